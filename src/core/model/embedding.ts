@@ -1,0 +1,23 @@
+import * as tf from '@tensorflow/tfjs';
+
+/**
+ * One-hot rows as float32. Built as int32 then cast: tfjs-backend-wasm 4.22's OneHot kernel ignores
+ * a float32 dtype and writes integer bit patterns.
+ */
+export function oneHotFloat(ids: tf.Tensor1D, depth: number): tf.Tensor2D {
+  return tf.cast(tf.oneHot(ids, depth), 'float32');
+}
+
+/**
+ * Row lookup `table[ids]` whose gradient is `oneHot(ids)ᵀ · dy`, a plain matmul. tfjs's own
+ * gradient of `gather` needs the `UnsortedSegmentSum` kernel, which the wasm backend lacks; this
+ * form trains on every backend. Used for token and for position embeddings.
+ */
+export function embeddingLookup(table: tf.Tensor2D, ids: tf.Tensor1D): tf.Tensor2D {
+  const rows = table.shape[0];
+  const lookup = tf.customGrad((...inputs: (tf.Tensor | tf.GradSaveFunc)[]) => ({
+    value: tf.gather(inputs[0] as tf.Tensor, ids),
+    gradFunc: (dy: tf.Tensor) => tf.matMul(oneHotFloat(ids, rows), dy as tf.Tensor2D, true, false),
+  }));
+  return lookup(table) as tf.Tensor2D;
+}

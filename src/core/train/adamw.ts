@@ -1,0 +1,84 @@
+import * as tf from '@tensorflow/tfjs';
+
+export interface AdamWOptions {
+  beta1?: number;
+  beta2?: number;
+  epsilon?: number;
+  weightDecay: number;
+  /** Which parameters get weight decay (by name and shape). */
+  decays: (name: string, shape: readonly number[]) => boolean;
+}
+
+/**
+ * AdamW (Loshchilov & Hutter, 2019) with decoupled weight decay, written out as PyTorch's
+ * `torch.optim.AdamW` computes it:
+ *   θ ← θ·(1 − lr·λ);  m ← β₁m + (1−β₁)g;  v ← β₂v + (1−β₂)g²;
+ *   θ ← θ − (lr / (1−β₁ᵗ)) · m / (√v / √(1−β₂ᵗ) + ε).
+ * Gradients are first clipped to a global L2 norm.
+ */
+export class AdamW {
+  private readonly m = new Map<string, tf.Variable>();
+  private readonly v = new Map<string, tf.Variable>();
+  private step = 0;
+  private readonly beta1: number;
+  private readonly beta2: number;
+  private readonly epsilon: number;
+
+  constructor(
+    private readonly params: Map<string, tf.Variable>,
+    private readonly options: AdamWOptions,
+  ) {
+    this.beta1 = options.beta1 ?? 0.9;
+    this.beta2 = options.beta2 ?? 0.999;
+    this.epsilon = options.epsilon ?? 1e-8;
+    for (const [name, p] of params) {
+      this.m.set(name, tf.variable(tf.zerosLike(p), false));
+      this.v.set(name, tf.variable(tf.zerosLike(p), false));
+    }
+  }
+
+  get steps(): number {
+    return this.step;
+  }
+
+  /**
+   * Apply one update. `grads` are keyed like the parameters; returns the global gradient norm
+   * before clipping (a scalar tensor the caller owns). `maxGradNorm ≤ 0` disables clipping.
+   */
+  apply(grads: Record<string, tf.Tensor>, lr: number, maxGradNorm: number): tf.Scalar {
+    this.step += 1;
+    const { beta1, beta2, epsilon } = this;
+    const stepSize = lr / (1 - beta1 ** this.step);
+    const rootBias2 = Math.sqrt(1 - beta2 ** this.step);
+    return tf.tidy(() => {
+      const names = [...this.params.keys()].filter((name) => grads[name] !== undefined);
+      const squares = names.map((name) => tf.sum(tf.square(grads[name])));
+      const norm = tf.sqrt(tf.addN(squares)) as tf.Scalar;
+      // scale = min(1, maxNorm / norm), computed on the device: no read-back per step.
+      const scale =
+        maxGradNorm > 0
+          ? tf.minimum(1, tf.div(maxGradNorm, tf.maximum(norm, 1e-12)))
+          : tf.scalar(1);
+      for (const name of names) {
+        const p = this.params.get(name) as tf.Variable;
+        const m = this.m.get(name) as tf.Variable;
+        const v = this.v.get(name) as tf.Variable;
+        const g = tf.mul(grads[name], scale);
+        m.assign(tf.add(tf.mul(m, beta1), tf.mul(g, 1 - beta1)));
+        v.assign(tf.add(tf.mul(v, beta2), tf.mul(tf.square(g), 1 - beta2)));
+        const decayed = this.options.decays(name, p.shape)
+          ? tf.mul(p, 1 - lr * this.options.weightDecay)
+          : p;
+        const denominator = tf.add(tf.div(tf.sqrt(v), rootBias2), epsilon);
+        p.assign(tf.sub(decayed, tf.mul(tf.div(m, denominator), stepSize)));
+      }
+      return norm;
+    });
+  }
+
+  dispose(): void {
+    for (const t of [...this.m.values(), ...this.v.values()]) t.dispose();
+    this.m.clear();
+    this.v.clear();
+  }
+}

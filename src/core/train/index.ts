@@ -1,0 +1,4 @@
+export * from './adamw';
+export * from './batching';
+export * from './schedule';
+export * from './trainer';
