@@ -5,7 +5,7 @@ import * as tf from '@tensorflow/tfjs';
  * a float32 dtype and writes integer bit patterns.
  */
 export function oneHotFloat(ids: tf.Tensor1D, depth: number): tf.Tensor2D {
-  return tf.cast(tf.oneHot(ids, depth), 'float32');
+  return tf.cast(tf.oneHot(ids, depth), 'float32') as tf.Tensor2D;
 }
 
 /**

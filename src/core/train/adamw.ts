@@ -32,8 +32,11 @@ export class AdamW {
     this.beta2 = options.beta2 ?? 0.999;
     this.epsilon = options.epsilon ?? 1e-8;
     for (const [name, p] of params) {
-      this.m.set(name, tf.variable(tf.zerosLike(p), false));
-      this.v.set(name, tf.variable(tf.zerosLike(p), false));
+      // tf.variable shares the initial tensor's data; dispose the initial tensor or it leaks.
+      const zeros = tf.zerosLike(p);
+      this.m.set(name, tf.variable(zeros, false));
+      this.v.set(name, tf.variable(zeros, false));
+      zeros.dispose();
     }
   }
 

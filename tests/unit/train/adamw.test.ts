@@ -10,7 +10,7 @@ describe('AdamW', () => {
   it('matches a hand computation of decoupled weight decay, bias correction and clipping', () => {
     const w = tf.variable(tf.tensor2d([[1, -2]]));
     const b = tf.variable(tf.tensor1d([0.5]));
-    const params = new Map([
+    const params = new Map<string, tf.Variable>([
       ['layer.weight', w],
       ['layer.bias', b],
     ]);

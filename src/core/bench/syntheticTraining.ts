@@ -1,0 +1,105 @@
+import * as tf from '@tensorflow/tfjs';
+import { batchFromSequences } from '../model/batch';
+import type { ModelConfig } from '../model/config';
+import { GPT } from '../model/gpt';
+import { createRng } from '../random';
+import type { CancelToken } from '../runtime/cancel';
+import { Trainer } from '../train/trainer';
+
+/**
+ * Training on a learnable synthetic language (each row counts up by a row-specific stride, mod
+ * vocabSize), used by the backend checks, `auto` backend selection and `npm run bench`.
+ * Everything is seeded in JavaScript, so the step-0 loss is the same on every backend up to float
+ * rounding.
+ */
+export interface SyntheticTrainingOptions {
+  model: ModelConfig;
+  batch: number;
+  steps: number;
+  seed: number;
+  lr?: number;
+  /** Steps not timed (kernel compilation, buffer pools). */
+  warmupSteps?: number;
+}
+
+export interface SyntheticTrainingReport {
+  losses: number[];
+  /** Wall time of each step including the loss read-back. */
+  msPerStep: number[];
+  /** Median of the timed steps (after warm-up). */
+  medianMsPerStep: number;
+  tokensPerSecond: number;
+  /** `tf.memory().numTensors` after each step: flat once training runs, or something leaks. */
+  numTensorsPerStep: number[];
+  numTensorsBefore: number;
+  numTensorsAfter: number;
+}
+
+export function syntheticRows(config: ModelConfig, batch: number, seed: number): number[][] {
+  const rng = createRng(seed);
+  return Array.from({ length: batch }, () => {
+    const start = rng.int(config.vocabSize);
+    const stride = 1 + rng.int(3);
+    return Array.from(
+      { length: config.contextLength },
+      (_, t) => (start + stride * t) % config.vocabSize,
+    );
+  });
+}
+
+export function median(values: readonly number[]): number {
+  if (values.length === 0) return NaN;
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+}
+
+export async function runSyntheticTraining(
+  options: SyntheticTrainingOptions,
+  onStep?: (step: number, loss: number, ms: number) => void,
+  cancel?: CancelToken,
+  now: () => number = () => performance.now(),
+): Promise<SyntheticTrainingReport> {
+  const { model: config, batch, steps, seed } = options;
+  const numTensorsBefore = tf.memory().numTensors;
+  const model = GPT.init(config, seed);
+  const trainer = new Trainer(model, {
+    schedule: { kind: 'constant', peakLr: options.lr ?? 3e-3, totalSteps: steps, warmupSteps: 0 },
+    weightDecay: 0.01,
+    maxGradNorm: 1,
+  });
+  const losses: number[] = [];
+  const msPerStep: number[] = [];
+  const numTensorsPerStep: number[] = [];
+  try {
+    for (let step = 0; step < steps; step++) {
+      cancel?.throwIfCancelled();
+      const rows = batchFromSequences(
+        syntheticRows(config, batch, seed * 7919 + (step % 8)),
+        config.contextLength,
+        0,
+      );
+      const start = now();
+      const { loss } = await trainer.step(rows);
+      const ms = now() - start;
+      losses.push(loss);
+      msPerStep.push(ms);
+      numTensorsPerStep.push(tf.memory().numTensors);
+      onStep?.(step, loss, ms);
+    }
+  } finally {
+    trainer.dispose();
+    model.dispose();
+  }
+  const timed = msPerStep.slice(Math.min(options.warmupSteps ?? 0, Math.max(0, steps - 1)));
+  const medianMs = median(timed);
+  return {
+    losses,
+    msPerStep,
+    medianMsPerStep: medianMs,
+    tokensPerSecond: (batch * config.contextLength * 1000) / medianMs,
+    numTensorsPerStep,
+    numTensorsBefore,
+    numTensorsAfter: tf.memory().numTensors,
+  };
+}

@@ -1,0 +1,23 @@
+/** The tfjs backends the lab runs on. `auto` is resolved by the worker (see workers/backends.ts). */
+export const BACKENDS = ['webgpu', 'webgl', 'wasm', 'cpu'] as const;
+export type BackendName = (typeof BACKENDS)[number];
+export type BackendChoice = BackendName | 'auto';
+
+export interface AdapterInfo {
+  vendor: string;
+  architecture: string;
+  device: string;
+  description: string;
+  isFallbackAdapter: boolean;
+}
+
+export interface BackendInfo {
+  requested: BackendChoice;
+  backend: BackendName;
+  /** Why `auto` picked this backend, or that it was requested. */
+  reason: string;
+  /** The WebGPU adapter, when one exists (whether or not it is used). */
+  adapter: AdapterInfo | null;
+  /** ms per training step of the probe model, when `auto` measured the CPU paths. */
+  measuredMsPerStep?: Partial<Record<BackendName, number>>;
+}

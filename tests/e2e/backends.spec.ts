@@ -1,0 +1,64 @@
+import { expect, test } from '@playwright/test';
+import type { SyntheticTrainingReport } from '../../src/core/bench/syntheticTraining';
+import type { BackendInfo, BackendName } from '../../src/core/runtime/backend';
+
+const BACKENDS: BackendName[] = ['webgpu', 'webgl', 'wasm', 'cpu'];
+const TINY = { vocabSize: 32, dModel: 32, nLayers: 2, nHeads: 2, contextLength: 16, mlpRatio: 4 };
+const firstLoss: Partial<Record<BackendName, number>> = {};
+
+test.describe.configure({ mode: 'serial' });
+
+for (const backend of BACKENDS) {
+  test(`a tiny model trains 30 steps inside the worker on ${backend}`, async ({ page }) => {
+    await page.goto('/');
+    const result = await page.evaluate(
+      async ({ backend, model }) => {
+        const lab = window.safetuneLab.createLabWorker();
+        try {
+          const info = await lab.api.init(backend);
+          const report = await lab.api.trainSynthetic({
+            model,
+            batch: 4,
+            steps: 30,
+            seed: 3,
+            lr: 1e-2,
+          });
+          const memory = await lab.api.memory();
+          return { info, report, memory };
+        } finally {
+          lab.terminate();
+        }
+      },
+      { backend, model: TINY },
+    );
+    const { info, report, memory } = result as {
+      info: BackendInfo;
+      report: SyntheticTrainingReport;
+      memory: { backend: string };
+    };
+    expect(info.backend).toBe(backend);
+    expect(memory.backend).toBe(backend);
+    if (backend === 'webgpu') expect(info.adapter).not.toBeNull();
+    expect(report.losses).toHaveLength(30);
+    const [first, last] = [report.losses[0], report.losses[29]];
+    expect(last).toBeLessThan(first - 0.5);
+    expect(report.numTensorsPerStep[19]).toBe(report.numTensorsPerStep[9]);
+    expect(report.numTensorsAfter).toBe(report.numTensorsBefore);
+    firstLoss[backend] = first;
+    console.log(
+      `[e2e] ${backend}: trained 30 steps in the worker, loss ${first.toFixed(4)} → ${last.toFixed(4)}, ` +
+        `median ${report.medianMsPerStep.toFixed(1)} ms/step` +
+        (info.adapter ? ` (adapter: ${info.adapter.vendor} ${info.adapter.architecture})` : ''),
+    );
+  });
+}
+
+test('the step-0 loss agrees across all four backends within 1e-3', () => {
+  expect(Object.keys(firstLoss).sort()).toEqual([...BACKENDS].sort());
+  const values = BACKENDS.map((b) => firstLoss[b] as number);
+  const spread = Math.max(...values) - Math.min(...values);
+  console.log(
+    `[e2e] step-0 loss per backend: ${BACKENDS.map((b) => `${b}=${firstLoss[b]!.toFixed(6)}`).join(' ')}; spread ${spread.toExponential(2)}`,
+  );
+  expect(spread).toBeLessThan(1e-3);
+});

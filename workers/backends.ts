@@ -1,0 +1,117 @@
+import * as tf from '@tensorflow/tfjs';
+import '@tensorflow/tfjs-backend-webgpu';
+import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
+import wasmPlainUrl from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm.wasm?url';
+import wasmSimdUrl from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-simd.wasm?url';
+import wasmThreadedSimdUrl from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-threaded-simd.wasm?url';
+import { runSyntheticTraining } from '../src/core/bench/syntheticTraining';
+import type {
+  AdapterInfo,
+  BackendChoice,
+  BackendInfo,
+  BackendName,
+} from '../src/core/runtime/backend';
+
+// The wasm binaries are bundled by Vite and served with the app: no CDN at run time.
+setWasmPaths({
+  'tfjs-backend-wasm.wasm': wasmPlainUrl,
+  'tfjs-backend-wasm-simd.wasm': wasmSimdUrl,
+  'tfjs-backend-wasm-threaded-simd.wasm': wasmThreadedSimdUrl,
+});
+
+/** Training numerics need float32 everywhere; never let WebGL fall back to half floats. */
+tf.env().set('WEBGL_FORCE_F16_TEXTURES', false);
+
+export async function webgpuAdapter(): Promise<AdapterInfo | null> {
+  const gpu = (navigator as Navigator & { gpu?: GPU }).gpu;
+  if (!gpu) return null;
+  try {
+    const adapter = await gpu.requestAdapter();
+    if (!adapter) return null;
+    const info = adapter.info;
+    const software = /swiftshader|llvmpipe|software/i.test(
+      `${info.architecture} ${info.description} ${info.device}`,
+    );
+    return {
+      vendor: info.vendor,
+      architecture: info.architecture,
+      device: info.device,
+      description: info.description,
+      // Chromium reports SwiftShader as a normal adapter; it is a CPU emulation all the same.
+      isFallbackAdapter:
+        Boolean((info as GPUAdapterInfo & { isFallbackAdapter?: boolean }).isFallbackAdapter) ||
+        software,
+    };
+  } catch {
+    return null;
+  }
+}
+
+async function activate(name: BackendName): Promise<void> {
+  let ok = false;
+  try {
+    ok = await tf.setBackend(name);
+  } catch (error) {
+    throw new Error(`backend ${name} failed to start: ${(error as Error).message}`, {
+      cause: error,
+    });
+  }
+  if (!ok) throw new Error(`backend ${name} is not available in this browser`);
+  await tf.ready();
+}
+
+/** ms per step of a small training probe (median of 3 after 2 warm-up steps). */
+async function probeSpeed(name: BackendName): Promise<number> {
+  await activate(name);
+  const report = await runSyntheticTraining({
+    model: { vocabSize: 128, dModel: 64, nLayers: 2, nHeads: 4, contextLength: 32, mlpRatio: 4 },
+    batch: 8,
+    steps: 5,
+    warmupSteps: 2,
+    seed: 1,
+  });
+  return report.medianMsPerStep;
+}
+
+/**
+ * Starts the requested backend. `auto`: a hardware WebGPU adapter → webgpu; otherwise the faster
+ * of wasm and webgl measured here and now (a software WebGPU adapter is correct but slow).
+ */
+export async function initBackend(requested: BackendChoice): Promise<BackendInfo> {
+  const adapter = await webgpuAdapter();
+  if (requested !== 'auto') {
+    if (requested === 'webgpu' && !adapter)
+      throw new Error('backend webgpu: this browser exposes no WebGPU adapter');
+    await activate(requested);
+    return { requested, backend: requested, reason: 'requested', adapter };
+  }
+  if (adapter && !adapter.isFallbackAdapter) {
+    await activate('webgpu');
+    return {
+      requested,
+      backend: 'webgpu',
+      reason: `hardware WebGPU adapter (${adapter.vendor} ${adapter.architecture})`,
+      adapter,
+    };
+  }
+  const measured: Partial<Record<BackendName, number>> = {};
+  for (const candidate of ['wasm', 'webgl'] as const) {
+    try {
+      measured[candidate] = await probeSpeed(candidate);
+    } catch {
+      // Not available here: leave it out of the comparison.
+    }
+  }
+  const ranked = (Object.entries(measured) as [BackendName, number][]).sort((a, b) => a[1] - b[1]);
+  const best = ranked[0]?.[0] ?? 'cpu';
+  await activate(best);
+  const why = adapter ? 'WebGPU adapter is a software fallback' : 'no WebGPU adapter';
+  const timings = ranked.map(([n, ms]) => `${n} ${ms.toFixed(0)} ms/step`).join(', ');
+  return {
+    requested,
+    backend: best,
+    reason: `${why}; fastest measured CPU path (${timings || 'none measured'})`,
+    adapter,
+    measuredMsPerStep: measured,
+  };
+}
