@@ -1,15 +1,9 @@
 import { mount } from 'svelte';
 import App from './App.svelte';
-import { createLabWorker } from './lib/labClient';
+import { labDriver } from './lib/driver';
 import './app.css';
 
-declare global {
-  interface Window {
-    /** Driver API for the CLI, the benchmarks and the e2e tests: the same worker the page uses. */
-    safetuneLab: { createLabWorker: typeof createLabWorker };
-  }
-}
-window.safetuneLab = { createLabWorker };
+window.safetuneLab = labDriver;
 
 const target = document.getElementById('app');
 if (!target) throw new Error('index.html has no #app element');

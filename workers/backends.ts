@@ -48,7 +48,7 @@ export async function webgpuAdapter(): Promise<AdapterInfo | null> {
 }
 
 async function activate(name: BackendName): Promise<void> {
-  let ok = false;
+  let ok: boolean;
   try {
     ok = await tf.setBackend(name);
   } catch (error) {

@@ -74,7 +74,9 @@ export function readSafetensors(bytes: Uint8Array): SafetensorsFile {
       unknown
     >;
   } catch (error) {
-    throw new Error(`safetensors: header is not valid JSON (${(error as Error).message})`, { cause: error });
+    throw new Error(`safetensors: header is not valid JSON (${(error as Error).message})`, {
+      cause: error,
+    });
   }
   const dataStart = 8 + headerLength;
   const tensors = new Map<string, NamedTensor>();

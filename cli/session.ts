@@ -1,0 +1,61 @@
+import { existsSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { chromium, type Browser, type Page } from '@playwright/test';
+import { preview } from 'vite';
+import { CHROMIUM_ARGS, chromiumPath, freshProfileDir } from './browser';
+
+export interface LabPage {
+  page: Page;
+  url: string;
+  close(): Promise<void>;
+}
+
+/**
+ * Serves the built app (`dist/`, from `vite build`) on a free loopback port and opens it in
+ * headless Chromium, so Node tools drive exactly what a student's browser runs.
+ */
+export async function openLabPage(
+  options: { onConsole?: (line: string) => void } = {},
+): Promise<LabPage> {
+  const root = resolve(import.meta.dirname, '..');
+  if (!existsSync(resolve(root, 'dist/index.html'))) {
+    throw new Error('dist/ is missing: run `npm run build` first');
+  }
+  const server = await preview({
+    root,
+    logLevel: 'silent',
+    preview: { port: 0, host: '127.0.0.1', open: false },
+  });
+  const url = server.resolvedUrls?.local[0];
+  if (!url) throw new Error('vite preview did not report a URL');
+  const profile = freshProfileDir();
+  let browser: Browser | undefined;
+  try {
+    // A persistent context is the way to give Chromium our own --user-data-dir.
+    const context = await chromium.launchPersistentContext(profile.dir, {
+      executablePath: chromiumPath(),
+      headless: true,
+      args: CHROMIUM_ARGS,
+    });
+    browser = context.browser() ?? undefined;
+    const page = context.pages()[0] ?? (await context.newPage());
+    if (options.onConsole)
+      page.on('console', (m) => options.onConsole?.(`[browser ${m.type()}] ${m.text()}`));
+    await page.goto(url);
+    await page.waitForFunction(() => 'safetuneLab' in window);
+    return {
+      page,
+      url,
+      close: async () => {
+        await context.close();
+        await browser?.close();
+        await new Promise<void>((done) => server.httpServer.close(() => done()));
+        profile.remove();
+      },
+    };
+  } catch (error) {
+    await new Promise<void>((done) => server.httpServer.close(() => done()));
+    profile.remove();
+    throw error;
+  }
+}
