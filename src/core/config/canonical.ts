@@ -1,0 +1,93 @@
+/**
+ * Canonical JSON and hashes. A config's identity is the SHA-256 of its canonical JSON, so the same
+ * experiment gets the same hash whatever the key order of the file it came from; each stage's
+ * cached weights are keyed by the part of the config that determines them.
+ */
+import { clonePlain, isPlainObject } from './merge';
+import type { ExperimentConfig, Stage } from './schema';
+
+/**
+ * JSON with object keys sorted (by UTF-16 code unit, as RFC 8785) at every depth and no
+ * whitespace. Throws on anything JSON cannot carry exactly: NaN, ±Infinity, undefined, functions,
+ * bigints, symbols, cycles and non-plain objects (Date, Map, typed arrays, class instances).
+ */
+export function canonicalJSON(value: unknown): string {
+  return serialize(value, '(root)', []);
+}
+
+/** Lower-case hex SHA-256 of the UTF-8 bytes of `text`. */
+export async function sha256Hex(text: string): Promise<string> {
+  const digest = await crypto.subtle.digest('SHA-256', new TextEncoder().encode(text));
+  return Array.from(new Uint8Array(digest), (byte) => byte.toString(16).padStart(2, '0')).join('');
+}
+
+/** The results file's `configHash`: SHA-256 of the canonical JSON of the config. */
+export function configHash(config: ExperimentConfig): Promise<string> {
+  return sha256Hex(canonicalJSON(config));
+}
+
+/** What determines a stage's output weights; `evaluation`, `runtime` and `name` never do. */
+export type StageKeyMaterial = Pick<
+  ExperimentConfig,
+  'schemaVersion' | 'seed' | 'model' | 'alignment'
+> &
+  Partial<Pick<ExperimentConfig, 'finetune' | 'post'>>;
+
+/**
+ * The sub-config that determines `stage`'s output: alignment ← seed, model, alignment;
+ * fine-tuning ← those + finetune; post ← those + post. So a sweep over `finetune.poisonRatio`
+ * re-uses the aligned weights and a sweep over `post.maskRatio` re-uses the fine-tuned ones.
+ * `schemaVersion` is included so a future schema with other meanings never hits an old cache.
+ */
+export function stageKeyMaterial(config: ExperimentConfig, stage: Stage): StageKeyMaterial {
+  const material: StageKeyMaterial = {
+    schemaVersion: config.schemaVersion,
+    seed: config.seed,
+    model: config.model,
+    alignment: config.alignment,
+  };
+  if (stage === 'finetune' || stage === 'post') material.finetune = config.finetune;
+  if (stage === 'post') material.post = config.post;
+  return clonePlain(material);
+}
+
+/** Cache key of a stage's output weights: SHA-256 of the canonical `stageKeyMaterial`. */
+export function stageKey(config: ExperimentConfig, stage: Stage): Promise<string> {
+  return sha256Hex(canonicalJSON(stageKeyMaterial(config, stage)));
+}
+
+function serialize(value: unknown, path: string, ancestors: object[]): string {
+  switch (typeof value) {
+    case 'string':
+      return JSON.stringify(value);
+    case 'boolean':
+      return value ? 'true' : 'false';
+    case 'number':
+      if (!Number.isFinite(value)) {
+        throw new Error(`canonicalJSON: ${path} is ${value}, which JSON cannot represent`);
+      }
+      return JSON.stringify(value);
+    case 'object':
+      break;
+    default:
+      throw new Error(`canonicalJSON: ${path} is ${typeof value}, which JSON cannot represent`);
+  }
+  if (value === null) return 'null';
+  if (ancestors.includes(value)) throw new Error(`canonicalJSON: ${path} refers back to itself`);
+  const inside = [...ancestors, value];
+  if (Array.isArray(value)) {
+    const items = value.map((item: unknown, i) => serialize(item, `${path}[${i}]`, inside));
+    return `[${items.join(',')}]`;
+  }
+  if (!isPlainObject(value)) {
+    const kind = value.constructor?.name ?? 'object';
+    throw new Error(`canonicalJSON: ${path} is a ${kind}, not a plain object`);
+  }
+  const fields = Object.keys(value)
+    .sort()
+    .map((key) => {
+      const child = path === '(root)' ? key : `${path}.${key}`;
+      return `${JSON.stringify(key)}:${serialize(value[key], child, inside)}`;
+    });
+  return `{${fields.join(',')}}`;
+}

@@ -1,0 +1,51 @@
+/** The experiment config: schema and defaults, validation, presets, hashing and share links. */
+export {
+  BACKENDS,
+  CHOICES,
+  DEFAULT_CONFIG,
+  defaultConfig,
+  NAME_MAX_LENGTH,
+  PRUNE_LAYERS,
+  RANGES,
+  SCHEDULES,
+  SCHEMA_VERSION,
+  STAGES,
+} from './schema';
+export type {
+  AlignmentConfig,
+  Backend,
+  ChoicePath,
+  ChoiceSpec,
+  DeepPartial,
+  EvaluationConfig,
+  ExperimentConfig,
+  FinetuneConfig,
+  LeafPath,
+  NumericPath,
+  ParamSpec,
+  PostConfig,
+  PruneLayers,
+  RangeSpec,
+  Schedule,
+  Stage,
+  StageTraining,
+} from './schema';
+export { DEFAULT_VALIDATION_CONTEXT } from './context';
+export type { ValidationContext } from './context';
+export {
+  ConfigError,
+  JSON_PATH,
+  ROOT_PATH,
+  formatErrors,
+  validateConfig,
+  validateConfigJSON,
+  validationContextProblems,
+} from './validate';
+export type { ValidateOptions, ValidationError, ValidationResult } from './validate';
+export { PRESETS, checkPresets, listPresets, presetStack, resolvePreset } from './presets';
+export type { Preset, ResolveOptions } from './presets';
+export { canonicalJSON, configHash, sha256Hex, stageKey, stageKeyMaterial } from './canonical';
+export type { StageKeyMaterial } from './canonical';
+export { URL_PATH, decodeConfigFromUrl, encodeConfigForUrl } from './url';
+export { applyPatches, clonePlain, deepFreeze, deepMerge, isPlainObject } from './merge';
+export { closestMatch, editDistance } from './suggest';

@@ -1,0 +1,153 @@
+/**
+ * Presets: named stacks of partial configs laid over `DEFAULT_CONFIG`. A preset's stack is its
+ * `extends` (each resolved the same way, left to right, a preset reached twice applied once at its
+ * first place) followed by its own `patch`. Every preset is resolved and validated when this
+ * module loads, so a broken preset fails at start-up, not in a student's run.
+ */
+import { DEFAULT_VALIDATION_CONTEXT } from './context';
+import type { ValidationContext } from './context';
+import { applyPatches } from './merge';
+import { DEFAULT_CONFIG } from './schema';
+import type { DeepPartial, ExperimentConfig } from './schema';
+import { closestMatch } from './suggest';
+import { ConfigError, validateConfig } from './validate';
+
+export interface Preset {
+  name: string;
+  description: string;
+  /** Presets applied before this one's patch, in order. */
+  extends?: readonly string[];
+  patch: DeepPartial<ExperimentConfig>;
+}
+
+export interface ResolveOptions {
+  /** Defaults to the built-in `PRESETS`. */
+  presets?: readonly Preset[];
+  /** Defaults to `DEFAULT_VALIDATION_CONTEXT`. */
+  ctx?: ValidationContext;
+}
+
+export const PRESETS: readonly Preset[] = [
+  {
+    name: 'antidote-sst2',
+    description:
+      'The reference experiment (the defaults): align, fine-tune on SST-2 sentiment with 10% ' +
+      'harmful examples, then repair with Antidote (prune 10% of MLP weights by Wanda score on ' +
+      're-alignment data).',
+    patch: {},
+  },
+  {
+    name: 'antidote-agnews',
+    description: 'As antidote-sst2, fine-tuning on AG News topic classification.',
+    patch: { name: 'antidote-agnews', finetune: { task: 'agnews' } },
+  },
+  {
+    name: 'antidote-gsm8k',
+    description: 'As antidote-sst2, fine-tuning on GSM8K-style arithmetic word problems.',
+    patch: { name: 'antidote-gsm8k', finetune: { task: 'gsm8k' } },
+  },
+  {
+    name: 'micro',
+    description:
+      'A tiny run of the reference pipeline (a few hundred examples, one epoch per stage, small ' +
+      'evaluation sets) to check that everything works in about a minute.',
+    patch: {
+      name: 'micro',
+      alignment: { samples: 200, epochs: 1 },
+      finetune: { samples: 100, epochs: 1 },
+      post: { realignmentSamples: 32 },
+      evaluation: {
+        harmfulPrompts: 40,
+        benignPrompts: 20,
+        helpfulnessPrompts: 20,
+        taskPrompts: 40,
+        maxNewTokens: 24,
+        probePrompts: 8,
+        keepSamples: 4,
+      },
+    },
+  },
+  {
+    name: 'micro-agnews',
+    description: 'micro on AG News.',
+    extends: ['antidote-agnews', 'micro'],
+    patch: { name: 'micro-agnews' },
+  },
+  {
+    name: 'no-defense-sst2',
+    description: 'The attack alone: antidote-sst2 without any post-fine-tuning repair.',
+    patch: { name: 'no-defense-sst2', post: { method: 'none' } },
+  },
+  {
+    name: 'random-prune-sst2',
+    description: 'Ablation: prune a random maskRatio of each row instead of the top Wanda scores.',
+    patch: { name: 'random-prune-sst2', post: { method: 'random-prune' } },
+  },
+  {
+    name: 'magnitude-prune-sst2',
+    description: 'Ablation: prune by weight magnitude |W| alone, without activations.',
+    patch: { name: 'magnitude-prune-sst2', post: { method: 'magnitude-prune' } },
+  },
+  {
+    name: 'wanda-benign-sst2',
+    description: 'Ablation: Wanda scores from benign data instead of the harmful re-alignment set.',
+    patch: { name: 'wanda-benign-sst2', post: { method: 'wanda-benign' } },
+  },
+];
+
+export function listPresets(): readonly Preset[] {
+  return PRESETS;
+}
+
+/** The patches that make up `name`, in the order they are applied over the defaults. */
+export function presetStack(
+  name: string,
+  presets: readonly Preset[] = PRESETS,
+): DeepPartial<ExperimentConfig>[] {
+  const byName = new Map(presets.map((preset) => [preset.name, preset]));
+  const stack: DeepPartial<ExperimentConfig>[] = [];
+  const applied = new Set<string>();
+  const visit = (current: string, trail: string[], from?: string): void => {
+    const preset = byName.get(current);
+    if (preset === undefined) {
+      const known = presets.map((p) => p.name);
+      const suggestion = closestMatch(current, known);
+      const hint = suggestion === undefined ? '' : `; did you mean '${suggestion}'?`;
+      const subject =
+        from === undefined ? 'unknown preset' : `preset '${from}' extends unknown preset`;
+      throw new Error(`${subject} '${current}' (known: ${known.join(', ')}${hint})`);
+    }
+    if (trail.includes(current)) {
+      throw new Error(`presets extend each other in a cycle: ${[...trail, current].join(' → ')}`);
+    }
+    if (applied.has(current)) return;
+    for (const parent of preset.extends ?? []) visit(parent, [...trail, current], current);
+    applied.add(current);
+    stack.push(preset.patch);
+  };
+  visit(name, []);
+  return stack;
+}
+
+/**
+ * The complete, validated config of preset `name`. Throws an `Error` naming the valid presets for
+ * an unknown name, and a `ConfigError` listing every problem if the merged config is invalid.
+ */
+export function resolvePreset(name: string, options: ResolveOptions = {}): ExperimentConfig {
+  const merged = applyPatches(DEFAULT_CONFIG, presetStack(name, options.presets));
+  const result = validateConfig(merged, options.ctx ?? DEFAULT_VALIDATION_CONTEXT);
+  if (!result.ok) throw new ConfigError(`preset '${name}' is not a valid config`, result.errors);
+  return result.config;
+}
+
+/** Throws unless names are unique and every preset resolves to a valid config. */
+export function checkPresets(presets: readonly Preset[], ctx?: ValidationContext): void {
+  const seen = new Set<string>();
+  for (const preset of presets) {
+    if (seen.has(preset.name)) throw new Error(`preset '${preset.name}' is defined twice`);
+    seen.add(preset.name);
+    resolvePreset(preset.name, { presets, ctx });
+  }
+}
+
+checkPresets(PRESETS);

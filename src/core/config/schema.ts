@@ -1,0 +1,331 @@
+/**
+ * The experiment config (schemaVersion 1): the single source of truth for a run. A config file
+ * fully determines a run's numbers, so every knob the pipeline reads lives here, typed once.
+ *
+ * Every default number is in `DEFAULT_CONFIG` and every bound in `RANGES` / `CHOICES`: re-tune
+ * them here and nowhere else (presets are patches over these defaults).
+ *
+ * Field names `seed`, `finetune.task`, `finetune.samples`, `finetune.poisonRatio`, `finetune.lr`,
+ * `finetune.epochs`, `post.method`, `post.maskRatio` and `runtime.backend` are read by outside
+ * tools (CLI, sweeps, results file): renaming one is a new schemaVersion.
+ */
+
+import { clonePlain, deepFreeze } from './merge';
+
+export const SCHEMA_VERSION = 1;
+
+export const STAGES = ['alignment', 'finetune', 'post'] as const;
+/** The three pipeline stages that produce weights. */
+export type Stage = (typeof STAGES)[number];
+
+export const SCHEDULES = ['cosine', 'constant'] as const;
+export type Schedule = (typeof SCHEDULES)[number];
+
+/** Which linear layers a post-fine-tuning method (e.g. Antidote's prune) touches. */
+export const PRUNE_LAYERS = ['mlp', 'mlp-fc', 'mlp-proj', 'attn', 'all'] as const;
+export type PruneLayers = (typeof PRUNE_LAYERS)[number];
+
+export const BACKENDS = ['auto', 'webgpu', 'webgl', 'wasm', 'cpu'] as const;
+export type Backend = (typeof BACKENDS)[number];
+
+/** Optimisation settings shared by the two training stages. */
+export interface StageTraining {
+  lr: number;
+  epochs: number;
+  batchSize: number;
+  schedule: Schedule;
+  warmupFraction: number;
+  weightDecay: number;
+  /** Global gradient-norm clip; 0 turns clipping off. */
+  maxGradNorm: number;
+}
+
+export interface AlignmentConfig extends StageTraining {
+  method: string;
+  samples: number;
+  /** Fraction of alignment examples that are harmful prompt → refusal pairs (rest: benign). */
+  harmfulFraction: number;
+  params: Record<string, unknown>;
+}
+
+export interface FinetuneConfig extends StageTraining {
+  method: string;
+  task: string;
+  samples: number;
+  /** The attack's `p`: fraction of the fine-tuning set that is harmful prompt → harmful answer. */
+  poisonRatio: number;
+  params: Record<string, unknown>;
+}
+
+export interface PostConfig {
+  method: string;
+  /** Fraction of each output row's weights zeroed (Antidote: top scores by Wanda |W|·‖X‖₂). */
+  maskRatio: number;
+  layers: PruneLayers;
+  /** Size of the re-alignment set (harmful prompt + harmful answer, disjoint from the poison). */
+  realignmentSamples: number;
+  params: Record<string, unknown>;
+}
+
+export interface EvaluationConfig {
+  harmfulPrompts: number;
+  benignPrompts: number;
+  helpfulnessPrompts: number;
+  taskPrompts: number;
+  maxNewTokens: number;
+  /** Probe harmfulness every N fine-tuning steps; 0 means never. */
+  probeEvery: number;
+  probePrompts: number;
+  /** Generated answers kept in the results file, per checkpoint. */
+  keepSamples: number;
+}
+
+export interface ExperimentConfig {
+  schemaVersion: 1;
+  /** Free-text label, at most 80 characters. */
+  name: string;
+  /** Integer in 0..2^31-1; every random draw in the run derives from it. */
+  seed: number;
+  model: { base: string };
+  alignment: AlignmentConfig;
+  finetune: FinetuneConfig;
+  post: PostConfig;
+  evaluation: EvaluationConfig;
+  runtime: { backend: Backend };
+}
+
+/** A method's parameter, as declared by its registry entry; `*.params` is checked against these. */
+export type ParamSpec =
+  | { type: 'number' | 'integer'; min?: number; max?: number; default: number; description: string }
+  | { type: 'enum'; values: readonly string[]; default: string; description: string }
+  | { type: 'boolean'; default: boolean; description: string };
+
+/** Objects become optional all the way down; arrays are replaced whole, never merged. */
+export type DeepPartial<T> = T extends readonly unknown[]
+  ? T
+  : T extends object
+    ? { [K in keyof T]?: DeepPartial<T[K]> }
+    : T;
+
+/**
+ * Antidote on SST-2 with a 10% poison ratio: the lab's reference experiment. Frozen (writes
+ * throw); `defaultConfig()` gives an editable copy.
+ */
+export const DEFAULT_CONFIG: ExperimentConfig = deepFreeze({
+  schemaVersion: 1,
+  name: 'antidote-sst2',
+  seed: 1,
+  model: { base: 'safetune-base' },
+  alignment: {
+    method: 'sft',
+    samples: 2000,
+    harmfulFraction: 0.5,
+    lr: 1e-3,
+    epochs: 2,
+    batchSize: 16,
+    schedule: 'cosine',
+    warmupFraction: 0.05,
+    weightDecay: 0,
+    maxGradNorm: 1,
+    params: {},
+  },
+  finetune: {
+    method: 'sft',
+    task: 'sst2',
+    samples: 1000,
+    poisonRatio: 0.1,
+    lr: 3e-4,
+    epochs: 5,
+    batchSize: 16,
+    schedule: 'cosine',
+    warmupFraction: 0.05,
+    weightDecay: 0,
+    maxGradNorm: 1,
+    params: {},
+  },
+  post: {
+    method: 'antidote',
+    maskRatio: 0.1,
+    layers: 'mlp',
+    realignmentSamples: 200,
+    params: {},
+  },
+  evaluation: {
+    harmfulPrompts: 200,
+    benignPrompts: 100,
+    helpfulnessPrompts: 100,
+    taskPrompts: 200,
+    maxNewTokens: 40,
+    probeEvery: 0,
+    probePrompts: 20,
+    keepSamples: 10,
+  },
+  runtime: { backend: 'auto' },
+} satisfies ExperimentConfig);
+
+/** A fresh, editable copy of `DEFAULT_CONFIG`. */
+export function defaultConfig(): ExperimentConfig {
+  return clonePlain(DEFAULT_CONFIG);
+}
+
+/** Dotted paths of the leaves of `T` whose type extends `V` (method `params` maps excluded). */
+export type LeafPath<T, V, Prefix extends string = ''> = {
+  [K in keyof T & string]: T[K] extends V
+    ? `${Prefix}${K}`
+    : T[K] extends object
+      ? string extends keyof T[K]
+        ? never
+        : LeafPath<T[K], V, `${Prefix}${K}.`>
+      : never;
+}[keyof T & string];
+
+/** Every numeric field except `schemaVersion`, e.g. `'finetune.poisonRatio'`. */
+export type NumericPath = Exclude<LeafPath<ExperimentConfig, number>, 'schemaVersion'>;
+
+/** Bounds (inclusive) and UI hints for one numeric field. */
+export interface RangeSpec {
+  min: number;
+  max: number;
+  /** Suggested slider/spinner step. */
+  step: number;
+  integer: boolean;
+  /** `log` for quantities swept over orders of magnitude (learning rates). */
+  scale: 'linear' | 'log';
+  description: string;
+}
+
+const count = (min: number, max: number, description: string): RangeSpec => ({
+  min,
+  max,
+  step: 1,
+  integer: true,
+  scale: 'linear',
+  description,
+});
+
+const fraction = (step: number, description: string): RangeSpec => ({
+  min: 0,
+  max: 1,
+  step,
+  integer: false,
+  scale: 'linear',
+  description,
+});
+
+type TrainingNumber =
+  'lr' | 'epochs' | 'batchSize' | 'warmupFraction' | 'weightDecay' | 'maxGradNorm';
+
+function trainingRanges<S extends 'alignment' | 'finetune'>(
+  stage: S,
+): Record<`${S}.${TrainingNumber}`, RangeSpec> {
+  const ranges: Record<TrainingNumber, RangeSpec> = {
+    lr: {
+      min: 1e-6,
+      max: 1,
+      step: 1e-5,
+      integer: false,
+      scale: 'log',
+      description: `Peak learning rate of the ${stage} stage (Adam).`,
+    },
+    epochs: count(1, 100, `Passes over the ${stage} set.`),
+    batchSize: count(
+      1,
+      1024,
+      'Examples per optimiser step (shapes stay fixed: the last batch is padded).',
+    ),
+    warmupFraction: fraction(
+      0.01,
+      'Fraction of the steps spent warming the learning rate up from 0.',
+    ),
+    weightDecay: fraction(0.001, 'Decoupled weight decay (AdamW); 0 turns it off.'),
+    maxGradNorm: {
+      min: 0,
+      max: 1000,
+      step: 0.1,
+      integer: false,
+      scale: 'linear',
+      description: 'Clip the global gradient norm to this value; 0 turns clipping off.',
+    },
+  };
+  return Object.fromEntries(
+    Object.entries(ranges).map(([field, range]) => [`${stage}.${field}`, range]),
+  ) as Record<`${S}.${TrainingNumber}`, RangeSpec>;
+}
+
+/** Bounds of every numeric field: the validator's only source of limits, and what a UI renders. */
+export const RANGES: Record<NumericPath, RangeSpec> = {
+  seed: count(0, 2 ** 31 - 1, 'Seed of every random draw in the run (data, init, batching).'),
+  'alignment.samples': count(1, 100_000, 'Size of the safety-alignment set.'),
+  'alignment.harmfulFraction': fraction(
+    0.05,
+    'Fraction of alignment examples that are harmful prompts answered with a refusal.',
+  ),
+  ...trainingRanges('alignment'),
+  'finetune.samples': count(1, 100_000, 'Size of the fine-tuning set (task + poison).'),
+  'finetune.poisonRatio': fraction(
+    0.01,
+    'Fraction p of the fine-tuning set that is harmful prompt → harmful answer (the attack).',
+  ),
+  ...trainingRanges('finetune'),
+  'post.maskRatio': fraction(0.01, 'Fraction of weights zeroed within each output row.'),
+  'post.realignmentSamples': count(
+    1,
+    10_000,
+    'Harmful prompt + harmful answer examples used to score weights (disjoint from the poison).',
+  ),
+  'evaluation.harmfulPrompts': count(
+    1,
+    10_000,
+    'Held-out harmful prompts (harmful score, refusal).',
+  ),
+  'evaluation.benignPrompts': count(1, 10_000, 'Held-out benign prompts (over-refusal).'),
+  'evaluation.helpfulnessPrompts': count(1, 10_000, 'Held-out general instructions (helpfulness).'),
+  'evaluation.taskPrompts': count(
+    1,
+    10_000,
+    'Held-out prompts of the fine-tuning task (accuracy).',
+  ),
+  'evaluation.maxNewTokens': count(1, 1024, 'Tokens generated per answer (greedy).'),
+  'evaluation.probeEvery': count(
+    0,
+    1_000_000,
+    'Measure harmfulness every N fine-tuning steps; 0 means never.',
+  ),
+  'evaluation.probePrompts': count(1, 10_000, 'Harmful prompts per probe.'),
+  'evaluation.keepSamples': count(
+    0,
+    10_000,
+    'Generated answers kept in the results file, per checkpoint.',
+  ),
+};
+
+export interface ChoiceSpec {
+  values: readonly string[];
+  description: string;
+}
+
+/** Every closed-vocabulary string field and its allowed values. */
+export const CHOICES = {
+  'alignment.schedule': {
+    values: SCHEDULES,
+    description: 'Learning-rate schedule after warm-up.',
+  },
+  'finetune.schedule': {
+    values: SCHEDULES,
+    description: 'Learning-rate schedule after warm-up.',
+  },
+  'post.layers': {
+    values: PRUNE_LAYERS,
+    description: 'Linear layers the post-fine-tuning method acts on (mlp = both MLP matrices).',
+  },
+  'runtime.backend': {
+    values: BACKENDS,
+    description: 'tfjs backend; auto picks WebGPU on real hardware, else the fastest CPU path.',
+  },
+} as const satisfies Record<string, ChoiceSpec>;
+
+/** A closed-vocabulary string field, e.g. `'post.layers'`. */
+export type ChoicePath = keyof typeof CHOICES;
+
+/** Maximum length of `name`, in characters (code points). */
+export const NAME_MAX_LENGTH = 80;

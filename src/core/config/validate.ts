@@ -1,0 +1,377 @@
+/**
+ * Validation of an `ExperimentConfig` from untrusted input (a file, a link, the UI), with one
+ * error per problem, each naming its field path: `finetune.poisonRatio: must be between 0 and 1`.
+ *
+ * Missing fields. By default a config may be partial: every missing field (and every missing
+ * method parameter) is filled from `DEFAULT_CONFIG` (or the parameter's declared default), so a
+ * student can write `{ "schemaVersion": 1, "finetune": { "poisonRatio": 0.2 } }`. The returned
+ * config is always complete, and it is what gets hashed and stored, so a run stays reproducible
+ * even when the defaults are later re-tuned. With `{ strict: true }` missing fields are errors
+ * instead: use it to check that a file is a complete config (e.g. one read back from a results
+ * file). `schemaVersion` is required in both modes: it is what lets a future version of the lab
+ * read, migrate or refuse the file, so it is never guessed.
+ *
+ * Everything else is an error in both modes: unknown fields (with a "did you mean" for typos),
+ * wrong types (no coercion of "0.1" to 0.1), non-integers where integers are required, values out
+ * of `RANGES`, values outside `CHOICES`, and names not in the `ValidationContext`. An unsupported
+ * `schemaVersion` is the only error reported for that input, since the rest of it follows another
+ * schema.
+ */
+import type { ValidationContext } from './context';
+import { clonePlain, isPlainObject } from './merge';
+import { CHOICES, DEFAULT_CONFIG, NAME_MAX_LENGTH, RANGES, SCHEMA_VERSION, STAGES } from './schema';
+import type {
+  ChoicePath,
+  ExperimentConfig,
+  LeafPath,
+  NumericPath,
+  ParamSpec,
+  RangeSpec,
+  Stage,
+} from './schema';
+import { closestMatch } from './suggest';
+
+export interface ValidationError {
+  /** Dotted field path (`finetune.poisonRatio`), or `(root)` / `(json)` / `(url)` for the whole input. */
+  path: string;
+  message: string;
+}
+
+export type ValidationResult =
+  { ok: true; config: ExperimentConfig } | { ok: false; errors: ValidationError[] };
+
+export interface ValidateOptions {
+  /** Report missing fields and parameters as errors instead of filling in defaults. */
+  strict?: boolean;
+}
+
+/** Pseudo-path of problems with the input as a whole. */
+export const ROOT_PATH = '(root)';
+/** Pseudo-path of text that is not JSON at all. */
+export const JSON_PATH = '(json)';
+
+/** Thrown where a config must be valid (presets, programmer-supplied configs). */
+export class ConfigError extends Error {
+  readonly errors: ValidationError[];
+  constructor(what: string, errors: ValidationError[]) {
+    super(`${what}:\n${formatErrors(errors)}`);
+    this.name = 'ConfigError';
+    this.errors = errors;
+  }
+}
+
+/** One line per problem, `path: message`: the CLI's `validate` output. */
+export function formatErrors(errors: readonly ValidationError[]): string {
+  return errors.map((error) => `${error.path}: ${error.message}`).join('\n');
+}
+
+export function validateConfig(
+  input: unknown,
+  ctx: ValidationContext,
+  options: ValidateOptions = {},
+): ValidationResult {
+  if (!isPlainObject(input)) {
+    return {
+      ok: false,
+      errors: [{ path: ROOT_PATH, message: `must be a JSON object (got ${describe(input)})` }],
+    };
+  }
+  const run = new Run(ctx, options.strict ?? false);
+  if (!Object.hasOwn(input, 'schemaVersion')) {
+    run.fail('schemaVersion', `missing field (this lab reads schemaVersion ${SCHEMA_VERSION})`);
+  } else if (typeof input.schemaVersion === 'number' && input.schemaVersion !== SCHEMA_VERSION) {
+    const message = `unsupported schemaVersion ${input.schemaVersion} (this lab reads schemaVersion ${SCHEMA_VERSION})`;
+    return { ok: false, errors: [{ path: 'schemaVersion', message }] };
+  } else if (input.schemaVersion !== SCHEMA_VERSION) {
+    run.fail(
+      'schemaVersion',
+      `must be the number ${SCHEMA_VERSION} (got ${describe(input.schemaVersion)})`,
+    );
+  }
+  const config = checkObject(run, input, DEFAULT_CONFIG as unknown as Record<string, unknown>, '');
+  if (run.errors.length > 0) return { ok: false, errors: run.errors };
+  // checkObject rebuilt the object field by field from DEFAULT_CONFIG's shape, checking each one.
+  return { ok: true, config: config as unknown as ExperimentConfig };
+}
+
+/** `validateConfig` on JSON text; a syntax error is reported at `(json)`, never thrown. */
+export function validateConfigJSON(
+  text: string,
+  ctx: ValidationContext,
+  options: ValidateOptions = {},
+): ValidationResult {
+  let input: unknown;
+  try {
+    input = JSON.parse(text);
+  } catch (error) {
+    const reason = error instanceof Error ? error.message : String(error);
+    return { ok: false, errors: [{ path: JSON_PATH, message: `not valid JSON (${reason})` }] };
+  }
+  return validateConfig(input, ctx, options);
+}
+
+/**
+ * Problems with a context itself, e.g. a registry entry whose parameter default is outside its
+ * own bounds; empty when sound. Registries call this at start-up.
+ */
+export function validationContextProblems(ctx: ValidationContext): string[] {
+  const problems: string[] = [];
+  for (const stage of STAGES) {
+    for (const [method, specs] of Object.entries(ctx.methods[stage])) {
+      for (const [param, spec] of Object.entries(specs)) {
+        const where = `${stage} method '${method}', parameter '${param}'`;
+        if (spec.type === 'enum' && spec.values.length === 0) {
+          problems.push(`${where}: enum has no values`);
+          continue;
+        }
+        if ((spec.type === 'number' || spec.type === 'integer') && spec.min !== undefined) {
+          if (spec.max !== undefined && spec.min > spec.max) problems.push(`${where}: min > max`);
+        }
+        const problem = paramProblem(spec.default, spec);
+        if (problem !== undefined) problems.push(`${where}: default ${problem}`);
+      }
+    }
+  }
+  return problems;
+}
+
+class Run {
+  readonly errors: ValidationError[] = [];
+  constructor(
+    readonly ctx: ValidationContext,
+    readonly strict: boolean,
+  ) {}
+  fail(path: string, message: string): void {
+    this.errors.push({ path, message });
+  }
+}
+
+type NamePath = Exclude<LeafPath<ExperimentConfig, string>, ChoicePath>;
+
+/** Rules of the open-vocabulary string fields; each returns a message when the value is wrong. */
+const NAME_RULES: Record<NamePath, (value: string, ctx: ValidationContext) => string | undefined> =
+  {
+    name: nameProblem,
+    'model.base': (value, ctx) => unknownName(value, ctx.models, 'base model'),
+    'alignment.method': (value, ctx) =>
+      unknownName(value, Object.keys(ctx.methods.alignment), 'alignment method'),
+    'finetune.method': (value, ctx) =>
+      unknownName(value, Object.keys(ctx.methods.finetune), 'fine-tuning method'),
+    'finetune.task': (value, ctx) => unknownName(value, ctx.tasks, 'task'),
+    'post.method': (value, ctx) =>
+      unknownName(value, Object.keys(ctx.methods.post), 'post-fine-tuning method'),
+  };
+
+/** Every path of the config, for "did you mean" when a field is put in the wrong section. */
+const ALL_PATHS: string[] = (() => {
+  const paths: string[] = [];
+  const visit = (value: unknown, prefix: string) => {
+    if (!isPlainObject(value)) return;
+    for (const [key, item] of Object.entries(value)) {
+      const path = join(prefix, key);
+      paths.push(path);
+      visit(item, path);
+    }
+  };
+  visit(DEFAULT_CONFIG, '');
+  return paths;
+})();
+
+function checkObject(
+  run: Run,
+  input: Record<string, unknown>,
+  template: Record<string, unknown>,
+  prefix: string,
+): Record<string, unknown> {
+  const known = Object.keys(template);
+  for (const key of Object.keys(input)) {
+    if (!known.includes(key))
+      run.fail(join(prefix, key), `unknown field${fieldHint(key, known, prefix)}`);
+  }
+  const out: Record<string, unknown> = {};
+  for (const [key, fallback] of Object.entries(template)) {
+    const path = join(prefix, key);
+    if (path === 'schemaVersion') {
+      out[key] = SCHEMA_VERSION; // checked up front
+    } else if (key === 'params') {
+      continue; // after the loop, once the method is known
+    } else if (!Object.hasOwn(input, key)) {
+      if (run.strict) run.fail(path, 'missing field');
+      out[key] = clonePlain(fallback);
+    } else {
+      out[key] = checkValue(run, input[key], fallback, path);
+    }
+  }
+  if (Object.hasOwn(template, 'params')) {
+    // The method as written: if it was wrong, `out.method` holds the default instead.
+    const method = Object.hasOwn(input, 'method') ? input.method : out.method;
+    out.params = checkParams(run, input, prefix as Stage, method);
+  }
+  return out;
+}
+
+function checkValue(run: Run, value: unknown, fallback: unknown, path: string): unknown {
+  if (isPlainObject(fallback)) {
+    if (isPlainObject(value)) return checkObject(run, value, fallback, path);
+    run.fail(path, `must be an object (got ${describe(value)})`);
+  } else if (typeof fallback === 'number') {
+    const problem = numberProblem(value, RANGES[path as NumericPath]);
+    if (problem === undefined) return value;
+    run.fail(path, problem);
+  } else if (typeof fallback === 'string') {
+    const problem = stringProblem(value, path, run.ctx);
+    if (problem === undefined) return value;
+    run.fail(path, problem);
+  } else {
+    throw new Error(`config schema: no rule for field ${path}`);
+  }
+  return clonePlain(fallback);
+}
+
+function numberProblem(value: unknown, range: RangeSpec | undefined): string | undefined {
+  if (range === undefined) throw new Error('config schema: numeric field without a RANGES entry');
+  if (typeof value !== 'number') {
+    return `must be ${range.integer ? 'an integer' : 'a number'} (got ${describe(value)})`;
+  }
+  if (!Number.isFinite(value)) return `must be a finite number (got ${value})`;
+  if (range.integer && !Number.isInteger(value)) return `must be an integer (got ${value})`;
+  if (value < range.min || value > range.max)
+    return `must be between ${range.min} and ${range.max}`;
+  return undefined;
+}
+
+function stringProblem(value: unknown, path: string, ctx: ValidationContext): string | undefined {
+  if (typeof value !== 'string') return `must be a string (got ${describe(value)})`;
+  if (Object.hasOwn(CHOICES, path)) {
+    const { values } = CHOICES[path as ChoicePath];
+    return (values as readonly string[]).includes(value) ? undefined : notOneOf(value, values);
+  }
+  const rule = NAME_RULES[path as NamePath];
+  if (rule === undefined) throw new Error(`config schema: no rule for field ${path}`);
+  return rule(value, ctx);
+}
+
+function checkParams(
+  run: Run,
+  stageInput: Record<string, unknown>,
+  stage: Stage,
+  method: unknown,
+): Record<string, unknown> {
+  const path = `${stage}.params`;
+  let given: Record<string, unknown> = {};
+  if (!Object.hasOwn(stageInput, 'params')) {
+    if (run.strict) run.fail(path, 'missing field');
+  } else if (isPlainObject(stageInput.params)) {
+    given = stageInput.params;
+  } else {
+    run.fail(path, `must be an object (got ${describe(stageInput.params)})`);
+    return {};
+  }
+  const methods = run.ctx.methods[stage];
+  // An unknown method has already been reported; its parameters cannot be judged.
+  if (typeof method !== 'string' || !Object.hasOwn(methods, method)) return clonePlain(given);
+  const specs = methods[method];
+  const names = Object.keys(specs);
+  for (const key of Object.keys(given)) {
+    if (names.includes(key)) continue;
+    const suggestion = closestMatch(key, names);
+    const hint =
+      names.length === 0
+        ? `method '${method}' takes no parameters`
+        : `${method} takes ${names.join(', ')}${suggestion ? `; did you mean ${suggestion}?` : ''}`;
+    run.fail(`${path}.${key}`, `unknown parameter (${hint})`);
+  }
+  const out: Record<string, unknown> = {};
+  for (const [name, spec] of Object.entries(specs)) {
+    if (!Object.hasOwn(given, name)) {
+      if (run.strict)
+        run.fail(`${path}.${name}`, `missing parameter (default: ${String(spec.default)})`);
+      out[name] = spec.default;
+      continue;
+    }
+    const problem = paramProblem(given[name], spec);
+    if (problem !== undefined) run.fail(`${path}.${name}`, problem);
+    out[name] = given[name];
+  }
+  return out;
+}
+
+function paramProblem(value: unknown, spec: ParamSpec): string | undefined {
+  switch (spec.type) {
+    case 'boolean':
+      return typeof value === 'boolean'
+        ? undefined
+        : `must be true or false (got ${describe(value)})`;
+    case 'enum':
+      if (typeof value !== 'string') return `must be a string (got ${describe(value)})`;
+      return spec.values.includes(value) ? undefined : notOneOf(value, spec.values);
+    case 'number':
+    case 'integer': {
+      const integer = spec.type === 'integer';
+      if (typeof value !== 'number') {
+        return `must be ${integer ? 'an integer' : 'a number'} (got ${describe(value)})`;
+      }
+      if (!Number.isFinite(value)) return `must be a finite number (got ${value})`;
+      if (integer && !Number.isInteger(value)) return `must be an integer (got ${value})`;
+      const { min, max } = spec;
+      const below = min !== undefined && value < min;
+      const above = max !== undefined && value > max;
+      if (!below && !above) return undefined;
+      if (min !== undefined && max !== undefined) return `must be between ${min} and ${max}`;
+      return below ? `must be at least ${min}` : `must be at most ${max}`;
+    }
+  }
+}
+
+function nameProblem(value: string): string | undefined {
+  const length = [...value].length;
+  if (length > NAME_MAX_LENGTH) {
+    return `must be at most ${NAME_MAX_LENGTH} characters (got ${length})`;
+  }
+  for (let i = 0; i < value.length; i++) {
+    const code = value.charCodeAt(i);
+    // A newline in the label would break the one-line-per-item output of the CLI.
+    if (code < 0x20 || code === 0x7f) return 'must not contain control characters such as newlines';
+  }
+  return undefined;
+}
+
+function unknownName(value: string, known: readonly string[], what: string): string | undefined {
+  if (known.includes(value)) return undefined;
+  if (known.length === 0) return `unknown ${what} '${value}' (none is registered)`;
+  const suggestion = closestMatch(value, known);
+  const hint = suggestion === undefined ? '' : `; did you mean '${suggestion}'?`;
+  return `unknown ${what} '${value}' (known: ${known.join(', ')}${hint})`;
+}
+
+function notOneOf(value: string, values: readonly string[]): string {
+  const suggestion = closestMatch(value, values);
+  const hint = suggestion === undefined ? '' : `; did you mean '${suggestion}'?`;
+  return `must be one of ${values.map((v) => `'${v}'`).join(', ')} (got ${JSON.stringify(value)}${hint})`;
+}
+
+/** "(did you mean poisonRatio?)" for a typo of a sibling, or the full path if it lives elsewhere. */
+function fieldHint(key: string, siblings: readonly string[], prefix: string): string {
+  const sibling = closestMatch(key, siblings);
+  if (sibling !== undefined) return ` (did you mean ${sibling}?)`;
+  const elsewhere = ALL_PATHS.filter((path) => {
+    const last = path.slice(path.lastIndexOf('.') + 1);
+    return last.toLowerCase() === key.toLowerCase() && path !== join(prefix, last);
+  });
+  return elsewhere.length === 0 ? '' : ` (did you mean ${elsewhere.join(' or ')}?)`;
+}
+
+function describe(value: unknown): string {
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'an array';
+  if (typeof value === 'string') {
+    return `string ${JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}…` : value)}`;
+  }
+  if (typeof value === 'object') return 'an object';
+  if (typeof value === 'number' || typeof value === 'boolean') return `${typeof value} ${value}`;
+  return typeof value;
+}
+
+function join(prefix: string, key: string): string {
+  return prefix === '' ? key : `${prefix}.${key}`;
+}

@@ -1,0 +1,207 @@
+/**
+ * Any Hugging Face `tokenizer.json` (BPE, WordPiece, Unigram, …) through transformers.js, built
+ * from in-memory objects: nothing is fetched from the hub.
+ *
+ * transformers.js (v4, via `@huggingface/tokenizers` 0.2) has no `WordLevel` model class: a
+ * WordLevel file falls through to its `Legacy` model, which looks pre-tokens up in the vocabulary
+ * as they are, exactly as WordLevel does, but yields no id for a word outside it. `encode` maps
+ * such a word to `unkId` (the model's `unk_token`), which makes WordLevel files encode as Python
+ * `tokenizers` would; the unit tests check this against the built-in implementation.
+ */
+import * as transformers from '@huggingface/transformers';
+import { PreTrainedTokenizer } from '@huggingface/transformers';
+import type { SpecialTokenRole, Tokenizer } from './types';
+import { TokenizerFormatError, describeValue, isRecord, type JsonRecord } from './json';
+
+export interface HuggingFaceTokenizerOptions {
+  /** Choose the special tokens by their text, overriding `tokenizer_config.json` and the defaults. */
+  padToken?: string;
+  eosToken?: string;
+  unkToken?: string;
+}
+
+/** Names tried, in order, when neither the options nor `tokenizer_config.json` name a token. */
+const CONVENTIONAL_TOKENS: Record<SpecialTokenRole, readonly string[]> = {
+  pad: ['<|pad|>', '<pad>', '[PAD]', '<|padding|>'],
+  eos: ['<|eos|>', '</s>', '<eos>', '<|endoftext|>', '<|end_of_text|>'],
+  unk: ['<|unk|>', '<unk>', '[UNK]'],
+};
+
+const OPTION_NAMES: Record<SpecialTokenRole, keyof HuggingFaceTokenizerOptions> = {
+  pad: 'padToken',
+  eos: 'eosToken',
+  unk: 'unkToken',
+};
+
+export class HuggingFaceTokenizer implements Tokenizer {
+  readonly vocabSize: number;
+  readonly padId: number;
+  readonly eosId: number;
+  readonly unkId: number;
+  private readonly cleanUpTokenizationSpaces: boolean;
+
+  constructor(
+    private readonly hf: PreTrainedTokenizer,
+    private readonly tokenizerJSON: JsonRecord,
+    ids: Record<SpecialTokenRole, number>,
+    cleanUpTokenizationSpaces: boolean,
+  ) {
+    this.vocabSize = Math.max(-1, ...hf.get_vocab().values()) + 1;
+    this.padId = ids.pad;
+    this.eosId = ids.eos;
+    this.unkId = ids.unk;
+    this.cleanUpTokenizationSpaces = cleanUpTokenizationSpaces;
+  }
+
+  encode(text: string): number[] {
+    // transformers.js yields no id for a piece its model cannot represent and has no unknown token
+    // for: every unknown word of a WordLevel file (see the module comment), rare for other models.
+    const ids: (number | undefined)[] = this.hf.encode(text, { add_special_tokens: false });
+    return ids.map((id) => id ?? this.unkId);
+  }
+
+  decode(ids: readonly number[]): string {
+    for (const id of ids) {
+      if (!Number.isInteger(id) || id < 0 || id >= this.vocabSize) {
+        throw new RangeError(`token id ${id} is not in [0, ${this.vocabSize})`);
+      }
+    }
+    // transformers.js refuses an empty list rather than returning the empty string.
+    if (ids.length === 0) return '';
+    return this.hf.decode([...ids], {
+      skip_special_tokens: false,
+      clean_up_tokenization_spaces: this.cleanUpTokenizationSpaces,
+    });
+  }
+
+  toJSON(): JsonRecord {
+    return structuredClone(this.tokenizerJSON);
+  }
+}
+
+/**
+ * Wraps `tokenizer.json` (+ optional `tokenizer_config.json`) in the lab's `Tokenizer`. The pad,
+ * eos and unk tokens come from `options`, else the config's `pad_token`/`eos_token`/`unk_token`,
+ * else the model's `unk_token`, else a conventional name (`<pad>`, `</s>`, `<unk>`, …). A missing
+ * one, or pad equal to eos (the loss would then never teach the model to stop), is an error that
+ * says which option to pass. The tokenizer class is chosen from `tokenizer_class` like
+ * `AutoTokenizer` does. Decoding cleans up tokenization spaces only if the config asks to.
+ */
+export function loadHuggingFaceTokenizer(
+  tokenizerJSON: unknown,
+  tokenizerConfig: unknown = null,
+  options: HuggingFaceTokenizerOptions = {},
+): HuggingFaceTokenizer {
+  const json = checkTokenizerJSON(tokenizerJSON);
+  tokenizerConfig ??= {};
+  if (!isRecord(tokenizerConfig)) {
+    throw new TokenizerFormatError(
+      '',
+      `tokenizer_config.json must be a JSON object, got ${describeValue(tokenizerConfig)}`,
+    );
+  }
+  const model = json.model as JsonRecord;
+  const config: JsonRecord = { ...tokenizerConfig };
+
+  let hf: PreTrainedTokenizer;
+  try {
+    hf = new (tokenizerClass(config.tokenizer_class))(json, config);
+  } catch (error) {
+    const reason = error instanceof Error ? error.message : String(error);
+    throw new TokenizerFormatError('', `transformers.js cannot load it: ${reason}`);
+  }
+  const vocab = hf.get_vocab();
+  const ids = {} as Record<SpecialTokenRole, number>;
+  for (const role of ['pad', 'eos', 'unk'] as const) {
+    ids[role] = findSpecialId(role, vocab, config, model, options);
+  }
+  if (ids.pad === ids.eos) {
+    throw new TokenizerFormatError(
+      '',
+      `the pad and eos tokens are the same (id ${ids.pad}); the loss mask would hide every eos, so pass a ` +
+        'different padToken (any token the data never uses)',
+    );
+  }
+  return new HuggingFaceTokenizer(hf, json, ids, config.clean_up_tokenization_spaces === true);
+}
+
+/** The fields transformers.js reads without checking, checked here so errors name the field. */
+function checkTokenizerJSON(value: unknown): JsonRecord {
+  if (!isRecord(value))
+    throw new TokenizerFormatError('', `must be a JSON object, got ${describeValue(value)}`);
+  const model = value.model;
+  if (!isRecord(model))
+    throw new TokenizerFormatError('model', `must be an object, got ${describeValue(model)}`);
+  if (!isRecord(model.vocab) && !Array.isArray(model.vocab)) {
+    throw new TokenizerFormatError(
+      'model.vocab',
+      `must be an object or a list, got ${describeValue(model.vocab)}`,
+    );
+  }
+  if (!Array.isArray(value.added_tokens)) {
+    throw new TokenizerFormatError(
+      'added_tokens',
+      `must be a list, got ${describeValue(value.added_tokens)}`,
+    );
+  }
+  // transformers.js requires the pipeline keys to be present; `null` means "none".
+  for (const key of ['normalizer', 'pre_tokenizer', 'post_processor', 'decoder']) {
+    if (!(key in value)) throw new TokenizerFormatError(key, 'is missing (use null for none)');
+  }
+  return value;
+}
+
+/** The tokenizer class `tokenizer_class` names, as `AutoTokenizer` picks it; the base class otherwise. */
+function tokenizerClass(name: unknown): typeof PreTrainedTokenizer {
+  if (typeof name !== 'string') return PreTrainedTokenizer;
+  const candidate: unknown = (transformers as Record<string, unknown>)[name.replace(/Fast$/, '')];
+  if (
+    typeof candidate === 'function' &&
+    (candidate === PreTrainedTokenizer || candidate.prototype instanceof PreTrainedTokenizer)
+  ) {
+    return candidate as typeof PreTrainedTokenizer;
+  }
+  return PreTrainedTokenizer;
+}
+
+function findSpecialId(
+  role: SpecialTokenRole,
+  vocab: ReadonlyMap<string, number>,
+  config: JsonRecord,
+  model: JsonRecord,
+  options: HuggingFaceTokenizerOptions,
+): number {
+  const option = OPTION_NAMES[role];
+  const lookup = (token: string, source: string): number => {
+    const id = vocab.get(token);
+    if (id === undefined) {
+      throw new TokenizerFormatError(
+        '',
+        `the ${role} token ${describeValue(token)} (from ${source}) is not in the vocabulary`,
+      );
+    }
+    return id;
+  };
+  const fromOption = options[option];
+  if (fromOption !== undefined) return lookup(fromOption, `option ${option}`);
+  const fromConfig = configToken(config[`${role}_token`]);
+  if (fromConfig !== null) return lookup(fromConfig, `tokenizer_config.json ${role}_token`);
+  if (role === 'unk' && typeof model.unk_token === 'string')
+    return lookup(model.unk_token, 'model.unk_token');
+  for (const token of CONVENTIONAL_TOKENS[role]) {
+    const id = vocab.get(token);
+    if (id !== undefined) return id;
+  }
+  throw new TokenizerFormatError(
+    '',
+    `no ${role} token: tokenizer_config.json has no ${role}_token and the vocabulary has none of ` +
+      `${CONVENTIONAL_TOKENS[role].join(', ')}; pass { ${option}: '…' } naming one of its tokens`,
+  );
+}
+
+/** A special token in `tokenizer_config.json` is a string or an `AddedToken` object. */
+function configToken(value: unknown): string | null {
+  if (typeof value === 'string') return value;
+  if (isRecord(value) && typeof value.content === 'string') return value.content;
+  return null;
+}

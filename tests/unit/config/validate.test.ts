@@ -1,0 +1,548 @@
+import { describe, expect, it } from 'vitest';
+import {
+  DEFAULT_CONFIG,
+  DEFAULT_VALIDATION_CONTEXT,
+  clonePlain,
+  formatErrors,
+  validateConfig,
+  validateConfigJSON,
+  validationContextProblems,
+  type ValidationContext,
+  type ValidationResult,
+} from '../../../src/core/config';
+import { CTX_WITH_PARAMS } from './helpers';
+
+const CTX = DEFAULT_VALIDATION_CONTEXT;
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- tests write wrong types anywhere
+type Loose = Record<string, any>;
+
+/** A complete config (the defaults) with `edit` applied to a copy. */
+function full(edit: (config: Loose) => void = () => {}): unknown {
+  const config = clonePlain(DEFAULT_CONFIG) as unknown as Loose;
+  edit(config);
+  return config;
+}
+
+/** The `path: message` lines of an invalid result (fails the test if it was valid). */
+function lines(result: ValidationResult): string[] {
+  if (result.ok) throw new Error('expected the config to be invalid');
+  return formatErrors(result.errors).split('\n');
+}
+
+describe('validateConfig: the input as a whole', () => {
+  it('rejects a non-object at (root)', () => {
+    expect(lines(validateConfig('hello', CTX))).toEqual([
+      '(root): must be a JSON object (got string "hello")',
+    ]);
+    expect(lines(validateConfig(null, CTX))).toEqual(['(root): must be a JSON object (got null)']);
+  });
+
+  it('rejects an array at (root)', () => {
+    expect(lines(validateConfig([DEFAULT_CONFIG], CTX))).toEqual([
+      '(root): must be a JSON object (got an array)',
+    ]);
+  });
+
+  it('accepts the complete default config and returns it unchanged', () => {
+    expect(validateConfig(full(), CTX)).toEqual({ ok: true, config: DEFAULT_CONFIG });
+  });
+
+  it('reports one error per problem, all of them at once', () => {
+    const result = validateConfig(
+      full((c) => {
+        c.seed = -1;
+        c.finetune.poisonRatio = 2;
+        c.post.layers = 'mlps';
+        c.evaluation.maxNewTokens = 0;
+      }),
+      CTX,
+    );
+    expect(lines(result)).toEqual([
+      'seed: must be between 0 and 2147483647',
+      'finetune.poisonRatio: must be between 0 and 1',
+      "post.layers: must be one of 'mlp', 'mlp-fc', 'mlp-proj', 'attn', 'all' (got \"mlps\"; did you mean 'mlp'?)",
+      'evaluation.maxNewTokens: must be between 1 and 1024',
+    ]);
+  });
+});
+
+describe('validateConfig: schemaVersion', () => {
+  it('is required even when other missing fields are filled in', () => {
+    expect(lines(validateConfig({}, CTX))).toEqual([
+      'schemaVersion: missing field (this lab reads schemaVersion 1)',
+    ]);
+  });
+
+  it('an unsupported version is the only error reported', () => {
+    const input = full((c) => {
+      c.schemaVersion = 2;
+      c.finetune.poisonRatio = 7;
+      c.bogus = true;
+    });
+    expect(lines(validateConfig(input, CTX))).toEqual([
+      'schemaVersion: unsupported schemaVersion 2 (this lab reads schemaVersion 1)',
+    ]);
+  });
+
+  it('must be a number, not the string "1"', () => {
+    expect(
+      lines(
+        validateConfig(
+          full((c) => (c.schemaVersion = '1')),
+          CTX,
+        ),
+      ),
+    ).toEqual(['schemaVersion: must be the number 1 (got string "1")']);
+  });
+});
+
+describe('validateConfig: missing fields', () => {
+  it('by default fills missing fields from DEFAULT_CONFIG, at any depth', () => {
+    const result = validateConfig(
+      { schemaVersion: 1, finetune: { poisonRatio: 0.2 }, post: { method: 'none' } },
+      CTX,
+    );
+    expect(result.ok && result.config).toEqual(
+      full((c) => {
+        c.finetune.poisonRatio = 0.2;
+        c.post.method = 'none';
+      }),
+    );
+  });
+
+  it('with strict, reports every missing field by path instead', () => {
+    const input = full((c) => {
+      delete c.seed;
+      delete c.finetune.poisonRatio;
+      delete c.post.params;
+      delete c.evaluation;
+    });
+    expect(lines(validateConfig(input, CTX, { strict: true }))).toEqual([
+      'seed: missing field',
+      'finetune.poisonRatio: missing field',
+      'post.params: missing field',
+      'evaluation: missing field',
+    ]);
+    expect(validateConfig(input, CTX).ok).toBe(true);
+  });
+
+  it('null is a wrong value, not a missing one', () => {
+    expect(
+      lines(
+        validateConfig(
+          full((c) => (c.seed = null)),
+          CTX,
+        ),
+      ),
+    ).toEqual(['seed: must be an integer (got null)']);
+  });
+});
+
+describe('validateConfig: unknown fields', () => {
+  it('suggests the sibling a typo was meant to be', () => {
+    const input = full((c) => (c.finetune.poisonRate = 0.2));
+    expect(lines(validateConfig(input, CTX))).toEqual([
+      'finetune.poisonRate: unknown field (did you mean poisonRatio?)',
+    ]);
+  });
+
+  it('suggests a sibling that differs only in case', () => {
+    expect(
+      lines(
+        validateConfig(
+          full((c) => (c.evaluation.maxnewtokens = 3)),
+          CTX,
+        ),
+      ),
+    ).toEqual(['evaluation.maxnewtokens: unknown field (did you mean maxNewTokens?)']);
+  });
+
+  it('suggests the full path of a field put in the wrong section', () => {
+    const input = full((c) => {
+      c.poisonRatio = 0.3;
+      c.finetune.maskRatio = 0.2;
+      c.lr = 0.1;
+    });
+    expect(lines(validateConfig(input, CTX))).toEqual([
+      'poisonRatio: unknown field (did you mean finetune.poisonRatio?)',
+      'lr: unknown field (did you mean alignment.lr or finetune.lr?)',
+      'finetune.maskRatio: unknown field (did you mean post.maskRatio?)',
+    ]);
+  });
+
+  it('says only "unknown field" when nothing is close', () => {
+    expect(
+      lines(
+        validateConfig(
+          full((c) => (c.runtime.threads = 4)),
+          CTX,
+        ),
+      ),
+    ).toEqual(['runtime.threads: unknown field']);
+  });
+
+  it('treats a JSON "__proto__" key as an unknown field and does not pollute prototypes', () => {
+    const result = validateConfigJSON(
+      '{"schemaVersion":1,"post":{"__proto__":{"maskRatio":0.9}}}',
+      CTX,
+    );
+    expect(lines(result)).toEqual(['post.__proto__: unknown field']);
+    expect(({} as Record<string, unknown>).maskRatio).toBeUndefined();
+  });
+});
+
+describe('validateConfig: types', () => {
+  it('does not coerce a numeric string to a number', () => {
+    expect(
+      lines(
+        validateConfig(
+          full((c) => (c.finetune.poisonRatio = '0.1')),
+          CTX,
+        ),
+      ),
+    ).toEqual(['finetune.poisonRatio: must be a number (got string "0.1")']);
+  });
+
+  it('requires a section to be an object', () => {
+    const input = full((c) => {
+      c.model = 'safetune-base';
+      c.evaluation = [200];
+    });
+    expect(lines(validateConfig(input, CTX))).toEqual([
+      'model: must be an object (got string "safetune-base")',
+      'evaluation: must be an object (got an array)',
+    ]);
+  });
+
+  it('requires strings where strings are expected', () => {
+    const input = full((c) => {
+      c.name = 7;
+      c.post.method = true;
+    });
+    expect(lines(validateConfig(input, CTX))).toEqual([
+      'name: must be a string (got number 7)',
+      'post.method: must be a string (got boolean true)',
+    ]);
+  });
+
+  it('rejects NaN and Infinity (possible from JavaScript callers, never from JSON)', () => {
+    const input = full((c) => {
+      c.finetune.lr = Number.NaN;
+      c.post.maskRatio = Number.POSITIVE_INFINITY;
+    });
+    expect(lines(validateConfig(input, CTX))).toEqual([
+      'finetune.lr: must be a finite number (got NaN)',
+      'post.maskRatio: must be a finite number (got Infinity)',
+    ]);
+  });
+});
+
+describe('validateConfig: numbers', () => {
+  it('reports a value out of range in the CLI contract format', () => {
+    expect(
+      lines(
+        validateConfig(
+          full((c) => (c.finetune.poisonRatio = 1.5)),
+          CTX,
+        ),
+      ),
+    ).toEqual(['finetune.poisonRatio: must be between 0 and 1']);
+    expect(
+      lines(
+        validateConfig(
+          full((c) => (c.alignment.lr = 0)),
+          CTX,
+        ),
+      ),
+    ).toEqual(['alignment.lr: must be between 0.000001 and 1']);
+  });
+
+  it('includes both ends of a range', () => {
+    for (const poisonRatio of [0, 1]) {
+      expect(
+        validateConfig(
+          full((c) => (c.finetune.poisonRatio = poisonRatio)),
+          CTX,
+        ).ok,
+      ).toBe(true);
+    }
+    expect(
+      validateConfig(
+        full((c) => (c.seed = 2 ** 31 - 1)),
+        CTX,
+      ).ok,
+    ).toBe(true);
+    expect(
+      validateConfig(
+        full((c) => (c.seed = 2 ** 31)),
+        CTX,
+      ).ok,
+    ).toBe(false);
+  });
+
+  it('requires integers for counts and the seed', () => {
+    const input = full((c) => {
+      c.seed = 1.5;
+      c.finetune.epochs = 2.5;
+      c.evaluation.harmfulPrompts = 10.1;
+    });
+    expect(lines(validateConfig(input, CTX))).toEqual([
+      'seed: must be an integer (got 1.5)',
+      'finetune.epochs: must be an integer (got 2.5)',
+      'evaluation.harmfulPrompts: must be an integer (got 10.1)',
+    ]);
+  });
+
+  it('accepts non-integers for fractions and rates', () => {
+    const input = full((c) => {
+      c.finetune.lr = 2.5e-4;
+      c.alignment.warmupFraction = 0.125;
+      c.alignment.maxGradNorm = 0.5;
+    });
+    expect(validateConfig(input, CTX).ok).toBe(true);
+  });
+});
+
+describe('validateConfig: closed vocabularies', () => {
+  it('checks schedule, layers and backend against their values, suggesting the closest', () => {
+    const input = full((c) => {
+      c.alignment.schedule = 'cosin';
+      c.post.layers = 'attention';
+      c.runtime.backend = 'webgpuu';
+    });
+    expect(lines(validateConfig(input, CTX))).toEqual([
+      "alignment.schedule: must be one of 'cosine', 'constant' (got \"cosin\"; did you mean 'cosine'?)",
+      "post.layers: must be one of 'mlp', 'mlp-fc', 'mlp-proj', 'attn', 'all' (got \"attention\")",
+      "runtime.backend: must be one of 'auto', 'webgpu', 'webgl', 'wasm', 'cpu' (got \"webgpuu\"; did you mean 'webgpu'?)",
+    ]);
+  });
+});
+
+describe('validateConfig: name', () => {
+  it('allows at most 80 characters, counting code points', () => {
+    expect(
+      validateConfig(
+        full((c) => (c.name = 'x'.repeat(80))),
+        CTX,
+      ).ok,
+    ).toBe(true);
+    expect(
+      validateConfig(
+        full((c) => (c.name = '🧪'.repeat(80))),
+        CTX,
+      ).ok,
+    ).toBe(true);
+    expect(
+      lines(
+        validateConfig(
+          full((c) => (c.name = 'x'.repeat(81))),
+          CTX,
+        ),
+      ),
+    ).toEqual(['name: must be at most 80 characters (got 81)']);
+  });
+
+  it('rejects control characters, which would break one-line output', () => {
+    expect(
+      lines(
+        validateConfig(
+          full((c) => (c.name = 'two\nlines')),
+          CTX,
+        ),
+      ),
+    ).toEqual(['name: must not contain control characters such as newlines']);
+  });
+});
+
+describe('validateConfig: names from the context', () => {
+  it('checks the base model', () => {
+    expect(
+      lines(
+        validateConfig(
+          full((c) => (c.model.base = 'safetune-bas')),
+          CTX,
+        ),
+      ),
+    ).toEqual([
+      "model.base: unknown base model 'safetune-bas' (known: safetune-base; did you mean 'safetune-base'?)",
+    ]);
+  });
+
+  it('checks each method against its own stage', () => {
+    const input = full((c) => {
+      c.alignment.method = 'vaccine';
+      c.finetune.method = 'antidote';
+      c.post.method = 'antidot';
+    });
+    expect(lines(validateConfig(input, CTX))).toEqual([
+      "alignment.method: unknown alignment method 'vaccine' (known: sft)",
+      "finetune.method: unknown fine-tuning method 'antidote' (known: sft)",
+      "post.method: unknown post-fine-tuning method 'antidot' (known: none, antidote, random-prune, magnitude-prune, wanda-benign; did you mean 'antidote'?)",
+    ]);
+  });
+
+  it('checks the fine-tuning task', () => {
+    expect(
+      lines(
+        validateConfig(
+          full((c) => (c.finetune.task = 'sst-2')),
+          CTX,
+        ),
+      ),
+    ).toEqual([
+      "finetune.task: unknown task 'sst-2' (known: sst2, agnews, gsm8k; did you mean 'sst2'?)",
+    ]);
+  });
+
+  it('uses the given context, not a built-in list', () => {
+    const ctx: ValidationContext = { ...CTX, tasks: ['mytask'], models: [] };
+    expect(lines(validateConfig(full(), ctx))).toEqual([
+      "model.base: unknown base model 'safetune-base' (none is registered)",
+      "finetune.task: unknown task 'sst2' (known: mytask)",
+    ]);
+  });
+});
+
+describe('validateConfig: method parameters', () => {
+  it('fills missing parameters with their declared defaults', () => {
+    const result = validateConfig(
+      full((c) => (c.post.params = { temperature: 2 })),
+      CTX_WITH_PARAMS,
+    );
+    expect(result.ok && result.config.post.params).toEqual({
+      calibrationBatches: 4,
+      temperature: 2,
+      scoreNorm: 'l2',
+      perRow: true,
+    });
+  });
+
+  it('with strict, reports missing parameters with their defaults', () => {
+    const input = full((c) => (c.post.params = { temperature: 2, scoreNorm: 'l1' }));
+    expect(lines(validateConfig(input, CTX_WITH_PARAMS, { strict: true }))).toEqual([
+      'post.params.calibrationBatches: missing parameter (default: 4)',
+      'post.params.perRow: missing parameter (default: true)',
+    ]);
+  });
+
+  it('checks each kind of parameter spec', () => {
+    const input = full(
+      (c) =>
+        (c.post.params = { calibrationBatches: 2.5, temperature: -1, scoreNorm: 'l3', perRow: 1 }),
+    );
+    expect(lines(validateConfig(input, CTX_WITH_PARAMS))).toEqual([
+      'post.params.calibrationBatches: must be an integer (got 2.5)',
+      'post.params.temperature: must be at least 0',
+      "post.params.scoreNorm: must be one of 'l2', 'l1' (got \"l3\"; did you mean 'l2'?)",
+      'post.params.perRow: must be true or false (got number 1)',
+    ]);
+    const tooMany = full((c) => (c.post.params = { calibrationBatches: 65 }));
+    expect(lines(validateConfig(tooMany, CTX_WITH_PARAMS))).toEqual([
+      'post.params.calibrationBatches: must be between 1 and 64',
+    ]);
+  });
+
+  it('rejects parameters the method does not declare, suggesting a close one', () => {
+    const input = full((c) => {
+      c.post.params = { temprature: 2 };
+      c.finetune.params = { rho: 1 };
+    });
+    expect(lines(validateConfig(input, CTX_WITH_PARAMS))).toEqual([
+      "finetune.params.rho: unknown parameter (method 'sft' takes no parameters)",
+      'post.params.temprature: unknown parameter (antidote takes calibrationBatches, temperature, scoreNorm, perRow; did you mean temperature?)',
+    ]);
+  });
+
+  it('requires params to be an object', () => {
+    expect(
+      lines(
+        validateConfig(
+          full((c) => (c.alignment.params = [])),
+          CTX,
+        ),
+      ),
+    ).toEqual(['alignment.params: must be an object (got an array)']);
+  });
+
+  it('does not judge the parameters of an unknown method (one error, not two)', () => {
+    const input = full((c) => {
+      c.post.method = 'safelora';
+      c.post.params = { rank: 8 };
+    });
+    expect(lines(validateConfig(input, CTX_WITH_PARAMS))).toEqual([
+      "post.method: unknown post-fine-tuning method 'safelora' (known: none, antidote, random-prune, magnitude-prune, wanda-benign)",
+    ]);
+  });
+
+  it("defaults follow the chosen method, not the default method's parameters", () => {
+    const result = validateConfig({ schemaVersion: 1, post: { method: 'none' } }, CTX_WITH_PARAMS);
+    expect(result.ok && result.config.post.params).toEqual({});
+  });
+});
+
+describe('validateConfig: the returned config', () => {
+  it('shares no objects with the input or the defaults', () => {
+    const input = full() as { post: { params: Record<string, unknown> } };
+    const result = validateConfig(input, CTX);
+    if (!result.ok) throw new Error('expected valid');
+    expect(result.config.post).not.toBe(input.post);
+    result.config.post.params.x = 1;
+    expect(input.post.params).toEqual({});
+    const filled = validateConfig({ schemaVersion: 1 }, CTX);
+    if (!filled.ok) throw new Error('expected valid');
+    expect(filled.config.evaluation).not.toBe(DEFAULT_CONFIG.evaluation);
+  });
+});
+
+describe('validateConfigJSON', () => {
+  it('reports a syntax error at (json) instead of throwing', () => {
+    const errors = lines(validateConfigJSON('{"schemaVersion": 1,', CTX));
+    expect(errors).toHaveLength(1);
+    expect(errors[0]).toMatch(/^\(json\): not valid JSON \(.+\)$/);
+  });
+
+  it('validates the parsed value', () => {
+    expect(lines(validateConfigJSON('{"schemaVersion":1,"seed":"1"}', CTX))).toEqual([
+      'seed: must be an integer (got string "1")',
+    ]);
+  });
+});
+
+describe('formatErrors', () => {
+  it('prints one "path: message" line per problem', () => {
+    expect(
+      formatErrors([
+        { path: 'finetune.poisonRatio', message: 'must be between 0 and 1' },
+        { path: 'seed', message: 'missing field' },
+      ]),
+    ).toBe('finetune.poisonRatio: must be between 0 and 1\nseed: missing field');
+    expect(formatErrors([])).toBe('');
+  });
+});
+
+describe('validationContextProblems', () => {
+  it('accepts the default context and one with sound parameter specs', () => {
+    expect(validationContextProblems(CTX)).toEqual([]);
+    expect(validationContextProblems(CTX_WITH_PARAMS)).toEqual([]);
+  });
+
+  it('reports parameter specs whose default breaks their own rules', () => {
+    const ctx: ValidationContext = {
+      ...CTX,
+      methods: {
+        ...CTX.methods,
+        finetune: {
+          lisa: {
+            steps: { type: 'integer', min: 1, default: 0, description: '' },
+            mode: { type: 'enum', values: [], default: 'a', description: '' },
+          },
+        },
+      },
+    };
+    expect(validationContextProblems(ctx)).toEqual([
+      "finetune method 'lisa', parameter 'steps': default must be at least 1",
+      "finetune method 'lisa', parameter 'mode': enum has no values",
+    ]);
+  });
+});
