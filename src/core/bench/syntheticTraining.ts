@@ -3,7 +3,7 @@ import { batchFromSequences } from '../model/batch';
 import type { ModelConfig } from '../model/config';
 import { GPT } from '../model/gpt';
 import { createRng } from '../random';
-import type { CancelToken } from '../runtime/cancel';
+import { checkpoint, type CancelToken } from '../runtime/cancel';
 import { Trainer } from '../train/trainer';
 
 /**
@@ -73,7 +73,7 @@ export async function runSyntheticTraining(
   const numTensorsPerStep: number[] = [];
   try {
     for (let step = 0; step < steps; step++) {
-      cancel?.throwIfCancelled();
+      await checkpoint(cancel);
       const rows = batchFromSequences(
         syntheticRows(config, batch, seed * 7919 + (step % 8)),
         config.contextLength,

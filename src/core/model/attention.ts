@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
+import { matMul } from './matmul';
 import { linear } from './linear';
 import type { LinearInputTap } from './mlp';
 import { getWeight, type WeightMap } from './weights';
@@ -33,10 +34,10 @@ export function causalSelfAttention(
       headDim,
     ]),
   ) as tf.Tensor3D[];
-  const scores = tf.mul(tf.matMul(q, k, false, true), 1 / Math.sqrt(headDim));
+  const scores = tf.mul(matMul(q, k, false, true), 1 / Math.sqrt(headDim));
   const biased = tf.add(tf.reshape(scores, [B, H, T, T]), attentionBias);
   const probabilities = tf.reshape(tf.softmax(biased), [B * H, T, T]) as tf.Tensor3D;
-  const context = tf.matMul(probabilities, v); // [B·H, T, hd]
+  const context = matMul(probabilities, v); // [B·H, T, hd]
   const merged = tf.reshape(tf.transpose(tf.reshape(context, [B, H, T, headDim]), [0, 2, 1, 3]), [
     B * T,
     C,

@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
+import { matMul } from './matmul';
 
 /**
  * One-hot rows as float32. Built as int32 then cast: tfjs-backend-wasm 4.22's OneHot kernel ignores
@@ -17,7 +18,7 @@ export function embeddingLookup(table: tf.Tensor2D, ids: tf.Tensor1D): tf.Tensor
   const rows = table.shape[0];
   const lookup = tf.customGrad((...inputs: (tf.Tensor | tf.GradSaveFunc)[]) => ({
     value: tf.gather(inputs[0] as tf.Tensor, ids),
-    gradFunc: (dy: tf.Tensor) => tf.matMul(oneHotFloat(ids, rows), dy as tf.Tensor2D, true, false),
+    gradFunc: (dy: tf.Tensor) => matMul(oneHotFloat(ids, rows), dy as tf.Tensor2D, true, false),
   }));
   return lookup(table) as tf.Tensor2D;
 }

@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
+import { matMul } from './matmul';
 import { MASKED } from './batch';
 import type { GPT } from './gpt';
 import { layerNorm } from './layerNorm';
@@ -80,10 +81,10 @@ export async function generateGreedy(
           newKeys.push(tf.keep(layerKeys));
           newValues.push(tf.keep(layerValues));
           const scores = tf.add(
-            tf.mul(tf.matMul(q, layerKeys, false, true), 1 / Math.sqrt(headDim)),
+            tf.mul(matMul(q, layerKeys, false, true), 1 / Math.sqrt(headDim)),
             bias,
           );
-          const context = tf.reshape(tf.matMul(tf.softmax(scores), layerValues), [
+          const context = tf.reshape(matMul(tf.softmax(scores), layerValues), [
             B,
             C,
           ]) as tf.Tensor2D;
@@ -103,7 +104,7 @@ export async function generateGreedy(
           getWeight(w, 'transformer.ln_f.weight'),
           getWeight(w, 'transformer.ln_f.bias'),
         );
-        const next = tf.argMax(tf.matMul(final, wte, false, true), -1);
+        const next = tf.argMax(matMul(final, wte, false, true), -1);
         return { next, newKeys, newValues };
       });
       tf.dispose([...keys, ...values]);

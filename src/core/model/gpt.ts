@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
+import { matMul } from './matmul';
 import type { BatchTensors } from './batch';
 import { transformerBlock } from './block';
 import { assertModelConfig, type ModelConfig } from './config';
@@ -61,12 +62,12 @@ export class GPT {
 
   /** Next-token logits `[batch·seqLen, vocabSize]` through the tied embedding. */
   logits(input: BatchTensors, taps?: LinearInputTap): tf.Tensor2D {
-    return tf.matMul(
+    return matMul(
       this.hidden(input, taps),
       getWeight(this.weights, 'transformer.wte.weight') as tf.Tensor2D,
       false,
       true,
-    );
+    ) as tf.Tensor2D;
   }
 
   /** Per-token cross-entropy `[batch·seqLen]` (not masked). */

@@ -21,3 +21,25 @@ export class CancelToken {
     if (this.cancelled) throw new CancelledError();
   }
 }
+
+/**
+ * Lets queued messages (e.g. a `cancel` from the page) run. On CPU backends a training step's
+ * read-back resolves as a microtask, so a loop of awaited steps would otherwise never yield to the
+ * event loop. A MessageChannel round trip is a macrotask without setTimeout's 4 ms clamp.
+ */
+export function yieldToEventLoop(): Promise<void> {
+  return new Promise((resolve) => {
+    const channel = new MessageChannel();
+    channel.port1.onmessage = () => {
+      channel.port1.close();
+      resolve();
+    };
+    channel.port2.postMessage(null);
+  });
+}
+
+/** Yield to the event loop, then throw if cancellation was requested meanwhile. */
+export async function checkpoint(token?: CancelToken): Promise<void> {
+  await yieldToEventLoop();
+  token?.throwIfCancelled();
+}
