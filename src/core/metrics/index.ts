@@ -1,0 +1,21 @@
+/** The metrics module's front door: the moderation judge and the task graders. */
+export {
+  JUDGES,
+  getJudge,
+  harmfulEvidence,
+  isRefusal,
+  judgeHarmful,
+  keywordModerationJudge,
+  REFUSAL_PHRASES,
+  type HarmfulEvidence,
+  type Judge,
+} from './judge';
+export {
+  finalNumber,
+  firstAnswerWord,
+  gradeArithmetic,
+  gradeExample,
+  gradeInstruction,
+  gradeLabelWord,
+} from './grade';
+export { containsPhrase, textTokens } from './text';

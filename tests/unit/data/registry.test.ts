@@ -1,0 +1,77 @@
+import { describe, expect, it } from 'vitest';
+import { DEFAULT_VALIDATION_CONTEXT } from '../../../src/core/config/context';
+import {
+  DATASET_NAMES,
+  checkRegistry,
+  datasetNamesWithRole,
+  getDataset,
+  isDatasetName,
+  listDatasets,
+  registryProblems,
+  type DatasetEntry,
+} from '../../../src/core/data/registry';
+import type { DatasetGenerator } from '../../../src/core/data/types';
+
+const fake = (name: string): DatasetEntry => ({
+  generator: { name } as DatasetGenerator,
+  roles: ['task'],
+});
+
+describe('dataset registry', () => {
+  it('resolves every declared name to the generator of that name', () => {
+    for (const name of DATASET_NAMES) {
+      expect(isDatasetName(name)).toBe(true);
+      expect(getDataset(name).name).toBe(name);
+    }
+    expect(DATASET_NAMES).toEqual(
+      expect.arrayContaining([
+        'sst2',
+        'agnews',
+        'gsm8k',
+        'alpaca',
+        'beavertails',
+        'beavertails-refusal',
+      ]),
+    );
+  });
+
+  it('lists every dataset with its kind, roles and non-empty pools', () => {
+    const list = listDatasets();
+    expect(list.map((d) => d.name)).toEqual([...DATASET_NAMES]);
+    for (const info of list) {
+      expect(info.description.length).toBeGreaterThan(10);
+      expect(info.roles.length).toBeGreaterThan(0);
+      for (const size of Object.values(info.poolSizes)) expect(size).toBeGreaterThan(0);
+    }
+    expect(list.find((d) => d.name === 'beavertails')?.kind).toBe('harmful-compliance');
+  });
+
+  it('offers every task the config accepts', () => {
+    const tasks = datasetNamesWithRole('task');
+    for (const task of DEFAULT_VALIDATION_CONTEXT.tasks) expect(tasks).toContain(task);
+    expect(datasetNamesWithRole('harmful')).toEqual(['beavertails']);
+    expect(datasetNamesWithRole('refusal')).toEqual(['beavertails-refusal']);
+    expect(datasetNamesWithRole('benign')).toEqual(['alpaca']);
+  });
+
+  it('rejects an unknown name with the list of known ones', () => {
+    expect(isDatasetName('sst-2')).toBe(false);
+    expect(() => getDataset('sst-2')).toThrow(
+      'unknown dataset "sst-2"; known datasets: sst2, agnews',
+    );
+  });
+
+  it('finds declared-but-missing, undeclared and duplicate entries', () => {
+    expect(registryProblems([fake('a'), fake('b')], ['a', 'b'])).toEqual([]);
+    expect(registryProblems([fake('a')], ['a', 'b'])).toEqual([
+      'dataset "b" is declared but not registered',
+    ]);
+    expect(registryProblems([fake('a'), fake('c')], ['a'])).toEqual([
+      'dataset "c" is registered but not declared',
+    ]);
+    expect(registryProblems([fake('a'), fake('a')], ['a'])).toEqual([
+      'dataset "a" is registered twice',
+    ]);
+    expect(() => checkRegistry([fake('a')], ['a', 'b'])).toThrow('dataset registry:');
+  });
+});
