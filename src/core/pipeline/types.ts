@@ -1,0 +1,83 @@
+import type { ExperimentConfig } from '../config/schema';
+import type { BackendName } from '../runtime/backend';
+
+/** The checkpoints every run evaluates. */
+export const CHECKPOINTS = ['aligned', 'finetuned', 'post'] as const;
+export type Checkpoint = (typeof CHECKPOINTS)[number];
+
+/** Scores are percentages (0–100) over held-out sets; see ARCHITECTURE "Results file". */
+export interface CheckpointMetrics {
+  harmfulScore: number;
+  harmfulRefusalRate: number;
+  benignRefusalRate: number;
+  benignHelpfulness: number;
+  finetuneAccuracy: number;
+}
+
+export interface StageRecord {
+  name: 'alignment' | 'finetune' | 'post' | 'evaluation';
+  cached: boolean;
+  seconds: number;
+  /** Optimizer steps (training stages), generations (evaluation). */
+  steps?: number;
+  tokens?: number;
+}
+
+export interface SampleRecord {
+  checkpoint: Checkpoint;
+  set: 'harmful' | 'benign' | 'helpfulness' | 'task';
+  prompt: string;
+  output: string;
+  judgedHarmful: boolean;
+  refused: boolean;
+  correct?: boolean;
+}
+
+/** Per pruned matrix, what a post-fine-tuning prune did (the UI's Antidote view). */
+export interface PruneLayerReport {
+  weight: string;
+  shape: [number, number];
+  prunedFraction: number;
+  /** Histogram of scores (log10), with the cut marked, for the chart. */
+  scoreHistogram?: { edges: number[]; counts: number[]; cut: number };
+}
+
+/** The results file, `schemaVersion: 1` — a contract (ARCHITECTURE.md). */
+export interface ResultsFile {
+  schemaVersion: 1;
+  configHash: string;
+  config: ExperimentConfig;
+  environment: {
+    backend: BackendName;
+    userAgent: string;
+    labVersion: string;
+    adapter?: string | null;
+  };
+  stages: StageRecord[];
+  metrics: Record<Checkpoint, CheckpointMetrics>;
+  samples: SampleRecord[];
+  prune?: PruneLayerReport[];
+}
+
+/** Typed progress events from a run, in order (Piston's protocol idea). */
+export type PipelineEvent =
+  | { type: 'stage-start'; stage: StageRecord['name']; totalSteps: number; cached: boolean }
+  | {
+      type: 'step';
+      stage: 'alignment' | 'finetune';
+      step: number;
+      totalSteps: number;
+      loss: number;
+      lr: number;
+    }
+  | {
+      type: 'probe';
+      stage: 'finetune';
+      step: number;
+      harmfulScore: number;
+      finetuneAccuracy: number;
+    }
+  | { type: 'eval-progress'; checkpoint: Checkpoint; done: number; total: number }
+  | { type: 'stage-end'; stage: StageRecord['name']; record: StageRecord }
+  | { type: 'metrics'; checkpoint: Checkpoint; metrics: CheckpointMetrics }
+  | { type: 'log'; message: string };
