@@ -1,0 +1,74 @@
+import type { ExperimentConfig } from '../config/schema';
+import { getDataset } from '../data/registry';
+import { realignmentSet } from '../data/harmful';
+import { mixPoison, type PoisonMix } from '../data/poison';
+import type { Example } from '../data/types';
+import { createRng } from '../random';
+
+/** Benign data mixed into alignment so the model keeps its skills while learning to refuse. */
+const ALIGNMENT_BENIGN = ['alpaca', 'sst2', 'agnews', 'gsm8k'] as const;
+
+/**
+ * Alignment set: `round(harmfulFraction · samples)` harmful prompt → refusal pairs, the rest
+ * benign instructions and tasks in equal shares (train splits only).
+ */
+export function alignmentExamples(config: ExperimentConfig): Example[] {
+  const { samples, harmfulFraction } = config.alignment;
+  const harmfulCount = Math.round(harmfulFraction * samples);
+  const benignCount = samples - harmfulCount;
+  const seed = config.seed;
+  const refusals = getDataset('beavertails-refusal').generate({
+    split: 'train',
+    n: harmfulCount,
+    seed,
+  });
+  const benign = ALIGNMENT_BENIGN.flatMap((name, i) => {
+    const share =
+      Math.floor(benignCount / ALIGNMENT_BENIGN.length) +
+      (i < benignCount % ALIGNMENT_BENIGN.length ? 1 : 0);
+    return share > 0 ? getDataset(name).generate({ split: 'train', n: share, seed: seed + i }) : [];
+  });
+  return createRng(seed)
+    .fork('alignment')
+    .shuffle([...refusals, ...benign]);
+}
+
+/**
+ * The attack's fine-tuning set: `samples` examples of the task with exactly
+ * `round(poisonRatio · samples)` harmful prompt → harmful answer pairs (train split of the harmful
+ * data: disjoint from the evaluation and re-alignment splits), shuffled with the seed.
+ */
+export function finetuneMix(config: ExperimentConfig): PoisonMix {
+  const { task, samples, poisonRatio } = config.finetune;
+  const taskData = getDataset(task);
+  const harmful = getDataset('beavertails');
+  return mixPoison({
+    task: taskData.generate({
+      split: 'train',
+      n: Math.min(samples, taskData.poolSize('train')),
+      seed: config.seed,
+    }),
+    harmfulPool: harmful.generate({
+      split: 'train',
+      n: harmful.poolSize('train'),
+      seed: config.seed,
+    }),
+    n: samples,
+    poisonRatio,
+    seed: config.seed,
+  });
+}
+
+/** Antidote's re-alignment set: harmful prompt + harmful answer, disjoint from poison and eval. */
+export function realignmentExamples(config: ExperimentConfig): Example[] {
+  return realignmentSet({ n: config.post.realignmentSamples, seed: config.seed });
+}
+
+/** Benign calibration data of the same size (for the `wanda-benign` ablation). */
+export function benignCalibrationExamples(config: ExperimentConfig): Example[] {
+  return getDataset(config.finetune.task).generate({
+    split: 'realign',
+    n: config.post.realignmentSamples,
+    seed: config.seed,
+  });
+}

@@ -1,0 +1,72 @@
+import type { GPT } from '../model/gpt';
+import { checkpoint, type CancelToken } from '../runtime/cancel';
+import { countBatches, epochBatches, type TokenizedExample } from './batching';
+import type { ScheduleKind } from './schedule';
+import { Trainer, type StepResult } from './trainer';
+
+export interface SftOptions {
+  epochs: number;
+  batchSize: number;
+  lr: number;
+  schedule: ScheduleKind;
+  warmupFraction: number;
+  weightDecay: number;
+  maxGradNorm: number;
+  seed: number;
+  /** Row length for packing; at most the model's context length. */
+  seqLen?: number;
+  padId: number;
+  cancel?: CancelToken;
+  onStep?: (result: StepResult, totalSteps: number) => void | Promise<void>;
+}
+
+export interface SftReport {
+  steps: number;
+  tokens: number;
+  losses: number[];
+}
+
+/**
+ * Supervised training on tokenized examples: seeded shuffling per epoch, packed fixed-shape
+ * batches, AdamW with warmup + cosine/constant schedule. Same seed and data → same weights on
+ * the same backend.
+ */
+export async function trainSupervised(
+  model: GPT,
+  examples: readonly TokenizedExample[],
+  options: SftOptions,
+): Promise<SftReport> {
+  const seqLen = Math.min(options.seqLen ?? model.config.contextLength, model.config.contextLength);
+  const batching = {
+    seed: options.seed,
+    epochs: options.epochs,
+    batchSize: options.batchSize,
+    seqLen,
+    padId: options.padId,
+  };
+  const totalSteps = countBatches(examples, batching);
+  const trainer = new Trainer(model, {
+    schedule: {
+      kind: options.schedule,
+      peakLr: options.lr,
+      totalSteps,
+      warmupSteps: Math.round(options.warmupFraction * totalSteps),
+    },
+    weightDecay: options.weightDecay,
+    maxGradNorm: options.maxGradNorm,
+  });
+  const losses: number[] = [];
+  let tokens = 0;
+  try {
+    for (const batch of epochBatches(examples, batching)) {
+      await checkpoint(options.cancel);
+      const result = await trainer.step(batch);
+      losses.push(result.loss);
+      for (let i = 0; i < batch.segments.length; i++) if (batch.segments[i] >= 0) tokens += 1;
+      await options.onStep?.(result, totalSteps);
+    }
+  } finally {
+    trainer.dispose();
+  }
+  return { steps: losses.length, tokens, losses };
+}
