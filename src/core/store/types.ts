@@ -1,0 +1,58 @@
+/** What the lab keeps in IndexedDB: each stage's output weights, and finished runs. */
+
+/** The pipeline stages whose output weights are cached. */
+export const CACHED_STAGES = ['alignment', 'finetune', 'post'] as const;
+export type CachedStage = (typeof CACHED_STAGES)[number];
+
+/** Everything about a cached stage except its weights. */
+export interface StageInfo {
+  /**
+   * Hash of everything that determined the weights (config prefix + base model hash + lab
+   * version + backend); the pipeline computes it, the store treats it as an opaque id.
+   */
+  key: string;
+  stage: CachedStage;
+  /** ms since the epoch (`Date.now()`). */
+  createdAt: number;
+  labVersion: string;
+  backend: string;
+  configHash?: string;
+  /** One line for the Cache panel, e.g. "fine-tuned, p = 0.1, 200 steps". */
+  description: string;
+  meta?: Record<string, unknown>;
+}
+
+/** What `putStage` takes: the weights as a safetensors file. */
+export interface StageInput extends StageInfo {
+  bytes: Uint8Array;
+}
+
+/** A row of the Cache panel: `listStages` never loads the weights themselves. */
+export interface StageSummary extends StageInfo {
+  sizeBytes: number;
+  /** Lower-case hex SHA-256 of the weights, checked on every `getStage`. */
+  sha256: string;
+}
+
+/** A cached stage with its weights, verified against `sha256`. */
+export interface StageEntry extends StageSummary {
+  bytes: Uint8Array;
+}
+
+/** A finished run for the runs table: its config and its results file. */
+export interface RunRecord {
+  id: string;
+  /** ms since the epoch; `listRuns` sorts on it, newest first. */
+  createdAt: number;
+  name: string;
+  configHash: string;
+  config: unknown;
+  results: unknown;
+}
+
+/** `navigator.storage` as far as the browser tells: a field is undefined when it cannot. */
+export interface StorageEstimateInfo {
+  usage?: number;
+  quota?: number;
+  persisted?: boolean;
+}
