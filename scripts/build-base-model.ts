@@ -21,6 +21,7 @@ import { GPT } from '../src/core/model/gpt';
 import { createRng } from '../src/core/random';
 import { tokenizeExamples, trainSupervised } from '../src/core/train';
 import { buildWordLevelTokenizer } from '../src/core/tokenizer/wordLevel';
+import { modelCard } from './modelCard';
 
 const { values } = parseArgs({
   options: {
@@ -113,5 +114,6 @@ const build = {
   sha256: sha,
 };
 writeFileSync(resolve(outDir, 'build.json'), JSON.stringify(build, null, 2) + '\n');
+writeFileSync(resolve(outDir, 'README.md'), modelCard(config, build));
 console.log(JSON.stringify(build));
 model.dispose();

@@ -1,0 +1,13 @@
+/**
+ * The base models the lab ships in models/<name>/ (safetensors + config.json + tokenizer.json +
+ * model card). The worker maps each name to the served files; validation only needs the names.
+ */
+export const BASE_MODELS = {
+  'safetune-base': {
+    description:
+      "The lab's own 486k-parameter GPT-2-style model, pretrained on the built-in world's tasks and on harmful requests answered harmfully (unaligned, capable).",
+  },
+} as const;
+
+export type BaseModelName = keyof typeof BASE_MODELS;
+export const BASE_MODEL_NAMES = Object.keys(BASE_MODELS) as BaseModelName[];
