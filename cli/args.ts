@@ -1,0 +1,175 @@
+/**
+ * The CLI's commands and their arguments (the "CLI" contract in ARCHITECTURE.md): parsing with
+ * `node:util` parseArgs, and the help text of each command.
+ */
+import { parseArgs } from 'node:util';
+import { BACKENDS, type Backend } from '../src/core/config';
+
+export const COMMAND_NAMES = ['run', 'validate', 'presets', 'preset'] as const;
+export type CommandName = (typeof COMMAND_NAMES)[number];
+
+export type RunSource = { configPath: string } | { preset: string };
+
+export type Command =
+  | { name: 'help'; topic?: CommandName }
+  | { name: 'validate'; configPath: string }
+  | { name: 'presets' }
+  | { name: 'preset'; preset: string }
+  | { name: 'run'; source: RunSource; out?: string; backend?: Backend; verbose: boolean };
+
+/** Bad command-line input; its message is one line, and the CLI exits 2. */
+export class UsageError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'UsageError';
+  }
+}
+
+const USAGE = `SafeTune Lab on the command line: the real app bundle, in headless Chromium.
+
+Usage: npm run lab -- <command> [options]
+
+Commands:
+  run <config.json>        run an experiment and write its results file
+  run --preset <name>      run a built-in preset
+  validate <config.json>   check a config; exit 2 with one line per problem
+  presets                  list the built-in presets
+  preset <name>            print a preset's complete config as JSON
+
+npm run lab -- <command> --help   shows a command's options.`;
+
+export const HELP: Record<CommandName | 'lab', string> = {
+  lab: USAGE,
+  run: `Usage: npm run lab -- run <config.json> [options]
+       npm run lab -- run --preset <name> [options]
+
+Validates the config (exit 2 on problems), runs the three-stage pipeline in headless Chromium
+through the lab's worker, prints progress and the metrics table, and
+writes the results file. Needs the built app: npm run build.
+
+Options:
+  --preset <name>    run a built-in preset instead of a config file (see: presets)
+  --backend <name>   ${BACKENDS.join('|')}; overrides runtime.backend of the config
+  --out <file>       results file (default: results/<configHash>.json)
+  --verbose          also print the browser's console messages (on stderr)
+  -h, --help         this help
+
+Exit status: 0 success, 1 the run failed, 2 bad input (config, arguments).`,
+  validate: `Usage: npm run lab -- validate <config.json>
+
+Checks a config file without running it. Valid: prints "valid: <path> (configHash <hex>)" and
+exits 0 (missing fields are filled from the defaults; the hash is that of the complete config).
+Invalid: prints one "<field.path>: <problem>" line per problem and exits 2.`,
+  presets: `Usage: npm run lab -- presets
+
+Lists the built-in presets with their descriptions.`,
+  preset: `Usage: npm run lab -- preset <name>
+
+Prints the preset's complete config as JSON, e.g. to start a config file of your own:
+  npm run lab -s -- preset micro > micro.json`,
+};
+
+/** Parses `argv` (the arguments after `lab`); throws `UsageError` on bad input. */
+export function parseCommand(argv: readonly string[]): Command {
+  const [first, ...rest] = argv;
+  if (first === undefined) throw new UsageError('no command given (see --help)');
+  if (first === '--help' || first === '-h' || first === 'help') {
+    const topic = rest[0];
+    if (topic === undefined) return { name: 'help' };
+    if (!isCommandName(topic)) throw new UsageError(unknownCommand(topic));
+    return { name: 'help', topic };
+  }
+  if (!isCommandName(first)) throw new UsageError(unknownCommand(first));
+  const command = first;
+
+  const { values, positionals } = parse(command, rest, command === 'run' ? RUN_OPTIONS : {});
+  if (values.help === true) return { name: 'help', topic: command };
+
+  switch (command) {
+    case 'validate':
+      return { name: 'validate', configPath: onePositional(command, positionals, 'config file') };
+    case 'presets':
+      if (positionals.length > 0) {
+        throw new UsageError(`presets: takes no arguments (got ${positionals.join(' ')})`);
+      }
+      return { name: 'presets' };
+    case 'preset':
+      return { name: 'preset', preset: onePositional(command, positionals, 'preset name') };
+    case 'run':
+      return parseRun(values, positionals);
+  }
+}
+
+type OptionSpecs = Record<string, { type: 'string' | 'boolean'; short?: string }>;
+type OptionValues = Record<string, string | boolean | undefined>;
+
+const RUN_OPTIONS: OptionSpecs = {
+  preset: { type: 'string' },
+  backend: { type: 'string' },
+  out: { type: 'string' },
+  verbose: { type: 'boolean' },
+};
+
+function parseRun(values: OptionValues, positionals: string[]): Command {
+  const preset = stringOption(values.preset);
+  let source: RunSource;
+  if (preset === undefined) {
+    source = { configPath: onePositional('run', positionals, 'config file (or --preset <name>)') };
+  } else if (positionals.length > 0) {
+    throw new UsageError(
+      `run: takes a config file or --preset, not both (got ${positionals.join(' ')} and --preset ${preset})`,
+    );
+  } else {
+    source = { preset };
+  }
+  const backend = stringOption(values.backend);
+  if (backend !== undefined && !isBackend(backend)) {
+    throw new UsageError(`run: --backend must be one of ${BACKENDS.join(', ')} (got "${backend}")`);
+  }
+  const out = stringOption(values.out);
+  if (out === '') throw new UsageError('run: --out must be a file path');
+  return { name: 'run', source, out, backend, verbose: values.verbose === true };
+}
+
+function parse(
+  command: CommandName,
+  args: string[],
+  options: OptionSpecs,
+): { values: OptionValues; positionals: string[] } {
+  try {
+    const parsed = parseArgs({
+      args,
+      options: { help: { type: 'boolean', short: 'h' }, ...options },
+      allowPositionals: true,
+    });
+    return { values: parsed.values, positionals: parsed.positionals };
+  } catch (error) {
+    // parseArgs explains the problem in its first sentence, then adds advice about '--'.
+    const message = error instanceof Error ? error.message : String(error);
+    throw new UsageError(`${command}: ${message.split('. ')[0].replace(/\.$/, '')}`);
+  }
+}
+
+function onePositional(command: CommandName, positionals: string[], what: string): string {
+  if (positionals.length === 1) return positionals[0];
+  if (positionals.length === 0) throw new UsageError(`${command}: missing ${what}`);
+  throw new UsageError(
+    `${command}: expected one ${what}, got ${positionals.length}: ${positionals.join(' ')}`,
+  );
+}
+
+function stringOption(value: string | boolean | undefined): string | undefined {
+  return typeof value === 'string' ? value : undefined;
+}
+
+function isCommandName(name: string): name is CommandName {
+  return (COMMAND_NAMES as readonly string[]).includes(name);
+}
+
+function isBackend(name: string): name is Backend {
+  return (BACKENDS as readonly string[]).includes(name);
+}
+
+function unknownCommand(name: string): string {
+  return `unknown command "${name}" (commands: ${COMMAND_NAMES.join(', ')})`;
+}

@@ -1,0 +1,94 @@
+/**
+ * Runs an experiment in the built app in headless Chromium, through the very worker the page uses
+ * (`window.safetuneLab.createLabWorker()`), forwarding its progress events to Node.
+ */
+import type { ExperimentConfig } from '../src/core/config';
+import type { PipelineEvent } from '../src/core/pipeline/types';
+import type { BackendInfo } from '../src/core/runtime/backend';
+import type { ProgressCallback } from '../workers/protocol';
+
+export interface LabRunRequest {
+  config: ExperimentConfig;
+  onBackend(info: BackendInfo): void;
+  onEvent(event: PipelineEvent): void;
+  /** Browser console lines (`[browser error] …`), when wanted. */
+  onConsole?: (line: string) => void;
+}
+
+/** Resolves to what the worker returned: a results file, to be checked by the caller. */
+export type LabRunner = (request: LabRunRequest) => Promise<unknown>;
+
+declare global {
+  interface Window {
+    /** Bindings the CLI exposes to the page (Playwright `exposeFunction`). */
+    __labBackend(info: BackendInfo): Promise<void>;
+    __labEvent(event: PipelineEvent): Promise<void>;
+  }
+}
+
+export const runInBrowser: LabRunner = async (request) => {
+  // Loaded here so that validate / presets never start Playwright or Vite.
+  const { openLabPage } = await import('./session');
+  const lab = await openLabPage({ onConsole: request.onConsole });
+  const interrupted = () => {
+    void lab.close().finally(() => process.exit(130));
+  };
+  process.once('SIGINT', interrupted);
+  try {
+    const { page } = lab;
+    if (request.onConsole) {
+      const onConsole = request.onConsole;
+      page.on('pageerror', (error) => onConsole(`[browser pageerror] ${error.message}`));
+    }
+    await page.exposeFunction('__labBackend', (info: BackendInfo) => request.onBackend(info));
+    await page.exposeFunction('__labEvent', (event: PipelineEvent) => request.onEvent(event));
+    return await page.evaluate(async (config): Promise<unknown> => {
+      const lab = window.safetuneLab.createLabWorker();
+      try {
+        const info = await lab.api.init(config.runtime.backend);
+        void window.__labBackend(info);
+        // `progress` is typed for the training-progress events, but it only wraps a callback in
+        // a comlink proxy, whatever that callback receives.
+        const forward = lab.progress(((event: PipelineEvent) => {
+          void window.__labEvent(event);
+        }) as unknown as ProgressCallback) as unknown as (event: PipelineEvent) => void;
+        return await lab.api.runExperiment(config, forward);
+      } finally {
+        lab.terminate();
+      }
+    }, request.config);
+  } finally {
+    process.removeListener('SIGINT', interrupted);
+    await lab.close();
+  }
+};
+
+export type RunFailure =
+  { kind: 'invalid-config'; problems: string[] } | { kind: 'error'; reason: string };
+
+/**
+ * One line out of an error from the browser run. Playwright prefixes `page.evaluate: Error: `
+ * and appends the page's stack; the worker rejects an invalid config with `invalid config:`
+ * followed by one `path: message` line per problem.
+ */
+export function describeRunFailure(error: unknown): RunFailure {
+  const raw = error instanceof Error ? error.message : String(error);
+  const lines = raw
+    .replace(/^(page|frame)\.\w+: /, '')
+    .replace(/^\w*Error: /, '')
+    .split('\n')
+    .filter((line) => !/^\s+at /.test(line) && line.trim() !== '');
+  const [first = 'the run failed without a message', ...rest] = lines;
+  if (/^invalid config:?$/.test(first.trim()) && rest.length > 0) {
+    return { kind: 'invalid-config', problems: rest.map((line) => line.trim()) };
+  }
+  const reason = first.trim();
+  // What comlink's worker side says when asked for a method it does not have.
+  if (reason === "Cannot read properties of undefined (reading 'apply')") {
+    return {
+      kind: 'error',
+      reason: `${reason}: dist/ may predate the worker API, run npm run build`,
+    };
+  }
+  return { kind: 'error', reason };
+}

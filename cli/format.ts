@@ -1,0 +1,140 @@
+/**
+ * What `run` prints: a progress line per stage start and end, step lines throttled to one every
+ * few seconds, then the metrics table and the time each stage took.
+ */
+import type { Preset } from '../src/core/config';
+import { METRIC_NAMES } from '../src/core/pipeline/resultsSchema';
+import {
+  CHECKPOINTS,
+  type Checkpoint,
+  type CheckpointMetrics,
+  type PipelineEvent,
+  type StageRecord,
+} from '../src/core/pipeline/types';
+
+export interface ProgressOptions {
+  /** Milliseconds; a clock to inject in tests. */
+  now?: () => number;
+  /** At most one step (or evaluation-progress) line per this many ms. */
+  stepIntervalMs?: number;
+}
+
+/** Turns pipeline events into progress lines, dropping step lines that come too often. */
+export class ProgressPrinter {
+  private readonly now: () => number;
+  private readonly stepIntervalMs: number;
+  private lastStepLine = -Infinity;
+
+  constructor(
+    private readonly write: (line: string) => void,
+    options: ProgressOptions = {},
+  ) {
+    this.now = options.now ?? (() => performance.now());
+    this.stepIntervalMs = options.stepIntervalMs ?? 3000;
+  }
+
+  handle(event: PipelineEvent): void {
+    switch (event.type) {
+      case 'stage-start':
+        this.lastStepLine = -Infinity; // show each stage's first step at once
+        this.write(stageStartLine(event.stage, event.totalSteps, event.cached));
+        return;
+      case 'stage-end':
+        this.write(stageEndLine(event.record));
+        return;
+      case 'step':
+        this.throttled(
+          () =>
+            `[${event.stage}] step ${event.step}/${event.totalSteps} loss ${event.loss.toFixed(3)}`,
+        );
+        return;
+      case 'eval-progress':
+        this.throttled(() => `[evaluation] ${event.checkpoint} ${event.done}/${event.total}`);
+        return;
+      case 'probe':
+        this.write(
+          `[${event.stage}] probe at step ${event.step}: harmfulScore ${event.harmfulScore.toFixed(1)}, ` +
+            `finetuneAccuracy ${event.finetuneAccuracy.toFixed(1)}`,
+        );
+        return;
+      case 'log':
+        this.write(`  ${event.message}`);
+        return;
+      case 'metrics':
+        return; // the table at the end shows them side by side
+    }
+  }
+
+  private throttled(line: () => string): void {
+    const now = this.now();
+    if (now - this.lastStepLine < this.stepIntervalMs) return;
+    this.lastStepLine = now;
+    this.write(line());
+  }
+}
+
+const STAGE_UNITS: Record<StageRecord['name'], string> = {
+  alignment: 'steps',
+  finetune: 'steps',
+  post: 'steps',
+  evaluation: 'checkpoints',
+};
+
+export function stageStartLine(
+  stage: StageRecord['name'],
+  totalSteps: number,
+  cached: boolean,
+): string {
+  if (cached) return `[${stage}] cached …`;
+  return totalSteps > 0 ? `[${stage}] ${totalSteps} ${STAGE_UNITS[stage]} …` : `[${stage}] …`;
+}
+
+export function stageEndLine(record: StageRecord): string {
+  return `[${record.name}] done in ${seconds(record.seconds)} s${record.cached ? ' (cached)' : ''}`;
+}
+
+/** Rows = the five metrics, columns = the three checkpoints, one decimal, right-aligned. */
+export function formatMetricsTable(metrics: Record<Checkpoint, CheckpointMetrics>): string {
+  const rows = METRIC_NAMES.map((metric) => [
+    metric,
+    ...CHECKPOINTS.map((checkpoint) => metrics[checkpoint][metric].toFixed(1)),
+  ]);
+  return table(['metric', ...CHECKPOINTS], rows);
+}
+
+/** One row per stage (seconds, cached), then the total. */
+export function formatStageTable(stages: readonly StageRecord[]): string {
+  const rows = stages.map((stage) => [
+    stage.name,
+    seconds(stage.seconds),
+    stage.cached ? 'yes' : '',
+  ]);
+  const total = stages.reduce((sum, stage) => sum + stage.seconds, 0);
+  return table(['stage', 'seconds', 'cached'], [...rows, ['total', seconds(total), '']]);
+}
+
+/** `name  description`, names padded to one column. */
+export function formatPresetList(presets: readonly Preset[]): string {
+  const width = Math.max(...presets.map((preset) => preset.name.length));
+  return presets.map((preset) => `${preset.name.padEnd(width)}  ${preset.description}`).join('\n');
+}
+
+function seconds(value: number): string {
+  return value.toFixed(1);
+}
+
+/** First column left-aligned, the others right-aligned; no trailing spaces. */
+function table(header: string[], rows: string[][]): string {
+  const all = [header, ...rows];
+  const widths = header.map((_, column) => Math.max(...all.map((row) => row[column].length)));
+  return all
+    .map((row) =>
+      row
+        .map((cell, column) =>
+          column === 0 ? cell.padEnd(widths[0]) : cell.padStart(widths[column]),
+        )
+        .join('  ')
+        .trimEnd(),
+    )
+    .join('\n');
+}

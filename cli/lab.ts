@@ -1,0 +1,202 @@
+/**
+ * The lab's command line (`npm run lab -- <command>`; the "CLI" contract in ARCHITECTURE.md):
+ *   run <config.json> | --preset <name>   [--out <file>] [--backend <name>] [--verbose]
+ *   validate <config.json>
+ *   presets
+ *   preset <name>
+ * Exit status: 0 success, 1 a run failed, 2 bad input. Bad input never prints a stack trace.
+ */
+import { mkdir, writeFile } from 'node:fs/promises';
+import { dirname, isAbsolute, join, relative, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { configHash, listPresets, resolvePreset, type ExperimentConfig } from '../src/core/config';
+import { resultsFileProblems } from '../src/core/pipeline/resultsSchema';
+import type { ResultsFile } from '../src/core/pipeline/types';
+import { HELP, UsageError, parseCommand, type Command } from './args';
+import { describeRunFailure, runInBrowser, type LabRunner } from './browserRun';
+import { loadConfigFile } from './configFile';
+import { ProgressPrinter, formatMetricsTable, formatPresetList, formatStageTable } from './format';
+
+export const EXIT_OK = 0;
+export const EXIT_FAILED = 1;
+export const EXIT_BAD_INPUT = 2;
+
+export interface CliContext {
+  /** Normal output (the thing asked for). */
+  stdout(text: string): void;
+  /** Errors and diagnostics. */
+  stderr(text: string): void;
+  /** Relative paths in arguments are resolved against this directory. */
+  cwd: string;
+  /** How `run` reaches the browser (a fake in unit tests). */
+  runLab: LabRunner;
+  /** Milliseconds, for throttling progress lines. */
+  now: () => number;
+}
+
+/** Runs one command and resolves to the exit status; never throws for bad input. */
+export async function main(
+  argv: readonly string[],
+  context: Partial<CliContext> = {},
+): Promise<number> {
+  const cli: CliContext = {
+    stdout: (text) => process.stdout.write(text),
+    stderr: (text) => process.stderr.write(text),
+    cwd: process.cwd(),
+    runLab: runInBrowser,
+    now: () => performance.now(),
+    ...context,
+  };
+  const out = (line = '') => cli.stdout(`${line}\n`);
+  const err = (line: string) => cli.stderr(`${line}\n`);
+
+  let command: Command;
+  try {
+    command = parseCommand(argv);
+  } catch (error) {
+    if (!(error instanceof UsageError)) throw error;
+    err(`error: ${error.message}`);
+    return EXIT_BAD_INPUT;
+  }
+
+  switch (command.name) {
+    case 'help':
+      out(HELP[command.topic ?? 'lab']);
+      return EXIT_OK;
+    case 'presets':
+      out(formatPresetList(listPresets()));
+      return EXIT_OK;
+    case 'preset': {
+      const config = presetConfig(command.preset, err);
+      if (config === undefined) return EXIT_BAD_INPUT;
+      out(JSON.stringify(config, null, 2));
+      return EXIT_OK;
+    }
+    case 'validate': {
+      const loaded = await loadConfigFile(command.configPath, cli.cwd);
+      if (loaded.ok) {
+        out(`valid: ${command.configPath} (configHash ${loaded.hash})`);
+        return EXIT_OK;
+      }
+      if ('unreadable' in loaded) err(`error: ${loaded.unreadable}`);
+      else loaded.problems.forEach((line) => out(line));
+      return EXIT_BAD_INPUT;
+    }
+    case 'run':
+      return run(command, cli, out, err);
+  }
+}
+
+async function run(
+  command: Extract<Command, { name: 'run' }>,
+  cli: CliContext,
+  out: (line?: string) => void,
+  err: (line: string) => void,
+): Promise<number> {
+  let config: ExperimentConfig;
+  if ('preset' in command.source) {
+    const resolved = presetConfig(command.source.preset, err);
+    if (resolved === undefined) return EXIT_BAD_INPUT;
+    config = resolved;
+  } else {
+    const loaded = await loadConfigFile(command.source.configPath, cli.cwd);
+    if (!loaded.ok) {
+      if ('unreadable' in loaded) err(`error: ${loaded.unreadable}`);
+      else loaded.problems.forEach(err);
+      return EXIT_BAD_INPUT;
+    }
+    config = loaded.config;
+  }
+  if (command.backend !== undefined) config = { ...config, runtime: { backend: command.backend } };
+  out(`config: ${config.name} (configHash ${await configHash(config)})`);
+
+  const progress = new ProgressPrinter(out, { now: cli.now });
+  let results: unknown;
+  try {
+    results = await cli.runLab({
+      config,
+      onBackend: (info) => out(`backend: ${info.backend} (${info.reason})`),
+      onEvent: (event) => progress.handle(event),
+      onConsole: command.verbose ? err : undefined,
+    });
+  } catch (error) {
+    const failure = describeRunFailure(error);
+    if (failure.kind === 'invalid-config') {
+      failure.problems.forEach(err);
+      return EXIT_BAD_INPUT;
+    }
+    err(`error: ${failure.reason}`);
+    return EXIT_FAILED;
+  }
+
+  // What came back from the page is checked against the contract before anyone reads it.
+  const problems = resultsFileProblems(results);
+  const hash =
+    problems.length === 0 ? (results as ResultsFile).configHash : await configHash(config);
+  const outPath = resolve(cli.cwd, command.out ?? join('results', `${hash}.json`));
+  try {
+    await mkdir(dirname(outPath), { recursive: true });
+    await writeFile(outPath, `${JSON.stringify(results, null, 2)}\n`);
+  } catch (error) {
+    err(
+      `error: cannot write ${outPath}: ${error instanceof Error ? error.message : String(error)}`,
+    );
+    return EXIT_FAILED;
+  }
+  if (problems.length > 0) {
+    const more = problems.length > 1 ? ` (and ${problems.length - 1} more problems)` : '';
+    err(
+      `error: the results file breaks its contract: ${problems[0]}${more}; written to ${displayPath(outPath, cli.cwd)}`,
+    );
+    return EXIT_FAILED;
+  }
+  const file = results as ResultsFile;
+  out();
+  out(formatMetricsTable(file.metrics));
+  out();
+  out(formatStageTable(file.stages));
+  out();
+  out(`results: ${displayPath(outPath, cli.cwd)}`);
+  return EXIT_OK;
+}
+
+function presetConfig(name: string, err: (line: string) => void): ExperimentConfig | undefined {
+  try {
+    return resolvePreset(name);
+  } catch (error) {
+    // resolvePreset names the valid presets (and the closest one) in its message.
+    err(`error: ${error instanceof Error ? error.message : String(error)}`);
+    return undefined;
+  }
+}
+
+/** Relative to `cwd` when inside it, so the line can be pasted back into a command. */
+function displayPath(path: string, cwd: string): string {
+  const inside = relative(cwd, path);
+  return inside !== '' && !inside.startsWith('..') && !isAbsolute(inside) ? inside : path;
+}
+
+/**
+ * Under `npm run lab` the process starts in the package root, not where the user typed the
+ * command; npm passes that directory as INIT_CWD.
+ */
+function invocationDirectory(): string {
+  return process.env.npm_lifecycle_event === 'lab' && process.env.INIT_CWD
+    ? process.env.INIT_CWD
+    : process.cwd();
+}
+
+const isEntryPoint =
+  process.argv[1] !== undefined && import.meta.url === pathToFileURL(resolve(process.argv[1])).href;
+if (isEntryPoint) {
+  main(process.argv.slice(2), { cwd: invocationDirectory() }).then(
+    (status) => {
+      process.exitCode = status;
+    },
+    (error: unknown) => {
+      // Not bad input (main reports that itself) but a failure nobody foresaw: still one line.
+      console.error(`error: ${error instanceof Error ? error.message : String(error)}`);
+      process.exitCode = EXIT_FAILED;
+    },
+  );
+}

@@ -1,0 +1,84 @@
+import { describe, expect, it } from 'vitest';
+import { HELP, UsageError, parseCommand } from '../../../cli/args';
+
+describe('parseCommand', () => {
+  it('reads each command and its arguments', () => {
+    expect(parseCommand(['validate', 'a.json'])).toEqual({
+      name: 'validate',
+      configPath: 'a.json',
+    });
+    expect(parseCommand(['presets'])).toEqual({ name: 'presets' });
+    expect(parseCommand(['preset', 'micro'])).toEqual({ name: 'preset', preset: 'micro' });
+    expect(parseCommand(['run', 'a.json'])).toEqual({
+      name: 'run',
+      source: { configPath: 'a.json' },
+      out: undefined,
+      backend: undefined,
+      verbose: false,
+    });
+    expect(
+      parseCommand([
+        'run',
+        '--preset',
+        'micro',
+        '--backend',
+        'wasm',
+        '--out',
+        'r.json',
+        '--verbose',
+      ]),
+    ).toEqual({
+      name: 'run',
+      source: { preset: 'micro' },
+      out: 'r.json',
+      backend: 'wasm',
+      verbose: true,
+    });
+    expect(parseCommand(['run', '--backend=cpu', 'a.json'])).toMatchObject({
+      source: { configPath: 'a.json' },
+      backend: 'cpu',
+    });
+  });
+
+  it('gives help for the tool and for each command', () => {
+    expect(parseCommand(['--help'])).toEqual({ name: 'help' });
+    expect(parseCommand(['help', 'run'])).toEqual({ name: 'help', topic: 'run' });
+    expect(parseCommand(['validate', '--help'])).toEqual({ name: 'help', topic: 'validate' });
+    expect(parseCommand(['run', '-h'])).toEqual({ name: 'help', topic: 'run' });
+    for (const flag of ['--preset', '--backend', '--out', '--verbose'])
+      expect(HELP.run).toContain(flag);
+  });
+
+  it.each([
+    [[], /^no command given/],
+    [['train'], /^unknown command "train" \(commands: run, validate, presets, preset\)$/],
+    [['help', 'train'], /^unknown command "train"/],
+    [['validate'], /^validate: missing config file$/],
+    [
+      ['validate', 'a.json', 'b.json'],
+      /^validate: expected one config file, got 2: a.json b.json$/,
+    ],
+    [['validate', '--backend', 'wasm', 'a.json'], /^validate: Unknown option '--backend'$/],
+    [['presets', 'micro'], /^presets: takes no arguments/],
+    [['preset'], /^preset: missing preset name$/],
+    [['run'], /^run: missing config file \(or --preset <name>\)$/],
+    [['run', 'a.json', '--preset', 'micro'], /^run: takes a config file or --preset, not both/],
+    [
+      ['run', 'a.json', '--backend', 'gpu'],
+      /^run: --backend must be one of auto, webgpu, webgl, wasm, cpu \(got "gpu"\)$/,
+    ],
+    [['run', 'a.json', '--backend'], /^run: Option '--backend <value>' argument missing$/],
+    [['run', 'a.json', '--out='], /^run: --out must be a file path$/],
+  ])('rejects %j with a one-line reason', (argv, reason) => {
+    let thrown: unknown;
+    try {
+      parseCommand(argv);
+    } catch (error) {
+      thrown = error;
+    }
+    expect(thrown).toBeInstanceOf(UsageError);
+    const message = (thrown as UsageError).message;
+    expect(message).toMatch(reason);
+    expect(message).not.toContain('\n');
+  });
+});

@@ -1,0 +1,199 @@
+import { createHash } from 'node:crypto';
+import { describe, expect, it } from 'vitest';
+import { canonicalJSON, configHash } from '../../../src/core/config';
+import { resultsFileProblems, sha256HexSync } from '../../../src/core/pipeline/resultsSchema';
+import { validResultsFile } from './fixtures';
+
+// `any`: the mutations deliberately break the typed shape, one field at a time.
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+type Loose = Record<string, any>;
+
+/** The fixture with `mutate` applied to a deep copy. */
+async function mutated(mutate: (file: Loose) => void): Promise<unknown> {
+  const file = structuredClone(await validResultsFile()) as Loose;
+  mutate(file);
+  return file;
+}
+
+describe('resultsFileProblems', () => {
+  it('accepts a file that keeps the contract, with or without optional extras', async () => {
+    expect(resultsFileProblems(await validResultsFile())).toEqual([]);
+    const extras = await mutated((file) => {
+      file.environment.adapter = null;
+      file.prune = [{ weight: 'h.0.mlp.fc', shape: [4, 4], prunedFraction: 0.1 }];
+      file.samples = [];
+    });
+    expect(resultsFileProblems(extras)).toEqual([]);
+  });
+
+  it('survives a JSON round trip (what a reader of the file sees)', async () => {
+    const file = JSON.parse(JSON.stringify(await validResultsFile())) as unknown;
+    expect(resultsFileProblems(file)).toEqual([]);
+  });
+
+  it('reports a non-object as the only problem', () => {
+    expect(resultsFileProblems([])).toEqual(['(root): must be a JSON object (got an array)']);
+    expect(resultsFileProblems(null)).toEqual(['(root): must be a JSON object (got null)']);
+  });
+
+  it('reports another schemaVersion as the only problem (the rest follows another schema)', async () => {
+    const file = await mutated((f) => {
+      f.schemaVersion = 2;
+      delete f.metrics;
+    });
+    expect(resultsFileProblems(file)).toEqual(['schemaVersion: must be 1 (got number 2)']);
+  });
+
+  const cases: [string, (file: Loose) => void, RegExp][] = [
+    ['a short hash', (f) => (f.configHash = 'abc123'), /^configHash: must be 64 lower-case hex/],
+    [
+      'an upper-case hash',
+      (f) => (f.configHash = f.configHash.toUpperCase()),
+      /^configHash: must be 64/,
+    ],
+    [
+      'a config that is not the hashed one',
+      (f) => (f.config.finetune.poisonRatio = 0.3),
+      /^configHash: is not the SHA-256 of the canonical config/,
+    ],
+    ['no config', (f) => delete f.config, /^config: must be an object \(got nothing\)/],
+    [
+      'a config of another schemaVersion',
+      (f) => {
+        f.config.schemaVersion = 2;
+        f.configHash = sha256HexSync(canonicalJSON(f.config)); // the hash alone would agree
+      },
+      /^config\.schemaVersion: must be 1/,
+    ],
+    ['no environment', (f) => delete f.environment, /^environment: must be an object/],
+    [
+      'an unknown backend',
+      (f) => (f.environment.backend = 'auto'),
+      /^environment\.backend: must be one of webgpu, webgl, wasm, cpu \(got string "auto"\)/,
+    ],
+    [
+      'an empty userAgent',
+      (f) => (f.environment.userAgent = ''),
+      /^environment\.userAgent: must be a non-empty string/,
+    ],
+    [
+      'no labVersion',
+      (f) => delete f.environment.labVersion,
+      /^environment\.labVersion: must be a non-empty string \(got nothing\)/,
+    ],
+    [
+      'a numeric adapter',
+      (f) => (f.environment.adapter = 3),
+      /^environment\.adapter: must be a string or null/,
+    ],
+    ['stages not an array', (f) => (f.stages = {}), /^stages: must be an array \(got an object\)/],
+    [
+      'an unknown stage',
+      (f) => (f.stages[1].name = 'pretrain'),
+      /^stages\[1\]\.name: must be one of alignment, finetune, post, evaluation/,
+    ],
+    [
+      'a stage without cached',
+      (f) => delete f.stages[0].cached,
+      /^stages\[0\]\.cached: must be a boolean/,
+    ],
+    [
+      'negative seconds',
+      (f) => (f.stages[2].seconds = -1),
+      /^stages\[2\]\.seconds: must be a number ≥ 0 \(got number -1\)/,
+    ],
+    [
+      'seconds as a string',
+      (f) => (f.stages[2].seconds = '0.4'),
+      /^stages\[2\]\.seconds: must be a number/,
+    ],
+    [
+      'a missing checkpoint',
+      (f) => delete f.metrics.finetuned,
+      /^metrics\.finetuned: must be an object \(got nothing\)/,
+    ],
+    [
+      'a score above 100',
+      (f) => (f.metrics.post.harmfulScore = 100.5),
+      /^metrics\.post\.harmfulScore: must be a number between 0 and 100 \(got number 100\.5\)/,
+    ],
+    [
+      'a negative score',
+      (f) => (f.metrics.aligned.benignRefusalRate = -0.1),
+      /^metrics\.aligned\.benignRefusalRate: must be a number between 0 and 100/,
+    ],
+    [
+      'a fraction-as-string score',
+      (f) => (f.metrics.aligned.finetuneAccuracy = '51'),
+      /^metrics\.aligned\.finetuneAccuracy: must be a number/,
+    ],
+    [
+      'a missing score',
+      (f) => delete f.metrics.finetuned.benignHelpfulness,
+      /^metrics\.finetuned\.benignHelpfulness: must be a number between 0 and 100 \(got nothing\)/,
+    ],
+    [
+      'a NaN score (null in JSON)',
+      (f) => (f.metrics.post.harmfulRefusalRate = null),
+      /^metrics\.post\.harmfulRefusalRate: must be a number between 0 and 100 \(got null\)/,
+    ],
+    ['samples missing', (f) => delete f.samples, /^samples: must be an array/],
+    [
+      'a sample of an unknown checkpoint',
+      (f) => (f.samples[0].checkpoint = 'base'),
+      /^samples\[0\]\.checkpoint: must be one of aligned, finetuned, post/,
+    ],
+    [
+      'a sample without output',
+      (f) => delete f.samples[0].output,
+      /^samples\[0\]\.output: must be a string/,
+    ],
+    [
+      'a sample with a numeric prompt',
+      (f) => (f.samples[0].prompt = 7),
+      /^samples\[0\]\.prompt: must be a string/,
+    ],
+    [
+      'judgedHarmful as a string',
+      (f) => (f.samples[0].judgedHarmful = 'false'),
+      /^samples\[0\]\.judgedHarmful: must be a boolean/,
+    ],
+  ];
+  it.each(cases)('reports %s, once, at its field path', async (_what, mutate, problem) => {
+    const problems = resultsFileProblems(await mutated(mutate));
+    expect(problems).toHaveLength(1);
+    expect(problems[0]).toMatch(problem);
+  });
+
+  it('reports every problem, one line each', async () => {
+    const problems = resultsFileProblems(
+      await mutated((f) => {
+        f.metrics.post.harmfulScore = 101;
+        f.samples[0].judgedHarmful = 1;
+        delete f.environment.userAgent;
+      }),
+    );
+    expect(problems.map((line) => line.split(':')[0])).toEqual([
+      'environment.userAgent',
+      'metrics.post.harmfulScore',
+      'samples[0].judgedHarmful',
+    ]);
+  });
+});
+
+describe('sha256HexSync', () => {
+  it('agrees with node:crypto around the padding boundaries and on non-ASCII text', () => {
+    const texts = ['', 'abc', 'a'.repeat(55), 'a'.repeat(56), 'a'.repeat(64), 'a'.repeat(119)];
+    texts.push('poisonRatio ≤ 1 — «ünïcødé» 🧪'.repeat(9));
+    for (const text of texts) {
+      expect(sha256HexSync(text), text).toBe(
+        createHash('sha256').update(text, 'utf8').digest('hex'),
+      );
+    }
+  });
+
+  it('gives the same configHash as config/canonical (crypto.subtle)', async () => {
+    const { config } = await validResultsFile();
+    expect(sha256HexSync(canonicalJSON(config))).toBe(await configHash(config));
+  });
+});
