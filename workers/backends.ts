@@ -21,6 +21,13 @@ setWasmPaths({
 
 /** Training numerics need float32 everywhere; never let WebGL fall back to half floats. */
 tf.env().set('WEBGL_FORCE_F16_TEXTURES', false);
+/**
+ * The single-thread SIMD wasm build: the threaded one needs cross-origin isolation, caps itself
+ * at hardwareConcurrency/2 threads, was no faster on 2 cores, and hangs once its minified
+ * factory is re-serialised into a pthread blob. (Never use dataSync() either: on WebGPU in
+ * headless Chromium it silently returns zeros; the lab only awaits data().)
+ */
+tf.env().set('WASM_HAS_MULTITHREAD_SUPPORT', false);
 
 export async function webgpuAdapter(): Promise<AdapterInfo | null> {
   const gpu = (navigator as Navigator & { gpu?: GPU }).gpu;

@@ -2,7 +2,13 @@ import * as tf from '@tensorflow/tfjs';
 import * as Comlink from 'comlink';
 import { runSyntheticTraining } from '../src/core/bench/syntheticTraining';
 import { CancelToken } from '../src/core/runtime/cancel';
+import { formatErrors, validateConfig } from '../src/core/config';
+import { validationContext } from '../src/core/pipeline/context';
+import { runExperiment } from '../src/core/pipeline/run';
 import { initBackend } from './backends';
+import { loadBaseModel } from './baseModels';
+import { indexedDbStageCache } from './stageCache';
+import type { BackendInfo } from '../src/core/runtime/backend';
 import type { LabWorkerApi } from './protocol';
 
 /**
@@ -10,16 +16,16 @@ import type { LabWorkerApi } from './protocol';
  * callbacks and honours cancel between steps. Thin on purpose: logic lives in src/core.
  */
 let current = new CancelToken();
-let ready: Promise<unknown> | null = null;
+let ready: Promise<BackendInfo> | null = null;
 
 function freshToken(): CancelToken {
   current = new CancelToken();
   return current;
 }
 
-async function requireBackend(): Promise<void> {
+async function requireBackend(): Promise<BackendInfo> {
   if (!ready) throw new Error('call init(backend) first');
-  await ready;
+  return ready;
 }
 
 const api: LabWorkerApi = {
@@ -42,6 +48,27 @@ const api: LabWorkerApi = {
           loss,
           ms,
         }),
+      token,
+    );
+  },
+  async runExperiment(input, onEvent) {
+    const info = await requireBackend();
+    const checked = validateConfig(input, validationContext());
+    if (!checked.ok) throw new Error(`invalid config:\n${formatErrors(checked.errors)}`);
+    const token = freshToken();
+    const adapter = info.adapter
+      ? `${info.adapter.vendor} ${info.adapter.architecture}`.trim()
+      : null;
+    return runExperiment(
+      checked.config,
+      {
+        loadBase: loadBaseModel,
+        cache: indexedDbStageCache(info.backend),
+        backend: info.backend,
+        userAgent: navigator.userAgent,
+        adapter,
+      },
+      onEvent,
       token,
     );
   },

@@ -1,0 +1,25 @@
+import { pruneWeightNames } from '../../prune/layers';
+import { topKPerOutput } from '../../prune/mask';
+import { pruneWeights } from '../../prune/prune';
+import { magnitudeScores } from '../../prune/scores';
+import type { PostMethod } from '../types';
+
+export const magnitudePrune: PostMethod = {
+  name: 'magnitude-prune',
+  stage: 'post',
+  description:
+    'Ablation of Antidote: zero the largest-magnitude maskRatio fraction of each output row, ' +
+    'scoring weights by |W| alone with no activations. Shows how much of the repair comes from ' +
+    'knowing which inputs the harmful data drives.',
+  params: {},
+  apply: (ctx) =>
+    pruneWeights(
+      ctx.model,
+      pruneWeightNames(ctx.model.config, ctx.post.layers),
+      (_name, weight, shape) => {
+        const scores = magnitudeScores(weight);
+        return { mask: topKPerOutput(scores, shape, ctx.post.maskRatio), scores };
+      },
+      { cancel: ctx.cancel, onPruned: ctx.onProgress },
+    ),
+};

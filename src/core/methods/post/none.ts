@@ -1,0 +1,11 @@
+import type { PostMethod } from '../types';
+
+export const none: PostMethod = {
+  name: 'none',
+  stage: 'post',
+  description:
+    'No post-fine-tuning step: the "post" checkpoint is the fine-tuned model itself. The baseline ' +
+    'every defense is compared against.',
+  params: {},
+  apply: async () => [],
+};

@@ -1,0 +1,27 @@
+import { pruneWeightNames } from '../../prune/layers';
+import { randomMaskPerOutput } from '../../prune/mask';
+import { pruneWeights } from '../../prune/prune';
+import { createRng } from '../../random';
+import type { PostMethod } from '../types';
+
+export const randomPrune: PostMethod = {
+  name: 'random-prune',
+  stage: 'post',
+  description:
+    'Ablation of Antidote: zero a uniformly random maskRatio fraction of each output row (same ' +
+    'count per row as Antidote). The control that separates the effect of choosing which weights ' +
+    'to remove from the effect of removing that many weights at all.',
+  params: {},
+  apply: (ctx) => {
+    const root = createRng(ctx.seed).fork('random-prune');
+    return pruneWeights(
+      ctx.model,
+      pruneWeightNames(ctx.model.config, ctx.post.layers),
+      // One stream per matrix: a matrix's mask does not depend on which other layers are pruned.
+      (name, _weight, shape) => ({
+        mask: randomMaskPerOutput(shape, ctx.post.maskRatio, root.fork(name)),
+      }),
+      { cancel: ctx.cancel, onPruned: ctx.onProgress },
+    );
+  },
+};

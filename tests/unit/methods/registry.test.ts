@@ -1,0 +1,59 @@
+import { describe, expect, it } from 'vitest';
+import { DEFAULT_VALIDATION_CONTEXT } from '../../../src/core/config/context';
+import {
+  POST_METHODS,
+  getPostMethod,
+  listMethods,
+  methodsByStage,
+  registryProblems,
+} from '../../../src/core/methods/registry';
+import type { PostMethod } from '../../../src/core/methods/types';
+
+const POST_NAMES = ['none', 'antidote', 'random-prune', 'magnitude-prune', 'wanda-benign'];
+
+describe('method registry', () => {
+  it('holds every post method the architecture names, each under its own name', () => {
+    expect(Object.keys(POST_METHODS).sort()).toEqual([...POST_NAMES].sort());
+    for (const name of POST_NAMES) {
+      const method = getPostMethod(name);
+      expect(method.name).toBe(name);
+      expect(method.stage).toBe('post');
+      expect(method.description.length).toBeGreaterThan(40);
+    }
+  });
+
+  it('names the valid methods when asked for an unknown one', () => {
+    expect(() => getPostMethod('antidot')).toThrow(
+      /unknown post-fine-tuning method "antidot" \(valid: none, antidote, random-prune, magnitude-prune, wanda-benign\)/,
+    );
+    expect(() => getPostMethod('toString')).toThrow(/unknown/);
+  });
+
+  it('lists every method, with the methods the config validator expects per stage', () => {
+    expect(
+      listMethods()
+        .filter((m) => m.stage === 'post')
+        .map((m) => m.name),
+    ).toEqual(Object.keys(POST_METHODS));
+    expect(methodsByStage()).toEqual(DEFAULT_VALIDATION_CONTEXT.methods);
+  });
+
+  it('passes its own start-up check, and the check catches broken entries', () => {
+    expect(registryProblems()).toEqual([]);
+    const none = POST_METHODS.none;
+    const broken: Record<string, PostMethod> = {
+      none,
+      renamed: { ...none, name: 'other' },
+      staged: { ...none, name: 'staged', stage: 'finetune' as 'post' },
+    };
+    const problems = registryProblems(broken, [
+      { name: 'sft', stage: 'alignment', description: 'x', params: {} },
+      { name: 'sft', stage: 'alignment', description: 'y', params: {} },
+    ]);
+    expect(problems).toEqual([
+      'POST_METHODS["renamed"] is named "other"',
+      'POST_METHODS["staged"] has stage "finetune", expected "post"',
+      'method "alignment/sft" is registered twice',
+    ]);
+  });
+});
