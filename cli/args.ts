@@ -15,7 +15,15 @@ export type Command =
   | { name: 'validate'; configPath: string }
   | { name: 'presets' }
   | { name: 'preset'; preset: string }
-  | { name: 'run'; source: RunSource; out?: string; backend?: Backend; verbose: boolean };
+  | {
+      name: 'run';
+      source: RunSource;
+      out?: string;
+      backend?: Backend;
+      verbose: boolean;
+      /** Start from an empty browser profile, i.e. an empty stage cache (a cold run). */
+      freshProfile: boolean;
+    };
 
 /** Bad command-line input; its message is one line, and the CLI exits 2. */
 export class UsageError extends Error {
@@ -52,6 +60,9 @@ Options:
   --backend <name>   ${BACKENDS.join('|')}; overrides runtime.backend of the config
   --out <file>       results file (default: results/<configHash>.json)
   --verbose          also print the browser's console messages (on stderr)
+  --fresh-profile    start with an empty stage cache (a cold run); by default the browser profile,
+                     and so the cache of trained stages, is kept in $SAFETUNE_PROFILE_DIR or
+                     ~/.cache/safetune-lab/chromium-profile
   -h, --help         this help
 
 Exit status: 0 success, 1 the run failed, 2 bad input (config, arguments).`,
@@ -108,6 +119,7 @@ const RUN_OPTIONS: OptionSpecs = {
   backend: { type: 'string' },
   out: { type: 'string' },
   verbose: { type: 'boolean' },
+  'fresh-profile': { type: 'boolean' },
 };
 
 function parseRun(values: OptionValues, positionals: string[]): Command {
@@ -128,7 +140,14 @@ function parseRun(values: OptionValues, positionals: string[]): Command {
   }
   const out = stringOption(values.out);
   if (out === '') throw new UsageError('run: --out must be a file path');
-  return { name: 'run', source, out, backend, verbose: values.verbose === true };
+  return {
+    name: 'run',
+    source,
+    out,
+    backend,
+    verbose: values.verbose === true,
+    freshProfile: values['fresh-profile'] === true,
+  };
 }
 
 function parse(

@@ -1,5 +1,5 @@
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { homedir, tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 /**
@@ -36,4 +36,17 @@ export const CHROMIUM_ARGS = [
 export function freshProfileDir(): { dir: string; remove: () => void } {
   const dir = mkdtempSync(join(tmpdir(), 'safetune-chromium-'));
   return { dir, remove: () => rmSync(dir, { recursive: true, force: true }) };
+}
+
+/** Where `npm run lab -- run` keeps its Chromium profile (and so its stage cache) by default. */
+export function defaultProfileDir(): string {
+  return (
+    process.env.SAFETUNE_PROFILE_DIR ??
+    join(homedir(), '.cache', 'safetune-lab', 'chromium-profile')
+  );
+}
+
+export function keptProfileDir(dir: string): string {
+  mkdirSync(dir, { recursive: true });
+  return dir;
 }

@@ -5,7 +5,6 @@
 import type { ExperimentConfig } from '../src/core/config';
 import type { PipelineEvent } from '../src/core/pipeline/types';
 import type { BackendInfo } from '../src/core/runtime/backend';
-import type { ProgressCallback } from '../workers/protocol';
 
 export interface LabRunRequest {
   config: ExperimentConfig;
@@ -13,6 +12,8 @@ export interface LabRunRequest {
   onEvent(event: PipelineEvent): void;
   /** Browser console lines (`[browser error] …`), when wanted. */
   onConsole?: (line: string) => void;
+  /** Chromium profile to keep (so IndexedDB stage caches survive between runs); fresh if absent. */
+  profileDir?: string;
 }
 
 /** Resolves to what the worker returned: a results file, to be checked by the caller. */
@@ -29,7 +30,7 @@ declare global {
 export const runInBrowser: LabRunner = async (request) => {
   // Loaded here so that validate / presets never start Playwright or Vite.
   const { openLabPage } = await import('./session');
-  const lab = await openLabPage({ onConsole: request.onConsole });
+  const lab = await openLabPage({ onConsole: request.onConsole, profileDir: request.profileDir });
   const interrupted = () => {
     void lab.close().finally(() => process.exit(130));
   };
@@ -47,11 +48,9 @@ export const runInBrowser: LabRunner = async (request) => {
       try {
         const info = await lab.api.init(config.runtime.backend);
         void window.__labBackend(info);
-        // `progress` is typed for the training-progress events, but it only wraps a callback in
-        // a comlink proxy, whatever that callback receives.
-        const forward = lab.progress(((event: PipelineEvent) => {
+        const forward = lab.progress((event: PipelineEvent) => {
           void window.__labEvent(event);
-        }) as unknown as ProgressCallback) as unknown as (event: PipelineEvent) => void;
+        });
         return await lab.api.runExperiment(config, forward);
       } finally {
         lab.terminate();

@@ -1,12 +1,12 @@
 import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import {
-  DEFAULT_VALIDATION_CONTEXT,
   configHash,
   formatErrors,
   validateConfigJSON,
   type ExperimentConfig,
 } from '../src/core/config';
+import { validationContext } from '../src/core/pipeline/context';
 
 export type LoadedConfig =
   | { ok: true; config: ExperimentConfig; hash: string }
@@ -26,7 +26,7 @@ export async function loadConfigFile(path: string, cwd: string): Promise<LoadedC
   } catch (error) {
     return { ok: false, unreadable: `cannot read ${path}: ${readFailure(error)}` };
   }
-  const result = validateConfigJSON(text, DEFAULT_VALIDATION_CONTEXT);
+  const result = validateConfigJSON(text, validationContext());
   if (!result.ok) return { ok: false, problems: formatErrors(result.errors).split('\n') };
   return { ok: true, config: result.config, hash: await configHash(result.config) };
 }

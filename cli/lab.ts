@@ -13,6 +13,7 @@ import { configHash, listPresets, resolvePreset, type ExperimentConfig } from '.
 import { resultsFileProblems } from '../src/core/pipeline/resultsSchema';
 import type { ResultsFile } from '../src/core/pipeline/types';
 import { HELP, UsageError, parseCommand, type Command } from './args';
+import { defaultProfileDir } from './browser';
 import { describeRunFailure, runInBrowser, type LabRunner } from './browserRun';
 import { loadConfigFile } from './configFile';
 import { ProgressPrinter, formatMetricsTable, formatPresetList, formatStageTable } from './format';
@@ -118,6 +119,7 @@ async function run(
       onBackend: (info) => out(`backend: ${info.backend} (${info.reason})`),
       onEvent: (event) => progress.handle(event),
       onConsole: command.verbose ? err : undefined,
+      profileDir: command.freshProfile ? undefined : defaultProfileDir(),
     });
   } catch (error) {
     const failure = describeRunFailure(error);
@@ -130,7 +132,7 @@ async function run(
   }
 
   // What came back from the page is checked against the contract before anyone reads it.
-  const problems = resultsFileProblems(results);
+  const problems = await resultsFileProblems(results);
   const hash =
     problems.length === 0 ? (results as ResultsFile).configHash : await configHash(config);
   const outPath = resolve(cli.cwd, command.out ?? join('results', `${hash}.json`));

@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { chromium, type Browser, type Page } from '@playwright/test';
 import { preview } from 'vite';
-import { CHROMIUM_ARGS, chromiumPath, freshProfileDir } from './browser';
+import { CHROMIUM_ARGS, chromiumPath, freshProfileDir, keptProfileDir } from './browser';
 
 export interface LabPage {
   page: Page;
@@ -15,7 +15,7 @@ export interface LabPage {
  * headless Chromium, so Node tools drive exactly what a student's browser runs.
  */
 export async function openLabPage(
-  options: { onConsole?: (line: string) => void } = {},
+  options: { onConsole?: (line: string) => void; profileDir?: string } = {},
 ): Promise<LabPage> {
   const root = resolve(import.meta.dirname, '..');
   if (!existsSync(resolve(root, 'dist/index.html'))) {
@@ -28,7 +28,10 @@ export async function openLabPage(
   });
   const url = server.resolvedUrls?.local[0];
   if (!url) throw new Error('vite preview did not report a URL');
-  const profile = freshProfileDir();
+  // A kept profile keeps the lab's IndexedDB (cached stage weights) from one run to the next.
+  const profile = options.profileDir
+    ? { dir: keptProfileDir(options.profileDir), remove: () => {} }
+    : freshProfileDir();
   let browser: Browser | undefined;
   try {
     // A persistent context is the way to give Chromium our own --user-data-dir.

@@ -1,12 +1,12 @@
 import * as Comlink from 'comlink';
-import type { LabEvent, LabWorkerApi, ProgressCallback } from '../../workers/protocol';
+import type { LabEvent, LabWorkerApi } from '../../workers/protocol';
 
 export type { LabEvent, LabWorkerApi };
 
 export interface LabWorkerHandle {
   api: Comlink.Remote<LabWorkerApi>;
-  /** Wraps a progress callback so it can cross into the worker. */
-  progress(callback: ProgressCallback): ProgressCallback;
+  /** Wraps a progress callback (of any event type) so it can cross into the worker. */
+  progress<E>(callback: (event: E) => void): (event: E) => void;
   terminate(): void;
 }
 

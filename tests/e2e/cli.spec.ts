@@ -9,14 +9,16 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { expect, test } from '@playwright/test';
 import { resultsFileProblems } from '../../src/core/pipeline/resultsSchema';
+import type { ResultsFile } from '../../src/core/pipeline/types';
 
 const ROOT = resolve(import.meta.dirname, '../..');
 
-function lab(args: string[], timeout: number) {
+function lab(args: string[], timeout: number, profileDir?: string) {
   const child = spawnSync('npm', ['run', '-s', 'lab', '--', ...args], {
     cwd: ROOT,
     encoding: 'utf8',
     timeout,
+    env: profileDir ? { ...process.env, SAFETUNE_PROFILE_DIR: profileDir } : process.env,
   });
   return { status: child.status, stdout: child.stdout, stderr: child.stderr };
 }
@@ -25,12 +27,17 @@ test('run on the micro preset writes a results file that keeps the contract', as
   test.setTimeout(600_000);
   const dir = mkdtempSync(join(tmpdir(), 'safetune-cli-e2e-'));
   const out = join(dir, 'results.json');
-  const result = lab(['run', '--preset', 'micro', '--backend', 'wasm', '--out', out], 570_000);
+  const profile = join(dir, 'profile');
+  const result = lab(
+    ['run', '--preset', 'micro', '--backend', 'wasm', '--out', out],
+    570_000,
+    profile,
+  );
   expect(result.stderr, result.stdout).not.toMatch(/^error:/m);
   expect(result.status, result.stderr).toBe(0);
 
   const file: unknown = JSON.parse(readFileSync(out, 'utf8'));
-  expect(resultsFileProblems(file)).toEqual([]);
+  expect(await resultsFileProblems(file)).toEqual([]);
   expect(file).toMatchObject({ environment: { backend: 'wasm' }, config: { name: 'micro' } });
 
   expect(result.stdout).toMatch(/^\[finetune\] \d+ steps …$/m);
@@ -47,6 +54,36 @@ test('run on the micro preset writes a results file that keeps the contract', as
     );
   }
   expect(result.stdout).toContain(`results: ${out}`);
+  const cold = file as ResultsFile;
+  expect(cold.stages.filter((s) => s.cached)).toEqual([]);
+
+  // The same config again, same browser profile: every training stage is a cache hit.
+  const warmOut = join(dir, 'warm.json');
+  const warm = lab(
+    ['run', '--preset', 'micro', '--backend', 'wasm', '--out', warmOut],
+    570_000,
+    profile,
+  );
+  expect(warm.status, warm.stderr).toBe(0);
+  const warmFile = JSON.parse(readFileSync(warmOut, 'utf8')) as ResultsFile;
+  const cachedStages = warmFile.stages.filter((s) => s.cached).map((s) => s.name);
+  expect(cachedStages).toEqual(['alignment', 'finetune', 'post']);
+  expect(warmFile.metrics).toEqual(cold.metrics);
+
+  // And from an empty cache again: training is deterministic, the metrics are identical.
+  const againOut = join(dir, 'again.json');
+  const again = lab(
+    ['run', '--preset', 'micro', '--backend', 'wasm', '--fresh-profile', '--out', againOut],
+    570_000,
+  );
+  expect(again.status, again.stderr).toBe(0);
+  const againFile = JSON.parse(readFileSync(againOut, 'utf8')) as ResultsFile;
+  expect(againFile.stages.filter((s) => s.cached)).toEqual([]);
+  expect(againFile.metrics).toEqual(cold.metrics);
+  console.log(
+    `[e2e] micro via the CLI: cold ${cold.stages.map((s) => `${s.name} ${s.seconds.toFixed(1)} s`).join(', ')}; ` +
+      `warm run cached ${cachedStages.join(', ')}; metrics identical across two cold runs`,
+  );
 });
 
 test('validate on a bad config exits 2 with one field-path line per problem', () => {
