@@ -15,6 +15,7 @@ describe('parseCommand', () => {
       out: undefined,
       backend: undefined,
       verbose: false,
+      freshProfile: false,
     });
     expect(
       parseCommand([
@@ -26,6 +27,7 @@ describe('parseCommand', () => {
         '--out',
         'r.json',
         '--verbose',
+        '--fresh-profile',
       ]),
     ).toEqual({
       name: 'run',
@@ -33,6 +35,7 @@ describe('parseCommand', () => {
       out: 'r.json',
       backend: 'wasm',
       verbose: true,
+      freshProfile: true,
     });
     expect(parseCommand(['run', '--backend=cpu', 'a.json'])).toMatchObject({
       source: { configPath: 'a.json' },
