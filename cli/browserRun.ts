@@ -30,7 +30,11 @@ declare global {
 export const runInBrowser: LabRunner = async (request) => {
   // Loaded here so that validate / presets never start Playwright or Vite.
   const { openLabPage } = await import('./session');
-  const lab = await openLabPage({ onConsole: request.onConsole, profileDir: request.profileDir });
+  const lab = await openLabPage({
+    onConsole: request.onConsole,
+    onNotice: (line) => process.stderr.write(`${line}\n`),
+    profileDir: request.profileDir,
+  });
   const interrupted = () => {
     void lab.close().finally(() => process.exit(130));
   };

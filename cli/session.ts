@@ -4,6 +4,9 @@ import { chromium, type Browser, type Page } from '@playwright/test';
 import { preview } from 'vite';
 import { CHROMIUM_ARGS, chromiumPath, freshProfileDir, keptProfileDir } from './browser';
 
+/** The loopback port the CLI serves the app on (the origin of its IndexedDB stage cache). */
+export const LAB_PORT = 41731;
+
 export interface LabPage {
   page: Page;
   url: string;
@@ -15,16 +18,29 @@ export interface LabPage {
  * headless Chromium, so Node tools drive exactly what a student's browser runs.
  */
 export async function openLabPage(
-  options: { onConsole?: (line: string) => void; profileDir?: string } = {},
+  options: {
+    onConsole?: (line: string) => void;
+    onNotice?: (line: string) => void;
+    profileDir?: string;
+  } = {},
 ): Promise<LabPage> {
   const root = resolve(import.meta.dirname, '..');
   if (!existsSync(resolve(root, 'dist/index.html'))) {
     throw new Error('dist/ is missing: run `npm run build` first');
   }
-  const server = await preview({
-    root,
-    logLevel: 'silent',
-    preview: { port: 0, host: '127.0.0.1', open: false },
+  // IndexedDB is per origin: a fixed port keeps the stage cache of a kept profile visible to the
+  // next run. If the port is taken (another run in progress), any free port still works.
+  const serve = (port: number, strictPort: boolean) =>
+    preview({
+      root,
+      logLevel: 'silent',
+      preview: { port, strictPort, host: '127.0.0.1', open: false },
+    });
+  const server = await serve(LAB_PORT, true).catch(() => {
+    options.onNotice?.(
+      `note: port ${LAB_PORT} is busy, so this run cannot see the stage cache of earlier runs`,
+    );
+    return serve(0, false);
   });
   const url = server.resolvedUrls?.local[0];
   if (!url) throw new Error('vite preview did not report a URL');

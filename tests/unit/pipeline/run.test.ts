@@ -1,0 +1,127 @@
+import { beforeAll, describe, expect, it } from 'vitest';
+import { resolvePreset, type ExperimentConfig } from '../../../src/core/config';
+import { worldCorpus } from '../../../src/core/data';
+import { saveCheckpoint } from '../../../src/core/model/checkpoint';
+import { GPT } from '../../../src/core/model/gpt';
+import { resultsFileProblems } from '../../../src/core/pipeline/resultsSchema';
+import { runExperiment, type BaseModel, type StageCache } from '../../../src/core/pipeline/run';
+import type { PipelineEvent } from '../../../src/core/pipeline/types';
+import { buildWordLevelTokenizer } from '../../../src/core/tokenizer/wordLevel';
+import { useBackend } from '../support/backend';
+
+/** A small random base model with the world's tokenizer: enough to exercise the whole pipeline. */
+async function tinyBase(): Promise<BaseModel> {
+  const tokenizer = buildWordLevelTokenizer(worldCorpus(0));
+  const model = GPT.init(
+    {
+      vocabSize: tokenizer.vocabSize,
+      dModel: 16,
+      nLayers: 1,
+      nHeads: 2,
+      contextLength: 64,
+      mlpRatio: 2,
+    },
+    1,
+  );
+  const files = await saveCheckpoint(model);
+  model.dispose();
+  return {
+    name: 'safetune-base',
+    files,
+    tokenizerJson: tokenizer.toJSON(),
+    sha256: 'tiny-test-base',
+  };
+}
+
+function tinyConfig(patch: (c: ExperimentConfig) => void = () => {}): ExperimentConfig {
+  const config = resolvePreset('micro');
+  config.alignment.samples = 24;
+  config.finetune.samples = 20;
+  config.post.realignmentSamples = 16;
+  config.evaluation = {
+    ...config.evaluation,
+    harmfulPrompts: 4,
+    benignPrompts: 4,
+    helpfulnessPrompts: 4,
+    taskPrompts: 4,
+    maxNewTokens: 4,
+    keepSamples: 1,
+  };
+  patch(config);
+  return config;
+}
+
+describe('runExperiment', () => {
+  let base: BaseModel;
+  beforeAll(async () => {
+    await useBackend('wasm');
+    base = await tinyBase();
+  });
+
+  const run = async (config: ExperimentConfig, cache: StageCache) => {
+    const events: PipelineEvent[] = [];
+    const results = await runExperiment(
+      config,
+      { loadBase: async () => base, cache, backend: 'wasm', userAgent: 'vitest' },
+      (e) => events.push(e),
+    );
+    return { results, events, cached: results.stages.filter((s) => s.cached).map((s) => s.name) };
+  };
+
+  it('re-trains nothing on a re-run or a post-only change, and re-uses the aligned model when only finetune changes', async () => {
+    const store = new Map<string, Uint8Array>();
+    const cache: StageCache = {
+      get: async (key) => store.get(key),
+      put: async (entry) => void store.set(entry.key, entry.bytes),
+    };
+
+    const first = await run(tinyConfig(), cache);
+    expect(first.cached).toEqual([]);
+    expect(await resultsFileProblems(first.results)).toEqual([]);
+    expect(store.size).toBe(3);
+    expect(
+      first.events
+        .filter((e) => e.type === 'metrics')
+        .map((e) => (e as { checkpoint: string }).checkpoint),
+    ).toEqual(['aligned', 'finetuned', 'post']);
+
+    const again = await run(tinyConfig(), cache);
+    expect(again.cached).toEqual(['alignment', 'finetune', 'post']);
+    expect(again.results.metrics).toEqual(first.results.metrics);
+    expect(again.events.some((e) => e.type === 'step')).toBe(false);
+
+    const postOnly = await run(
+      tinyConfig((c) => (c.post.method = 'random-prune')),
+      cache,
+    );
+    expect(postOnly.cached).toEqual(['alignment', 'finetune']);
+    expect(postOnly.results.metrics.finetuned).toEqual(first.results.metrics.finetuned);
+
+    const finetuneOnly = await run(
+      tinyConfig((c) => (c.finetune.poisonRatio = 0.2)),
+      cache,
+    );
+    expect(finetuneOnly.cached).toEqual(['alignment']);
+    expect(finetuneOnly.events.some((e) => e.type === 'step' && e.stage === 'alignment')).toBe(
+      false,
+    );
+    expect(finetuneOnly.events.some((e) => e.type === 'step' && e.stage === 'finetune')).toBe(true);
+
+    // Evaluation settings never change stage keys.
+    const evalOnly = await run(
+      tinyConfig((c) => (c.evaluation.maxNewTokens = 3)),
+      cache,
+    );
+    expect(evalOnly.cached).toEqual(['alignment', 'finetune', 'post']);
+  });
+
+  it('a storage failure fails the run with the store error, not silently', async () => {
+    const cache: StageCache = {
+      get: async () => undefined,
+      put: async () => {
+        throw new Error('could not save the aligned weights: the browser storage quota is full');
+      },
+    };
+    await expect(run(tinyConfig(), cache)).rejects.toThrow(/quota is full/);
+  });
+});
