@@ -76,7 +76,7 @@ export async function runExperiment(
 ): Promise<ResultsFile> {
   const now = deps.now ?? (() => performance.now());
   const base = await deps.loadBase(config.model.base);
-  const tokenizer = loadTokenizer(base.tokenizerJson);
+  const tokenizer = await loadTokenizer(base.tokenizerJson);
   const hash = await configHash(config);
   const stages: StageRecord[] = [];
   const sets = buildEvalSets(config);

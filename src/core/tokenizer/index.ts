@@ -5,7 +5,7 @@
  */
 import type { Tokenizer } from './types';
 import { loadWordLevelTokenizer, wordLevelPipelineMismatch } from './wordLevel';
-import { loadHuggingFaceTokenizer, type HuggingFaceTokenizerOptions } from './huggingface';
+import type { HuggingFaceTokenizerOptions } from './huggingface';
 
 export type { SpecialTokenRole, Tokenizer } from './types';
 export { TokenizerFormatError } from './json';
@@ -20,21 +20,20 @@ export {
   loadWordLevelTokenizer,
   type BuildWordLevelOptions,
 } from './wordLevel';
-export {
-  HuggingFaceTokenizer,
-  loadHuggingFaceTokenizer,
-  type HuggingFaceTokenizerOptions,
-} from './huggingface';
+// The Hugging Face path (./huggingface) is imported on demand: it brings transformers.js and, with
+// it, onnxruntime-web's 27 MB of wasm into the bundle, which the built-in format never needs.
+export type { HuggingFaceTokenizerOptions } from './huggingface';
 
 /**
  * `tokenizerConfig` (`tokenizer_config.json`) and `options` only matter for the Hugging Face path;
  * the built-in word-level format fixes its special tokens.
  */
-export function loadTokenizer(
+export async function loadTokenizer(
   json: object,
   tokenizerConfig?: object,
   options?: HuggingFaceTokenizerOptions,
-): Tokenizer {
+): Promise<Tokenizer> {
   if (wordLevelPipelineMismatch(json) === null) return loadWordLevelTokenizer(json);
+  const { loadHuggingFaceTokenizer } = await import('./huggingface');
   return loadHuggingFaceTokenizer(json, tokenizerConfig, options);
 }
