@@ -3,6 +3,7 @@ import safetensorsUrl from '../models/safetune-base/model.safetensors?url';
 import tokenizerUrl from '../models/safetune-base/tokenizer.json?url';
 import { BASE_MODEL_NAMES, type BaseModelName } from '../src/core/model/bases';
 import type { BaseModel } from '../src/core/pipeline/run';
+import { sha256OfBytes } from '../src/core/store/integrity';
 
 /** The base models shipped in models/, served with the app (no hub at run time). */
 const BASE_MODEL_FILES: Record<

@@ -99,7 +99,7 @@ export async function runExperiment(
     const key = await stageKey(stage);
     const started = now();
     const cachedBytes = await deps.cache?.get(key);
-    const name = stage === 'finetune' ? 'finetune' : stage;
+    const name = stage;
     if (cachedBytes) {
       onEvent({ type: 'stage-start', stage: name, totalSteps: 0, cached: true });
       const { values } = checkpointValues({
