@@ -99,16 +99,15 @@ export async function runExperiment(
     const key = await stageKey(stage);
     const started = now();
     const cachedBytes = await deps.cache?.get(key);
-    const name = stage;
     if (cachedBytes) {
-      onEvent({ type: 'stage-start', stage: name, totalSteps: 0, cached: true });
+      onEvent({ type: 'stage-start', stage, totalSteps: 0, cached: true });
       const { values } = checkpointValues({
         safetensors: cachedBytes,
         configJson: base.files.configJson,
       });
-      const record: StageRecord = { name, cached: true, seconds: (now() - started) / 1000 };
+      const record: StageRecord = { name: stage, cached: true, seconds: (now() - started) / 1000 };
       stages.push(record);
-      onEvent({ type: 'stage-end', stage: name, record });
+      onEvent({ type: 'stage-end', stage, record });
       return { values, extra: {} };
     }
     const model = GPT.fromValues(modelConfig, parent);
@@ -126,13 +125,13 @@ export async function runExperiment(
         configHash: hash,
       });
       const record: StageRecord = {
-        name,
+        name: stage,
         cached: false,
         seconds: (now() - started) / 1000,
         ...extra,
       };
       stages.push(record);
-      onEvent({ type: 'stage-end', stage: name, record });
+      onEvent({ type: 'stage-end', stage, record });
       return { values: await model.readValues(), extra };
     } finally {
       model.dispose();
