@@ -39,10 +39,7 @@ export function loadBaseModel(name: string): Promise<BaseModel> {
         fetchOk(urls.tokenizer, `${name}/tokenizer.json`).then((r) => r.json() as Promise<object>),
       ]);
       const safetensors = new Uint8Array(bytes);
-      const digest = await crypto.subtle.digest('SHA-256', safetensors);
-      const sha256 = Array.from(new Uint8Array(digest), (b) =>
-        b.toString(16).padStart(2, '0'),
-      ).join('');
+      const sha256 = await sha256OfBytes(safetensors);
       return { name, files: { safetensors, configJson }, tokenizerJson, sha256 };
     })();
     loaded.set(name, model);
