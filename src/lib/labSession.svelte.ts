@@ -1,0 +1,76 @@
+/**
+ * The page's one lab worker (one tfjs instance on one backend). The UI asks for a backend; the
+ * session starts a fresh worker whenever the choice changes, since tfjs fixes its backend per
+ * instance. All ML happens behind this object, in the worker.
+ */
+import type { ExperimentConfig } from '../core/config';
+import type { PipelineEvent, ResultsFile } from '../core/pipeline/types';
+import type { BackendChoice, BackendInfo } from '../core/runtime/backend';
+import { createLabWorker, type LabWorkerHandle } from './labClient';
+
+export class LabSession {
+  info = $state<BackendInfo | null>(null);
+  /** The backend asked for, while its worker starts. */
+  starting = $state<BackendChoice | null>(null);
+  error = $state<string | null>(null);
+
+  #handle: LabWorkerHandle | null = null;
+  #choice: BackendChoice | null = null;
+  #ready: Promise<BackendInfo> | null = null;
+
+  /** The worker for `choice`, started (or restarted on another backend) when needed. */
+  use(choice: BackendChoice): Promise<BackendInfo> {
+    if (this.#ready && this.#choice === choice) return this.#ready;
+    this.#handle?.terminate();
+    const handle = createLabWorker();
+    this.#handle = handle;
+    this.#choice = choice;
+    this.info = null;
+    this.error = null;
+    this.starting = choice;
+    const ready = handle.api.init(choice).then(
+      (info) => {
+        if (this.#handle === handle) {
+          this.info = info;
+          this.starting = null;
+        }
+        return info;
+      },
+      (error: unknown) => {
+        if (this.#handle === handle) {
+          this.error = `could not start the ${choice} backend: ${message(error)}`;
+          this.starting = null;
+          this.#ready = null;
+        }
+        throw error;
+      },
+    );
+    this.#ready = ready;
+    return ready;
+  }
+
+  /** Runs `config` on its own `runtime.backend`; rejects with the worker's one-line reason. */
+  async run(
+    config: ExperimentConfig,
+    onEvent: (event: PipelineEvent) => void,
+  ): Promise<ResultsFile> {
+    await this.use(config.runtime.backend);
+    const handle = this.#handle;
+    if (!handle) throw new Error('the lab worker is not running');
+    return handle.api.runExperiment(config, handle.progress(onEvent));
+  }
+
+  cancel(): void {
+    void this.#handle?.api.cancel();
+  }
+
+  dispose(): void {
+    this.#handle?.terminate();
+    this.#handle = null;
+    this.#ready = null;
+  }
+}
+
+export function message(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
