@@ -11,3 +11,12 @@ test('the app page loads without console errors and shows the backend in use', a
   await expect(page.getByTestId('backend-in-use')).toContainText('In use:', { timeout: 60_000 });
   expect(problems).toEqual([]);
 });
+
+test('the first screen already shows a finished example run', async ({ page }) => {
+  await page.goto('/');
+  const results = page.getByTestId('results');
+  await expect(results).toContainText('Example run (precomputed', { timeout: 10_000 });
+  const table = page.getByTestId('metrics-table');
+  await expect(table.locator('tbody tr')).toHaveCount(5);
+  await expect(table.getByRole('row', { name: /Harmful score/ })).toContainText(/\d+\.\d/);
+});
