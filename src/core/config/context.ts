@@ -1,8 +1,8 @@
 /**
  * What a config may name: methods per stage (with their parameter specs), tasks and base models.
- * `DEFAULT_VALIDATION_CONTEXT` lists the names known today; the method, dataset and model
- * registries will build the real one, so it stays one small object.
+ * `DEFAULT_VALIDATION_CONTEXT` is what the registries hold (tested against them).
  */
+import { methodsByStage } from '../methods/registry';
 import type { ParamSpec, Stage } from './schema';
 
 export interface ValidationContext {
@@ -12,18 +12,12 @@ export interface ValidationContext {
   models: readonly string[];
 }
 
+/**
+ * The names known to the registries. The method registry holds only descriptions and parameter
+ * schemas (its computations load on first use), so the page can validate without loading tfjs.
+ */
 export const DEFAULT_VALIDATION_CONTEXT: ValidationContext = {
-  methods: {
-    alignment: { sft: {} },
-    finetune: { sft: {} },
-    post: {
-      none: {},
-      antidote: {},
-      'random-prune': {},
-      'magnitude-prune': {},
-      'wanda-benign': {},
-    },
-  },
+  methods: methodsByStage(),
   tasks: ['sst2', 'agnews', 'gsm8k'],
   models: ['safetune-base'],
 };

@@ -1,10 +1,12 @@
-import { STAGES, type ParamSpec, type Stage } from '../config/schema';
+import type { ParamSpec, Stage } from '../config/schema';
+import { alignmentSft } from './alignment/sft';
+import { finetuneSft } from './finetune/sft';
 import { antidote } from './post/antidote';
 import { magnitudePrune } from './post/magnitudePrune';
 import { none } from './post/none';
 import { randomPrune } from './post/randomPrune';
 import { wandaBenign } from './post/wandaBenign';
-import type { MethodInfo, PostMethod } from './types';
+import type { MethodInfo, PostMethod, TrainMethod } from './types';
 
 /** Post-fine-tuning methods, keyed by the config's `post.method`. Adding one: one file, one line. */
 export const POST_METHODS: Readonly<Record<string, PostMethod>> = {
@@ -15,30 +17,31 @@ export const POST_METHODS: Readonly<Record<string, PostMethod>> = {
   'wanda-benign': wandaBenign,
 };
 
-// ─── TRAINING-STAGE METHODS (alignment / finetune) ─────────────────────────────────────────────
-// LEAD: replace these descriptions with the real training-method entries (e.g. a `TrainMethod`
-// type with `stage: 'alignment' | 'finetune'` and its run function, later vaccine, repnoise,
-// booster, lisa, ldifs). They are listed here only so `methodsByStage()` — which the config
-// validator reads — accepts `sft`, which the pipeline currently runs directly (train/sft.ts).
-export const TRAINING_METHODS: readonly MethodInfo[] = [
-  {
-    name: 'sft',
-    stage: 'alignment',
-    description:
-      'Supervised fine-tuning on harmful prompts answered with refusals mixed with benign ' +
-      'instructions: the safety alignment that the harmful fine-tuning attack later undoes.',
-    params: {},
-  },
-  {
-    name: 'sft',
-    stage: 'finetune',
-    description:
-      "Supervised fine-tuning on the user's task data, of which a fraction p is harmful prompts " +
-      'with harmful answers (the harmful fine-tuning attack).',
-    params: {},
-  },
-];
-// ─── END TRAINING-STAGE METHODS ────────────────────────────────────────────────────────────────
+/** Alignment-stage methods, keyed by `alignment.method`. */
+export const ALIGNMENT_METHODS: Readonly<Record<string, TrainMethod>> = {
+  sft: alignmentSft,
+};
+
+/** Fine-tuning-stage methods, keyed by `finetune.method`. */
+export const FINETUNE_METHODS: Readonly<Record<string, TrainMethod>> = {
+  sft: finetuneSft,
+};
+
+const TRAINING_METHODS: Record<'alignment' | 'finetune', Readonly<Record<string, TrainMethod>>> = {
+  alignment: ALIGNMENT_METHODS,
+  finetune: FINETUNE_METHODS,
+};
+
+export function getTrainMethod(stage: 'alignment' | 'finetune', name: string): TrainMethod {
+  const methods = TRAINING_METHODS[stage];
+  if (!Object.hasOwn(methods, name)) {
+    throw new Error(
+      `unknown ${stage === 'alignment' ? 'alignment' : 'fine-tuning'} method "${name}" ` +
+        `(valid: ${Object.keys(methods).join(', ')})`,
+    );
+  }
+  return methods[name];
+}
 
 export function getPostMethod(name: string): PostMethod {
   if (!Object.hasOwn(POST_METHODS, name)) {
@@ -49,9 +52,13 @@ export function getPostMethod(name: string): PostMethod {
   return POST_METHODS[name];
 }
 
-/** Every registered method, training stages first, in pipeline order. */
+/** Every registered method, in pipeline order (alignment, fine-tuning, post). */
 export function listMethods(): MethodInfo[] {
-  return [...TRAINING_METHODS, ...Object.values(POST_METHODS)];
+  return [
+    ...Object.values(ALIGNMENT_METHODS),
+    ...Object.values(FINETUNE_METHODS),
+    ...Object.values(POST_METHODS),
+  ];
 }
 
 /** Stage → method name → parameter specs: what the config validator accepts. */
@@ -66,37 +73,60 @@ export function methodsByStage(): Record<Stage, Record<string, Record<string, Pa
 
 /**
  * The registry's start-up check, returning one line per problem: a key that differs from its
- * entry's name, an entry in the wrong stage, a duplicate (stage, name), an empty description, or
- * a post entry without `apply`. A registry that fails it would only fail later, mid-run.
+ * entry's name, an entry in the wrong stage, an empty description, a parameter whose default is
+ * outside its own range, or an entry without its run function. A registry that fails it would
+ * only fail later, mid-run.
  */
 export function registryProblems(
   post: Readonly<Record<string, PostMethod>> = POST_METHODS,
-  training: readonly MethodInfo[] = TRAINING_METHODS,
+  training: Readonly<
+    Record<'alignment' | 'finetune', Readonly<Record<string, TrainMethod>>>
+  > = TRAINING_METHODS,
 ): string[] {
   const problems: string[] = [];
-  for (const [key, method] of Object.entries(post)) {
-    if (method.name !== key) problems.push(`POST_METHODS["${key}"] is named "${method.name}"`);
-    if (method.stage !== 'post') {
-      problems.push(`POST_METHODS["${key}"] has stage "${method.stage}", expected "post"`);
-    }
-    if (typeof method.apply !== 'function') problems.push(`POST_METHODS["${key}"] has no apply()`);
-  }
-  const seen = new Set<string>();
-  for (const method of [...training, ...Object.values(post)]) {
-    if (!(STAGES as readonly string[]).includes(method.stage)) {
-      problems.push(`method "${method.name}" has unknown stage "${method.stage}"`);
-    }
-    const id = `${method.stage}/${method.name}`;
-    if (seen.has(id)) problems.push(`method "${id}" is registered twice`);
-    seen.add(id);
-    if (!method.description.trim()) problems.push(`method "${id}" has no description`);
-  }
-  for (const method of training) {
-    if (method.stage === 'post') {
-      problems.push(`training method "${method.name}" is in stage "post"; add it to POST_METHODS`);
+  const tables: [string, Stage, Readonly<Record<string, MethodInfo>>][] = [
+    ['ALIGNMENT_METHODS', 'alignment', training.alignment],
+    ['FINETUNE_METHODS', 'finetune', training.finetune],
+    ['POST_METHODS', 'post', post],
+  ];
+  for (const [table, stage, methods] of tables) {
+    for (const [key, method] of Object.entries(methods)) {
+      const where = `${table}["${key}"]`;
+      if (method.name !== key) problems.push(`${where} is named "${method.name}"`);
+      if (method.stage !== stage) {
+        problems.push(`${where} has stage "${method.stage}", expected "${stage}"`);
+      }
+      if (!method.description.trim()) problems.push(`${where} has no description`);
+      const run = stage === 'post' ? (method as PostMethod).apply : (method as TrainMethod).train;
+      if (typeof run !== 'function') {
+        problems.push(`${where} has no ${stage === 'post' ? 'apply' : 'train'}()`);
+      }
+      for (const [param, spec] of Object.entries(method.params)) {
+        const problem = paramSpecProblem(spec);
+        if (problem) problems.push(`${where} parameter "${param}": ${problem}`);
+      }
     }
   }
   return problems;
+}
+
+function paramSpecProblem(spec: ParamSpec): string | null {
+  if (!spec.description.trim()) return 'no description';
+  if (spec.type === 'enum' && !spec.values.includes(spec.default)) {
+    return `default "${spec.default}" is not one of ${spec.values.join(', ')}`;
+  }
+  if (spec.type === 'number' || spec.type === 'integer') {
+    if (
+      (spec.min !== undefined && spec.default < spec.min) ||
+      (spec.max !== undefined && spec.default > spec.max)
+    ) {
+      return `default ${spec.default} is outside [${spec.min ?? '-∞'}, ${spec.max ?? '∞'}]`;
+    }
+    if (spec.type === 'integer' && !Number.isInteger(spec.default)) {
+      return `default ${spec.default} is not an integer`;
+    }
+  }
+  return null;
 }
 
 const problems = registryProblems();

@@ -1,8 +1,18 @@
-import type { ParamSpec, PostConfig, Stage } from '../config/schema';
+import type {
+  ExperimentConfig,
+  ParamSpec,
+  PostConfig,
+  Stage,
+  StageTraining,
+} from '../config/schema';
 import type { TokenBatch } from '../model/batch';
 import type { GPT } from '../model/gpt';
 import type { PruneLayerReport } from '../pipeline/types';
 import type { CancelToken } from '../runtime/cancel';
+import type { Tokenizer } from '../tokenizer/types';
+import type { TokenizedExample } from '../train/batching';
+import type { SftOptions } from '../train/sft';
+import type { StepResult } from '../train/trainer';
 
 /** What the registry, the validator and the UI know about a method. */
 export interface MethodInfo {
@@ -26,8 +36,66 @@ export interface PostContext {
   benignBatches: TokenBatch[];
   /** The run's seed (random masks derive from it). */
   seed: number;
+  /** Weights of the earlier checkpoints (SafeLoRA projects onto `aligned − base`). */
+  checkpoints: { base: Map<string, Float32Array>; aligned: Map<string, Float32Array> };
   cancel?: CancelToken;
   onProgress?: (done: number, total: number) => void;
+}
+
+/**
+ * Tokenized data a training method may draw on besides its stage's own examples. Each call
+ * builds the set afresh from the config's seed (deterministic), so methods take only what they use.
+ */
+export interface TrainingData {
+  /** The alignment set: harmful prompt → refusal mixed with benign instructions (train split). */
+  alignment(): TokenizedExample[];
+  /** `n` harmful prompt → harmful answer pairs (train split; disjoint from evaluation and Antidote's re-alignment set). */
+  harmful(n: number): TokenizedExample[];
+}
+
+export interface TrainContext {
+  /** Starts as the parent checkpoint (base for alignment, aligned for fine-tuning); trained in place. */
+  model: GPT;
+  stage: 'alignment' | 'finetune';
+  config: ExperimentConfig;
+  /** The stage's optimisation settings (`config.alignment` or `config.finetune`). */
+  settings: StageTraining;
+  /** The method's parameters, every declared one present (the validator fills defaults). */
+  params: Record<string, unknown>;
+  /** The stage's own training set, tokenized with loss on the response (and eos). */
+  examples: TokenizedExample[];
+  data: TrainingData;
+  /** The parent checkpoint's weights (LDIFS's reference features, Lisa's first anchor). */
+  parentValues: Map<string, Float32Array>;
+  tokenizer: Tokenizer;
+  /** The run's seed. */
+  seed: number;
+  cancel?: CancelToken;
+  /** Call after every optimizer step (progress, live charts, the fine-tuning probe). */
+  onStep: (result: StepResult, totalSteps: number) => Promise<void>;
+}
+
+export interface TrainReport {
+  steps: number;
+  /** Training tokens seen (counted once per token per step, padding excluded). */
+  tokens: number;
+}
+
+/** An alignment- or fine-tuning-stage method: trains the model in place. */
+export interface TrainMethod extends MethodInfo {
+  stage: 'alignment' | 'finetune';
+  train(ctx: TrainContext): Promise<TrainReport>;
+}
+
+/** The `SftOptions` a training context implies: its stage settings, seed, pad id, cancel and onStep. */
+export function sftOptions(ctx: TrainContext): SftOptions {
+  return {
+    ...ctx.settings,
+    seed: ctx.seed,
+    padId: ctx.tokenizer.padId,
+    cancel: ctx.cancel,
+    onStep: ctx.onStep,
+  };
 }
 
 /** A post-fine-tuning method: repairs the fine-tuned model in place, reports per matrix. */

@@ -15,6 +15,19 @@ import {
   type WeightMap,
 } from './weights';
 
+/** Replaces (or just observes) a block's output `[batch·seqLen, dModel]`: the residual stream after layer `layer`. */
+export type BlockOutputHook = (layer: number, output: tf.Tensor2D) => tf.Tensor2D;
+
+/**
+ * Optional views into a forward pass, for methods that read or perturb the model's insides:
+ * `linearInput` sees each linear layer's input (Wanda's activations), `blockOutput` sees — and
+ * may replace — each block's output (Vaccine's perturbation, RepNoise's and LDIFS's features).
+ */
+export interface ForwardHooks {
+  linearInput?: LinearInputTap;
+  blockOutput?: BlockOutputHook;
+}
+
 /**
  * The lab's decoder-only transformer (GPT-2 architecture, as nanoGPT's model.py): token and
  * learned position embeddings, `nLayers` pre-LayerNorm blocks, a final LayerNorm and an output
@@ -37,7 +50,7 @@ export class GPT {
   }
 
   /** Final hidden states `[batch·seqLen, dModel]` (after ln_f). */
-  hidden(input: BatchTensors, taps?: LinearInputTap): tf.Tensor2D {
+  hidden(input: BatchTensors, hooks: ForwardHooks = {}): tf.Tensor2D {
     const { batch, seqLen } = input;
     if (seqLen > this.config.contextLength) {
       throw new Error(
@@ -51,7 +64,8 @@ export class GPT {
     ) as tf.Tensor2D;
     const shape = { batch, seqLen, nHeads: this.config.nHeads };
     for (let layer = 0; layer < this.config.nLayers; layer++) {
-      x = transformerBlock(x, w, layer, shape, input.attentionBias, taps);
+      x = transformerBlock(x, w, layer, shape, input.attentionBias, hooks.linearInput);
+      if (hooks.blockOutput) x = hooks.blockOutput(layer, x);
     }
     return layerNorm(
       x,
@@ -61,9 +75,9 @@ export class GPT {
   }
 
   /** Next-token logits `[batch·seqLen, vocabSize]` through the tied embedding. */
-  logits(input: BatchTensors, taps?: LinearInputTap): tf.Tensor2D {
+  logits(input: BatchTensors, hooks?: ForwardHooks): tf.Tensor2D {
     return matMul(
-      this.hidden(input, taps),
+      this.hidden(input, hooks),
       getWeight(this.weights, 'transformer.wte.weight') as tf.Tensor2D,
       false,
       true,
@@ -71,8 +85,8 @@ export class GPT {
   }
 
   /** Per-token cross-entropy `[batch·seqLen]` (not masked). */
-  tokenLosses(input: BatchTensors, taps?: LinearInputTap): tf.Tensor1D {
-    const logProbabilities = tf.logSoftmax(this.logits(input, taps));
+  tokenLosses(input: BatchTensors, hooks?: ForwardHooks): tf.Tensor1D {
+    const logProbabilities = tf.logSoftmax(this.logits(input, hooks));
     // One-hot × log-probabilities instead of gather: its gradient exists on every backend.
     const picked = tf.sum(
       tf.mul(logProbabilities, oneHotFloat(input.targets, this.config.vocabSize)),
@@ -82,8 +96,8 @@ export class GPT {
   }
 
   /** Mean cross-entropy over the tokens whose loss mask is 1 (e.g. response tokens only). */
-  loss(input: BatchTensors, taps?: LinearInputTap): tf.Scalar {
-    const masked = tf.sum(tf.mul(this.tokenLosses(input, taps), input.lossMask));
+  loss(input: BatchTensors, hooks?: ForwardHooks): tf.Scalar {
+    const masked = tf.sum(tf.mul(this.tokenLosses(input, hooks), input.lossMask));
     return tf.div(masked, tf.maximum(tf.sum(input.lossMask), 1)) as tf.Scalar;
   }
 

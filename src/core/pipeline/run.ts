@@ -1,6 +1,7 @@
 import { canonicalJSON, configHash, sha256Hex, stageKeyMaterial } from '../config/canonical';
-import type { ExperimentConfig, Stage, StageTraining } from '../config/schema';
-import { getPostMethod } from '../methods/registry';
+import type { ExperimentConfig, Stage } from '../config/schema';
+import { getPostMethod, getTrainMethod } from '../methods/registry';
+import type { TrainingData } from '../methods/types';
 import { checkpointValues, saveCheckpoint, type CheckpointFiles } from '../model/checkpoint';
 import { GPT } from '../model/gpt';
 import type { TokenBatch } from '../model/batch';
@@ -9,7 +10,6 @@ import { checkpoint, type CancelToken } from '../runtime/cancel';
 import { loadTokenizer } from '../tokenizer';
 import type { Tokenizer } from '../tokenizer/types';
 import { packExamples, rowsToBatch } from '../train/batching';
-import { trainSupervised } from '../train/sft';
 import { tokenizeExamples } from '../train/tokenize';
 import { LAB_VERSION } from '../version';
 import type { Example } from '../data/types';
@@ -19,6 +19,7 @@ import {
   alignmentExamples,
   benignCalibrationExamples,
   finetuneMix,
+  harmfulTrainingExamples,
   realignmentExamples,
 } from './stageData';
 import type {
@@ -140,19 +141,32 @@ export async function runExperiment(
 
   const { config: modelConfig, values: baseValues } = checkpointValues(base.files);
 
+  const trainingData: TrainingData = {
+    alignment: () => tokenizeExamples(alignmentExamples(config), tokenizer, 'response'),
+    harmful: (n) => tokenizeExamples(harmfulTrainingExamples(config, n), tokenizer, 'response'),
+  };
+
+  /** Runs the stage's registered method on `model` (the parent's weights), reporting each step. */
   const train = async (
     model: GPT,
     stage: 'alignment' | 'finetune',
     examples: Example[],
-    settings: StageTraining,
+    parentValues: Map<string, Float32Array>,
     afterStep?: (step: number) => Promise<void>,
   ) => {
-    const data = tokenizeExamples(examples, tokenizer, 'response');
+    const settings = config[stage];
     let announced = false;
-    const report = await trainSupervised(model, data, {
-      ...settings,
+    const report = await getTrainMethod(stage, settings.method).train({
+      model,
+      stage,
+      config,
+      settings,
+      params: settings.params,
+      examples: tokenizeExamples(examples, tokenizer, 'response'),
+      data: trainingData,
+      parentValues,
+      tokenizer,
       seed: config.seed,
-      padId: tokenizer.padId,
       cancel,
       onStep: async (result, totalSteps) => {
         if (!announced) {
@@ -174,12 +188,12 @@ export async function runExperiment(
   };
 
   const aligned = await runStage('alignment', baseValues, (model) =>
-    train(model, 'alignment', alignmentExamples(config), config.alignment),
+    train(model, 'alignment', alignmentExamples(config), baseValues),
   );
 
   const probeEvery = config.evaluation.probeEvery;
   const finetuned = await runStage('finetune', aligned.values, (model) =>
-    train(model, 'finetune', finetuneMix(config).examples, config.finetune, async (step) => {
+    train(model, 'finetune', finetuneMix(config).examples, aligned.values, async (step) => {
       if (probeEvery > 0 && step % probeEvery === 0) {
         const result = await probe(model, tokenizer, sets, config.evaluation.maxNewTokens, cancel);
         onEvent({ type: 'probe', stage: 'finetune', step, ...result });
@@ -204,6 +218,7 @@ export async function runExperiment(
         modelConfig.contextLength,
       ),
       seed: config.seed,
+      checkpoints: { base: baseValues, aligned: aligned.values },
       cancel,
     });
     return {};

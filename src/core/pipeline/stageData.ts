@@ -72,3 +72,19 @@ export function benignCalibrationExamples(config: ExperimentConfig): Example[] {
     seed: config.seed,
   });
 }
+
+/**
+ * `n` harmful prompt → harmful answer pairs for alignment-stage defenses that learn from harmful
+ * data (RepNoise, Booster) and for Lisa's safety replay: the harmful train split (never the
+ * evaluation or re-alignment splits), drawn with its own stream of the seed.
+ */
+export function harmfulTrainingExamples(config: ExperimentConfig, n: number): Example[] {
+  const harmful = getDataset('beavertails');
+  return harmful.generate({
+    split: 'train',
+    n: Math.min(n, harmful.poolSize('train')),
+    seed: createRng(config.seed)
+      .fork('harmful-training')
+      .int(2 ** 31),
+  });
+}

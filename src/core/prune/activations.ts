@@ -36,10 +36,12 @@ export async function collectActivationNorms(
       squares = tf.tidy(() => {
         const tokenWeight = tf.tensor2d(keep, [keep.length, 1]);
         const out: tf.Tensor1D[] = [];
-        model.hidden(tensors, (name, input) => {
-          if (!wanted.has(name)) return;
-          names.push(name);
-          out.push(tf.sum(tf.mul(tf.square(input), tokenWeight), 0) as tf.Tensor1D);
+        model.hidden(tensors, {
+          linearInput: (name, input) => {
+            if (!wanted.has(name)) return;
+            names.push(name);
+            out.push(tf.sum(tf.mul(tf.square(input), tokenWeight), 0) as tf.Tensor1D);
+          },
         });
         return out;
       });

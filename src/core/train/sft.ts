@@ -2,7 +2,8 @@ import type { GPT } from '../model/gpt';
 import { checkpoint, type CancelToken } from '../runtime/cancel';
 import { countBatches, epochBatches, type TokenizedExample } from './batching';
 import type { ScheduleKind } from './schedule';
-import { Trainer, type StepResult } from './trainer';
+import type { BatchTensors, TokenBatch } from '../model/batch';
+import { Trainer, type StepGradients, type StepResult } from './trainer';
 
 export interface SftOptions {
   epochs: number;
@@ -17,6 +18,15 @@ export interface SftOptions {
   seqLen?: number;
   padId: number;
   cancel?: CancelToken;
+  /**
+   * A method's own step: the gradients to apply for `tensors` (the default is plain SFT,
+   * `trainer.gradients(() => model.loss(tensors))`). `batch` is the same batch before upload.
+   */
+  gradients?: (
+    trainer: Trainer,
+    tensors: BatchTensors,
+    batch: TokenBatch,
+  ) => StepGradients | Promise<StepGradients>;
   onStep?: (result: StepResult, totalSteps: number) => void | Promise<void>;
 }
 
@@ -60,7 +70,10 @@ export async function trainSupervised(
   try {
     for (const batch of epochBatches(examples, batching)) {
       await checkpoint(options.cancel);
-      const result = await trainer.step(batch);
+      const compute = options.gradients;
+      const result = compute
+        ? await trainer.stepWithGradients(batch, (tensors) => compute(trainer, tensors, batch))
+        : await trainer.step(batch);
       losses.push(result.loss);
       for (let i = 0; i < batch.segments.length; i++) if (batch.segments[i] >= 0) tokens += 1;
       await options.onStep?.(result, totalSteps);

@@ -1,5 +1,10 @@
 import * as tf from '@tensorflow/tfjs';
-import { disposeBatchTensors, toBatchTensors, type TokenBatch } from '../model/batch';
+import {
+  disposeBatchTensors,
+  toBatchTensors,
+  type BatchTensors,
+  type TokenBatch,
+} from '../model/batch';
 import type { GPT } from '../model/gpt';
 import { isDecayed } from '../model/weights';
 import { AdamW } from './adamw';
@@ -9,6 +14,12 @@ export interface TrainerOptions {
   schedule: LearningRateSchedule;
   weightDecay: number;
   maxGradNorm: number;
+}
+
+/** A step's loss and gradients, keyed by parameter name (e.g. `transformer.h.0.mlp.c_fc.weight`). */
+export interface StepGradients {
+  loss: tf.Scalar;
+  grads: Record<string, tf.Tensor>;
 }
 
 export interface StepResult {
@@ -41,27 +52,48 @@ export class Trainer {
     return this.stepIndex;
   }
 
+  /** The loss and its gradient for every weight, keyed by parameter name. The caller disposes both. */
+  gradients(lossFn: () => tf.Scalar): StepGradients {
+    const variables = [...this.model.weights.values()];
+    const { value, grads } = tf.variableGrads(lossFn, variables);
+    const named: Record<string, tf.Tensor> = {};
+    for (const [variableName, grad] of Object.entries(grads)) {
+      named[this.paramNameOf.get(variableName) as string] = grad;
+    }
+    return { loss: value, grads: named };
+  }
+
   /** One optimizer step on `batch`; resolves to the loss *before* the update. */
-  async step(
+  step(
     batch: TokenBatch,
-    lossFn?: (model: GPT, batch: ReturnType<typeof toBatchTensors>) => tf.Scalar,
+    lossFn?: (model: GPT, batch: BatchTensors) => tf.Scalar,
+  ): Promise<StepResult> {
+    return this.stepWithGradients(batch, (tensors) =>
+      this.gradients(() => (lossFn ? lossFn(this.model, tensors) : this.model.loss(tensors))),
+    );
+  }
+
+  /**
+   * One optimizer step with gradients the caller computes — e.g. a perturbed second pass
+   * (Vaccine) or a sum of several losses' gradients taken at different weights (Booster). The
+   * returned tensors are disposed here; the reported loss is the one `compute` returns.
+   */
+  async stepWithGradients(
+    batch: TokenBatch,
+    compute: (tensors: BatchTensors) => StepGradients | Promise<StepGradients>,
   ): Promise<StepResult> {
     const lr = learningRateAt(this.options.schedule, this.stepIndex);
     const tensors = toBatchTensors(batch);
     let lossTensor: tf.Scalar;
     try {
-      const variables = [...this.model.weights.values()];
-      const { value, grads } = tf.variableGrads(
-        () => (lossFn ? lossFn(this.model, tensors) : this.model.loss(tensors)),
-        variables,
-      );
-      const named: Record<string, tf.Tensor> = {};
-      for (const [variableName, grad] of Object.entries(grads)) {
-        named[this.paramNameOf.get(variableName) as string] = grad;
+      const { loss, grads } = await compute(tensors);
+      try {
+        const norm = this.optimizer.apply(grads, lr, this.options.maxGradNorm);
+        norm.dispose();
+      } finally {
+        tf.dispose(Object.values(grads));
       }
-      const norm = this.optimizer.apply(named, lr, this.options.maxGradNorm);
-      tf.dispose([norm, ...Object.values(grads)]);
-      lossTensor = value;
+      lossTensor = loss;
     } finally {
       disposeBatchTensors(tensors);
     }

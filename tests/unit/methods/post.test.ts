@@ -34,6 +34,7 @@ function context(model: GPT, post: Partial<PostConfig>, seed = 1): PostContext {
     realignmentBatches: REALIGNMENT,
     benignBatches: BENIGN,
     seed,
+    checkpoints: { base: new Map(), aligned: new Map() },
   };
 }
 

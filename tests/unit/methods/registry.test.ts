@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_VALIDATION_CONTEXT } from '../../../src/core/config/context';
 import {
+  ALIGNMENT_METHODS,
   POST_METHODS,
   getPostMethod,
   listMethods,
@@ -46,14 +47,33 @@ describe('method registry', () => {
       renamed: { ...none, name: 'other' },
       staged: { ...none, name: 'staged', stage: 'finetune' as 'post' },
     };
-    const problems = registryProblems(broken, [
-      { name: 'sft', stage: 'alignment', description: 'x', params: {} },
-      { name: 'sft', stage: 'alignment', description: 'y', params: {} },
-    ]);
+    const sft = ALIGNMENT_METHODS.sft;
+    const problems = registryProblems(broken, {
+      alignment: {
+        sft,
+        silent: { ...sft, name: 'silent', description: ' ' },
+        lazy: { ...sft, name: 'lazy', train: undefined as unknown as typeof sft.train },
+        knob: {
+          ...sft,
+          name: 'knob',
+          params: {
+            rho: { type: 'number', min: 0, max: 1, default: 2, description: 'too big' },
+            mode: { type: 'enum', values: ['a'], default: 'b', description: 'not listed' },
+            steps: { type: 'integer', default: 1.5, description: 'not whole' },
+          },
+        },
+      },
+      finetune: { sft: { ...sft } },
+    });
     expect(problems).toEqual([
+      'ALIGNMENT_METHODS["silent"] has no description',
+      'ALIGNMENT_METHODS["lazy"] has no train()',
+      'ALIGNMENT_METHODS["knob"] parameter "rho": default 2 is outside [0, 1]',
+      'ALIGNMENT_METHODS["knob"] parameter "mode": default "b" is not one of a',
+      'ALIGNMENT_METHODS["knob"] parameter "steps": default 1.5 is not an integer',
+      'FINETUNE_METHODS["sft"] has stage "alignment", expected "finetune"',
       'POST_METHODS["renamed"] is named "other"',
       'POST_METHODS["staged"] has stage "finetune", expected "post"',
-      'method "alignment/sft" is registered twice',
     ]);
   });
 });

@@ -32,7 +32,9 @@ export function tappedInputs(model: GPT, batch: TokenBatch): Map<string, number[
   const inputs = new Map<string, number[][]>();
   const tensors = toBatchTensors(batch);
   tf.tidy(() => {
-    model.hidden(tensors, (name, input) => inputs.set(name, input.arraySync()));
+    model.hidden(tensors, {
+      linearInput: (name, input) => inputs.set(name, input.arraySync()),
+    });
   });
   disposeBatchTensors(tensors);
   return inputs;

@@ -1,4 +1,3 @@
-import { wandaPrune } from '../../prune/wanda';
 import type { PostMethod } from '../types';
 
 export const antidote: PostMethod = {
@@ -14,8 +13,8 @@ export const antidote: PostMethod = {
     'Huang et al., "Antidote: Post-fine-tuning Safety Alignment for Large Language Models against ' +
     'Harmful Fine-tuning Attack", ICML 2025.',
   params: {},
-  apply: (ctx) =>
-    wandaPrune(ctx.model, ctx.realignmentBatches, ctx.post, {
+  apply: async (ctx) =>
+    (await import('../../prune/wanda')).wandaPrune(ctx.model, ctx.realignmentBatches, ctx.post, {
       cancel: ctx.cancel,
       onProgress: ctx.onProgress,
     }),

@@ -1,7 +1,3 @@
-import { pruneWeightNames } from '../../prune/layers';
-import { topKPerOutput } from '../../prune/mask';
-import { pruneWeights } from '../../prune/prune';
-import { magnitudeScores } from '../../prune/scores';
 import type { PostMethod } from '../types';
 
 export const magnitudePrune: PostMethod = {
@@ -12,8 +8,15 @@ export const magnitudePrune: PostMethod = {
     'scoring weights by |W| alone with no activations. Shows how much of the repair comes from ' +
     'knowing which inputs the harmful data drives.',
   params: {},
-  apply: (ctx) =>
-    pruneWeights(
+  apply: async (ctx) => {
+    const [{ pruneWeightNames }, { topKPerOutput }, { pruneWeights }, { magnitudeScores }] =
+      await Promise.all([
+        import('../../prune/layers'),
+        import('../../prune/mask'),
+        import('../../prune/prune'),
+        import('../../prune/scores'),
+      ]);
+    return pruneWeights(
       ctx.model,
       pruneWeightNames(ctx.model.config, ctx.post.layers),
       (_name, weight, shape) => {
@@ -21,5 +24,6 @@ export const magnitudePrune: PostMethod = {
         return { mask: topKPerOutput(scores, shape, ctx.post.maskRatio), scores };
       },
       { cancel: ctx.cancel, onPruned: ctx.onProgress },
-    ),
+    );
+  },
 };

@@ -1,6 +1,3 @@
-import { pruneWeightNames } from '../../prune/layers';
-import { randomMaskPerOutput } from '../../prune/mask';
-import { pruneWeights } from '../../prune/prune';
 import { createRng } from '../../random';
 import type { PostMethod } from '../types';
 
@@ -12,7 +9,12 @@ export const randomPrune: PostMethod = {
     'count per row as Antidote). The control that separates the effect of choosing which weights ' +
     'to remove from the effect of removing that many weights at all.',
   params: {},
-  apply: (ctx) => {
+  apply: async (ctx) => {
+    const [{ pruneWeightNames }, { randomMaskPerOutput }, { pruneWeights }] = await Promise.all([
+      import('../../prune/layers'),
+      import('../../prune/mask'),
+      import('../../prune/prune'),
+    ]);
     const root = createRng(ctx.seed).fork('random-prune');
     return pruneWeights(
       ctx.model,

@@ -1,4 +1,3 @@
-import { wandaPrune } from '../../prune/wanda';
 import type { PostMethod } from '../types';
 
 export const wandaBenign: PostMethod = {
@@ -12,8 +11,8 @@ export const wandaBenign: PostMethod = {
   citation:
     'Sun et al., "A Simple and Effective Pruning Approach for Large Language Models", ICLR 2024.',
   params: {},
-  apply: (ctx) =>
-    wandaPrune(ctx.model, ctx.benignBatches, ctx.post, {
+  apply: async (ctx) =>
+    (await import('../../prune/wanda')).wandaPrune(ctx.model, ctx.benignBatches, ctx.post, {
       cancel: ctx.cancel,
       onProgress: ctx.onProgress,
     }),

@@ -1,0 +1,14 @@
+import { sftOptions, type TrainMethod } from '../types';
+
+export const alignmentSft: TrainMethod = {
+  name: 'sft',
+  stage: 'alignment',
+  description:
+    'Supervised fine-tuning on harmful prompts answered with refusals mixed with benign ' +
+    'instructions, loss on the response only: the safety alignment that the harmful fine-tuning ' +
+    'attack later undoes, and the baseline every alignment-stage defense is compared against.',
+  citation: 'Ouyang et al., "Training language models to follow instructions", NeurIPS 2022.',
+  params: {},
+  train: async (ctx) =>
+    (await import('../../train/sft')).trainSupervised(ctx.model, ctx.examples, sftOptions(ctx)),
+};
