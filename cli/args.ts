@@ -5,7 +5,7 @@
 import { parseArgs } from 'node:util';
 import { BACKENDS, type Backend } from '../src/core/config';
 
-export const COMMAND_NAMES = ['run', 'validate', 'presets', 'preset'] as const;
+export const COMMAND_NAMES = ['run', 'sweep', 'validate', 'presets', 'preset', 'methods'] as const;
 export type CommandName = (typeof COMMAND_NAMES)[number];
 
 export type RunSource = { configPath: string } | { preset: string };
@@ -14,6 +14,18 @@ export type Command =
   | { name: 'help'; topic?: CommandName }
   | { name: 'validate'; configPath: string }
   | { name: 'presets' }
+  | { name: 'methods' }
+  | {
+      name: 'sweep';
+      /** A sweep file, or a built-in sweep preset. */
+      source: { sweepPath: string } | { preset: string };
+      out?: string;
+      backend?: Backend;
+      verbose: boolean;
+      freshProfile: boolean;
+      /** List the runs and stop. */
+      dryRun: boolean;
+    }
   | { name: 'preset'; preset: string }
   | {
       name: 'run';
@@ -40,6 +52,10 @@ Usage: npm run lab -- <command> [options]
 Commands:
   run <config.json>        run an experiment and write its results file
   run --preset <name>      run a built-in preset
+  sweep <sweep.json>       run a grid of experiments and write a leaderboard (JSON and CSV)
+  sweep --preset <name>    run a built-in sweep (defenses-vs-poison, hyperparameter-sensitivity,
+                           mask-ratio)
+  methods                  list every registered method with its stage and parameters
   validate <config.json>   check a config; exit 2 with one line per problem
   presets                  list the built-in presets
   preset <name>            print a preset's complete config as JSON
@@ -71,6 +87,32 @@ Exit status: 0 success, 1 the run failed, 2 bad input (config, arguments).`,
 Checks a config file without running it. Valid: prints "valid: <path> (configHash <hex>)" and
 exits 0 (missing fields are filled from the defaults; the hash is that of the complete config).
 Invalid: prints one "<field.path>: <problem>" line per problem and exits 2.`,
+  sweep: `Usage: npm run lab -- sweep <sweep.json> [options]
+       npm run lab -- sweep --preset <name> [options]
+
+A sweep is a base config plus axes whose grid product is the runs:
+  { "schemaVersion": 1, "name": "p-by-lr", "base": { "preset": "bench-sst2" },
+    "axes": [ { "field": "finetune.poisonRatio", "values": [0.05, 0.2] },
+              { "name": "method", "variants": [ { "label": "antidote",
+                  "patch": { "post": { "method": "antidote" } } } ] } ] }
+Every run is validated first (exit 2 with one line per problem). Runs go one after another in one
+kept browser profile, so stages trained by one run are re-used by the next. Each run's results
+file is written to <out>/runs/; a run whose file is already there is not run again (so an
+interrupted sweep resumes). Then <out>/leaderboard.json and <out>/leaderboard.csv.
+
+Options:
+  --preset <name>    a built-in sweep instead of a file
+  --backend <name>   ${BACKENDS.join('|')}; overrides runtime.backend of every run
+  --out <dir>        output folder (default: results/sweeps/<sweep name>)
+  --dry-run          list the runs and exit
+  --verbose          also print the browser's console messages (on stderr)
+  --fresh-profile    start with an empty stage cache
+  -h, --help         this help
+
+Exit status: 0 every run finished, 1 a run failed (the others still ran), 2 bad input.`,
+  methods: `Usage: npm run lab -- methods
+
+Lists every registered method by stage, with its parameters (type, default, range) and citation.`,
   presets: `Usage: npm run lab -- presets
 
 Lists the built-in presets with their descriptions.`,
@@ -93,7 +135,8 @@ export function parseCommand(argv: readonly string[]): Command {
   if (!isCommandName(first)) throw new UsageError(unknownCommand(first));
   const command = first;
 
-  const { values, positionals } = parse(command, rest, command === 'run' ? RUN_OPTIONS : {});
+  const options = command === 'run' ? RUN_OPTIONS : command === 'sweep' ? SWEEP_OPTIONS : {};
+  const { values, positionals } = parse(command, rest, options);
   if (values.help === true) return { name: 'help', topic: command };
 
   switch (command) {
@@ -106,6 +149,13 @@ export function parseCommand(argv: readonly string[]): Command {
       return { name: 'presets' };
     case 'preset':
       return { name: 'preset', preset: onePositional(command, positionals, 'preset name') };
+    case 'methods':
+      if (positionals.length > 0) {
+        throw new UsageError(`methods: takes no arguments (got ${positionals.join(' ')})`);
+      }
+      return { name: 'methods' };
+    case 'sweep':
+      return parseSweep(values, positionals);
     case 'run':
       return parseRun(values, positionals);
   }
@@ -122,31 +172,63 @@ const RUN_OPTIONS: OptionSpecs = {
   'fresh-profile': { type: 'boolean' },
 };
 
-function parseRun(values: OptionValues, positionals: string[]): Command {
+const SWEEP_OPTIONS: OptionSpecs = { ...RUN_OPTIONS, 'dry-run': { type: 'boolean' } };
+
+/** A file positional or `--preset <name>`, exactly one of them. */
+function fileOrPreset(
+  command: 'run' | 'sweep',
+  values: OptionValues,
+  positionals: string[],
+  what: string,
+): { path: string } | { preset: string } {
   const preset = stringOption(values.preset);
-  let source: RunSource;
   if (preset === undefined) {
-    source = { configPath: onePositional('run', positionals, 'config file (or --preset <name>)') };
-  } else if (positionals.length > 0) {
-    throw new UsageError(
-      `run: takes a config file or --preset, not both (got ${positionals.join(' ')} and --preset ${preset})`,
-    );
-  } else {
-    source = { preset };
+    return { path: onePositional(command, positionals, `${what} (or --preset <name>)`) };
   }
+  if (positionals.length > 0) {
+    throw new UsageError(
+      `${command}: takes a ${what} or --preset, not both (got ${positionals.join(' ')} and --preset ${preset})`,
+    );
+  }
+  return { preset };
+}
+
+function backendOption(command: 'run' | 'sweep', values: OptionValues): Backend | undefined {
   const backend = stringOption(values.backend);
   if (backend !== undefined && !isBackend(backend)) {
-    throw new UsageError(`run: --backend must be one of ${BACKENDS.join(', ')} (got "${backend}")`);
+    throw new UsageError(
+      `${command}: --backend must be one of ${BACKENDS.join(', ')} (got "${backend}")`,
+    );
   }
+  return backend;
+}
+
+function parseRun(values: OptionValues, positionals: string[]): Command {
+  const source = fileOrPreset('run', values, positionals, 'config file');
   const out = stringOption(values.out);
   if (out === '') throw new UsageError('run: --out must be a file path');
   return {
     name: 'run',
-    source,
+    source: 'path' in source ? { configPath: source.path } : source,
     out,
-    backend,
+    backend: backendOption('run', values),
     verbose: values.verbose === true,
     freshProfile: values['fresh-profile'] === true,
+  };
+}
+
+function parseSweep(values: OptionValues, positionals: string[]): Command {
+  const source = fileOrPreset('sweep', values, positionals, 'sweep file');
+  const out = stringOption(values.out);
+  if (out === '') throw new UsageError('sweep: --out must be a folder');
+  return {
+    name: 'sweep',
+    source: 'path' in source ? { sweepPath: source.path } : source,
+    out,
+    backend: backendOption('sweep', values),
+    verbose: values.verbose === true,
+    freshProfile: values['fresh-profile'] === true,
+    dryRun: values['dry-run'] === true,
   };
 }
 

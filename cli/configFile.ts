@@ -31,7 +31,8 @@ export async function loadConfigFile(path: string, cwd: string): Promise<LoadedC
   return { ok: true, config: result.config, hash: await configHash(result.config) };
 }
 
-function readFailure(error: unknown): string {
+/** Why a file could not be read, in words. */
+export function readFailure(error: unknown): string {
   const code = (error as NodeJS.ErrnoException | undefined)?.code;
   switch (code) {
     case 'ENOENT':

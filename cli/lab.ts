@@ -2,8 +2,10 @@
  * The lab's command line (`npm run lab -- <command>`; the "CLI" contract in ARCHITECTURE.md):
  *   run <config.json> | --preset <name>   [--out <file>] [--backend <name>] [--verbose]
  *   validate <config.json>
+ *   sweep <sweep.json> | --preset <name>  [--out <dir>] [--backend <name>] [--dry-run]
  *   presets
  *   preset <name>
+ *   methods
  * Exit status: 0 success, 1 a run failed, 2 bad input. Bad input never prints a stack trace.
  */
 import { mkdir, writeFile } from 'node:fs/promises';
@@ -16,6 +18,7 @@ import { HELP, UsageError, parseCommand, type Command } from './args';
 import { defaultProfileDir } from './browser';
 import { describeRunFailure, runInBrowser, type LabRunner } from './browserRun';
 import { loadConfigFile } from './configFile';
+import { formatMethods, sweep } from './sweep';
 import { ProgressPrinter, formatMetricsTable, formatPresetList, formatStageTable } from './format';
 
 export const EXIT_OK = 0;
@@ -85,6 +88,11 @@ export async function main(
     }
     case 'run':
       return run(command, cli, out, err);
+    case 'sweep':
+      return sweep(command, cli, out, err);
+    case 'methods':
+      out(formatMethods());
+      return EXIT_OK;
   }
 }
 

@@ -25,8 +25,10 @@ export async function openLabPage(
   } = {},
 ): Promise<LabPage> {
   const root = resolve(import.meta.dirname, '..');
-  if (!existsSync(resolve(root, 'dist/index.html'))) {
-    throw new Error('dist/ is missing: run `npm run build` first');
+  // $SAFETUNE_DIST_DIR serves another build (e.g. a long measurement while dist/ is rebuilt).
+  const outDir = resolve(root, process.env.SAFETUNE_DIST_DIR ?? 'dist');
+  if (!existsSync(resolve(outDir, 'index.html'))) {
+    throw new Error(`${outDir}/index.html is missing: run \`npm run build\` first`);
   }
   // IndexedDB is per origin: a fixed port keeps the stage cache of a kept profile visible to the
   // next run. If the port is taken (another run in progress), any free port still works.
@@ -34,6 +36,7 @@ export async function openLabPage(
     preview({
       root,
       logLevel: 'silent',
+      build: { outDir },
       preview: { port, strictPort, host: '127.0.0.1', open: false },
     });
   const server = await serve(LAB_PORT, true).catch(() => {

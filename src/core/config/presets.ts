@@ -74,6 +74,25 @@ export const PRESETS: readonly Preset[] = [
     patch: { name: 'micro-agnews' },
   },
   {
+    name: 'bench-sst2',
+    description:
+      "The defense bench's experiment: SST-2 at p = 0.1 with half the alignment and fine-tuning " +
+      'data of the default, fewer epochs and smaller evaluation sets, and no post step — so a ' +
+      'sweep over every defense and setting fits in a session (about a minute per cold run).',
+    patch: {
+      name: 'bench-sst2',
+      alignment: { samples: 1000 },
+      finetune: { samples: 500, epochs: 4 },
+      post: { method: 'none' },
+      evaluation: {
+        harmfulPrompts: 100,
+        benignPrompts: 50,
+        helpfulnessPrompts: 50,
+        taskPrompts: 100,
+      },
+    },
+  },
+  {
     name: 'no-defense-sst2',
     description: 'The attack alone: antidote-sst2 without any post-fine-tuning repair.',
     patch: { name: 'no-defense-sst2', post: { method: 'none' } },

@@ -41,6 +41,35 @@ describe('parseCommand', () => {
       source: { configPath: 'a.json' },
       backend: 'cpu',
     });
+    expect(parseCommand(['methods'])).toEqual({ name: 'methods' });
+    expect(parseCommand(['sweep', 's.json'])).toEqual({
+      name: 'sweep',
+      source: { sweepPath: 's.json' },
+      out: undefined,
+      backend: undefined,
+      verbose: false,
+      freshProfile: false,
+      dryRun: false,
+    });
+    expect(
+      parseCommand([
+        'sweep',
+        '--preset',
+        'mask-ratio',
+        '--out',
+        'd',
+        '--dry-run',
+        '--backend',
+        'wasm',
+      ]),
+    ).toMatchObject({ source: { preset: 'mask-ratio' }, out: 'd', dryRun: true, backend: 'wasm' });
+    expect(() => parseCommand(['sweep', 's.json', '--preset', 'x'])).toThrow(
+      /^sweep: takes a sweep file or --preset, not both/,
+    );
+    expect(() => parseCommand(['sweep'])).toThrow(
+      /^sweep: missing sweep file \(or --preset <name>\)$/,
+    );
+    expect(() => parseCommand(['methods', 'x'])).toThrow(/^methods: takes no arguments/);
   });
 
   it('gives help for the tool and for each command', () => {
@@ -54,7 +83,10 @@ describe('parseCommand', () => {
 
   it.each([
     [[], /^no command given/],
-    [['train'], /^unknown command "train" \(commands: run, validate, presets, preset\)$/],
+    [
+      ['train'],
+      /^unknown command "train" \(commands: run, sweep, validate, presets, preset, methods\)$/,
+    ],
     [['help', 'train'], /^unknown command "train"/],
     [['validate'], /^validate: missing config file$/],
     [

@@ -1,0 +1,174 @@
+/**
+ * `npm run lab -- sweep`: expands and validates a sweep, runs each point in headless Chromium (one
+ * kept profile, so the stage cache carries over), writes every results file as it arrives, and
+ * ends with the leaderboard as JSON, CSV and a table. `methods` lists the method registry.
+ */
+import { mkdir, mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { validationContext } from '../src/core/pipeline/context';
+import { resultsFileProblems } from '../src/core/pipeline/resultsSchema';
+import type { ResultsFile } from '../src/core/pipeline/types';
+import { listMethods } from '../src/core/methods/registry';
+import {
+  buildLeaderboard,
+  describeCoordinates,
+  expandSweep,
+  getSweepPreset,
+  leaderboardCsv,
+  leaderboardTable,
+  runSweep,
+  type SweepRun,
+} from '../src/core/sweep';
+import type { Command } from './args';
+import { defaultProfileDir } from './browser';
+import { describeRunFailure } from './browserRun';
+import { readFailure } from './configFile';
+import { ProgressPrinter } from './format';
+import type { CliContext } from './lab';
+
+const EXIT_OK = 0;
+const EXIT_FAILED = 1;
+const EXIT_BAD_INPUT = 2;
+
+export async function sweep(
+  command: Extract<Command, { name: 'sweep' }>,
+  cli: CliContext,
+  out: (line?: string) => void,
+  err: (line: string) => void,
+): Promise<number> {
+  let input: unknown;
+  if ('preset' in command.source) {
+    try {
+      input = getSweepPreset(command.source.preset);
+    } catch (error) {
+      err(`error: ${(error as Error).message}`);
+      return EXIT_BAD_INPUT;
+    }
+  } else {
+    const path = command.source.sweepPath;
+    let text: string;
+    try {
+      text = await readFile(resolve(cli.cwd, path), 'utf8');
+    } catch (error) {
+      err(`error: cannot read ${path}: ${readFailure(error)}`);
+      return EXIT_BAD_INPUT;
+    }
+    try {
+      input = JSON.parse(text);
+    } catch (error) {
+      err(`(json): ${(error as Error).message}`);
+      return EXIT_BAD_INPUT;
+    }
+  }
+  const expanded = expandSweep(input, validationContext());
+  if (!expanded.ok) {
+    for (const e of expanded.errors) err(`${e.path}: ${e.message}`);
+    return EXIT_BAD_INPUT;
+  }
+  const { spec } = expanded;
+  const runs: SweepRun[] = expanded.runs.map((run) =>
+    command.backend === undefined
+      ? run
+      : { ...run, config: { ...run.config, runtime: { backend: command.backend } } },
+  );
+  out(`sweep: ${spec.name}, ${runs.length} runs`);
+  if (command.dryRun) {
+    for (const run of runs) out(`  ${run.index}: ${describeCoordinates(run.coordinates)}`);
+    return EXIT_OK;
+  }
+
+  const dir = resolve(cli.cwd, command.out ?? join('results', 'sweeps', spec.name));
+  const runsDir = join(dir, 'runs');
+  await mkdir(runsDir, { recursive: true });
+  const fileOf = (run: SweepRun) => join(runsDir, `${String(run.index).padStart(3, '0')}.json`);
+  const started = cli.now();
+  // One profile for the whole sweep (its stage cache is the point); a new empty one if asked.
+  const profileDir = command.freshProfile
+    ? await mkdtemp(join(tmpdir(), 'safetune-sweep-'))
+    : defaultProfileDir();
+
+  const outcome = await runSweep(
+    runs,
+    async (run) => {
+      const progress = new ProgressPrinter((line) => out(`    ${line}`), {
+        now: cli.now,
+        stepIntervalMs: 15000,
+      });
+      let results: unknown;
+      try {
+        results = await cli.runLab({
+          config: run.config,
+          onBackend: () => {},
+          onEvent: (event) => progress.handle(event),
+          onConsole: command.verbose ? err : undefined,
+          profileDir,
+        });
+      } catch (error) {
+        const failure = describeRunFailure(error);
+        throw new Error(
+          failure.kind === 'error'
+            ? failure.reason
+            : `invalid config: ${failure.problems.join('; ')}`,
+        );
+      }
+      const problems = await resultsFileProblems(results);
+      if (problems.length > 0) throw new Error(`results file breaks its contract: ${problems[0]}`);
+      await writeFile(fileOf(run), `${JSON.stringify(results, null, 2)}\n`);
+      return results as ResultsFile;
+    },
+    {
+      // A results file of the same config from an interrupted sweep is re-used, not re-run.
+      known: async (run) => {
+        try {
+          const file = JSON.parse(await readFile(fileOf(run), 'utf8')) as ResultsFile;
+          if ((await resultsFileProblems(file)).length > 0) return undefined;
+          const { canonicalJSON } = await import('../src/core/config');
+          return canonicalJSON(file.config) === canonicalJSON(run.config) ? file : undefined;
+        } catch {
+          return undefined;
+        }
+      },
+      onRunStart: (run, position, total) =>
+        out(`[${position + 1}/${total}] ${describeCoordinates(run.coordinates)}`),
+      onRunEnd: (run, result) => {
+        if ('error' in result) out(`    failed: ${result.error}`);
+        else {
+          const post = result.results.metrics.post;
+          out(
+            `    run ${run.index}: HS ${post.harmfulScore.toFixed(1)}, FA ${post.finetuneAccuracy.toFixed(1)}`,
+          );
+        }
+      },
+    },
+  );
+
+  const board = buildLeaderboard(spec, runs, outcome.results, outcome.failures);
+  await writeFile(join(dir, 'leaderboard.json'), `${JSON.stringify(board, null, 2)}\n`);
+  await writeFile(join(dir, 'leaderboard.csv'), leaderboardCsv(board));
+  out();
+  out(leaderboardTable(board));
+  out();
+  out(`wall time: ${((cli.now() - started) / 1000).toFixed(0)} s`);
+  out(`leaderboard: ${join(dir, 'leaderboard.json')} and leaderboard.csv`);
+  return outcome.failures.size > 0 ? EXIT_FAILED : EXIT_OK;
+}
+
+/** `methods`: every registered method, by stage, with parameters and citation. */
+export function formatMethods(): string {
+  const lines: string[] = [];
+  for (const method of listMethods()) {
+    lines.push(`${method.stage.padEnd(9)}  ${method.name}`);
+    for (const [name, spec] of Object.entries(method.params)) {
+      const range =
+        spec.type === 'enum'
+          ? `one of ${spec.values.join('|')}`
+          : spec.type === 'boolean'
+            ? 'true|false'
+            : `${spec.type}${spec.min !== undefined || spec.max !== undefined ? ` in [${spec.min ?? '-∞'}, ${spec.max ?? '∞'}]` : ''}`;
+      lines.push(`             ${name} = ${String(spec.default)}  (${range}) ${spec.description}`);
+    }
+    if (method.citation) lines.push(`             cite: ${method.citation}`);
+  }
+  return lines.join('\n');
+}

@@ -1,0 +1,76 @@
+/**
+ * Built-in sweeps that tell the papers' stories on the lab's `bench-sst2` experiment (a smaller
+ * alignment and fine-tuning than the default, so a whole grid fits in a workshop session):
+ * (a) defenses vs poison ratio, (b) hyper-parameter sensitivity, (c) the mask-ratio trade-off.
+ */
+import type { DeepPartial, ExperimentConfig } from '../config/schema';
+import type { SweepSpec, Variant } from './spec';
+
+const variant = (label: string, patch: DeepPartial<ExperimentConfig>): Variant => ({
+  label,
+  patch,
+});
+
+/** Every defense beside the undefended baseline, each at its stage with its default parameters. */
+export const DEFENSE_VARIANTS: readonly Variant[] = [
+  variant('sft (no defense)', {}),
+  variant('vaccine', { alignment: { method: 'vaccine' } }),
+  variant('repnoise', { alignment: { method: 'repnoise' } }),
+  variant('booster', { alignment: { method: 'booster' } }),
+  variant('lisa', { finetune: { method: 'lisa' } }),
+  variant('ldifs', { finetune: { method: 'ldifs' } }),
+  variant('safe-data-mix', { finetune: { method: 'safe-data-mix' } }),
+  variant('antidote', { post: { method: 'antidote' } }),
+  variant('safelora', { post: { method: 'safelora' } }),
+];
+
+const pick = (...labels: string[]) =>
+  labels.map((label) => DEFENSE_VARIANTS.find((v) => v.label === label) as Variant);
+
+export const SWEEP_PRESETS: readonly SweepSpec[] = [
+  {
+    schemaVersion: 1,
+    name: 'defenses-vs-poison',
+    description:
+      'Every defense at p ∈ {0, 0.05, 0.1, 0.2}: how much harm each lets through as the share of ' +
+      'harmful examples in the user data grows, and what it costs in task accuracy.',
+    base: { preset: 'bench-sst2' },
+    axes: [
+      { field: 'finetune.poisonRatio', values: [0, 0.05, 0.1, 0.2] },
+      { name: 'method', variants: [...DEFENSE_VARIANTS] },
+    ],
+  },
+  {
+    schemaVersion: 1,
+    name: 'hyperparameter-sensitivity',
+    description:
+      "Antidote's central claim: alignment- and fine-tuning-stage defenses (Vaccine, Lisa) hold " +
+      'at a small fine-tuning learning rate and few epochs but break when either grows, while a ' +
+      'post-fine-tuning repair does not depend on them.',
+    base: { preset: 'bench-sst2' },
+    axes: [
+      { field: 'finetune.lr', values: [1e-4, 1e-3] },
+      { field: 'finetune.epochs', values: [2, 8] },
+      { name: 'method', variants: pick('sft (no defense)', 'vaccine', 'lisa', 'antidote') },
+    ],
+  },
+  {
+    schemaVersion: 1,
+    name: 'mask-ratio',
+    description:
+      "Antidote's one knob: the fraction of each output row's weights it zeroes. Alignment and " +
+      'fine-tuning are trained once and re-used from the cache; only the prune re-runs.',
+    base: { preset: 'bench-sst2', patch: { post: { method: 'antidote' } } },
+    axes: [{ field: 'post.maskRatio', values: [0.01, 0.02, 0.05, 0.1, 0.15, 0.2, 0.25] }],
+  },
+];
+
+export function getSweepPreset(name: string): SweepSpec {
+  const found = SWEEP_PRESETS.find((preset) => preset.name === name);
+  if (!found) {
+    throw new Error(
+      `unknown sweep preset "${name}" (valid: ${SWEEP_PRESETS.map((p) => p.name).join(', ')})`,
+    );
+  }
+  return found;
+}

@@ -1,0 +1,134 @@
+import { describe, expect, it } from 'vitest';
+import { DEFAULT_VALIDATION_CONTEXT, resolvePreset } from '../../../src/core/config';
+import type { ResultsFile } from '../../../src/core/pipeline/types';
+import {
+  buildLeaderboard,
+  expandSweep,
+  leaderboardCsv,
+  leaderboardTable,
+  methodLabel,
+  runSweep,
+  type SweepSpec,
+} from '../../../src/core/sweep';
+import { fakeResults } from './fakeResults';
+
+const SPEC: SweepSpec = {
+  schemaVersion: 1,
+  name: 'board',
+  base: { preset: 'micro', patch: { post: { method: 'none' } } },
+  axes: [
+    { field: 'finetune.poisonRatio', values: [0.1, 0.2] },
+    {
+      name: 'method',
+      variants: [
+        { label: 'none, "quoted"', patch: {} },
+        { label: 'antidote', patch: { post: { method: 'antidote' } } },
+      ],
+    },
+  ],
+};
+
+function expand(spec: SweepSpec) {
+  const result = expandSweep(spec, DEFAULT_VALIDATION_CONTEXT);
+  if (!result.ok) throw new Error(JSON.stringify(result.errors));
+  return result.runs;
+}
+
+describe('leaderboard', () => {
+  it('one row per run with the post and fine-tuned scores, and stage times re-used from the run that trained them', async () => {
+    const runs = expand(SPEC);
+    const results = new Map<number, ResultsFile>();
+    // Run 0 trains everything; run 1 finds alignment + fine-tuning cached (same p); run 2 trains
+    // a new fine-tuning (new p) on the cached alignment; run 3 is failed.
+    results.set(0, await fakeResults(runs[0].config, [], { alignment: 30, finetune: 20, post: 1 }));
+    results.set(1, await fakeResults(runs[1].config, ['alignment', 'finetune'], { post: 2 }));
+    results.set(2, await fakeResults(runs[2].config, ['alignment'], { finetune: 25, post: 1 }));
+    const board = buildLeaderboard(SPEC, runs, results, new Map([[3, 'out of memory']]));
+    expect(board.settingColumns).toEqual(['p']);
+    expect(
+      board.rows.map((r) => [
+        r.method,
+        r.setting,
+        r.harmfulScore,
+        r.finetunedHarmfulScore,
+        r.trainSeconds,
+        r.cachedStages,
+      ]),
+    ).toEqual([
+      ['none, "quoted"', { p: 0.1 }, 10, 10, 51, []],
+      ['antidote', { p: 0.1 }, 5, 10, 52, ['alignment', 'finetune']],
+      ['none, "quoted"', { p: 0.2 }, 20, 20, 56, ['alignment']],
+    ]);
+    expect(board.rows[1].runSeconds).toBe(7);
+    expect(board.failures).toEqual([
+      { index: 3, coordinates: { p: 0.2, method: 'antidote' }, error: 'out of memory' },
+    ]);
+
+    const csv = leaderboardCsv(board).split('\r\n');
+    expect(csv[0]).toBe(
+      'method,p,harmful_score,finetune_accuracy,harmful_refusal_rate,benign_helpfulness,' +
+        'finetuned_harmful_score,finetuned_accuracy,train_seconds,run_seconds,cached_stages,config_hash',
+    );
+    expect(csv[1]).toBe(
+      `"none, ""quoted""",0.1,10,90,90,50,10,90,51,56,,${results.get(0)!.configHash}`,
+    );
+    expect(csv[2]).toContain(',alignment finetune,');
+    expect(csv).toHaveLength(5); // header, 3 rows, final empty line
+
+    const table = leaderboardTable(board).split('\n');
+    expect(table[0]).toMatch(/^method +p +HS +FA +refusal +HS ft +FA ft +train s$/);
+    expect(table[2]).toMatch(/^antidote +0\.1 +5\.0 +90\.0 +95\.0 +10\.0 +90\.0 +52\.0$/);
+    expect(table.at(-1)).toBe('failed: run 3 (p=0.2, method=antidote): out of memory');
+  });
+
+  it('a stage cached from outside the sweep has no known training time', async () => {
+    const runs = expand(SPEC);
+    const results = new Map([[1, await fakeResults(runs[1].config, ['alignment'])]]);
+    expect(buildLeaderboard(SPEC, runs, results).rows[0].trainSeconds).toBeNull();
+  });
+
+  it('without a method axis, the method column names the non-baseline stage methods', () => {
+    const config = resolvePreset('micro');
+    expect(methodLabel({ ...config, post: { ...config.post, method: 'none' } })).toBe(
+      'sft (no defense)',
+    );
+    expect(methodLabel({ ...config, post: { ...config.post, method: 'antidote' } })).toBe(
+      'antidote',
+    );
+  });
+});
+
+describe('runSweep', () => {
+  it('runs in grid order, records a failure and goes on, and skips runs whose results are known', async () => {
+    const runs = expand(SPEC);
+    const order: number[] = [];
+    const known = await fakeResults(runs[2].config);
+    const outcome = await runSweep(
+      runs,
+      async (run) => {
+        order.push(run.index);
+        if (run.index === 1) throw new Error('cancelled');
+        return fakeResults(run.config);
+      },
+      { known: async (run) => (run.index === 2 ? known : undefined) },
+    );
+    expect(order).toEqual([0, 1, 3]);
+    expect([...outcome.results.keys()]).toEqual([0, 2, 3]);
+    expect(outcome.results.get(2)).toBe(known);
+    expect([...outcome.failures]).toEqual([[1, 'cancelled']]);
+  });
+
+  it('stops before the next run when asked', async () => {
+    const runs = expand(SPEC);
+    let done = 0;
+    const outcome = await runSweep(
+      runs,
+      async (run) => {
+        done += 1;
+        return fakeResults(run.config);
+      },
+      { stopped: () => done === 2 },
+    );
+    expect(outcome.results.size).toBe(2);
+  });
+});
