@@ -110,6 +110,7 @@ export async function sweep(
           failure.kind === 'error'
             ? failure.reason
             : `invalid config: ${failure.problems.join('; ')}`,
+          { cause: error },
         );
       }
       const problems = await resultsFileProblems(results);
