@@ -1,6 +1,11 @@
 /** Saves `value` as a pretty-printed JSON file through the browser's download prompt. */
 export function downloadJSON(filename: string, value: unknown): void {
-  const blob = new Blob([`${JSON.stringify(value, null, 2)}\n`], { type: 'application/json' });
+  downloadText(filename, `${JSON.stringify(value, null, 2)}\n`, 'application/json');
+}
+
+/** Saves `text` as a file of MIME type `type` through the browser's download prompt. */
+export function downloadText(filename: string, text: string, type: string): void {
+  const blob = new Blob([text], { type });
   const url = URL.createObjectURL(blob);
   const link = document.createElement('a');
   link.href = url;
