@@ -9,6 +9,7 @@ import type {
   ExperimentConfig,
   LeafPath,
   NumericPath,
+  ParamSpec,
   RangeSpec,
   Stage,
   ValidationContext,
@@ -230,8 +231,21 @@ export function setAt(target: Record<string, unknown>, path: string, value: unkn
 }
 
 /** "0 – 1", "1 – 100 000" — a field's valid range as shown next to it. */
-export function describeRange(range: RangeSpec): string {
+export function describeRange(range: Pick<RangeSpec, 'min' | 'max' | 'integer'>): string {
   const show = (value: number) =>
     value !== 0 && Math.abs(value) < 1e-3 ? value.toExponential(0) : value.toLocaleString('en-US');
   return `${show(range.min)} – ${show(range.max)}${range.integer ? ', integer' : ''}`;
+}
+
+/** "0 – 1", "≥ 1, integer", "one of a, b": a method parameter's valid values, as shown under it. */
+export function describeParam(spec: ParamSpec): string {
+  if (spec.type === 'boolean') return 'on or off';
+  if (spec.type === 'enum') return `one of ${spec.values.join(', ')}`;
+  const integer = spec.type === 'integer' ? ', integer' : '';
+  if (spec.min !== undefined && spec.max !== undefined) {
+    return describeRange({ min: spec.min, max: spec.max, integer: spec.type === 'integer' });
+  }
+  if (spec.min !== undefined) return `≥ ${spec.min}${integer}`;
+  if (spec.max !== undefined) return `≤ ${spec.max}${integer}`;
+  return spec.type === 'integer' ? 'any integer' : 'any number';
 }

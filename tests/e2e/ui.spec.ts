@@ -4,15 +4,24 @@
  * main states go to test-results/ (look at them when the page changes).
  */
 import { expect, test, type Page } from '@playwright/test';
+import { listMethods } from '../../src/core/methods/registry';
 
 const SHOTS = 'test-results';
 const DESKTOP = { width: 1280, height: 800 };
 const PHONE = { width: 390, height: 844 };
 
+/** True when the page itself is wider than the window (a table may scroll inside its box). */
 async function pageScrollsSideways(page: Page): Promise<boolean> {
-  return page.evaluate(
-    () => document.documentElement.scrollWidth > document.documentElement.clientWidth,
-  );
+  return page.evaluate(() => {
+    const root = document.scrollingElement ?? document.documentElement;
+    return root.scrollWidth > window.innerWidth;
+  });
+}
+
+/** Screenshot of the current state, after checking that the page does not scroll sideways. */
+async function shoot(page: Page, name: string): Promise<void> {
+  expect(await pageScrollsSideways(page), `${name}: the page scrolls sideways`).toBe(false);
+  await page.screenshot({ path: `${SHOTS}/${name}.png` });
 }
 
 /** The micro preset on the wasm backend, once the page has its registries and a worker. */
@@ -44,7 +53,7 @@ test('build a micro run on wasm, watch it, read the results, find it again after
   await page.setViewportSize(DESKTOP);
   await buildMicro(page);
   expect(await configText(page)).toContain('"name": "micro"');
-  await page.screenshot({ path: `${SHOTS}/ui-builder-1280.png`, fullPage: false });
+  await shoot(page, 'ui-builder-1280');
 
   // An invalid value shows the validator's field-path message and blocks the run, saying why.
   const poison = page.locator('#field-finetune-poisonRatio');
@@ -54,7 +63,7 @@ test('build a micro run on wasm, watch it, read the results, find it again after
   await expect(page.getByTestId('run-button')).toBeDisabled();
   await expect(page.getByTestId('run-blocked')).toContainText(message);
   await poison.evaluate((el) => el.scrollIntoView({ block: 'center' }));
-  await page.screenshot({ path: `${SHOTS}/ui-builder-invalid-1280.png` });
+  await shoot(page, 'ui-builder-invalid-1280');
   await poison.fill('0.1');
   await expect(page.getByTestId('run-button')).toBeEnabled();
   await expect(page.getByTestId('preset-modified')).toHaveCount(0);
@@ -71,7 +80,12 @@ test('build a micro run on wasm, watch it, read the results, find it again after
     { timeout: 300_000 },
   );
   await expect(page.getByTestId('loss-chart')).toBeVisible();
-  await page.screenshot({ path: `${SHOTS}/ui-running-1280.png` });
+  await monitor.evaluate((el) => el.scrollIntoView({ block: 'start' }));
+  await shoot(page, 'ui-running-1280');
+  await page.setViewportSize(PHONE);
+  await monitor.evaluate((el) => el.scrollIntoView({ block: 'start' }));
+  await shoot(page, 'ui-running-390');
+  await page.setViewportSize(DESKTOP);
 
   await expect(monitor).toHaveAttribute('data-status', 'done', { timeout: 600_000 });
   for (const stage of ['alignment', 'finetune', 'post', 'evaluation']) {
@@ -88,22 +102,44 @@ test('build a micro run on wasm, watch it, read the results, find it again after
   await expect(harmful.locator('article').first().getByTestId('verdict')).toHaveCount(3);
   await expect(harmful.getByTestId('verdict').first()).toHaveText(/harmful|refused/);
   await page.getByTestId('results').evaluate((el) => el.scrollIntoView({ block: 'start' }));
-  await page.screenshot({ path: `${SHOTS}/ui-results-1280.png` });
-  expect(await pageScrollsSideways(page)).toBe(false);
+  await shoot(page, 'ui-results-1280');
 
-  // The Antidote view: the fraction pruned per matrix, and a score histogram with the cut.
+  // The Antidote view: the fraction pruned per matrix, a score histogram with the cut, and a
+  // heatmap of the chosen matrix's mask.
   const antidote = page.getByTestId('antidote-view');
   await expect(antidote.getByTestId('prune-table').locator('tbody tr').first()).toContainText(
     /\d+\.\d%/,
   );
   await expect(antidote.getByTestId('score-histogram').locator('canvas')).toBeVisible();
-  await antidote.evaluate((el) => el.scrollIntoView({ block: 'start' }));
-  await page.screenshot({ path: `${SHOTS}/ui-antidote-1280.png` });
+  const matrices = antidote.getByTestId('prune-matrix').locator('option');
+  expect(await matrices.count()).toBeGreaterThan(1);
+  const second = (await matrices.nth(1).getAttribute('value')) ?? '';
+  await antidote.getByTestId('prune-matrix').selectOption(second);
+  await expect(
+    antidote.getByRole('heading', { name: `${second}: where the mask fell` }),
+  ).toBeVisible();
+  const heatmap = antidote.getByTestId('mask-heatmap');
+  await expect(heatmap.locator('canvas')).toBeVisible();
+  await expect(heatmap.getByTestId('mask-legend')).toContainText('% pruned');
+  // The mask is drawn: some cells are coloured (not every pixel is white).
+  const coloured = await heatmap.locator('canvas').evaluate((canvas: HTMLCanvasElement) => {
+    const data = canvas.getContext('2d')?.getImageData(0, 0, canvas.width, canvas.height).data;
+    let count = 0;
+    for (let i = 0; data && i < data.length; i += 4) if (data[i + 1] < 250) count += 1;
+    return count;
+  });
+  expect(coloured).toBeGreaterThan(0);
+  // The matrix picker, its histogram and its heatmap in one view.
+  await antidote
+    .getByTestId('prune-matrix')
+    .evaluate((el) => el.scrollIntoView({ block: 'start' }));
+  await shoot(page, 'ui-antidote-1280');
 
   await page.setViewportSize(PHONE);
   await page.getByTestId('results').evaluate((el) => el.scrollIntoView({ block: 'start' }));
-  await page.screenshot({ path: `${SHOTS}/ui-results-390.png` });
-  expect(await pageScrollsSideways(page)).toBe(false);
+  await shoot(page, 'ui-results-390');
+  await heatmap.evaluate((el) => el.scrollIntoView({ block: 'center' }));
+  await shoot(page, 'ui-antidote-390');
   await page.setViewportSize(DESKTOP);
 
   // The three stages' weights are in the cache panel, with their sizes.
@@ -119,8 +155,16 @@ test('build a micro run on wasm, watch it, read the results, find it again after
   await expect(row).toContainText('wasm');
   await row.getByRole('button', { name: 'Show' }).click();
   await expect(page.getByTestId('metrics-table')).toBeVisible();
-  await page.getByTestId('runs-table').scrollIntoViewIfNeeded();
-  await page.screenshot({ path: `${SHOTS}/ui-runs-1280.png` });
+  await page
+    .getByRole('heading', { name: 'Saved runs' })
+    .evaluate((el) => el.scrollIntoView({ block: 'start' }));
+  await shoot(page, 'ui-runs-1280');
+  // At 1280 the runs table fits its panel (no scrolling inside the box either).
+  expect(
+    await page
+      .getByTestId('runs-table')
+      .evaluate((table) => table.scrollWidth <= (table.parentElement?.clientWidth ?? 0)),
+  ).toBe(true);
 
   // Deleting removes it from IndexedDB, not just from the table.
   await row.getByRole('button', { name: 'Delete run micro' }).click();
@@ -132,6 +176,68 @@ test('build a micro run on wasm, watch it, read the results, find it again after
   ).toBeVisible();
   await expect(page.getByTestId('run-row')).toHaveCount(0);
   expect(problems).toEqual([]);
+});
+
+test('two saved runs selected for comparison show a scatter plot and a comparison table', async ({
+  page,
+}) => {
+  test.setTimeout(900_000);
+  await page.setViewportSize(DESKTOP);
+  await buildMicro(page);
+  // Two micro runs that differ only in the repair's mask ratio (the second reuses the cache).
+  const rows = page.getByTestId('run-row');
+  for (const [i, mask] of ['0.1', '0.3'].entries()) {
+    await page.locator('#field-post-maskRatio').fill(mask);
+    await expect(page.getByTestId('run-button')).toBeEnabled();
+    await page.getByTestId('run-button').click();
+    // Saved as it finishes: the table gains a row.
+    await expect(rows).toHaveCount(i + 1, { timeout: 600_000 });
+    await expect(page.getByTestId('run-monitor')).toHaveAttribute('data-status', 'done');
+  }
+  await expect(page.getByTestId('run-comparison')).toHaveCount(0);
+  await rows.nth(0).getByTestId('compare-run').check();
+  await rows.nth(1).getByTestId('compare-run').check();
+
+  const comparison = page.getByTestId('run-comparison');
+  await expect(comparison.getByTestId('comparison-scatter').locator('canvas')).toBeVisible();
+  const table = comparison.getByTestId('comparison-table');
+  await expect(table.locator('tbody tr')).toHaveCount(2);
+  await expect(table.locator('tbody')).toContainText('0.1');
+  await expect(table.locator('tbody')).toContainText('0.3');
+  await expect(comparison.locator('.legend li')).toHaveCount(2);
+  // Only the mask ratio differs, so it is the one settings column; the rest is said once.
+  await expect(table.locator('thead th.differs')).toHaveText(['post.maskRatio']);
+  await expect(comparison.getByTestId('comparison-shared')).toContainText('finetune.task sst2');
+  await comparison.evaluate((el) => el.scrollIntoView({ block: 'start' }));
+  await shoot(page, 'ui-compare-1280');
+  expect(
+    await table.evaluate((t) => t.scrollWidth <= (t.parentElement?.clientWidth ?? 0)),
+    'the comparison table fits its panel at 1280',
+  ).toBe(true);
+  // The ticked runs carry the numbers the plot and the comparison table use.
+  await expect(rows.nth(0).getByTestId('compare-number')).toHaveText('#1');
+  await expect(rows.nth(1).getByTestId('compare-number')).toHaveText('#2');
+  const runsHeading = page.getByRole('heading', { name: 'Saved runs' });
+  await runsHeading.evaluate((el) => el.scrollIntoView({ block: 'start' }));
+  await shoot(page, 'ui-runs-compare-1280');
+  expect(
+    await page
+      .getByTestId('runs-table')
+      .evaluate((t) => t.scrollWidth <= (t.parentElement?.clientWidth ?? 0)),
+    'the runs table fits its panel at 1280',
+  ).toBe(true);
+
+  await page.setViewportSize(PHONE);
+  await comparison.evaluate((el) => el.scrollIntoView({ block: 'start' }));
+  await shoot(page, 'ui-compare-390');
+  await runsHeading.evaluate((el) => el.scrollIntoView({ block: 'start' }));
+  await shoot(page, 'ui-runs-390');
+
+  // Unticking one run leaves a one-row comparison; unticking both hides it.
+  await rows.nth(0).getByTestId('compare-run').uncheck();
+  await expect(table.locator('tbody tr')).toHaveCount(1);
+  await rows.nth(1).getByTestId('compare-run').uncheck();
+  await expect(page.getByTestId('run-comparison')).toHaveCount(0);
 });
 
 test('an exported config imported in a fresh browser context is the same config', async ({
@@ -157,8 +263,7 @@ test('an exported config imported in a fresh browser context is the same config'
       timeout: 60_000,
     });
     expect(await configText(other)).not.toBe(original);
-    await other.screenshot({ path: `${SHOTS}/ui-builder-390.png` });
-    expect(await pageScrollsSideways(other)).toBe(false);
+    await shoot(other, 'ui-builder-390');
     await other.locator('#import-file').setInputFiles(file);
     const report = other.getByTestId('import-report');
     await expect(report).toContainText('valid');
@@ -166,8 +271,7 @@ test('an exported config imported in a fresh browser context is the same config'
     await expect(report.getByTestId('import-diff')).toContainText('finetune.samples');
     await expect(report.getByTestId('import-diff')).toContainText('seed');
     await report.scrollIntoViewIfNeeded();
-    await other.screenshot({ path: `${SHOTS}/ui-import-390.png` });
-    expect(await pageScrollsSideways(other)).toBe(false);
+    await shoot(other, 'ui-import-390');
     await report.getByRole('button', { name: 'Use this config' }).click();
     expect(await configText(other)).toBe(original);
     await expect(other.getByTestId('config-hash')).toHaveText(hash ?? '');
@@ -220,4 +324,58 @@ test('a run can be cancelled, and the builder is usable again', async ({ page })
   await expect(page.getByTestId('run-button')).toBeEnabled();
   await expect(page.getByLabel('Preset')).toBeEnabled();
   await expect(page.getByTestId('run-row')).toHaveCount(0);
+});
+
+test('the builder describes the selected method of each stage, with a control per parameter', async ({
+  page,
+}) => {
+  await page.setViewportSize(PHONE);
+  await page.goto('/');
+  await expect(page.getByTestId('backend-in-use')).toContainText('In use:', { timeout: 60_000 });
+  // Every registered method, chosen in its stage's select, shows the registry's description,
+  // citation and parameters: new methods appear without touching the page.
+  for (const method of listMethods()) {
+    await page.locator(`#field-${method.stage}-method`).selectOption(method.name);
+    const info = page.getByTestId(`method-info-${method.stage}`);
+    await expect(info).toContainText(method.description.slice(0, 60));
+    if (method.citation) await expect(info).toContainText(method.citation);
+    for (const [name, spec] of Object.entries(method.params)) {
+      const control = page.locator(`#param-${method.stage}-${name}`);
+      await expect(control).toBeVisible();
+      if (spec.type === 'number' || spec.type === 'integer') {
+        // An out-of-range value gets the validator's field-path message and blocks the run.
+        if (spec.max === undefined) continue;
+        await control.fill(String(spec.max + 1));
+        await expect(page.locator(`#param-${method.stage}-${name}-error`)).toContainText(
+          `${method.stage}.params.${name}:`,
+        );
+        await expect(page.getByTestId('run-button')).toBeDisabled();
+        await control.fill(String(spec.default));
+        await expect(page.getByTestId('run-button')).toBeEnabled();
+      }
+    }
+  }
+  const withParams = listMethods().find((m) => Object.keys(m.params).length > 0);
+  if (withParams) {
+    await page.locator(`#field-${withParams.stage}-method`).selectOption(withParams.name);
+    await page.getByTestId(`method-info-${withParams.stage}`).scrollIntoViewIfNeeded();
+    await shoot(page, 'ui-builder-params-390');
+  }
+  await page.locator('#field-post-method').selectOption('antidote');
+  await page.getByTestId('method-info-post').scrollIntoViewIfNeeded();
+  await shoot(page, 'ui-builder-methods-390');
+});
+
+test('the example run on the first screen shows what Antidote cut, down to a mask heatmap', async ({
+  page,
+}) => {
+  await page.setViewportSize(DESKTOP);
+  await page.goto('/');
+  const antidote = page.getByTestId('antidote-view');
+  await expect(page.getByTestId('results')).toContainText('Example run (precomputed');
+  await expect(antidote.getByTestId('mask-heatmap').locator('canvas')).toBeVisible();
+  await expect(antidote.getByTestId('prune-matrix')).toHaveValue('transformer.h.0.mlp.c_fc.weight');
+  await expect(antidote.getByTestId('mask-heatmap')).toContainText('2 inputs × 8 outputs');
+  await antidote.getByTestId('mask-heatmap').evaluate((el) => el.scrollIntoView({ block: 'end' }));
+  await shoot(page, 'ui-example-heatmap-1280');
 });

@@ -1,10 +1,17 @@
 import type { ParamSpec, Stage } from '../config/schema';
+import { booster } from './alignment/booster';
+import { repnoise } from './alignment/repnoise';
 import { alignmentSft } from './alignment/sft';
+import { vaccine } from './alignment/vaccine';
+import { ldifs } from './finetune/ldifs';
+import { lisa } from './finetune/lisa';
+import { safeDataMix } from './finetune/safeDataMix';
 import { finetuneSft } from './finetune/sft';
 import { antidote } from './post/antidote';
 import { magnitudePrune } from './post/magnitudePrune';
 import { none } from './post/none';
 import { randomPrune } from './post/randomPrune';
+import { safelora } from './post/safelora';
 import { wandaBenign } from './post/wandaBenign';
 import type { MethodInfo, PostMethod, TrainMethod } from './types';
 
@@ -15,16 +22,23 @@ export const POST_METHODS: Readonly<Record<string, PostMethod>> = {
   'random-prune': randomPrune,
   'magnitude-prune': magnitudePrune,
   'wanda-benign': wandaBenign,
+  safelora,
 };
 
 /** Alignment-stage methods, keyed by `alignment.method`. */
 export const ALIGNMENT_METHODS: Readonly<Record<string, TrainMethod>> = {
   sft: alignmentSft,
+  vaccine,
+  repnoise,
+  booster,
 };
 
 /** Fine-tuning-stage methods, keyed by `finetune.method`. */
 export const FINETUNE_METHODS: Readonly<Record<string, TrainMethod>> = {
   sft: finetuneSft,
+  lisa,
+  ldifs,
+  'safe-data-mix': safeDataMix,
 };
 
 const TRAINING_METHODS: Record<'alignment' | 'finetune', Readonly<Record<string, TrainMethod>>> = {

@@ -4,10 +4,13 @@
  * CLI. One `path: message` line per problem, like config validation.
  *
  * Readers are forward-compatible: fields the contract does not name (e.g. `prune`, a sample's
- * `set`) are not problems; missing or ill-typed contract fields are.
+ * `set`) are not problems; missing or ill-typed contract fields are. The optional extras that are
+ * checked are a prune report's `maskGrid`, because the page decodes it into a heatmap, and its
+ * `projection` (SafeLoRA), because the page charts it.
  */
 import { canonicalJSON, sha256Hex } from '../config/canonical';
 import { isPlainObject } from '../config/merge';
+import { decodeMaskGrid, type MaskGrid } from '../prune/maskGrid';
 import { BACKENDS } from '../runtime/backend';
 import { CHECKPOINTS, type CheckpointMetrics, type StageRecord } from './types';
 
@@ -148,7 +151,44 @@ export async function resultsFileProblems(value: unknown): Promise<string[]> {
       }
     });
   }
+  if (Array.isArray(value.prune)) {
+    value.prune.forEach((report: unknown, i) => {
+      if (!isPlainObject(report)) return;
+      const at = `prune[${i}]`;
+      if (report.projection !== undefined) {
+        const problem = projectionProblem(report.projection);
+        if (problem) fail(`${at}.projection`, problem);
+      }
+      if (report.maskGrid === undefined) return;
+      const shape = report.shape;
+      if (!Array.isArray(shape) || shape.length !== 2 || !shape.every(isPositiveInteger)) {
+        return fail(`${at}.shape`, `must be two positive whole numbers (got ${describe(shape)})`);
+      }
+      if (!isPlainObject(report.maskGrid)) {
+        return fail(`${at}.maskGrid`, `must be an object (got ${describe(report.maskGrid)})`);
+      }
+      const decoded = decodeMaskGrid(report.maskGrid as unknown as MaskGrid, [shape[0], shape[1]]);
+      if (!decoded.ok) fail(`${at}.maskGrid`, decoded.reason);
+    });
+  }
   return problems;
+}
+
+/** A SafeLoRA report's `projection`: a cosine similarity in [−1, 1] and whether it was applied. */
+function projectionProblem(projection: unknown): string | undefined {
+  if (!isPlainObject(projection)) return `must be an object (got ${describe(projection)})`;
+  const { similarity, projected } = projection;
+  if (!isFiniteNumber(similarity) || similarity < -1 || similarity > 1) {
+    return `similarity must be a number between -1 and 1 (got ${describe(similarity)})`;
+  }
+  if (typeof projected !== 'boolean') {
+    return `projected must be a boolean (got ${describe(projected)})`;
+  }
+  return undefined;
+}
+
+function isPositiveInteger(value: unknown): value is number {
+  return typeof value === 'number' && Number.isInteger(value) && value > 0;
 }
 
 async function hashOfConfig(

@@ -1,4 +1,5 @@
 import type { ExperimentConfig } from '../config/schema';
+import type { MaskGrid } from '../prune/maskGrid';
 import type { BackendName } from '../runtime/backend';
 
 /** The checkpoints every run evaluates. */
@@ -40,6 +41,13 @@ export interface PruneLayerReport {
   prunedFraction: number;
   /** Histogram of scores (log10), with the cut marked, for the chart. */
   scoreHistogram?: { edges: number[]; counts: number[]; cut: number };
+  /** The mask downsampled to a grid of fractions pruned, for the heatmap (absent in older files). */
+  maskGrid?: MaskGrid;
+  /**
+   * SafeLoRA only: the cosine similarity of the projected fine-tuning update with the update
+   * itself, and whether the matrix was projected (its `prunedFraction` is 0: nothing is zeroed).
+   */
+  projection?: { similarity: number; projected: boolean };
 }
 
 /** The results file, `schemaVersion: 1` — a contract (ARCHITECTURE.md). */

@@ -4,6 +4,7 @@ import type { PruneLayerReport } from '../pipeline/types';
 import { checkpoint, type CancelToken } from '../runtime/cancel';
 import { scoreHistogram } from './histogram';
 import { applyMask, countMasked } from './mask';
+import { encodeMaskGrid } from './maskGrid';
 
 /** A method's decision for one weight matrix: the mask (1 = prune) and, if it scored, the scores. */
 export interface MaskChoice {
@@ -43,6 +44,7 @@ export async function pruneWeights(
       shape,
       prunedFraction: countMasked(mask) / mask.length,
       ...(scores ? { scoreHistogram: scoreHistogram(scores, shape, mask) } : {}),
+      maskGrid: encodeMaskGrid(mask, shape),
     });
     options.onPruned?.(index + 1, weightNames.length);
   }

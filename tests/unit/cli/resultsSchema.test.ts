@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { canonicalJSON } from '../../../src/core/config';
 import { resultsFileProblems } from '../../../src/core/pipeline/resultsSchema';
+import { encodeMaskGrid } from '../../../src/core/prune/maskGrid';
 import { validResultsFile } from './fixtures';
 
 // `any`: the mutations deliberately break the typed shape, one field at a time.
@@ -24,6 +25,20 @@ describe('resultsFileProblems', () => {
       file.samples = [];
     });
     expect(await resultsFileProblems(extras)).toEqual([]);
+  });
+
+  it('accepts a prune report with a mask grid, and names a grid that does not fit its matrix', async () => {
+    const maskGrid = encodeMaskGrid(
+      Uint8Array.from({ length: 16 }, (_, i) => i % 2),
+      [4, 4],
+    );
+    const report = { weight: 'h.0.mlp.fc', shape: [4, 4], prunedFraction: 0.5, maskGrid };
+    const good = await mutated((file) => (file.prune = [report]));
+    expect(await resultsFileProblems(good)).toEqual([]);
+    const bad = await mutated((file) => (file.prune = [{ ...report, shape: [4, 2] }]));
+    expect(await resultsFileProblems(bad)).toEqual([
+      'prune[0].maskGrid: cols must be a whole number from 1 to 2',
+    ]);
   });
 
   it('survives a JSON round trip (what a reader of the file sees)', async () => {

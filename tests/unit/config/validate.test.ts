@@ -371,14 +371,16 @@ describe('validateConfig: names from the context', () => {
 
   it('checks each method against its own stage', () => {
     const input = full((c) => {
-      c.alignment.method = 'vaccine';
+      c.alignment.method = 'antidote';
       c.finetune.method = 'antidote';
       c.post.method = 'antidot';
     });
+    const known = (stage: 'alignment' | 'finetune' | 'post') =>
+      Object.keys(CTX.methods[stage]).join(', ');
     expect(lines(validateConfig(input, CTX))).toEqual([
-      "alignment.method: unknown alignment method 'vaccine' (known: sft)",
-      "finetune.method: unknown fine-tuning method 'antidote' (known: sft)",
-      "post.method: unknown post-fine-tuning method 'antidot' (known: none, antidote, random-prune, magnitude-prune, wanda-benign; did you mean 'antidote'?)",
+      `alignment.method: unknown alignment method 'antidote' (known: ${known('alignment')})`,
+      `finetune.method: unknown fine-tuning method 'antidote' (known: ${known('finetune')})`,
+      `post.method: unknown post-fine-tuning method 'antidot' (known: ${known('post')}; did you mean 'antidote'?)`,
     ]);
   });
 
@@ -467,11 +469,11 @@ describe('validateConfig: method parameters', () => {
 
   it('does not judge the parameters of an unknown method (one error, not two)', () => {
     const input = full((c) => {
-      c.post.method = 'safelora';
+      c.post.method = 'made-up';
       c.post.params = { rank: 8 };
     });
     expect(lines(validateConfig(input, CTX_WITH_PARAMS))).toEqual([
-      "post.method: unknown post-fine-tuning method 'safelora' (known: none, antidote, random-prune, magnitude-prune, wanda-benign)",
+      `post.method: unknown post-fine-tuning method 'made-up' (known: ${Object.keys(CTX_WITH_PARAMS.methods.post).join(', ')})`,
     ]);
   });
 

@@ -10,7 +10,14 @@ import {
 } from '../../../src/core/methods/registry';
 import type { PostMethod } from '../../../src/core/methods/types';
 
-const POST_NAMES = ['none', 'antidote', 'random-prune', 'magnitude-prune', 'wanda-benign'];
+const POST_NAMES = [
+  'none',
+  'antidote',
+  'random-prune',
+  'magnitude-prune',
+  'wanda-benign',
+  'safelora',
+];
 
 describe('method registry', () => {
   it('holds every post method the architecture names, each under its own name', () => {
@@ -25,7 +32,7 @@ describe('method registry', () => {
 
   it('names the valid methods when asked for an unknown one', () => {
     expect(() => getPostMethod('antidot')).toThrow(
-      /unknown post-fine-tuning method "antidot" \(valid: none, antidote, random-prune, magnitude-prune, wanda-benign\)/,
+      /unknown post-fine-tuning method "antidot" \(valid: none, antidote, random-prune, magnitude-prune, wanda-benign, safelora\)/,
     );
     expect(() => getPostMethod('toString')).toThrow(/unknown/);
   });

@@ -1,0 +1,133 @@
+import * as tf from '@tensorflow/tfjs';
+import type { GPT } from '../model/gpt';
+import { matMul } from '../model/matmul';
+import { getWeight } from '../model/weights';
+import type { PruneLayerReport } from '../pipeline/types';
+import { checkpoint, type CancelToken } from '../runtime/cancel';
+
+/** `safelora`'s parameters (see the registry entry for their sources). */
+export interface SafeLoraParams {
+  /** `threshold`: project every matrix whose similarity is ≤ `threshold`; `count`: the `layers` lowest. */
+  select: 'threshold' | 'count';
+  threshold: number;
+  layers: number;
+}
+
+/**
+ * Safe LoRA's alignment matrix for one linear weight, C = VᵀV / ‖V‖_F with V = W_aligned − W_base.
+ * The paper writes C = V_t·V_tᵀ / ‖V_t‖_F for a torch Linear weight V_t `[out, in]` and projects
+ * the update from the left, C·ΔW_t. The lab stores weights in GPT-2's Conv1D layout `[in, out]`,
+ * i.e. V = V_tᵀ, so the same matrix is VᵀV `[out, out]` and the same projection is
+ * (C·ΔW_t)ᵀ = ΔW·C: it acts on the output side in both layouts. A zero V gives C = 0.
+ */
+export function alignmentMatrix(aligned: tf.Tensor2D, base: tf.Tensor2D): tf.Tensor2D {
+  return tf.tidy(() => {
+    const v = tf.sub(aligned, base);
+    const frobenius = tf.sqrt(tf.sum(tf.square(v)));
+    return tf.divNoNan(matMul(v, v, true, false), frobenius) as tf.Tensor2D;
+  });
+}
+
+/** ΔW·C: the update projected by the alignment matrix (see `alignmentMatrix` for the layout). */
+export function projectUpdate(update: tf.Tensor2D, alignment: tf.Tensor2D): tf.Tensor2D {
+  return matMul(update, alignment) as tf.Tensor2D;
+}
+
+/** Cosine similarity of two matrices flattened to vectors; 0 when either is zero. */
+export async function cosineSimilarity(a: tf.Tensor, b: tf.Tensor): Promise<number> {
+  const sums = tf.tidy(() =>
+    tf.stack([tf.sum(tf.mul(a, b)), tf.sum(tf.square(a)), tf.sum(tf.square(b))]),
+  );
+  const [dot, aa, bb] = await sums.data();
+  sums.dispose();
+  if (!(aa > 0 && bb > 0)) return 0;
+  return Math.max(-1, Math.min(1, dot / Math.sqrt(aa * bb)));
+}
+
+/**
+ * Which matrices to project, given their similarities: those at or below the threshold (the
+ * official `cos <= thrs_cos`), or exactly the `layers` lowest (ties in matrix order).
+ */
+export function selectProjected(
+  similarities: readonly number[],
+  params: SafeLoraParams,
+): boolean[] {
+  if (params.select === 'threshold') return similarities.map((s) => s <= params.threshold);
+  const order = similarities.map((s, i) => ({ s, i })).sort((a, b) => a.s - b.s || a.i - b.i);
+  const chosen = new Set(order.slice(0, Math.max(0, params.layers)).map(({ i }) => i));
+  return similarities.map((_s, i) => chosen.has(i));
+}
+
+function checkpointValues(
+  values: Map<string, Float32Array>,
+  which: string,
+  name: string,
+): Float32Array {
+  const data = values.get(name);
+  if (!data) {
+    throw new Error(`SafeLoRA needs the ${which} checkpoint's "${name}", which is missing`);
+  }
+  return data;
+}
+
+/**
+ * Safe LoRA (Hsu et al., NeurIPS 2024) on full weights. For each named matrix, the fine-tuning
+ * update ΔW = W_finetuned − W_aligned is projected, ΔW' = ΔW·C, and the similarity of ΔW' with
+ * ΔW is measured; the matrices chosen by `selectProjected` become W_aligned + ΔW', the others stay
+ * bit-identical. Nothing is written until every similarity is known, so a cancelled run leaves the
+ * model untouched. Reports one entry per matrix (`prunedFraction` 0: nothing is zeroed).
+ */
+export async function applySafeLora(
+  model: GPT,
+  checkpoints: { base: Map<string, Float32Array>; aligned: Map<string, Float32Array> },
+  weightNames: readonly string[],
+  params: SafeLoraParams,
+  options: { cancel?: CancelToken; onProgress?: (done: number, total: number) => void } = {},
+): Promise<PruneLayerReport[]> {
+  const candidates: { name: string; shape: [number, number]; similarity: number }[] = [];
+  const projectedWeights = new Map<string, tf.Tensor2D>();
+  try {
+    for (const [index, name] of weightNames.entries()) {
+      await checkpoint(options.cancel);
+      const variable = getWeight(model.weights, name);
+      if (variable.rank !== 2) throw new Error(`weight "${name}" is not a matrix`);
+      const shape = variable.shape as [number, number];
+      const alignedValues = checkpointValues(checkpoints.aligned, 'aligned', name);
+      const baseValues = checkpointValues(checkpoints.base, 'base', name);
+      const aligned = tf.tensor2d(alignedValues, shape);
+      const base = tf.tensor2d(baseValues, shape);
+      try {
+        const { update, projected } = tf.tidy(() => {
+          const delta = tf.sub(variable, aligned) as tf.Tensor2D;
+          return { update: delta, projected: projectUpdate(delta, alignmentMatrix(aligned, base)) };
+        });
+        try {
+          candidates.push({ name, shape, similarity: await cosineSimilarity(projected, update) });
+          projectedWeights.set(name, tf.add(aligned, projected));
+        } finally {
+          tf.dispose([update, projected]);
+        }
+      } finally {
+        tf.dispose([aligned, base]);
+      }
+      options.onProgress?.(index + 1, weightNames.length);
+    }
+    await checkpoint(options.cancel);
+    const chosen = selectProjected(
+      candidates.map((c) => c.similarity),
+      params,
+    );
+    return candidates.map(({ name, shape, similarity }, i) => {
+      if (chosen[i])
+        getWeight(model.weights, name).assign(projectedWeights.get(name) as tf.Tensor2D);
+      return {
+        weight: name,
+        shape,
+        prunedFraction: 0,
+        projection: { similarity, projected: chosen[i] },
+      };
+    });
+  } finally {
+    tf.dispose([...projectedWeights.values()]);
+  }
+}

@@ -1,0 +1,26 @@
+import type { TrainMethod } from '../types';
+
+export const ldifs: TrainMethod = {
+  name: 'ldifs',
+  stage: 'finetune',
+  description:
+    'LDIFS (ℓ2 distance in feature space): fine-tuning with a penalty on how far the model’s ' +
+    'internal features move from the aligned model’s on the same batch. Every block’s output ' +
+    '(the residual stream) at every real token is normalised to unit length in both models, the ' +
+    'squared difference is averaged over features, tokens and blocks, and ρ times that is added ' +
+    'to the cross-entropy. The aligned model is a frozen copy; preserving its features preserves ' +
+    'what it learned in alignment, refusals included.',
+  citation:
+    'Mukhoti et al., "Fine-tuning can cripple your foundation model; preserving features may be ' +
+    'the solution", TMLR 2024.',
+  params: {
+    rho: {
+      type: 'number',
+      min: 0,
+      max: 10000,
+      default: 10,
+      description: 'Weight of the feature distance (official code: --ldifs-alpha 10).',
+    },
+  },
+  train: async (ctx) => (await import('../../defenses/ldifs')).trainLdifs(ctx),
+};

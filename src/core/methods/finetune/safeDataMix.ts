@@ -1,0 +1,26 @@
+import type { TrainMethod } from '../types';
+
+export const safeDataMix: TrainMethod = {
+  name: 'safe-data-mix',
+  stage: 'finetune',
+  description:
+    'Safety data mixing: harmful prompt → refusal examples from the alignment set (train split, ' +
+    'never the evaluation prompts) are added to the fine-tuning data so that they make up ' +
+    'safetyFraction of it, then plain SFT runs on the mix. The standard baseline: a few percent ' +
+    'of safety demonstrations keep much of the refusal behaviour that fine-tuning erodes.',
+  citation:
+    'Bianchi et al., "Safety-Tuned LLaMAs: Lessons From Improving the Safety of Large Language ' +
+    'Models that Follow Instructions", ICLR 2024.',
+  params: {
+    safetyFraction: {
+      type: 'number',
+      min: 0,
+      max: 0.9,
+      default: 0.03,
+      description:
+        'Share of the mixed fine-tuning set that is refusal examples (Bianchi et al.: adding ' +
+        '3% safety examples substantially improves safety).',
+    },
+  },
+  train: async (ctx) => (await import('../../defenses/safeDataMix')).trainSafeDataMix(ctx),
+};

@@ -1,0 +1,118 @@
+/**
+ * The sweep panel as a student uses it: import a sweep file, run it in the page's worker, read
+ * the leaderboard, export it as CSV, and run it again (nothing re-runs: every point is saved).
+ * The sweep puts every registered defense on the micro experiment, so each method runs in the UI.
+ */
+import { readFile } from 'node:fs/promises';
+import { expect, test, type Page } from '@playwright/test';
+import { DEFENSE_VARIANTS } from '../../src/core/sweep/presets';
+
+const SHOTS = 'test-results';
+
+const SWEEP = {
+  schemaVersion: 1,
+  name: 'every-defense-micro',
+  base: { preset: 'micro', patch: { post: { method: 'none' } } },
+  axes: [{ name: 'method', variants: DEFENSE_VARIANTS }],
+};
+
+async function openOnWasm(page: Page): Promise<void> {
+  await page.goto('/');
+  await expect(page.getByTestId('backend-in-use')).toContainText('In use:', { timeout: 60_000 });
+  await page.locator('#field-runtime-backend').selectOption('wasm');
+  await expect(page.getByTestId('backend-in-use')).toContainText('In use: wasm', {
+    timeout: 60_000,
+  });
+}
+
+async function importSweep(page: Page, name: string, sweep: unknown): Promise<void> {
+  await page.getByTestId('sweep-file').setInputFiles({
+    name,
+    mimeType: 'application/json',
+    buffer: Buffer.from(JSON.stringify(sweep)),
+  });
+}
+
+test('a sweep of every defense runs in the page, fills the leaderboard and exports it', async ({
+  page,
+}) => {
+  test.setTimeout(1_200_000);
+  const problems: string[] = [];
+  page.on('pageerror', (e) => problems.push(e.message));
+  await page.setViewportSize({ width: 1280, height: 800 });
+  await openOnWasm(page);
+  const panel = page.getByTestId('sweep-panel');
+
+  // A broken sweep says what is wrong, by path, and cannot run.
+  await importSweep(page, 'broken.json', {
+    ...SWEEP,
+    axes: [{ field: 'finetune.poisonRatio', values: [0.1, 2] }],
+  });
+  await expect(panel.getByTestId('sweep-errors')).toContainText(
+    'runs[1] (p=2): finetune.poisonRatio: must be between 0 and 1',
+  );
+  await expect(panel.getByTestId('sweep-run')).toBeDisabled();
+
+  await importSweep(page, 'every-defense.json', SWEEP);
+  await expect(panel.getByTestId('sweep-count')).toHaveText(
+    `${DEFENSE_VARIANTS.length} runs on wasm`,
+  );
+  await panel.getByTestId('sweep-run').click();
+  await expect(page.getByTestId('run-button')).toBeDisabled();
+  await expect(page.getByTestId('run-blocked')).toContainText('A sweep is in progress');
+  await expect(panel.getByTestId('sweep-status')).toContainText('run ', { timeout: 60_000 });
+  await panel.evaluate((el) => el.scrollIntoView({ block: 'start' }));
+  await page.screenshot({ path: `${SHOTS}/ui-sweep-running-1280.png` });
+
+  await expect(panel.getByTestId('sweep-status')).toHaveText(
+    `Finished: ${DEFENSE_VARIANTS.length} of ${DEFENSE_VARIANTS.length} runs.`,
+    { timeout: 1_000_000 },
+  );
+  const rows = panel.getByTestId('leaderboard').locator('tbody tr');
+  await expect(rows).toHaveCount(DEFENSE_VARIANTS.length);
+  for (const [i, variant] of DEFENSE_VARIANTS.entries()) {
+    await expect(rows.nth(i).locator('th')).toHaveText(variant.label);
+    // HS, FA, refusal, HS ft: numbers; train seconds too (every stage was trained in this sweep).
+    for (const cell of await rows.nth(i).locator('td').allTextContents()) {
+      expect(cell).toMatch(/^\d+\.\d$/);
+    }
+  }
+  // Every run was saved with the others.
+  await expect(page.getByTestId('run-row')).toHaveCount(DEFENSE_VARIANTS.length);
+  await panel.evaluate((el) => el.scrollIntoView({ block: 'start' }));
+  expect(await page.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth)).toBe(
+    true,
+  );
+  await page.screenshot({ path: `${SHOTS}/ui-sweep-1280.png` });
+
+  const downloading = page.waitForEvent('download');
+  await panel.getByTestId('sweep-csv').click();
+  const download = await downloading;
+  expect(download.suggestedFilename()).toBe('every-defense-micro.leaderboard.csv');
+  const csv = (await readFile(await download.path(), 'utf8')).trimEnd().split('\r\n');
+  expect(csv[0]).toMatch(/^method,harmful_score,finetune_accuracy,/);
+  expect(csv.slice(1).map((line) => line.split(',')[0])).toEqual(
+    DEFENSE_VARIANTS.map((v) => v.label),
+  );
+
+  // Sorting by harmful score orders the rows by it.
+  await panel.getByRole('button', { name: 'HS', exact: true }).click();
+  const scores = (await rows.locator('td:nth-child(2)').allTextContents()).map(Number);
+  expect(scores).toEqual([...scores].sort((a, b) => a - b));
+
+  // Run again: every point is already saved, so nothing trains and no run is added.
+  await panel.getByTestId('sweep-run').click();
+  await expect(panel.getByTestId('sweep-status')).toHaveText(
+    `Finished: ${DEFENSE_VARIANTS.length} of ${DEFENSE_VARIANTS.length} runs.`,
+    { timeout: 60_000 },
+  );
+  await expect(page.getByTestId('run-row')).toHaveCount(DEFENSE_VARIANTS.length);
+
+  await page.setViewportSize({ width: 390, height: 844 });
+  await panel.evaluate((el) => el.scrollIntoView({ block: 'start' }));
+  expect(await page.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth)).toBe(
+    true,
+  );
+  await page.screenshot({ path: `${SHOTS}/ui-sweep-390.png` });
+  expect(problems).toEqual([]);
+});
