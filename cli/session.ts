@@ -7,6 +7,12 @@ import { CHROMIUM_ARGS, chromiumPath, freshProfileDir, keptProfileDir } from './
 /** The loopback port the CLI serves the app on (the origin of its IndexedDB stage cache). */
 export const LAB_PORT = 41731;
 
+/** The port to serve on: `$SAFETUNE_LAB_PORT` (e.g. for a test beside a running sweep), else LAB_PORT. */
+export function labPort(): number {
+  const wanted = Number(process.env.SAFETUNE_LAB_PORT);
+  return Number.isInteger(wanted) && wanted > 0 && wanted < 65536 ? wanted : LAB_PORT;
+}
+
 export interface LabPage {
   page: Page;
   url: string;
@@ -39,9 +45,10 @@ export async function openLabPage(
       build: { outDir },
       preview: { port, strictPort, host: '127.0.0.1', open: false },
     });
-  const server = await serve(LAB_PORT, true).catch(() => {
+  const port = labPort();
+  const server = await serve(port, true).catch(() => {
     options.onNotice?.(
-      `note: port ${LAB_PORT} is busy, so this run cannot see the stage cache of earlier runs`,
+      `note: port ${port} is busy, so this run cannot see the stage cache of earlier runs`,
     );
     return serve(0, false);
   });

@@ -18,7 +18,13 @@ function lab(args: string[], timeout: number, profileDir?: string) {
     cwd: ROOT,
     encoding: 'utf8',
     timeout,
-    env: profileDir ? { ...process.env, SAFETUNE_PROFILE_DIR: profileDir } : process.env,
+    // Its own port (the origin of the stage cache), so a lab run elsewhere on the machine cannot
+    // take it and hide the cache from the warm run.
+    env: {
+      ...process.env,
+      SAFETUNE_LAB_PORT: '41739',
+      ...(profileDir ? { SAFETUNE_PROFILE_DIR: profileDir } : {}),
+    },
   });
   return { status: child.status, stdout: child.stdout, stderr: child.stderr };
 }
