@@ -49,7 +49,9 @@ export const SWEEP_PRESETS: readonly SweepSpec[] = [
       'post-fine-tuning repair does not depend on them.',
     base: { preset: 'bench-sst2' },
     axes: [
-      { field: 'finetune.lr', values: [1e-4, 1e-3] },
+      // At this scale the attack already succeeds at 1e-4 (HS ≈ 98 after 36 steps), so the grid
+      // reaches down to where it does not.
+      { field: 'finetune.lr', values: [1e-5, 3e-5, 1e-4, 1e-3] },
       { field: 'finetune.epochs', values: [2, 8] },
       { name: 'method', variants: pick('sft (no defense)', 'vaccine', 'lisa', 'antidote') },
     ],

@@ -133,7 +133,7 @@ describe('expandSweep', () => {
     ]);
   });
 
-  it('the built-in sweeps expand against the registries: (a) 36 runs, (b) 16, (c) 7', () => {
+  it('the built-in sweeps expand against the registries: (a) 36 runs, (b) 32, (c) 7', () => {
     const counts = Object.fromEntries(
       SWEEP_PRESETS.map((preset) => {
         const result = expandSweep(preset, validationContext());
@@ -143,7 +143,7 @@ describe('expandSweep', () => {
     );
     expect(counts).toEqual({
       'defenses-vs-poison': 36,
-      'hyperparameter-sensitivity': 16,
+      'hyperparameter-sensitivity': 32,
       'mask-ratio': 7,
     });
   });
