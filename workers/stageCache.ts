@@ -17,9 +17,11 @@ export function indexedDbStageCache(backend: BackendName): StageCache {
   return {
     async get(key) {
       const entry = await (await labStore()).getStage(key);
-      return entry?.bytes;
+      if (!entry) return undefined;
+      const seconds = entry.meta?.trainedSeconds;
+      return typeof seconds === 'number' ? { bytes: entry.bytes, seconds } : { bytes: entry.bytes };
     },
-    async put({ key, stage, description, bytes, configHash }) {
+    async put({ key, stage, description, bytes, configHash, seconds }) {
       await (
         await labStore()
       ).putStage({
@@ -30,6 +32,7 @@ export function indexedDbStageCache(backend: BackendName): StageCache {
         backend,
         configHash,
         description,
+        meta: { trainedSeconds: seconds },
         bytes,
       });
     },

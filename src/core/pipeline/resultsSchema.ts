@@ -104,6 +104,15 @@ export async function resultsFileProblems(value: unknown): Promise<string[]> {
       if (!isFiniteNumber(stage.seconds) || stage.seconds < 0) {
         fail(`${at}.seconds`, `must be a number ≥ 0 (got ${describe(stage.seconds)})`);
       }
+      if (
+        stage.trainedSeconds !== undefined &&
+        (!isFiniteNumber(stage.trainedSeconds) || stage.trainedSeconds < 0)
+      ) {
+        fail(
+          `${at}.trainedSeconds`,
+          `must be a number ≥ 0 when present (got ${describe(stage.trainedSeconds)})`,
+        );
+      }
     });
   }
 

@@ -41,15 +41,23 @@ export interface BaseModel {
   sha256: string;
 }
 
+/** A cached stage's weights (a safetensors file) and how long they took to train. */
+export interface CachedWeights {
+  bytes: Uint8Array;
+  seconds?: number;
+}
+
 /** Where stage weights are cached (IndexedDB in the browser, a Map in tests). */
 export interface StageCache {
-  get(key: string): Promise<Uint8Array | undefined>;
+  get(key: string): Promise<CachedWeights | undefined>;
   put(entry: {
     key: string;
     stage: Stage;
     description: string;
     bytes: Uint8Array;
     configHash: string;
+    /** Seconds the stage took to train (shown later for runs that find it cached). */
+    seconds: number;
   }): Promise<void>;
 }
 
@@ -99,14 +107,19 @@ export async function runExperiment(
   ): Promise<{ values: Map<string, Float32Array>; extra: Partial<StageRecord> }> => {
     const key = await stageKey(stage);
     const started = now();
-    const cachedBytes = await deps.cache?.get(key);
-    if (cachedBytes) {
+    const cached = await deps.cache?.get(key);
+    if (cached) {
       onEvent({ type: 'stage-start', stage, totalSteps: 0, cached: true });
       const { values } = checkpointValues({
-        safetensors: cachedBytes,
+        safetensors: cached.bytes,
         configJson: base.files.configJson,
       });
-      const record: StageRecord = { name: stage, cached: true, seconds: (now() - started) / 1000 };
+      const record: StageRecord = {
+        name: stage,
+        cached: true,
+        seconds: (now() - started) / 1000,
+        ...(cached.seconds !== undefined ? { trainedSeconds: cached.seconds } : {}),
+      };
       stages.push(record);
       onEvent({ type: 'stage-end', stage, record });
       return { values, extra: {} };
@@ -114,6 +127,7 @@ export async function runExperiment(
     const model = GPT.fromValues(modelConfig, parent);
     try {
       const extra = await produce(model);
+      const trainedSeconds = (now() - started) / 1000;
       const files = await saveCheckpoint(model, {
         'safetune.stage': stage,
         'safetune.configHash': hash,
@@ -124,6 +138,7 @@ export async function runExperiment(
         description: describeStage(config, stage),
         bytes: files.safetensors,
         configHash: hash,
+        seconds: trainedSeconds,
       });
       const record: StageRecord = {
         name: stage,

@@ -19,6 +19,8 @@ export interface StageRecord {
   name: 'alignment' | 'finetune' | 'post' | 'evaluation';
   cached: boolean;
   seconds: number;
+  /** For a cached stage: the seconds it took when it was trained, if the cache recorded them. */
+  trainedSeconds?: number;
   /** Optimizer steps (training stages), generations (evaluation). */
   steps?: number;
   tokens?: number;

@@ -28,8 +28,8 @@ export interface LeaderboardRow {
   finetunedAccuracy: number;
   /**
    * Seconds to train this run's three stages, each counted as measured when it was trained —
-   * also when this run found it cached because an earlier run of the sweep trained it.
-   * `null` when a stage came from a cache filled outside the sweep.
+   * also when this run found it cached (the cache records the time, and so does the run of the
+   * sweep that trained it). `null` when neither knows (a stage cached by an older lab version).
    */
   trainSeconds: number | null;
   /** Wall seconds of this run as it happened (cached stages cost ~0) including evaluation. */
@@ -94,7 +94,7 @@ export function buildLeaderboard(
     let trainSeconds: number | null = 0;
     for (const record of trainingRecords) {
       const seconds = record.cached
-        ? trained.get(stageId(run.config, record.name))
+        ? (trained.get(stageId(run.config, record.name)) ?? record.trainedSeconds)
         : record.seconds;
       trainSeconds = seconds === undefined || trainSeconds === null ? null : trainSeconds + seconds;
     }

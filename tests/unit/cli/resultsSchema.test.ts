@@ -118,6 +118,11 @@ describe('resultsFileProblems', () => {
       /^stages\[2\]\.seconds: must be a number ≥ 0 \(got number -1\)/,
     ],
     [
+      'a negative trained time of a cached stage',
+      (f) => (f.stages[0].trainedSeconds = -3),
+      /^stages\[0\]\.trainedSeconds: must be a number ≥ 0 when present \(got number -3\)/,
+    ],
+    [
       'seconds as a string',
       (f) => (f.stages[2].seconds = '0.4'),
       /^stages\[2\]\.seconds: must be a number/,

@@ -69,10 +69,11 @@ describe('runExperiment', () => {
   };
 
   it('re-trains nothing on a re-run or a post-only change, and re-uses the aligned model when only finetune changes', async () => {
-    const store = new Map<string, Uint8Array>();
+    const store = new Map<string, { bytes: Uint8Array; seconds: number }>();
     const cache: StageCache = {
       get: async (key) => store.get(key),
-      put: async (entry) => void store.set(entry.key, entry.bytes),
+      put: async (entry) =>
+        void store.set(entry.key, { bytes: entry.bytes, seconds: entry.seconds }),
     };
 
     const first = await run(tinyConfig(), cache);
@@ -87,6 +88,12 @@ describe('runExperiment', () => {
 
     const again = await run(tinyConfig(), cache);
     expect(again.cached).toEqual(['alignment', 'finetune', 'post']);
+    // A cached stage reports how long it took when it was trained.
+    for (const [i, record] of again.results.stages.slice(0, 3).entries()) {
+      expect(record.trainedSeconds).toBe(store.get([...store.keys()][i])!.seconds);
+      expect(record.trainedSeconds).toBeGreaterThan(0);
+    }
+    expect(first.results.stages.every((s) => s.trainedSeconds === undefined)).toBe(true);
     expect(again.results.metrics).toEqual(first.results.metrics);
     expect(again.events.some((e) => e.type === 'step')).toBe(false);
 

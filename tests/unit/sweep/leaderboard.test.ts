@@ -81,10 +81,14 @@ describe('leaderboard', () => {
     expect(table.at(-1)).toBe('failed: run 3 (p=0.2, method=antidote): out of memory');
   });
 
-  it('a stage cached from outside the sweep has no known training time', async () => {
+  it('a stage cached from outside the sweep counts with the time its cache recorded, else unknown', async () => {
     const runs = expand(SPEC);
-    const results = new Map([[1, await fakeResults(runs[1].config, ['alignment'])]]);
+    const file = await fakeResults(runs[1].config, ['alignment']);
+    const results = new Map([[1, file]]);
     expect(buildLeaderboard(SPEC, runs, results).rows[0].trainSeconds).toBeNull();
+    // …unless the cache recorded it: then the run's stage record carries it.
+    file.stages[0].trainedSeconds = 30;
+    expect(buildLeaderboard(SPEC, runs, results).rows[0].trainSeconds).toBe(50);
   });
 
   it('without a method axis, the method column names the non-baseline stage methods', () => {
