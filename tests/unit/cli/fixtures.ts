@@ -1,3 +1,5 @@
+import type { LabRunner } from '../../../cli/browserRun';
+import { main } from '../../../cli/lab';
 import { configHash, resolvePreset } from '../../../src/core/config';
 import type { ResultsFile } from '../../../src/core/pipeline/types';
 
@@ -49,4 +51,18 @@ export async function validResultsFile(): Promise<ResultsFile> {
       },
     ],
   };
+}
+
+/** Runs the CLI's `main` in `cwd` with captured output, a fake browser and a stopped clock. */
+export async function runCli(argv: string[], cwd: string, runLab: LabRunner) {
+  let stdout = '';
+  let stderr = '';
+  const status = await main(argv, {
+    stdout: (text) => (stdout += text),
+    stderr: (text) => (stderr += text),
+    cwd,
+    runLab,
+    now: () => 0,
+  });
+  return { status, stdout, stderr, lines: stdout.trimEnd().split('\n') };
 }

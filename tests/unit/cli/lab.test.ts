@@ -4,10 +4,9 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { beforeEach, describe, expect, it } from 'vitest';
 import type { LabRunRequest, LabRunner } from '../../../cli/browserRun';
-import { main } from '../../../cli/lab';
 import { DEFAULT_CONFIG, configHash, listPresets, resolvePreset } from '../../../src/core/config';
 import type { PipelineEvent } from '../../../src/core/pipeline/types';
-import { validResultsFile } from './fixtures';
+import { runCli, validResultsFile } from './fixtures';
 
 const ROOT = resolve(import.meta.dirname, '../../..');
 
@@ -21,19 +20,8 @@ function file(name: string, text: string): string {
   return name;
 }
 
-/** Runs `main` in `dir` with captured output and a fake browser. */
-async function lab(argv: string[], runLab: LabRunner = notCalled) {
-  let stdout = '';
-  let stderr = '';
-  const status = await main(argv, {
-    stdout: (text) => (stdout += text),
-    stderr: (text) => (stderr += text),
-    cwd: dir,
-    runLab,
-    now: () => 0,
-  });
-  return { status, stdout, stderr, lines: stdout.trimEnd().split('\n') };
-}
+/** The CLI in `dir`, with captured output and a fake browser. */
+const lab = (argv: string[], runLab: LabRunner = notCalled) => runCli(argv, dir, runLab);
 
 function escapeRegExp(text: string): string {
   return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');

@@ -3,28 +3,17 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeEach, describe, expect, it } from 'vitest';
 import type { LabRunner } from '../../../cli/browserRun';
-import { main } from '../../../cli/lab';
 import type { ExperimentConfig } from '../../../src/core/config';
 import { listMethods } from '../../../src/core/methods/registry';
 import { fakeResults } from '../sweep/fakeResults';
+import { runCli } from './fixtures';
 
 let dir: string;
 beforeEach(() => {
   dir = mkdtempSync(join(tmpdir(), 'safetune-sweep-'));
 });
 
-async function lab(argv: string[], runLab: LabRunner) {
-  let stdout = '';
-  let stderr = '';
-  const status = await main(argv, {
-    stdout: (text) => (stdout += text),
-    stderr: (text) => (stderr += text),
-    cwd: dir,
-    runLab,
-    now: () => 0,
-  });
-  return { status, stdout, stderr };
-}
+const lab = (argv: string[], runLab: LabRunner) => runCli(argv, dir, runLab);
 
 const SWEEP = {
   schemaVersion: 1,

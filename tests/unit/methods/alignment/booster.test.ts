@@ -12,6 +12,7 @@ import { useBackend } from '../../support/backend';
 import { TINY } from '../../support/tiny';
 import {
   ALIGNMENT,
+  TRAINER_OPTIONS,
   HARMFUL,
   expectNoTensorLeak,
   expectSameWeights,
@@ -20,12 +21,6 @@ import {
   packedBatch,
   trainedWeights,
 } from './context';
-
-const TRAINER_OPTIONS = {
-  schedule: { kind: 'constant' as const, peakLr: 1e-2, totalSteps: 1, warmupSteps: 0 },
-  weightDecay: 0,
-  maxGradNorm: 1,
-};
 
 /** Loss and weight gradients of `model` on `tensors`, read back and disposed. */
 async function gradientsOf(model: GPT, tensors: BatchTensors) {

@@ -139,3 +139,10 @@ export function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
   for (let i = 0; i < a.length; i++) max = Math.max(max, Math.abs(a[i] - b[i]));
   return max;
 }
+
+/** A one-step constant-lr trainer with clipping: for comparing one step's gradients. */
+export const TRAINER_OPTIONS = {
+  schedule: { kind: 'constant' as const, peakLr: 1e-2, totalSteps: 1, warmupSteps: 0 },
+  weightDecay: 0,
+  maxGradNorm: 1,
+};

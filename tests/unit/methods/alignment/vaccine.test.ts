@@ -17,6 +17,7 @@ import { useBackend } from '../../support/backend';
 import { TINY } from '../../support/tiny';
 import {
   ALIGNMENT,
+  TRAINER_OPTIONS,
   expectNoTensorLeak,
   expectSameWeights,
   expectSomeWeightDiffers,
@@ -25,12 +26,6 @@ import {
   trainedWeights,
   unitScaleModel,
 } from './context';
-
-const TRAINER_OPTIONS = {
-  schedule: { kind: 'constant' as const, peakLr: 1e-2, totalSteps: 1, warmupSteps: 0 },
-  weightDecay: 0,
-  maxGradNorm: 1,
-};
 
 /** The alignment loss with `offsets[l]·t` added to block l's output. */
 async function lossWithOffsets(
