@@ -15,15 +15,14 @@ import { configHash, listPresets, resolvePreset, type ExperimentConfig } from '.
 import { resultsFileProblems } from '../src/core/pipeline/resultsSchema';
 import type { ResultsFile } from '../src/core/pipeline/types';
 import { HELP, UsageError, parseCommand, type Command } from './args';
+import { EXIT_BAD_INPUT, EXIT_FAILED, EXIT_OK } from './exit';
 import { defaultProfileDir } from './browser';
 import { describeRunFailure, runInBrowser, type LabRunner } from './browserRun';
 import { loadConfigFile } from './configFile';
 import { formatMethods, sweep } from './sweep';
 import { ProgressPrinter, formatMetricsTable, formatPresetList, formatStageTable } from './format';
 
-export const EXIT_OK = 0;
-export const EXIT_FAILED = 1;
-export const EXIT_BAD_INPUT = 2;
+export { EXIT_BAD_INPUT, EXIT_FAILED, EXIT_OK };
 
 export interface CliContext {
   /** Normal output (the thing asked for). */

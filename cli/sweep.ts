@@ -6,6 +6,7 @@
 import { mkdir, mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { canonicalJSON } from '../src/core/config';
 import { validationContext } from '../src/core/pipeline/context';
 import { resultsFileProblems } from '../src/core/pipeline/resultsSchema';
 import type { ResultsFile } from '../src/core/pipeline/types';
@@ -23,13 +24,10 @@ import {
 import type { Command } from './args';
 import { defaultProfileDir } from './browser';
 import { describeRunFailure } from './browserRun';
+import { EXIT_BAD_INPUT, EXIT_FAILED, EXIT_OK } from './exit';
 import { readFailure } from './configFile';
 import { ProgressPrinter } from './format';
 import type { CliContext } from './lab';
-
-const EXIT_OK = 0;
-const EXIT_FAILED = 1;
-const EXIT_BAD_INPUT = 2;
 
 export async function sweep(
   command: Extract<Command, { name: 'sweep' }>,
@@ -124,7 +122,6 @@ export async function sweep(
         try {
           const file = JSON.parse(await readFile(fileOf(run), 'utf8')) as ResultsFile;
           if ((await resultsFileProblems(file)).length > 0) return undefined;
-          const { canonicalJSON } = await import('../src/core/config');
           return canonicalJSON(file.config) === canonicalJSON(run.config) ? file : undefined;
         } catch {
           return undefined;
