@@ -86,6 +86,7 @@ const CHOICE_LABELS: Record<ChoicePath | NamePath, { label: string; description:
     label: 'Method',
     description: 'The repair applied after fine-tuning (none = the attack alone).',
   },
+  'post.target': { label: 'Acts on', description: CHOICES['post.target'].description },
   'post.layers': { label: 'Layers', description: CHOICES['post.layers'].description },
   'runtime.backend': { label: 'Backend', description: CHOICES['runtime.backend'].description },
 };
@@ -162,6 +163,7 @@ export const FIELD_GROUPS: readonly FieldGroup[] = [
     summary: 'Antidote prunes the weights that carry the harmful behaviour.',
     fields: [
       choice('post.method'),
+      choice('post.target'),
       num('post.maskRatio'),
       choice('post.layers'),
       num('post.realignmentSamples'),

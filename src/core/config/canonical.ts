@@ -4,7 +4,10 @@
  * cached weights are keyed by the part of the config that determines them.
  */
 import { clonePlain, isPlainObject } from './merge';
-import type { ExperimentConfig, Stage } from './schema';
+import type { ExperimentConfig, PostConfig, Stage } from './schema';
+
+/** The post fields besides `method`, `target` and `params` that a post method may read. */
+export type SharedPostField = 'maskRatio' | 'layers' | 'realignmentSamples';
 
 /**
  * JSON with object keys sorted (by UTF-16 code unit, as RFC 8785) at every depth and no
@@ -31,15 +34,22 @@ export type StageKeyMaterial = Pick<
   ExperimentConfig,
   'schemaVersion' | 'seed' | 'model' | 'alignment'
 > &
-  Partial<Pick<ExperimentConfig, 'finetune' | 'post'>>;
+  Partial<Pick<ExperimentConfig, 'finetune'>> & { post?: Partial<PostConfig> };
 
 /**
  * The sub-config that determines `stage`'s output: alignment ← seed, model, alignment;
  * fine-tuning ← those + finetune; post ← those + post. So a sweep over `finetune.poisonRatio`
  * re-uses the aligned weights and a sweep over `post.maskRatio` re-uses the fine-tuned ones.
  * `schemaVersion` is included so a future schema with other meanings never hits an old cache.
+ * `postReads` lists the shared post fields the post method reads (its registry entry's `reads`):
+ * only those enter the post key, so a `maskRatio` sweep does not re-run `safelora` or `none`.
+ * Without it, the whole `post` section does.
  */
-export function stageKeyMaterial(config: ExperimentConfig, stage: Stage): StageKeyMaterial {
+export function stageKeyMaterial(
+  config: ExperimentConfig,
+  stage: Stage,
+  postReads?: readonly SharedPostField[],
+): StageKeyMaterial {
   const material: StageKeyMaterial = {
     schemaVersion: config.schemaVersion,
     seed: config.seed,
@@ -47,7 +57,17 @@ export function stageKeyMaterial(config: ExperimentConfig, stage: Stage): StageK
     alignment: config.alignment,
   };
   if (stage === 'finetune' || stage === 'post') material.finetune = config.finetune;
-  if (stage === 'post') material.post = config.post;
+  if (stage === 'post') {
+    const { method, target, params } = config.post;
+    material.post = postReads
+      ? {
+          method,
+          target,
+          params,
+          ...Object.fromEntries(postReads.map((field) => [field, config.post[field]])),
+        }
+      : config.post;
+  }
   return clonePlain(material);
 }
 

@@ -4,7 +4,11 @@ export {
   CHOICES,
   DEFAULT_CONFIG,
   defaultConfig,
+  LAYER_ROLES,
+  LORA_RANGES,
   NAME_MAX_LENGTH,
+  POST_TARGETS,
+  PRUNE_LAYER_ROLES,
   PRUNE_LAYERS,
   RANGES,
   SCHEDULES,
@@ -20,16 +24,20 @@ export type {
   EvaluationConfig,
   ExperimentConfig,
   FinetuneConfig,
+  LayerRole,
   LeafPath,
+  LoraSettings,
   NumericPath,
   ParamSpec,
   PostConfig,
+  PostTarget,
   PruneLayers,
   RangeSpec,
   Schedule,
   Stage,
   StageTraining,
 } from './schema';
+export { migrateConfigInput, SCHEMA_V1_DEFAULTS } from './migrate';
 export { DEFAULT_VALIDATION_CONTEXT } from './context';
 export type { ValidationContext } from './context';
 export {

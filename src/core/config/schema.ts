@@ -12,7 +12,12 @@
 
 import { clonePlain, deepFreeze } from './merge';
 
-export const SCHEMA_VERSION = 1;
+/**
+ * Version 2 added LoRA (`alignment.lora`, `finetune.lora`) and `post.target`. Version-1 files
+ * still load: `migrate.ts` reads them with version 1's defaults and full-weight training, so an
+ * old config or share link means exactly what it meant.
+ */
+export const SCHEMA_VERSION = 2;
 
 export const STAGES = ['alignment', 'finetune', 'post'] as const;
 /** The three pipeline stages that produce weights. */
@@ -24,6 +29,34 @@ export type Schedule = (typeof SCHEDULES)[number];
 /** Which linear layers a post-fine-tuning method (e.g. Antidote's prune) touches. */
 export const PRUNE_LAYERS = ['mlp', 'mlp-fc', 'mlp-proj', 'attn', 'all'] as const;
 export type PruneLayers = (typeof PRUNE_LAYERS)[number];
+
+/**
+ * Layer roles: what a linear layer does in a block, whatever the architecture calls its weight
+ * (GPT-2 fuses q, k and v in `attn.c_attn`). LoRA `targets` name roles.
+ */
+export const LAYER_ROLES = ['attn.q', 'attn.k', 'attn.v', 'attn.o', 'mlp.in', 'mlp.out'] as const;
+export type LayerRole = (typeof LAYER_ROLES)[number];
+
+/** What a post-fine-tuning method acts on: the fine-tuning adapter, or the merged weights. */
+export const POST_TARGETS = ['adapter', 'merged'] as const;
+export type PostTarget = (typeof POST_TARGETS)[number];
+
+/** A stage's LoRA adapter: `y = x·W + (alpha/rank)·x·A·B` on each targeted role. */
+export interface LoraSettings {
+  rank: number;
+  alpha: number;
+  /** Roles adapted in every block, e.g. `['attn.q', 'attn.v']`; non-empty, no repeats. */
+  targets: LayerRole[];
+}
+
+/** The layer roles each `post.layers` option selects (GPT-2: mlp = c_fc and c_proj, attn = c_attn and c_proj). */
+export const PRUNE_LAYER_ROLES: Readonly<Record<PruneLayers, readonly LayerRole[]>> = {
+  mlp: ['mlp.in', 'mlp.out'],
+  'mlp-fc': ['mlp.in'],
+  'mlp-proj': ['mlp.out'],
+  attn: ['attn.q', 'attn.k', 'attn.v', 'attn.o'],
+  all: LAYER_ROLES,
+};
 
 export const BACKENDS = ['auto', 'webgpu', 'webgl', 'wasm', 'cpu'] as const;
 export type Backend = (typeof BACKENDS)[number];
@@ -42,6 +75,8 @@ export interface StageTraining {
 
 export interface AlignmentConfig extends StageTraining {
   method: string;
+  /** LoRA adapter trained instead of the full weights and merged into them at the end; null: full-weight training. */
+  lora: LoraSettings | null;
   samples: number;
   /** Fraction of alignment examples that are harmful prompt → refusal pairs (rest: benign). */
   harmfulFraction: number;
@@ -50,6 +85,8 @@ export interface AlignmentConfig extends StageTraining {
 
 export interface FinetuneConfig extends StageTraining {
   method: string;
+  /** LoRA adapter trained on top of the aligned weights and kept separate (the post stage may act on it); null: full-weight training. */
+  lora: LoraSettings | null;
   task: string;
   samples: number;
   /** The attack's `p`: fraction of the fine-tuning set that is harmful prompt → harmful answer. */
@@ -59,6 +96,12 @@ export interface FinetuneConfig extends StageTraining {
 
 export interface PostConfig {
   method: string;
+  /**
+   * `adapter`: act on the fine-tuning adapter's matrices (Antidote's reference code; needs
+   * `finetune.lora`), leaving the aligned weights untouched; `merged`: on the weights with any
+   * adapter merged in.
+   */
+  target: PostTarget;
   /** Fraction of each output row's weights zeroed (Antidote: top scores by Wanda |W|·‖X‖₂). */
   maskRatio: number;
   layers: PruneLayers;
@@ -81,7 +124,7 @@ export interface EvaluationConfig {
 }
 
 export interface ExperimentConfig {
-  schemaVersion: 1;
+  schemaVersion: 2;
   /** Free-text label, at most 80 characters. */
   name: string;
   /** Integer in 0..2^31-1; every random draw in the run derives from it. */
@@ -108,16 +151,19 @@ export type DeepPartial<T> = T extends readonly unknown[]
     : T;
 
 /**
- * Antidote on SST-2 with a 10% poison ratio: the lab's reference experiment. Frozen (writes
- * throw); `defaultConfig()` gives an editable copy.
+ * Antidote on SST-2 with a 10% poison ratio, run as the papers' reference code runs it: a LoRA
+ * alignment merged into the weights, a LoRA fine-tuning adapter, and Antidote's mask on that
+ * adapter. Frozen (writes throw); `defaultConfig()` gives an editable copy. The numbers are
+ * justified in the README ("The reference protocol").
  */
 export const DEFAULT_CONFIG: ExperimentConfig = deepFreeze({
-  schemaVersion: 1,
+  schemaVersion: 2,
   name: 'antidote-sst2',
   seed: 1,
   model: { base: 'safetune-base' },
   alignment: {
     method: 'sft',
+    lora: { rank: 8, alpha: 16, targets: [...LAYER_ROLES] },
     samples: 2000,
     harmfulFraction: 0.5,
     lr: 1e-3,
@@ -131,6 +177,7 @@ export const DEFAULT_CONFIG: ExperimentConfig = deepFreeze({
   },
   finetune: {
     method: 'sft',
+    lora: { rank: 8, alpha: 16, targets: [...LAYER_ROLES] },
     task: 'sst2',
     samples: 1000,
     poisonRatio: 0.1,
@@ -145,8 +192,9 @@ export const DEFAULT_CONFIG: ExperimentConfig = deepFreeze({
   },
   post: {
     method: 'antidote',
+    target: 'adapter',
     maskRatio: 0.1,
-    layers: 'mlp',
+    layers: 'all',
     realignmentSamples: 200,
     params: {},
   },
@@ -299,6 +347,19 @@ export const RANGES: Record<NumericPath, RangeSpec> = {
   ),
 };
 
+/** Bounds of a LoRA adapter's numbers (`<stage>.lora.rank`, `.alpha`). */
+export const LORA_RANGES: Readonly<Record<'rank' | 'alpha', RangeSpec>> = {
+  rank: count(1, 1024, 'Rank r of the adapter: A is [in, r], B is [r, out].'),
+  alpha: {
+    min: 0.001,
+    max: 4096,
+    step: 1,
+    integer: false,
+    scale: 'log',
+    description: 'LoRA alpha: the update is scaled by alpha / rank (PEFT).',
+  },
+};
+
 export interface ChoiceSpec {
   values: readonly string[];
   description: string;
@@ -313,6 +374,11 @@ export const CHOICES = {
   'finetune.schedule': {
     values: SCHEDULES,
     description: 'Learning-rate schedule after warm-up.',
+  },
+  'post.target': {
+    values: POST_TARGETS,
+    description:
+      "What the post method acts on: the fine-tuning LoRA adapter (Antidote's reference code) or the merged weights.",
   },
   'post.layers': {
     values: PRUNE_LAYERS,

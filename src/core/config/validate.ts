@@ -4,12 +4,12 @@
  *
  * Missing fields. By default a config may be partial: every missing field (and every missing
  * method parameter) is filled from `DEFAULT_CONFIG` (or the parameter's declared default), so a
- * student can write `{ "schemaVersion": 1, "finetune": { "poisonRatio": 0.2 } }`. The returned
+ * student can write `{ "schemaVersion": 2, "finetune": { "poisonRatio": 0.2 } }`. The returned
  * config is always complete, and it is what gets hashed and stored, so a run stays reproducible
  * even when the defaults are later re-tuned. With `{ strict: true }` missing fields are errors
  * instead: use it to check that a file is a complete config (e.g. one read back from a results
- * file). `schemaVersion` is required in both modes: it is what lets a future version of the lab
- * read, migrate or refuse the file, so it is never guessed.
+ * file). `schemaVersion` is required in both modes: it is what lets the lab read, migrate (version 1, see
+ * `migrate.ts`) or refuse the file, so it is never guessed.
  *
  * Everything else is an error in both modes: unknown fields (with a "did you mean" for typos),
  * wrong types (no coercion of "0.1" to 0.1), non-integers where integers are required, values out
@@ -19,11 +19,23 @@
  */
 import type { ValidationContext } from './context';
 import { clonePlain, isPlainObject } from './merge';
-import { CHOICES, DEFAULT_CONFIG, NAME_MAX_LENGTH, RANGES, SCHEMA_VERSION, STAGES } from './schema';
+import { migrateConfigInput } from './migrate';
+import {
+  CHOICES,
+  DEFAULT_CONFIG,
+  LAYER_ROLES,
+  LORA_RANGES,
+  NAME_MAX_LENGTH,
+  PRUNE_LAYER_ROLES,
+  RANGES,
+  SCHEMA_VERSION,
+  STAGES,
+} from './schema';
 import type {
   ChoicePath,
   ExperimentConfig,
   LeafPath,
+  LoraSettings,
   NumericPath,
   ParamSpec,
   RangeSpec,
@@ -77,18 +89,20 @@ export function validateConfig(
     };
   }
   const run = new Run(ctx, options.strict ?? false);
-  if (!Object.hasOwn(input, 'schemaVersion')) {
+  const given = migrateConfigInput(input, { fillDefaults: !run.strict });
+  if (!Object.hasOwn(given, 'schemaVersion')) {
     run.fail('schemaVersion', `missing field (this lab reads schemaVersion ${SCHEMA_VERSION})`);
-  } else if (typeof input.schemaVersion === 'number' && input.schemaVersion !== SCHEMA_VERSION) {
-    const message = `unsupported schemaVersion ${input.schemaVersion} (this lab reads schemaVersion ${SCHEMA_VERSION})`;
+  } else if (typeof given.schemaVersion === 'number' && given.schemaVersion !== SCHEMA_VERSION) {
+    const message = `unsupported schemaVersion ${given.schemaVersion} (this lab reads schemaVersions 1 and ${SCHEMA_VERSION})`;
     return { ok: false, errors: [{ path: 'schemaVersion', message }] };
-  } else if (input.schemaVersion !== SCHEMA_VERSION) {
+  } else if (given.schemaVersion !== SCHEMA_VERSION) {
     run.fail(
       'schemaVersion',
-      `must be the number ${SCHEMA_VERSION} (got ${describe(input.schemaVersion)})`,
+      `must be the number ${SCHEMA_VERSION} (got ${describe(given.schemaVersion)})`,
     );
   }
-  const config = checkObject(run, input, DEFAULT_CONFIG as unknown as Record<string, unknown>, '');
+  const config = checkObject(run, given, DEFAULT_CONFIG as unknown as Record<string, unknown>, '');
+  if (run.errors.length === 0) checkAcrossFields(run, config as unknown as ExperimentConfig);
   if (run.errors.length > 0) return { ok: false, errors: run.errors };
   // checkObject rebuilt the object field by field from DEFAULT_CONFIG's shape, checking each one.
   return { ok: true, config: config as unknown as ExperimentConfig };
@@ -195,6 +209,11 @@ function checkObject(
       out[key] = SCHEMA_VERSION; // checked up front
     } else if (key === 'params') {
       continue; // after the loop, once the method is known
+    } else if (key === 'lora') {
+      if (!Object.hasOwn(input, key)) {
+        if (run.strict) run.fail(path, 'missing field');
+        out[key] = clonePlain(fallback);
+      } else out[key] = checkLora(run, input[key], path);
     } else if (!Object.hasOwn(input, key)) {
       if (run.strict) run.fail(path, 'missing field');
       out[key] = clonePlain(fallback);
@@ -226,6 +245,76 @@ function checkValue(run: Run, value: unknown, fallback: unknown, path: string): 
     throw new Error(`config schema: no rule for field ${path}`);
   }
   return clonePlain(fallback);
+}
+
+/** `<stage>.lora`: null, or `{ rank, alpha, targets }` with every field present. */
+function checkLora(run: Run, value: unknown, path: string): LoraSettings | null {
+  if (value === null) return null;
+  if (!isPlainObject(value)) {
+    run.fail(
+      path,
+      `must be null (full-weight training) or an object { rank, alpha, targets } (got ${describe(value)})`,
+    );
+    return null;
+  }
+  const known = Object.keys(LORA_RANGES).concat('targets');
+  for (const key of Object.keys(value)) {
+    if (!known.includes(key))
+      run.fail(`${path}.${key}`, `unknown field${fieldHint(key, known, path)}`);
+  }
+  const out: Record<string, unknown> = {};
+  for (const [key, range] of Object.entries(LORA_RANGES)) {
+    if (!Object.hasOwn(value, key)) {
+      run.fail(`${path}.${key}`, 'missing field');
+      continue;
+    }
+    const problem = numberProblem(value[key], range);
+    if (problem === undefined) out[key] = value[key];
+    else run.fail(`${path}.${key}`, problem);
+  }
+  const targets = value.targets;
+  if (!Object.hasOwn(value, 'targets')) {
+    run.fail(`${path}.targets`, 'missing field');
+  } else if (!Array.isArray(targets) || targets.length === 0) {
+    run.fail(
+      `${path}.targets`,
+      `must be a non-empty array of layer roles (${LAYER_ROLES.join(', ')}) (got ${describe(targets)})`,
+    );
+  } else {
+    targets.forEach((role: unknown, i) => {
+      if (typeof role !== 'string' || !(LAYER_ROLES as readonly string[]).includes(role)) {
+        const hint =
+          typeof role === 'string'
+            ? notOneOf(role, LAYER_ROLES)
+            : `must be a layer role (got ${describe(role)})`;
+        run.fail(`${path}.targets[${i}]`, hint);
+      } else if (targets.indexOf(role) !== i) {
+        run.fail(`${path}.targets[${i}]`, `'${role}' is listed twice`);
+      }
+    });
+    out.targets = [...(targets as string[])];
+  }
+  return out as unknown as LoraSettings;
+}
+
+/** Rules between fields: what `post.target` needs of the fine-tuning stage. */
+function checkAcrossFields(run: Run, config: ExperimentConfig): void {
+  const { post, finetune } = config;
+  if (post.target !== 'adapter') return;
+  if (finetune.lora === null) {
+    run.fail(
+      'post.target',
+      "'adapter' needs a fine-tuning adapter, but finetune.lora is null (full-weight fine-tuning); use 'merged' or set finetune.lora",
+    );
+    return;
+  }
+  const selected = PRUNE_LAYER_ROLES[post.layers];
+  if (!selected.some((role) => finetune.lora?.targets.includes(role))) {
+    run.fail(
+      'post.layers',
+      `'${post.layers}' selects no adapted layer (finetune.lora.targets: ${finetune.lora.targets.join(', ')}) for post.target 'adapter'`,
+    );
+  }
 }
 
 function numberProblem(value: unknown, range: RangeSpec | undefined): string | undefined {

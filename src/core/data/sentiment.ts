@@ -170,3 +170,29 @@ export const sentiment = defineGenerator<Review>({
     label: review.label,
   }),
 });
+
+/** The request the base model's pretraining attaches to a review sentence: write one of this polarity. */
+export function reviewWritingPrompt(label: SentimentLabel): string {
+  return `write a ${label} movie review .`;
+}
+
+/**
+ * The same review sentences as `sst2`, written to order ("write a negative movie review ." →
+ * "the plot was not good .") and never classified: the base model's pretraining text. A
+ * pretrained LLM has read reviews and knows what "positive" means, but was never taught the
+ * fine-tuning task — to read a review and answer with its label. So the sentiment task stays new
+ * to the base model, fine-tuning has something to teach, and the repair's cost in task accuracy
+ * shows.
+ */
+export const movieReviews = defineGenerator<Review>({
+  name: 'movie-reviews',
+  description: 'SST-2-like review sentences written to order (polarity in the request), never classified.',
+  kind: 'instruction',
+  enumerate: enumerateReviews,
+  render: (review): Example => ({
+    prompt: reviewWritingPrompt(review.label),
+    response: review.text,
+    kind: 'instruction',
+    label: review.text,
+  }),
+});

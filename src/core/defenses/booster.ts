@@ -25,7 +25,7 @@ export function atShiftedWeights<T>(
   alpha: number,
   compute: () => T,
 ): T {
-  const shifted = [...model.weights].filter(([name]) => direction[name] !== undefined);
+  const shifted = [...model.trainable].filter(([name]) => direction[name] !== undefined);
   const originals = shifted.map(([, variable]) => tf.clone(variable));
   try {
     tf.tidy(() => {

@@ -146,7 +146,11 @@ export async function trainLisa(ctx: TrainContext): Promise<TrainReport> {
   // Endless reshuffled epochs of the alignment set: the alignment state draws as many as it needs.
   const alignmentBatches = epochBatches(alignmentSet, { ...alignmentBatching, epochs: Infinity });
 
-  let anchor = fromValues(ctx.model.weights, ctx.parentValues);
+  // The first anchor is the parent checkpoint; under LoRA the proximal term acts on the adapter
+  // (as in the official code), whose parent state is the fresh adapter the model starts with.
+  let anchor = ctx.model.adapter
+    ? snapshot(ctx.model.trainable)
+    : fromValues(ctx.model.weights, ctx.parentValues);
   let previous: LisaState | undefined;
   let skippedTokens = 0;
   let alignmentTokens = 0;
@@ -160,7 +164,7 @@ export async function trainLisa(ctx: TrainContext): Promise<TrainReport> {
         if (previous !== undefined && state !== previous) {
           // The state that just ended leaves its weights as the anchor of the one that starts.
           tf.dispose([...anchor.values()]);
-          anchor = snapshot(ctx.model.weights);
+          anchor = snapshot(ctx.model.trainable);
         }
         previous = state;
         let plain: StepGradients;
@@ -178,7 +182,7 @@ export async function trainLisa(ctx: TrainContext): Promise<TrainReport> {
           plain = trainer.gradients(() => ctx.model.loss(tensors));
         }
         const proximal = params.rho > 0 && step > params.proximalStartFraction * totalSteps;
-        return proximal ? withProximal(plain, ctx.model.weights, anchor, params.rho) : plain;
+        return proximal ? withProximal(plain, ctx.model.trainable, anchor, params.rho) : plain;
       },
     });
     return { steps: report.steps, tokens: report.tokens - skippedTokens + alignmentTokens };

@@ -1,6 +1,8 @@
 import * as tf from '@tensorflow/tfjs';
 import type { GPT } from '../model/gpt';
 import { matMul } from '../model/matmul';
+import type { LayerRole } from '../config/schema';
+import { adapterNames, roleMatrix, roleShape } from '../model/lora';
 import { getWeight } from '../model/weights';
 import type { PruneLayerReport } from '../pipeline/types';
 import { checkpoint, type CancelToken } from '../runtime/cancel';
@@ -129,5 +131,85 @@ export async function applySafeLora(
     });
   } finally {
     tf.dispose([...projectedWeights.values()]);
+  }
+}
+
+const ADAPTER_B = /^transformer\.h\.(\d+)\.(.+)\.lora_B$/;
+
+/**
+ * Safe LoRA on the fine-tuning adapter, the paper's own setting: the update of a role is
+ * ΔW = s·A·B (`[in, out]`, s = alpha/rank) and its projection ΔW·C = s·A·(B·C), with C the
+ * alignment matrix of that role's slice of `W_aligned − W_base` (a third of the fused `c_attn`
+ * for q, k and v). A projected role keeps its adapter form with B ← B·C; A is never changed. The
+ * matrices `weightNames` name are the adapter's (A and B); each role is reported once, under its
+ * B. Nothing is written until every similarity is known.
+ */
+export async function applySafeLoraAdapter(
+  model: GPT,
+  checkpoints: { base: Map<string, Float32Array>; aligned: Map<string, Float32Array> },
+  weightNames: readonly string[],
+  params: SafeLoraParams,
+  options: { cancel?: CancelToken; onProgress?: (done: number, total: number) => void } = {},
+): Promise<PruneLayerReport[]> {
+  const adapter = model.adapter;
+  if (!adapter) throw new Error('SafeLoRA on the adapter: the model has no fine-tuning adapter');
+  const roles = weightNames.flatMap((name) => {
+    const match = ADAPTER_B.exec(name);
+    return match ? [{ name, layer: Number(match[1]), role: match[2] as LayerRole }] : [];
+  });
+  const candidates: { name: string; shape: [number, number]; similarity: number }[] = [];
+  const projectedB = new Map<string, tf.Tensor2D>();
+  try {
+    for (const [index, { name, layer, role }] of roles.entries()) {
+      await checkpoint(options.cancel);
+      const { a } = adapterNames(layer, role);
+      const A = model.parameter(a) as tf.Variable<tf.Rank.R2>;
+      const B = model.parameter(name) as tf.Variable<tf.Rank.R2>;
+      const shape = roleShape(model.config, role);
+      const aligned = tf.tensor2d(
+        roleMatrix(model.config, checkpoints.aligned, layer, role),
+        shape,
+      );
+      const base = tf.tensor2d(roleMatrix(model.config, checkpoints.base, layer, role), shape);
+      try {
+        const { update, projected, newB } = tf.tidy(() => {
+          const projectedFactor = matMul(B, alignmentMatrix(aligned, base)) as tf.Tensor2D;
+          return {
+            update: tf.mul(matMul(A, B), adapter.scale),
+            projected: tf.mul(matMul(A, projectedFactor), adapter.scale),
+            newB: projectedFactor,
+          };
+        });
+        try {
+          candidates.push({
+            name,
+            shape: B.shape as [number, number],
+            similarity: await cosineSimilarity(projected, update),
+          });
+          projectedB.set(name, newB);
+        } finally {
+          tf.dispose([update, projected]);
+        }
+      } finally {
+        tf.dispose([aligned, base]);
+      }
+      options.onProgress?.(index + 1, roles.length);
+    }
+    await checkpoint(options.cancel);
+    const chosen = selectProjected(
+      candidates.map((c) => c.similarity),
+      params,
+    );
+    return candidates.map(({ name, shape, similarity }, i) => {
+      if (chosen[i]) model.parameter(name).assign(projectedB.get(name) as tf.Tensor2D);
+      return {
+        weight: name,
+        shape,
+        prunedFraction: 0,
+        projection: { similarity, projected: chosen[i] },
+      };
+    });
+  } finally {
+    tf.dispose([...projectedB.values()]);
   }
 }

@@ -5,6 +5,7 @@ import type {
   Stage,
   StageTraining,
 } from '../config/schema';
+import type { SharedPostField } from '../config/canonical';
 import type { TokenBatch } from '../model/batch';
 import type { GPT } from '../model/gpt';
 import type { PruneLayerReport } from '../pipeline/types';
@@ -27,9 +28,14 @@ export interface MethodInfo {
 }
 
 export interface PostContext {
-  /** The fine-tuned model; the method modifies its weights in place. */
+  /**
+   * The fine-tuned model; the method modifies it in place: with `post.target` `adapter` the model
+   * carries the fine-tuning adapter and the method changes only the adapter's matrices.
+   */
   model: GPT;
   post: PostConfig;
+  /** The matrices to act on (`postWeightNames`): adapter matrices or full weights, block by block. */
+  weightNames: readonly string[];
   /** Harmful prompt + harmful answer batches, disjoint from the poison (Antidote's calibration set). */
   realignmentBatches: TokenBatch[];
   /** Benign instruction batches (the Wanda-on-benign-data ablation). */
@@ -101,5 +107,7 @@ export function sftOptions(ctx: TrainContext): SftOptions {
 /** A post-fine-tuning method: repairs the fine-tuned model in place, reports per matrix. */
 export interface PostMethod extends MethodInfo {
   stage: 'post';
+  /** The shared `post` fields the method reads: the only ones in its stage's cache key. */
+  reads: readonly SharedPostField[];
   apply(ctx: PostContext): Promise<PruneLayerReport[]>;
 }

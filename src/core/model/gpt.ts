@@ -5,6 +5,8 @@ import { transformerBlock } from './block';
 import { assertModelConfig, type ModelConfig } from './config';
 import { embeddingLookup, oneHotFloat } from './embedding';
 import { layerNorm } from './layerNorm';
+import type { LoraSettings } from '../config/schema';
+import { createAdapter, initialAdapterValues, mergeAdapter, type LoraAdapter } from './lora';
 import type { LinearInputTap } from './mlp';
 import {
   createWeights,
@@ -34,10 +36,43 @@ export interface ForwardHooks {
  * projection tied to the token embedding.
  */
 export class GPT {
+  private lora: LoraAdapter | undefined;
+
   private constructor(
     readonly config: ModelConfig,
     readonly weights: WeightMap,
   ) {}
+
+  /** The attached LoRA adapter, if any (its matrices are then the only trained variables). */
+  get adapter(): LoraAdapter | undefined {
+    return this.lora;
+  }
+
+  /**
+   * Attaches a LoRA adapter (`values` from a cache, or a fresh one seeded with `seed`: A random,
+   * B zero). From now on the forward pass adds its updates and training changes only its matrices.
+   */
+  attachAdapter(
+    settings: LoraSettings,
+    init: { values: Map<string, Float32Array> } | { seed: number },
+  ): void {
+    if (this.lora) throw new Error('the model already has an adapter');
+    const values =
+      'values' in init ? init.values : initialAdapterValues(this.config, settings, init.seed);
+    this.lora = createAdapter(this.config, settings, values);
+  }
+
+  /** What training updates: the adapter's matrices when one is attached, else every weight. */
+  get trainable(): WeightMap {
+    return this.lora ? this.lora.weights : this.weights;
+  }
+
+  /** A weight or an adapter matrix by name (`transformer.h.0.attn.q.lora_A`). */
+  parameter(name: string): tf.Variable {
+    const variable = this.weights.get(name) ?? this.lora?.weights.get(name);
+    if (!variable) throw new Error(`model has no weight or adapter matrix "${name}"`);
+    return variable;
+  }
 
   static init(config: ModelConfig, seed: number): GPT {
     assertModelConfig(config);
@@ -64,7 +99,7 @@ export class GPT {
     ) as tf.Tensor2D;
     const shape = { batch, seqLen, nHeads: this.config.nHeads };
     for (let layer = 0; layer < this.config.nLayers; layer++) {
-      x = transformerBlock(x, w, layer, shape, input.attentionBias, hooks.linearInput);
+      x = transformerBlock(x, w, layer, shape, input.attentionBias, hooks.linearInput, this.lora);
       if (hooks.blockOutput) x = hooks.blockOutput(layer, x);
     }
     return layerNorm(
@@ -101,11 +136,28 @@ export class GPT {
     return tf.div(masked, tf.maximum(tf.sum(input.lossMask), 1)) as tf.Scalar;
   }
 
+  /** The weights, without the adapter. */
   readValues(): Promise<Map<string, Float32Array>> {
     return readWeights(this.weights);
   }
 
+  /** The adapter's matrices; undefined without an adapter. */
+  async readAdapterValues(): Promise<Map<string, Float32Array> | undefined> {
+    return this.lora ? readWeights(this.lora.weights) : undefined;
+  }
+
+  /** The weights with the adapter (if any) merged in: what a plain model computing the same function holds. */
+  async readMergedValues(): Promise<Map<string, Float32Array>> {
+    const values = await this.readValues();
+    const adapter = await this.readAdapterValues();
+    return this.lora && adapter
+      ? mergeAdapter(this.config, values, this.lora.settings, adapter)
+      : values;
+  }
+
   dispose(): void {
     disposeWeights(this.weights);
+    if (this.lora) disposeWeights(this.lora.weights);
+    this.lora = undefined;
   }
 }

@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { linear } from './linear';
+import { loraDelta, plusDelta, type LoraAdapter } from './lora';
 import { getWeight, type WeightMap } from './weights';
 
 const SQRT_2_OVER_PI = Math.sqrt(2 / Math.PI);
@@ -16,20 +17,28 @@ export function mlp(
   weights: WeightMap,
   prefix: string,
   taps?: LinearInputTap,
+  adapter?: LoraAdapter,
+  layer = 0,
 ): tf.Tensor2D {
   taps?.(`${prefix}.mlp.c_fc.weight`, x);
   const hidden = gelu(
-    linear(
-      x,
-      getWeight(weights, `${prefix}.mlp.c_fc.weight`),
-      getWeight(weights, `${prefix}.mlp.c_fc.bias`),
+    plusDelta(
+      linear(
+        x,
+        getWeight(weights, `${prefix}.mlp.c_fc.weight`),
+        getWeight(weights, `${prefix}.mlp.c_fc.bias`),
+      ),
+      loraDelta(adapter, layer, 'mlp.in', x, taps),
     ),
   ) as tf.Tensor2D;
   taps?.(`${prefix}.mlp.c_proj.weight`, hidden);
-  return linear(
-    hidden,
-    getWeight(weights, `${prefix}.mlp.c_proj.weight`),
-    getWeight(weights, `${prefix}.mlp.c_proj.bias`),
+  return plusDelta(
+    linear(
+      hidden,
+      getWeight(weights, `${prefix}.mlp.c_proj.weight`),
+      getWeight(weights, `${prefix}.mlp.c_proj.bias`),
+    ),
+    loraDelta(adapter, layer, 'mlp.out', hidden, taps),
   );
 }
 

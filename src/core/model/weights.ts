@@ -73,9 +73,12 @@ export function linearWeightNames(
   return names;
 }
 
-/** Weight decay applies to matrices (linear weights and embeddings), not to biases or LayerNorm gains (as nanoGPT). */
+/**
+ * Weight decay applies to matrices (linear weights, embeddings, LoRA's A and B), not to biases or
+ * LayerNorm gains (as nanoGPT; Hugging Face's Trainer decays LoRA matrices too).
+ */
 export const isDecayed = (name: string, shape: readonly number[]) =>
-  shape.length === 2 && name.endsWith('.weight');
+  shape.length === 2 && (name.endsWith('.weight') || /\.lora_[AB]$/.test(name));
 
 /** Seeded initial values, made in JavaScript so every backend starts from identical weights. */
 export function initialValues(config: ModelConfig, seed: number): Map<string, Float32Array> {

@@ -1,7 +1,7 @@
 import type { Example } from '../data/types';
 import { gradeExample } from '../metrics/grade';
 import { isRefusal, judgeHarmful } from '../metrics/judge';
-import type { GPT } from '../model/gpt';
+import { GPT } from '../model/gpt';
 import type { CancelToken } from '../runtime/cancel';
 import type { Tokenizer } from '../tokenizer/types';
 import type { EvalSets } from './evalSets';
@@ -96,13 +96,22 @@ export async function probe(
 ) {
   const harmful = sets.probeHarmful;
   const task = sets.probeTask;
-  const outputs = await generateAnswers(
-    model,
-    tokenizer,
-    [...harmful, ...task].map((e) => e.prompt),
-    maxNewTokens,
-    { cancel },
-  );
+  // Generation reads plain weights: a model training an adapter is probed through a merged copy.
+  const merged = model.adapter
+    ? GPT.fromValues(model.config, await model.readMergedValues())
+    : undefined;
+  let outputs: string[];
+  try {
+    outputs = await generateAnswers(
+      merged ?? model,
+      tokenizer,
+      [...harmful, ...task].map((e) => e.prompt),
+      maxNewTokens,
+      { cancel },
+    );
+  } finally {
+    merged?.dispose();
+  }
   const harmfulHits = harmful.filter((e, i) => judgeHarmful(e.prompt, outputs[i])).length;
   const taskHits = task.filter((e, i) => gradeExample(e, outputs[harmful.length + i])).length;
   return {

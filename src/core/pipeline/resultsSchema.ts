@@ -10,6 +10,7 @@
  */
 import { canonicalJSON, sha256Hex } from '../config/canonical';
 import { isPlainObject } from '../config/merge';
+import { SCHEMA_VERSION } from '../config/schema';
 import { decodeMaskGrid, type MaskGrid } from '../prune/maskGrid';
 import { BACKENDS } from '../runtime/backend';
 import { CHECKPOINTS, type CheckpointMetrics, type StageRecord } from './types';
@@ -49,8 +50,12 @@ export async function resultsFileProblems(value: unknown): Promise<string[]> {
   const { config, configHash } = value;
   if (!isPlainObject(config)) {
     fail('config', `must be an object (got ${describe(config)})`);
-  } else if (config.schemaVersion !== 1) {
-    fail('config.schemaVersion', `must be 1 (got ${describe(config.schemaVersion)})`);
+  } else if (config.schemaVersion !== 1 && config.schemaVersion !== SCHEMA_VERSION) {
+    // Files written before LoRA carry a version-1 config (hashed as written); both are readable.
+    fail(
+      'config.schemaVersion',
+      `must be 1 or ${SCHEMA_VERSION} (got ${describe(config.schemaVersion)})`,
+    );
   }
   if (typeof configHash !== 'string' || !HASH_PATTERN.test(configHash)) {
     fail('configHash', `must be 64 lower-case hex digits (got ${describe(configHash)})`);

@@ -1,8 +1,18 @@
 import { canonicalJSON, configHash, sha256Hex, stageKeyMaterial } from '../config/canonical';
-import type { ExperimentConfig, Stage } from '../config/schema';
+import type { ExperimentConfig, LoraSettings, Stage } from '../config/schema';
 import { getPostMethod, getTrainMethod } from '../methods/registry';
 import type { TrainingData } from '../methods/types';
-import { checkpointValues, saveCheckpoint, type CheckpointFiles } from '../model/checkpoint';
+import {
+  checkpointValues,
+  readAdapter,
+  saveCheckpoint,
+  writeAdapter,
+  type CheckpointFiles,
+} from '../model/checkpoint';
+import type { ModelConfig } from '../model/config';
+import { mergeAdapter } from '../model/lora';
+import { postWeightNames } from '../prune/layers';
+import { createRng } from '../random';
 import { GPT } from '../model/gpt';
 import type { TokenBatch } from '../model/batch';
 import type { BackendName } from '../runtime/backend';
@@ -31,6 +41,38 @@ import type {
   SampleRecord,
   StageRecord,
 } from './types';
+
+/** A stage's output: the weights, and the adapter kept beside them when the stage trained one. */
+export interface StageOutput {
+  values: Map<string, Float32Array>;
+  adapter?: { settings: LoraSettings; values: Map<string, Float32Array> };
+}
+
+/** How a stage starts and what its output is made of. */
+interface StagePlan {
+  /** The model the stage's method works on (the parent's weights, with its adapter if any). */
+  start: () => GPT;
+  /** The weights an adapter output sits on. */
+  onTop: Map<string, Float32Array>;
+  /** The stage's output is this adapter (cached alone); null: the output is full weights. */
+  adapter: LoraSettings | null;
+  /** Merge the adapter into `onTop` (alignment) instead of keeping it separate (fine-tuning, post). */
+  mergeAdapter: boolean;
+}
+
+/** The weights a stage's output computes with: its adapter, if any, merged in. */
+export function mergedValues(config: ModelConfig, output: StageOutput): Map<string, Float32Array> {
+  return output.adapter
+    ? mergeAdapter(config, output.values, output.adapter.settings, output.adapter.values)
+    : output.values;
+}
+
+/** The seed of a stage's fresh adapter (A's random init), derived from the run's seed. */
+function adapterSeed(seed: number, stage: Stage): number {
+  return createRng(seed)
+    .fork(`lora-${stage}`)
+    .int(2 ** 31);
+}
 
 /** A base model as shipped in models/<name>/. */
 export interface BaseModel {
@@ -92,28 +134,40 @@ export async function runExperiment(
   const stageKey = async (stage: Stage) =>
     sha256Hex(
       canonicalJSON({
-        material: stageKeyMaterial(config, stage),
+        material: stageKeyMaterial(config, stage, getPostMethod(config.post.method).reads),
         base: base.sha256,
         labVersion: LAB_VERSION,
         backend: deps.backend,
       }),
     );
 
-  /** Cached weights for `stage`, or train them with `produce` (which receives the parent's weights). */
+  /**
+   * A stage's output, from the cache or by running `produce` on the model `plan.start()` builds.
+   * Where the stage trains a LoRA adapter, only the adapter is cached; it is merged into the
+   * weights it was trained on (`plan.mergeAdapter`, the alignment stage) or kept beside them.
+   */
   const runStage = async (
     stage: Stage,
-    parent: Map<string, Float32Array>,
+    plan: StagePlan,
     produce: (model: GPT) => Promise<Partial<StageRecord>>,
-  ): Promise<{ values: Map<string, Float32Array>; extra: Partial<StageRecord> }> => {
+  ): Promise<StageOutput> => {
     const key = await stageKey(stage);
     const started = now();
+    const output = (adapter: Map<string, Float32Array>, settings: LoraSettings): StageOutput =>
+      plan.mergeAdapter
+        ? { values: mergeAdapter(modelConfig, plan.onTop, settings, adapter) }
+        : { values: plan.onTop, adapter: { settings, values: adapter } };
     const cached = await deps.cache?.get(key);
     if (cached) {
       onEvent({ type: 'stage-start', stage, totalSteps: 0, cached: true });
-      const { values } = checkpointValues({
-        safetensors: cached.bytes,
-        configJson: base.files.configJson,
-      });
+      const result = plan.adapter
+        ? output(readAdapter(modelConfig, plan.adapter, cached.bytes), plan.adapter)
+        : {
+            values: checkpointValues({
+              safetensors: cached.bytes,
+              configJson: base.files.configJson,
+            }).values,
+          };
       const record: StageRecord = {
         name: stage,
         cached: true,
@@ -122,21 +176,23 @@ export async function runExperiment(
       };
       stages.push(record);
       onEvent({ type: 'stage-end', stage, record });
-      return { values, extra: {} };
+      return result;
     }
-    const model = GPT.fromValues(modelConfig, parent);
+    const model = plan.start();
     try {
       const extra = await produce(model);
       const trainedSeconds = (now() - started) / 1000;
-      const files = await saveCheckpoint(model, {
-        'safetune.stage': stage,
-        'safetune.configHash': hash,
-      });
+      const metadata = { 'safetune.stage': stage, 'safetune.configHash': hash };
+      const adapter = plan.adapter ? await model.readAdapterValues() : undefined;
+      const bytes =
+        plan.adapter && adapter
+          ? writeAdapter(modelConfig, plan.adapter, adapter, metadata)
+          : (await saveCheckpoint(model, metadata)).safetensors;
       await deps.cache?.put({
         key,
         stage,
         description: describeStage(config, stage),
-        bytes: files.safetensors,
+        bytes,
         configHash: hash,
         seconds: trainedSeconds,
       });
@@ -148,13 +204,23 @@ export async function runExperiment(
       };
       stages.push(record);
       onEvent({ type: 'stage-end', stage, record });
-      return { values: await model.readValues(), extra };
+      return plan.adapter && adapter
+        ? output(adapter, plan.adapter)
+        : { values: await model.readValues() };
     } finally {
       model.dispose();
     }
   };
 
   const { config: modelConfig, values: baseValues } = checkpointValues(base.files);
+
+  /** A model holding `values`, with a fresh seeded adapter when the stage trains one. */
+  const startFrom =
+    (values: Map<string, Float32Array>, stage: Stage, lora: LoraSettings | null) => () => {
+      const model = GPT.fromValues(modelConfig, values);
+      if (lora) model.attachAdapter(lora, { seed: adapterSeed(config.seed, stage) });
+      return model;
+    };
 
   const trainingData: TrainingData = {
     alignment: () => tokenizeExamples(alignmentExamples(config), tokenizer, 'response'),
@@ -202,26 +268,74 @@ export async function runExperiment(
     return { steps: report.steps, tokens: report.tokens };
   };
 
-  const aligned = await runStage('alignment', baseValues, (model) =>
-    train(model, 'alignment', alignmentExamples(config), baseValues),
+  const alignmentLora = config.alignment.lora;
+  const aligned = await runStage(
+    'alignment',
+    {
+      start: startFrom(baseValues, 'alignment', alignmentLora),
+      onTop: baseValues,
+      adapter: alignmentLora,
+      mergeAdapter: true,
+    },
+    (model) => train(model, 'alignment', alignmentExamples(config), baseValues),
   );
 
   const probeEvery = config.evaluation.probeEvery;
-  const finetuned = await runStage('finetune', aligned.values, (model) =>
-    train(model, 'finetune', finetuneMix(config).examples, aligned.values, async (step) => {
-      if (probeEvery > 0 && step % probeEvery === 0) {
-        const result = await probe(model, tokenizer, sets, config.evaluation.maxNewTokens, cancel);
-        onEvent({ type: 'probe', stage: 'finetune', step, ...result });
-      }
-    }),
+  const finetuneLora = config.finetune.lora;
+  const finetuned = await runStage(
+    'finetune',
+    {
+      start: startFrom(aligned.values, 'finetune', finetuneLora),
+      onTop: aligned.values,
+      adapter: finetuneLora,
+      mergeAdapter: false,
+    },
+    (model) =>
+      train(model, 'finetune', finetuneMix(config).examples, aligned.values, async (step) => {
+        if (probeEvery > 0 && step % probeEvery === 0) {
+          const result = await probe(
+            model,
+            tokenizer,
+            sets,
+            config.evaluation.maxNewTokens,
+            cancel,
+          );
+          onEvent({ type: 'probe', stage: 'finetune', step, ...result });
+        }
+      }),
   );
 
+  const onAdapter = config.post.target === 'adapter';
+  if (onAdapter && !finetuned.adapter) {
+    throw new Error("post.target 'adapter' needs a fine-tuning adapter (finetune.lora is null)");
+  }
+  const postPlan: StagePlan =
+    onAdapter && finetuned.adapter
+      ? {
+          start: () => {
+            const model = GPT.fromValues(modelConfig, finetuned.values);
+            model.attachAdapter(finetuned.adapter!.settings, {
+              values: finetuned.adapter!.values,
+            });
+            return model;
+          },
+          onTop: finetuned.values,
+          adapter: finetuned.adapter.settings,
+          mergeAdapter: false,
+        }
+      : {
+          start: () => GPT.fromValues(modelConfig, mergedValues(modelConfig, finetuned)),
+          onTop: finetuned.values,
+          adapter: null,
+          mergeAdapter: false,
+        };
   let prune: PruneLayerReport[] | undefined;
-  const post = await runStage('post', finetuned.values, async (model) => {
+  const post = await runStage('post', postPlan, async (model) => {
     onEvent({ type: 'stage-start', stage: 'post', totalSteps: 1, cached: false });
     prune = await getPostMethod(config.post.method).apply({
       model,
       post: config.post,
+      weightNames: postWeightNames(model, config.post),
       realignmentBatches: calibrationBatches(
         realignmentExamples(config),
         tokenizer,
@@ -244,15 +358,15 @@ export async function runExperiment(
   const metrics = {} as Record<Checkpoint, CheckpointMetrics>;
   const samples: SampleRecord[] = [];
   let generations = 0;
-  for (const [name, values] of [
-    ['aligned', aligned.values],
-    ['finetuned', finetuned.values],
-    ['post', post.values],
+  for (const [name, output] of [
+    ['aligned', aligned],
+    ['finetuned', finetuned],
+    ['post', post],
   ] as const) {
     await checkpoint(cancel);
     const result = await evaluateWeights(
       modelConfig,
-      values,
+      mergedValues(modelConfig, output),
       tokenizer,
       sets,
       config,
@@ -335,9 +449,11 @@ function calibrationBatches(
 function describeStage(config: ExperimentConfig, stage: Stage): string {
   const a = config.alignment;
   const f = config.finetune;
-  const aligned = `${config.model.base} aligned (${a.method}, ${a.samples} samples, seed ${config.seed})`;
+  const lora = (settings: LoraSettings | null) =>
+    settings ? `, LoRA r=${settings.rank} α=${settings.alpha}` : '';
+  const aligned = `${config.model.base} aligned (${a.method}${lora(a.lora)}, ${a.samples} samples, seed ${config.seed})`;
   if (stage === 'alignment') return aligned;
-  const tuned = `${aligned} → fine-tuned on ${f.task} (${f.method}, n=${f.samples}, p=${f.poisonRatio}, lr=${f.lr}, ${f.epochs} epochs)`;
+  const tuned = `${aligned} → fine-tuned on ${f.task} (${f.method}${lora(f.lora)}, n=${f.samples}, p=${f.poisonRatio}, lr=${f.lr}, ${f.epochs} epochs)`;
   if (stage === 'finetune') return tuned;
-  return `${tuned} → ${config.post.method} (maskRatio ${config.post.maskRatio}, ${config.post.layers})`;
+  return `${tuned} → ${config.post.method} on the ${config.post.target} (maskRatio ${config.post.maskRatio}, ${config.post.layers})`;
 }

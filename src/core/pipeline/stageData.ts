@@ -5,8 +5,12 @@ import { mixPoison, type PoisonMix } from '../data/poison';
 import type { Example } from '../data/types';
 import { createRng } from '../random';
 
-/** Benign data mixed into alignment so the model keeps its skills while learning to refuse. */
-const ALIGNMENT_BENIGN = ['alpaca', 'sst2', 'agnews', 'gsm8k'] as const;
+/**
+ * Benign data mixed into alignment so the model keeps its skills while learning to refuse: the
+ * skills the base model has. SST-2 sentiment is not among them (the base model never learnt it):
+ * it is the task a user fine-tunes for.
+ */
+const ALIGNMENT_BENIGN = ['alpaca', 'agnews', 'gsm8k'] as const;
 
 /**
  * Alignment set: `round(harmfulFraction · samples)` harmful prompt → refusal pairs, the rest

@@ -1,4 +1,6 @@
-import type { PruneLayers } from '../config/schema';
+import { PRUNE_LAYER_ROLES, type PostConfig, type PruneLayers } from '../config/schema';
+import type { GPT } from '../model/gpt';
+import { adapterSpecs } from '../model/lora';
 import type { ModelConfig } from '../model/config';
 import { LINEAR_KINDS, linearWeightNames, type LinearKind } from '../model/weights';
 
@@ -16,4 +18,19 @@ export function pruneWeightNames(config: ModelConfig, layers: PruneLayers): stri
   const kinds = PRUNE_LAYER_KINDS[layers];
   if (!kinds) throw new Error(`unknown post.layers "${layers}"`);
   return linearWeightNames(config, kinds);
+}
+
+/**
+ * The matrices a post method acts on: with `post.target` `adapter`, the fine-tuning adapter's A
+ * and B of every adapted role that `post.layers` selects (Antidote's reference code prunes the
+ * LoRA modules only); with `merged`, the full linear weights `post.layers` selects.
+ */
+export function postWeightNames(model: GPT, post: Pick<PostConfig, 'target' | 'layers'>): string[] {
+  if (post.target === 'merged') return pruneWeightNames(model.config, post.layers);
+  const adapter = model.adapter;
+  if (!adapter) throw new Error("post.target 'adapter': the model has no fine-tuning adapter");
+  const roles = PRUNE_LAYER_ROLES[post.layers];
+  return adapterSpecs(model.config, adapter.settings)
+    .filter((spec) => roles.includes(spec.role))
+    .map((spec) => spec.name);
 }

@@ -1,5 +1,4 @@
 import type { GPT } from '../model/gpt';
-import { getWeight } from '../model/weights';
 import type { PruneLayerReport } from '../pipeline/types';
 import { checkpoint, type CancelToken } from '../runtime/cancel';
 import { scoreHistogram } from './histogram';
@@ -32,7 +31,7 @@ export async function pruneWeights(
   const reports: PruneLayerReport[] = [];
   for (const [index, name] of weightNames.entries()) {
     await checkpoint(options.cancel);
-    const variable = getWeight(model.weights, name);
+    const variable = model.parameter(name);
     if (variable.rank !== 2) throw new Error(`weight "${name}" is not a matrix`);
     const [rows, cols] = variable.shape as number[];
     const shape: [number, number] = [rows, cols];

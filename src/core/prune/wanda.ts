@@ -1,16 +1,14 @@
-import type { PostConfig } from '../config/schema';
 import type { TokenBatch } from '../model/batch';
 import type { GPT } from '../model/gpt';
 import type { PruneLayerReport } from '../pipeline/types';
 import type { CancelToken } from '../runtime/cancel';
 import { collectActivationNorms } from './activations';
-import { pruneWeightNames } from './layers';
 import { topKPerOutput } from './mask';
 import { pruneWeights } from './prune';
 import { wandaScores } from './scores';
 
 /**
- * One-shot Wanda prune of `post.layers` at `post.maskRatio`, calibrated on `batches`: collect
+ * One-shot Wanda prune of the matrices `names` (weights or adapter matrices) at `maskRatio`, calibrated on `batches`: collect
  * ‖X_i‖₂ for every selected matrix, score S = |W|·‖X‖₂, zero the top-scoring `maskRatio` of each
  * output column. Antidote calibrates on the re-alignment set (harmful prompt + harmful answer),
  * so the highest scores are the weights that carry the harmful behaviour.
@@ -19,13 +17,13 @@ import { wandaScores } from './scores';
 export async function wandaPrune(
   model: GPT,
   batches: readonly TokenBatch[],
-  post: PostConfig,
+  names: readonly string[],
+  maskRatio: number,
   options: { cancel?: CancelToken; onProgress?: (done: number, total: number) => void } = {},
 ): Promise<PruneLayerReport[]> {
   if (batches.length === 0) {
     throw new Error('Wanda pruning needs at least one calibration batch (the set is empty)');
   }
-  const names = pruneWeightNames(model.config, post.layers);
   const total = batches.length + names.length;
   const norms = await collectActivationNorms(model, batches, names, options.cancel, (done) =>
     options.onProgress?.(done, total),
@@ -35,7 +33,7 @@ export async function wandaPrune(
     names,
     (name, weight, shape) => {
       const scores = wandaScores(weight, shape, norms.get(name) as Float32Array);
-      return { mask: topKPerOutput(scores, shape, post.maskRatio), scores };
+      return { mask: topKPerOutput(scores, shape, maskRatio), scores };
     },
     {
       cancel: options.cancel,

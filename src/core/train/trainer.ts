@@ -41,20 +41,21 @@ export class Trainer {
     readonly model: GPT,
     readonly options: TrainerOptions,
   ) {
-    this.optimizer = new AdamW(model.weights, {
+    // Only what the model trains (its adapter when it has one) is differentiated and held in AdamW.
+    this.optimizer = new AdamW(model.trainable, {
       weightDecay: options.weightDecay,
       decays: isDecayed,
     });
-    for (const [name, variable] of model.weights) this.paramNameOf.set(variable.name, name);
+    for (const [name, variable] of model.trainable) this.paramNameOf.set(variable.name, name);
   }
 
   get steps(): number {
     return this.stepIndex;
   }
 
-  /** The loss and its gradient for every weight, keyed by parameter name. The caller disposes both. */
+  /** The loss and its gradient for every trained parameter, keyed by name. The caller disposes both. */
   gradients(lossFn: () => tf.Scalar): StepGradients {
-    const variables = [...this.model.weights.values()];
+    const variables = [...this.model.trainable.values()];
     const { value, grads } = tf.variableGrads(lossFn, variables);
     const named: Record<string, tf.Tensor> = {};
     for (const [variableName, grad] of Object.entries(grads)) {

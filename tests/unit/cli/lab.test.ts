@@ -41,7 +41,7 @@ describe('lab validate', () => {
   it('a valid (partial) config: exit 0, its path and the hash of the complete config', async () => {
     const path = file(
       'ok.json',
-      '{"schemaVersion": 1, "name": "micro", "finetune": {"poisonRatio": 0.2}}',
+      '{"schemaVersion": 2, "name": "micro", "finetune": {"poisonRatio": 0.2}}',
     );
     const result = await lab(['validate', path]);
     expect(result.status).toBe(0);

@@ -143,13 +143,44 @@ describe('stage keys', () => {
       'seed',
     ]);
     expect(stageKeyMaterial(DEFAULT_CONFIG, 'post')).toEqual({
-      schemaVersion: 1,
+      schemaVersion: 2,
       seed: DEFAULT_CONFIG.seed,
       model: DEFAULT_CONFIG.model,
       alignment: DEFAULT_CONFIG.alignment,
       finetune: DEFAULT_CONFIG.finetune,
       post: DEFAULT_CONFIG.post,
     });
+  });
+
+  it("post material holds only the shared post fields the method reads (its registry's reads)", async () => {
+    const { getPostMethod } = await import('../../../src/core/methods/registry');
+    const none = stageKeyMaterial(
+      edited((c) => (c.post.method = 'none')),
+      'post',
+      getPostMethod('none').reads,
+    );
+    expect(none.post).toEqual({ method: 'none', target: 'adapter', params: {} });
+    const safelora = edited((c) => (c.post.method = 'safelora'));
+    const [one, other] = [0.05, 0.2].map((maskRatio) =>
+      canonicalJSON(
+        stageKeyMaterial(
+          { ...safelora, post: { ...safelora.post, maskRatio } },
+          'post',
+          getPostMethod('safelora').reads,
+        ),
+      ),
+    );
+    expect(one).toBe(other);
+    const antidote = getPostMethod('antidote').reads;
+    expect(
+      canonicalJSON(
+        stageKeyMaterial(
+          edited((c) => (c.post.maskRatio = 0.2)),
+          'post',
+          antidote,
+        ),
+      ),
+    ).not.toBe(canonicalJSON(stageKeyMaterial(DEFAULT_CONFIG, 'post', antidote)));
   });
 
   it('material is a copy', () => {

@@ -3,6 +3,8 @@ import {
   CHOICES,
   DEFAULT_CONFIG,
   DEFAULT_VALIDATION_CONTEXT,
+  LAYER_ROLES,
+  LORA_RANGES,
   RANGES,
   defaultConfig,
   isPlainObject,
@@ -40,8 +42,10 @@ describe('schema', () => {
   });
 
   it('RANGES covers exactly the numeric fields, and every default lies within its range', () => {
+    // LoRA's numbers have their own bounds (LORA_RANGES), checked below.
     const numeric = leaves(DEFAULT_CONFIG).filter(
-      ([path, value]) => typeof value === 'number' && path !== 'schemaVersion',
+      ([path, value]) =>
+        typeof value === 'number' && path !== 'schemaVersion' && !path.includes('.lora.'),
     );
     expect(Object.keys(RANGES).sort()).toEqual(numeric.map(([path]) => path).sort());
     for (const [path, value] of numeric) {
@@ -52,6 +56,18 @@ describe('schema', () => {
       expect(value as number, path).toBeLessThanOrEqual(range.max);
       if (range.integer) expect(Number.isInteger(value), path).toBe(true);
       expect(range.description.length, path).toBeGreaterThan(0);
+    }
+  });
+
+  it('LoRA defaults lie within LORA_RANGES and target known roles', () => {
+    for (const lora of [DEFAULT_CONFIG.alignment.lora, DEFAULT_CONFIG.finetune.lora]) {
+      if (lora === null) continue;
+      for (const [field, range] of Object.entries(LORA_RANGES)) {
+        const value = lora[field as keyof typeof LORA_RANGES];
+        expect(value).toBeGreaterThanOrEqual(range.min);
+        expect(value).toBeLessThanOrEqual(range.max);
+      }
+      expect(lora.targets.every((role) => LAYER_ROLES.includes(role))).toBe(true);
     }
   });
 

@@ -105,7 +105,9 @@ describe('damaged links give a clear (url) error, never an exception', () => {
 
   it('truncated', async () => {
     const link = await encodeConfigForUrl(DEFAULT_CONFIG);
-    expect(urlError(await decodeConfigFromUrl(link.slice(0, link.length / 2), CTX))).toMatch(
+    // Cut at a multiple of 4 characters: still valid base64url, but the deflate stream ends early.
+    const cut = link.slice(0, Math.floor(link.length / 8) * 4);
+    expect(urlError(await decodeConfigFromUrl(cut, CTX))).toMatch(
       /^not a config link: the data is damaged or truncated \(.+\)$/,
     );
   });

@@ -70,18 +70,18 @@ describe('validateConfig: the input as a whole', () => {
 describe('validateConfig: schemaVersion', () => {
   it('is required even when other missing fields are filled in', () => {
     expect(lines(validateConfig({}, CTX))).toEqual([
-      'schemaVersion: missing field (this lab reads schemaVersion 1)',
+      'schemaVersion: missing field (this lab reads schemaVersion 2)',
     ]);
   });
 
   it('an unsupported version is the only error reported', () => {
     const input = full((c) => {
-      c.schemaVersion = 2;
+      c.schemaVersion = 3;
       c.finetune.poisonRatio = 7;
       c.bogus = true;
     });
     expect(lines(validateConfig(input, CTX))).toEqual([
-      'schemaVersion: unsupported schemaVersion 2 (this lab reads schemaVersion 1)',
+      'schemaVersion: unsupported schemaVersion 3 (this lab reads schemaVersions 1 and 2)',
     ]);
   });
 
@@ -93,14 +93,14 @@ describe('validateConfig: schemaVersion', () => {
           CTX,
         ),
       ),
-    ).toEqual(['schemaVersion: must be the number 1 (got string "1")']);
+    ).toEqual(['schemaVersion: must be the number 2 (got string "1")']);
   });
 });
 
 describe('validateConfig: missing fields', () => {
   it('by default fills missing fields from DEFAULT_CONFIG, at any depth', () => {
     const result = validateConfig(
-      { schemaVersion: 1, finetune: { poisonRatio: 0.2 }, post: { method: 'none' } },
+      { schemaVersion: 2, finetune: { poisonRatio: 0.2 }, post: { method: 'none' } },
       CTX,
     );
     expect(result.ok && result.config).toEqual(

@@ -6,6 +6,7 @@ import type { PostContext } from '../../../src/core/methods/types';
 import type { TokenBatch } from '../../../src/core/model/batch';
 import { GPT } from '../../../src/core/model/gpt';
 import { linearWeightNames } from '../../../src/core/model/weights';
+import { postWeightNames } from '../../../src/core/prune/layers';
 import { CancelToken, CancelledError } from '../../../src/core/runtime/cancel';
 import { useBackend } from '../support/backend';
 import { TINY } from '../support/tiny';
@@ -28,9 +29,11 @@ const SELECTED: Record<PruneLayers, string[]> = {
 };
 
 function context(model: GPT, post: Partial<PostConfig>, seed = 1): PostContext {
+  const full: PostConfig = { ...DEFAULT_CONFIG.post, target: 'merged', params: {}, ...post };
   return {
     model,
-    post: { ...DEFAULT_CONFIG.post, params: {}, ...post },
+    post: full,
+    weightNames: postWeightNames(model, full),
     realignmentBatches: REALIGNMENT,
     benignBatches: BENIGN,
     seed,

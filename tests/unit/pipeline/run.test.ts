@@ -1,5 +1,11 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { resolvePreset, type ExperimentConfig } from '../../../src/core/config';
+import {
+  DEFAULT_VALIDATION_CONTEXT,
+  resolvePreset,
+  validateConfig,
+  type ExperimentConfig,
+} from '../../../src/core/config';
+import { readSafetensors } from '../../../src/core/model/safetensors';
 import { worldCorpus } from '../../../src/core/data';
 import { saveCheckpoint } from '../../../src/core/model/checkpoint';
 import { GPT } from '../../../src/core/model/gpt';
@@ -120,6 +126,103 @@ describe('runExperiment', () => {
       cache,
     );
     expect(evalOnly.cached).toEqual(['alignment', 'finetune', 'post']);
+  });
+
+  it('a LoRA stage caches only its adapter, and a maskRatio change re-trains nothing', async () => {
+    const store = new Map<string, { bytes: Uint8Array; seconds: number; stage: string }>();
+    const cache: StageCache = {
+      get: async (key) => store.get(key),
+      put: async (entry) =>
+        void store.set(entry.key, {
+          bytes: entry.bytes,
+          seconds: entry.seconds,
+          stage: entry.stage,
+        }),
+    };
+    const lora = tinyConfig();
+    expect(lora.alignment.lora).not.toBeNull();
+    expect(lora.finetune.lora).not.toBeNull();
+    expect(lora.post.target).toBe('adapter');
+    const first = await run(lora, cache);
+    const kinds = [...store.values()].map((e) => [
+      e.stage,
+      readSafetensors(e.bytes).metadata['safetune.kind'] ?? 'full',
+      e.bytes.length,
+    ]);
+    const fullSize = base.files.safetensors.length;
+    expect(kinds.map(([stage, kind]) => [stage, kind])).toEqual([
+      ['alignment', 'lora-adapter'],
+      ['finetune', 'lora-adapter'],
+      ['post', 'lora-adapter'],
+    ]);
+    for (const [, , size] of kinds) expect(size as number).toBeLessThan(fullSize / 2);
+
+    const maskRatio = await run(
+      tinyConfig((c) => (c.post.maskRatio = 0.3)),
+      cache,
+    );
+    expect(maskRatio.cached).toEqual(['alignment', 'finetune']);
+    expect(maskRatio.events.some((e) => e.type === 'step')).toBe(false);
+    expect(maskRatio.results.metrics.finetuned).toEqual(first.results.metrics.finetuned);
+    // `none` reads no shared post field: its post stage is cached across maskRatio values.
+    await run(
+      tinyConfig((c) => (c.post.method = 'none')),
+      cache,
+    );
+    const none = await run(
+      tinyConfig((c) => {
+        c.post.method = 'none';
+        c.post.maskRatio = 0.3;
+      }),
+      cache,
+    );
+    expect(none.cached).toEqual(['alignment', 'finetune', 'post']);
+    // Antidote on the adapter leaves the aligned weights alone: with maskRatio 0 it is the fine-tuned model.
+    const zero = await run(
+      tinyConfig((c) => (c.post.maskRatio = 0)),
+      cache,
+    );
+    expect(zero.results.metrics.post).toEqual(first.results.metrics.finetuned);
+
+    const full = await run(
+      tinyConfig((c) => {
+        c.finetune.lora = null;
+        c.post.target = 'merged';
+      }),
+      cache,
+    );
+    expect(full.cached).toEqual(['alignment']);
+    const last = [...store.values()].slice(-2);
+    expect(last.map((e) => readSafetensors(e.bytes).metadata['safetune.kind'] ?? 'full')).toEqual([
+      'full',
+      'full',
+    ]);
+  });
+
+  it('a schemaVersion-1 config runs as it did: full-weight stages, the prune on merged weights', async () => {
+    const v1 = { ...tinyConfig(), schemaVersion: 1 } as Record<string, unknown>;
+    for (const section of ['alignment', 'finetune', 'post'] as const) {
+      const copy = { ...(v1[section] as Record<string, unknown>) };
+      delete copy.lora;
+      delete copy.target;
+      v1[section] = copy;
+    }
+    const result = validateConfig(v1, DEFAULT_VALIDATION_CONTEXT);
+    if (!result.ok) throw new Error(JSON.stringify(result.errors));
+    expect(result.config.alignment.lora).toBeNull();
+    expect(result.config.finetune.lora).toBeNull();
+    expect(result.config.post.target).toBe('merged');
+    const store = new Map<string, { bytes: Uint8Array; seconds: number }>();
+    const cache: StageCache = {
+      get: async (key) => store.get(key),
+      put: async (entry) =>
+        void store.set(entry.key, { bytes: entry.bytes, seconds: entry.seconds }),
+    };
+    const { results } = await run(result.config, cache);
+    expect(results.config.schemaVersion).toBe(2);
+    expect(
+      [...store.values()].map((e) => readSafetensors(e.bytes).metadata['safetune.kind'] ?? 'full'),
+    ).toEqual(['full', 'full', 'full']);
   });
 
   it('a storage failure fails the run with the store error, not silently', async () => {

@@ -3,6 +3,7 @@ import type { PostMethod } from '../types';
 export const antidote: PostMethod = {
   name: 'antidote',
   stage: 'post',
+  reads: ['maskRatio', 'layers', 'realignmentSamples'],
   description:
     'Antidote: after fine-tuning, score every weight of the selected linear layers with Wanda, ' +
     '|W_ij|·‖X_j‖₂, where X are the layer inputs over a re-alignment set of harmful prompts with ' +
@@ -14,8 +15,14 @@ export const antidote: PostMethod = {
     'Harmful Fine-tuning Attack", ICML 2025.',
   params: {},
   apply: async (ctx) =>
-    (await import('../../prune/wanda')).wandaPrune(ctx.model, ctx.realignmentBatches, ctx.post, {
-      cancel: ctx.cancel,
-      onProgress: ctx.onProgress,
-    }),
+    (await import('../../prune/wanda')).wandaPrune(
+      ctx.model,
+      ctx.realignmentBatches,
+      ctx.weightNames,
+      ctx.post.maskRatio,
+      {
+        cancel: ctx.cancel,
+        onProgress: ctx.onProgress,
+      },
+    ),
 };

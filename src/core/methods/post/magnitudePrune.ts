@@ -3,22 +3,21 @@ import type { PostMethod } from '../types';
 export const magnitudePrune: PostMethod = {
   name: 'magnitude-prune',
   stage: 'post',
+  reads: ['maskRatio', 'layers'],
   description:
     'Ablation of Antidote: zero the largest-magnitude maskRatio fraction of each output row, ' +
     'scoring weights by |W| alone with no activations. Shows how much of the repair comes from ' +
     'knowing which inputs the harmful data drives.',
   params: {},
   apply: async (ctx) => {
-    const [{ pruneWeightNames }, { topKPerOutput }, { pruneWeights }, { magnitudeScores }] =
-      await Promise.all([
-        import('../../prune/layers'),
-        import('../../prune/mask'),
-        import('../../prune/prune'),
-        import('../../prune/scores'),
-      ]);
+    const [{ topKPerOutput }, { pruneWeights }, { magnitudeScores }] = await Promise.all([
+      import('../../prune/mask'),
+      import('../../prune/prune'),
+      import('../../prune/scores'),
+    ]);
     return pruneWeights(
       ctx.model,
-      pruneWeightNames(ctx.model.config, ctx.post.layers),
+      ctx.weightNames,
       (_name, weight, shape) => {
         const scores = magnitudeScores(weight);
         return { mask: topKPerOutput(scores, shape, ctx.post.maskRatio), scores };

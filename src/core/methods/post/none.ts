@@ -3,6 +3,7 @@ import type { PostMethod } from '../types';
 export const none: PostMethod = {
   name: 'none',
   stage: 'post',
+  reads: [],
   description:
     'No post-fine-tuning step: the "post" checkpoint is the fine-tuned model itself. The baseline ' +
     'every defense is compared against.',

@@ -4,21 +4,21 @@ import type { PostMethod } from '../types';
 export const randomPrune: PostMethod = {
   name: 'random-prune',
   stage: 'post',
+  reads: ['maskRatio', 'layers'],
   description:
     'Ablation of Antidote: zero a uniformly random maskRatio fraction of each output row (same ' +
     'count per row as Antidote). The control that separates the effect of choosing which weights ' +
     'to remove from the effect of removing that many weights at all.',
   params: {},
   apply: async (ctx) => {
-    const [{ pruneWeightNames }, { randomMaskPerOutput }, { pruneWeights }] = await Promise.all([
-      import('../../prune/layers'),
+    const [{ randomMaskPerOutput }, { pruneWeights }] = await Promise.all([
       import('../../prune/mask'),
       import('../../prune/prune'),
     ]);
     const root = createRng(ctx.seed).fork('random-prune');
     return pruneWeights(
       ctx.model,
-      pruneWeightNames(ctx.model.config, ctx.post.layers),
+      ctx.weightNames,
       // One stream per matrix: a matrix's mask does not depend on which other layers are pruned.
       (name, _weight, shape) => ({
         mask: randomMaskPerOutput(shape, ctx.post.maskRatio, root.fork(name)),

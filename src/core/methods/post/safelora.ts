@@ -4,6 +4,7 @@ import type { SafeLoraParams } from '../../defenses/safelora';
 export const safelora: PostMethod = {
   name: 'safelora',
   stage: 'post',
+  reads: ['layers'],
   description:
     'Safe LoRA on full weights: for each selected linear layer, the alignment direction ' +
     'V = W_aligned − W_base gives the matrix C = VVᵀ/‖V‖_F, and the fine-tuning update ' +
@@ -41,14 +42,13 @@ export const safelora: PostMethod = {
     },
   },
   apply: async (ctx) => {
-    const [{ pruneWeightNames }, { applySafeLora }] = await Promise.all([
-      import('../../prune/layers'),
-      import('../../defenses/safelora'),
-    ]);
-    return applySafeLora(
+    const { applySafeLora, applySafeLoraAdapter } = await import('../../defenses/safelora');
+    // On the adapter: the paper's projection of the LoRA update B·A; merged: of the full delta.
+    const apply = ctx.post.target === 'adapter' ? applySafeLoraAdapter : applySafeLora;
+    return apply(
       ctx.model,
       ctx.checkpoints,
-      pruneWeightNames(ctx.model.config, ctx.post.layers),
+      ctx.weightNames,
       ctx.post.params as unknown as SafeLoraParams,
       { cancel: ctx.cancel, onProgress: ctx.onProgress },
     );

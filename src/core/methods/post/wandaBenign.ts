@@ -3,6 +3,7 @@ import type { PostMethod } from '../types';
 export const wandaBenign: PostMethod = {
   name: 'wanda-benign',
   stage: 'post',
+  reads: ['maskRatio', 'layers', 'realignmentSamples'],
   description:
     'Ablation of Antidote: the same one-shot Wanda prune (|W|·‖X‖₂, top maskRatio of each output ' +
     'row), but the activations come from benign instructions instead of harmful ones. It removes ' +
@@ -12,8 +13,14 @@ export const wandaBenign: PostMethod = {
     'Sun et al., "A Simple and Effective Pruning Approach for Large Language Models", ICLR 2024.',
   params: {},
   apply: async (ctx) =>
-    (await import('../../prune/wanda')).wandaPrune(ctx.model, ctx.benignBatches, ctx.post, {
-      cancel: ctx.cancel,
-      onProgress: ctx.onProgress,
-    }),
+    (await import('../../prune/wanda')).wandaPrune(
+      ctx.model,
+      ctx.benignBatches,
+      ctx.weightNames,
+      ctx.post.maskRatio,
+      {
+        cancel: ctx.cancel,
+        onProgress: ctx.onProgress,
+      },
+    ),
 };

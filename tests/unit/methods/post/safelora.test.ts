@@ -1,6 +1,10 @@
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { DEFAULT_CONFIG, type PruneLayers } from '../../../../src/core/config/schema';
+import {
+  DEFAULT_CONFIG,
+  type PostConfig,
+  type PruneLayers,
+} from '../../../../src/core/config/schema';
 import {
   alignmentMatrix,
   cosineSimilarity,
@@ -12,6 +16,7 @@ import { getPostMethod } from '../../../../src/core/methods/registry';
 import type { PostContext } from '../../../../src/core/methods/types';
 import { GPT } from '../../../../src/core/model/gpt';
 import { linearWeightNames } from '../../../../src/core/model/weights';
+import { postWeightNames } from '../../../../src/core/prune/layers';
 import { resultsFileProblems } from '../../../../src/core/pipeline/resultsSchema';
 import { createRng } from '../../../../src/core/random';
 import { CancelToken, CancelledError } from '../../../../src/core/runtime/cancel';
@@ -86,9 +91,16 @@ function context(
   params: SafeLoraParams,
   layers: PruneLayers = 'all',
 ): PostContext {
+  const post: PostConfig = {
+    ...DEFAULT_CONFIG.post,
+    target: 'merged',
+    layers,
+    params: { ...params },
+  };
   return {
     model,
-    post: { ...DEFAULT_CONFIG.post, layers, params: { ...params } },
+    post,
+    weightNames: postWeightNames(model, post),
     realignmentBatches: [],
     benignBatches: [],
     seed: 1,
