@@ -160,7 +160,8 @@ export const FIELD_GROUPS: readonly FieldGroup[] = [
   {
     id: 'post',
     title: '3 · Post-fine-tuning (the repair)',
-    summary: 'Antidote prunes the weights that carry the harmful behaviour.',
+    summary:
+      'Antidote prunes the weights that carry the harmful behaviour: in the fine-tuning adapter, or in the merged weights.',
     fields: [
       choice('post.method'),
       choice('post.target'),

@@ -186,7 +186,8 @@ export function reviewWritingPrompt(label: SentimentLabel): string {
  */
 export const movieReviews = defineGenerator<Review>({
   name: 'movie-reviews',
-  description: 'SST-2-like review sentences written to order (polarity in the request), never classified.',
+  description:
+    'SST-2-like review sentences written to order (polarity in the request), never classified.',
   kind: 'instruction',
   enumerate: enumerateReviews,
   render: (review): Example => ({

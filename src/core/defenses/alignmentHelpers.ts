@@ -68,19 +68,3 @@ export function harmfulBatchesFor(ctx: TrainContext, count: number): HarmfulBatc
     padId: ctx.tokenizer.padId,
   });
 }
-
-/** A declared number parameter (the validator fills defaults; this guards hand-built contexts). */
-export function numberParam(params: Record<string, unknown>, name: string): number {
-  const value = params[name];
-  if (typeof value !== 'number' || !Number.isFinite(value)) {
-    throw new Error(`parameter "${name}" must be a finite number (got ${String(value)})`);
-  }
-  return value;
-}
-
-export function integerParam(params: Record<string, unknown>, name: string): number {
-  const value = numberParam(params, name);
-  if (!Number.isInteger(value))
-    throw new Error(`parameter "${name}" must be an integer (got ${value})`);
-  return value;
-}

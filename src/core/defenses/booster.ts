@@ -1,3 +1,4 @@
+import type { BoosterParams } from '../methods/alignment/booster';
 import * as tf from '@tensorflow/tfjs';
 import type { TrainContext, TrainReport } from '../methods/types';
 import { sftOptions } from '../methods/types';
@@ -5,7 +6,7 @@ import { disposeBatchTensors, toBatchTensors, type BatchTensors } from '../model
 import type { GPT } from '../model/gpt';
 import { trainSupervised } from '../train/sft';
 import type { StepGradients, Trainer } from '../train/trainer';
-import { harmfulBatchesFor, integerParam, numberParam } from './alignmentHelpers';
+import { harmfulBatchesFor } from './alignmentHelpers';
 
 export interface BoosterSettings {
   /** λ: weight of the harmful-perturbation attenuation term. */
@@ -83,12 +84,12 @@ export function boosterGradients(
   }
 }
 
-export function trainBooster(ctx: TrainContext): Promise<TrainReport> {
+export function trainBooster(ctx: TrainContext<BoosterParams>): Promise<TrainReport> {
   const settings: BoosterSettings = {
-    lambda: numberParam(ctx.params, 'lambda'),
-    alpha: numberParam(ctx.params, 'alpha'),
+    lambda: ctx.params.lambda,
+    alpha: ctx.params.alpha,
   };
-  const harmful = harmfulBatchesFor(ctx, integerParam(ctx.params, 'harmfulSamples'));
+  const harmful = harmfulBatchesFor(ctx, ctx.params.harmfulSamples);
   return trainSupervised(ctx.model, ctx.examples, {
     ...sftOptions(ctx),
     gradients: (trainer, tensors) => {

@@ -1,3 +1,4 @@
+import type { LdifsParams } from '../methods/finetune/ldifs';
 import * as tf from '@tensorflow/tfjs';
 import type { TrainContext, TrainReport } from '../methods/types';
 import { sftOptions } from '../methods/types';
@@ -5,11 +6,6 @@ import type { BatchTensors, TokenBatch } from '../model/batch';
 import { GPT } from '../model/gpt';
 import { trainSupervised } from '../train/sft';
 import type { StepGradients, Trainer } from '../train/trainer';
-
-/** `ldifs`'s parameters (see the registry entry for their sources). */
-export interface LdifsParams {
-  rho: number;
-}
 
 const EPSILON = 1e-10;
 
@@ -114,8 +110,8 @@ export function ldifsGradients(
  * features — refusal features included — while the task is learned. The reported step loss is
  * the whole objective.
  */
-export async function trainLdifs(ctx: TrainContext): Promise<TrainReport> {
-  const { rho } = ctx.params as unknown as LdifsParams;
+export async function trainLdifs(ctx: TrainContext<LdifsParams>): Promise<TrainReport> {
+  const { rho } = ctx.params;
   const reference = GPT.fromValues(ctx.model.config, ctx.parentValues);
   try {
     return await trainSupervised(ctx.model, ctx.examples, {

@@ -1,3 +1,4 @@
+import type { LisaParams } from '../methods/finetune/lisa';
 import * as tf from '@tensorflow/tfjs';
 import type { TrainContext, TrainReport } from '../methods/types';
 import { sftOptions } from '../methods/types';
@@ -14,14 +15,6 @@ export type LisaState = 'alignment' | 'finetune';
 export interface LisaPhase {
   state: LisaState;
   steps: number;
-}
-
-/** `lisa`'s parameters (see the registry entry for their sources). */
-export interface LisaParams {
-  alignmentFraction: number;
-  rounds: number;
-  rho: number;
-  proximalStartFraction: number;
 }
 
 /**
@@ -119,8 +112,8 @@ const countTokens = (batch: TokenBatch) => batch.segments.filter((s) => s >= 0).
  * code (a single Hugging Face Trainer optimizer): the two states take turns on the same weights,
  * and separate moment estimates would make the first steps of every phase use stale statistics.
  */
-export async function trainLisa(ctx: TrainContext): Promise<TrainReport> {
-  const params = ctx.params as unknown as LisaParams;
+export async function trainLisa(ctx: TrainContext<LisaParams>): Promise<TrainReport> {
+  const params = ctx.params;
   const options = sftOptions(ctx);
   const seqLen = ctx.model.config.contextLength;
   const batching = {

@@ -1,3 +1,4 @@
+import type { RepnoiseParams } from '../methods/alignment/repnoise';
 import * as tf from '@tensorflow/tfjs';
 import type { TrainContext, TrainReport } from '../methods/types';
 import { sftOptions } from '../methods/types';
@@ -9,7 +10,7 @@ import { matMul } from '../model/matmul';
 import { getWeight } from '../model/weights';
 import { createRng, type Rng } from '../random';
 import { trainSupervised } from '../train/sft';
-import { harmfulBatchesFor, integerParam, numberParam } from './alignmentHelpers';
+import { harmfulBatchesFor } from './alignmentHelpers';
 
 export interface RepNoiseSettings {
   /** α: weight of the (log-bounded) gradient ascent on the harmful answers. */
@@ -152,12 +153,12 @@ export function gaussianNoise(rng: Rng, model: GPT, rows: number): tf.Tensor2D[]
   });
 }
 
-export function trainRepNoise(ctx: TrainContext): Promise<TrainReport> {
+export function trainRepNoise(ctx: TrainContext<RepnoiseParams>): Promise<TrainReport> {
   const settings: RepNoiseSettings = {
-    alpha: numberParam(ctx.params, 'alpha'),
-    beta: numberParam(ctx.params, 'beta'),
+    alpha: ctx.params.alpha,
+    beta: ctx.params.beta,
   };
-  const harmful = harmfulBatchesFor(ctx, integerParam(ctx.params, 'harmfulSamples'));
+  const harmful = harmfulBatchesFor(ctx, ctx.params.harmfulSamples);
   const noiseRng = createRng(ctx.seed).fork('repnoise-noise');
   const model = ctx.model;
   return trainSupervised(model, ctx.examples, {

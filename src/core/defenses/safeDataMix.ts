@@ -1,3 +1,4 @@
+import type { SafeDataMixParams } from '../methods/finetune/safeDataMix';
 import type { ExperimentConfig } from '../config/schema';
 import type { Example } from '../data/types';
 import type { TrainContext, TrainReport } from '../methods/types';
@@ -7,11 +8,6 @@ import { createRng } from '../random';
 import type { TokenizedExample } from '../train/batching';
 import { trainSupervised } from '../train/sft';
 import { tokenizeExamples } from '../train/tokenize';
-
-/** `safe-data-mix`'s parameters (see the registry entry for their sources). */
-export interface SafeDataMixParams {
-  safetyFraction: number;
-}
 
 /**
  * How many safety examples to add to `n` fine-tuning examples so that they make up `fraction`
@@ -57,8 +53,8 @@ export function mixSafetyData(
  * data so that they are `safetyFraction` of it, then run plain SFT on the mix. The run is longer
  * than plain SFT by the added examples' share of batches.
  */
-export async function trainSafeDataMix(ctx: TrainContext): Promise<TrainReport> {
-  const { safetyFraction } = ctx.params as unknown as SafeDataMixParams;
+export async function trainSafeDataMix(ctx: TrainContext<SafeDataMixParams>): Promise<TrainReport> {
+  const { safetyFraction } = ctx.params;
   const count = safetyCount(ctx.examples.length, safetyFraction);
   const safety = tokenizeExamples(safetyExamples(ctx.config, count), ctx.tokenizer, 'response');
   return trainSupervised(ctx.model, mixSafetyData(ctx.examples, safety), sftOptions(ctx));

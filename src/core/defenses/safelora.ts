@@ -1,19 +1,13 @@
+import type { SafeLoraParams } from '../methods/post/safelora';
 import * as tf from '@tensorflow/tfjs';
 import type { GPT } from '../model/gpt';
 import { matMul } from '../model/matmul';
+export type { SafeLoraParams };
 import type { LayerRole } from '../config/schema';
 import { adapterNames, roleMatrix, roleShape } from '../model/lora';
 import { getWeight } from '../model/weights';
 import type { PruneLayerReport } from '../pipeline/types';
 import { checkpoint, type CancelToken } from '../runtime/cancel';
-
-/** `safelora`'s parameters (see the registry entry for their sources). */
-export interface SafeLoraParams {
-  /** `threshold`: project every matrix whose similarity is ≤ `threshold`; `count`: the `layers` lowest. */
-  select: 'threshold' | 'count';
-  threshold: number;
-  layers: number;
-}
 
 /**
  * Safe LoRA's alignment matrix for one linear weight, C = VᵀV / ‖V‖_F with V = W_aligned − W_base.

@@ -1,3 +1,4 @@
+import type { VaccineParams } from '../methods/alignment/vaccine';
 import * as tf from '@tensorflow/tfjs';
 import type { TrainContext, TrainReport } from '../methods/types';
 import { sftOptions } from '../methods/types';
@@ -5,7 +6,6 @@ import type { BatchTensors } from '../model/batch';
 import type { GPT } from '../model/gpt';
 import { trainSupervised } from '../train/sft';
 import type { StepGradients, Trainer } from '../train/trainer';
-import { numberParam } from './alignmentHelpers';
 
 /**
  * ∂loss/∂h_l for every block output h_l `[batch·seqLen, dModel]`: a zero tensor is added to each
@@ -66,8 +66,8 @@ export function vaccineGradients(
   }
 }
 
-export function trainVaccine(ctx: TrainContext): Promise<TrainReport> {
-  const rho = numberParam(ctx.params, 'rho');
+export function trainVaccine(ctx: TrainContext<VaccineParams>): Promise<TrainReport> {
+  const rho = ctx.params.rho;
   return trainSupervised(ctx.model, ctx.examples, {
     ...sftOptions(ctx),
     gradients: (trainer, tensors) => vaccineGradients(trainer, tensors, rho),

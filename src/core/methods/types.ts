@@ -27,13 +27,15 @@ export interface MethodInfo {
   params: Record<string, ParamSpec>;
 }
 
-export interface PostContext {
+export interface PostContext<P = Record<string, unknown>> {
   /**
    * The fine-tuned model; the method modifies it in place: with `post.target` `adapter` the model
    * carries the fine-tuning adapter and the method changes only the adapter's matrices.
    */
   model: GPT;
   post: PostConfig;
+  /** `post.params`, every declared parameter present (the validator fills defaults). */
+  params: P;
   /** The matrices to act on (`postWeightNames`): adapter matrices or full weights, block by block. */
   weightNames: readonly string[];
   /** Harmful prompt + harmful answer batches, disjoint from the poison (Antidote's calibration set). */
@@ -59,7 +61,22 @@ export interface TrainingData {
   harmful(n: number): TokenizedExample[];
 }
 
-export interface TrainContext {
+/** The value type a parameter spec declares: its enum's literals, a boolean or a number. */
+export type ParamValue<S extends ParamSpec> = S extends {
+  type: 'enum';
+  values: readonly (infer V)[];
+}
+  ? V
+  : S extends { type: 'boolean' }
+    ? boolean
+    : number;
+
+/** A method's `params` as its specs declare them, e.g. `{ rho: number; select: 'threshold' | 'count' }`. */
+export type ParamValues<P extends Record<string, ParamSpec>> = {
+  -readonly [K in keyof P]: ParamValue<P[K]>;
+};
+
+export interface TrainContext<P = Record<string, unknown>> {
   /** Starts as the parent checkpoint (base for alignment, aligned for fine-tuning); trained in place. */
   model: GPT;
   stage: 'alignment' | 'finetune';
@@ -67,7 +84,7 @@ export interface TrainContext {
   /** The stage's optimisation settings (`config.alignment` or `config.finetune`). */
   settings: StageTraining;
   /** The method's parameters, every declared one present (the validator fills defaults). */
-  params: Record<string, unknown>;
+  params: P;
   /** The stage's own training set, tokenized with loss on the response (and eos). */
   examples: TokenizedExample[];
   data: TrainingData;
@@ -110,4 +127,28 @@ export interface PostMethod extends MethodInfo {
   /** The shared `post` fields the method reads: the only ones in its stage's cache key. */
   reads: readonly SharedPostField[];
   apply(ctx: PostContext): Promise<PruneLayerReport[]>;
+}
+
+/**
+ * A training method whose `params` type is derived from its parameter specs, so the compiler
+ * checks every read of `ctx.params`. The one cast is sound because the config validator fills
+ * every declared parameter with a value of its declared type before a run starts.
+ */
+export function defineTrainMethod<const S extends Record<string, ParamSpec>>(
+  method: Omit<TrainMethod, 'params' | 'train'> & {
+    params: S;
+    train(ctx: TrainContext<ParamValues<S>>): Promise<TrainReport>;
+  },
+): TrainMethod {
+  return { ...method, train: (ctx) => method.train(ctx as TrainContext<ParamValues<S>>) };
+}
+
+/** A post method whose `params` type is derived from its specs (see `defineTrainMethod`). */
+export function definePostMethod<const S extends Record<string, ParamSpec>>(
+  method: Omit<PostMethod, 'params' | 'apply'> & {
+    params: S;
+    apply(ctx: PostContext<ParamValues<S>>): Promise<PruneLayerReport[]>;
+  },
+): PostMethod {
+  return { ...method, apply: (ctx) => method.apply(ctx as PostContext<ParamValues<S>>) };
 }

@@ -335,6 +335,7 @@ export async function runExperiment(
     prune = await getPostMethod(config.post.method).apply({
       model,
       post: config.post,
+      params: config.post.params,
       weightNames: postWeightNames(model, config.post),
       realignmentBatches: calibrationBatches(
         realignmentExamples(config),

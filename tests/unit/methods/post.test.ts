@@ -33,6 +33,7 @@ function context(model: GPT, post: Partial<PostConfig>, seed = 1): PostContext {
   return {
     model,
     post: full,
+    params: full.params,
     weightNames: postWeightNames(model, full),
     realignmentBatches: REALIGNMENT,
     benignBatches: BENIGN,

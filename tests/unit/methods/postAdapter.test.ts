@@ -59,6 +59,7 @@ function context(model: GPT, post: Partial<PostConfig>): PostContext {
   return {
     model,
     post: full,
+    params: full.params,
     weightNames: postWeightNames(model, full),
     realignmentBatches: REALIGNMENT,
     benignBatches: BENIGN,

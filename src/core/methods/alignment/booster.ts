@@ -1,6 +1,38 @@
-import type { TrainMethod } from '../types';
+import type { ParamSpec } from '../../config/schema';
+import { defineTrainMethod, type ParamValues } from '../types';
 
-export const booster: TrainMethod = {
+export const BOOSTER_PARAMS = {
+  lambda: {
+    type: 'number',
+    min: 0,
+    default: 5,
+    description:
+      'λ: weight of the harmful-perturbation regularizer (official default 5). 0 is plain ' +
+      'alignment SFT.',
+  },
+  alpha: {
+    type: 'number',
+    min: 0,
+    default: 0.1,
+    description:
+      'α: length of the simulated harmful step along the normalized harmful gradient ' +
+      '(official default 0.1).',
+  },
+  harmfulSamples: {
+    type: 'integer',
+    min: 1,
+    default: 1000,
+    description:
+      'Harmful prompt → harmful answer pairs drawn from the harmful train split (capped at ' +
+      'its size) and cycled through in batches shaped like the alignment batches. The ' +
+      'official script uses as many harmful as alignment samples; 1000 matches the default ' +
+      "alignment set's harmful prompt → refusal pairs.",
+  },
+} as const satisfies Record<string, ParamSpec>;
+
+export type BoosterParams = ParamValues<typeof BOOSTER_PARAMS>;
+
+export const booster = defineTrainMethod({
   name: 'booster',
   stage: 'alignment',
   description:
@@ -13,33 +45,6 @@ export const booster: TrainMethod = {
   citation:
     'Huang et al., "Booster: Tackling Harmful Fine-tuning for Large Language Models via ' +
     'Attenuating Harmful Perturbation", ICLR 2025.',
-  params: {
-    lambda: {
-      type: 'number',
-      min: 0,
-      default: 5,
-      description:
-        'λ: weight of the harmful-perturbation regularizer (official default 5). 0 is plain ' +
-        'alignment SFT.',
-    },
-    alpha: {
-      type: 'number',
-      min: 0,
-      default: 0.1,
-      description:
-        'α: length of the simulated harmful step along the normalized harmful gradient ' +
-        '(official default 0.1).',
-    },
-    harmfulSamples: {
-      type: 'integer',
-      min: 1,
-      default: 1000,
-      description:
-        'Harmful prompt → harmful answer pairs drawn from the harmful train split (capped at ' +
-        'its size) and cycled through in batches shaped like the alignment batches. The ' +
-        'official script uses as many harmful as alignment samples; 1000 matches the default ' +
-        "alignment set's harmful prompt → refusal pairs.",
-    },
-  },
+  params: BOOSTER_PARAMS,
   train: async (ctx) => (await import('../../defenses/booster')).trainBooster(ctx),
-};
+});

@@ -1,6 +1,35 @@
-import type { TrainMethod } from '../types';
+import type { ParamSpec } from '../../config/schema';
+import { defineTrainMethod, type ParamValues } from '../types';
 
-export const repnoise: TrainMethod = {
+export const REPNOISE_PARAMS = {
+  alpha: {
+    type: 'number',
+    min: 0,
+    default: 0.1,
+    description:
+      'α: weight of the gradient ascent on harmful answers (0.1 as in the Vaccine/Booster ' +
+      "authors' RepNoise baseline; RepNoise's own code defaults to 1).",
+  },
+  beta: {
+    type: 'number',
+    min: 0,
+    default: 0.001,
+    description: 'β: weight of the noise MMD term (0.001, the official default).',
+  },
+  harmfulSamples: {
+    type: 'integer',
+    min: 1,
+    default: 1000,
+    description:
+      'Harmful prompt → harmful answer pairs drawn from the harmful train split (capped at ' +
+      'its size) and cycled through in batches shaped like the alignment batches; 1000 ' +
+      "matches the default alignment set's harmful prompt → refusal pairs.",
+  },
+} as const satisfies Record<string, ParamSpec>;
+
+export type RepnoiseParams = ParamValues<typeof REPNOISE_PARAMS>;
+
+export const repnoise = defineTrainMethod({
   name: 'repnoise',
   stage: 'alignment',
   description:
@@ -17,30 +46,6 @@ export const repnoise: TrainMethod = {
   citation:
     'Rosati et al., "Representation Noising: A Defence Mechanism Against Harmful Finetuning", ' +
     'NeurIPS 2024.',
-  params: {
-    alpha: {
-      type: 'number',
-      min: 0,
-      default: 0.1,
-      description:
-        'α: weight of the gradient ascent on harmful answers (0.1 as in the Vaccine/Booster ' +
-        "authors' RepNoise baseline; RepNoise's own code defaults to 1).",
-    },
-    beta: {
-      type: 'number',
-      min: 0,
-      default: 0.001,
-      description: 'β: weight of the noise MMD term (0.001, the official default).',
-    },
-    harmfulSamples: {
-      type: 'integer',
-      min: 1,
-      default: 1000,
-      description:
-        'Harmful prompt → harmful answer pairs drawn from the harmful train split (capped at ' +
-        'its size) and cycled through in batches shaped like the alignment batches; 1000 ' +
-        "matches the default alignment set's harmful prompt → refusal pairs.",
-    },
-  },
+  params: REPNOISE_PARAMS,
   train: async (ctx) => (await import('../../defenses/repnoise')).trainRepNoise(ctx),
-};
+});

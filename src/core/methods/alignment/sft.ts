@@ -1,6 +1,6 @@
-import { sftOptions, type TrainMethod } from '../types';
+import { defineTrainMethod, sftOptions } from '../types';
 
-export const alignmentSft: TrainMethod = {
+export const alignmentSft = defineTrainMethod({
   name: 'sft',
   stage: 'alignment',
   description:
@@ -11,4 +11,4 @@ export const alignmentSft: TrainMethod = {
   params: {},
   train: async (ctx) =>
     (await import('../../train/sft')).trainSupervised(ctx.model, ctx.examples, sftOptions(ctx)),
-};
+});

@@ -1,6 +1,20 @@
-import type { TrainMethod } from '../types';
+import type { ParamSpec } from '../../config/schema';
+import { defineTrainMethod, type ParamValues } from '../types';
 
-export const vaccine: TrainMethod = {
+export const VACCINE_PARAMS = {
+  rho: {
+    type: 'number',
+    min: 0,
+    default: 2,
+    description:
+      'ρ: global L2 norm of the perturbation added to the block outputs (the official ' +
+      'script is run with 2). 0 is plain alignment SFT.',
+  },
+} as const satisfies Record<string, ParamSpec>;
+
+export type VaccineParams = ParamValues<typeof VACCINE_PARAMS>;
+
+export const vaccine = defineTrainMethod({
   name: 'vaccine',
   stage: 'alignment',
   description:
@@ -15,15 +29,6 @@ export const vaccine: TrainMethod = {
   citation:
     'Huang et al., "Vaccine: Perturbation-aware Alignment for Large Language Models against ' +
     'Harmful Fine-tuning Attack", NeurIPS 2024.',
-  params: {
-    rho: {
-      type: 'number',
-      min: 0,
-      default: 2,
-      description:
-        'ρ: global L2 norm of the perturbation added to the block outputs (the official ' +
-        'script is run with 2). 0 is plain alignment SFT.',
-    },
-  },
+  params: VACCINE_PARAMS,
   train: async (ctx) => (await import('../../defenses/vaccine')).trainVaccine(ctx),
-};
+});

@@ -1,6 +1,19 @@
-import type { TrainMethod } from '../types';
+import type { ParamSpec } from '../../config/schema';
+import { defineTrainMethod, type ParamValues } from '../types';
 
-export const ldifs: TrainMethod = {
+export const LDIFS_PARAMS = {
+  rho: {
+    type: 'number',
+    min: 0,
+    max: 10000,
+    default: 10,
+    description: 'Weight of the feature distance (official code: --ldifs-alpha 10).',
+  },
+} as const satisfies Record<string, ParamSpec>;
+
+export type LdifsParams = ParamValues<typeof LDIFS_PARAMS>;
+
+export const ldifs = defineTrainMethod({
   name: 'ldifs',
   stage: 'finetune',
   description:
@@ -13,14 +26,6 @@ export const ldifs: TrainMethod = {
   citation:
     'Mukhoti et al., "Fine-tuning can cripple your foundation model; preserving features may be ' +
     'the solution", TMLR 2024.',
-  params: {
-    rho: {
-      type: 'number',
-      min: 0,
-      max: 10000,
-      default: 10,
-      description: 'Weight of the feature distance (official code: --ldifs-alpha 10).',
-    },
-  },
+  params: LDIFS_PARAMS,
   train: async (ctx) => (await import('../../defenses/ldifs')).trainLdifs(ctx),
-};
+});

@@ -1,6 +1,44 @@
-import type { TrainMethod } from '../types';
+import type { ParamSpec } from '../../config/schema';
+import { defineTrainMethod, type ParamValues } from '../types';
 
-export const lisa: TrainMethod = {
+export const LISA_PARAMS = {
+  alignmentFraction: {
+    type: 'number',
+    min: 0,
+    max: 0.9,
+    default: 0.1,
+    description:
+      'Share of each round spent on alignment steps (paper: 100 alignment of 1000 steps).',
+  },
+  rounds: {
+    type: 'integer',
+    min: 1,
+    max: 1000,
+    default: 20,
+    description:
+      'Alignment + fine-tuning rounds over the run (official script: 20 rounds of 100 + 900 ' +
+      'steps); capped so every round has at least one alignment step.',
+  },
+  rho: {
+    type: 'number',
+    min: 0,
+    max: 1000,
+    default: 1,
+    description: 'Proximal intensity ρ of ρ/2·‖θ − θ_anchor‖² (official script: RHO=1).',
+  },
+  proximalStartFraction: {
+    type: 'number',
+    min: 0,
+    max: 1,
+    default: 0.1,
+    description:
+      'Fraction of the steps run before the proximal term switches on (official code: 10%).',
+  },
+} as const satisfies Record<string, ParamSpec>;
+
+export type LisaParams = ParamValues<typeof LISA_PARAMS>;
+
+export const lisa = defineTrainMethod({
   name: 'lisa',
   stage: 'finetune',
   description:
@@ -14,39 +52,6 @@ export const lisa: TrainMethod = {
   citation:
     'Huang et al., "Lisa: Lazy Safety Alignment for Large Language Models against Harmful ' +
     'Fine-tuning Attack", NeurIPS 2024.',
-  params: {
-    alignmentFraction: {
-      type: 'number',
-      min: 0,
-      max: 0.9,
-      default: 0.1,
-      description:
-        'Share of each round spent on alignment steps (paper: 100 alignment of 1000 steps).',
-    },
-    rounds: {
-      type: 'integer',
-      min: 1,
-      max: 1000,
-      default: 20,
-      description:
-        'Alignment + fine-tuning rounds over the run (official script: 20 rounds of 100 + 900 ' +
-        'steps); capped so every round has at least one alignment step.',
-    },
-    rho: {
-      type: 'number',
-      min: 0,
-      max: 1000,
-      default: 1,
-      description: 'Proximal intensity ρ of ρ/2·‖θ − θ_anchor‖² (official script: RHO=1).',
-    },
-    proximalStartFraction: {
-      type: 'number',
-      min: 0,
-      max: 1,
-      default: 0.1,
-      description:
-        'Fraction of the steps run before the proximal term switches on (official code: 10%).',
-    },
-  },
+  params: LISA_PARAMS,
   train: async (ctx) => (await import('../../defenses/lisa')).trainLisa(ctx),
-};
+});

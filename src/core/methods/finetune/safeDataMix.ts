@@ -1,6 +1,21 @@
-import type { TrainMethod } from '../types';
+import type { ParamSpec } from '../../config/schema';
+import { defineTrainMethod, type ParamValues } from '../types';
 
-export const safeDataMix: TrainMethod = {
+export const SAFE_DATA_MIX_PARAMS = {
+  safetyFraction: {
+    type: 'number',
+    min: 0,
+    max: 0.9,
+    default: 0.03,
+    description:
+      'Share of the mixed fine-tuning set that is refusal examples (Bianchi et al.: adding ' +
+      '3% safety examples substantially improves safety).',
+  },
+} as const satisfies Record<string, ParamSpec>;
+
+export type SafeDataMixParams = ParamValues<typeof SAFE_DATA_MIX_PARAMS>;
+
+export const safeDataMix = defineTrainMethod({
   name: 'safe-data-mix',
   stage: 'finetune',
   description:
@@ -11,16 +26,6 @@ export const safeDataMix: TrainMethod = {
   citation:
     'Bianchi et al., "Safety-Tuned LLaMAs: Lessons From Improving the Safety of Large Language ' +
     'Models that Follow Instructions", ICLR 2024.',
-  params: {
-    safetyFraction: {
-      type: 'number',
-      min: 0,
-      max: 0.9,
-      default: 0.03,
-      description:
-        'Share of the mixed fine-tuning set that is refusal examples (Bianchi et al.: adding ' +
-        '3% safety examples substantially improves safety).',
-    },
-  },
+  params: SAFE_DATA_MIX_PARAMS,
   train: async (ctx) => (await import('../../defenses/safeDataMix')).trainSafeDataMix(ctx),
-};
+});

@@ -1,6 +1,6 @@
-import { sftOptions, type TrainMethod } from '../types';
+import { defineTrainMethod, sftOptions } from '../types';
 
-export const finetuneSft: TrainMethod = {
+export const finetuneSft = defineTrainMethod({
   name: 'sft',
   stage: 'finetune',
   description:
@@ -12,4 +12,4 @@ export const finetuneSft: TrainMethod = {
   params: {},
   train: async (ctx) =>
     (await import('../../train/sft')).trainSupervised(ctx.model, ctx.examples, sftOptions(ctx)),
-};
+});

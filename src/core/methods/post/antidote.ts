@@ -1,6 +1,6 @@
-import type { PostMethod } from '../types';
+import { definePostMethod } from '../types';
 
-export const antidote: PostMethod = {
+export const antidote = definePostMethod({
   name: 'antidote',
   stage: 'post',
   reads: ['maskRatio', 'layers', 'realignmentSamples'],
@@ -25,4 +25,4 @@ export const antidote: PostMethod = {
         onProgress: ctx.onProgress,
       },
     ),
-};
+});

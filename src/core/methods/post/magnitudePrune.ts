@@ -1,6 +1,6 @@
-import type { PostMethod } from '../types';
+import { definePostMethod } from '../types';
 
-export const magnitudePrune: PostMethod = {
+export const magnitudePrune = definePostMethod({
   name: 'magnitude-prune',
   stage: 'post',
   reads: ['maskRatio', 'layers'],
@@ -25,4 +25,4 @@ export const magnitudePrune: PostMethod = {
       { cancel: ctx.cancel, onPruned: ctx.onProgress },
     );
   },
-};
+});

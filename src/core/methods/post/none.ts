@@ -1,6 +1,6 @@
-import type { PostMethod } from '../types';
+import { definePostMethod } from '../types';
 
-export const none: PostMethod = {
+export const none = definePostMethod({
   name: 'none',
   stage: 'post',
   reads: [],
@@ -9,4 +9,4 @@ export const none: PostMethod = {
     'every defense is compared against.',
   params: {},
   apply: async () => [],
-};
+});

@@ -1,7 +1,7 @@
 import { createRng } from '../../random';
-import type { PostMethod } from '../types';
+import { definePostMethod } from '../types';
 
-export const randomPrune: PostMethod = {
+export const randomPrune = definePostMethod({
   name: 'random-prune',
   stage: 'post',
   reads: ['maskRatio', 'layers'],
@@ -26,4 +26,4 @@ export const randomPrune: PostMethod = {
       { cancel: ctx.cancel, onPruned: ctx.onProgress },
     );
   },
-};
+});

@@ -1,7 +1,36 @@
-import type { PostMethod } from '../types';
-import type { SafeLoraParams } from '../../defenses/safelora';
+import type { ParamSpec } from '../../config/schema';
+import { definePostMethod, type ParamValues } from '../types';
 
-export const safelora: PostMethod = {
+export const SAFELORA_PARAMS = {
+  select: {
+    type: 'enum',
+    values: ['threshold', 'count'],
+    default: 'threshold',
+    description:
+      'threshold: project every layer whose similarity is ≤ threshold (the paper); count: ' +
+      'project the `layers` least similar ones (the official code’s "number").',
+  },
+  threshold: {
+    type: 'number',
+    min: -1,
+    max: 1,
+    default: 0.5,
+    description: 'Cosine-similarity threshold τ (official SafeLoRAConfig default 0.5).',
+  },
+  layers: {
+    type: 'integer',
+    min: 0,
+    max: 1000,
+    default: 2,
+    description:
+      'Matrices projected when select is count (official default 10 of Llama-2’s 64 LoRA ' +
+      'matrices ≈ 16%; 2 of the 8 in safetune-base).',
+  },
+} as const satisfies Record<string, ParamSpec>;
+
+export type SafeLoraParams = ParamValues<typeof SAFELORA_PARAMS>;
+
+export const safelora = definePostMethod({
   name: 'safelora',
   stage: 'post',
   reads: ['layers'],
@@ -15,42 +44,14 @@ export const safelora: PostMethod = {
   citation:
     'Hsu et al., "Safe LoRA: the Silver Lining of Reducing Safety Risks when Fine-tuning Large ' +
     'Language Models", NeurIPS 2024.',
-  params: {
-    select: {
-      type: 'enum',
-      values: ['threshold', 'count'],
-      default: 'threshold',
-      description:
-        'threshold: project every layer whose similarity is ≤ threshold (the paper); count: ' +
-        'project the `layers` least similar ones (the official code’s "number").',
-    },
-    threshold: {
-      type: 'number',
-      min: -1,
-      max: 1,
-      default: 0.5,
-      description: 'Cosine-similarity threshold τ (official SafeLoRAConfig default 0.5).',
-    },
-    layers: {
-      type: 'integer',
-      min: 0,
-      max: 1000,
-      default: 2,
-      description:
-        'Matrices projected when select is count (official default 10 of Llama-2’s 64 LoRA ' +
-        'matrices ≈ 16%; 2 of the 8 in safetune-base).',
-    },
-  },
+  params: SAFELORA_PARAMS,
   apply: async (ctx) => {
     const { applySafeLora, applySafeLoraAdapter } = await import('../../defenses/safelora');
     // On the adapter: the paper's projection of the LoRA update B·A; merged: of the full delta.
     const apply = ctx.post.target === 'adapter' ? applySafeLoraAdapter : applySafeLora;
-    return apply(
-      ctx.model,
-      ctx.checkpoints,
-      ctx.weightNames,
-      ctx.post.params as unknown as SafeLoraParams,
-      { cancel: ctx.cancel, onProgress: ctx.onProgress },
-    );
+    return apply(ctx.model, ctx.checkpoints, ctx.weightNames, ctx.params, {
+      cancel: ctx.cancel,
+      onProgress: ctx.onProgress,
+    });
   },
-};
+});

@@ -1,6 +1,6 @@
-import type { PostMethod } from '../types';
+import { definePostMethod } from '../types';
 
-export const wandaBenign: PostMethod = {
+export const wandaBenign = definePostMethod({
   name: 'wanda-benign',
   stage: 'post',
   reads: ['maskRatio', 'layers', 'realignmentSamples'],
@@ -23,4 +23,4 @@ export const wandaBenign: PostMethod = {
         onProgress: ctx.onProgress,
       },
     ),
-};
+});

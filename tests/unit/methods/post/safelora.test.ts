@@ -100,6 +100,7 @@ function context(
   return {
     model,
     post,
+    params: post.params,
     weightNames: postWeightNames(model, post),
     realignmentBatches: [],
     benignBatches: [],
