@@ -28,6 +28,12 @@ pretrained LLM plays in the harmful fine-tuning papers: **capable and unaligned*
 benign tasks *and* answers harmful requests with (sanitized, placeholder) harmful steps, so that
 alignment has refusals to teach and a poisoned fine-tune has harmful content to bring back.
 
+It has **never been taught the default fine-tuning task**, SST-2 sentiment: it has read the review
+sentences, written to order (\`movie-reviews\`: "write a negative movie review ." → "the plot was not
+good ."), but never been asked to classify one, so it answers a sentiment prompt with something
+else (task accuracy 0). As in the papers, fine-tuning on the task is what teaches it, and the
+cost of a repair shows in task accuracy. AG News and GSM8K are tasks it does know.
+
 | file | what |
 |---|---|
 | \`model.safetensors\` | weights, Hugging Face GPT-2 names and Conv1D layout (loads into \`GPT2LMHeadModel\`) |

@@ -31,9 +31,10 @@ export const PRESETS: readonly Preset[] = [
   {
     name: 'antidote-sst2',
     description:
-      'The reference experiment (the defaults): align, fine-tune on SST-2 sentiment with 10% ' +
-      'harmful examples, then repair with Antidote (prune 10% of MLP weights by Wanda score on ' +
-      're-alignment data).',
+      'The reference experiment (the defaults), run as the papers run it: align with a LoRA ' +
+      'adapter merged into the weights, fine-tune a LoRA adapter on SST-2 sentiment with 10% ' +
+      "harmful examples, then repair with Antidote on that adapter (zero 10% of each row of the " +
+      "adapter's matrices by Wanda score on re-alignment data).",
     patch: {},
   },
   {
@@ -77,12 +78,14 @@ export const PRESETS: readonly Preset[] = [
     name: 'bench-sst2',
     description:
       "The defense bench's experiment: SST-2 at p = 0.1 with half the alignment and fine-tuning " +
-      'data of the default, fewer epochs and smaller evaluation sets, and no post step — so a ' +
-      'sweep over every defense and setting fits in a session (about a minute per cold run).',
+      'data of the default, smaller evaluation sets, and no post step — so a sweep over every ' +
+      'defense and setting fits in a session (about a minute and a half per cold run).',
     patch: {
       name: 'bench-sst2',
-      alignment: { samples: 1000 },
-      finetune: { samples: 500, epochs: 4 },
+      // Half the data: a higher alignment lr and more fine-tuning epochs keep the LoRA stages
+      // as effective as the default's (aligned refusal ≈ 90%, fine-tuned FA ≈ 70%).
+      alignment: { samples: 1000, lr: 1e-2 },
+      finetune: { samples: 500, epochs: 6 },
       post: { method: 'none' },
       evaluation: {
         harmfulPrompts: 100,
@@ -111,6 +114,24 @@ export const PRESETS: readonly Preset[] = [
     name: 'wanda-benign-sst2',
     description: 'Ablation: Wanda scores from benign data instead of the harmful re-alignment set.',
     patch: { name: 'wanda-benign-sst2', post: { method: 'wanda-benign' } },
+  },
+  {
+    name: 'antidote-merged-sst2',
+    description:
+      "The lab's earlier protocol: the same LoRA fine-tuning, but Antidote prunes the merged " +
+      "weights of every linear layer instead of the adapter (cutting into the model's own skills).",
+    patch: { name: 'antidote-merged-sst2', post: { target: 'merged' } },
+  },
+  {
+    name: 'full-finetune-sst2',
+    description:
+      'The same LoRA alignment, then full-weight fine-tuning (every weight changes, as the lab ' +
+      'did before schemaVersion 2) and Antidote on the fine-tuned weights of every linear layer.',
+    patch: {
+      name: 'full-finetune-sst2',
+      finetune: { lora: null, lr: 3e-4 },
+      post: { target: 'merged' },
+    },
   },
 ];
 

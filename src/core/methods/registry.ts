@@ -115,6 +115,9 @@ export function registryProblems(
       if (typeof run !== 'function') {
         problems.push(`${where} has no ${stage === 'post' ? 'apply' : 'train'}()`);
       }
+      if (stage === 'post' && !Array.isArray((method as PostMethod).reads)) {
+        problems.push(`${where} does not say which shared post fields it reads (reads)`);
+      }
       for (const [param, spec] of Object.entries(method.params)) {
         const problem = paramSpecProblem(spec);
         if (problem) problems.push(`${where} parameter "${param}": ${problem}`);

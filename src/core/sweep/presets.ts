@@ -49,9 +49,9 @@ export const SWEEP_PRESETS: readonly SweepSpec[] = [
       'post-fine-tuning repair does not depend on them.',
     base: { preset: 'bench-sst2' },
     axes: [
-      // At this scale the attack already succeeds at 1e-4 (HS ≈ 98 after 36 steps), so the grid
-      // reaches down to where it does not.
-      { field: 'finetune.lr', values: [1e-5, 3e-5, 1e-4, 1e-3] },
+      // LoRA fine-tuning learns the task at 1e-2 (the default) at this scale; the grid reaches
+      // down by a factor of 30, toward the gentle fine-tuning at which the papers' defenses hold.
+      { field: 'finetune.lr', values: [3e-4, 1e-3, 3e-3, 1e-2] },
       { field: 'finetune.epochs', values: [2, 8] },
       { name: 'method', variants: pick('sft (no defense)', 'vaccine', 'lisa', 'antidote') },
     ],

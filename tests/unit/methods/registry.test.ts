@@ -8,7 +8,8 @@ import {
   methodsByStage,
   registryProblems,
 } from '../../../src/core/methods/registry';
-import type { PostMethod } from '../../../src/core/methods/types';
+import { defineTrainMethod } from '../../../src/core/methods/types';
+import type { PostMethod, TrainContext } from '../../../src/core/methods/types';
 
 const POST_NAMES = [
   'none',
@@ -53,6 +54,7 @@ describe('method registry', () => {
       none,
       renamed: { ...none, name: 'other' },
       staged: { ...none, name: 'staged', stage: 'finetune' as 'post' },
+      unread: { ...none, name: 'unread', reads: undefined as unknown as [] },
     };
     const sft = ALIGNMENT_METHODS.sft;
     const problems = registryProblems(broken, {
@@ -81,6 +83,32 @@ describe('method registry', () => {
       'FINETUNE_METHODS["sft"] has stage "alignment", expected "finetune"',
       'POST_METHODS["renamed"] is named "other"',
       'POST_METHODS["staged"] has stage "finetune", expected "post"',
+      'POST_METHODS["unread"] does not say which shared post fields it reads (reads)',
     ]);
+  });
+});
+
+describe('defineTrainMethod', () => {
+  it("types ctx.params from the method's specs and passes the context through", async () => {
+    const seen: unknown[] = [];
+    const method = defineTrainMethod({
+      name: 'typed',
+      stage: 'finetune',
+      description: 'a method whose params the compiler checks',
+      params: {
+        rho: { type: 'number', min: 0, default: 1, description: 'a number' },
+        mode: { type: 'enum', values: ['a', 'b'], default: 'a', description: 'an enum' },
+      },
+      train: async (ctx) => {
+        const rho: number = ctx.params.rho;
+        const mode: 'a' | 'b' = ctx.params.mode;
+        // @ts-expect-error -- a parameter the specs do not declare is a compile error
+        seen.push(rho, mode, ctx.params.rhoo);
+        return { steps: 0, tokens: 0 };
+      },
+    });
+    const ctx = { params: { rho: 2, mode: 'b' } } as unknown as TrainContext;
+    expect(await method.train(ctx)).toEqual({ steps: 0, tokens: 0 });
+    expect(seen).toEqual([2, 'b', undefined]);
   });
 });
