@@ -278,7 +278,7 @@ function checkLora(run: Run, value: unknown, path: string): LoraSettings | null 
   } else if (!Array.isArray(targets) || targets.length === 0) {
     run.fail(
       `${path}.targets`,
-      `must be a non-empty array of layer roles (${LAYER_ROLES.join(', ')}) (got ${describe(targets)})`,
+      `must be a non-empty array of layer roles (${LAYER_ROLES.join(', ')}) (got ${Array.isArray(targets) ? 'an empty array' : describe(targets)})`,
     );
   } else {
     targets.forEach((role: unknown, i) => {

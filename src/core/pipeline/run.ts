@@ -61,7 +61,7 @@ interface StagePlan {
 }
 
 /** The weights a stage's output computes with: its adapter, if any, merged in. */
-export function mergedValues(config: ModelConfig, output: StageOutput): Map<string, Float32Array> {
+function mergedValues(config: ModelConfig, output: StageOutput): Map<string, Float32Array> {
   return output.adapter
     ? mergeAdapter(config, output.values, output.adapter.settings, output.adapter.values)
     : output.values;
@@ -305,22 +305,22 @@ export async function runExperiment(
       }),
   );
 
-  const onAdapter = config.post.target === 'adapter';
-  if (onAdapter && !finetuned.adapter) {
+  // On the adapter: the post method changes only the fine-tuning adapter, the aligned weights
+  // stay as they are. Merged: it works on the weights with any adapter merged in.
+  const tuned = finetuned.adapter;
+  if (config.post.target === 'adapter' && !tuned) {
     throw new Error("post.target 'adapter' needs a fine-tuning adapter (finetune.lora is null)");
   }
   const postPlan: StagePlan =
-    onAdapter && finetuned.adapter
+    config.post.target === 'adapter' && tuned
       ? {
           start: () => {
             const model = GPT.fromValues(modelConfig, finetuned.values);
-            model.attachAdapter(finetuned.adapter!.settings, {
-              values: finetuned.adapter!.values,
-            });
+            model.attachAdapter(tuned.settings, { values: tuned.values });
             return model;
           },
           onTop: finetuned.values,
-          adapter: finetuned.adapter.settings,
+          adapter: tuned.settings,
           mergeAdapter: false,
         }
       : {

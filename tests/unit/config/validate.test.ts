@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import {
   DEFAULT_CONFIG,
   DEFAULT_VALIDATION_CONTEXT,
+  SCHEMA_V1_DEFAULTS,
   clonePlain,
   formatErrors,
   validateConfig,
@@ -546,5 +547,111 @@ describe('validationContextProblems', () => {
       "finetune method 'lisa', parameter 'steps': default must be at least 1",
       "finetune method 'lisa', parameter 'mode': enum has no values",
     ]);
+  });
+});
+
+describe('validateConfig: schemaVersion 1 (before LoRA)', () => {
+  it("means what it meant: version 1's defaults, full-weight stages, the post method on merged weights", () => {
+    const result = validateConfig({ schemaVersion: 1, finetune: { poisonRatio: 0.2 } }, CTX);
+    if (!result.ok) throw new Error(formatErrors(result.errors));
+    const expected = clonePlain(SCHEMA_V1_DEFAULTS) as unknown as Loose;
+    expected.schemaVersion = 2;
+    expected.finetune.poisonRatio = 0.2;
+    expected.alignment.lora = null;
+    expected.finetune.lora = null;
+    expected.post.target = 'merged';
+    expect(result.config).toEqual(expected);
+    expect(result.config.post.layers).toBe('mlp');
+    expect(result.config.finetune.lr).toBe(3e-4);
+  });
+
+  it('keeps the fields a version-1 file did set, and reports its mistakes at their paths', () => {
+    expect(
+      lines(
+        validateConfig(
+          { schemaVersion: 1, finetune: { poisonRatio: 2, lora: 'yes' }, post: { lyers: 'all' } },
+          CTX,
+        ),
+      ),
+    ).toEqual([
+      'finetune.lora: must be null (full-weight training) or an object { rank, alpha, targets } (got string "yes")',
+      'finetune.poisonRatio: must be between 0 and 1',
+      'post.lyers: unknown field (did you mean layers?)',
+    ]);
+  });
+
+  it('in strict mode fills only the fields version 2 added', () => {
+    const complete = clonePlain(SCHEMA_V1_DEFAULTS) as unknown as Loose;
+    expect(validateConfig(complete, CTX, { strict: true }).ok).toBe(true);
+    delete complete.finetune.epochs;
+    expect(lines(validateConfig(complete, CTX, { strict: true }))).toEqual([
+      'finetune.epochs: missing field',
+    ]);
+  });
+});
+
+describe('validateConfig: LoRA and post.target', () => {
+  it('accepts null or a complete adapter and names every problem of a bad one', () => {
+    expect(
+      validateConfig(
+        full((c) => (c.alignment.lora = null)),
+        CTX,
+      ).ok,
+    ).toBe(true);
+    expect(
+      lines(
+        validateConfig(
+          full((c) => {
+            c.alignment.lora = {
+              rank: 0,
+              alpha: 4,
+              targets: ['attn.q', 'attn.x', 'attn.q'],
+              dropout: 0,
+            };
+            c.finetune.lora = { rank: 8, targets: [] };
+          }),
+          CTX,
+        ),
+      ),
+    ).toEqual([
+      'alignment.lora.dropout: unknown field',
+      'alignment.lora.rank: must be between 1 and 1024',
+      "alignment.lora.targets[1]: must be one of 'attn.q', 'attn.k', 'attn.v', 'attn.o', 'mlp.in', 'mlp.out' (got \"attn.x\"; did you mean 'attn.q'?)",
+      "alignment.lora.targets[2]: 'attn.q' is listed twice",
+      'finetune.lora.alpha: missing field',
+      'finetune.lora.targets: must be a non-empty array of layer roles (attn.q, attn.k, attn.v, attn.o, mlp.in, mlp.out) (got an empty array)',
+    ]);
+  });
+
+  it("post.target 'adapter' needs a fine-tuning adapter and an adapted layer in post.layers", () => {
+    expect(
+      lines(
+        validateConfig(
+          full((c) => (c.finetune.lora = null)),
+          CTX,
+        ),
+      ),
+    ).toEqual([
+      "post.target: 'adapter' needs a fine-tuning adapter, but finetune.lora is null (full-weight fine-tuning); use 'merged' or set finetune.lora",
+    ]);
+    expect(
+      lines(
+        validateConfig(
+          full((c) => (c.post.layers = 'mlp')),
+          CTX,
+        ),
+      ),
+    ).toEqual([
+      "post.layers: 'mlp' selects no adapted layer (finetune.lora.targets: attn.q, attn.k, attn.v) for post.target 'adapter'",
+    ]);
+    expect(
+      validateConfig(
+        full((c) => {
+          c.finetune.lora = null;
+          c.post.target = 'merged';
+        }),
+        CTX,
+      ).ok,
+    ).toBe(true);
   });
 });
