@@ -142,9 +142,11 @@ test('build a micro run on wasm, watch it, read the results, find it again after
   await shoot(page, 'ui-antidote-390');
   await page.setViewportSize(DESKTOP);
 
-  // The three stages' weights are in the cache panel, with their sizes.
+  // The three stages are in the cache panel, with their sizes: LoRA stages store only their
+  // adapters (kB; the full weights would be about 2 MB each).
   await expect(page.getByTestId('cache-row')).toHaveCount(3);
-  await expect(page.getByTestId('storage-estimate')).toContainText(/3 cached stages, [\d.]+ MB/);
+  await expect(page.getByTestId('storage-estimate')).toContainText(/3 cached stages, [\d.]+ kB/);
+  await expect(page.getByTestId('cache-row').first()).toContainText('LoRA r=8');
 
   // The run was saved as it finished: a reload lists it.
   await expect(page.getByTestId('run-row')).toHaveCount(1);

@@ -80,7 +80,7 @@ export async function applySafeLora(
   params: SafeLoraParams,
   options: { cancel?: CancelToken; onProgress?: (done: number, total: number) => void } = {},
 ): Promise<PruneLayerReport[]> {
-  const candidates: { name: string; shape: [number, number]; similarity: number }[] = [];
+  const candidates: Candidate[] = [];
   const projectedWeights = new Map<string, tf.Tensor2D>();
   try {
     for (const [index, name] of weightNames.entries()) {
@@ -109,23 +109,42 @@ export async function applySafeLora(
       options.onProgress?.(index + 1, weightNames.length);
     }
     await checkpoint(options.cancel);
-    const chosen = selectProjected(
-      candidates.map((c) => c.similarity),
-      params,
-    );
-    return candidates.map(({ name, shape, similarity }, i) => {
-      if (chosen[i])
-        getWeight(model.weights, name).assign(projectedWeights.get(name) as tf.Tensor2D);
-      return {
-        weight: name,
-        shape,
-        prunedFraction: 0,
-        projection: { similarity, projected: chosen[i] },
-      };
-    });
+    return writeChosen(model, candidates, projectedWeights, params);
   } finally {
     tf.dispose([...projectedWeights.values()]);
   }
+}
+
+interface Candidate {
+  name: string;
+  shape: [number, number];
+  similarity: number;
+}
+
+/**
+ * Writes the projected value of every matrix `selectProjected` chooses (the others stay
+ * bit-identical) and reports each one (`prunedFraction` 0: nothing is zeroed). Called once every
+ * similarity is known, so a cancelled run has written nothing.
+ */
+function writeChosen(
+  model: GPT,
+  candidates: readonly Candidate[],
+  projected: ReadonlyMap<string, tf.Tensor2D>,
+  params: SafeLoraParams,
+): PruneLayerReport[] {
+  const chosen = selectProjected(
+    candidates.map((c) => c.similarity),
+    params,
+  );
+  return candidates.map(({ name, shape, similarity }, i) => {
+    if (chosen[i]) model.parameter(name).assign(projected.get(name) as tf.Tensor2D);
+    return {
+      weight: name,
+      shape,
+      prunedFraction: 0,
+      projection: { similarity, projected: chosen[i] },
+    };
+  });
 }
 
 const ADAPTER_B = /^transformer\.h\.(\d+)\.(.+)\.lora_B$/;
@@ -151,7 +170,7 @@ export async function applySafeLoraAdapter(
     const match = ADAPTER_B.exec(name);
     return match ? [{ name, layer: Number(match[1]), role: match[2] as LayerRole }] : [];
   });
-  const candidates: { name: string; shape: [number, number]; similarity: number }[] = [];
+  const candidates: Candidate[] = [];
   const projectedB = new Map<string, tf.Tensor2D>();
   try {
     for (const [index, { name, layer, role }] of roles.entries()) {
@@ -190,19 +209,7 @@ export async function applySafeLoraAdapter(
       options.onProgress?.(index + 1, roles.length);
     }
     await checkpoint(options.cancel);
-    const chosen = selectProjected(
-      candidates.map((c) => c.similarity),
-      params,
-    );
-    return candidates.map(({ name, shape, similarity }, i) => {
-      if (chosen[i]) model.parameter(name).assign(projectedB.get(name) as tf.Tensor2D);
-      return {
-        weight: name,
-        shape,
-        prunedFraction: 0,
-        projection: { similarity, projected: chosen[i] },
-      };
-    });
+    return writeChosen(model, candidates, projectedB, params);
   } finally {
     tf.dispose([...projectedB.values()]);
   }
