@@ -33,7 +33,7 @@ export const PRESETS: readonly Preset[] = [
     description:
       'The reference experiment (the defaults), run as the papers run it: align with a LoRA ' +
       'adapter merged into the weights, fine-tune a LoRA adapter on SST-2 sentiment with 10% ' +
-      "harmful examples, then repair with Antidote on that adapter (zero 10% of each row of the " +
+      'harmful examples, then repair with Antidote on that adapter (zero 10% of each row of the ' +
       "adapter's matrices by Wanda score on re-alignment data).",
     patch: {},
   },
