@@ -376,8 +376,9 @@ test('the example run on the first screen shows what Antidote cut, down to a mas
   const antidote = page.getByTestId('antidote-view');
   await expect(page.getByTestId('results')).toContainText('Example run (precomputed');
   await expect(antidote.getByTestId('mask-heatmap').locator('canvas')).toBeVisible();
-  await expect(antidote.getByTestId('prune-matrix')).toHaveValue('transformer.h.0.mlp.c_fc.weight');
-  await expect(antidote.getByTestId('mask-heatmap')).toContainText('2 inputs × 8 outputs');
+  // The example runs Antidote on the fine-tuning adapter: its first matrix is A of block 0's q.
+  await expect(antidote.getByTestId('prune-matrix')).toHaveValue('transformer.h.0.attn.q.lora_A');
+  await expect(antidote.getByTestId('mask-heatmap')).toContainText('2 inputs × 1 output;');
   await antidote.getByTestId('mask-heatmap').evaluate((el) => el.scrollIntoView({ block: 'end' }));
   await shoot(page, 'ui-example-heatmap-1280');
 });
