@@ -456,5 +456,6 @@ function describeStage(config: ExperimentConfig, stage: Stage): string {
   if (stage === 'alignment') return aligned;
   const tuned = `${aligned} → fine-tuned on ${f.task} (${f.method}${lora(f.lora)}, n=${f.samples}, p=${f.poisonRatio}, lr=${f.lr}, ${f.epochs} epochs)`;
   if (stage === 'finetune') return tuned;
-  return `${tuned} → ${config.post.method} on the ${config.post.target} (maskRatio ${config.post.maskRatio}, ${config.post.layers})`;
+  const target = config.post.target === 'adapter' ? 'fine-tuning adapter' : 'merged weights';
+  return `${tuned} → ${config.post.method} on the ${target} (maskRatio ${config.post.maskRatio}, ${config.post.layers})`;
 }
