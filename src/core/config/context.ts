@@ -2,12 +2,14 @@
  * What a config may name: methods per stage (with their parameter specs), tasks and base models.
  * `DEFAULT_VALIDATION_CONTEXT` is what the registries hold (tested against them).
  */
-import { methodsByStage } from '../methods/registry';
-import type { ParamSpec, Stage } from './schema';
+import { methodsByStage, postTargetsByMethod } from '../methods/registry';
+import type { ParamSpec, PostTarget, Stage } from './schema';
 
 export interface ValidationContext {
   /** Stage → method name → parameter name → spec. */
   methods: Record<Stage, Record<string, Record<string, ParamSpec>>>;
+  /** Post method → what it can act on (`post.target`); a method not listed may act on either. */
+  postTargets?: Record<string, readonly PostTarget[]>;
   tasks: readonly string[];
   models: readonly string[];
 }
@@ -18,6 +20,7 @@ export interface ValidationContext {
  */
 export const DEFAULT_VALIDATION_CONTEXT: ValidationContext = {
   methods: methodsByStage(),
+  postTargets: postTargetsByMethod(),
   tasks: ['sst2', 'agnews', 'gsm8k'],
   models: ['safetune-base'],
 };

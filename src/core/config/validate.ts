@@ -297,9 +297,18 @@ function checkLora(run: Run, value: unknown, path: string): LoraSettings | null 
   return out as unknown as LoraSettings;
 }
 
-/** Rules between fields: what `post.target` needs of the fine-tuning stage. */
+/** Rules between fields: what `post.target` needs of the post method and of the fine-tuning stage. */
 function checkAcrossFields(run: Run, config: ExperimentConfig): void {
   const { post, finetune } = config;
+  const supported = run.ctx.postTargets?.[post.method];
+  if (supported && !supported.includes(post.target)) {
+    const what = post.target === 'adapter' ? 'the fine-tuning adapter' : 'merged weights';
+    run.fail(
+      'post.target',
+      `post method '${post.method}' cannot act on ${what}; it acts on: ${supported.join(', ')}`,
+    );
+    return;
+  }
   if (post.target !== 'adapter') return;
   if (finetune.lora === null) {
     run.fail(

@@ -1,4 +1,4 @@
-import type { ParamSpec, Stage } from '../config/schema';
+import { POST_TARGETS, type ParamSpec, type PostTarget, type Stage } from '../config/schema';
 import { booster } from './alignment/booster';
 import { repnoise } from './alignment/repnoise';
 import { alignmentSft } from './alignment/sft';
@@ -85,6 +85,11 @@ export function methodsByStage(): Record<Stage, Record<string, Record<string, Pa
   return out;
 }
 
+/** Post method → the `post.target`s it can act on: what the config validator accepts. */
+export function postTargetsByMethod(): Record<string, readonly PostTarget[]> {
+  return Object.fromEntries(Object.values(POST_METHODS).map((m) => [m.name, m.targets]));
+}
+
 /**
  * The registry's start-up check, returning one line per problem: a key that differs from its
  * entry's name, an entry in the wrong stage, an empty description, a parameter whose default is
@@ -117,6 +122,16 @@ export function registryProblems(
       }
       if (stage === 'post' && !Array.isArray((method as PostMethod).reads)) {
         problems.push(`${where} does not say which shared post fields it reads (reads)`);
+      }
+      if (stage === 'post') {
+        const targets = (method as PostMethod).targets;
+        if (
+          !Array.isArray(targets) ||
+          targets.length === 0 ||
+          targets.some((t) => !POST_TARGETS.includes(t))
+        ) {
+          problems.push(`${where} must say what it acts on (targets: ${POST_TARGETS.join(', ')})`);
+        }
       }
       for (const [param, spec] of Object.entries(method.params)) {
         const problem = paramSpecProblem(spec);

@@ -2,6 +2,7 @@ import type {
   ExperimentConfig,
   ParamSpec,
   PostConfig,
+  PostTarget,
   Stage,
   StageTraining,
 } from '../config/schema';
@@ -126,6 +127,8 @@ export interface PostMethod extends MethodInfo {
   stage: 'post';
   /** The shared `post` fields the method reads: the only ones in its stage's cache key. */
   reads: readonly SharedPostField[];
+  /** What it can act on (`post.target`); the validator refuses the others at `post.target`. */
+  targets: readonly PostTarget[];
   apply(ctx: PostContext): Promise<PruneLayerReport[]>;
 }
 

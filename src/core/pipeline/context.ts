@@ -1,7 +1,7 @@
 import type { ValidationContext } from '../config/context';
 import type { ParamSpec, Stage } from '../config/schema';
 import { datasetNamesWithRole } from '../data/registry';
-import { listMethods } from '../methods/registry';
+import { listMethods, postTargetsByMethod } from '../methods/registry';
 import { BASE_MODEL_NAMES } from '../model/bases';
 
 /** What a config may name, read from the registries themselves (so a name is valid iff it runs). */
@@ -12,5 +12,10 @@ export function validationContext(): ValidationContext {
     post: {},
   };
   for (const method of listMethods()) methods[method.stage][method.name] = method.params;
-  return { methods, tasks: datasetNamesWithRole('task'), models: BASE_MODEL_NAMES };
+  return {
+    methods,
+    postTargets: postTargetsByMethod(),
+    tasks: datasetNamesWithRole('task'),
+    models: BASE_MODEL_NAMES,
+  };
 }

@@ -623,6 +623,36 @@ describe('validateConfig: LoRA and post.target', () => {
     ]);
   });
 
+  it('refuses a target the post method cannot act on, naming what it can', () => {
+    const ctx: ValidationContext = {
+      ...CTX,
+      postTargets: { ...CTX.postTargets, none: ['merged'] },
+    };
+    expect(
+      lines(
+        validateConfig(
+          full((c) => (c.post.method = 'none')),
+          ctx,
+        ),
+      ),
+    ).toEqual([
+      "post.target: post method 'none' cannot act on the fine-tuning adapter; it acts on: merged",
+    ]);
+    expect(
+      validateConfig(
+        full((c) => {
+          c.post.method = 'none';
+          c.post.target = 'merged';
+        }),
+        ctx,
+      ).ok,
+    ).toBe(true);
+    // Every registered post method acts on both.
+    expect(Object.values(CTX.postTargets ?? {})).toEqual(
+      Object.keys(CTX.methods.post).map(() => ['adapter', 'merged']),
+    );
+  });
+
   it("post.target 'adapter' needs a fine-tuning adapter and an adapted layer in post.layers", () => {
     expect(
       lines(

@@ -55,6 +55,7 @@ describe('method registry', () => {
       renamed: { ...none, name: 'other' },
       staged: { ...none, name: 'staged', stage: 'finetune' as 'post' },
       unread: { ...none, name: 'unread', reads: undefined as unknown as [] },
+      untargeted: { ...none, name: 'untargeted', targets: [] },
     };
     const sft = ALIGNMENT_METHODS.sft;
     const problems = registryProblems(broken, {
@@ -84,6 +85,7 @@ describe('method registry', () => {
       'POST_METHODS["renamed"] is named "other"',
       'POST_METHODS["staged"] has stage "finetune", expected "post"',
       'POST_METHODS["unread"] does not say which shared post fields it reads (reads)',
+      'POST_METHODS["untargeted"] must say what it acts on (targets: adapter, merged)',
     ]);
   });
 });

@@ -4,6 +4,7 @@ export const antidote = definePostMethod({
   name: 'antidote',
   stage: 'post',
   reads: ['maskRatio', 'layers', 'realignmentSamples'],
+  targets: ['adapter', 'merged'],
   description:
     'Antidote: after fine-tuning, score every weight of the selected linear layers with Wanda, ' +
     '|W_ij|·‖X_j‖₂, where X are the layer inputs over a re-alignment set of harmful prompts with ' +

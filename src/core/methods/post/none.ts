@@ -4,6 +4,7 @@ export const none = definePostMethod({
   name: 'none',
   stage: 'post',
   reads: [],
+  targets: ['adapter', 'merged'],
   description:
     'No post-fine-tuning step: the "post" checkpoint is the fine-tuned model itself. The baseline ' +
     'every defense is compared against.',

@@ -5,6 +5,7 @@ export const randomPrune = definePostMethod({
   name: 'random-prune',
   stage: 'post',
   reads: ['maskRatio', 'layers'],
+  targets: ['adapter', 'merged'],
   description:
     'Ablation of Antidote: zero a uniformly random maskRatio fraction of each output row (same ' +
     'count per row as Antidote). The control that separates the effect of choosing which weights ' +

@@ -34,6 +34,7 @@ export const safelora = definePostMethod({
   name: 'safelora',
   stage: 'post',
   reads: ['layers'],
+  targets: ['adapter', 'merged'],
   description:
     'Safe LoRA on full weights: for each selected linear layer, the alignment direction ' +
     'V = W_aligned − W_base gives the matrix C = VVᵀ/‖V‖_F, and the fine-tuning update ' +

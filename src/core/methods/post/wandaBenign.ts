@@ -4,6 +4,7 @@ export const wandaBenign = definePostMethod({
   name: 'wanda-benign',
   stage: 'post',
   reads: ['maskRatio', 'layers', 'realignmentSamples'],
+  targets: ['adapter', 'merged'],
   description:
     'Ablation of Antidote: the same one-shot Wanda prune (|W|·‖X‖₂, top maskRatio of each output ' +
     'row), but the activations come from benign instructions instead of harmful ones. It removes ' +
