@@ -1,23 +1,22 @@
 import { PRUNE_LAYER_ROLES, type PostConfig, type PruneLayers } from '../config/schema';
 import type { GPT } from '../model/gpt';
-import { adapterSpecs } from '../model/lora';
+import { adapterSpecs, GPT2_ROLES } from '../model/lora';
 import type { ModelConfig } from '../model/config';
-import { LINEAR_KINDS, linearWeightNames, type LinearKind } from '../model/weights';
+import { linearWeightNames, type LinearKind } from '../model/weights';
 
-/** The linear weights each `post.layers` option selects, in every block. */
-export const PRUNE_LAYER_KINDS: Readonly<Record<PruneLayers, readonly LinearKind[]>> = {
-  mlp: ['mlp.c_fc', 'mlp.c_proj'],
-  'mlp-fc': ['mlp.c_fc'],
-  'mlp-proj': ['mlp.c_proj'],
-  attn: ['attn.c_attn', 'attn.c_proj'],
-  all: LINEAR_KINDS,
-};
+/**
+ * The linear weights a `post.layers` option selects, in every block: the GPT-2 matrices that hold
+ * its roles (`attn` → `attn.c_attn` for q, k, v and `attn.c_proj` for o).
+ */
+export function pruneLayerKinds(layers: PruneLayers): LinearKind[] {
+  const roles = PRUNE_LAYER_ROLES[layers];
+  if (!roles) throw new Error(`unknown post.layers "${layers}"`);
+  return [...new Set(roles.map((role) => GPT2_ROLES[role].kind))];
+}
 
 /** Names of the weight matrices a post-fine-tuning method acts on, block by block. */
 export function pruneWeightNames(config: ModelConfig, layers: PruneLayers): string[] {
-  const kinds = PRUNE_LAYER_KINDS[layers];
-  if (!kinds) throw new Error(`unknown post.layers "${layers}"`);
-  return linearWeightNames(config, kinds);
+  return linearWeightNames(config, pruneLayerKinds(layers));
 }
 
 /**
