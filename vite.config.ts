@@ -1,10 +1,18 @@
 import { svelte } from '@sveltejs/vite-plugin-svelte';
+import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vitest/config';
+import { hashSourceTree } from './scripts/sourceHash';
 
 // The tfjs wasm binaries are imported with `?url` in workers/backends.ts, so Vite copies them
 // into the bundle and serves them locally: no CDN at run time.
 export default defineConfig({
   plugins: [svelte()],
+  // Part of every stage cache key (src/core/version.ts): a change to the core invalidates the cache.
+  define: {
+    __SAFETUNE_CORE_HASH__: JSON.stringify(
+      hashSourceTree(fileURLToPath(new URL('./src/core', import.meta.url))),
+    ),
+  },
   worker: { format: 'es' },
   build: { target: 'es2022', chunkSizeWarningLimit: 4000 },
   server: { port: 5173 },

@@ -71,9 +71,35 @@ export function stageKeyMaterial(
   return clonePlain(material);
 }
 
-/** Cache key of a stage's output weights: SHA-256 of the canonical `stageKeyMaterial`. */
-export function stageKey(config: ExperimentConfig, stage: Stage): Promise<string> {
-  return sha256Hex(canonicalJSON(stageKeyMaterial(config, stage)));
+/** Everything a stage's cached output depends on besides the config. */
+export interface StageKeyContext {
+  /** SHA-256 of the base model's weights. */
+  baseModelSha256: string;
+  /** SHA-256 of the core's source as built (`CORE_SOURCE_HASH`): new code, new keys. */
+  coreSourceHash: string;
+  /** tfjs backend: backends agree only within float tolerance, so their weights are kept apart. */
+  backend: string;
+  /** The post method's `reads` (see `stageKeyMaterial`). */
+  postReads?: readonly SharedPostField[];
+}
+
+/**
+ * The stage cache's key — the only one: SHA-256 of the canonical JSON of the config's stage
+ * material, the base model's hash, the core's source hash and the backend.
+ */
+export function stageKey(
+  config: ExperimentConfig,
+  stage: Stage,
+  context: StageKeyContext,
+): Promise<string> {
+  return sha256Hex(
+    canonicalJSON({
+      material: stageKeyMaterial(config, stage, context.postReads),
+      base: context.baseModelSha256,
+      core: context.coreSourceHash,
+      backend: context.backend,
+    }),
+  );
 }
 
 function serialize(value: unknown, path: string, ancestors: object[]): string {

@@ -53,6 +53,7 @@ export type { ValidateOptions, ValidationError, ValidationResult } from './valid
 export { PRESETS, checkPresets, listPresets, presetStack, resolvePreset } from './presets';
 export type { Preset, ResolveOptions } from './presets';
 export { canonicalJSON, configHash, sha256Hex, stageKey, stageKeyMaterial } from './canonical';
+export type { SharedPostField, StageKeyContext } from './canonical';
 export type { StageKeyMaterial } from './canonical';
 export { URL_PATH, decodeConfigFromUrl, encodeConfigForUrl } from './url';
 export { applyPatches, clonePlain, deepFreeze, deepMerge, isPlainObject } from './merge';

@@ -1,4 +1,4 @@
-import { canonicalJSON, configHash, sha256Hex, stageKeyMaterial } from '../config/canonical';
+import { configHash, stageKey } from '../config/canonical';
 import type { ExperimentConfig, LoraSettings, Stage } from '../config/schema';
 import { getPostMethod, getTrainMethod } from '../methods/registry';
 import type { TrainingData } from '../methods/types';
@@ -21,7 +21,7 @@ import { loadTokenizer } from '../tokenizer';
 import type { Tokenizer } from '../tokenizer/types';
 import { packExamples, rowsToBatch } from '../train/batching';
 import { tokenizeExamples } from '../train/tokenize';
-import { LAB_VERSION } from '../version';
+import { CORE_SOURCE_HASH, LAB_VERSION } from '../version';
 import type { Example } from '../data/types';
 import { buildEvalSets, type EvalSets } from './evalSets';
 import { evaluateCheckpoint, probe } from './evaluate';
@@ -131,15 +131,12 @@ export async function runExperiment(
   const hash = await configHash(config);
   const stages: StageRecord[] = [];
   const sets = buildEvalSets(config);
-  const stageKey = async (stage: Stage) =>
-    sha256Hex(
-      canonicalJSON({
-        material: stageKeyMaterial(config, stage, getPostMethod(config.post.method).reads),
-        base: base.sha256,
-        labVersion: LAB_VERSION,
-        backend: deps.backend,
-      }),
-    );
+  const keyContext = {
+    baseModelSha256: base.sha256,
+    coreSourceHash: CORE_SOURCE_HASH,
+    backend: deps.backend,
+    postReads: getPostMethod(config.post.method).reads,
+  };
 
   /**
    * A stage's output, from the cache or by running `produce` on the model `plan.start()` builds.
@@ -151,7 +148,7 @@ export async function runExperiment(
     plan: StagePlan,
     produce: (model: GPT) => Promise<Partial<StageRecord>>,
   ): Promise<StageOutput> => {
-    const key = await stageKey(stage);
+    const key = await stageKey(config, stage, keyContext);
     const started = now();
     const output = (adapter: Map<string, Float32Array>, settings: LoraSettings): StageOutput =>
       plan.mergeAdapter

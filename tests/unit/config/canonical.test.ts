@@ -7,6 +7,7 @@ import {
   configHash,
   sha256Hex,
   stageKey,
+  type StageKeyContext,
   stageKeyMaterial,
   type ExperimentConfig,
   type Stage,
@@ -118,9 +119,28 @@ describe('hashes', () => {
 describe('stage keys', () => {
   const STAGE_NAMES: Stage[] = ['alignment', 'finetune', 'post'];
 
-  async function keys(config: ExperimentConfig): Promise<string[]> {
-    return Promise.all(STAGE_NAMES.map((stage) => stageKey(config, stage)));
+  const CONTEXT: StageKeyContext = {
+    baseModelSha256: 'b'.repeat(64),
+    coreSourceHash: 'c'.repeat(64),
+    backend: 'wasm',
+  };
+
+  async function keys(config: ExperimentConfig, context = CONTEXT): Promise<string[]> {
+    return Promise.all(STAGE_NAMES.map((stage) => stageKey(config, stage, context)));
   }
+
+  it('a change to the core source, the base model or the backend changes every key', async () => {
+    const original = await keys(DEFAULT_CONFIG);
+    for (const changed of [
+      { ...CONTEXT, coreSourceHash: 'd'.repeat(64) },
+      { ...CONTEXT, baseModelSha256: 'e'.repeat(64) },
+      { ...CONTEXT, backend: 'webgpu' },
+    ]) {
+      const other = await keys(DEFAULT_CONFIG, changed);
+      other.forEach((key, i) => expect(key).not.toBe(original[i]));
+    }
+    expect(await keys(DEFAULT_CONFIG, { ...CONTEXT })).toEqual(original);
+  });
 
   function edited(edit: (config: ExperimentConfig) => void): ExperimentConfig {
     const config = clonePlain(DEFAULT_CONFIG);
