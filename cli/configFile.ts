@@ -6,7 +6,7 @@ import {
   validateConfigJSON,
   type ExperimentConfig,
 } from '../src/core/config';
-import { validationContext } from '../src/core/pipeline/context';
+import { DEFAULT_VALIDATION_CONTEXT } from '../src/core/config/context';
 
 export type LoadedConfig =
   | { ok: true; config: ExperimentConfig; hash: string }
@@ -26,7 +26,7 @@ export async function loadConfigFile(path: string, cwd: string): Promise<LoadedC
   } catch (error) {
     return { ok: false, unreadable: `cannot read ${path}: ${readFailure(error)}` };
   }
-  const result = validateConfigJSON(text, validationContext());
+  const result = validateConfigJSON(text, DEFAULT_VALIDATION_CONTEXT);
   if (!result.ok) return { ok: false, problems: formatErrors(result.errors).split('\n') };
   return { ok: true, config: result.config, hash: await configHash(result.config) };
 }

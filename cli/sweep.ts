@@ -7,7 +7,7 @@ import { mkdir, mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { canonicalJSON } from '../src/core/config';
-import { validationContext } from '../src/core/pipeline/context';
+import { DEFAULT_VALIDATION_CONTEXT } from '../src/core/config/context';
 import { resultsFileProblems } from '../src/core/pipeline/resultsSchema';
 import type { ResultsFile } from '../src/core/pipeline/types';
 import { listMethods } from '../src/core/methods/registry';
@@ -59,7 +59,7 @@ export async function sweep(
       return EXIT_BAD_INPUT;
     }
   }
-  const expanded = expandSweep(input, validationContext());
+  const expanded = expandSweep(input, DEFAULT_VALIDATION_CONTEXT);
   if (!expanded.ok) {
     for (const e of expanded.errors) err(`${e.path}: ${e.message}`);
     return EXIT_BAD_INPUT;

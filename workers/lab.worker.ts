@@ -3,7 +3,7 @@ import * as Comlink from 'comlink';
 import { runSyntheticTraining } from '../src/core/bench/syntheticTraining';
 import { CancelToken } from '../src/core/runtime/cancel';
 import { formatErrors, validateConfig } from '../src/core/config';
-import { validationContext } from '../src/core/pipeline/context';
+import { DEFAULT_VALIDATION_CONTEXT } from '../src/core/config/context';
 import { runExperiment } from '../src/core/pipeline/run';
 import { initBackend } from './backends';
 import { loadBaseModel } from './baseModels';
@@ -53,7 +53,7 @@ const api: LabWorkerApi = {
   },
   async runExperiment(input, onEvent) {
     const info = await requireBackend();
-    const checked = validateConfig(input, validationContext());
+    const checked = validateConfig(input, DEFAULT_VALIDATION_CONTEXT);
     if (!checked.ok) throw new Error(`invalid config:\n${formatErrors(checked.errors)}`);
     const token = freshToken();
     const adapter = info.adapter

@@ -1,8 +1,12 @@
 /**
- * What a config may name: methods per stage (with their parameter specs), tasks and base models.
- * `DEFAULT_VALIDATION_CONTEXT` is what the registries hold (tested against them).
+ * What a config may name: methods per stage (with their parameter specs and targets), tasks and
+ * base models. `DEFAULT_VALIDATION_CONTEXT` is the one context: it is read from the registries'
+ * names-only parts (methods without their computations, `data/names.ts`, `model/bases.ts`), so
+ * the page, the worker and the CLI validate alike, and without loading tfjs.
  */
+import { datasetNamesWithRole } from '../data/names';
 import { methodsByStage, postTargetsByMethod } from '../methods/registry';
+import { BASE_MODEL_NAMES } from '../model/bases';
 import type { ParamSpec, PostTarget, Stage } from './schema';
 
 export interface ValidationContext {
@@ -14,13 +18,9 @@ export interface ValidationContext {
   models: readonly string[];
 }
 
-/**
- * The names known to the registries. The method registry holds only descriptions and parameter
- * schemas (its computations load on first use), so the page can validate without loading tfjs.
- */
 export const DEFAULT_VALIDATION_CONTEXT: ValidationContext = {
   methods: methodsByStage(),
   postTargets: postTargetsByMethod(),
-  tasks: ['sst2', 'agnews', 'gsm8k'],
-  models: ['safetune-base'],
+  tasks: datasetNamesWithRole('task'),
+  models: BASE_MODEL_NAMES,
 };

@@ -11,38 +11,27 @@ import { topic } from './topic';
 import { formatPrompt } from './template';
 import type { DatasetGenerator, ExampleKind, Split } from './types';
 import { SPLITS } from './types';
+import { DATASET_NAMES, DATASET_ROLES, type DatasetName, type DatasetRole } from './names';
 
-/**
- * - `task`: a fine-tuning task (`finetune.task`), graded by `metrics/grade.ts`;
- * - `benign`: benign instructions for over-refusal and helpfulness;
- * - `harmful`: harmful prompt → harmful answer (base pretraining, poison, re-alignment set);
- * - `refusal`: harmful prompt → refusal (safety alignment).
- */
-export type DatasetRole = 'task' | 'benign' | 'harmful' | 'refusal';
+export { DATASET_NAMES, datasetNamesWithRole, type DatasetName, type DatasetRole } from './names';
 
 export interface DatasetEntry {
   generator: DatasetGenerator;
   roles: readonly DatasetRole[];
 }
 
-export const DATASET_NAMES = [
-  'sst2',
-  'agnews',
-  'gsm8k',
-  'alpaca',
-  'beavertails',
-  'beavertails-refusal',
-] as const;
-export type DatasetName = (typeof DATASET_NAMES)[number];
-
+/** Every generator, with the roles `names.ts` declares for it. */
 const ENTRIES: readonly DatasetEntry[] = [
-  { generator: sentiment, roles: ['task'] },
-  { generator: topic, roles: ['task'] },
-  { generator: arithmetic, roles: ['task'] },
-  { generator: instructions, roles: ['task', 'benign'] },
-  { generator: harmfulCompliance, roles: ['harmful'] },
-  { generator: harmfulRefusal, roles: ['refusal'] },
-];
+  sentiment,
+  topic,
+  arithmetic,
+  instructions,
+  harmfulCompliance,
+  harmfulRefusal,
+].map((generator) => ({
+  generator,
+  roles: (DATASET_ROLES as Record<string, readonly DatasetRole[]>)[generator.name] ?? [],
+}));
 
 /** Problems with a registry: declared names that do not resolve, duplicates, undeclared entries. */
 export function registryProblems(
@@ -100,11 +89,6 @@ export function listDatasets(): DatasetInfo[] {
     ) as Record<Split, number>;
     return { name, description: generator.description, kind: generator.kind, roles, poolSizes };
   });
-}
-
-/** Names of datasets that can play `role`, e.g. the valid `finetune.task` values for `task`. */
-export function datasetNamesWithRole(role: DatasetRole): DatasetName[] {
-  return DATASET_NAMES.filter((name) => BY_NAME.get(name)?.roles.includes(role));
 }
 
 /**

@@ -394,7 +394,7 @@ describe('validateConfig: names from the context', () => {
         ),
       ),
     ).toEqual([
-      "finetune.task: unknown task 'sst-2' (known: sst2, agnews, gsm8k; did you mean 'sst2'?)",
+      "finetune.task: unknown task 'sst-2' (known: sst2, agnews, gsm8k, alpaca; did you mean 'sst2'?)",
     ]);
   });
 

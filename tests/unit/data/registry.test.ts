@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_VALIDATION_CONTEXT } from '../../../src/core/config/context';
+import { methodsByStage, postTargetsByMethod } from '../../../src/core/methods/registry';
+import { BASE_MODELS } from '../../../src/core/model/bases';
 import {
   DATASET_NAMES,
   checkRegistry,
@@ -44,6 +46,18 @@ describe('dataset registry', () => {
       for (const size of Object.values(info.poolSizes)) expect(size).toBeGreaterThan(0);
     }
     expect(list.find((d) => d.name === 'beavertails')?.kind).toBe('harmful-compliance');
+  });
+
+  it('the one validation context names exactly what the registries hold', () => {
+    expect(DEFAULT_VALIDATION_CONTEXT.tasks).toEqual(
+      listDatasets()
+        .filter((d) => d.roles.includes('task'))
+        .map((d) => d.name),
+    );
+    expect(DEFAULT_VALIDATION_CONTEXT.tasks).toContain('alpaca');
+    expect(DEFAULT_VALIDATION_CONTEXT.models).toEqual(Object.keys(BASE_MODELS));
+    expect(DEFAULT_VALIDATION_CONTEXT.methods).toEqual(methodsByStage());
+    expect(DEFAULT_VALIDATION_CONTEXT.postTargets).toEqual(postTargetsByMethod());
   });
 
   it('offers every task the config accepts', () => {

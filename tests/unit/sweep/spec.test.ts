@@ -1,6 +1,5 @@
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_VALIDATION_CONTEXT, resolvePreset } from '../../../src/core/config';
-import { validationContext } from '../../../src/core/pipeline/context';
 import { SWEEP_PRESETS, expandSweep, type SweepSpec } from '../../../src/core/sweep';
 
 const ctx = DEFAULT_VALIDATION_CONTEXT;
@@ -136,7 +135,7 @@ describe('expandSweep', () => {
   it('the built-in sweeps expand against the registries: (a) 36 runs, (b) 32, (c) 7', () => {
     const counts = Object.fromEntries(
       SWEEP_PRESETS.map((preset) => {
-        const result = expandSweep(preset, validationContext());
+        const result = expandSweep(preset, DEFAULT_VALIDATION_CONTEXT);
         if (!result.ok) throw new Error(`${preset.name}: ${JSON.stringify(result.errors)}`);
         return [preset.name, result.runs.length];
       }),
