@@ -229,3 +229,28 @@ function describe(value: unknown): string {
   if (typeof value === 'object') return 'an object';
   return `${typeof value} ${String(value)}`;
 }
+
+/**
+ * What an imported file holds: a results file (it has `configHash` and `config`) gives its
+ * `config`, anything else is taken as a config. A results file of another `schemaVersion` is
+ * refused with the version named: its `config` may mean something else.
+ */
+export function importedConfigInput(
+  parsed: unknown,
+):
+  | { ok: true; input: unknown; isResultsFile: boolean }
+  | { ok: false; path: string; message: string } {
+  if (!isPlainObject(parsed) || !('configHash' in parsed) || !('config' in parsed)) {
+    return { ok: true, input: parsed, isResultsFile: false };
+  }
+  if (parsed.schemaVersion !== RESULTS_SCHEMA_VERSION) {
+    const version =
+      parsed.schemaVersion === undefined ? 'none' : JSON.stringify(parsed.schemaVersion);
+    return {
+      ok: false,
+      path: 'schemaVersion',
+      message: `this results file has schemaVersion ${version}; this lab reads results files of schemaVersion ${RESULTS_SCHEMA_VERSION}`,
+    };
+  }
+  return { ok: true, input: parsed.config, isResultsFile: true };
+}

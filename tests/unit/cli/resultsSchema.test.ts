@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { canonicalJSON } from '../../../src/core/config';
-import { resultsFileProblems } from '../../../src/core/pipeline/resultsSchema';
+import { importedConfigInput, resultsFileProblems } from '../../../src/core/pipeline/resultsSchema';
 import { encodeMaskGrid } from '../../../src/core/prune/maskGrid';
 import { validResultsFile } from './fixtures';
 
@@ -198,5 +198,29 @@ describe('resultsFileProblems', () => {
       'metrics.post.harmfulScore',
       'samples[0].judgedHarmful',
     ]);
+  });
+});
+
+describe('importedConfigInput', () => {
+  it('takes a results file’s config, anything else as a config, and refuses another results version', async () => {
+    const file = await validResultsFile();
+    expect(importedConfigInput(file)).toEqual({
+      ok: true,
+      input: file.config,
+      isResultsFile: true,
+    });
+    expect(importedConfigInput({ schemaVersion: 2 })).toEqual({
+      ok: true,
+      input: { schemaVersion: 2 },
+      isResultsFile: false,
+    });
+    expect(importedConfigInput({ ...file, schemaVersion: 99 })).toEqual({
+      ok: false,
+      path: 'schemaVersion',
+      message:
+        'this results file has schemaVersion 99; this lab reads results files of schemaVersion 1',
+    });
+    const { schemaVersion: _dropped, ...unversioned } = file;
+    expect(importedConfigInput(unversioned)).toMatchObject({ ok: false, path: 'schemaVersion' });
   });
 });
