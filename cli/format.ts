@@ -51,6 +51,9 @@ export class ProgressPrinter {
       case 'eval-progress':
         this.throttled(() => `[evaluation] ${event.checkpoint} ${event.done}/${event.total}`);
         return;
+      case 'post-progress':
+        this.throttled(() => `[post] ${event.done}/${event.total}`);
+        return;
       case 'probe':
         this.write(
           `[${event.stage}] probe at step ${event.step}: harmfulScore ${event.harmfulScore.toFixed(1)}, ` +

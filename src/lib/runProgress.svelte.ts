@@ -94,6 +94,12 @@ export class RunProgress {
           finetuneAccuracy: event.finetuneAccuracy,
         });
         break;
+      case 'post-progress': {
+        const stage = this.#stage('post');
+        stage.done = event.done;
+        stage.total = event.total;
+        break;
+      }
       case 'eval-progress': {
         this.#evalDone[event.checkpoint] = { done: event.done, total: event.total };
         const stage = this.#stage('evaluation');

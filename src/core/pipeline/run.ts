@@ -347,6 +347,7 @@ export async function runExperiment(
       seed: config.seed,
       checkpoints: { base: baseValues, aligned: aligned.values },
       cancel,
+      onProgress: (done, total) => onEvent({ type: 'post-progress', done, total }),
     });
     return {};
   });

@@ -88,6 +88,8 @@ export type PipelineEvent =
       finetuneAccuracy: number;
     }
   | { type: 'eval-progress'; checkpoint: Checkpoint; done: number; total: number }
+  /** The post method's progress, in its own units (Wanda: calibration passes, then matrices). */
+  | { type: 'post-progress'; done: number; total: number }
   | { type: 'stage-end'; stage: StageRecord['name']; record: StageRecord }
   | { type: 'metrics'; checkpoint: Checkpoint; metrics: CheckpointMetrics }
   | { type: 'log'; message: string };

@@ -92,6 +92,18 @@ describe('runExperiment', () => {
         .map((e) => (e as { checkpoint: string }).checkpoint),
     ).toEqual(['aligned', 'finetuned', 'post']);
 
+    // The post stage reports its progress (Antidote: calibration passes, then matrices) between
+    // its start and its end.
+    const postEvents = first.events.filter(
+      (e) => e.type === 'post-progress' || ('stage' in e && e.stage === 'post'),
+    );
+    expect(postEvents[0]).toMatchObject({ type: 'stage-start', stage: 'post' });
+    expect(postEvents.at(-1)).toMatchObject({ type: 'stage-end', stage: 'post' });
+    const progress = postEvents.filter((e) => e.type === 'post-progress');
+    expect(progress.length).toBeGreaterThan(1);
+    // One calibration batch (16 re-alignment examples), then A and B of q, k, v in the one block.
+    expect(progress.at(-1)).toEqual({ type: 'post-progress', done: 7, total: 7 });
+
     const again = await run(tinyConfig(), cache);
     expect(again.cached).toEqual(['alignment', 'finetune', 'post']);
     // A cached stage reports how long it took when it was trained.
