@@ -1,7 +1,8 @@
 /**
  * Built-in sweeps that tell the papers' stories on the lab's `bench-sst2` experiment (a smaller
  * alignment and fine-tuning than the default, so a whole grid fits in a workshop session):
- * (a) defenses vs poison ratio, (b) hyper-parameter sensitivity, (c) the mask-ratio trade-off.
+ * (a) defenses vs poison ratio, (b) hyper-parameter sensitivity, (c) the mask-ratio trade-off;
+ * and the three `lora-*` sweeps on the reference experiment itself (seeds, mask ratio, ablations).
  */
 import type { DeepPartial, ExperimentConfig } from '../config/schema';
 import type { SweepSpec, Variant } from './spec';
@@ -22,6 +23,16 @@ export const DEFENSE_VARIANTS: readonly Variant[] = [
   variant('safe-data-mix', { finetune: { method: 'safe-data-mix' } }),
   variant('antidote', { post: { method: 'antidote' } }),
   variant('safelora', { post: { method: 'safelora' } }),
+];
+
+/** The reference experiment's three protocols (README, "The reference protocol"). */
+export const PROTOCOL_VARIANTS: readonly Variant[] = [
+  variant('LoRA, Antidote on the adapter (default)', {}),
+  variant('LoRA, Antidote on the merged weights', { post: { target: 'merged' } }),
+  variant('full-weight fine-tuning, Antidote on the weights', {
+    finetune: { lora: null, lr: 3e-4 },
+    post: { target: 'merged' },
+  }),
 ];
 
 const pick = (...labels: string[]) =>
@@ -64,6 +75,46 @@ export const SWEEP_PRESETS: readonly SweepSpec[] = [
       'fine-tuning are trained once and re-used from the cache; only the prune re-runs.',
     base: { preset: 'bench-sst2', patch: { post: { method: 'antidote' } } },
     axes: [{ field: 'post.maskRatio', values: [0.01, 0.02, 0.05, 0.1, 0.15, 0.2, 0.25] }],
+  },
+  {
+    schemaVersion: 1,
+    name: 'lora-seeds',
+    description:
+      'The reference experiment on seeds 1, 2, 3 under its three protocols: LoRA with Antidote on ' +
+      'the adapter (the default), LoRA with Antidote on the merged weights, and full-weight ' +
+      'fine-tuning (9 runs, about 15 minutes cold).',
+    base: { preset: 'antidote-sst2' },
+    axes: [
+      { field: 'seed', values: [1, 2, 3] },
+      { name: 'protocol', variants: [...PROTOCOL_VARIANTS] },
+    ],
+  },
+  {
+    schemaVersion: 1,
+    name: 'lora-mask-ratio',
+    description:
+      "Antidote's trade-off on the reference experiment: maskRatio 0.01 → 0.3 under each protocol " +
+      '(21 runs; re-uses lora-seeds’ seed-1 stages).',
+    base: { preset: 'antidote-sst2' },
+    axes: [
+      { name: 'protocol', variants: [...PROTOCOL_VARIANTS] },
+      { field: 'post.maskRatio', values: [0.01, 0.05, 0.1, 0.15, 0.2, 0.25, 0.3] },
+    ],
+  },
+  {
+    schemaVersion: 1,
+    name: 'lora-ablations',
+    description:
+      'Antidote against its ablations and SafeLoRA on the fine-tuning adapter, seeds 1–3 (18 runs; ' +
+      're-uses lora-seeds’ stages).',
+    base: { preset: 'antidote-sst2' },
+    axes: [
+      { field: 'seed', values: [1, 2, 3] },
+      {
+        field: 'post.method',
+        values: ['antidote', 'random-prune', 'magnitude-prune', 'wanda-benign', 'safelora', 'none'],
+      },
+    ],
   },
 ];
 

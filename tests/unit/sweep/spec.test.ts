@@ -132,7 +132,7 @@ describe('expandSweep', () => {
     ]);
   });
 
-  it('the built-in sweeps expand against the registries: (a) 36 runs, (b) 32, (c) 7', () => {
+  it('the built-in sweeps expand against the registries: (a) 36 runs, (b) 32, (c) 7, lora-* 9, 21, 18', () => {
     const counts = Object.fromEntries(
       SWEEP_PRESETS.map((preset) => {
         const result = expandSweep(preset, DEFAULT_VALIDATION_CONTEXT);
@@ -144,6 +144,9 @@ describe('expandSweep', () => {
       'defenses-vs-poison': 36,
       'hyperparameter-sensitivity': 32,
       'mask-ratio': 7,
+      'lora-seeds': 9,
+      'lora-mask-ratio': 21,
+      'lora-ablations': 18,
     });
   });
 });
