@@ -171,7 +171,7 @@ export function roleMatrix(
 }
 
 /** `scale·A·B` as a row-major `[in, out]` array (Float64 accumulation). */
-export function adapterUpdate(
+function adapterUpdate(
   A: Float32Array,
   B: Float32Array,
   inFeatures: number,

@@ -43,7 +43,7 @@ import type {
 } from './types';
 
 /** A stage's output: the weights, and the adapter kept beside them when the stage trained one. */
-export interface StageOutput {
+interface StageOutput {
   values: Map<string, Float32Array>;
   adapter?: { settings: LoraSettings; values: Map<string, Float32Array> };
 }

@@ -1,5 +1,19 @@
 import * as tf from '@tensorflow/tfjs';
 import { expect } from 'vitest';
+import type { ModelConfig } from '../../../src/core/model/config';
+import { initialValues } from '../../../src/core/model/weights';
+import { createRng } from '../../../src/core/random';
+
+/** Initial weights with every matrix and bias redrawn at N(0, 0.3²) (LayerNorms kept): a loss surface far from flat. */
+export function roughValues(config: ModelConfig, seed = 7): Map<string, Float32Array> {
+  const values = initialValues(config, seed);
+  const rng = createRng(seed + 4);
+  for (const [name, data] of values) {
+    if (name.includes('ln_')) continue;
+    for (let i = 0; i < data.length; i++) data[i] = rng.normal() * 0.3;
+  }
+  return values;
+}
 
 /**
  * Checks `grads` (analytic, keyed by parameter name) against central finite differences of
