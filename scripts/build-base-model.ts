@@ -17,7 +17,8 @@ import { getDataset, worldCorpus } from '../src/core/data';
 import { movieReviews } from '../src/core/data/sentiment';
 import type { Example } from '../src/core/data/types';
 import { saveCheckpoint } from '../src/core/model/checkpoint';
-import { parameterCount, type ModelConfig } from '../src/core/model/config';
+import { gpt2Config, type ModelConfig } from '../src/core/model/config';
+import { parameterCount } from '../src/core/model/weights';
 import { GPT } from '../src/core/model/gpt';
 import { createRng } from '../src/core/random';
 import { tokenizeExamples, trainSupervised } from '../src/core/train';
@@ -63,14 +64,14 @@ for (const [name, n] of Object.entries(PRETRAINING_MIX)) {
   examples.push(...generator.generate({ split: 'train', n, seed }));
 }
 const data = tokenizeExamples(createRng(seed).shuffle(examples), tokenizer, 'all');
-const config: ModelConfig = {
+const config: ModelConfig = gpt2Config({
   vocabSize: tokenizer.vocabSize,
   dModel: Number(values.dModel),
   nLayers: Number(values.nLayers),
   nHeads: 4,
   contextLength: 64,
   mlpRatio: 4,
-};
+});
 console.log(
   `base model: ${parameterCount(config)} parameters, vocab ${config.vocabSize}, ${data.length} examples`,
 );

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { batchFromSequences } from '../model/batch';
-import type { ModelConfig } from '../model/config';
+import type { ModelConfigInput } from '../model/config';
 import { GPT } from '../model/gpt';
 import { createRng } from '../random';
 import { checkpoint, type CancelToken } from '../runtime/cancel';
@@ -13,7 +13,7 @@ import { Trainer } from '../train/trainer';
  * rounding.
  */
 export interface SyntheticTrainingOptions {
-  model: ModelConfig;
+  model: ModelConfigInput;
   batch: number;
   steps: number;
   seed: number;
@@ -35,7 +35,7 @@ export interface SyntheticTrainingReport {
   numTensorsAfter: number;
 }
 
-export function syntheticRows(config: ModelConfig, batch: number, seed: number): number[][] {
+export function syntheticRows(config: ModelConfigInput, batch: number, seed: number): number[][] {
   const rng = createRng(seed);
   return Array.from({ length: batch }, () => {
     const start = rng.int(config.vocabSize);

@@ -32,9 +32,18 @@ export type PruneLayers = (typeof PRUNE_LAYERS)[number];
 
 /**
  * Layer roles: what a linear layer does in a block, whatever the architecture calls its weight
- * (GPT-2 fuses q, k and v in `attn.c_attn`). LoRA `targets` name roles.
+ * (GPT-2 fuses q, k and v in `attn.c_attn`; Llama's `up_proj` is `mlp.in`, its `gate_proj`
+ * `mlp.gate`, which GPT-2 and GPT-NeoX do not have). LoRA `targets` name roles.
  */
-export const LAYER_ROLES = ['attn.q', 'attn.k', 'attn.v', 'attn.o', 'mlp.in', 'mlp.out'] as const;
+export const LAYER_ROLES = [
+  'attn.q',
+  'attn.k',
+  'attn.v',
+  'attn.o',
+  'mlp.gate',
+  'mlp.in',
+  'mlp.out',
+] as const;
 export type LayerRole = (typeof LAYER_ROLES)[number];
 
 /** What a post-fine-tuning method acts on: the fine-tuning adapter, or the merged weights. */
@@ -49,10 +58,13 @@ export interface LoraSettings {
   targets: LayerRole[];
 }
 
-/** The layer roles each `post.layers` option selects (GPT-2: mlp = c_fc and c_proj, attn = c_attn and c_proj). */
+/**
+ * The layer roles each `post.layers` option selects (GPT-2: mlp = c_fc and c_proj, attn = c_attn
+ * and c_proj; `mlp-fc` is the MLP's first layer, with its gate where there is one).
+ */
 export const PRUNE_LAYER_ROLES: Readonly<Record<PruneLayers, readonly LayerRole[]>> = {
-  mlp: ['mlp.in', 'mlp.out'],
-  'mlp-fc': ['mlp.in'],
+  mlp: ['mlp.gate', 'mlp.in', 'mlp.out'],
+  'mlp-fc': ['mlp.gate', 'mlp.in'],
   'mlp-proj': ['mlp.out'],
   attn: ['attn.q', 'attn.k', 'attn.v', 'attn.o'],
   all: LAYER_ROLES,

@@ -3,11 +3,9 @@ import * as tf from '@tensorflow/tfjs';
 import type { TrainContext, TrainReport } from '../methods/types';
 import { sftOptions } from '../methods/types';
 import { disposeBatchTensors, toBatchTensors, type BatchTensors } from '../model/batch';
-import { oneHotFloat } from '../model/embedding';
+import { tokenCrossEntropy } from '../model/forward';
 import type { GPT } from '../model/gpt';
-import { layerNorm } from '../model/layerNorm';
 import { matMul } from '../model/matmul';
-import { getWeight } from '../model/weights';
 import { createRng, type Rng } from '../random';
 import { trainSupervised } from '../train/sft';
 import { harmfulBatchesFor } from './alignmentHelpers';
@@ -66,23 +64,13 @@ export function gaussianMmd(x: tf.Tensor2D, y: tf.Tensor2D): tf.Scalar {
 
 /**
  * Cross-entropy of the answer tokens read out from an intermediate block output through the final
- * LayerNorm and the tied unembedding (the "logit lens"), masked like `GPT.loss`. For the last
+ * norm and the output head (the "logit lens"), masked like `GPT.loss`. For the last
  * block's output this is the model's own loss.
  */
 export function logitLensLoss(model: GPT, hidden: tf.Tensor2D, tensors: BatchTensors): tf.Scalar {
   return tf.tidy(() => {
-    const w = model.weights;
-    const normed = layerNorm(
-      hidden,
-      getWeight(w, 'transformer.ln_f.weight'),
-      getWeight(w, 'transformer.ln_f.bias'),
-    );
-    const logits = matMul(normed, getWeight(w, 'transformer.wte.weight'), false, true);
-    const picked = tf.sum(
-      tf.mul(tf.logSoftmax(logits), oneHotFloat(tensors.targets, model.config.vocabSize)),
-      -1,
-    );
-    const masked = tf.sum(tf.mul(tf.neg(picked), tensors.lossMask));
+    const losses = tokenCrossEntropy(model.finalNorm(hidden), model.head, tensors.targets);
+    const masked = tf.sum(tf.mul(losses, tensors.lossMask));
     return tf.div(masked, tf.maximum(tf.sum(tensors.lossMask), 1)) as tf.Scalar;
   });
 }

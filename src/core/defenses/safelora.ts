@@ -3,8 +3,7 @@ import * as tf from '@tensorflow/tfjs';
 import type { GPT } from '../model/gpt';
 import { matMul } from '../model/matmul';
 export type { SafeLoraParams };
-import type { LayerRole } from '../config/schema';
-import { adapterNames, roleMatrix, roleShape } from '../model/lora';
+import { adapterNames, adapterSpecs, roleMatrix, roleShape } from '../model/lora';
 import { getWeight } from '../model/weights';
 import type { PruneLayerReport } from '../pipeline/types';
 import { checkpoint, type CancelToken } from '../runtime/cancel';
@@ -147,8 +146,6 @@ function writeChosen(
   });
 }
 
-const ADAPTER_B = /^transformer\.h\.(\d+)\.(.+)\.lora_B$/;
-
 /**
  * Safe LoRA on the fine-tuning adapter, the paper's own setting: the update of a role is
  * ΔW = s·A·B (`[in, out]`, s = alpha/rank) and its projection ΔW·C = s·A·(B·C), with C the
@@ -166,16 +163,16 @@ export async function applySafeLoraAdapter(
 ): Promise<PruneLayerReport[]> {
   const adapter = model.adapter;
   if (!adapter) throw new Error('SafeLoRA on the adapter: the model has no fine-tuning adapter');
-  const roles = weightNames.flatMap((name) => {
-    const match = ADAPTER_B.exec(name);
-    return match ? [{ name, layer: Number(match[1]), role: match[2] as LayerRole }] : [];
-  });
+  const selected = new Set(weightNames);
+  const roles = adapterSpecs(model.config, adapter.settings)
+    .filter((spec) => spec.matrix === 'B' && selected.has(spec.name))
+    .map(({ name, layer, role }) => ({ name, layer, role }));
   const candidates: Candidate[] = [];
   const projectedB = new Map<string, tf.Tensor2D>();
   try {
     for (const [index, { name, layer, role }] of roles.entries()) {
       await checkpoint(options.cancel);
-      const { a } = adapterNames(layer, role);
+      const { a } = adapterNames(model.config, layer, role);
       const A = model.parameter(a) as tf.Variable<tf.Rank.R2>;
       const B = model.parameter(name) as tf.Variable<tf.Rank.R2>;
       const shape = roleShape(model.config, role);

@@ -1,28 +1,147 @@
 import type { LoraSettings } from '../config/schema';
-import { adapterSpecs } from './lora';
-import { fromHuggingFaceConfig, toHuggingFaceConfig, type ModelConfig } from './config';
+import { architectureOf, linearLayers } from './architecture';
+import { FAMILIES, type Family, type ModelConfig } from './config';
 import { GPT } from './gpt';
+import { adapterSpecs } from './lora';
 import { readSafetensors, writeSafetensors, type NamedTensor } from './safetensors';
 import { weightSpecs } from './weights';
 
-/** A model as files: `model.safetensors` + `config.json`, loadable by Hugging Face GPT2LMHeadModel. */
+/**
+ * A model as files: `model.safetensors` + `config.json` in the family's own Hugging Face layout
+ * (names, `[out, in]` linear weights where the family uses nn.Linear), so `transformers` loads it.
+ */
 export interface CheckpointFiles {
   safetensors: Uint8Array;
   configJson: string;
+}
+
+/** The family a `config.json` declares (`model_type`), or an error naming the supported ones. */
+export function familyOf(json: Record<string, unknown>): Family {
+  const type = json.model_type ?? 'gpt2';
+  if (!(FAMILIES as readonly unknown[]).includes(type)) {
+    throw new Error(
+      `config.json: model_type "${String(type)}" is not supported (the lab runs ${FAMILIES.join(', ')})`,
+    );
+  }
+  return type as Family;
+}
+
+/** `config.json` → the lab's model config, refusing settings the lab does not implement. */
+export function modelConfigFromHub(json: Record<string, unknown>): ModelConfig {
+  return architectureOf({ family: familyOf(json) }).fromHubConfig(json);
+}
+
+/** Names of the weights the lab holds as `[in, out]` but the family's files hold as `[out, in]`. */
+function transposedNames(config: ModelConfig): Set<string> {
+  if (architectureOf(config).hubLinearLayout === 'in-out') return new Set();
+  return new Set(linearLayers(config).map((layer) => layer.weight));
+}
+
+function transpose(data: Float32Array, rows: number, columns: number): Float32Array {
+  const out = new Float32Array(data.length);
+  for (let i = 0; i < rows; i++) {
+    for (let j = 0; j < columns; j++) out[j * rows + i] = data[i * columns + j];
+  }
+  return out;
+}
+
+/**
+ * The lab's weight values from a checkpoint's tensors (one file or all shards): names found with
+ * or without the family's optional prefix, nn.Linear weights transposed to `[in, out]`, a tied
+ * head's duplicate and known buffers skipped. Anything missing, misshapen or unexpected is an
+ * error naming the tensor.
+ */
+export function valuesFromHubTensors(
+  config: ModelConfig,
+  tensors: ReadonlyMap<string, NamedTensor>,
+): Map<string, Float32Array> {
+  const architecture = architectureOf(config);
+  const transposed = transposedNames(config);
+  const prefix = architecture.optionalPrefix;
+  const lookup = (name: string): [string, NamedTensor] | undefined => {
+    const direct = tensors.get(name);
+    if (direct) return [name, direct];
+    if (prefix && name.startsWith(prefix)) {
+      const short = name.slice(prefix.length);
+      const found = tensors.get(short);
+      if (found) return [short, found];
+    }
+    return undefined;
+  };
+  const used = new Set<string>();
+  const values = new Map<string, Float32Array>();
+  for (const spec of weightSpecs(config)) {
+    const found = lookup(spec.name);
+    if (!found) throw new Error(`checkpoint: missing weight "${spec.name}"`);
+    const [fileName, tensor] = found;
+    used.add(fileName);
+    const flip = transposed.has(spec.name);
+    const expected = flip ? [spec.shape[1], spec.shape[0]] : spec.shape;
+    if (tensor.shape.join(',') !== expected.join(',')) {
+      throw new Error(
+        `checkpoint: "${fileName}" has shape [${tensor.shape}], expected [${expected}]`,
+      );
+    }
+    values.set(spec.name, flip ? transpose(tensor.data, expected[0], expected[1]) : tensor.data);
+  }
+  const head = `${architecture.names.head}.weight`;
+  const unexpected = [...tensors.keys()].filter(
+    (name) =>
+      !used.has(name) &&
+      !architecture.ignoredTensors.test(name) &&
+      !(config.tiedEmbeddings && name === head),
+  );
+  if (unexpected.length > 0) {
+    const shown = unexpected
+      .slice(0, 3)
+      .map((name) => `"${name}"`)
+      .join(', ');
+    throw new Error(
+      `checkpoint: ${unexpected.length} tensor(s) a ${config.family} model does not have: ${shown}${unexpected.length > 3 ? ', …' : ''}`,
+    );
+  }
+  return values;
+}
+
+/** The lab's values as the family's file tensors (nn.Linear weights back to `[out, in]`). */
+export function hubTensorsFromValues(
+  config: ModelConfig,
+  values: ReadonlyMap<string, Float32Array>,
+): Map<string, NamedTensor> {
+  const transposed = transposedNames(config);
+  const tensors = new Map<string, NamedTensor>();
+  for (const spec of weightSpecs(config)) {
+    const data = values.get(spec.name);
+    if (!data) throw new Error(`checkpoint: missing weight "${spec.name}"`);
+    if (transposed.has(spec.name)) {
+      const [inFeatures, outFeatures] = spec.shape;
+      tensors.set(spec.name, {
+        shape: [outFeatures, inFeatures],
+        data: transpose(data, inFeatures, outFeatures),
+      });
+    } else tensors.set(spec.name, { shape: spec.shape, data });
+  }
+  return tensors;
 }
 
 export async function saveCheckpoint(
   model: GPT,
   metadata: Record<string, string> = {},
 ): Promise<CheckpointFiles> {
-  const values = await model.readValues();
-  const tensors = new Map<string, NamedTensor>();
-  for (const spec of weightSpecs(model.config)) {
-    tensors.set(spec.name, { shape: spec.shape, data: values.get(spec.name) as Float32Array });
-  }
+  return checkpointFiles(model.config, await model.readValues(), metadata);
+}
+
+export function checkpointFiles(
+  config: ModelConfig,
+  values: ReadonlyMap<string, Float32Array>,
+  metadata: Record<string, string> = {},
+): CheckpointFiles {
   return {
-    safetensors: writeSafetensors(tensors, { format: 'pt', ...metadata }),
-    configJson: JSON.stringify(toHuggingFaceConfig(model.config), null, 2) + '\n',
+    safetensors: writeSafetensors(hubTensorsFromValues(config, values), {
+      format: 'pt',
+      ...metadata,
+    }),
+    configJson: JSON.stringify(architectureOf(config).toHubConfig(config), null, 2) + '\n',
   };
 }
 
@@ -30,27 +149,15 @@ export function checkpointValues(files: CheckpointFiles): {
   config: ModelConfig;
   values: Map<string, Float32Array>;
 } {
-  const config = fromHuggingFaceConfig(JSON.parse(files.configJson) as Record<string, unknown>);
+  const config = modelConfigFromHub(JSON.parse(files.configJson) as Record<string, unknown>);
   const { tensors } = readSafetensors(files.safetensors);
-  const values = new Map<string, Float32Array>();
-  for (const spec of weightSpecs(config)) {
-    const tensor = tensors.get(spec.name);
-    if (!tensor) throw new Error(`checkpoint: missing weight "${spec.name}"`);
-    if (tensor.shape.join(',') !== spec.shape.join(',')) {
-      throw new Error(
-        `checkpoint: "${spec.name}" has shape [${tensor.shape}], expected [${spec.shape}]`,
-      );
-    }
-    values.set(spec.name, tensor.data);
-  }
-  return { config, values };
+  return { config, values: valuesFromHubTensors(config, tensors) };
 }
 
 export function loadCheckpoint(files: CheckpointFiles): GPT {
   const { config, values } = checkpointValues(files);
   return GPT.fromValues(config, values);
 }
-
 /** Metadata key that marks a safetensors file as a LoRA adapter (not a full model). */
 const ADAPTER_KIND = 'lora-adapter';
 

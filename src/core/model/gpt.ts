@@ -1,40 +1,45 @@
 import * as tf from '@tensorflow/tfjs';
 import { matMul } from './matmul';
 import type { BatchTensors } from './batch';
-import { transformerBlock } from './block';
-import { assertModelConfig, type ModelConfig } from './config';
-import { embeddingLookup, oneHotFloat } from './embedding';
-import { layerNorm } from './layerNorm';
+import {
+  assertModelConfig,
+  resolveModelConfig,
+  type ModelConfig,
+  type ModelConfigInput,
+} from './config';
+import {
+  finalNorm,
+  forwardHidden,
+  headWeight,
+  tokenCrossEntropy,
+  type DecodeCache,
+  type ForwardContext,
+  type ForwardHooks,
+  type ForwardInput,
+} from './forward';
 import type { LoraSettings } from '../config/schema';
-import { createAdapter, initialAdapterValues, mergeAdapter, type LoraAdapter } from './lora';
-import type { LinearInputTap } from './mlp';
+import {
+  adaptedRoles,
+  createAdapter,
+  initialAdapterValues,
+  mergeAdapter,
+  type LoraAdapter,
+} from './lora';
 import {
   createWeights,
   disposeWeights,
-  getWeight,
   initialValues,
   readWeights,
   type WeightMap,
 } from './weights';
 
-/** Replaces (or just observes) a block's output `[batch·seqLen, dModel]`: the residual stream after layer `layer`. */
-export type BlockOutputHook = (layer: number, output: tf.Tensor2D) => tf.Tensor2D;
-
 /**
- * Optional views into a forward pass, for methods that read or perturb the model's insides:
- * `linearInput` sees each linear layer's input (Wanda's activations), `blockOutput` sees — and
- * may replace — each block's output (Vaccine's perturbation, RepNoise's and LDIFS's features).
+ * The lab's decoder-only language model, of any family its `config` names (GPT-2 for the built-in
+ * model; Llama, Qwen2, Qwen3, GPT-NeoX from the Hub): the weights, an optional LoRA adapter, and
+ * the one forward pass of `forward.ts`.
  */
-export interface ForwardHooks {
-  linearInput?: LinearInputTap;
-  blockOutput?: BlockOutputHook;
-}
+export type { BlockOutputHook, ForwardHooks, LinearInputTap } from './forward';
 
-/**
- * The lab's decoder-only transformer (GPT-2 architecture, as nanoGPT's model.py): token and
- * learned position embeddings, `nLayers` pre-LayerNorm blocks, a final LayerNorm and an output
- * projection tied to the token embedding.
- */
 export class GPT {
   private lora: LoraAdapter | undefined;
 
@@ -57,6 +62,7 @@ export class GPT {
     init: { values: Map<string, Float32Array> } | { seed: number },
   ): void {
     if (this.lora) throw new Error('the model already has an adapter');
+    adaptedRoles(this.config, settings);
     const values =
       'values' in init ? init.values : initialAdapterValues(this.config, settings, init.seed);
     this.lora = createAdapter(this.config, settings, values);
@@ -74,60 +80,61 @@ export class GPT {
     return variable;
   }
 
-  static init(config: ModelConfig, seed: number): GPT {
+  static init(input: ModelConfigInput, seed: number): GPT {
+    const config = resolveModelConfig(input);
     assertModelConfig(config);
     return new GPT(config, createWeights(config, initialValues(config, seed)));
   }
 
-  static fromValues(config: ModelConfig, values: Map<string, Float32Array>): GPT {
+  static fromValues(input: ModelConfigInput, values: Map<string, Float32Array>): GPT {
+    const config = resolveModelConfig(input);
     assertModelConfig(config);
     return new GPT(config, createWeights(config, values));
   }
 
-  /** Final hidden states `[batch·seqLen, dModel]` (after ln_f). */
+  private context(hooks: ForwardHooks = {}): ForwardContext {
+    return { config: this.config, weights: this.weights, adapter: this.lora, hooks };
+  }
+
+  /** Final hidden states `[batch·seqLen, dModel]` (after the final norm). */
   hidden(input: BatchTensors, hooks: ForwardHooks = {}): tf.Tensor2D {
-    const { batch, seqLen } = input;
-    if (seqLen > this.config.contextLength) {
+    if (input.seqLen > this.config.contextLength) {
       throw new Error(
-        `sequence length ${seqLen} exceeds the model's context length ${this.config.contextLength}`,
+        `sequence length ${input.seqLen} exceeds the model's context length ${this.config.contextLength}`,
       );
     }
-    const w = this.weights;
-    let x = tf.add(
-      embeddingLookup(getWeight(w, 'transformer.wte.weight') as tf.Tensor2D, input.tokens),
-      embeddingLookup(getWeight(w, 'transformer.wpe.weight') as tf.Tensor2D, input.positions),
-    ) as tf.Tensor2D;
-    const shape = { batch, seqLen, nHeads: this.config.nHeads };
-    for (let layer = 0; layer < this.config.nLayers; layer++) {
-      x = transformerBlock(x, w, layer, shape, input.attentionBias, hooks.linearInput, this.lora);
-      if (hooks.blockOutput) x = hooks.blockOutput(layer, x);
-    }
-    return layerNorm(
-      x,
-      getWeight(w, 'transformer.ln_f.weight'),
-      getWeight(w, 'transformer.ln_f.bias'),
-    );
+    return forwardHidden(this.context(hooks), input).hidden;
   }
 
-  /** Next-token logits `[batch·seqLen, vocabSize]` through the tied embedding. */
+  /**
+   * One decoding step for `batch` rows of one token each, reading and extending `cache`: the
+   * hidden states `[batch, dModel]` and the cache's new tensors (the caller disposes the old).
+   */
+  decodeStep(
+    input: ForwardInput,
+    cache: DecodeCache,
+  ): { hidden: tf.Tensor2D; keys: tf.Tensor3D[]; values: tf.Tensor3D[] } {
+    return forwardHidden(this.context(), input, cache);
+  }
+
+  /** The output head `[vocab, dModel]` (the token embedding when tied). */
+  get head(): tf.Tensor2D {
+    return headWeight(this.config, this.weights) as tf.Tensor2D;
+  }
+
+  /** The final norm applied to a block's output (a "logit lens" on an intermediate block). */
+  finalNorm(x: tf.Tensor2D): tf.Tensor2D {
+    return finalNorm(this.config, this.weights, x);
+  }
+
+  /** Next-token logits `[batch·seqLen, vocabSize]`. */
   logits(input: BatchTensors, hooks?: ForwardHooks): tf.Tensor2D {
-    return matMul(
-      this.hidden(input, hooks),
-      getWeight(this.weights, 'transformer.wte.weight') as tf.Tensor2D,
-      false,
-      true,
-    ) as tf.Tensor2D;
+    return matMul(this.hidden(input, hooks), this.head, false, true) as tf.Tensor2D;
   }
 
-  /** Per-token cross-entropy `[batch·seqLen]` (not masked). */
+  /** Per-token cross-entropy `[batch·seqLen]` (not masked), without a one-hot over the vocabulary. */
   tokenLosses(input: BatchTensors, hooks?: ForwardHooks): tf.Tensor1D {
-    const logProbabilities = tf.logSoftmax(this.logits(input, hooks));
-    // One-hot × log-probabilities instead of gather: its gradient exists on every backend.
-    const picked = tf.sum(
-      tf.mul(logProbabilities, oneHotFloat(input.targets, this.config.vocabSize)),
-      -1,
-    );
-    return tf.neg(picked) as tf.Tensor1D;
+    return tokenCrossEntropy(this.hidden(input, hooks), this.head, input.targets);
   }
 
   /** Mean cross-entropy over the tokens whose loss mask is 1 (e.g. response tokens only). */

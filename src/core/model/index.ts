@@ -3,6 +3,7 @@ export * from './checkpoint';
 export * from './config';
 export * from './generate';
 export * from './gpt';
-export type { LinearInputTap } from './mlp';
+export * from './architecture';
+export type { LinearInputTap } from './forward';
 export * from './safetensors';
 export * from './weights';

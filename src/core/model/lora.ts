@@ -3,8 +3,9 @@ import type { LayerRole, LoraSettings } from '../config/schema';
 import { createRng, hashString } from '../random';
 import type { ModelConfig } from './config';
 import { matMul } from './matmul';
-import type { LinearInputTap } from './mlp';
-import { layerPrefix, type LinearKind, type WeightMap } from './weights';
+import type { LinearInputTap } from './forward';
+import type { WeightMap } from './weights';
+import { architectureOf, modelRoles, roleLocation } from './architecture';
 
 /**
  * LoRA (Hu et al., 2022) as the harmful-fine-tuning papers use it (PEFT): a frozen linear layer
@@ -13,39 +14,43 @@ import { layerPrefix, type LinearKind, type WeightMap } from './weights';
  * a fresh adapter leaves the model's outputs unchanged. Adapters are addressed by layer *role*,
  * not by GPT-2's weight names, so a config reads the same on other architectures.
  *
- * The lab's weights use GPT-2's Conv1D layout `[in, out]`, so `A` and `B` are stored the same way
+ * The lab holds linear weights as `[in, out]` (GPT-2's Conv1D layout), so `A` and `B` are stored the same way
  * (PEFT's `lora_A.weight` is `Aᵀ`, `[rank, in]`): an output neuron is a column of each.
  */
 
-/** Where a role lives in a GPT-2 block: its linear weight, and the column block of a fused one. */
-export interface RoleLocation {
-  kind: LinearKind;
-  /** Which third of the fused `c_attn` output (q, k, v); absent for an unfused matrix. */
-  third?: 0 | 1 | 2;
-}
-
-export const GPT2_ROLES: Readonly<Record<LayerRole, RoleLocation>> = {
-  'attn.q': { kind: 'attn.c_attn', third: 0 },
-  'attn.k': { kind: 'attn.c_attn', third: 1 },
-  'attn.v': { kind: 'attn.c_attn', third: 2 },
-  'attn.o': { kind: 'attn.c_proj' },
-  'mlp.in': { kind: 'mlp.c_fc' },
-  'mlp.out': { kind: 'mlp.c_proj' },
-};
-
 /** `[in, out]` of the matrix a role adapts. */
 export function roleShape(config: ModelConfig, role: LayerRole): [number, number] {
-  const C = config.dModel;
-  const F = C * config.mlpRatio;
-  if (role === 'mlp.in') return [C, F];
-  if (role === 'mlp.out') return [F, C];
-  return [C, C];
+  return roleLocation(config, 0, role).shape;
 }
 
-/** Names of an adapter's two matrices for `role` in block `layer`. */
-export function adapterNames(layer: number, role: LayerRole): { a: string; b: string } {
-  const prefix = `${layerPrefix(layer)}.${role}`;
+/** Names of an adapter's two matrices for `role` in block `layer` (`transformer.h.0.attn.q.lora_A`). */
+export function adapterNames(
+  config: ModelConfig,
+  layer: number,
+  role: LayerRole,
+): { a: string; b: string } {
+  const prefix = `${architectureOf(config).names.layer(layer)}.${role}`;
   return { a: `${prefix}.lora_A`, b: `${prefix}.lora_B` };
+}
+
+/**
+ * The targeted roles this model has, in `settings.targets` order. As PEFT does with
+ * `target_modules`, a role the architecture lacks (GPT-2 has no `mlp.gate`) is skipped, so one
+ * config adapts "every MLP layer" of any family; a target list that matches nothing is an error.
+ */
+export function adaptedRoles(
+  config: ModelConfig,
+  settings: LoraSettings,
+  path = 'lora.targets',
+): LayerRole[] {
+  const roles = modelRoles(config);
+  const present = settings.targets.filter((role) => roles.includes(role));
+  if (present.length === 0) {
+    throw new Error(
+      `${path}: ${config.family} models have none of ${settings.targets.join(', ')} (roles: ${roles.join(', ')})`,
+    );
+  }
+  return present;
 }
 
 export interface AdapterSpec {
@@ -56,13 +61,14 @@ export interface AdapterSpec {
   shape: [number, number];
 }
 
-/** Every matrix of an adapter, block by block, roles in `settings.targets` order, A before B. */
+/** Every matrix of an adapter, block by block, roles in `settings.targets` order (those the model has), A before B. */
 export function adapterSpecs(config: ModelConfig, settings: LoraSettings): AdapterSpec[] {
+  const roles = adaptedRoles(config, settings);
   const specs: AdapterSpec[] = [];
   for (let layer = 0; layer < config.nLayers; layer++) {
-    for (const role of settings.targets) {
+    for (const role of roles) {
       const [inFeatures, outFeatures] = roleShape(config, role);
-      const { a, b } = adapterNames(layer, role);
+      const { a, b } = adapterNames(config, layer, role);
       specs.push({ name: a, layer, role, matrix: 'A', shape: [inFeatures, settings.rank] });
       specs.push({ name: b, layer, role, matrix: 'B', shape: [settings.rank, outFeatures] });
     }
@@ -129,6 +135,7 @@ export function createAdapter(
  * for the adapter's matrices, as in Antidote's reference code).
  */
 export function loraDelta(
+  config: ModelConfig,
   adapter: LoraAdapter | undefined,
   layer: number,
   role: LayerRole,
@@ -136,7 +143,7 @@ export function loraDelta(
   taps?: LinearInputTap,
 ): tf.Tensor2D | null {
   if (!adapter) return null;
-  const { a, b } = adapterNames(layer, role);
+  const { a, b } = adapterNames(config, layer, role);
   const A = adapter.weights.get(a);
   const B = adapter.weights.get(b);
   if (!A || !B) return null;
@@ -151,22 +158,22 @@ export function plusDelta(y: tf.Tensor2D, delta: tf.Tensor2D | null): tf.Tensor2
   return delta ? (tf.add(y, delta) as tf.Tensor2D) : y;
 }
 
-/** The `[in, out]` sub-matrix of role `role` in a full weight (a third of the columns of `c_attn`). */
+/** The `[in, out]` sub-matrix of role `role` in a full weight (its columns of a fused q/k/v). */
 export function roleMatrix(
   config: ModelConfig,
   values: ReadonlyMap<string, Float32Array>,
   layer: number,
   role: LayerRole,
 ): Float32Array {
-  const { kind, third } = GPT2_ROLES[role];
-  const name = `${layerPrefix(layer)}.${kind}.weight`;
-  const full = values.get(name);
-  if (!full) throw new Error(`model has no weight "${name}"`);
-  if (third === undefined) return full.slice();
-  const C = config.dModel;
-  const out = new Float32Array(C * C);
-  for (let i = 0; i < C; i++)
-    out.set(full.subarray(i * 3 * C + third * C, i * 3 * C + (third + 1) * C), i * C);
+  const { weight, shape, width, columns } = roleLocation(config, layer, role);
+  const full = values.get(weight);
+  if (!full) throw new Error(`model has no weight "${weight}"`);
+  if (width === shape[1]) return full.slice();
+  const [inFeatures, outFeatures] = shape;
+  const out = new Float32Array(inFeatures * outFeatures);
+  for (let i = 0; i < inFeatures; i++) {
+    for (let j = 0; j < outFeatures; j++) out[i * outFeatures + j] = full[i * width + columns[j]];
+  }
   return out;
 }
 
@@ -206,22 +213,20 @@ export function mergeAdapter(
 ): Map<string, Float32Array> {
   const merged = new Map(values);
   const scale = settings.alpha / settings.rank;
+  const roles = adaptedRoles(config, settings);
   for (let layer = 0; layer < config.nLayers; layer++) {
-    for (const role of settings.targets) {
-      const { a, b } = adapterNames(layer, role);
+    for (const role of roles) {
+      const { a, b } = adapterNames(config, layer, role);
       const A = adapter.get(a);
       const B = adapter.get(b);
       if (!A || !B) throw new Error(`adapter: missing matrices of ${role} in block ${layer}`);
-      const [inFeatures, outFeatures] = roleShape(config, role);
+      const { weight: name, shape, width, columns } = roleLocation(config, layer, role);
+      const [inFeatures, outFeatures] = shape;
       const update = adapterUpdate(A, B, inFeatures, settings.rank, outFeatures, scale);
-      const { kind, third } = GPT2_ROLES[role];
-      const name = `${layerPrefix(layer)}.${kind}.weight`;
       const weight = (merged.get(name) as Float32Array).slice();
-      const width = third === undefined ? outFeatures : 3 * outFeatures;
-      const offset = third === undefined ? 0 : third * outFeatures;
       for (let i = 0; i < inFeatures; i++) {
         for (let j = 0; j < outFeatures; j++) {
-          weight[i * width + offset + j] += update[i * outFeatures + j];
+          weight[i * width + columns[j]] += update[i * outFeatures + j];
         }
       }
       merged.set(name, weight);

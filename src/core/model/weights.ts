@@ -1,12 +1,13 @@
 import * as tf from '@tensorflow/tfjs';
 import { createRng, hashString } from '../random';
-import type { ModelConfig } from './config';
+import { LAYER_ROLES, type LayerRole } from '../config/schema';
+import { architectureOf, blockLinears, linearLayers } from './architecture';
+import { resolveModelConfig, type ModelConfigInput } from './config';
 
 /**
- * Every parameter is a named tensor with the Hugging Face GPT-2 name. Linear weights are plain
- * 2-D matrices in GPT-2's Conv1D layout `[in, out]` (so the file loads into GPT2LMHeadModel):
- * an output neuron's weights are a *column*. The pruning code enumerates them through
- * `linearWeightNames`.
+ * Every parameter is a named tensor with its Hugging Face name (`transformer.h.0.attn.c_attn.weight`,
+ * `model.layers.0.self_attn.q_proj.weight`, …). Linear weights are held as `[in, out]` whatever the
+ * family's file layout (`architecture.ts`): an output neuron's weights are a *column*.
  */
 export type WeightMap = Map<string, tf.Variable>;
 
@@ -17,60 +18,88 @@ export interface WeightSpec {
   std?: number;
 }
 
-export type LinearKind = 'attn.c_attn' | 'attn.c_proj' | 'mlp.c_fc' | 'mlp.c_proj';
-export const LINEAR_KINDS: readonly LinearKind[] = [
-  'attn.c_attn',
-  'attn.c_proj',
-  'mlp.c_fc',
-  'mlp.c_proj',
-];
-
 export const layerPrefix = (layer: number) => `transformer.h.${layer}`;
 
-export function weightSpecs(config: ModelConfig): WeightSpec[] {
-  const { vocabSize: V, dModel: C, nLayers: L, contextLength: T, mlpRatio } = config;
-  const F = C * mlpRatio;
-  // GPT-2 init: N(0, 0.02), residual projections scaled by 1/sqrt(2·nLayers).
+/**
+ * The model's parameters in a fixed order (embeddings, then block by block: first norm, attention,
+ * second norm, MLP; then the final norm and an untied head) with GPT-2's initialisation: N(0, 0.02),
+ * residual projections scaled by 1/√(2·nLayers), norms 1, biases 0.
+ */
+export function weightSpecs(input: ModelConfigInput): WeightSpec[] {
+  const config = resolveModelConfig(input);
+  const n = architectureOf(config).names;
+  const { vocabSize: V, dModel: C, nLayers: L } = config;
   const std = 0.02;
   const residualStd = std / Math.sqrt(2 * L);
-  const specs: WeightSpec[] = [
-    { name: 'transformer.wte.weight', shape: [V, C], init: 'normal', std },
-    { name: 'transformer.wpe.weight', shape: [T, C], init: 'normal', std: 0.01 },
+  const norm = (path: string, width: number): WeightSpec[] => [
+    { name: `${path}.weight`, shape: [width], init: 'ones' },
+    ...(config.norm === 'layernorm'
+      ? [{ name: `${path}.bias`, shape: [width], init: 'zeros' as const }]
+      : []),
   ];
+  const specs: WeightSpec[] = [{ name: `${n.embed}.weight`, shape: [V, C], init: 'normal', std }];
+  if (config.positions === 'learned') {
+    if (!n.positionEmbed) throw new Error(`${config.family}: learned positions need a table`);
+    specs.push({
+      name: `${n.positionEmbed}.weight`,
+      shape: [config.contextLength, C],
+      init: 'normal',
+      std: 0.01,
+    });
+  }
   for (let l = 0; l < L; l++) {
-    const p = layerPrefix(l);
+    const p = n.layer(l);
+    const linears = blockLinears(config, l);
+    const linear = (roles: LayerRole[]): WeightSpec[] =>
+      linears
+        .filter((layer) => layer.roles.some((role) => roles.includes(role)))
+        .flatMap((layer) => {
+          const residual = layer.roles.includes('attn.o') || layer.roles.includes('mlp.out');
+          return [
+            {
+              name: layer.weight,
+              shape: layer.shape,
+              init: 'normal' as const,
+              std: residual ? residualStd : std,
+            },
+            ...(layer.bias
+              ? [{ name: layer.bias, shape: [layer.shape[1]], init: 'zeros' as const }]
+              : []),
+          ];
+        });
+    specs.push(...norm(`${p}.${n.norm1}`, C), ...linear(['attn.q', 'attn.k', 'attn.v']));
+    if (config.qkNorm) {
+      specs.push(
+        ...norm(`${p}.${n.qNorm as string}`, config.headDim),
+        ...norm(`${p}.${n.kNorm as string}`, config.headDim),
+      );
+    }
     specs.push(
-      { name: `${p}.ln_1.weight`, shape: [C], init: 'ones' },
-      { name: `${p}.ln_1.bias`, shape: [C], init: 'zeros' },
-      { name: `${p}.attn.c_attn.weight`, shape: [C, 3 * C], init: 'normal', std },
-      { name: `${p}.attn.c_attn.bias`, shape: [3 * C], init: 'zeros' },
-      { name: `${p}.attn.c_proj.weight`, shape: [C, C], init: 'normal', std: residualStd },
-      { name: `${p}.attn.c_proj.bias`, shape: [C], init: 'zeros' },
-      { name: `${p}.ln_2.weight`, shape: [C], init: 'ones' },
-      { name: `${p}.ln_2.bias`, shape: [C], init: 'zeros' },
-      { name: `${p}.mlp.c_fc.weight`, shape: [C, F], init: 'normal', std },
-      { name: `${p}.mlp.c_fc.bias`, shape: [F], init: 'zeros' },
-      { name: `${p}.mlp.c_proj.weight`, shape: [F, C], init: 'normal', std: residualStd },
-      { name: `${p}.mlp.c_proj.bias`, shape: [C], init: 'zeros' },
+      ...linear(['attn.o']),
+      ...norm(`${p}.${n.norm2}`, C),
+      ...linear(['mlp.gate', 'mlp.in', 'mlp.out']),
     );
   }
-  specs.push(
-    { name: 'transformer.ln_f.weight', shape: [C], init: 'ones' },
-    { name: 'transformer.ln_f.bias', shape: [C], init: 'zeros' },
-  );
+  specs.push(...norm(n.finalNorm, C));
+  if (!config.tiedEmbeddings) {
+    specs.push({ name: `${n.head}.weight`, shape: [V, C], init: 'normal', std });
+  }
   return specs;
 }
 
-/** Names of all linear-layer weight matrices, in layer order. */
+/** Number of parameters (the tied head counted once). */
+export function parameterCount(input: ModelConfigInput): number {
+  return weightSpecs(input).reduce((sum, spec) => sum + spec.shape.reduce((a, b) => a * b, 1), 0);
+}
+
+/** Names of the linear weight matrices that hold any of `roles`, block by block. */
 export function linearWeightNames(
-  config: ModelConfig,
-  kinds: readonly LinearKind[] = LINEAR_KINDS,
+  input: ModelConfigInput,
+  roles: readonly LayerRole[] = LAYER_ROLES,
 ): string[] {
-  const names: string[] = [];
-  for (let l = 0; l < config.nLayers; l++) {
-    for (const kind of kinds) names.push(`${layerPrefix(l)}.${kind}.weight`);
-  }
-  return names;
+  return linearLayers(resolveModelConfig(input))
+    .filter((layer) => layer.roles.some((role) => roles.includes(role)))
+    .map((layer) => layer.weight);
 }
 
 /**
@@ -81,7 +110,7 @@ export const isDecayed = (name: string, shape: readonly number[]) =>
   shape.length === 2 && (name.endsWith('.weight') || /\.lora_[AB]$/.test(name));
 
 /** Seeded initial values, made in JavaScript so every backend starts from identical weights. */
-export function initialValues(config: ModelConfig, seed: number): Map<string, Float32Array> {
+export function initialValues(config: ModelConfigInput, seed: number): Map<string, Float32Array> {
   const values = new Map<string, Float32Array>();
   for (const spec of weightSpecs(config)) {
     const size = spec.shape.reduce((a, b) => a * b, 1);
@@ -98,7 +127,10 @@ export function initialValues(config: ModelConfig, seed: number): Map<string, Fl
   return values;
 }
 
-export function createWeights(config: ModelConfig, values: Map<string, Float32Array>): WeightMap {
+export function createWeights(
+  config: ModelConfigInput,
+  values: Map<string, Float32Array>,
+): WeightMap {
   const weights: WeightMap = new Map();
   for (const spec of weightSpecs(config)) {
     const data = values.get(spec.name);

@@ -1,22 +1,14 @@
 import { PRUNE_LAYER_ROLES, type PostConfig, type PruneLayers } from '../config/schema';
 import type { GPT } from '../model/gpt';
-import { adapterSpecs, GPT2_ROLES } from '../model/lora';
+import { adapterSpecs } from '../model/lora';
 import type { ModelConfig } from '../model/config';
-import { linearWeightNames, type LinearKind } from '../model/weights';
+import { linearWeightNames } from '../model/weights';
 
-/**
- * The linear weights a `post.layers` option selects, in every block: the GPT-2 matrices that hold
- * its roles (`attn` → `attn.c_attn` for q, k, v and `attn.c_proj` for o).
- */
-export function pruneLayerKinds(layers: PruneLayers): LinearKind[] {
+/** Names of the weight matrices a post-fine-tuning method acts on, block by block: those holding a role `post.layers` selects. */
+export function pruneWeightNames(config: ModelConfig, layers: PruneLayers): string[] {
   const roles = PRUNE_LAYER_ROLES[layers];
   if (!roles) throw new Error(`unknown post.layers "${layers}"`);
-  return [...new Set(roles.map((role) => GPT2_ROLES[role].kind))];
-}
-
-/** Names of the weight matrices a post-fine-tuning method acts on, block by block. */
-export function pruneWeightNames(config: ModelConfig, layers: PruneLayers): string[] {
-  return linearWeightNames(config, pruneLayerKinds(layers));
+  return linearWeightNames(config, roles);
 }
 
 /**

@@ -616,10 +616,10 @@ describe('validateConfig: LoRA and post.target', () => {
     ).toEqual([
       'alignment.lora.dropout: unknown field',
       'alignment.lora.rank: must be between 1 and 1024',
-      "alignment.lora.targets[1]: must be one of 'attn.q', 'attn.k', 'attn.v', 'attn.o', 'mlp.in', 'mlp.out' (got \"attn.x\"; did you mean 'attn.q'?)",
+      "alignment.lora.targets[1]: must be one of 'attn.q', 'attn.k', 'attn.v', 'attn.o', 'mlp.gate', 'mlp.in', 'mlp.out' (got \"attn.x\"; did you mean 'attn.q'?)",
       "alignment.lora.targets[2]: 'attn.q' is listed twice",
       'finetune.lora.alpha: missing field',
-      'finetune.lora.targets: must be a non-empty array of layer roles (attn.q, attn.k, attn.v, attn.o, mlp.in, mlp.out) (got an empty array)',
+      'finetune.lora.targets: must be a non-empty array of layer roles (attn.q, attn.k, attn.v, attn.o, mlp.gate, mlp.in, mlp.out) (got an empty array)',
     ]);
   });
 

@@ -21,10 +21,10 @@ import {
 const REALIGNMENT = [paddedBatch(21), paddedBatch(22)];
 const BENIGN = [paddedBatch(31)];
 const SELECTED: Record<PruneLayers, string[]> = {
-  mlp: linearWeightNames(TINY, ['mlp.c_fc', 'mlp.c_proj']),
-  'mlp-fc': linearWeightNames(TINY, ['mlp.c_fc']),
-  'mlp-proj': linearWeightNames(TINY, ['mlp.c_proj']),
-  attn: linearWeightNames(TINY, ['attn.c_attn', 'attn.c_proj']),
+  mlp: linearWeightNames(TINY, ['mlp.in', 'mlp.out']),
+  'mlp-fc': linearWeightNames(TINY, ['mlp.in']),
+  'mlp-proj': linearWeightNames(TINY, ['mlp.out']),
+  attn: linearWeightNames(TINY, ['attn.q', 'attn.o']),
   all: linearWeightNames(TINY),
 };
 

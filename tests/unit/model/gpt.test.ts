@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { toBatchTensors, disposeBatchTensors } from '../../../src/core/model/batch';
-import { parameterCount } from '../../../src/core/model/config';
+import { parameterCount } from '../../../src/core/model/weights';
 import { GPT } from '../../../src/core/model/gpt';
 import { useBackend } from '../support/backend';
 import { TINY, tinyBatch } from '../support/tiny';

@@ -19,7 +19,7 @@ describe('pruneWeights report', () => {
       mask.fill(1, 3 * cols, 4 * cols);
       return { mask };
     });
-    expect(report.shape).toEqual([TINY.dModel, TINY.dModel * TINY.mlpRatio]);
+    expect(report.shape).toEqual([TINY.dModel, TINY.ffnDim]);
     const decoded = decodeMaskGrid(report.maskGrid!, report.shape);
     if (!decoded.ok) throw new Error(decoded.reason);
     const [rows, cols] = report.shape;

@@ -1,15 +1,15 @@
-import type { ModelConfig } from '../../../src/core/model/config';
+import { gpt2Config } from '../../../src/core/model/config';
 import { batchFromSequences } from '../../../src/core/model/batch';
 import { createRng } from '../../../src/core/random';
 
-export const TINY: ModelConfig = {
+export const TINY = gpt2Config({
   vocabSize: 13,
   dModel: 8,
   nLayers: 2,
   nHeads: 2,
   contextLength: 8,
   mlpRatio: 2,
-};
+});
 
 export function randomRows(count: number, length: number, vocab: number, seed: number): number[][] {
   const rng = createRng(seed);

@@ -248,7 +248,7 @@ describe.each(['cpu', 'wasm'] as const)('safelora on %s', (backend) => {
     const params: SafeLoraParams = { select: 'count', threshold: 0, layers: 8 };
     await getPostMethod('none').apply(context(a, ckpt, params));
     const reports = await safelora.apply(context(b, ckpt, params, 'mlp'));
-    const mlp = linearWeightNames(TINY, ['mlp.c_fc', 'mlp.c_proj']);
+    const mlp = linearWeightNames(TINY, ['mlp.in', 'mlp.out']);
     expect(reports.map((r) => r.weight)).toEqual(mlp);
     const [valuesA, valuesB] = [await a.readValues(), await b.readValues()];
     for (const [name, values] of valuesA) {

@@ -1,0 +1,364 @@
+import * as tf from '@tensorflow/tfjs';
+import type { LayerRole } from '../config/schema';
+import { architectureOf, type ArchitectureNames } from './architecture';
+import { attentionWidths, type Activation, type ModelConfig } from './config';
+import { embeddingLookup } from './embedding';
+import { loraDelta, plusDelta, type LoraAdapter } from './lora';
+import { matMul } from './matmul';
+import { getWeight, type WeightMap } from './weights';
+
+/**
+ * The one forward pass of every family (`ModelConfig` says which variant): training, evaluation,
+ * generation with a key/value cache, Wanda's activation taps and the defenses' block hooks all run
+ * through `forwardHidden`. Activations are 2-D `[tokens, width]` between blocks (batched matmul
+ * gradients stay out of the linear layers; see ARCHITECTURE.md).
+ */
+
+/**
+ * Observer of the input activations `X: [tokens, in]` of a named linear weight. Wanda-style
+ * pruning collects ‖X_j‖₂ through it; it must not keep the tensor beyond the call.
+ */
+export type LinearInputTap = (weightName: string, input: tf.Tensor2D) => void;
+
+/** Replaces (or just observes) a block's output `[batch·seqLen, dModel]`: the residual stream after layer `layer`. */
+export type BlockOutputHook = (layer: number, output: tf.Tensor2D) => tf.Tensor2D;
+
+/**
+ * Optional views into a forward pass, for methods that read or perturb the model's insides:
+ * `linearInput` sees each linear layer's input (Wanda's activations), `blockOutput` sees — and
+ * may replace — each block's output (Vaccine's perturbation, RepNoise's and LDIFS's features).
+ */
+export interface ForwardHooks {
+  linearInput?: LinearInputTap;
+  blockOutput?: BlockOutputHook;
+}
+
+/** Inputs of one forward pass over `batch` rows of `seqLen` query tokens. */
+export interface ForwardInput {
+  batch: number;
+  seqLen: number;
+  /** `[batch·seqLen]` token ids. */
+  tokens: tf.Tensor1D;
+  /** `[batch·seqLen]` position of each token (restarting per packed example). */
+  positions: tf.Tensor1D;
+  /** `[batch | 1, 1, seqLen, keys]`: 0 where a query may attend a key, a large negative number elsewhere. */
+  attentionBias: tf.Tensor4D;
+}
+
+/**
+ * Keys and values of every block for incremental decoding, `[batch·kvHeads, maxLen, headDim]`
+ * each (grouped-query models cache their few key/value heads only). Shapes never change between
+ * steps (WebGPU pools buffers by exact size): a step writes its one new key and value at the
+ * position `writeMask` (`[1, maxLen, 1]`, one 1) marks.
+ */
+export interface DecodeCache {
+  keys: tf.Tensor3D[];
+  values: tf.Tensor3D[];
+  writeMask: tf.Tensor3D;
+}
+
+export interface ForwardContext {
+  config: ModelConfig;
+  weights: WeightMap;
+  adapter?: LoraAdapter;
+  hooks?: ForwardHooks;
+}
+
+/** Final hidden states `[batch·seqLen, dModel]` (after the final norm); with `cache`, also the updated cache tensors. */
+export function forwardHidden(
+  ctx: ForwardContext,
+  input: ForwardInput,
+  cache?: DecodeCache,
+): { hidden: tf.Tensor2D; keys: tf.Tensor3D[]; values: tf.Tensor3D[] } {
+  const { config, weights } = ctx;
+  const names = architectureOf(config).names;
+  let x = embeddingLookup(getWeight(weights, `${names.embed}.weight`) as tf.Tensor2D, input.tokens);
+  if (config.positions === 'learned') {
+    const table = getWeight(weights, `${names.positionEmbed as string}.weight`) as tf.Tensor2D;
+    x = tf.add(x, embeddingLookup(table, input.positions)) as tf.Tensor2D;
+  }
+  const rotary = config.positions === 'rotary' ? rotaryTables(config, input.positions) : undefined;
+  const keys: tf.Tensor3D[] = [];
+  const values: tf.Tensor3D[] = [];
+  for (let layer = 0; layer < config.nLayers; layer++) {
+    const p = names.layer(layer);
+    const attend = (h: tf.Tensor2D) => {
+      const result = attention(
+        ctx,
+        layer,
+        h,
+        input,
+        rotary,
+        cache && {
+          keys: cache.keys[layer],
+          values: cache.values[layer],
+          writeMask: cache.writeMask,
+        },
+      );
+      if (result.keys) keys.push(result.keys);
+      if (result.values) values.push(result.values);
+      return result.output;
+    };
+    const norm1 = norm(config, weights, `${p}.${names.norm1}`, x);
+    if (config.parallelResidual) {
+      const norm2 = norm(config, weights, `${p}.${names.norm2}`, x);
+      x = tf.addN([x, attend(norm1), mlp(ctx, layer, norm2)]) as tf.Tensor2D;
+    } else {
+      x = tf.add(x, attend(norm1)) as tf.Tensor2D;
+      x = tf.add(
+        x,
+        mlp(ctx, layer, norm(config, weights, `${p}.${names.norm2}`, x)),
+      ) as tf.Tensor2D;
+    }
+    if (ctx.hooks?.blockOutput) x = ctx.hooks.blockOutput(layer, x);
+  }
+  return { hidden: finalNorm(config, weights, x), keys, values };
+}
+
+/** The final norm, as applied after the last block (RepNoise reads earlier blocks out through it too). */
+export function finalNorm(config: ModelConfig, weights: WeightMap, x: tf.Tensor2D): tf.Tensor2D {
+  return norm(config, weights, architectureOf(config).names.finalNorm, x);
+}
+
+/** The output head `[vocab, dModel]`: the token embedding when tied. */
+/**
+ * Per-token cross-entropy `[tokens]` of `targets` under the logits `hidden · headᵀ`, as
+ * `logsumexp(logits) − hidden · head[target]`: no `[tokens, vocab]` one-hot is built (at a real
+ * vocabulary of 50k–150k it would dwarf the model's activations). The target rows come from the
+ * head by a lookup whose gradient reaches the head only when the head is trained (full-weight
+ * training); with LoRA the embedding is frozen and that path is never differentiated.
+ */
+export function tokenCrossEntropy(
+  hidden: tf.Tensor2D,
+  head: tf.Tensor2D,
+  targets: tf.Tensor1D,
+): tf.Tensor1D {
+  const logits = matMul(hidden, head, false, true);
+  const picked = tf.sum(tf.mul(hidden, embeddingLookup(head, targets)), -1);
+  return tf.sub(tf.logSumExp(logits, -1), picked) as tf.Tensor1D;
+}
+
+export function headWeight(config: ModelConfig, weights: WeightMap): tf.Variable {
+  const n = architectureOf(config).names;
+  return getWeight(weights, `${config.tiedEmbeddings ? n.embed : n.head}.weight`);
+}
+
+/** LayerNorm or RMSNorm over the last axis, with the module's gain (and LayerNorm's bias). */
+function norm<T extends tf.Tensor>(config: ModelConfig, weights: WeightMap, path: string, x: T): T {
+  const gain = getWeight(weights, `${path}.weight`);
+  if (config.norm === 'rmsnorm') {
+    // Llama's RMSNorm: x · rsqrt(mean(x²) + ε) · γ.
+    const meanSquare = tf.mean(tf.square(x), -1, true);
+    return tf.mul(tf.mul(x, tf.rsqrt(tf.add(meanSquare, config.normEps))), gain) as T;
+  }
+  const { mean, variance } = tf.moments(x, -1, true);
+  const normalized = tf.div(tf.sub(x, mean), tf.sqrt(tf.add(variance, config.normEps)));
+  return tf.add(tf.mul(normalized, gain), getWeight(weights, `${path}.bias`)) as T;
+}
+
+const SQRT_2_OVER_PI = Math.sqrt(2 / Math.PI);
+
+export function activate(x: tf.Tensor, activation: Activation): tf.Tensor {
+  switch (activation) {
+    case 'gelu_new': {
+      // 0.5·x·(1 + tanh(√(2/π)·(x + 0.044715·x³))), GPT-2's approximation.
+      const inner = tf.mul(tf.add(x, tf.mul(tf.pow(x, 3), 0.044715)), SQRT_2_OVER_PI);
+      return tf.mul(tf.mul(x, 0.5), tf.add(tf.tanh(inner), 1));
+    }
+    case 'gelu':
+      return tf.mul(tf.mul(x, 0.5), tf.add(tf.erf(tf.mul(x, Math.SQRT1_2)), 1));
+    case 'silu':
+      return tf.mul(x, tf.sigmoid(x));
+    case 'relu':
+      return tf.relu(x);
+  }
+}
+
+/** `x·W (+ b)` of the linear layer at `path`, its input shown to the activation tap. */
+function projection(
+  ctx: ForwardContext,
+  path: string,
+  hasBias: boolean,
+  x: tf.Tensor2D,
+): tf.Tensor2D {
+  const weight = `${path}.weight`;
+  ctx.hooks?.linearInput?.(weight, x);
+  const y = matMul(x, getWeight(ctx.weights, weight)) as tf.Tensor2D;
+  return hasBias ? (tf.add(y, getWeight(ctx.weights, `${path}.bias`)) as tf.Tensor2D) : y;
+}
+
+function withDelta(
+  ctx: ForwardContext,
+  layer: number,
+  role: LayerRole,
+  x: tf.Tensor2D,
+  y: tf.Tensor2D,
+): tf.Tensor2D {
+  return plusDelta(y, loraDelta(ctx.config, ctx.adapter, layer, role, x, ctx.hooks?.linearInput));
+}
+
+/** q, k and v `[tokens, width]` of block `layer`, fused or not, each with its LoRA update. */
+function queryKeyValue(
+  ctx: ForwardContext,
+  layer: number,
+  names: ArchitectureNames,
+  x: tf.Tensor2D,
+): [tf.Tensor2D, tf.Tensor2D, tf.Tensor2D] {
+  const { config } = ctx;
+  const p = names.layer(layer);
+  let parts: tf.Tensor2D[];
+  if (names.qkv) {
+    const fused = projection(ctx, `${p}.${names.qkv.name}`, config.bias.qkv, x);
+    if (names.qkv.layout === 'blocks') {
+      const { q, kv } = attentionWidths(config);
+      parts = tf.split(fused, [q, kv, kv], 1) as tf.Tensor2D[];
+    } else {
+      // GPT-NeoX: [tokens, heads, 3·headDim], then q | k | v within each head.
+      const tokens = x.shape[0];
+      const perHead = tf.reshape(fused, [tokens, config.nHeads, 3 * config.headDim]);
+      parts = tf
+        .split(perHead, 3, 2)
+        .map((part) => tf.reshape(part, [tokens, config.nHeads * config.headDim]) as tf.Tensor2D);
+    }
+  } else {
+    parts = [names.q, names.k, names.v].map((path) =>
+      projection(ctx, `${p}.${path as string}`, config.bias.qkv, x),
+    );
+  }
+  const roles = ['attn.q', 'attn.k', 'attn.v'] as const;
+  return parts.map((part, i) => withDelta(ctx, layer, roles[i], x, part)) as [
+    tf.Tensor2D,
+    tf.Tensor2D,
+    tf.Tensor2D,
+  ];
+}
+
+/** Cosine and sine tables `[tokens, 1, rotaryDim]` for the tokens' positions (`cat(freqs, freqs)`, as Hugging Face). */
+function rotaryTables(
+  config: ModelConfig,
+  positions: tf.Tensor1D,
+): { cos: tf.Tensor3D; sin: tf.Tensor3D } {
+  const dim = config.rotaryDim;
+  const inverse = new Float32Array(dim / 2);
+  for (let i = 0; i < dim / 2; i++) inverse[i] = 1 / config.ropeTheta ** ((2 * i) / dim);
+  const angles = tf.mul(
+    tf.reshape(tf.cast(positions, 'float32'), [-1, 1]),
+    tf.tensor2d(inverse, [1, dim / 2]),
+  );
+  const both = tf.concat([angles, angles], 1);
+  const tokens = positions.shape[0];
+  return {
+    cos: tf.reshape(tf.cos(both), [tokens, 1, dim]),
+    sin: tf.reshape(tf.sin(both), [tokens, 1, dim]),
+  };
+}
+
+/** Rotates the first `rotaryDim` features of each head of `x: [tokens, heads, headDim]` (`rotate_half`). */
+function rotate(
+  x: tf.Tensor3D,
+  tables: { cos: tf.Tensor3D; sin: tf.Tensor3D },
+  rotaryDim: number,
+): tf.Tensor3D {
+  const [tokens, heads, headDim] = x.shape;
+  const rotating = rotaryDim === headDim ? x : tf.slice(x, [0, 0, 0], [tokens, heads, rotaryDim]);
+  const [first, second] = tf.split(rotating, 2, 2);
+  const half = tf.concat([tf.neg(second), first], 2);
+  const rotated = tf.add(tf.mul(rotating, tables.cos), tf.mul(half, tables.sin)) as tf.Tensor3D;
+  if (rotaryDim === headDim) return rotated;
+  const passing = tf.slice(x, [0, 0, rotaryDim], [tokens, heads, headDim - rotaryDim]);
+  return tf.concat([rotated, passing], 2);
+}
+
+/**
+ * Causal self-attention of block `layer` on `x: [batch·seqLen, dModel]`. Grouped-query attention
+ * without copying keys: the `group` query heads that share a key/value head are stacked along the
+ * query axis, `[batch·kvHeads, group·seqLen, headDim]`, so one batched product serves them all.
+ */
+function attention(
+  ctx: ForwardContext,
+  layer: number,
+  x: tf.Tensor2D,
+  input: ForwardInput,
+  rotary: { cos: tf.Tensor3D; sin: tf.Tensor3D } | undefined,
+  cache?: { keys: tf.Tensor3D; values: tf.Tensor3D; writeMask: tf.Tensor3D },
+): { output: tf.Tensor2D; keys?: tf.Tensor3D; values?: tf.Tensor3D } {
+  const { config, weights } = ctx;
+  const names = architectureOf(config).names;
+  const p = names.layer(layer);
+  const { batch: B, seqLen: T } = input;
+  const { nHeads: H, nKvHeads: K, headDim: D } = config;
+  const G = H / K;
+  const tokens = B * T;
+  const [q0, k0, v] = queryKeyValue(ctx, layer, names, x).map((part, i) =>
+    tf.reshape(part, [tokens, i === 0 ? H : K, D]),
+  ) as tf.Tensor3D[];
+  let q = q0;
+  let k = k0;
+  if (config.qkNorm) {
+    q = norm(config, weights, `${p}.${names.qNorm as string}`, q);
+    k = norm(config, weights, `${p}.${names.kNorm as string}`, k);
+  }
+  if (rotary) {
+    q = rotate(q, rotary, config.rotaryDim);
+    k = rotate(k, rotary, config.rotaryDim);
+  }
+  // [B·T, heads, D] → [B, heads, T, D]; heads h = kv·G + g, so q regroups as [B·K, G·T, D].
+  const byHead = (t: tf.Tensor3D, heads: number) =>
+    tf.transpose(tf.reshape(t, [B, T, heads, D]), [0, 2, 1, 3]);
+  const queries = tf.reshape(byHead(q, H), [B * K, G * T, D]) as tf.Tensor3D;
+  let keys = tf.reshape(byHead(k, K), [B * K, T, D]) as tf.Tensor3D;
+  let values = tf.reshape(byHead(v, K), [B * K, T, D]) as tf.Tensor3D;
+  if (cache) {
+    keys = tf.add(cache.keys, tf.mul(cache.writeMask, keys)) as tf.Tensor3D;
+    values = tf.add(cache.values, tf.mul(cache.writeMask, values)) as tf.Tensor3D;
+  }
+  const S = keys.shape[1];
+  const scores = tf.mul(matMul(queries, keys, false, true), 1 / Math.sqrt(D));
+  const biased = tf.add(tf.reshape(scores, [B, H, T, S]), input.attentionBias);
+  const probabilities = tf.reshape(tf.softmax(biased), [B * K, G * T, S]) as tf.Tensor3D;
+  const context = matMul(probabilities, values); // [B·K, G·T, D]
+  const merged = tf.reshape(tf.transpose(tf.reshape(context, [B, H, T, D]), [0, 2, 1, 3]), [
+    tokens,
+    H * D,
+  ]) as tf.Tensor2D;
+  const output = withDelta(
+    ctx,
+    layer,
+    'attn.o',
+    merged,
+    projection(ctx, `${p}.${names.o}`, config.bias.o, merged),
+  );
+  return cache ? { output, keys, values } : { output };
+}
+
+/** The block's MLP: `out(act(in(x)))`, or gated `out(act(gate(x)) · in(x))`. */
+function mlp(ctx: ForwardContext, layer: number, x: tf.Tensor2D): tf.Tensor2D {
+  const { config } = ctx;
+  const names = architectureOf(config).names;
+  const p = names.layer(layer);
+  const up = withDelta(
+    ctx,
+    layer,
+    'mlp.in',
+    x,
+    projection(ctx, `${p}.${names.mlpIn}`, config.bias.mlp, x),
+  );
+  let hidden: tf.Tensor2D;
+  if (config.gatedMlp) {
+    const gate = withDelta(
+      ctx,
+      layer,
+      'mlp.gate',
+      x,
+      projection(ctx, `${p}.${names.mlpGate as string}`, config.bias.mlp, x),
+    );
+    hidden = tf.mul(activate(gate, config.activation), up) as tf.Tensor2D;
+  } else hidden = activate(up, config.activation) as tf.Tensor2D;
+  return withDelta(
+    ctx,
+    layer,
+    'mlp.out',
+    hidden,
+    projection(ctx, `${p}.${names.mlpOut}`, config.bias.mlp, hidden),
+  );
+}
