@@ -1,0 +1,393 @@
+/**
+ * Load the files a model needs from a Hub repo: its config, its tokenizer, optional tokenizer and
+ * generation configs, and its safetensors weights (one file, or shards listed by an index).
+ * The result is tensors and parsed JSON; turning them into a model is the model module's job.
+ *
+ * With a cache, a complete earlier load of the same repo, revision and endpoint is replayed from
+ * the cache without a single request (a manifest records which files the load consisted of, so
+ * optional files that were absent are not probed again). Otherwise each file still comes from the
+ * cache when it is there, so an interrupted download resumes at the first missing file.
+ */
+
+import { readSafetensors, type NamedTensor } from '../model/safetensors';
+import type { HubFileCache } from './cache';
+import {
+  downloadHubFile,
+  getCachedFile,
+  label,
+  putCachedFile,
+  throwIfCancelled,
+  type DownloadedFile,
+  type HubSession,
+} from './download';
+import { HubError, errorMessage } from './errors';
+import { fileUrl, normalizeEndpoint, parseRepoSpec, type RepoRef } from './repo';
+import { sha256Hex } from './sha256';
+
+export interface HubLoadProgress {
+  /** Bytes of weight files received so far (cache hits count at once). */
+  loadedBytes: number;
+  /**
+   * The sum of the Content-Length of the weight files whose responses have arrived, so it grows
+   * as each shard starts; null while any of them has no usable Content-Length.
+   */
+  totalBytes: number | null;
+  /** The weight file being received. */
+  file: string;
+  /** Its position among the weight files (0-based), and how many there are. */
+  fileIndex: number;
+  fileCount: number;
+}
+
+export interface HubLoadOptions {
+  /** `https://huggingface.co`, a mirror, or the tests' local server. */
+  endpoint: string;
+  fetch?: typeof fetch;
+  /**
+   * Reused as it is, also for a branch revision like `main` that may have moved on upstream:
+   * that is what makes offline use work. Pin a commit hash when a run must be reproducible.
+   */
+  cache?: HubFileCache;
+  /** Called on every chunk of the weight files; the caller throttles. */
+  onProgress?: (progress: HubLoadProgress) => void;
+  signal?: AbortSignal;
+}
+
+export interface HubFileRecord {
+  name: string;
+  bytes: number;
+  sha256: string;
+}
+
+export interface HubModelFiles {
+  repo: string;
+  revision: string;
+  configJson: Record<string, unknown>;
+  tokenizerJson: unknown;
+  tokenizerConfig: Record<string, unknown> | null;
+  generationConfig: Record<string, unknown> | null;
+  tensors: Map<string, NamedTensor>;
+  /** Every file the load used, in load order, with its SHA-256 (for results files and audits). */
+  files: HubFileRecord[];
+}
+
+export const CONFIG_FILE = 'config.json';
+export const TOKENIZER_FILE = 'tokenizer.json';
+export const TOKENIZER_CONFIG_FILE = 'tokenizer_config.json';
+export const GENERATION_CONFIG_FILE = 'generation_config.json';
+export const WEIGHTS_FILE = 'model.safetensors';
+export const WEIGHTS_INDEX_FILE = 'model.safetensors.index.json';
+
+/** Where a file comes from: the network (with the cache in front), or a manifest-replayed cache. */
+type FileSource = (
+  file: string,
+  onStart?: (total: number | null) => void,
+  onBytes?: (n: number) => void,
+) => Promise<DownloadedFile | null>;
+
+export async function loadHubModelFiles(
+  spec: string | RepoRef,
+  options: HubLoadOptions,
+): Promise<HubModelFiles> {
+  const ref = typeof spec === 'string' ? parseRepoSpec(spec) : spec;
+  const session: HubSession = {
+    endpoint: options.endpoint,
+    ref,
+    // Called as a plain function: the global fetch called as a method of another object throws
+    // "Illegal invocation" in browsers.
+    fetch: options.fetch ?? ((input, init) => globalThis.fetch(input, init)),
+    cache: options.cache,
+    signal: options.signal,
+  };
+  throwIfCancelled(session, null);
+
+  const replayed = await replayFromCache(session, options);
+  if (replayed !== null) return replayed;
+
+  const result = await loadFrom(
+    session,
+    (file, onStart, onBytes) => downloadHubFile(session, file, { onStart, onBytes }),
+    options,
+  );
+  if (session.cache !== undefined) {
+    const manifest = new TextEncoder().encode(JSON.stringify(manifestOf(result)));
+    await putCachedFile(
+      session,
+      manifestKey(session),
+      MANIFEST_LABEL,
+      manifest,
+      await sha256Hex(manifest),
+    );
+  }
+  return result;
+}
+
+async function loadFrom(
+  session: HubSession,
+  source: FileSource,
+  options: HubLoadOptions,
+): Promise<HubModelFiles> {
+  const files: HubFileRecord[] = [];
+  const where = (file: string | null) => ({ repo: label(session), file });
+  const endpoint = normalizeEndpoint(session.endpoint);
+  const record = (file: DownloadedFile) => {
+    files.push({ name: file.name, bytes: file.bytes.byteLength, sha256: file.sha256 });
+    throwIfCancelled(session, file.name);
+    return file;
+  };
+
+  const config = await source(CONFIG_FILE);
+  if (config === null) {
+    throw new HubError(
+      'not-found',
+      `model ${label(session)} not found at ${endpoint} (404)`,
+      where(CONFIG_FILE),
+    );
+  }
+  const configJson = parseJsonObject(session, record(config));
+
+  const tokenizer = await source(TOKENIZER_FILE);
+  if (tokenizer === null) {
+    throw new HubError(
+      'not-found',
+      `model ${label(session)} at ${endpoint} has no ${TOKENIZER_FILE} (404)`,
+      where(TOKENIZER_FILE),
+    );
+  }
+  const tokenizerJson = parseJson(session, record(tokenizer));
+
+  const tokenizerConfigFile = await source(TOKENIZER_CONFIG_FILE);
+  const tokenizerConfig =
+    tokenizerConfigFile === null ? null : parseJsonObject(session, record(tokenizerConfigFile));
+  const generationConfigFile = await source(GENERATION_CONFIG_FILE);
+  const generationConfig =
+    generationConfigFile === null ? null : parseJsonObject(session, record(generationConfigFile));
+
+  const indexFile = await source(WEIGHTS_INDEX_FILE);
+  const weightMap = indexFile === null ? null : parseWeightMap(session, record(indexFile));
+  const weightFiles = weightMap === null ? [WEIGHTS_FILE] : [...new Set(weightMap.values())].sort();
+
+  const progress = {
+    loadedBytes: 0,
+    knownTotal: 0,
+    totalUnknown: false,
+  };
+  const tensors = new Map<string, NamedTensor>();
+  for (const [fileIndex, name] of weightFiles.entries()) {
+    const emit = () =>
+      options.onProgress?.({
+        loadedBytes: progress.loadedBytes,
+        totalBytes: progress.totalUnknown ? null : progress.knownTotal,
+        file: name,
+        fileIndex,
+        fileCount: weightFiles.length,
+      });
+    const weights = await source(
+      name,
+      (total) => {
+        if (total === null) progress.totalUnknown = true;
+        else progress.knownTotal += total;
+        emit();
+      },
+      (bytes) => {
+        progress.loadedBytes += bytes;
+        emit();
+      },
+    );
+    if (weights === null) {
+      throw new HubError(
+        'not-found',
+        weightMap === null
+          ? `model ${label(session)} at ${endpoint} has neither ${WEIGHTS_FILE} nor ` +
+              `${WEIGHTS_INDEX_FILE} (404)`
+          : `shard ${name} listed in ${WEIGHTS_INDEX_FILE} of ${label(session)} is missing at ` +
+              `${endpoint} (404)`,
+        where(name),
+      );
+    }
+    record(weights);
+    let shard: Map<string, NamedTensor>;
+    try {
+      shard = readSafetensors(weights.bytes).tensors;
+    } catch (error) {
+      throw new HubError(
+        'corrupt',
+        `${name} of ${label(session)} is corrupt: ${errorMessage(error)}`,
+        where(name),
+        error,
+      );
+    }
+    for (const [tensorName, tensor] of shard) {
+      if (tensors.has(tensorName)) {
+        throw new HubError(
+          'corrupt',
+          `tensor ${tensorName} of ${label(session)} appears in more than one weight file ` +
+            `(again in ${name})`,
+          where(name),
+        );
+      }
+      tensors.set(tensorName, tensor);
+    }
+    if (weightMap !== null) {
+      for (const [tensorName, shardName] of weightMap) {
+        if (shardName === name && !shard.has(tensorName)) {
+          throw new HubError(
+            'corrupt',
+            `tensor ${tensorName} of ${label(session)} is listed in ${WEIGHTS_INDEX_FILE} as in ` +
+              `${name}, but ${name} does not contain it`,
+            where(name),
+          );
+        }
+      }
+    }
+  }
+
+  return {
+    repo: session.ref.repo,
+    revision: session.ref.revision,
+    configJson,
+    tokenizerJson,
+    tokenizerConfig,
+    generationConfig,
+    tensors,
+    files,
+  };
+}
+
+function parseJson(session: HubSession, file: DownloadedFile): unknown {
+  try {
+    return JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(file.bytes));
+  } catch (error) {
+    throw new HubError(
+      'corrupt',
+      `${file.name} of ${label(session)} is not valid JSON (${errorMessage(error)})`,
+      { repo: label(session), file: file.name },
+      error,
+    );
+  }
+}
+
+function parseJsonObject(session: HubSession, file: DownloadedFile): Record<string, unknown> {
+  const value = parseJson(session, file);
+  if (!isObject(value)) {
+    throw new HubError('corrupt', `${file.name} of ${label(session)} is not a JSON object`, {
+      repo: label(session),
+      file: file.name,
+    });
+  }
+  return value;
+}
+
+/** Tensor name → shard file name, from an index's `weight_map`. */
+function parseWeightMap(session: HubSession, file: DownloadedFile): Map<string, string> {
+  const index = parseJsonObject(session, file);
+  const fail = (why: string) =>
+    new HubError('corrupt', `${file.name} of ${label(session)} ${why}`, {
+      repo: label(session),
+      file: file.name,
+    });
+  if (!isObject(index.weight_map)) throw fail('has no "weight_map" object');
+  const weightMap = new Map<string, string>();
+  for (const [tensorName, shard] of Object.entries(index.weight_map)) {
+    if (typeof shard !== 'string' || !isPlainShardName(shard)) {
+      throw fail(
+        `maps tensor ${tensorName} to ${JSON.stringify(shard)}, which is not a file in the repo`,
+      );
+    }
+    weightMap.set(tensorName, shard);
+  }
+  if (weightMap.size === 0) throw fail('lists no tensors in "weight_map"');
+  return weightMap;
+}
+
+// A shard name goes into the download URL: refuse anything that could leave the repo's folder.
+function isPlainShardName(name: string): boolean {
+  return (
+    name.length > 0 &&
+    !name.startsWith('/') &&
+    !name.includes('\\') &&
+    name.split('/').every((segment) => segment !== '' && segment !== '.' && segment !== '..')
+  );
+}
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+// ---- the manifest: which files a complete load consisted of ----
+
+const MANIFEST_LABEL = 'the cached file list';
+
+interface Manifest {
+  version: 1;
+  files: { name: string; sha256: string }[];
+}
+
+/** Not a Hub URL (no `resolve/`), so it can never collide with a file in the repo. */
+function manifestKey(session: HubSession): string {
+  return (
+    `${normalizeEndpoint(session.endpoint)}/${session.ref.repo}/safetune-manifest/` +
+    `${encodeURIComponent(session.ref.revision)}.json`
+  );
+}
+
+function manifestOf(result: HubModelFiles): Manifest {
+  return { version: 1, files: result.files.map(({ name, sha256 }) => ({ name, sha256 })) };
+}
+
+/**
+ * A complete earlier load, replayed from the cache with no request at all, or null when the
+ * cache has no manifest for it or lacks any file the manifest lists (the network path then still
+ * reuses whatever files the cache holds, and its progress starts again from zero).
+ */
+async function replayFromCache(
+  session: HubSession,
+  options: HubLoadOptions,
+): Promise<HubModelFiles | null> {
+  const manifestBytes = await getCachedFile(session, manifestKey(session), MANIFEST_LABEL);
+  if (manifestBytes === undefined) return null;
+  const manifest = parseManifest(manifestBytes);
+  if (manifest === null) return null;
+  const listed = new Map(manifest.files.map((file) => [file.name, file.sha256]));
+
+  const source: FileSource = async (file, onStart, onBytes) => {
+    // Files the complete load did not have were absent upstream (404): answer the same.
+    const expected = listed.get(file);
+    if (expected === undefined) return null;
+    const bytes = await getCachedFile(session, fileUrl(session.endpoint, session.ref, file), file);
+    if (bytes === undefined) throw new ReplayMiss();
+    const sha256 = await sha256Hex(bytes);
+    if (sha256 !== expected) throw new ReplayMiss();
+    onStart?.(bytes.byteLength);
+    onBytes?.(bytes.byteLength);
+    return { name: file, bytes, sha256, fromCache: true };
+  };
+  try {
+    return await loadFrom(session, source, options);
+  } catch (error) {
+    // Only the user's cancel ends the load here; anything else (an evicted file, a manifest that
+    // does not describe a loadable model) is settled by the network path, which reports it
+    // properly if it is real.
+    if (error instanceof HubError && (error.kind === 'cancelled' || error.kind === 'cache')) {
+      throw error;
+    }
+    return null;
+  }
+}
+
+class ReplayMiss extends Error {}
+
+function parseManifest(bytes: Uint8Array): Manifest | null {
+  let value: unknown;
+  try {
+    value = JSON.parse(new TextDecoder().decode(bytes));
+  } catch {
+    return null;
+  }
+  if (!isObject(value) || value.version !== 1 || !Array.isArray(value.files)) return null;
+  const files = value.files.filter(
+    (file): file is { name: string; sha256: string } =>
+      isObject(file) && typeof file.name === 'string' && typeof file.sha256 === 'string',
+  );
+  return files.length === value.files.length ? { version: 1, files } : null;
+}
