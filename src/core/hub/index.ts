@@ -21,3 +21,5 @@ export {
   parseRepoSpec,
 } from './repo';
 export type { RepoRef } from './repo';
+export { eosIdsOf, modelFromHubFiles } from './model';
+export type { LoadedHubModel } from './model';

@@ -1,7 +1,8 @@
 /**
  * The safetensors format (https://huggingface.co/docs/safetensors): an 8-byte little-endian header
  * length, a JSON header `{name: {dtype, shape, data_offsets: [begin, end]}, __metadata__}`, then
- * the raw little-endian tensor bytes. Only F32 is written; F32, F16 and BF16 are read.
+ * the raw little-endian tensor bytes. F32, F16 and BF16 are written and read; the integer and
+ * boolean types some checkpoints use for buffers (GPT-NeoX's causal mask) are read as numbers.
  */
 const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
 
@@ -16,10 +17,27 @@ interface HeaderEntry {
   data_offsets: [number, number];
 }
 
+export type WrittenDtype = 'F32' | 'F16' | 'BF16';
+
+/** Bytes per value of each dtype the reader decodes. */
+const WIDTHS: Record<string, number> = {
+  F32: 4,
+  F16: 2,
+  BF16: 2,
+  BOOL: 1,
+  U8: 1,
+  I8: 1,
+  I16: 2,
+  I32: 4,
+  I64: 8,
+};
+
 export function writeSafetensors(
   tensors: Map<string, NamedTensor>,
   metadata: Record<string, string> = {},
+  dtype: WrittenDtype = 'F32',
 ): Uint8Array {
+  const width = dtype === 'F32' ? 4 : 2;
   const header: Record<string, HeaderEntry | Record<string, string>> = {};
   if (Object.keys(metadata).length > 0) header.__metadata__ = metadata;
   let offset = 0;
@@ -30,8 +48,8 @@ export function writeSafetensors(
         `safetensors: "${name}" has ${tensor.data.length} values but shape [${tensor.shape}]`,
       );
     }
-    const bytes = tensor.data.length * 4;
-    header[name] = { dtype: 'F32', shape: tensor.shape, data_offsets: [offset, offset + bytes] };
+    const bytes = tensor.data.length * width;
+    header[name] = { dtype, shape: tensor.shape, data_offsets: [offset, offset + bytes] };
     offset += bytes;
   }
   let headerText = JSON.stringify(header);
@@ -44,8 +62,11 @@ export function writeSafetensors(
   out.set(headerBytes, 8);
   let position = 8 + headerBytes.length;
   for (const tensor of tensors.values()) {
-    const bytes = tensor.data.length * 4;
-    if (LITTLE_ENDIAN) {
+    const bytes = tensor.data.length * width;
+    if (dtype !== 'F32') {
+      const encode = dtype === 'BF16' ? floatToBf16 : floatToF16;
+      tensor.data.forEach((value, i) => view.setUint16(position + i * 2, encode(value), true));
+    } else if (LITTLE_ENDIAN) {
       out.set(new Uint8Array(tensor.data.buffer, tensor.data.byteOffset, bytes), position);
     } else {
       tensor.data.forEach((value, i) => view.setFloat32(position + i * 4, value, true));
@@ -89,7 +110,7 @@ export function readSafetensors(bytes: Uint8Array): SafetensorsFile {
     const entry = raw as HeaderEntry;
     const [begin, end] = entry.data_offsets ?? [];
     const count = (entry.shape ?? []).reduce((a, b) => a * b, 1);
-    const width = { F32: 4, F16: 2, BF16: 2 }[entry.dtype];
+    const width = WIDTHS[entry.dtype];
     if (width === undefined)
       throw new Error(`safetensors: "${name}" has unsupported dtype ${entry.dtype}`);
     if (!(end - begin === count * width && dataStart + end <= bytes.length)) {
@@ -106,13 +127,71 @@ export function readSafetensors(bytes: Uint8Array): SafetensorsFile {
     }
     const data = new Float32Array(count);
     for (let i = 0; i < count; i++) {
-      if (entry.dtype === 'F32') data[i] = dv.getFloat32(i * 4, true);
-      else if (entry.dtype === 'BF16') data[i] = bf16ToFloat(dv.getUint16(i * 2, true));
-      else data[i] = f16ToFloat(dv.getUint16(i * 2, true));
+      data[i] = decode(dv, i, entry.dtype);
     }
     tensors.set(name, { shape: entry.shape, data });
   }
   return { tensors, metadata };
+}
+
+function decode(dv: DataView, i: number, dtype: string): number {
+  switch (dtype) {
+    case 'F32':
+      return dv.getFloat32(i * 4, true);
+    case 'BF16':
+      return bf16ToFloat(dv.getUint16(i * 2, true));
+    case 'F16':
+      return f16ToFloat(dv.getUint16(i * 2, true));
+    case 'BOOL':
+    case 'U8':
+      return dv.getUint8(i);
+    case 'I8':
+      return dv.getInt8(i);
+    case 'I16':
+      return dv.getInt16(i * 2, true);
+    case 'I32':
+      return dv.getInt32(i * 4, true);
+    default:
+      return Number(dv.getBigInt64(i * 8, true));
+  }
+}
+
+const F32 = new Float32Array(1);
+const U32 = new Uint32Array(F32.buffer);
+
+/** Float32 → bfloat16 bits, rounding to nearest even (as PyTorch's `.to(torch.bfloat16)`). */
+export function floatToBf16(value: number): number {
+  F32[0] = value;
+  const bits = U32[0];
+  if (Number.isNaN(value)) return 0x7fc0;
+  return ((bits + 0x7fff + ((bits >>> 16) & 1)) >>> 16) & 0xffff;
+}
+
+/** Float32 → IEEE half bits, rounding to nearest even; overflow becomes infinity. */
+export function floatToF16(value: number): number {
+  F32[0] = value;
+  const bits = U32[0];
+  const sign = (bits >>> 16) & 0x8000;
+  const exponent = (bits >>> 23) & 0xff;
+  let mantissa = bits & 0x7fffff;
+  if (exponent === 0xff) return sign | 0x7c00 | (mantissa ? 0x200 : 0);
+  let e = exponent - 127 + 15;
+  if (e >= 0x1f) return sign | 0x7c00;
+  if (e <= 0) {
+    if (e < -10) return sign;
+    mantissa |= 0x800000;
+    const shift = 14 - e;
+    let half = mantissa >>> shift;
+    const rest = mantissa & ((1 << shift) - 1);
+    const midpoint = 1 << (shift - 1);
+    if (rest > midpoint || (rest === midpoint && half & 1)) half++;
+    return sign | half;
+  }
+  let half = (e << 10) | (mantissa >>> 13);
+  const rest = mantissa & 0x1fff;
+  if (rest > 0x1000 || (rest === 0x1000 && half & 1)) half++;
+  e = half >>> 10;
+  return sign | (e >= 0x1f ? 0x7c00 : half);
 }
 
 function bf16ToFloat(bits: number): number {
