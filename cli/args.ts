@@ -5,8 +5,19 @@
 import { parseArgs } from 'node:util';
 import { BACKENDS, type Backend } from '../src/core/config';
 
-export const COMMAND_NAMES = ['run', 'sweep', 'validate', 'presets', 'preset', 'methods'] as const;
+export const COMMAND_NAMES = [
+  'run',
+  'sweep',
+  'generate',
+  'validate',
+  'presets',
+  'preset',
+  'methods',
+] as const;
 export type CommandName = (typeof COMMAND_NAMES)[number];
+
+/** `generate`'s default for --max-new-tokens. */
+export const DEFAULT_MAX_NEW_TOKENS = 32;
 
 export type RunSource = { configPath: string } | { preset: string };
 
@@ -27,6 +38,19 @@ export type Command =
       dryRun: boolean;
     }
   | { name: 'preset'; preset: string }
+  | {
+      name: 'generate';
+      model: string;
+      prompt: { text: string } | { ids: number[] };
+      maxNewTokens: number;
+      backend?: Backend;
+      /** Also print the next-token logits at the last prompt position. */
+      logits: boolean;
+      /** Print exactly one JSON object on stdout (progress on stderr). */
+      json: boolean;
+      verbose: boolean;
+      freshProfile: boolean;
+    }
   | {
       name: 'run';
       source: RunSource;
@@ -55,6 +79,7 @@ Commands:
   sweep <sweep.json>       run a grid of experiments and write a leaderboard (JSON and CSV)
   sweep --preset <name>    run a built-in sweep (defenses-vs-poison, hyperparameter-sensitivity,
                            mask-ratio)
+  generate --model <m>     greedy generation from a built-in or Hugging Face Hub model
   methods                  list every registered method with its stage and parameters
   validate <config.json>   check a config; exit 2 with one line per problem
   presets                  list the built-in presets
@@ -110,6 +135,29 @@ Options:
   -h, --help         this help
 
 Exit status: 0 every run finished, 1 a run failed (the others still ran), 2 bad input.`,
+  generate: `Usage: npm run lab -- generate --model <repo[@revision]|built-in name> (--prompt TEXT | --prompt-ids 1,2,3) [options]
+
+Loads the model in headless Chromium (a Hub repo from $HF_ENDPOINT, default
+https://huggingface.co, cached in the browser profile) and decodes greedily until the model emits
+its eos_token_id or --max-new-tokens tokens. --prompt is rendered with the model's chat template
+(tokenizer_config.json), or the lab's own template when it has none; --prompt-ids are used as they
+are.
+
+Options:
+  --model <m>            owner/name[@revision] (default revision main) or a built-in model name
+  --prompt <text>        the instruction
+  --prompt-ids <ids>     comma-separated token ids (no template)
+  --max-new-tokens <n>   at most this many new tokens (default ${DEFAULT_MAX_NEW_TOKENS})
+  --backend <name>       ${BACKENDS.join('|')} (default auto)
+  --logits               also print the next-token logits at the last prompt position
+  --json                 print exactly one JSON object on stdout: {"model", "architecture",
+                         "parameters", "promptIds", "generatedIds", "text"} (+ "firstLogits");
+                         progress goes to stderr
+  --verbose              also print the browser's console messages (on stderr)
+  --fresh-profile        start with an empty browser profile (nothing cached)
+  -h, --help             this help
+
+Exit status: 0 success, 1 loading or generation failed, 2 bad input.`,
   methods: `Usage: npm run lab -- methods
 
 Lists every registered method by stage, with its parameters (type, default, range) and citation.`,
@@ -135,7 +183,14 @@ export function parseCommand(argv: readonly string[]): Command {
   if (!isCommandName(first)) throw new UsageError(unknownCommand(first));
   const command = first;
 
-  const options = command === 'run' ? RUN_OPTIONS : command === 'sweep' ? SWEEP_OPTIONS : {};
+  const options =
+    command === 'run'
+      ? RUN_OPTIONS
+      : command === 'sweep'
+        ? SWEEP_OPTIONS
+        : command === 'generate'
+          ? GENERATE_OPTIONS
+          : {};
   const { values, positionals } = parse(command, rest, options);
   if (values.help === true) return { name: 'help', topic: command };
 
@@ -158,7 +213,68 @@ export function parseCommand(argv: readonly string[]): Command {
       return parseSweep(values, positionals);
     case 'run':
       return parseRun(values, positionals);
+    case 'generate':
+      return parseGenerate(values, positionals);
   }
+}
+
+const GENERATE_OPTIONS: OptionSpecs = {
+  model: { type: 'string' },
+  prompt: { type: 'string' },
+  'prompt-ids': { type: 'string' },
+  'max-new-tokens': { type: 'string' },
+  backend: { type: 'string' },
+  logits: { type: 'boolean' },
+  json: { type: 'boolean' },
+  verbose: { type: 'boolean' },
+  'fresh-profile': { type: 'boolean' },
+};
+
+function parseGenerate(values: OptionValues, positionals: string[]): Command {
+  if (positionals.length > 0) {
+    throw new UsageError(`generate: takes options only (got ${positionals.join(' ')})`);
+  }
+  const model = stringOption(values.model);
+  if (model === undefined || model === '') {
+    throw new UsageError('generate: --model <repo[@revision]|built-in name> is required');
+  }
+  const text = stringOption(values.prompt);
+  const idsText = stringOption(values['prompt-ids']);
+  if ((text === undefined) === (idsText === undefined)) {
+    throw new UsageError('generate: give exactly one of --prompt TEXT or --prompt-ids 1,2,3');
+  }
+  let prompt: { text: string } | { ids: number[] };
+  if (idsText !== undefined) {
+    const parts = idsText.split(',').map((part) => part.trim());
+    const bad = parts.find((part) => !/^\d+$/.test(part));
+    if (bad !== undefined) {
+      throw new UsageError(
+        `generate: --prompt-ids must be comma-separated non-negative integers (got "${bad}")`,
+      );
+    }
+    prompt = { ids: parts.map(Number) };
+  } else {
+    if (text === '') throw new UsageError('generate: --prompt is empty');
+    prompt = { text: text as string };
+  }
+  const maxText = stringOption(values['max-new-tokens']);
+  const maxNewTokens = maxText === undefined ? DEFAULT_MAX_NEW_TOKENS : Number(maxText);
+  if (!Number.isInteger(maxNewTokens) || maxNewTokens < 1) {
+    throw new UsageError(
+      `generate: --max-new-tokens must be a positive integer (got "${maxText}")`,
+    );
+  }
+  return {
+    name: 'generate',
+    model,
+    prompt,
+    maxNewTokens,
+    backend: backendOption('generate', values),
+    logits: values.logits === true,
+    json: values.json === true,
+    verbose: values.verbose === true,
+    freshProfile: values['fresh-profile'] === true,
+  };
 }
 
 type OptionSpecs = Record<string, { type: 'string' | 'boolean'; short?: string }>;
@@ -193,7 +309,10 @@ function fileOrPreset(
   return { preset };
 }
 
-function backendOption(command: 'run' | 'sweep', values: OptionValues): Backend | undefined {
+function backendOption(
+  command: 'run' | 'sweep' | 'generate',
+  values: OptionValues,
+): Backend | undefined {
   const backend = stringOption(values.backend);
   if (backend !== undefined && !isBackend(backend)) {
     throw new UsageError(

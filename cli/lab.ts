@@ -6,6 +6,7 @@
  *   presets
  *   preset <name>
  *   methods
+ *   generate --model <repo[@rev]|name> (--prompt TEXT | --prompt-ids 1,2) [--max-new-tokens N] [--logits] [--json]
  * Exit status: 0 success, 1 a run failed, 2 bad input. Bad input never prints a stack trace.
  */
 import { mkdir, writeFile } from 'node:fs/promises';
@@ -20,6 +21,7 @@ import { defaultProfileDir } from './browser';
 import { describeRunFailure, runInBrowser, type LabRunner } from './browserRun';
 import { loadConfigFile } from './configFile';
 import { formatMethods, sweep } from './sweep';
+import { generate, generateInBrowser, type LabGenerator } from './generate';
 import { ProgressPrinter, formatMetricsTable, formatPresetList, formatStageTable } from './format';
 
 export { EXIT_BAD_INPUT, EXIT_FAILED, EXIT_OK };
@@ -33,6 +35,10 @@ export interface CliContext {
   cwd: string;
   /** How `run` reaches the browser (a fake in unit tests). */
   runLab: LabRunner;
+  /** How `generate` reaches the browser (a fake in unit tests). */
+  generateLab: LabGenerator;
+  /** Environment variables (`HF_ENDPOINT`). */
+  env: NodeJS.ProcessEnv;
   /** Milliseconds, for throttling progress lines. */
   now: () => number;
 }
@@ -47,6 +53,8 @@ export async function main(
     stderr: (text) => process.stderr.write(text),
     cwd: process.cwd(),
     runLab: runInBrowser,
+    generateLab: generateInBrowser,
+    env: process.env,
     now: () => performance.now(),
     ...context,
   };
@@ -92,6 +100,8 @@ export async function main(
     case 'methods':
       out(formatMethods());
       return EXIT_OK;
+    case 'generate':
+      return generate(command, cli, out, err);
   }
 }
 

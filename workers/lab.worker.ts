@@ -6,7 +6,8 @@ import { formatErrors, validateConfig } from '../src/core/config';
 import { DEFAULT_VALIDATION_CONTEXT } from '../src/core/config/context';
 import { runExperiment } from '../src/core/pipeline/run';
 import { initBackend } from './backends';
-import { loadBaseModel } from './baseModels';
+import { loadBaseModel, loadRunnableModel } from './baseModels';
+import { tryModel } from '../src/core/generation/tryModel';
 import { indexedDbStageCache } from './stageCache';
 import type { BackendInfo } from '../src/core/runtime/backend';
 import type { LabWorkerApi } from './protocol';
@@ -71,6 +72,18 @@ const api: LabWorkerApi = {
       onEvent,
       token,
     );
+  },
+  async generate(request, endpoint, onProgress) {
+    await requireBackend();
+    const token = freshToken();
+    const runnable = await loadRunnableModel(request.model, endpoint, (progress) =>
+      onProgress?.({ type: 'download', ...progress }),
+    );
+    try {
+      return await tryModel(runnable, request, { checkCancelled: () => token.throwIfCancelled() });
+    } finally {
+      runnable.model.dispose();
+    }
   },
   cancel() {
     current.cancel();

@@ -2,13 +2,16 @@ import type {
   SyntheticTrainingOptions,
   SyntheticTrainingReport,
 } from '../src/core/bench/syntheticTraining';
+import type { GenerateRequest, GenerateResult } from '../src/core/generation/tryModel';
 import type { PipelineEvent, ResultsFile } from '../src/core/pipeline/types';
 import type { BackendChoice, BackendInfo } from '../src/core/runtime/backend';
 
 /** Progress of a long worker call, delivered through a comlink-proxied callback. */
 export type LabEvent =
   | { type: 'step'; stage: string; step: number; totalSteps: number; loss: number; ms: number }
-  | { type: 'log'; message: string };
+  | { type: 'log'; message: string }
+  /** Bytes of a Hub model's weight files received (`totalBytes` null while unknown). */
+  | { type: 'download'; file: string; loadedBytes: number; totalBytes: number | null };
 
 export type ProgressCallback = (event: LabEvent) => void;
 
@@ -24,6 +27,15 @@ export interface LabWorkerApi {
    * whole pipeline, re-using cached stages; resolves to the results file.
    */
   runExperiment(config: unknown, onEvent?: (event: PipelineEvent) => void): Promise<ResultsFile>;
+  /**
+   * Loads a model (built-in name, or Hub repo `owner/name[@revision]` from `endpoint`, cached in
+   * the browser) and generates greedily; download progress arrives as `download` events.
+   */
+  generate(
+    request: GenerateRequest,
+    endpoint: string,
+    onProgress?: ProgressCallback,
+  ): Promise<GenerateResult>;
   /** Cancels the call in progress; it rejects with a CancelledError message "cancelled". */
   cancel(): void;
   memory(): { numTensors: number; numBytes: number; backend: string };

@@ -23,3 +23,4 @@ export {
 export type { RepoRef } from './repo';
 export { eosIdsOf, modelFromHubFiles } from './model';
 export type { LoadedHubModel } from './model';
+export { loadRunnableHubModel } from './runnable';

@@ -18,6 +18,13 @@ export interface HuggingFaceTokenizerOptions {
   padToken?: string;
   eosToken?: string;
   unkToken?: string;
+  /**
+   * For generation only (nothing is padded or trained): a model without a pad or unk token (GPT-2,
+   * byte-level BPEs) gets its eos id in those roles instead of an error.
+   */
+  generationOnly?: boolean;
+  /** The end-of-sequence id from the model's config, used when the tokenizer names no eos token. */
+  eosId?: number;
 }
 
 /** Names tried, in order, when neither the options nor `tokenizer_config.json` name a token. */
@@ -27,7 +34,7 @@ const CONVENTIONAL_TOKENS: Record<SpecialTokenRole, readonly string[]> = {
   unk: ['<|unk|>', '<unk>', '[UNK]'],
 };
 
-const OPTION_NAMES: Record<SpecialTokenRole, keyof HuggingFaceTokenizerOptions> = {
+const OPTION_NAMES: Record<SpecialTokenRole, 'padToken' | 'eosToken' | 'unkToken'> = {
   pad: 'padToken',
   eos: 'eosToken',
   unk: 'unkToken',
@@ -77,6 +84,22 @@ export class HuggingFaceTokenizer implements Tokenizer {
   toJSON(): JsonRecord {
     return structuredClone(this.tokenizerJSON);
   }
+
+  /** Whether `tokenizer_config.json` has a `chat_template`. */
+  get hasChatTemplate(): boolean {
+    return typeof this.hf.chat_template === 'string' && this.hf.chat_template !== '';
+  }
+
+  /**
+   * The model's chat template rendered for one user turn, ready for the assistant's answer
+   * (`add_generation_prompt`), as `transformers`' `apply_chat_template` renders it.
+   */
+  renderChat(messages: { role: 'system' | 'user' | 'assistant'; content: string }[]): string {
+    return this.hf.apply_chat_template(messages, {
+      tokenize: false,
+      add_generation_prompt: messages[messages.length - 1]?.role !== 'assistant',
+    }) as string;
+  }
 }
 
 /**
@@ -112,10 +135,16 @@ export function loadHuggingFaceTokenizer(
   }
   const vocab = hf.get_vocab();
   const ids = {} as Record<SpecialTokenRole, number>;
-  for (const role of ['pad', 'eos', 'unk'] as const) {
-    ids[role] = findSpecialId(role, vocab, config, model, options);
+  for (const role of ['eos', 'pad', 'unk'] as const) {
+    try {
+      ids[role] = findSpecialId(role, vocab, config, model, options);
+    } catch (error) {
+      if (role === 'eos' && options.eosId !== undefined) ids.eos = options.eosId;
+      else if (role !== 'eos' && options.generationOnly) ids[role] = ids.eos;
+      else throw error;
+    }
   }
-  if (ids.pad === ids.eos) {
+  if (ids.pad === ids.eos && !options.generationOnly) {
     throw new TokenizerFormatError(
       '',
       `the pad and eos tokens are the same (id ${ids.pad}); the loss mask would hide every eos, so pass a ` +
@@ -183,7 +212,7 @@ function findSpecialId(
     return id;
   };
   const fromOption = options[option];
-  if (fromOption !== undefined) return lookup(fromOption, `option ${option}`);
+  if (typeof fromOption === 'string') return lookup(fromOption, `option ${option}`);
   const fromConfig = configToken(config[`${role}_token`]);
   if (fromConfig !== null) return lookup(fromConfig, `tokenizer_config.json ${role}_token`);
   if (role === 'unk' && typeof model.unk_token === 'string')

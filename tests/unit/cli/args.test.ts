@@ -72,6 +72,49 @@ describe('parseCommand', () => {
     expect(() => parseCommand(['methods', 'x'])).toThrow(/^methods: takes no arguments/);
   });
 
+  it('reads generate: a model, a text or ids, and its switches', () => {
+    expect(
+      parseCommand([
+        'generate',
+        '--model',
+        'HuggingFaceTB/SmolLM2-135M-Instruct@main',
+        '--prompt',
+        'hello',
+      ]),
+    ).toEqual({
+      name: 'generate',
+      model: 'HuggingFaceTB/SmolLM2-135M-Instruct@main',
+      prompt: { text: 'hello' },
+      maxNewTokens: 32,
+      backend: undefined,
+      logits: false,
+      json: false,
+      verbose: false,
+      freshProfile: false,
+    });
+    expect(
+      parseCommand([
+        'generate',
+        '--model',
+        'safetune-base',
+        '--prompt-ids',
+        '1, 2,3',
+        '--max-new-tokens',
+        '5',
+        '--backend',
+        'wasm',
+        '--logits',
+        '--json',
+      ]),
+    ).toMatchObject({
+      prompt: { ids: [1, 2, 3] },
+      maxNewTokens: 5,
+      backend: 'wasm',
+      logits: true,
+      json: true,
+    });
+  });
+
   it('gives help for the tool and for each command', () => {
     expect(parseCommand(['--help'])).toEqual({ name: 'help' });
     expect(parseCommand(['help', 'run'])).toEqual({ name: 'help', topic: 'run' });
@@ -85,7 +128,7 @@ describe('parseCommand', () => {
     [[], /^no command given/],
     [
       ['train'],
-      /^unknown command "train" \(commands: run, sweep, validate, presets, preset, methods\)$/,
+      /^unknown command "train" \(commands: run, sweep, generate, validate, presets, preset, methods\)$/,
     ],
     [['help', 'train'], /^unknown command "train"/],
     [['validate'], /^validate: missing config file$/],
@@ -104,6 +147,27 @@ describe('parseCommand', () => {
     ],
     [['run', 'a.json', '--backend'], /^run: Option '--backend <value>' argument missing$/],
     [['run', 'a.json', '--out='], /^run: --out must be a file path$/],
+    [
+      ['generate', '--prompt', 'hi'],
+      /^generate: --model <repo\[@revision\]\|built-in name> is required$/,
+    ],
+    [
+      ['generate', '--model', 'a/b'],
+      /^generate: give exactly one of --prompt TEXT or --prompt-ids 1,2,3$/,
+    ],
+    [
+      ['generate', '--model', 'a/b', '--prompt', 'x', '--prompt-ids', '1'],
+      /^generate: give exactly one of --prompt TEXT or --prompt-ids/,
+    ],
+    [
+      ['generate', '--model', 'a/b', '--prompt-ids', '1,-2'],
+      /^generate: --prompt-ids must be comma-separated non-negative integers \(got "-2"\)$/,
+    ],
+    [
+      ['generate', '--model', 'a/b', '--prompt', 'x', '--max-new-tokens', '0'],
+      /^generate: --max-new-tokens must be a positive integer \(got "0"\)$/,
+    ],
+    [['generate', '--model', 'a/b', '--prompt', 'x', 'extra'], /^generate: takes options only/],
   ])('rejects %j with a one-line reason', (argv, reason) => {
     let thrown: unknown;
     try {

@@ -1,0 +1,138 @@
+/**
+ * `lab generate`: greedy generation from a built-in or Hub model in headless Chromium, through the
+ * lab's worker (`api.generate`), so it runs exactly the code the page's "try the model" box runs.
+ */
+import type { GenerateRequest, GenerateResult } from '../src/core/generation/tryModel';
+import { DEFAULT_HUB_ENDPOINT } from '../src/core/hub/repo';
+import type { BackendInfo } from '../src/core/runtime/backend';
+import type { LabEvent } from '../workers/protocol';
+import type { Command } from './args';
+import { defaultProfileDir } from './browser';
+import { describeRunFailure } from './browserRun';
+import type { CliContext } from './lab';
+import { EXIT_FAILED, EXIT_OK } from './exit';
+
+type GenerateCommand = Extract<Command, { name: 'generate' }>;
+
+export interface LabGenerateRequest {
+  request: GenerateRequest;
+  backend: string;
+  endpoint: string;
+  onBackend(info: BackendInfo): void;
+  onEvent(event: LabEvent): void;
+  onConsole?: (line: string) => void;
+  profileDir?: string;
+}
+
+export type LabGenerator = (request: LabGenerateRequest) => Promise<GenerateResult>;
+
+declare global {
+  interface Window {
+    __labGenerateEvent(event: LabEvent): Promise<void>;
+  }
+}
+
+export const generateInBrowser: LabGenerator = async (request) => {
+  const { openLabPage } = await import('./session');
+  const lab = await openLabPage({
+    onConsole: request.onConsole,
+    onNotice: (line) => process.stderr.write(`${line}\n`),
+    profileDir: request.profileDir,
+  });
+  try {
+    const { page } = lab;
+    await page.exposeFunction('__labBackend', (info: BackendInfo) => request.onBackend(info));
+    await page.exposeFunction('__labGenerateEvent', (event: LabEvent) => request.onEvent(event));
+    return await page.evaluate(
+      async ({ request, backend, endpoint }) => {
+        const lab = window.safetuneLab.createLabWorker();
+        try {
+          const info = await lab.api.init(backend as Parameters<typeof lab.api.init>[0]);
+          void window.__labBackend(info);
+          const forward = lab.progress((event: LabEvent) => {
+            void window.__labGenerateEvent(event);
+          });
+          return await lab.api.generate(request, endpoint, forward);
+        } finally {
+          lab.terminate();
+        }
+      },
+      { request: request.request, backend: request.backend, endpoint: request.endpoint },
+    );
+  } finally {
+    await lab.close();
+  }
+};
+
+/** The Hub endpoint: `$HF_ENDPOINT` (the variable the Hugging Face tools read for mirrors), else huggingface.co. */
+export function hubEndpoint(env: NodeJS.ProcessEnv = process.env): string {
+  const value = env.HF_ENDPOINT?.trim();
+  return value ? value : DEFAULT_HUB_ENDPOINT;
+}
+
+function megabytes(bytes: number): string {
+  return `${(bytes / 1e6).toFixed(1)} MB`;
+}
+
+export async function generate(
+  command: GenerateCommand,
+  cli: CliContext,
+  out: (line?: string) => void,
+  err: (line: string) => void,
+): Promise<number> {
+  // With --json, stdout carries the one JSON object and nothing else.
+  const info = command.json ? err : out;
+  const request: GenerateRequest = {
+    model: command.model,
+    maxNewTokens: command.maxNewTokens,
+    logits: command.logits,
+    ...('ids' in command.prompt
+      ? { promptIds: command.prompt.ids }
+      : { prompt: command.prompt.text }),
+  };
+  let lastReport = -Infinity;
+  let result: GenerateResult;
+  try {
+    result = await cli.generateLab({
+      request,
+      backend: command.backend ?? 'auto',
+      endpoint: hubEndpoint(cli.env),
+      onBackend: (backend) => info(`backend: ${backend.backend} (${backend.reason})`),
+      onEvent: (event) => {
+        if (event.type !== 'download') return;
+        const now = cli.now();
+        const finished = event.totalBytes !== null && event.loadedBytes >= event.totalBytes;
+        if (!finished && now - lastReport < 1000) return;
+        lastReport = now;
+        const total = event.totalBytes === null ? '' : ` of ${megabytes(event.totalBytes)}`;
+        info(`download: ${event.file} ${megabytes(event.loadedBytes)}${total}`);
+      },
+      onConsole: command.verbose ? err : undefined,
+      profileDir: command.freshProfile ? undefined : defaultProfileDir(),
+    });
+  } catch (error) {
+    const failure = describeRunFailure(error);
+    err(`error: ${failure.kind === 'error' ? failure.reason : failure.problems.join('; ')}`);
+    return EXIT_FAILED;
+  }
+  if (command.json) {
+    out(JSON.stringify(result));
+    return EXIT_OK;
+  }
+  out(
+    `model: ${result.model} (${result.architecture}, ${result.parameters.toLocaleString('en-US')} parameters)`,
+  );
+  out(`prompt ids: ${result.promptIds.join(',')}`);
+  out(`generated ids: ${result.generatedIds.join(',')}`);
+  out(`text: ${result.text}`);
+  if (result.firstLogits) {
+    const top = result.firstLogits
+      .map((logit, id) => ({ id, logit }))
+      .sort((a, b) => b.logit - a.logit)
+      .slice(0, 5);
+    out(
+      `first logits (top 5 of ${result.firstLogits.length}): ${top.map((t) => `${t.id}:${t.logit.toFixed(4)}`).join(' ')}`,
+    );
+  }
+  return EXIT_OK;
+}

@@ -1,0 +1,156 @@
+import * as tf from '@tensorflow/tfjs';
+import { formatPrompt } from '../data/template';
+import { batchFromSequences, disposeBatchTensors, toBatchTensors } from '../model/batch';
+import type { Family } from '../model/config';
+import { generateGreedy } from '../model/generate';
+import type { GPT } from '../model/gpt';
+import type { Tokenizer } from '../tokenizer/types';
+
+/** A model ready to generate: the network, its tokenizer, and when to stop. */
+export interface RunnableModel {
+  /** What the user asked for: a built-in name or `owner/name@revision`. */
+  spec: string;
+  model: GPT;
+  family: Family;
+  parameters: number;
+  tokenizer: Tokenizer;
+  /** Generation stops after emitting any of these. */
+  eosIds: number[];
+  /** Renders one user turn with the model's chat template; absent when it has none. */
+  renderChat?: (instruction: string) => string;
+}
+
+export interface GenerateRequest {
+  /** Built-in model name or Hub repo `owner/name[@revision]`. */
+  model: string;
+  /** Text, rendered with the model's chat template (or the lab's own template when it has none). */
+  prompt?: string;
+  /** Token ids, used as they are (no template). */
+  promptIds?: number[];
+  maxNewTokens: number;
+  /** Also return the next-token logits at the last prompt position (full vocabulary). */
+  logits?: boolean;
+}
+
+/** The `lab generate --json` object (ARCHITECTURE.md, "CLI"). */
+export interface GenerateResult {
+  model: string;
+  architecture: Family;
+  parameters: number;
+  promptIds: number[];
+  /** Greedy continuation, ending with the eos id when the model emitted one. */
+  generatedIds: number[];
+  /** The continuation decoded, without a final eos token. */
+  text: string;
+  firstLogits?: number[];
+}
+
+/** Problems with a request, one line each; empty when it can run. */
+export function generateRequestProblems(request: GenerateRequest): string[] {
+  const problems: string[] = [];
+  const hasPrompt = typeof request.prompt === 'string';
+  const hasIds = Array.isArray(request.promptIds);
+  if (hasPrompt === hasIds) problems.push('give exactly one of a prompt text or prompt ids');
+  if (hasPrompt && request.prompt === '') problems.push('the prompt is empty');
+  if (hasIds) {
+    const ids = request.promptIds as unknown[];
+    if (ids.length === 0) problems.push('the prompt ids are empty');
+    ids.forEach((id, i) => {
+      if (!Number.isInteger(id) || (id as number) < 0) {
+        problems.push(`prompt id ${i + 1} must be a non-negative integer (got ${String(id)})`);
+      }
+    });
+  }
+  if (!Number.isInteger(request.maxNewTokens) || request.maxNewTokens < 1) {
+    problems.push(
+      `max new tokens must be a positive integer (got ${String(request.maxNewTokens)})`,
+    );
+  }
+  return problems;
+}
+
+/** The prompt's token ids: the ids as given, or the text through the model's template and tokenizer. */
+export function promptIdsOf(runnable: RunnableModel, request: GenerateRequest): number[] {
+  if (request.promptIds) {
+    const V = runnable.model.config.vocabSize;
+    const bad = request.promptIds.find((id) => id >= V);
+    if (bad !== undefined) throw new Error(`prompt id ${bad} is outside the vocabulary [0, ${V})`);
+    return [...request.promptIds];
+  }
+  const text = request.prompt as string;
+  const rendered = runnable.renderChat ? runnable.renderChat(text) : formatPrompt(text);
+  return runnable.tokenizer.encode(rendered);
+}
+
+/** Greedy generation, as `lab generate` and the page's "try the model" box run it. */
+export async function tryModel(
+  runnable: RunnableModel,
+  request: GenerateRequest,
+  options: { checkCancelled?: () => void } = {},
+): Promise<GenerateResult> {
+  const problems = generateRequestProblems(request);
+  if (problems.length > 0) throw new Error(problems.join('; '));
+  const { model } = runnable;
+  const promptIds = promptIdsOf(runnable, request);
+  if (promptIds.length >= model.config.contextLength) {
+    throw new Error(
+      `the prompt has ${promptIds.length} tokens; the model's context holds ${model.config.contextLength}`,
+    );
+  }
+  const [generatedIds] = await generateGreedy(model, [promptIds], {
+    maxNewTokens: request.maxNewTokens,
+    stopIds: runnable.eosIds,
+    includeStop: true,
+    checkCancelled: options.checkCancelled,
+  });
+  const stops = new Set(runnable.eosIds);
+  const shown =
+    generatedIds.length > 0 && stops.has(generatedIds[generatedIds.length - 1])
+      ? generatedIds.slice(0, -1)
+      : generatedIds;
+  const result: GenerateResult = {
+    model: runnable.spec,
+    architecture: runnable.family,
+    parameters: runnable.parameters,
+    promptIds,
+    generatedIds,
+    text: decodeShown(runnable.tokenizer, shown),
+  };
+  if (request.logits) result.firstLogits = await lastPromptLogits(model, promptIds);
+  return result;
+}
+
+/**
+ * Decodes ids, spelling an id the tokenizer does not know as `<id:N>`: models often have more
+ * embedding rows than tokens (Qwen pads 151,665 tokens to 151,936 rows), and a model that has not
+ * learned to avoid them (a random or badly damaged one) may emit them.
+ */
+export function decodeShown(tokenizer: Tokenizer, ids: readonly number[]): string {
+  let text = '';
+  let run: number[] = [];
+  for (const id of ids) {
+    if (id < tokenizer.vocabSize) {
+      run.push(id);
+      continue;
+    }
+    text += tokenizer.decode(run) + `<id:${id}>`;
+    run = [];
+  }
+  return text + tokenizer.decode(run);
+}
+
+/** Next-token logits after the prompt, from one full forward pass over it. */
+async function lastPromptLogits(model: GPT, promptIds: number[]): Promise<number[]> {
+  const batch = toBatchTensors(batchFromSequences([promptIds], promptIds.length, 0));
+  try {
+    const last = tf.tidy(() => {
+      const logits = model.logits(batch);
+      return tf.slice(logits, [promptIds.length - 1, 0], [1, model.config.vocabSize]);
+    });
+    const data = Array.from(await last.data());
+    last.dispose();
+    return data;
+  } finally {
+    disposeBatchTensors(batch);
+  }
+}

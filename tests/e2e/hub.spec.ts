@@ -1,0 +1,137 @@
+/**
+ * Hub models end to end through the CLI: `HF_ENDPOINT=<local server> npm run lab -- generate`
+ * against tiny checkpoints of every family in the Hub's layout (tests/fixtures/hub), checked
+ * against the independent PyTorch reference's golden numbers (tests/fixtures/hub-golden).
+ */
+import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { expect, test } from '@playwright/test';
+import type { GenerateResult } from '../../src/core/generation/tryModel';
+import { startHubServer, type HubServer } from '../support/hubServer';
+
+const ROOT = resolve(import.meta.dirname, '../..');
+const TOLERANCE = 1e-4;
+
+interface Golden {
+  repo: string;
+  modelType: string;
+  promptIds: number[];
+  logits: number[][];
+  generatedIds: number[];
+}
+
+/** The CLI as a child process (asynchronously: the Hub server runs in this process). */
+function lab(
+  args: string[],
+  env: Record<string, string>,
+): Promise<{ status: number | null; stdout: string; stderr: string }> {
+  return new Promise((done) => {
+    const child = spawn('npm', ['run', '-s', 'lab', '--', ...args], {
+      cwd: ROOT,
+      env: { ...process.env, SAFETUNE_LAB_PORT: '41738', ...env },
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    child.on('close', (status) => done({ status, stdout, stderr }));
+  });
+}
+
+let server: HubServer;
+test.beforeAll(async () => {
+  server = await startHubServer(resolve(ROOT, 'tests/fixtures/hub'));
+});
+test.afterAll(() => server.close());
+
+for (const name of ['gpt2', 'llama', 'qwen2', 'qwen3', 'gpt-neox']) {
+  test(`generate --json on tiny/${name} matches the PyTorch reference`, async () => {
+    const golden = JSON.parse(
+      readFileSync(resolve(ROOT, `tests/fixtures/hub-golden/${name}.json`), 'utf8'),
+    ) as Golden;
+    const result = await lab(
+      [
+        'generate',
+        '--model',
+        golden.repo,
+        '--prompt-ids',
+        golden.promptIds.join(','),
+        '--max-new-tokens',
+        String(golden.generatedIds.length),
+        '--backend',
+        'wasm',
+        '--logits',
+        '--json',
+        '--fresh-profile',
+      ],
+      { HF_ENDPOINT: server.endpoint },
+    );
+    expect(result.status, result.stderr).toBe(0);
+    // Exactly one JSON object on stdout; progress went to stderr.
+    expect(result.stdout.trim().split('\n')).toHaveLength(1);
+    expect(result.stderr).toMatch(/^backend: wasm/m);
+    const output = JSON.parse(result.stdout) as GenerateResult;
+    expect(Object.keys(output).sort()).toEqual(
+      [
+        'architecture',
+        'firstLogits',
+        'generatedIds',
+        'model',
+        'parameters',
+        'promptIds',
+        'text',
+      ].sort(),
+    );
+    expect(output).toMatchObject({
+      model: `${golden.repo}@main`,
+      architecture: golden.modelType,
+      promptIds: golden.promptIds,
+      generatedIds: golden.generatedIds,
+    });
+    const expected = golden.logits[golden.logits.length - 1];
+    expect(output.firstLogits).toHaveLength(expected.length);
+    const worst = Math.max(...expected.map((value, i) => Math.abs(output.firstLogits![i] - value)));
+    expect(worst).toBeLessThan(TOLERANCE);
+  });
+}
+
+test('generate explains a missing repo, a gated one and an unreachable endpoint in one line', async () => {
+  const missing = await lab(
+    ['generate', '--model', 'tiny/absent', '--prompt-ids', '1', '--fresh-profile'],
+    {
+      HF_ENDPOINT: server.endpoint,
+    },
+  );
+  expect(missing.status).toBe(1);
+  expect(missing.stderr).toMatch(/^error: model tiny\/absent@main not found at .* \(404\)$/m);
+
+  const gatedServer = await startHubServer(resolve(ROOT, 'tests/fixtures/hub'), {
+    status: { 'tiny/llama': 401 },
+  });
+  try {
+    const gated = await lab(
+      ['generate', '--model', 'tiny/llama', '--prompt-ids', '1', '--fresh-profile'],
+      { HF_ENDPOINT: gatedServer.endpoint },
+    );
+    expect(gated.status).toBe(1);
+    expect(gated.stderr).toMatch(/^error: .*(gated|private).*token.*$/m);
+  } finally {
+    await gatedServer.close();
+  }
+
+  const down = await lab(
+    ['generate', '--model', 'tiny/llama', '--prompt-ids', '1', '--fresh-profile'],
+    {
+      HF_ENDPOINT: 'http://127.0.0.1:9',
+    },
+  );
+  expect(down.status).toBe(1);
+  expect(down.stderr).toMatch(/^error: .*(network|CORS).*$/m);
+
+  const usage = await lab(['generate', '--model', 'tiny/llama', '--prompt-ids', '1,x'], {});
+  expect(usage.status).toBe(2);
+  expect(usage.stderr).toMatch(
+    /--prompt-ids must be comma-separated non-negative integers \(got "x"\)/,
+  );
+});
