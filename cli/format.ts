@@ -63,6 +63,14 @@ export class ProgressPrinter {
       case 'log':
         this.write(`  ${event.message}`);
         return;
+      case 'download': {
+        const mb = (bytes: number) => `${(bytes / 1e6).toFixed(1)} MB`;
+        const total = event.totalBytes === null ? '' : ` of ${mb(event.totalBytes)}`;
+        const line = `[download] ${event.repo} ${event.file} ${mb(event.loadedBytes)}${total}`;
+        if (event.totalBytes !== null && event.loadedBytes >= event.totalBytes) this.write(line);
+        else this.throttled(() => line);
+        return;
+      }
       case 'metrics':
         return; // the table at the end shows them side by side
     }

@@ -26,7 +26,12 @@ export interface LabWorkerApi {
    * Validates `config` (field-path errors in the rejection message, one per line) and runs the
    * whole pipeline, re-using cached stages; resolves to the results file.
    */
-  runExperiment(config: unknown, onEvent?: (event: PipelineEvent) => void): Promise<ResultsFile>;
+  runExperiment(
+    config: unknown,
+    onEvent?: (event: PipelineEvent) => void,
+    /** Where a Hub `model.base` comes from (default https://huggingface.co; the CLI passes $HF_ENDPOINT). */
+    endpoint?: string,
+  ): Promise<ResultsFile>;
   /**
    * Loads a model (built-in name, or Hub repo `owner/name[@revision]` from `endpoint`, cached in
    * the browser) and generates greedily; download progress arrives as `download` events.

@@ -92,4 +92,15 @@ export type PipelineEvent =
   | { type: 'post-progress'; done: number; total: number }
   | { type: 'stage-end'; stage: StageRecord['name']; record: StageRecord }
   | { type: 'metrics'; checkpoint: Checkpoint; metrics: CheckpointMetrics }
+  /**
+   * A Hub base model's weight files arriving (`model.base` `owner/name@rev`): bytes so far, and the
+   * total while known (null before every file's length is known). Not sent for cached files.
+   */
+  | {
+      type: 'download';
+      repo: string;
+      file: string;
+      loadedBytes: number;
+      totalBytes: number | null;
+    }
   | { type: 'log'; message: string };
