@@ -1,6 +1,7 @@
 import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { homedir, tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { DEFAULT_HUB_ENDPOINT } from '../src/core/hub/repo';
 
 /**
  * How the lab's Node tools (CLI, bench, e2e tests) launch Chromium: `$CHROMIUM_PATH`, else
@@ -49,4 +50,10 @@ export function defaultProfileDir(): string {
 export function keptProfileDir(dir: string): string {
   mkdirSync(dir, { recursive: true });
   return dir;
+}
+
+/** The Hub endpoint: `$HF_ENDPOINT` (the variable the Hugging Face tools read for mirrors), else huggingface.co. */
+export function hubEndpoint(env: NodeJS.ProcessEnv = process.env): string {
+  const value = env.HF_ENDPOINT?.trim();
+  return value ? value : DEFAULT_HUB_ENDPOINT;
 }

@@ -5,6 +5,7 @@
 import type { ExperimentConfig } from '../src/core/config';
 import type { PipelineEvent } from '../src/core/pipeline/types';
 import type { BackendInfo } from '../src/core/runtime/backend';
+import { hubEndpoint } from './browser';
 
 export interface LabRunRequest {
   config: ExperimentConfig;
@@ -14,6 +15,8 @@ export interface LabRunRequest {
   onConsole?: (line: string) => void;
   /** Chromium profile to keep (so IndexedDB stage caches survive between runs); fresh if absent. */
   profileDir?: string;
+  /** Where a Hub `model.base` comes from; default `$HF_ENDPOINT`, else https://huggingface.co. */
+  endpoint?: string;
 }
 
 /** Resolves to what the worker returned: a results file, to be checked by the caller. */
@@ -47,19 +50,23 @@ export const runInBrowser: LabRunner = async (request) => {
     }
     await page.exposeFunction('__labBackend', (info: BackendInfo) => request.onBackend(info));
     await page.exposeFunction('__labEvent', (event: PipelineEvent) => request.onEvent(event));
-    return await page.evaluate(async (config): Promise<unknown> => {
-      const lab = window.safetuneLab.createLabWorker();
-      try {
-        const info = await lab.api.init(config.runtime.backend);
-        void window.__labBackend(info);
-        const forward = lab.progress((event: PipelineEvent) => {
-          void window.__labEvent(event);
-        });
-        return await lab.api.runExperiment(config, forward);
-      } finally {
-        lab.terminate();
-      }
-    }, request.config);
+    const endpoint = request.endpoint ?? hubEndpoint();
+    return await page.evaluate(
+      async ({ config, endpoint }): Promise<unknown> => {
+        const lab = window.safetuneLab.createLabWorker();
+        try {
+          const info = await lab.api.init(config.runtime.backend);
+          void window.__labBackend(info);
+          const forward = lab.progress((event: PipelineEvent) => {
+            void window.__labEvent(event);
+          });
+          return await lab.api.runExperiment(config, forward, endpoint);
+        } finally {
+          lab.terminate();
+        }
+      },
+      { config: request.config, endpoint },
+    );
   } finally {
     process.removeListener('SIGINT', interrupted);
     await lab.close();

@@ -3,11 +3,10 @@
  * lab's worker (`api.generate`), so it runs exactly the code the page's "try the model" box runs.
  */
 import type { GenerateRequest, GenerateResult } from '../src/core/generation/tryModel';
-import { DEFAULT_HUB_ENDPOINT } from '../src/core/hub/repo';
 import type { BackendInfo } from '../src/core/runtime/backend';
 import type { LabEvent } from '../workers/protocol';
 import type { Command } from './args';
-import { defaultProfileDir } from './browser';
+import { defaultProfileDir, hubEndpoint } from './browser';
 import { describeRunFailure } from './browserRun';
 import type { CliContext } from './lab';
 import { EXIT_FAILED, EXIT_OK } from './exit';
@@ -63,12 +62,6 @@ export const generateInBrowser: LabGenerator = async (request) => {
     await lab.close();
   }
 };
-
-/** The Hub endpoint: `$HF_ENDPOINT` (the variable the Hugging Face tools read for mirrors), else huggingface.co. */
-export function hubEndpoint(env: NodeJS.ProcessEnv = process.env): string {
-  const value = env.HF_ENDPOINT?.trim();
-  return value ? value : DEFAULT_HUB_ENDPOINT;
-}
 
 function megabytes(bytes: number): string {
   return `${(bytes / 1e6).toFixed(1)} MB`;

@@ -154,7 +154,7 @@ export interface TinyModel {
   seed: number;
 }
 
-const SHAPE = { vocabSize: 320, dModel: 32, nLayers: 2, contextLength: 64 };
+const SHAPE = { vocabSize: 320, dModel: 32, nLayers: 2, contextLength: 256 };
 
 export const TINY_MODELS: TinyModel[] = [
   {

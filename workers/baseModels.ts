@@ -5,16 +5,20 @@ import type { RunnableModel } from '../src/core/generation/tryModel';
 import {
   CacheStorageHubFileCache,
   isRepoSpec,
+  loadHubBaseModel,
   loadRunnableHubModel,
   MemoryHubFileCache,
   type HubFileCache,
+  type HubLoadProgress,
 } from '../src/core/hub';
-import { loadCheckpoint } from '../src/core/model/checkpoint';
+import { checkpointValues } from '../src/core/model/checkpoint';
 import { BASE_MODEL_NAMES, type BaseModelName } from '../src/core/model/bases';
+import { GPT } from '../src/core/model/gpt';
 import { parameterCount } from '../src/core/model/weights';
-import { loadTokenizer } from '../src/core/tokenizer';
 import type { BaseModel } from '../src/core/pipeline/run';
+import type { PipelineEvent } from '../src/core/pipeline/types';
 import { sha256OfBytes } from '../src/core/store/integrity';
+import { loadTokenizer } from '../src/core/tokenizer';
 
 /** The base models shipped in models/, served with the app (no hub at run time). */
 const BASE_MODEL_FILES: Record<
@@ -31,18 +35,16 @@ async function fetchOk(url: string, what: string): Promise<Response> {
   return response;
 }
 
-const loaded = new Map<string, Promise<BaseModel>>();
+const builtIn = new Map<string, Promise<BaseModel>>();
 
-export function loadBaseModel(name: string): Promise<BaseModel> {
-  const urls = (
-    BASE_MODEL_FILES as Record<string, (typeof BASE_MODEL_FILES)[BaseModelName] | undefined>
-  )[name];
-  if (!urls)
-    return Promise.reject(
-      new Error(`model.base: unknown base model "${name}" (known: ${BASE_MODEL_NAMES.join(', ')})`),
-    );
-  let model = loaded.get(name);
+function isBuiltIn(name: string): name is BaseModelName {
+  return (BASE_MODEL_NAMES as readonly string[]).includes(name);
+}
+
+function loadBuiltInModel(name: BaseModelName): Promise<BaseModel> {
+  let model = builtIn.get(name);
   if (!model) {
+    const urls = BASE_MODEL_FILES[name];
     model = (async () => {
       const [bytes, configJson, tokenizerJson] = await Promise.all([
         fetchOk(urls.safetensors, `${name}/model.safetensors`).then((r) => r.arrayBuffer()),
@@ -51,10 +53,11 @@ export function loadBaseModel(name: string): Promise<BaseModel> {
       ]);
       const safetensors = new Uint8Array(bytes);
       const sha256 = await sha256OfBytes(safetensors);
-      return { name, files: { safetensors, configJson }, tokenizerJson, sha256 };
+      const { config, values } = checkpointValues({ safetensors, configJson });
+      return { name, config, values, tokenizerJson, sha256 };
     })();
-    loaded.set(name, model);
-    model.catch(() => loaded.delete(name));
+    builtIn.set(name, model);
+    model.catch(() => builtIn.delete(name));
   }
   return model;
 }
@@ -67,6 +70,35 @@ function hubFileCache(): Promise<HubFileCache> {
     ? CacheStorageHubFileCache.open()
     : Promise.resolve(new MemoryHubFileCache());
   return hubCache;
+}
+
+function unknownModel(spec: string): Error {
+  return new Error(
+    `model "${spec}" is neither a built-in model (${BASE_MODEL_NAMES.join(', ')}) nor a Hub repo id owner/name[@revision]`,
+  );
+}
+
+/**
+ * `model.base` for the pipeline: a built-in model (decoded once per worker) or a Hub repo from
+ * `endpoint` (files cached in the browser), its download reported as `download` events.
+ */
+export function baseModelLoader(endpoint: string) {
+  return async (name: string, onEvent: (event: PipelineEvent) => void): Promise<BaseModel> => {
+    if (isBuiltIn(name)) return loadBuiltInModel(name);
+    if (!isRepoSpec(name)) throw unknownModel(name);
+    return loadHubBaseModel(name, {
+      endpoint,
+      cache: await hubFileCache(),
+      onProgress: (progress: HubLoadProgress) =>
+        onEvent({
+          type: 'download',
+          repo: name,
+          file: progress.file,
+          loadedBytes: progress.loadedBytes,
+          totalBytes: progress.totalBytes,
+        }),
+    });
+  };
 }
 
 /** A built-in model or a Hub repo, with its tokenizer, ready for `tryModel`. The caller disposes the model. */
@@ -83,19 +115,15 @@ export async function loadRunnableModel(
         onProgress({ file, loadedBytes, totalBytes }),
     });
   }
-  if (!(BASE_MODEL_NAMES as readonly string[]).includes(spec)) {
-    throw new Error(
-      `model "${spec}" is neither a built-in model (${BASE_MODEL_NAMES.join(', ')}) nor a Hub repo id owner/name[@revision]`,
-    );
-  }
-  const base = await loadBaseModel(spec);
+  if (!isBuiltIn(spec)) throw unknownModel(spec);
+  const base = await loadBuiltInModel(spec);
   const tokenizer = await loadTokenizer(base.tokenizerJson);
-  const model = loadCheckpoint(base.files);
+  const model = GPT.fromValues(base.config, base.values);
   return {
     spec,
     model,
-    family: model.config.family,
-    parameters: parameterCount(model.config),
+    family: base.config.family,
+    parameters: parameterCount(base.config),
     tokenizer,
     eosIds: [tokenizer.eosId],
   };

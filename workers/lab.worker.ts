@@ -6,7 +6,8 @@ import { formatErrors, validateConfig } from '../src/core/config';
 import { DEFAULT_VALIDATION_CONTEXT } from '../src/core/config/context';
 import { runExperiment } from '../src/core/pipeline/run';
 import { initBackend } from './backends';
-import { loadBaseModel, loadRunnableModel } from './baseModels';
+import { baseModelLoader, loadRunnableModel } from './baseModels';
+import { DEFAULT_HUB_ENDPOINT } from '../src/core/hub/repo';
 import { tryModel } from '../src/core/generation/tryModel';
 import { indexedDbStageCache } from './stageCache';
 import type { BackendInfo } from '../src/core/runtime/backend';
@@ -52,7 +53,7 @@ const api: LabWorkerApi = {
       token,
     );
   },
-  async runExperiment(input, onEvent) {
+  async runExperiment(input, onEvent, endpoint = DEFAULT_HUB_ENDPOINT) {
     const info = await requireBackend();
     const checked = validateConfig(input, DEFAULT_VALIDATION_CONTEXT);
     if (!checked.ok) throw new Error(`invalid config:\n${formatErrors(checked.errors)}`);
@@ -63,7 +64,7 @@ const api: LabWorkerApi = {
     return runExperiment(
       checked.config,
       {
-        loadBase: loadBaseModel,
+        loadBase: baseModelLoader(endpoint),
         cache: indexedDbStageCache(info.backend),
         backend: info.backend,
         userAgent: navigator.userAgent,

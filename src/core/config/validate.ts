@@ -18,6 +18,7 @@
  * schema.
  */
 import type { ValidationContext } from './context';
+import { isRepoSpec, parseRepoSpec } from '../hub/repo';
 import { clonePlain, isPlainObject } from './merge';
 import { migrateConfigInput } from './migrate';
 import {
@@ -166,7 +167,7 @@ type NamePath = Exclude<LeafPath<ExperimentConfig, string>, ChoicePath>;
 const NAME_RULES: Record<NamePath, (value: string, ctx: ValidationContext) => string | undefined> =
   {
     name: nameProblem,
-    'model.base': (value, ctx) => unknownName(value, ctx.models, 'base model'),
+    'model.base': (value, ctx) => baseModelProblem(value, ctx.models),
     'alignment.method': (value, ctx) =>
       unknownName(value, Object.keys(ctx.methods.alignment), 'alignment method'),
     'finetune.method': (value, ctx) =>
@@ -432,6 +433,23 @@ function nameProblem(value: string): string | undefined {
     if (code < 0x20 || code === 0x7f) return 'must not contain control characters such as newlines';
   }
   return undefined;
+}
+
+/**
+ * A built-in model name, or a Hugging Face Hub repo `owner/name[@revision]` (anything with a
+ * slash is read as a repo id; whether it exists is only known when it is downloaded).
+ */
+function baseModelProblem(value: string, known: readonly string[]): string | undefined {
+  if (!isRepoSpec(value)) {
+    const problem = unknownName(value, known, 'base model');
+    return problem && `${problem}; a Hub model is a repo id owner/name[@revision]`;
+  }
+  try {
+    parseRepoSpec(value);
+    return undefined;
+  } catch (error) {
+    return error instanceof Error ? error.message : String(error);
+  }
 }
 
 function unknownName(value: string, known: readonly string[], what: string): string | undefined {

@@ -6,7 +6,7 @@ import { disposeBatchTensors, toBatchTensors, type TokenBatch } from '../model/b
 import type { WeightMap } from '../model/weights';
 import { createRng } from '../random';
 import { countBatches, epochBatches } from '../train/batching';
-import { trainSupervised } from '../train/sft';
+import { trainSupervised, trainingSeqLen } from '../train/sft';
 import type { StepGradients } from '../train/trainer';
 
 /** Lisa's two states: a step on the alignment data or a step on the user's fine-tuning data. */
@@ -115,7 +115,7 @@ const countTokens = (batch: TokenBatch) => batch.segments.filter((s) => s >= 0).
 export async function trainLisa(ctx: TrainContext<LisaParams>): Promise<TrainReport> {
   const params = ctx.params;
   const options = sftOptions(ctx);
-  const seqLen = ctx.model.config.contextLength;
+  const seqLen = trainingSeqLen(ctx.model.config);
   const batching = {
     seed: options.seed,
     epochs: options.epochs,

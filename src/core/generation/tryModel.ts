@@ -4,6 +4,7 @@ import { batchFromSequences, disposeBatchTensors, toBatchTensors } from '../mode
 import type { Family } from '../model/config';
 import { generateGreedy } from '../model/generate';
 import type { GPT } from '../model/gpt';
+import { decodeShown } from '../tokenizer/decode';
 import type { Tokenizer } from '../tokenizer/types';
 
 /** A model ready to generate: the network, its tokenizer, and when to stop. */
@@ -118,25 +119,6 @@ export async function tryModel(
   };
   if (request.logits) result.firstLogits = await lastPromptLogits(model, promptIds);
   return result;
-}
-
-/**
- * Decodes ids, spelling an id the tokenizer does not know as `<id:N>`: models often have more
- * embedding rows than tokens (Qwen pads 151,665 tokens to 151,936 rows), and a model that has not
- * learned to avoid them (a random or badly damaged one) may emit them.
- */
-export function decodeShown(tokenizer: Tokenizer, ids: readonly number[]): string {
-  let text = '';
-  let run: number[] = [];
-  for (const id of ids) {
-    if (id < tokenizer.vocabSize) {
-      run.push(id);
-      continue;
-    }
-    text += tokenizer.decode(run) + `<id:${id}>`;
-    run = [];
-  }
-  return text + tokenizer.decode(run);
 }
 
 /** Next-token logits after the prompt, from one full forward pass over it. */

@@ -24,3 +24,4 @@ export type { RepoRef } from './repo';
 export { eosIdsOf, modelFromHubFiles } from './model';
 export type { LoadedHubModel } from './model';
 export { loadRunnableHubModel } from './runnable';
+export { hubModelIdentity, loadHubBaseModel } from './base';

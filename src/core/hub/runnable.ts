@@ -18,7 +18,7 @@ export async function loadRunnableHubModel(
   const loaded = modelFromHubFiles(files);
   try {
     const tokenizer = loadHuggingFaceTokenizer(files.tokenizerJson, files.tokenizerConfig, {
-      generationOnly: true,
+      fallBackToEos: true,
       ...(loaded.eosIds.length > 0 ? { eosId: loaded.eosIds[0] } : {}),
     });
     const eosIds = loaded.eosIds.length > 0 ? loaded.eosIds : [tokenizer.eosId];
@@ -29,9 +29,7 @@ export async function loadRunnableHubModel(
       parameters: loaded.parameters,
       tokenizer,
       eosIds,
-      ...(tokenizer.hasChatTemplate
-        ? { renderChat: (text: string) => tokenizer.renderChat([{ role: 'user', content: text }]) }
-        : {}),
+      ...(tokenizer.renderPrompt ? { renderChat: tokenizer.renderPrompt } : {}),
     };
   } catch (error) {
     loaded.model.dispose();

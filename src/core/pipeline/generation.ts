@@ -2,6 +2,7 @@ import { generateGreedy } from '../model/generate';
 import type { GPT } from '../model/gpt';
 import type { CancelToken } from '../runtime/cancel';
 import { checkpoint } from '../runtime/cancel';
+import { decodeShown } from '../tokenizer/decode';
 import type { Tokenizer } from '../tokenizer/types';
 import { tokenizePrompt } from '../train/tokenize';
 
@@ -27,7 +28,7 @@ export async function generateAnswers(
       stopIds: [tokenizer.eosId, tokenizer.padId],
       checkCancelled: () => options.cancel?.throwIfCancelled(),
     });
-    answers.push(...outputs.map((ids) => tokenizer.decode(ids)));
+    answers.push(...outputs.map((ids) => decodeShown(tokenizer, ids)));
     options.onBatch?.(answers.length);
   }
   return answers;

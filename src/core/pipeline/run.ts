@@ -3,12 +3,12 @@ import type { ExperimentConfig, LoraSettings, Stage } from '../config/schema';
 import { getPostMethod, getTrainMethod } from '../methods/registry';
 import type { TrainingData } from '../methods/types';
 import {
-  checkpointValues,
   readAdapter,
   saveCheckpoint,
+  valuesFromHubTensors,
   writeAdapter,
-  type CheckpointFiles,
 } from '../model/checkpoint';
+import { readSafetensors } from '../model/safetensors';
 import type { ModelConfig } from '../model/config';
 import { mergeAdapter } from '../model/lora';
 import { postWeightNames } from '../prune/layers';
@@ -20,6 +20,7 @@ import { checkpoint, type CancelToken } from '../runtime/cancel';
 import { loadTokenizer } from '../tokenizer';
 import type { Tokenizer } from '../tokenizer/types';
 import { packExamples, rowsToBatch } from '../train/batching';
+import { trainingSeqLen } from '../train/sft';
 import { tokenizeExamples } from '../train/tokenize';
 import { CORE_SOURCE_HASH, LAB_VERSION } from '../version';
 import type { Example } from '../data/types';
@@ -74,12 +75,21 @@ function adapterSeed(seed: number, stage: Stage): number {
     .int(2 ** 31);
 }
 
-/** A base model as shipped in models/<name>/. */
+/** A base model: one shipped in models/<name>/, or one downloaded from the Hub. */
 export interface BaseModel {
+  /** `model.base` as given: a built-in name or `owner/name[@revision]`. */
   name: string;
-  files: CheckpointFiles;
+  config: ModelConfig;
+  values: Map<string, Float32Array>;
   tokenizerJson: object;
-  /** SHA-256 of model.safetensors: part of every stage key. */
+  /** `tokenizer_config.json` (special tokens, `chat_template`), when the model has one. */
+  tokenizerConfig?: object | null;
+  /** The model's end-of-sequence id from its config (`generation_config.json`), if it names one. */
+  eosId?: number;
+  /**
+   * Identity of the weights, part of every stage key: the SHA-256 of model.safetensors, or for a
+   * Hub model the SHA-256 of its repo, revision and every file's SHA-256.
+   */
   sha256: string;
 }
 
@@ -104,7 +114,8 @@ export interface StageCache {
 }
 
 export interface PipelineDeps {
-  loadBase(name: string): Promise<BaseModel>;
+  /** Loads `model.base`; a Hub model reports its download through `onEvent` (`download` events). */
+  loadBase(name: string, onEvent: (event: PipelineEvent) => void): Promise<BaseModel>;
   cache?: StageCache;
   backend: BackendName;
   userAgent: string;
@@ -126,8 +137,16 @@ export async function runExperiment(
   cancel?: CancelToken,
 ): Promise<ResultsFile> {
   const now = deps.now ?? (() => performance.now());
-  const base = await deps.loadBase(config.model.base);
-  const tokenizer = await loadTokenizer(base.tokenizerJson);
+  const base = await deps.loadBase(config.model.base, onEvent);
+  const tokenizer = await loadTokenizer(base.tokenizerJson, base.tokenizerConfig ?? undefined, {
+    fallBackToEos: true,
+    ...(base.eosId !== undefined ? { eosId: base.eosId } : {}),
+  });
+  if (tokenizer.vocabSize > base.config.vocabSize) {
+    throw new Error(
+      `${base.name}: the tokenizer has ${tokenizer.vocabSize} tokens but the model only ${base.config.vocabSize} embedding rows`,
+    );
+  }
   const hash = await configHash(config);
   const stages: StageRecord[] = [];
   const sets = buildEvalSets(config);
@@ -159,12 +178,7 @@ export async function runExperiment(
       onEvent({ type: 'stage-start', stage, totalSteps: 0, cached: true });
       const result = plan.adapter
         ? output(readAdapter(modelConfig, plan.adapter, cached.bytes), plan.adapter)
-        : {
-            values: checkpointValues({
-              safetensors: cached.bytes,
-              configJson: base.files.configJson,
-            }).values,
-          };
+        : { values: valuesFromHubTensors(modelConfig, readSafetensors(cached.bytes).tensors) };
       const record: StageRecord = {
         name: stage,
         cached: true,
@@ -209,7 +223,7 @@ export async function runExperiment(
     }
   };
 
-  const { config: modelConfig, values: baseValues } = checkpointValues(base.files);
+  const { config: modelConfig, values: baseValues } = base;
 
   /** A model holding `values`, with a fresh seeded adapter when the stage trains one. */
   const startFrom =
@@ -337,12 +351,12 @@ export async function runExperiment(
       realignmentBatches: calibrationBatches(
         realignmentExamples(config),
         tokenizer,
-        modelConfig.contextLength,
+        trainingSeqLen(modelConfig),
       ),
       benignBatches: calibrationBatches(
         benignCalibrationExamples(config),
         tokenizer,
-        modelConfig.contextLength,
+        trainingSeqLen(modelConfig),
       ),
       seed: config.seed,
       checkpoints: { base: baseValues, aligned: aligned.values },

@@ -19,10 +19,11 @@ export interface HuggingFaceTokenizerOptions {
   eosToken?: string;
   unkToken?: string;
   /**
-   * For generation only (nothing is padded or trained): a model without a pad or unk token (GPT-2,
-   * byte-level BPEs) gets its eos id in those roles instead of an error.
+   * A model without a pad or unk token (GPT-2, byte-level BPEs) gets its eos id in those roles
+   * instead of an error, and pad may equal eos. Safe in the lab: its loss mask and attention are
+   * built from the data's structure, never from token ids, and a byte-level BPE never needs unk.
    */
-  generationOnly?: boolean;
+  fallBackToEos?: boolean;
   /** The end-of-sequence id from the model's config, used when the tokenizer names no eos token. */
   eosId?: number;
 }
@@ -46,6 +47,7 @@ export class HuggingFaceTokenizer implements Tokenizer {
   readonly eosId: number;
   readonly unkId: number;
   private readonly cleanUpTokenizationSpaces: boolean;
+  readonly renderPrompt?: (instruction: string) => string;
 
   constructor(
     private readonly hf: PreTrainedTokenizer,
@@ -58,6 +60,9 @@ export class HuggingFaceTokenizer implements Tokenizer {
     this.eosId = ids.eos;
     this.unkId = ids.unk;
     this.cleanUpTokenizationSpaces = cleanUpTokenizationSpaces;
+    if (this.hasChatTemplate) {
+      this.renderPrompt = (instruction) => this.renderChat([{ role: 'user', content: instruction }]);
+    }
   }
 
   encode(text: string): number[] {
@@ -140,11 +145,11 @@ export function loadHuggingFaceTokenizer(
       ids[role] = findSpecialId(role, vocab, config, model, options);
     } catch (error) {
       if (role === 'eos' && options.eosId !== undefined) ids.eos = options.eosId;
-      else if (role !== 'eos' && options.generationOnly) ids[role] = ids.eos;
+      else if (role !== 'eos' && options.fallBackToEos) ids[role] = ids.eos;
       else throw error;
     }
   }
-  if (ids.pad === ids.eos && !options.generationOnly) {
+  if (ids.pad === ids.eos && !options.fallBackToEos) {
     throw new TokenizerFormatError(
       '',
       `the pad and eos tokens are the same (id ${ids.pad}); the loss mask would hide every eos, so pass a ` +

@@ -18,6 +18,11 @@ export interface Tokenizer {
   decode(ids: readonly number[]): string;
   /** The Hugging Face `tokenizer.json` object that reproduces this tokenizer. */
   toJSON(): object;
+  /**
+   * The model's own prompt for one instruction — its `chat_template` rendered for a user turn with
+   * the generation prompt — when it has one. Absent: the lab's template (`data/template.ts`).
+   */
+  readonly renderPrompt?: (instruction: string) => string;
 }
 
 /** The three special-token roles every lab tokenizer must fill. */

@@ -1,3 +1,4 @@
+import type { ModelConfig } from '../model/config';
 import type { GPT } from '../model/gpt';
 import { checkpoint, type CancelToken } from '../runtime/cancel';
 import { countBatches, epochBatches, type TokenizedExample } from './batching';
@@ -37,6 +38,17 @@ export interface SftReport {
 }
 
 /**
+ * Longest training row: the model's context, at most 256 tokens. The built-in model's context is
+ * 64; a Hub model's is 2k–32k, far beyond what the lab's examples need (a few dozen to ~200 BPE
+ * tokens with a chat template) and what a browser's memory affords for attention at batch 16.
+ */
+export const MAX_TRAINING_SEQ_LEN = 256;
+
+export function trainingSeqLen(config: Pick<ModelConfig, 'contextLength'>): number {
+  return Math.min(config.contextLength, MAX_TRAINING_SEQ_LEN);
+}
+
+/**
  * Supervised training on tokenized examples: seeded shuffling per epoch, packed fixed-shape
  * batches, AdamW with warmup + cosine/constant schedule. Same seed and data → same weights on
  * the same backend.
@@ -46,7 +58,7 @@ export async function trainSupervised(
   examples: readonly TokenizedExample[],
   options: SftOptions,
 ): Promise<SftReport> {
-  const seqLen = Math.min(options.seqLen ?? model.config.contextLength, model.config.contextLength);
+  const seqLen = Math.min(options.seqLen ?? trainingSeqLen(model.config), model.config.contextLength);
   const batching = {
     seed: options.seed,
     epochs: options.epochs,

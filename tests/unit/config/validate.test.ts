@@ -366,8 +366,26 @@ describe('validateConfig: names from the context', () => {
         ),
       ),
     ).toEqual([
-      "model.base: unknown base model 'safetune-bas' (known: safetune-base; did you mean 'safetune-base'?)",
+      "model.base: unknown base model 'safetune-bas' (known: safetune-base; did you mean 'safetune-base'?); a Hub model is a repo id owner/name[@revision]",
     ]);
+  });
+
+  it('accepts a Hub repo id with or without a revision, and names what is wrong with a bad one', () => {
+    for (const base of ['HuggingFaceTB/SmolLM2-135M-Instruct', 'Qwen/Qwen2.5-0.5B-Instruct@main']) {
+      expect(
+        validateConfig(
+          full((c) => (c.model.base = base)),
+          CTX,
+        ).ok,
+      ).toBe(true);
+    }
+    const [problem] = lines(
+      validateConfig(
+        full((c) => (c.model.base = 'a/b/c')),
+        CTX,
+      ),
+    );
+    expect(problem).toMatch(/^model\.base: .*a\/b\/c/);
   });
 
   it('checks each method against its own stage', () => {
@@ -401,7 +419,7 @@ describe('validateConfig: names from the context', () => {
   it('uses the given context, not a built-in list', () => {
     const ctx: ValidationContext = { ...CTX, tasks: ['mytask'], models: [] };
     expect(lines(validateConfig(full(), ctx))).toEqual([
-      "model.base: unknown base model 'safetune-base' (none is registered)",
+      "model.base: unknown base model 'safetune-base' (none is registered); a Hub model is a repo id owner/name[@revision]",
       "finetune.task: unknown task 'sst2' (known: mytask)",
     ]);
   });

@@ -7,7 +7,7 @@ import {
 } from '../../../src/core/config';
 import { readSafetensors } from '../../../src/core/model/safetensors';
 import { worldCorpus } from '../../../src/core/data';
-import { saveCheckpoint } from '../../../src/core/model/checkpoint';
+import { checkpointFiles } from '../../../src/core/model/checkpoint';
 import { GPT } from '../../../src/core/model/gpt';
 import { resultsFileProblems } from '../../../src/core/pipeline/resultsSchema';
 import { runExperiment, type BaseModel, type StageCache } from '../../../src/core/pipeline/run';
@@ -29,11 +29,13 @@ async function tinyBase(): Promise<BaseModel> {
     },
     1,
   );
-  const files = await saveCheckpoint(model);
+  const values = await model.readValues();
+  const config = model.config;
   model.dispose();
   return {
     name: 'safetune-base',
-    files,
+    config,
+    values,
     tokenizerJson: tokenizer.toJSON(),
     sha256: 'tiny-test-base',
   };
@@ -161,7 +163,7 @@ describe('runExperiment', () => {
       readSafetensors(e.bytes).metadata['safetune.kind'] ?? 'full',
       e.bytes.length,
     ]);
-    const fullSize = base.files.safetensors.length;
+    const fullSize = (await checkpointFiles(base.config, base.values)).safetensors.length;
     expect(kinds.map(([stage, kind]) => [stage, kind])).toEqual([
       ['alignment', 'lora-adapter'],
       ['finetune', 'lora-adapter'],
