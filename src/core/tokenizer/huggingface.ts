@@ -61,7 +61,8 @@ export class HuggingFaceTokenizer implements Tokenizer {
     this.unkId = ids.unk;
     this.cleanUpTokenizationSpaces = cleanUpTokenizationSpaces;
     if (this.hasChatTemplate) {
-      this.renderPrompt = (instruction) => this.renderChat([{ role: 'user', content: instruction }]);
+      this.renderPrompt = (instruction) =>
+        this.renderChat([{ role: 'user', content: instruction }]);
     }
   }
 

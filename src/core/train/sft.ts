@@ -58,7 +58,10 @@ export async function trainSupervised(
   examples: readonly TokenizedExample[],
   options: SftOptions,
 ): Promise<SftReport> {
-  const seqLen = Math.min(options.seqLen ?? trainingSeqLen(model.config), model.config.contextLength);
+  const seqLen = Math.min(
+    options.seqLen ?? trainingSeqLen(model.config),
+    model.config.contextLength,
+  );
   const batching = {
     seed: options.seed,
     epochs: options.epochs,

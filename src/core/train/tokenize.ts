@@ -36,5 +36,8 @@ function templated(
   tokenizer: Tokenizer,
 ): { prompt: string; response: string } {
   if (!tokenizer.renderPrompt) return formatExample(example);
-  return { prompt: tokenizer.renderPrompt(example.prompt.trim()), response: example.response.trim() };
+  return {
+    prompt: tokenizer.renderPrompt(example.prompt.trim()),
+    response: example.response.trim(),
+  };
 }
