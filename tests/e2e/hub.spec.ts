@@ -4,7 +4,11 @@
  * against the independent PyTorch reference's golden numbers (tests/fixtures/hub-golden).
  */
 import { spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { resultsFileProblems } from '../../src/core/pipeline/resultsSchema';
+import type { ResultsFile } from '../../src/core/pipeline/types';
 import { resolve } from 'node:path';
 import { expect, test } from '@playwright/test';
 import type { GenerateResult } from '../../src/core/generation/tryModel';
@@ -45,8 +49,16 @@ test.beforeAll(async () => {
 });
 test.afterAll(() => server.close());
 
-for (const name of ['gpt2', 'llama', 'qwen2', 'qwen3', 'gpt-neox']) {
-  test(`generate --json on tiny/${name} matches the PyTorch reference`, async () => {
+for (const [name, backend] of [
+  ['gpt2', 'wasm'],
+  ['llama', 'wasm'],
+  ['qwen2', 'wasm'],
+  ['qwen3', 'wasm'],
+  ['gpt-neox', 'wasm'],
+  ['llama', 'webgpu'],
+] as const) {
+  test(`generate --json on tiny/${name} (${backend}) matches the PyTorch reference`, async () => {
+    test.setTimeout(300_000);
     const golden = JSON.parse(
       readFileSync(resolve(ROOT, `tests/fixtures/hub-golden/${name}.json`), 'utf8'),
     ) as Golden;
@@ -60,7 +72,7 @@ for (const name of ['gpt2', 'llama', 'qwen2', 'qwen3', 'gpt-neox']) {
         '--max-new-tokens',
         String(golden.generatedIds.length),
         '--backend',
-        'wasm',
+        backend,
         '--logits',
         '--json',
         '--fresh-profile',
@@ -70,7 +82,7 @@ for (const name of ['gpt2', 'llama', 'qwen2', 'qwen3', 'gpt-neox']) {
     expect(result.status, result.stderr).toBe(0);
     // Exactly one JSON object on stdout; progress went to stderr.
     expect(result.stdout.trim().split('\n')).toHaveLength(1);
-    expect(result.stderr).toMatch(/^backend: wasm/m);
+    expect(result.stderr).toMatch(new RegExp(`^backend: ${backend}`, 'm'));
     const output = JSON.parse(result.stdout) as GenerateResult;
     expect(Object.keys(output).sort()).toEqual(
       [
@@ -135,3 +147,52 @@ test('generate explains a missing repo, a gated one and an unreachable endpoint 
     /--prompt-ids must be comma-separated non-negative integers \(got "x"\)/,
   );
 });
+
+/** A small run of the reference pipeline (LoRA alignment, poisoned LoRA fine-tuning, Antidote on the adapter). */
+function hubRunConfig(base: string): object {
+  return {
+    schemaVersion: 2,
+    name: `hub-${base.replace('/', '-')}`,
+    model: { base },
+    alignment: { samples: 16, epochs: 1 },
+    finetune: { samples: 12, epochs: 1 },
+    post: { method: 'antidote', target: 'adapter', realignmentSamples: 8 },
+    evaluation: {
+      harmfulPrompts: 3,
+      benignPrompts: 3,
+      helpfulnessPrompts: 3,
+      taskPrompts: 3,
+      maxNewTokens: 4,
+      keepSamples: 1,
+      probeEvery: 0,
+    },
+  };
+}
+
+for (const [repo, backend] of [
+  ['tiny/llama', 'wasm'],
+  ['tiny/gpt2', 'wasm'],
+  ['tiny/llama', 'webgpu'],
+] as const) {
+  test(`run: the whole pipeline on ${repo} from the Hub on ${backend}`, async () => {
+    test.setTimeout(300_000);
+    const dir = mkdtempSync(join(tmpdir(), 'safetune-hub-run-'));
+    const configPath = join(dir, 'config.json');
+    const out = join(dir, 'results.json');
+    writeFileSync(configPath, JSON.stringify(hubRunConfig(repo)));
+    const result = await lab(
+      ['run', configPath, '--backend', backend, '--out', out, '--fresh-profile'],
+      { HF_ENDPOINT: server.endpoint },
+    );
+    expect(result.stderr, result.stdout).not.toMatch(/^error:/m);
+    expect(result.status, result.stderr).toBe(0);
+    expect(result.stdout).toMatch(new RegExp(`^backend: ${backend}`, 'm'));
+    expect(result.stdout).toMatch(/^\[download\] tiny\/\S+ \S+\.safetensors/m);
+    const file = JSON.parse(readFileSync(out, 'utf8')) as ResultsFile;
+    expect(await resultsFileProblems(file)).toEqual([]);
+    expect(file.config.model.base).toBe(repo);
+    expect(file.environment.backend).toBe(backend);
+    expect(file.stages.map((s) => s.name)).toEqual(['alignment', 'finetune', 'post', 'evaluation']);
+    expect(file.prune?.every((layer) => /\.lora_[AB]$/.test(layer.weight))).toBe(true);
+  });
+}

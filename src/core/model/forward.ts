@@ -62,6 +62,40 @@ export interface ForwardContext {
   weights: WeightMap;
   adapter?: LoraAdapter;
   hooks?: ForwardHooks;
+  /** Rotary models: cosines and sines of every position (`rotaryTable`), looked up per token. */
+  rotary?: RotaryTable;
+}
+
+/** `cos` and `sin` of `position · inverseFrequency`, `[contextLength, rotaryDim]` (`cat(freqs, freqs)`, as Hugging Face). */
+export interface RotaryTable {
+  cos: tf.Tensor2D;
+  sin: tf.Tensor2D;
+}
+
+/**
+ * The rotary table of a model, computed in JavaScript (double precision, rounded once to float32)
+ * rather than on the device: WGSL's `sin`/`cos` are only accurate to about 5e-4, which moved
+ * WebGPU logits past the 1e-4 tolerance of the golden tests.
+ */
+export function rotaryTable(config: ModelConfig): RotaryTable {
+  const dim = config.rotaryDim;
+  const half = dim / 2;
+  const positions = config.contextLength;
+  const cos = new Float32Array(positions * dim);
+  const sin = new Float32Array(positions * dim);
+  for (let i = 0; i < half; i++) {
+    const inverse = 1 / config.ropeTheta ** ((2 * i) / dim);
+    for (let p = 0; p < positions; p++) {
+      const angle = p * inverse;
+      const c = Math.cos(angle);
+      const s = Math.sin(angle);
+      cos[p * dim + i] = c;
+      cos[p * dim + half + i] = c;
+      sin[p * dim + i] = s;
+      sin[p * dim + half + i] = s;
+    }
+  }
+  return { cos: tf.tensor2d(cos, [positions, dim]), sin: tf.tensor2d(sin, [positions, dim]) };
 }
 
 /** Final hidden states `[batch·seqLen, dModel]` (after the final norm); with `cache`, also the updated cache tensors. */
@@ -77,7 +111,7 @@ export function forwardHidden(
     const table = getWeight(weights, `${names.positionEmbed as string}.weight`) as tf.Tensor2D;
     x = tf.add(x, embeddingLookup(table, input.positions)) as tf.Tensor2D;
   }
-  const rotary = config.positions === 'rotary' ? rotaryTables(config, input.positions) : undefined;
+  const rotary = config.positions === 'rotary' ? rotaryRows(ctx, input.positions) : undefined;
   const keys: tf.Tensor3D[] = [];
   const values: tf.Tensor3D[] = [];
   for (let layer = 0; layer < config.nLayers; layer++) {
@@ -233,23 +267,17 @@ function queryKeyValue(
   ];
 }
 
-/** Cosine and sine tables `[tokens, 1, rotaryDim]` for the tokens' positions (`cat(freqs, freqs)`, as Hugging Face). */
-function rotaryTables(
-  config: ModelConfig,
+/** The rotary table's rows for the tokens' positions, `[tokens, 1, rotaryDim]`. */
+function rotaryRows(
+  ctx: ForwardContext,
   positions: tf.Tensor1D,
 ): { cos: tf.Tensor3D; sin: tf.Tensor3D } {
-  const dim = config.rotaryDim;
-  const inverse = new Float32Array(dim / 2);
-  for (let i = 0; i < dim / 2; i++) inverse[i] = 1 / config.ropeTheta ** ((2 * i) / dim);
-  const angles = tf.mul(
-    tf.reshape(tf.cast(positions, 'float32'), [-1, 1]),
-    tf.tensor2d(inverse, [1, dim / 2]),
-  );
-  const both = tf.concat([angles, angles], 1);
+  if (!ctx.rotary) throw new Error(`${ctx.config.family}: a rotary model needs its rotary table`);
   const tokens = positions.shape[0];
+  const dim = ctx.config.rotaryDim;
   return {
-    cos: tf.reshape(tf.cos(both), [tokens, 1, dim]),
-    sin: tf.reshape(tf.sin(both), [tokens, 1, dim]),
+    cos: tf.reshape(tf.gather(ctx.rotary.cos, positions), [tokens, 1, dim]),
+    sin: tf.reshape(tf.gather(ctx.rotary.sin, positions), [tokens, 1, dim]),
   };
 }
 

@@ -11,7 +11,9 @@ import {
   finalNorm,
   forwardHidden,
   headWeight,
+  rotaryTable,
   tokenCrossEntropy,
+  type RotaryTable,
   type DecodeCache,
   type ForwardContext,
   type ForwardHooks,
@@ -42,11 +44,14 @@ export type { BlockOutputHook, ForwardHooks, LinearInputTap } from './forward';
 
 export class GPT {
   private lora: LoraAdapter | undefined;
+  private readonly rotary: RotaryTable | undefined;
 
   private constructor(
     readonly config: ModelConfig,
     readonly weights: WeightMap,
-  ) {}
+  ) {
+    this.rotary = config.positions === 'rotary' ? rotaryTable(config) : undefined;
+  }
 
   /** The attached LoRA adapter, if any (its matrices are then the only trained variables). */
   get adapter(): LoraAdapter | undefined {
@@ -93,7 +98,13 @@ export class GPT {
   }
 
   private context(hooks: ForwardHooks = {}): ForwardContext {
-    return { config: this.config, weights: this.weights, adapter: this.lora, hooks };
+    return {
+      config: this.config,
+      weights: this.weights,
+      adapter: this.lora,
+      hooks,
+      rotary: this.rotary,
+    };
   }
 
   /** Final hidden states `[batch·seqLen, dModel]` (after the final norm). */
@@ -163,6 +174,7 @@ export class GPT {
   }
 
   dispose(): void {
+    if (this.rotary) tf.dispose([this.rotary.cos, this.rotary.sin]);
     disposeWeights(this.weights);
     if (this.lora) disposeWeights(this.lora.weights);
     this.lora = undefined;
