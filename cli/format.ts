@@ -2,7 +2,7 @@
  * What `run` prints: a progress line per stage start and end, step lines throttled to one every
  * few seconds, then the metrics table and the time each stage took.
  */
-import type { Preset } from '../src/core/config';
+import { PRESET_NEED_LABELS, type Preset } from '../src/core/config/presets';
 import { METRIC_NAMES } from '../src/core/pipeline/resultsSchema';
 import {
   CHECKPOINTS,
@@ -127,7 +127,14 @@ export function formatStageTable(stages: readonly StageRecord[]): string {
 /** `name  description`, names padded to one column. */
 export function formatPresetList(presets: readonly Preset[]): string {
   const width = Math.max(...presets.map((preset) => preset.name.length));
-  return presets.map((preset) => `${preset.name.padEnd(width)}  ${preset.description}`).join('\n');
+  return presets
+    .map((preset) => {
+      const needs = preset.needs?.length
+        ? ` [${preset.needs.map((need) => PRESET_NEED_LABELS[need]).join(', ')}]`
+        : '';
+      return `${preset.name.padEnd(width)}  ${preset.description}${needs}`;
+    })
+    .join('\n');
 }
 
 function seconds(value: number): string {

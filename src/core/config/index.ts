@@ -51,7 +51,8 @@ export {
 } from './validate';
 export type { ValidateOptions, ValidationError, ValidationResult } from './validate';
 export { PRESETS, checkPresets, listPresets, presetStack, resolvePreset } from './presets';
-export type { Preset, ResolveOptions } from './presets';
+export type { Preset, PresetNeed, ResolveOptions } from './presets';
+export { PRESET_NEED_LABELS } from './presets';
 export { canonicalJSON, configHash, sha256Hex, stageKey, stageKeyMaterial } from './canonical';
 export type { SharedPostField, StageKeyContext } from './canonical';
 export type { StageKeyMaterial } from './canonical';

@@ -18,6 +18,46 @@ export interface Preset {
   /** Presets applied before this one's patch, in order. */
   extends?: readonly string[];
   patch: DeepPartial<ExperimentConfig>;
+  /**
+   * What the preset needs beyond the built-in world: a model download from the Hub, a WebGPU GPU
+   * (real LLMs are far too slow on the CPU backends). Shown wherever presets are listed.
+   */
+  needs?: readonly PresetNeed[];
+}
+
+export type PresetNeed = 'download' | 'webgpu';
+
+export const PRESET_NEED_LABELS: Readonly<Record<PresetNeed, string>> = {
+  download: 'needs a model download',
+  webgpu: 'needs a WebGPU GPU',
+};
+
+/**
+ * The reference protocol on a real Hub model: LoRA alignment on the built-in world's refusals,
+ * poisoned LoRA fine-tuning on SST-2, Antidote on the adapter. Learning rates are the papers'
+ * usual LoRA ranges for 0.1–1B models (alignment 1e-3 as Booster and Vaccine, fine-tuning 1e-4),
+ * not tuned here (the lab's test machine has no GPU); batches of 4 rows (≤ 256 tokens each) keep
+ * the `[tokens, vocabulary]` logits of a 49k–152k vocabulary to a few hundred MB.
+ */
+function hubPreset(name: string, base: string, description: string): Preset {
+  return {
+    name,
+    description,
+    needs: ['download', 'webgpu'],
+    patch: {
+      name,
+      model: { base },
+      alignment: { samples: 1000, epochs: 1, batchSize: 4, lr: 1e-3 },
+      finetune: { samples: 500, epochs: 2, batchSize: 4, lr: 1e-4 },
+      evaluation: {
+        harmfulPrompts: 100,
+        benignPrompts: 50,
+        helpfulnessPrompts: 50,
+        taskPrompts: 100,
+        maxNewTokens: 48,
+      },
+    },
+  };
 }
 
 export interface ResolveOptions {
@@ -133,6 +173,19 @@ export const PRESETS: readonly Preset[] = [
       post: { target: 'merged' },
     },
   },
+  hubPreset(
+    'smollm2-135m-sst2',
+    'HuggingFaceTB/SmolLM2-135M-Instruct',
+    'The reference experiment on a real instruct model, SmolLM2-135M-Instruct (a Llama, 135M ' +
+      'parameters, ~270 MB download), with its chat template: LoRA alignment, LoRA fine-tuning on ' +
+      'SST-2 with 10% harmful examples, Antidote on the adapter.',
+  ),
+  hubPreset(
+    'qwen2.5-0.5b-sst2',
+    'Qwen/Qwen2.5-0.5B-Instruct',
+    'The reference experiment on Qwen2.5-0.5B-Instruct (494M parameters, ~1 GB download), with ' +
+      'its chat template.',
+  ),
 ];
 
 export function listPresets(): readonly Preset[] {

@@ -87,10 +87,15 @@ describe('lab presets / preset', () => {
     expect(result.status).toBe(0);
     expect(result.lines).toHaveLength(listPresets().length);
     for (const [i, preset] of listPresets().entries()) {
+      const needs = preset.needs ? ' [needs a model download, needs a WebGPU GPU]' : '';
       expect(result.lines[i]).toMatch(
-        new RegExp(`^${preset.name} +${escapeRegExp(preset.description)}$`),
+        new RegExp(`^${preset.name} +${escapeRegExp(preset.description + needs)}$`),
       );
     }
+    expect(listPresets().filter((preset) => preset.needs).map((p) => p.name)).toEqual([
+      'smollm2-135m-sst2',
+      'qwen2.5-0.5b-sst2',
+    ]);
   });
 
   it('prints the resolved config as 2-space JSON, and nothing else', async () => {
