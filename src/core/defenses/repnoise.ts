@@ -3,7 +3,6 @@ import * as tf from '@tensorflow/tfjs';
 import type { TrainContext, TrainReport } from '../methods/types';
 import { sftOptions } from '../methods/types';
 import { disposeBatchTensors, toBatchTensors, type BatchTensors } from '../model/batch';
-import { tokenCrossEntropy } from '../model/forward';
 import type { GPT } from '../model/gpt';
 import { matMul } from '../model/matmul';
 import { createRng, type Rng } from '../random';
@@ -69,7 +68,7 @@ export function gaussianMmd(x: tf.Tensor2D, y: tf.Tensor2D): tf.Scalar {
  */
 export function logitLensLoss(model: GPT, hidden: tf.Tensor2D, tensors: BatchTensors): tf.Scalar {
   return tf.tidy(() => {
-    const losses = tokenCrossEntropy(model.finalNorm(hidden), model.head, tensors.targets);
+    const losses = model.crossEntropy(model.finalNorm(hidden), tensors.targets);
     const masked = tf.sum(tf.mul(losses, tensors.lossMask));
     return tf.div(masked, tf.maximum(tf.sum(tensors.lossMask), 1)) as tf.Scalar;
   });

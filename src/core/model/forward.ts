@@ -172,6 +172,62 @@ export function tokenCrossEntropy(
   return tf.sub(tf.logSumExp(logits, -1), picked) as tf.Tensor1D;
 }
 
+/** Tokens per chunk of `frozenHeadCrossEntropy` (a `[256, 152k]` chunk of logits is 155 MB). */
+export const CROSS_ENTROPY_CHUNK = 256;
+
+/**
+ * `tokenCrossEntropy` for a frozen head (LoRA training: the embedding never changes), in chunks of
+ * `chunk` tokens whose logits are recomputed in the backward pass instead of kept: the largest
+ * tensor is one chunk's `[chunk, vocab]` rather than `[tokens, vocab]` (Qwen2.5's vocabulary at
+ * batch 4 × 256 would otherwise keep several 620 MB tensors alive). The gradient reaches `hidden`
+ * only: `dhidden = dy · (softmax(logits) · head − head[target])`.
+ */
+export function frozenHeadCrossEntropy(
+  hidden: tf.Tensor2D,
+  head: tf.Tensor2D,
+  targets: tf.Tensor1D,
+  chunk = CROSS_ENTROPY_CHUNK,
+): tf.Tensor1D {
+  const tokens = hidden.shape[0];
+  const spans: [number, number][] = [];
+  for (let start = 0; start < tokens; start += chunk) {
+    spans.push([start, Math.min(chunk, tokens - start)]);
+  }
+  const rows = (t: tf.Tensor, [start, size]: [number, number]) =>
+    t.rank === 1
+      ? tf.slice(t, [start], [size])
+      : tf.slice(t, [start, 0], [size, t.shape[1] as number]);
+  const lossOf = tf.customGrad((...inputs: (tf.Tensor | tf.GradSaveFunc)[]) => {
+    const [h, save] = inputs as [tf.Tensor2D, tf.GradSaveFunc];
+    save([h]);
+    const value = tf.concat(
+      spans.map((span) =>
+        tf.tidy(() => {
+          const x = rows(h, span) as tf.Tensor2D;
+          const picked = tf.sum(tf.mul(x, tf.gather(head, rows(targets, span))), -1);
+          return tf.sub(tf.logSumExp(matMul(x, head, false, true), -1), picked);
+        }),
+      ),
+    );
+    return {
+      value,
+      gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
+        const parts = spans.map((span) =>
+          tf.tidy(() => {
+            const x = rows(saved[0], span) as tf.Tensor2D;
+            const probabilities = tf.softmax(matMul(x, head, false, true));
+            const expected = matMul(probabilities, head);
+            const gradient = tf.sub(expected, tf.gather(head, rows(targets, span)));
+            return tf.mul(gradient, tf.reshape(rows(dy, span), [-1, 1]));
+          }),
+        );
+        return [tf.concat(parts)];
+      },
+    };
+  });
+  return lossOf(hidden) as tf.Tensor1D;
+}
+
 export function headWeight(config: ModelConfig, weights: WeightMap): tf.Variable {
   const n = architectureOf(config).names;
   return getWeight(weights, `${config.tiedEmbeddings ? n.embed : n.head}.weight`);

@@ -10,6 +10,7 @@ import {
 import {
   finalNorm,
   forwardHidden,
+  frozenHeadCrossEntropy,
   headWeight,
   rotaryTable,
   tokenCrossEntropy,
@@ -145,7 +146,17 @@ export class GPT {
 
   /** Per-token cross-entropy `[batch·seqLen]` (not masked), without a one-hot over the vocabulary. */
   tokenLosses(input: BatchTensors, hooks?: ForwardHooks): tf.Tensor1D {
-    return tokenCrossEntropy(this.hidden(input, hooks), this.head, input.targets);
+    return this.crossEntropy(this.hidden(input, hooks), input.targets);
+  }
+
+  /**
+   * Cross-entropy of `targets` under the head's logits of final hidden states: chunked, with the
+   * logits recomputed in the backward pass, when an adapter is attached (the head is then frozen).
+   */
+  crossEntropy(hidden: tf.Tensor2D, targets: tf.Tensor1D): tf.Tensor1D {
+    return this.lora
+      ? frozenHeadCrossEntropy(hidden, this.head, targets)
+      : tokenCrossEntropy(hidden, this.head, targets);
   }
 
   /** Mean cross-entropy over the tokens whose loss mask is 1 (e.g. response tokens only). */
