@@ -13,12 +13,10 @@ import {
 } from '../src/core/hub';
 import { checkpointValues } from '../src/core/model/checkpoint';
 import { BASE_MODEL_NAMES, type BaseModelName } from '../src/core/model/bases';
-import { GPT } from '../src/core/model/gpt';
-import { parameterCount } from '../src/core/model/weights';
+import { runnableFromBase } from '../src/core/generation/fromBase';
 import type { BaseModel } from '../src/core/pipeline/run';
 import type { PipelineEvent } from '../src/core/pipeline/types';
 import { sha256OfBytes } from '../src/core/store/integrity';
-import { loadTokenizer } from '../src/core/tokenizer';
 
 /** The base models shipped in models/, served with the app (no hub at run time). */
 const BASE_MODEL_FILES: Record<
@@ -116,15 +114,5 @@ export async function loadRunnableModel(
     });
   }
   if (!isBuiltIn(spec)) throw unknownModel(spec);
-  const base = await loadBuiltInModel(spec);
-  const tokenizer = await loadTokenizer(base.tokenizerJson);
-  const model = GPT.fromValues(base.config, base.values);
-  return {
-    spec,
-    model,
-    family: base.config.family,
-    parameters: parameterCount(base.config),
-    tokenizer,
-    eosIds: [tokenizer.eosId],
-  };
+  return runnableFromBase(await loadBuiltInModel(spec));
 }

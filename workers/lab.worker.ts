@@ -4,7 +4,9 @@ import { runSyntheticTraining } from '../src/core/bench/syntheticTraining';
 import { CancelToken } from '../src/core/runtime/cancel';
 import { formatErrors, validateConfig } from '../src/core/config';
 import { DEFAULT_VALIDATION_CONTEXT } from '../src/core/config/context';
-import { runExperiment } from '../src/core/pipeline/run';
+import { cachedCheckpointValues, runExperiment } from '../src/core/pipeline/run';
+import { runnableFromBase } from '../src/core/generation/fromBase';
+import type { GenerateRequest, RunnableModel } from '../src/core/generation/tryModel';
 import { initBackend } from './backends';
 import { baseModelLoader, loadRunnableModel } from './baseModels';
 import { DEFAULT_HUB_ENDPOINT } from '../src/core/hub/repo';
@@ -28,6 +30,31 @@ function freshToken(): CancelToken {
 async function requireBackend(): Promise<BackendInfo> {
   if (!ready) throw new Error('call init(backend) first');
   return ready;
+}
+
+/** A checkpoint of a run, read back from the stage cache, ready to generate. */
+async function checkpointModel(
+  checkpoint: NonNullable<GenerateRequest['checkpoint']>,
+  endpoint: string,
+  backend: BackendInfo['backend'],
+  onDownload: (progress: { file: string; loadedBytes: number; totalBytes: number | null }) => void,
+): Promise<RunnableModel> {
+  const checked = validateConfig(checkpoint.config, DEFAULT_VALIDATION_CONTEXT);
+  if (!checked.ok) throw new Error(`invalid config:\n${formatErrors(checked.errors)}`);
+  const config = checked.config;
+  const base = await baseModelLoader(endpoint)(config.model.base, (event) => {
+    if (event.type === 'download') onDownload(event);
+  });
+  const values = await cachedCheckpointValues(config, checkpoint.name, base, {
+    cache: indexedDbStageCache(backend),
+    backend,
+  });
+  if (!values) {
+    throw new Error(
+      `the ${checkpoint.name} checkpoint of "${config.name}" is not in this browser's stage cache (run the experiment first, on the ${backend} backend)`,
+    );
+  }
+  return runnableFromBase(base, values, `${config.model.base} (${checkpoint.name})`);
 }
 
 const api: LabWorkerApi = {
@@ -75,11 +102,13 @@ const api: LabWorkerApi = {
     );
   },
   async generate(request, endpoint, onProgress) {
-    await requireBackend();
+    const info = await requireBackend();
     const token = freshToken();
-    const runnable = await loadRunnableModel(request.model, endpoint, (progress) =>
-      onProgress?.({ type: 'download', ...progress }),
-    );
+    const download = (progress: { file: string; loadedBytes: number; totalBytes: number | null }) =>
+      onProgress?.({ type: 'download', ...progress });
+    const runnable = request.checkpoint
+      ? await checkpointModel(request.checkpoint, endpoint, info.backend, download)
+      : await loadRunnableModel(request.model, endpoint, download);
     try {
       return await tryModel(runnable, request, { checkCancelled: () => token.throwIfCancelled() });
     } finally {

@@ -31,6 +31,11 @@ export interface GenerateRequest {
   maxNewTokens: number;
   /** Also return the next-token logits at the last prompt position (full vocabulary). */
   logits?: boolean;
+  /**
+   * Instead of the base model, a checkpoint of a run of `config` (`model` is then its
+   * `model.base`), read back from the stage cache: the page's "try the model" after each stage.
+   */
+  checkpoint?: { config: unknown; name: 'aligned' | 'finetuned' | 'post' };
 }
 
 /** The `lab generate --json` object (ARCHITECTURE.md, "CLI"). */

@@ -471,3 +471,54 @@ function describeStage(config: ExperimentConfig, stage: Stage): string {
   const target = config.post.target === 'adapter' ? 'fine-tuning adapter' : 'merged weights';
   return `${tuned} → ${config.post.method} on the ${target} (maskRatio ${config.post.maskRatio}, ${config.post.layers})`;
 }
+
+/**
+ * The weights of a checkpoint of `config` (`aligned`, `finetuned` or `post`, adapters merged in)
+ * as the stage cache holds them after a run, or null when a stage on the way is not cached (the
+ * run has not reached it, or ran on another backend or build). For "try the model" after a run.
+ */
+export async function cachedCheckpointValues(
+  config: ExperimentConfig,
+  checkpointName: Checkpoint,
+  base: BaseModel,
+  deps: Pick<PipelineDeps, 'cache' | 'backend'>,
+): Promise<Map<string, Float32Array> | null> {
+  const cache = deps.cache;
+  if (!cache) return null;
+  const modelConfig = base.config;
+  const keyContext = {
+    baseModelSha256: base.sha256,
+    coreSourceHash: CORE_SOURCE_HASH,
+    backend: deps.backend,
+    postReads: getPostMethod(config.post.method).reads,
+  };
+  const read = async (
+    stage: Stage,
+    onTop: Map<string, Float32Array>,
+    lora: LoraSettings | null,
+    merge: boolean,
+  ): Promise<StageOutput | null> => {
+    const cached = await cache.get(await stageKey(config, stage, keyContext));
+    if (!cached) return null;
+    if (!lora) {
+      return { values: valuesFromHubTensors(modelConfig, readSafetensors(cached.bytes).tensors) };
+    }
+    const adapter = readAdapter(modelConfig, lora, cached.bytes);
+    return merge
+      ? { values: mergeAdapter(modelConfig, onTop, lora, adapter) }
+      : { values: onTop, adapter: { settings: lora, values: adapter } };
+  };
+  const aligned = await read('alignment', base.values, config.alignment.lora, true);
+  if (!aligned || checkpointName === 'aligned') return aligned?.values ?? null;
+  const finetuned = await read('finetune', aligned.values, config.finetune.lora, false);
+  if (!finetuned) return null;
+  if (checkpointName === 'finetuned') return mergedValues(modelConfig, finetuned);
+  const onAdapter = config.post.target === 'adapter' && finetuned.adapter;
+  const post = await read(
+    'post',
+    finetuned.values,
+    onAdapter && finetuned.adapter ? finetuned.adapter.settings : null,
+    false,
+  );
+  return post ? mergedValues(modelConfig, post) : null;
+}

@@ -11,7 +11,15 @@ import { DEFAULT_VALIDATION_CONTEXT } from '../../../src/core/config/context';
 import { loadHubBaseModel, MemoryHubFileCache } from '../../../src/core/hub';
 import { readSafetensors } from '../../../src/core/model/safetensors';
 import { resultsFileProblems } from '../../../src/core/pipeline/resultsSchema';
-import { runExperiment, type BaseModel, type StageCache } from '../../../src/core/pipeline/run';
+import {
+  cachedCheckpointValues,
+  runExperiment,
+  type BaseModel,
+  type StageCache,
+} from '../../../src/core/pipeline/run';
+import { buildEvalSets } from '../../../src/core/pipeline/evalSets';
+import { evaluateCheckpoint } from '../../../src/core/pipeline/evaluate';
+import { GPT } from '../../../src/core/model/gpt';
 import type { PipelineEvent } from '../../../src/core/pipeline/types';
 import { loadTokenizer } from '../../../src/core/tokenizer';
 import { tokenizeExamples } from '../../../src/core/train/tokenize';
@@ -113,6 +121,41 @@ describe('the pipeline with a Hub base model', () => {
       expect(again.metrics).toEqual(results.metrics);
       // The model came from the browser-side file cache: not one request.
       expect(server.requests.length).toBe(requests);
+
+      // Every checkpoint can be read back from the stage cache ("try the model" after a run), and
+      // the repaired one evaluates to the run's own numbers.
+      const base = await loadBase(repo, () => {});
+      const read = (name: 'aligned' | 'finetuned' | 'post') =>
+        cachedCheckpointValues(config, name, base, deps);
+      const [aligned, finetuned, repaired] = await Promise.all([
+        read('aligned'),
+        read('finetuned'),
+        read('post'),
+      ]);
+      const someWeight = [...base.values.keys()].find((name) =>
+        /\.(q_proj|c_attn)\.weight$/.test(name),
+      )!;
+      expect(aligned!.get(someWeight)).not.toEqual(base.values.get(someWeight));
+      expect(finetuned!.get(someWeight)).not.toEqual(aligned!.get(someWeight));
+      expect(repaired!.get(someWeight)).not.toEqual(finetuned!.get(someWeight));
+      const tokenizer = await loadTokenizer(base.tokenizerJson, base.tokenizerConfig ?? undefined, {
+        fallBackToEos: true,
+        eosId: base.eosId,
+      });
+      const model = GPT.fromValues(base.config, repaired!);
+      const evaluated = await evaluateCheckpoint(model, tokenizer, buildEvalSets(config), {
+        checkpoint: 'post',
+        maxNewTokens: config.evaluation.maxNewTokens,
+        keepSamples: config.evaluation.keepSamples,
+      });
+      model.dispose();
+      expect(evaluated.metrics).toEqual(results.metrics.post);
+      expect(
+        await cachedCheckpointValues(config, 'post', base, {
+          backend: 'wasm',
+          cache: memoryCache(),
+        }),
+      ).toBeNull();
     });
   }
 
