@@ -32,7 +32,7 @@ export async function loadHubBaseModel(spec: string, options: HubLoadOptions): P
   return {
     name: formatRepoSpec(ref),
     config,
-    values: valuesFromHubTensors(config, files.tensors),
+    values: valuesFromHubTensors(config, files.tensors, { consume: true }),
     tokenizerJson: files.tokenizerJson,
     tokenizerConfig: files.tokenizerConfig,
     ...(eosIds.length > 0 ? { eosId: eosIds[0] } : {}),

@@ -54,6 +54,7 @@ function transpose(data: Float32Array, rows: number, columns: number): Float32Ar
 export function valuesFromHubTensors(
   config: ModelConfig,
   tensors: ReadonlyMap<string, NamedTensor>,
+  options: { consume?: boolean } = {},
 ): Map<string, Float32Array> {
   const architecture = architectureOf(config);
   const transposed = transposedNames(config);
@@ -68,29 +69,15 @@ export function valuesFromHubTensors(
     }
     return undefined;
   };
-  const used = new Set<string>();
-  const values = new Map<string, Float32Array>();
-  for (const spec of weightSpecs(config)) {
-    const found = lookup(spec.name);
-    if (!found) throw new Error(`checkpoint: missing weight "${spec.name}"`);
-    const [fileName, tensor] = found;
-    used.add(fileName);
-    const flip = transposed.has(spec.name);
-    const expected = flip ? [spec.shape[1], spec.shape[0]] : spec.shape;
-    if (tensor.shape.join(',') !== expected.join(',')) {
-      throw new Error(
-        `checkpoint: "${fileName}" has shape [${tensor.shape}], expected [${expected}]`,
-      );
-    }
-    values.set(spec.name, flip ? transpose(tensor.data, expected[0], expected[1]) : tensor.data);
-  }
-  const head = `${architecture.names.head}.weight`;
-  const unexpected = [...tensors.keys()].filter(
-    (name) =>
-      !used.has(name) &&
-      !architecture.ignoredTensors.test(name) &&
-      !(config.tiedEmbeddings && name === head),
-  );
+  // First find every tensor (and refuse anything unexpected), then convert: with `consume`, each
+  // file tensor is dropped from the caller's map once converted, so a model's gigabytes are not
+  // held twice.
+  const found = weightSpecs(config).map((spec) => {
+    const entry = lookup(spec.name);
+    if (!entry) throw new Error(`checkpoint: missing weight "${spec.name}"`);
+    return { spec, fileName: entry[0], tensor: entry[1] };
+  });
+  const unexpected = unexpectedTensors(config, tensors, new Set(found.map((f) => f.fileName)));
   if (unexpected.length > 0) {
     const shown = unexpected
       .slice(0, 3)
@@ -100,7 +87,35 @@ export function valuesFromHubTensors(
       `checkpoint: ${unexpected.length} tensor(s) a ${config.family} model does not have: ${shown}${unexpected.length > 3 ? ', …' : ''}`,
     );
   }
+  const values = new Map<string, Float32Array>();
+  for (const { spec, fileName, tensor } of found) {
+    const flip = transposed.has(spec.name);
+    const expected = flip ? [spec.shape[1], spec.shape[0]] : spec.shape;
+    if (tensor.shape.join(',') !== expected.join(',')) {
+      throw new Error(
+        `checkpoint: "${fileName}" has shape [${tensor.shape}], expected [${expected}]`,
+      );
+    }
+    values.set(spec.name, flip ? transpose(tensor.data, expected[0], expected[1]) : tensor.data);
+    if (options.consume) (tensors as Map<string, NamedTensor>).delete(fileName);
+  }
+  if (options.consume) (tensors as Map<string, NamedTensor>).clear();
   return values;
+}
+
+function unexpectedTensors(
+  config: ModelConfig,
+  tensors: ReadonlyMap<string, NamedTensor>,
+  used: ReadonlySet<string>,
+): string[] {
+  const architecture = architectureOf(config);
+  const head = `${architecture.names.head}.weight`;
+  return [...tensors.keys()].filter(
+    (name) =>
+      !used.has(name) &&
+      !architecture.ignoredTensors.test(name) &&
+      !(config.tiedEmbeddings && name === head),
+  );
 }
 
 /** The lab's values as the family's file tensors (nn.Linear weights back to `[out, in]`). */
