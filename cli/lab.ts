@@ -6,6 +6,7 @@
  *   presets
  *   preset <name>
  *   methods
+ *   models [--json]
  *   generate --model <repo[@rev]|name> (--prompt TEXT | --prompt-ids 1,2) [--max-new-tokens N] [--logits] [--json]
  * Exit status: 0 success, 1 a run failed, 2 bad input. Bad input never prints a stack trace.
  */
@@ -21,6 +22,7 @@ import { defaultProfileDir } from './browser';
 import { describeRunFailure, runInBrowser, type LabRunner } from './browserRun';
 import { loadConfigFile } from './configFile';
 import { formatMethods, sweep } from './sweep';
+import { models } from './models';
 import { generate, generateInBrowser, type LabGenerator } from './generate';
 import { ProgressPrinter, formatMetricsTable, formatPresetList, formatStageTable } from './format';
 
@@ -100,6 +102,8 @@ export async function main(
     case 'methods':
       out(formatMethods());
       return EXIT_OK;
+    case 'models':
+      return models(command, out, err);
     case 'generate':
       return generate(command, cli, out, err);
   }

@@ -92,10 +92,11 @@ describe('lab presets / preset', () => {
         new RegExp(`^${preset.name} +${escapeRegExp(preset.description + needs)}$`),
       );
     }
-    expect(listPresets().filter((preset) => preset.needs).map((p) => p.name)).toEqual([
-      'smollm2-135m-sst2',
-      'qwen2.5-0.5b-sst2',
-    ]);
+    expect(
+      listPresets()
+        .filter((preset) => preset.needs)
+        .map((p) => p.name),
+    ).toEqual(['smollm2-135m-sst2', 'qwen2.5-0.5b-sst2']);
   });
 
   it('prints the resolved config as 2-space JSON, and nothing else', async () => {
