@@ -4,9 +4,10 @@
  * instance. All ML happens behind this object, in the worker.
  */
 import type { ExperimentConfig } from '../core/config';
+import type { GenerateRequest, GenerateResult } from '../core/generation/tryModel';
 import type { PipelineEvent, ResultsFile } from '../core/pipeline/types';
 import type { BackendChoice, BackendInfo } from '../core/runtime/backend';
-import { createLabWorker, type LabWorkerHandle } from './labClient';
+import { createLabWorker, type LabEvent, type LabWorkerHandle } from './labClient';
 
 export class LabSession {
   info = $state<BackendInfo | null>(null);
@@ -49,15 +50,35 @@ export class LabSession {
     return ready;
   }
 
-  /** Runs `config` on its own `runtime.backend`; rejects with the worker's one-line reason. */
+  /**
+   * Runs `config` on its own `runtime.backend`, a Hub `model.base` coming from `endpoint`;
+   * rejects with the worker's one-line reason.
+   */
   async run(
     config: ExperimentConfig,
     onEvent: (event: PipelineEvent) => void,
+    endpoint: string,
   ): Promise<ResultsFile> {
-    await this.use(config.runtime.backend);
+    const handle = await this.#worker(config.runtime.backend);
+    return handle.api.runExperiment(config, handle.progress(onEvent), endpoint);
+  }
+
+  /** Greedy generation from a built-in or Hub model (`endpoint`), on `backend`'s worker. */
+  async generate(
+    request: GenerateRequest,
+    endpoint: string,
+    backend: BackendChoice,
+    onProgress: (event: LabEvent) => void,
+  ): Promise<GenerateResult> {
+    const handle = await this.#worker(backend);
+    return handle.api.generate(request, endpoint, handle.progress(onProgress));
+  }
+
+  async #worker(backend: BackendChoice): Promise<LabWorkerHandle> {
+    await this.use(backend);
     const handle = this.#handle;
     if (!handle) throw new Error('the lab worker is not running');
-    return handle.api.runExperiment(config, handle.progress(onEvent));
+    return handle;
   }
 
   cancel(): void {

@@ -1,7 +1,7 @@
 /**
  * What the run monitor shows, folded from the pipeline's events: per stage a status, step counts
- * and timings (for progress bars and ETA), the loss curve, the probes and each checkpoint's
- * metrics as they arrive.
+ * and timings (for progress bars and ETA), a Hub base model's download, the loss curve, the
+ * probes and each checkpoint's metrics as they arrive.
  */
 import type {
   Checkpoint,
@@ -10,6 +10,7 @@ import type {
   StageRecord,
 } from '../core/pipeline/types';
 import { CHECKPOINTS } from '../core/pipeline/types';
+import { recordDownload, type DownloadState } from './downloadProgress';
 
 export type StageName = StageRecord['name'];
 export type StageStatus = 'pending' | 'running' | 'cached' | 'done';
@@ -62,6 +63,13 @@ export class RunProgress {
   probes = $state<ProbePoint[]>([]);
   metrics = $state<Partial<Record<Checkpoint, CheckpointMetrics>>>({});
   log = $state<string[]>([]);
+  /** One per Hub repo the run downloads (its base model), in the order they started. */
+  downloads = $state<DownloadState[]>([]);
+  /**
+   * True from a download event until the pipeline moves on (any stage event): a total that stays
+   * unknown never says by itself that the download is over.
+   */
+  downloading = $state(false);
   #evalDone: Partial<Record<Checkpoint, { done: number; total: number }>> = {};
 
   constructor(readonly startedAt: number) {
@@ -72,6 +80,7 @@ export class RunProgress {
   }
 
   apply(event: PipelineEvent, now: number): void {
+    if (event.type !== 'download' && event.type !== 'log') this.downloading = false;
     switch (event.type) {
       case 'stage-start': {
         const stage = this.#stage(event.stage);
@@ -125,6 +134,14 @@ export class RunProgress {
       case 'metrics':
         this.metrics[event.checkpoint] = event.metrics;
         break;
+      case 'download': {
+        const index = this.downloads.findIndex((d) => d.repo === event.repo);
+        const next = recordDownload(index === -1 ? null : this.downloads[index], event, now);
+        if (index === -1) this.downloads.push(next);
+        else this.downloads[index] = next;
+        this.downloading = true;
+        break;
+      }
       case 'log':
         this.log.push(event.message);
         break;

@@ -1,0 +1,305 @@
+/**
+ * Hub models in the page: the endpoint setting (validated, kept across reloads), the builder's
+ * model choice (inline repo-id errors) and "Try the model" against a local Hub server serving
+ * tiny checkpoints (tests/fixtures/hub), checked against the PyTorch reference's greedy tokens
+ * (tests/fixtures/hub-golden). Screenshots go to test-results/.
+ */
+import { readFileSync, readdirSync, statSync } from 'node:fs';
+import { createServer, get, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { resolve } from 'node:path';
+import { expect, test, type Page } from '@playwright/test';
+import { CURATED_MODELS } from '../../src/core/hub/curated';
+import { formatBytes } from '../../src/lib/downloadProgress';
+import { formatParameters } from '../../src/lib/modelChoices';
+import { startHubServer, type HubServer } from '../support/hubServer';
+
+const ROOT = resolve(import.meta.dirname, '../..');
+const SHOTS = 'test-results';
+
+interface Golden {
+  repo: string;
+  promptIds: number[];
+  generatedIds: number[];
+}
+
+let server: HubServer;
+test.beforeAll(async () => {
+  server = await startHubServer(resolve(ROOT, 'tests/fixtures/hub'));
+});
+test.afterAll(() => server.close());
+
+/** The page on the wasm backend (as the other e2e specs force it), with its worker started. */
+async function openOnWasm(page: Page): Promise<void> {
+  await page.goto('/');
+  await expect(page.getByTestId('backend-in-use')).toContainText('In use:', { timeout: 60_000 });
+  await page.locator('#field-runtime-backend').selectOption('wasm');
+  await expect(page.getByTestId('backend-in-use')).toContainText('In use: wasm', {
+    timeout: 60_000,
+  });
+}
+
+/** Bytes of a fixture repo's weight files (what the download bar counts). */
+function weightBytes(repo: string): number {
+  const dir = resolve(ROOT, 'tests/fixtures/hub', repo);
+  return readdirSync(dir)
+    .filter((file) => file.endsWith('.safetensors'))
+    .reduce((sum, file) => sum + statSync(resolve(dir, file)).size, 0);
+}
+
+/**
+ * A proxy in front of the Hub server that sends weight files at about `bytesPerSecond`, so the
+ * page's download bar is seen in progress (the fixtures would otherwise arrive at once).
+ */
+async function startSlowProxy(
+  target: string,
+  bytesPerSecond: number,
+): Promise<{ endpoint: string; close: () => Promise<void> }> {
+  const CHUNK = 2048;
+  const server: Server = createServer((request, response) => {
+    get(`${target}${request.url ?? '/'}`, (upstream) => {
+      response.writeHead(upstream.statusCode ?? 502, upstream.headers);
+      if (!(request.url ?? '').endsWith('.safetensors')) {
+        upstream.pipe(response);
+        return;
+      }
+      const parts: Buffer[] = [];
+      upstream.on('data', (part: Buffer) => parts.push(part));
+      upstream.on('end', () => {
+        const body = Buffer.concat(parts);
+        let sent = 0;
+        const timer = setInterval(
+          () => {
+            response.write(body.subarray(sent, sent + CHUNK));
+            sent += CHUNK;
+            if (sent >= body.byteLength) {
+              clearInterval(timer);
+              response.end();
+            }
+          },
+          (1000 * CHUNK) / bytesPerSecond,
+        );
+        response.on('close', () => clearInterval(timer));
+      });
+    }).on('error', (error) => response.destroy(error));
+  });
+  await new Promise<void>((done) => server.listen(0, '127.0.0.1', () => done()));
+  const { port } = server.address() as AddressInfo;
+  return {
+    endpoint: `http://127.0.0.1:${port}`,
+    close: () =>
+      new Promise<void>((done) => {
+        server.closeAllConnections();
+        server.close(() => done());
+      }),
+  };
+}
+
+async function pageScrollsSideways(page: Page): Promise<boolean> {
+  return page.evaluate(() => {
+    const root = document.scrollingElement ?? document.documentElement;
+    return root.scrollWidth > window.innerWidth;
+  });
+}
+
+test('try tiny/llama from a local Hub: the greedy ids equal the PyTorch reference', async ({
+  page,
+}) => {
+  const problems: string[] = [];
+  page.on('pageerror', (e) => problems.push(e.message));
+  await page.setViewportSize({ width: 1280, height: 900 });
+  await openOnWasm(page);
+
+  // The endpoint setting: invalid text is named inline; a valid one is used and kept.
+  const endpoint = page.locator('#hub-endpoint');
+  await expect(endpoint).toHaveValue('https://huggingface.co');
+  await endpoint.fill('ftp://mirror.example');
+  await expect(page.getByTestId('hub-endpoint-error')).toHaveText(
+    'the address must start with http:// or https:// (got ftp://)',
+  );
+  await endpoint.fill(`${server.endpoint}/`);
+  await expect(page.getByTestId('hub-endpoint-error')).toHaveText('');
+
+  const golden = JSON.parse(
+    readFileSync(resolve(ROOT, 'tests/fixtures/hub-golden/llama.json'), 'utf8'),
+  ) as Golden;
+  const box = page.getByTestId('try');
+  // The box starts on the builder's base model.
+  await expect(box.locator('#try-model')).toHaveValue('safetune-base');
+  await box
+    .locator('#try-model')
+    .selectOption({ label: 'Another Hub repo (owner/name[@revision])…' });
+  const repo = box.locator('#try-model-repo');
+  await repo.fill('tiny/llama/x');
+  await expect(box.locator('#try-model-error')).toContainText('has 2 slashes');
+  await expect(box.getByTestId('try-generate')).toBeDisabled();
+  await repo.fill(golden.repo);
+  await expect(box.locator('#try-model-error')).toHaveText('');
+  await box.getByRole('radio', { name: 'Token ids' }).check();
+  await box.locator('#try-ids').fill(golden.promptIds.join(','));
+  await box.locator('#try-max-new-tokens').fill(String(golden.generatedIds.length));
+  await box.getByTestId('try-generate').click();
+
+  await expect(box.getByTestId('try-generated-ids')).toHaveText(golden.generatedIds.join(', '), {
+    timeout: 120_000,
+  });
+  await expect(box.getByTestId('try-prompt-ids')).toHaveText(golden.promptIds.join(', '), {
+    useInnerText: false,
+  });
+  await expect(box.getByTestId('try-result')).toContainText('tiny/llama@main · llama');
+  // The weights came through the download bar, all of them.
+  await expect(box.getByTestId('try-download')).toHaveAttribute('data-over', 'true');
+  await expect(box.getByTestId('try-download-bytes')).toHaveText(
+    `✓ ${formatBytes(weightBytes(golden.repo))}`,
+  );
+  await expect(box.getByTestId('try-error')).toHaveCount(0);
+
+  expect(await pageScrollsSideways(page)).toBe(false);
+  await box.scrollIntoViewIfNeeded();
+  await page.screenshot({ path: `${SHOTS}/hub-ui-try-1280.png` });
+  await box.screenshot({ path: `${SHOTS}/hub-ui-try-box.png` });
+
+  // A repo the Hub does not have: the worker's one-line reason, and no stale result.
+  await repo.fill('tiny/absent');
+  await box.getByTestId('try-generate').click();
+  await expect(box.getByTestId('try-error')).toHaveText(
+    `model tiny/absent@main not found at ${server.endpoint} (404)`,
+    { timeout: 60_000 },
+  );
+  await expect(box.getByTestId('try-result')).toHaveCount(0);
+
+  // The endpoint survives a reload.
+  await page.reload();
+  await expect(page.locator('#hub-endpoint')).toHaveValue(server.endpoint);
+  expect(problems).toEqual([]);
+});
+
+test("the builder's base model: built-in, or a Hub repo id with inline problems", async ({
+  page,
+}) => {
+  await page.setViewportSize({ width: 1280, height: 900 });
+  await openOnWasm(page);
+  const picker = page.locator('#field-model-base');
+  await expect(picker).toHaveValue('safetune-base');
+  const about = page.getByTestId('field-model-base-about');
+
+  // A curated Hub model: its size and cost are stated before anything is downloaded.
+  const curated = CURATED_MODELS[0];
+  await picker.selectOption(curated.repo);
+  await expect(page.getByTestId('config-json')).toContainText(`"base": "${curated.repo}"`);
+  await expect(about).toContainText(curated.description);
+  await expect(about).toContainText(`${formatParameters(curated.parameters)} parameters`);
+  await expect(about).toContainText(`about ${formatBytes(curated.downloadBytes)} to download`);
+  await expect(about).toContainText('needs a download and a WebGPU GPU');
+  await expect(page.locator('#field-model-base-error')).toHaveText('');
+  await page.locator('#field-model-base').scrollIntoViewIfNeeded();
+  await page.screenshot({ path: `${SHOTS}/hub-ui-builder-curated-1280.png` });
+  await picker.selectOption({ label: 'Another Hub repo (owner/name[@revision])…' });
+  const repo = page.locator('#field-model-base-repo');
+  await repo.fill('tiny/llama@');
+  const error = page.locator('#field-model-base-error');
+  await expect(error).toHaveText(
+    'model.base: model repo id "tiny/llama@": the revision after "@" is empty',
+  );
+  await expect(page.getByTestId('run-button')).toBeDisabled();
+  await expect(page.getByTestId('run-blocked')).toContainText('model.base');
+
+  await repo.fill('tiny/llama@main');
+  await expect(error).toHaveText('');
+  await expect(about).toContainText('needs a download and a WebGPU GPU');
+  await expect(page.getByTestId('config-json')).toContainText('"base": "tiny/llama@main"');
+  // "Try the model" follows the builder's choice.
+  await expect(page.locator('#try-model-repo')).toHaveValue('tiny/llama@main');
+  // A Hub base needs a usable endpoint before it can run.
+  await page.locator('#hub-endpoint').fill('not a url');
+  await expect(page.getByTestId('run-blocked')).toContainText('Fix the Hub endpoint first');
+  await page.locator('#hub-endpoint').fill(server.endpoint);
+  await expect(page.getByTestId('run-button')).toBeEnabled();
+  await page.locator('#field-model-base').scrollIntoViewIfNeeded();
+  expect(await pageScrollsSideways(page)).toBe(false);
+  await page.screenshot({ path: `${SHOTS}/hub-ui-builder-1280.png` });
+
+  // A preset puts the built-in model back; the field shows it, not the repo text box.
+  await page.getByLabel('Preset').selectOption('micro');
+  await expect(picker).toHaveValue('safetune-base');
+  await expect(page.getByTestId('config-json')).toContainText('"base": "safetune-base"');
+  await expect(page.locator('#field-model-base-repo')).toHaveCount(0);
+
+  // The results view (the shipped example run) has its own box, folded, on the run's base model.
+  const runBox = page.getByTestId('try-run');
+  await runBox.getByRole('heading', { name: "Try this run's base model" }).click();
+  await expect(runBox.locator('#try-run-model')).toHaveValue('safetune-base');
+  await runBox.getByTestId('try-run-generate').click();
+  // The built-in model answers the instruction through the lab's own template.
+  await expect(runBox.getByTestId('try-run-result')).toContainText('safetune-base · gpt2', {
+    timeout: 60_000,
+  });
+  await expect(runBox.getByTestId('try-run-text')).not.toBeEmpty();
+  await expect(runBox.getByTestId('try-run-download')).toHaveCount(0);
+  await runBox.screenshot({ path: `${SHOTS}/hub-ui-try-run-1280.png` });
+  await page.getByTestId('hub-panel').screenshot({ path: `${SHOTS}/hub-ui-endpoint-1280.png` });
+});
+
+test('a run on a Hub base model shows its download in the run monitor', async ({ page }) => {
+  await page.setViewportSize({ width: 1280, height: 900 });
+  await openOnWasm(page);
+  await page.getByLabel('Preset').selectOption('micro');
+  await page.locator('#hub-endpoint').fill(server.endpoint);
+  await page
+    .locator('#field-model-base')
+    .selectOption({ label: 'Another Hub repo (owner/name[@revision])…' });
+  await page.locator('#field-model-base-repo').fill('tiny/llama');
+  await page.getByTestId('run-button').click();
+
+  const bar = page.getByTestId('run-download');
+  await expect(bar).toBeVisible({ timeout: 60_000 });
+  await expect(bar).toContainText('tiny/llama');
+  // Over once the pipeline moves on to the first stage, with every weight byte counted.
+  await expect(bar).toHaveAttribute('data-over', 'true', { timeout: 120_000 });
+  await expect(page.getByTestId('run-download-bytes')).toHaveText(
+    `✓ ${formatBytes(weightBytes('tiny/llama'))}`,
+  );
+  await page.getByTestId('run-monitor').scrollIntoViewIfNeeded();
+  await page.screenshot({ path: `${SHOTS}/hub-ui-run-download-1280.png` });
+  await page.getByTestId('run-monitor').getByRole('button', { name: 'Cancel' }).click();
+  await expect(page.getByTestId('run-monitor')).toHaveAttribute('data-status', /cancelled|failed/, {
+    timeout: 120_000,
+  });
+});
+
+test('a slow download shows its bytes, percentage and ETA while it runs (phone width)', async ({
+  page,
+}) => {
+  const proxy = await startSlowProxy(server.endpoint, 100_000);
+  try {
+    await page.setViewportSize({ width: 390, height: 844 });
+    await openOnWasm(page);
+    await page.locator('#hub-endpoint').fill(proxy.endpoint);
+    const box = page.getByTestId('try');
+    await box
+      .locator('#try-model')
+      .selectOption({ label: 'Another Hub repo (owner/name[@revision])…' });
+    await box.locator('#try-model-repo').fill('tiny/gpt2');
+    await box.getByRole('radio', { name: 'Token ids' }).check();
+    await box.locator('#try-ids').fill('5, 71, 200');
+    await box.getByTestId('try-generate').click();
+
+    const bar = box.getByTestId('try-download');
+    await expect(bar).toHaveAttribute('data-over', 'false', { timeout: 30_000 });
+    await expect(box.getByTestId('try-download-bytes')).toHaveText(
+      new RegExp(`^[\\d.]+ k?B of ${formatBytes(weightBytes('tiny/gpt2'))} \\(\\d+ %\\)$`),
+    );
+    await expect(box.getByTestId('try-download-eta')).toHaveText(/\/s · ETA \d+ s$/, {
+      timeout: 10_000,
+    });
+    expect(await pageScrollsSideways(page)).toBe(false);
+    await box.scrollIntoViewIfNeeded();
+    await box.screenshot({ path: `${SHOTS}/hub-ui-try-downloading-390.png` });
+
+    await expect(box.getByTestId('try-generated-ids')).not.toBeEmpty({ timeout: 120_000 });
+    await expect(bar).toHaveAttribute('data-over', 'true');
+    await box.screenshot({ path: `${SHOTS}/hub-ui-try-done-390.png` });
+  } finally {
+    await proxy.close();
+  }
+});
