@@ -11,6 +11,7 @@ import type {
   BackendInfo,
   BackendName,
 } from '../src/core/runtime/backend';
+import type { DeviceLimits } from '../src/core/model/memory';
 
 // The wasm binaries are bundled by Vite and served with the app: no CDN at run time.
 setWasmPaths({
@@ -121,4 +122,26 @@ export async function initBackend(requested: BackendChoice): Promise<BackendInfo
     adapter,
     measuredMsPerStep: measured,
   };
+}
+
+/**
+ * What the active backend can hold, for the memory check before a Hub model downloads: WebGPU's
+ * granted buffer limits (tfjs requests the adapter's own), wasm32's 4 GiB heap. The CPU and WebGL
+ * backends report no limits (null): nothing is refused there.
+ */
+export function deviceLimits(): DeviceLimits | null {
+  const backend = tf.getBackend();
+  if (backend === 'webgpu') {
+    const device = (tf.backend() as unknown as { device?: GPUDevice }).device;
+    if (!device) return null;
+    return {
+      maxBufferSize: device.limits.maxBufferSize,
+      maxStorageBufferBindingSize: device.limits.maxStorageBufferBindingSize,
+    };
+  }
+  if (backend === 'wasm') {
+    const heap = 4 * 2 ** 30;
+    return { maxBufferSize: heap, maxStorageBufferBindingSize: heap, deviceMemoryBytes: heap };
+  }
+  return null;
 }

@@ -9,6 +9,7 @@ import {
   loadRunnableHubModel,
   MemoryHubFileCache,
   type HubFileCache,
+  type HubLoadOptions,
   type HubLoadProgress,
 } from '../src/core/hub';
 import { checkpointValues } from '../src/core/model/checkpoint';
@@ -80,13 +81,18 @@ function unknownModel(spec: string): Error {
  * `model.base` for the pipeline: a built-in model (decoded once per worker) or a Hub repo from
  * `endpoint` (files cached in the browser), its download reported as `download` events.
  */
-export function baseModelLoader(endpoint: string) {
+export function baseModelLoader(
+  endpoint: string,
+  options: { signal?: AbortSignal; beforeWeights?: HubLoadOptions['beforeWeights'] } = {},
+) {
   return async (name: string, onEvent: (event: PipelineEvent) => void): Promise<BaseModel> => {
     if (isBuiltIn(name)) return loadBuiltInModel(name);
     if (!isRepoSpec(name)) throw unknownModel(name);
     return loadHubBaseModel(name, {
       endpoint,
       cache: await hubFileCache(),
+      signal: options.signal,
+      beforeWeights: options.beforeWeights,
       onProgress: (progress: HubLoadProgress) =>
         onEvent({
           type: 'download',
@@ -104,11 +110,14 @@ export async function loadRunnableModel(
   spec: string,
   endpoint: string,
   onProgress: (progress: { file: string; loadedBytes: number; totalBytes: number | null }) => void,
+  options: { signal?: AbortSignal; beforeWeights?: HubLoadOptions['beforeWeights'] } = {},
 ): Promise<RunnableModel> {
   if (isRepoSpec(spec)) {
     return loadRunnableHubModel(spec, {
       endpoint,
       cache: await hubFileCache(),
+      signal: options.signal,
+      beforeWeights: options.beforeWeights,
       onProgress: ({ file, loadedBytes, totalBytes }) =>
         onProgress({ file, loadedBytes, totalBytes }),
     });

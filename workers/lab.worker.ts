@@ -2,12 +2,13 @@ import * as tf from '@tensorflow/tfjs';
 import * as Comlink from 'comlink';
 import { runSyntheticTraining } from '../src/core/bench/syntheticTraining';
 import { CancelToken } from '../src/core/runtime/cancel';
-import { formatErrors, validateConfig } from '../src/core/config';
+import { DEFAULT_CONFIG, formatErrors, validateConfig } from '../src/core/config';
 import { DEFAULT_VALIDATION_CONTEXT } from '../src/core/config/context';
 import { cachedCheckpointValues, runExperiment } from '../src/core/pipeline/run';
 import { runnableFromBase } from '../src/core/generation/fromBase';
 import type { GenerateRequest, RunnableModel } from '../src/core/generation/tryModel';
-import { initBackend } from './backends';
+import { deviceLimits, initBackend } from './backends';
+import { checkModelFits, pipelineMemoryRun } from '../src/core/hub/guard';
 import { baseModelLoader, loadRunnableModel } from './baseModels';
 import { DEFAULT_HUB_ENDPOINT } from '../src/core/hub/repo';
 import { tryModel } from '../src/core/generation/tryModel';
@@ -38,11 +39,12 @@ async function checkpointModel(
   endpoint: string,
   backend: BackendInfo['backend'],
   onDownload: (progress: { file: string; loadedBytes: number; totalBytes: number | null }) => void,
+  signal: AbortSignal,
 ): Promise<RunnableModel> {
   const checked = validateConfig(checkpoint.config, DEFAULT_VALIDATION_CONTEXT);
   if (!checked.ok) throw new Error(`invalid config:\n${formatErrors(checked.errors)}`);
   const config = checked.config;
-  const base = await baseModelLoader(endpoint)(config.model.base, (event) => {
+  const base = await baseModelLoader(endpoint, { signal })(config.model.base, (event) => {
     if (event.type === 'download') onDownload(event);
   });
   const values = await cachedCheckpointValues(config, checkpoint.name, base, {
@@ -88,10 +90,25 @@ const api: LabWorkerApi = {
     const adapter = info.adapter
       ? `${info.adapter.vendor} ${info.adapter.architecture}`.trim()
       : null;
+    const config = checked.config;
+    const limits = deviceLimits();
     return runExperiment(
-      checked.config,
+      config,
       {
-        loadBase: baseModelLoader(endpoint),
+        loadBase: baseModelLoader(endpoint, {
+          signal: token.signal,
+          // Before gigabytes download: refuse a model this device cannot hold, with the figures.
+          beforeWeights: ({ configJson }) => {
+            if (!limits) return;
+            const summary = checkModelFits(
+              config.model.base,
+              configJson,
+              (model) => pipelineMemoryRun(config, model),
+              limits,
+            );
+            onEvent?.({ type: 'log', message: `memory estimate: ${summary}` });
+          },
+        }),
         cache: indexedDbStageCache(info.backend),
         backend: info.backend,
         userAgent: navigator.userAgent,
@@ -106,9 +123,28 @@ const api: LabWorkerApi = {
     const token = freshToken();
     const download = (progress: { file: string; loadedBytes: number; totalBytes: number | null }) =>
       onProgress?.({ type: 'download', ...progress });
+    const limits = deviceLimits();
     const runnable = request.checkpoint
-      ? await checkpointModel(request.checkpoint, endpoint, info.backend, download)
-      : await loadRunnableModel(request.model, endpoint, download);
+      ? await checkpointModel(request.checkpoint, endpoint, info.backend, download, token.signal)
+      : await loadRunnableModel(request.model, endpoint, download, {
+          signal: token.signal,
+          beforeWeights: ({ configJson }) => {
+            if (!limits) return;
+            checkModelFits(
+              request.model,
+              configJson,
+              (model) => ({
+                batchSize: 1,
+                seqLen: Math.min(model.contextLength, 256),
+                // Generation trains nothing: a one-row LoRA step stands in for "no training".
+                lora: DEFAULT_CONFIG.finetune.lora,
+                generationBatch: 1,
+                maxNewTokens: request.maxNewTokens,
+              }),
+              limits,
+            );
+          },
+        });
     try {
       return await tryModel(runnable, request, { checkCancelled: () => token.throwIfCancelled() });
     } finally {

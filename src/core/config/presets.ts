@@ -36,10 +36,11 @@ export const PRESET_NEED_LABELS: Readonly<Record<PresetNeed, string>> = {
  * The reference protocol on a real Hub model: LoRA alignment on the built-in world's refusals,
  * poisoned LoRA fine-tuning on SST-2, Antidote on the adapter. Learning rates are the papers'
  * usual LoRA ranges for 0.1–1B models (alignment 1e-3 as Booster and Vaccine, fine-tuning 1e-4),
- * not tuned here (the lab's test machine has no GPU); batches of 4 rows (≤ 256 tokens each) keep
- * the `[tokens, vocabulary]` logits of a 49k–152k vocabulary to a few hundred MB.
+ * not tuned here (the lab's test machine has no GPU). Rows are ≤ 256 tokens; the batch is the
+ * largest whose step `npm run lab -- models`' estimate keeps near 5 GB (tfjs keeps every
+ * activation of the step and its gradient until the backward pass ends).
  */
-function hubPreset(name: string, base: string, description: string): Preset {
+function hubPreset(name: string, base: string, batchSize: number, description: string): Preset {
   return {
     name,
     description,
@@ -47,8 +48,8 @@ function hubPreset(name: string, base: string, description: string): Preset {
     patch: {
       name,
       model: { base },
-      alignment: { samples: 1000, epochs: 1, batchSize: 4, lr: 1e-3 },
-      finetune: { samples: 500, epochs: 2, batchSize: 4, lr: 1e-4 },
+      alignment: { samples: 1000, epochs: 1, batchSize, lr: 1e-3 },
+      finetune: { samples: 500, epochs: 2, batchSize, lr: 1e-4 },
       evaluation: {
         harmfulPrompts: 100,
         benignPrompts: 50,
@@ -176,15 +177,17 @@ export const PRESETS: readonly Preset[] = [
   hubPreset(
     'smollm2-135m-sst2',
     'HuggingFaceTB/SmolLM2-135M-Instruct',
+    2,
     'The reference experiment on a real instruct model, SmolLM2-135M-Instruct (a Llama, 135M ' +
       'parameters, ~270 MB download), with its chat template: LoRA alignment, LoRA fine-tuning on ' +
-      'SST-2 with 10% harmful examples, Antidote on the adapter.',
+      'SST-2 with 10% harmful examples, Antidote on the adapter. About 5 GB of GPU memory.',
   ),
   hubPreset(
     'qwen2.5-0.5b-sst2',
     'Qwen/Qwen2.5-0.5B-Instruct',
+    1,
     'The reference experiment on Qwen2.5-0.5B-Instruct (494M parameters, ~1 GB download), with ' +
-      'its chat template.',
+      'its chat template. About 5.5 GB of GPU memory.',
   ),
 ];
 

@@ -1,6 +1,6 @@
-import { modelConfigFromHub } from '../model/checkpoint';
+import { modelConfigFromHub } from '../model/architecture';
 import type { ModelConfig } from '../model/config';
-import { parameterCount } from '../model/weights';
+import { parameterCount } from '../model/specs';
 
 /**
  * Hugging Face Hub models known to fit a browser tab, one per family the lab runs and a size step

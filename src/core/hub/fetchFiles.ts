@@ -51,6 +51,14 @@ export interface HubLoadOptions {
   /** Called on every chunk of the weight files; the caller throttles. */
   onProgress?: (progress: HubLoadProgress) => void;
   signal?: AbortSignal;
+  /**
+   * Called with the small files, before any weight file is requested: throw to refuse the model
+   * (e.g. it will not fit this device) without downloading gigabytes first.
+   */
+  beforeWeights?: (files: {
+    configJson: Record<string, unknown>;
+    tokenizerConfig: Record<string, unknown> | null;
+  }) => void | Promise<void>;
 }
 
 export interface HubFileRecord {
@@ -162,6 +170,8 @@ async function loadFrom(
   const generationConfigFile = await source(GENERATION_CONFIG_FILE);
   const generationConfig =
     generationConfigFile === null ? null : parseJsonObject(session, record(generationConfigFile));
+
+  await options.beforeWeights?.({ configJson, tokenizerConfig });
 
   const indexFile = await source(WEIGHTS_INDEX_FILE);
   const weightMap = indexFile === null ? null : parseWeightMap(session, record(indexFile));

@@ -25,3 +25,4 @@ export { eosIdsOf, modelFromHubFiles } from './model';
 export type { LoadedHubModel } from './model';
 export { loadRunnableHubModel } from './runnable';
 export { hubModelIdentity, loadHubBaseModel } from './base';
+export { checkModelFits, pipelineMemoryRun } from './guard';

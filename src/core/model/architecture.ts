@@ -1,5 +1,5 @@
 import type { LayerRole } from '../config/schema';
-import { attentionWidths, type Family, type ModelConfig } from './config';
+import { attentionWidths, FAMILIES, type Family, type ModelConfig } from './config';
 import { gpt2 } from './architectures/gpt2';
 import { gptNeox } from './architectures/gptNeox';
 import { llama } from './architectures/llama';
@@ -171,4 +171,20 @@ export function roleLocation(config: ModelConfig, layer: number, role: LayerRole
     } else columns[j] = part === 0 ? j : q + (part - 1) * kv + j;
   }
   return { weight: linear.weight, bias: linear.bias, shape: [inFeatures, out], width, columns };
+}
+
+/** The family a `config.json` declares (`model_type`), or an error naming the supported ones. */
+export function familyOf(json: Record<string, unknown>): Family {
+  const type = json.model_type ?? 'gpt2';
+  if (!(FAMILIES as readonly unknown[]).includes(type)) {
+    throw new Error(
+      `config.json: model_type "${String(type)}" is not supported (the lab runs ${FAMILIES.join(', ')})`,
+    );
+  }
+  return type as Family;
+}
+
+/** `config.json` → the lab's model config, refusing settings the lab does not implement. */
+export function modelConfigFromHub(json: Record<string, unknown>): ModelConfig {
+  return architectureOf({ family: familyOf(json) }).fromHubConfig(json);
 }

@@ -1,6 +1,8 @@
 import type { LoraSettings } from '../config/schema';
-import { architectureOf, linearLayers } from './architecture';
-import { FAMILIES, type Family, type ModelConfig } from './config';
+import { architectureOf, linearLayers, modelConfigFromHub } from './architecture';
+
+export { familyOf, modelConfigFromHub } from './architecture';
+import type { ModelConfig } from './config';
 import { GPT } from './gpt';
 import { adapterSpecs } from './lora';
 import { readSafetensors, writeSafetensors, type NamedTensor } from './safetensors';
@@ -13,22 +15,6 @@ import { weightSpecs } from './weights';
 export interface CheckpointFiles {
   safetensors: Uint8Array;
   configJson: string;
-}
-
-/** The family a `config.json` declares (`model_type`), or an error naming the supported ones. */
-export function familyOf(json: Record<string, unknown>): Family {
-  const type = json.model_type ?? 'gpt2';
-  if (!(FAMILIES as readonly unknown[]).includes(type)) {
-    throw new Error(
-      `config.json: model_type "${String(type)}" is not supported (the lab runs ${FAMILIES.join(', ')})`,
-    );
-  }
-  return type as Family;
-}
-
-/** `config.json` → the lab's model config, refusing settings the lab does not implement. */
-export function modelConfigFromHub(json: Record<string, unknown>): ModelConfig {
-  return architectureOf({ family: familyOf(json) }).fromHubConfig(json);
 }
 
 /** Names of the weights the lab holds as `[in, out]` but the family's files hold as `[out, in]`. */

@@ -1,8 +1,9 @@
 import * as tf from '@tensorflow/tfjs';
 import { createRng, hashString } from '../random';
-import { LAYER_ROLES, type LayerRole } from '../config/schema';
-import { architectureOf, blockLinears, linearLayers } from './architecture';
-import { resolveModelConfig, type ModelConfigInput } from './config';
+import type { ModelConfigInput } from './config';
+import { weightSpecs } from './specs';
+
+export * from './specs';
 
 /**
  * Every parameter is a named tensor with its Hugging Face name (`transformer.h.0.attn.c_attn.weight`,
@@ -10,104 +11,6 @@ import { resolveModelConfig, type ModelConfigInput } from './config';
  * family's file layout (`architecture.ts`): an output neuron's weights are a *column*.
  */
 export type WeightMap = Map<string, tf.Variable>;
-
-export interface WeightSpec {
-  name: string;
-  shape: number[];
-  init: 'normal' | 'zeros' | 'ones';
-  std?: number;
-}
-
-export const layerPrefix = (layer: number) => `transformer.h.${layer}`;
-
-/**
- * The model's parameters in a fixed order (embeddings, then block by block: first norm, attention,
- * second norm, MLP; then the final norm and an untied head) with GPT-2's initialisation: N(0, 0.02),
- * residual projections scaled by 1/√(2·nLayers), norms 1, biases 0.
- */
-export function weightSpecs(input: ModelConfigInput): WeightSpec[] {
-  const config = resolveModelConfig(input);
-  const n = architectureOf(config).names;
-  const { vocabSize: V, dModel: C, nLayers: L } = config;
-  const std = 0.02;
-  const residualStd = std / Math.sqrt(2 * L);
-  const norm = (path: string, width: number): WeightSpec[] => [
-    { name: `${path}.weight`, shape: [width], init: 'ones' },
-    ...(config.norm === 'layernorm'
-      ? [{ name: `${path}.bias`, shape: [width], init: 'zeros' as const }]
-      : []),
-  ];
-  const specs: WeightSpec[] = [{ name: `${n.embed}.weight`, shape: [V, C], init: 'normal', std }];
-  if (config.positions === 'learned') {
-    if (!n.positionEmbed) throw new Error(`${config.family}: learned positions need a table`);
-    specs.push({
-      name: `${n.positionEmbed}.weight`,
-      shape: [config.contextLength, C],
-      init: 'normal',
-      std: 0.01,
-    });
-  }
-  for (let l = 0; l < L; l++) {
-    const p = n.layer(l);
-    const linears = blockLinears(config, l);
-    const linear = (roles: LayerRole[]): WeightSpec[] =>
-      linears
-        .filter((layer) => layer.roles.some((role) => roles.includes(role)))
-        .flatMap((layer) => {
-          const residual = layer.roles.includes('attn.o') || layer.roles.includes('mlp.out');
-          return [
-            {
-              name: layer.weight,
-              shape: layer.shape,
-              init: 'normal' as const,
-              std: residual ? residualStd : std,
-            },
-            ...(layer.bias
-              ? [{ name: layer.bias, shape: [layer.shape[1]], init: 'zeros' as const }]
-              : []),
-          ];
-        });
-    specs.push(...norm(`${p}.${n.norm1}`, C), ...linear(['attn.q', 'attn.k', 'attn.v']));
-    if (config.qkNorm) {
-      specs.push(
-        ...norm(`${p}.${n.qNorm as string}`, config.headDim),
-        ...norm(`${p}.${n.kNorm as string}`, config.headDim),
-      );
-    }
-    specs.push(
-      ...linear(['attn.o']),
-      ...norm(`${p}.${n.norm2}`, C),
-      ...linear(['mlp.gate', 'mlp.in', 'mlp.out']),
-    );
-  }
-  specs.push(...norm(n.finalNorm, C));
-  if (!config.tiedEmbeddings) {
-    specs.push({ name: `${n.head}.weight`, shape: [V, C], init: 'normal', std });
-  }
-  return specs;
-}
-
-/** Number of parameters (the tied head counted once). */
-export function parameterCount(input: ModelConfigInput): number {
-  return weightSpecs(input).reduce((sum, spec) => sum + spec.shape.reduce((a, b) => a * b, 1), 0);
-}
-
-/** Names of the linear weight matrices that hold any of `roles`, block by block. */
-export function linearWeightNames(
-  input: ModelConfigInput,
-  roles: readonly LayerRole[] = LAYER_ROLES,
-): string[] {
-  return linearLayers(resolveModelConfig(input))
-    .filter((layer) => layer.roles.some((role) => roles.includes(role)))
-    .map((layer) => layer.weight);
-}
-
-/**
- * Weight decay applies to matrices (linear weights, embeddings, LoRA's A and B), not to biases or
- * LayerNorm gains (as nanoGPT; Hugging Face's Trainer decays LoRA matrices too).
- */
-export const isDecayed = (name: string, shape: readonly number[]) =>
-  shape.length === 2 && (name.endsWith('.weight') || /\.lora_[AB]$/.test(name));
 
 /** Seeded initial values, made in JavaScript so every backend starts from identical weights. */
 export function initialValues(config: ModelConfigInput, seed: number): Map<string, Float32Array> {

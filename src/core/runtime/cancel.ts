@@ -8,9 +8,16 @@ export class CancelledError extends Error {
 
 export class CancelToken {
   private cancelled = false;
+  private readonly controller = new AbortController();
 
   cancel(): void {
     this.cancelled = true;
+    this.controller.abort();
+  }
+
+  /** Aborts with the token, so a download (`fetch`) stops at once rather than at the next step. */
+  get signal(): AbortSignal {
+    return this.controller.signal;
   }
 
   get isCancelled(): boolean {

@@ -1,0 +1,76 @@
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { resolvePreset } from '../../../src/core/config';
+import { checkModelFits, loadHubBaseModel, pipelineMemoryRun } from '../../../src/core/hub';
+import { curatedModel } from '../../../src/core/hub/curated';
+import { startHubServer, type HubServer } from '../../support/hubServer';
+
+const FIXTURES = fileURLToPath(new URL('../../fixtures/hub', import.meta.url));
+const WASM_HEAP = {
+  maxBufferSize: 2 ** 32,
+  maxStorageBufferBindingSize: 2 ** 32,
+  deviceMemoryBytes: 2 ** 32,
+};
+
+let server: HubServer;
+beforeAll(async () => {
+  server = await startHubServer(FIXTURES);
+});
+afterAll(() => server.close());
+
+describe('the memory check before a Hub model downloads', () => {
+  it('runs before any weight file is requested, and a refusal downloads nothing', async () => {
+    const start = server.requests.length;
+    await expect(
+      loadHubBaseModel('tiny/llama', {
+        endpoint: server.endpoint,
+        beforeWeights: ({ configJson }) => {
+          checkModelFits(
+            'tiny/llama',
+            configJson,
+            () => ({ batchSize: 4, seqLen: 256, lora: null }),
+            {
+              maxBufferSize: 1024,
+              maxStorageBufferBindingSize: 1024,
+            },
+          );
+        },
+      }),
+    ).rejects.toThrow(/^tiny\/llama will not fit this device: .*maxStorageBufferBindingSize/);
+    const requested = server.requests.slice(start);
+    expect(requested.some((r) => r.includes('config.json'))).toBe(true);
+    expect(requested.some((r) => r.includes('.safetensors'))).toBe(false);
+  });
+
+  it("refuses the SmolLM2 preset on wasm's 4 GiB heap with the figures, and accepts the built-in world's scale", () => {
+    const preset = resolvePreset('smollm2-135m-sst2');
+    const smol = curatedModel('HuggingFaceTB/SmolLM2-135M-Instruct');
+    expect(smol).toBeDefined();
+    expect(() =>
+      checkModelFits(
+        preset.model.base,
+        { ...smol!.hubConfig },
+        (m) => pipelineMemoryRun(preset, m),
+        WASM_HEAP,
+      ),
+    ).toThrow(
+      /will not fit this device: the run needs about [\d.]+ GB .* over the memory budget of 4\.3 GB/,
+    );
+    const tiny = checkModelFits(
+      'tiny',
+      {
+        model_type: 'llama',
+        vocab_size: 320,
+        hidden_size: 32,
+        intermediate_size: 64,
+        num_hidden_layers: 2,
+        num_attention_heads: 4,
+        num_key_value_heads: 2,
+        max_position_embeddings: 256,
+      },
+      (m) => pipelineMemoryRun(preset, m),
+      WASM_HEAP,
+    );
+    expect(tiny).toMatch(/^tiny: about [\d.]+ MB at its peak/);
+  });
+});
