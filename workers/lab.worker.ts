@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import * as Comlink from 'comlink';
 import { runSyntheticTraining } from '../src/core/bench/syntheticTraining';
+import { runModelBench } from '../src/core/bench/modelBench';
 import { CancelToken } from '../src/core/runtime/cancel';
 import { DEFAULT_CONFIG, formatErrors, validateConfig } from '../src/core/config';
 import { DEFAULT_VALIDATION_CONTEXT } from '../src/core/config/context';
@@ -81,6 +82,11 @@ const api: LabWorkerApi = {
         }),
       token,
     );
+  },
+  async benchModel(options, onProgress) {
+    await requireBackend();
+    const token = freshToken();
+    return runModelBench(options, (message) => onProgress?.({ type: 'log', message }), token);
   },
   async runExperiment(input, onEvent, endpoint = DEFAULT_HUB_ENDPOINT) {
     const info = await requireBackend();

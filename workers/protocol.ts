@@ -2,6 +2,7 @@ import type {
   SyntheticTrainingOptions,
   SyntheticTrainingReport,
 } from '../src/core/bench/syntheticTraining';
+import type { ModelBenchOptions, ModelBenchReport } from '../src/core/bench/modelBench';
 import type { GenerateRequest, GenerateResult } from '../src/core/generation/tryModel';
 import type { PipelineEvent, ResultsFile } from '../src/core/pipeline/types';
 import type { BackendChoice, BackendInfo } from '../src/core/runtime/backend';
@@ -22,6 +23,8 @@ export interface LabWorkerApi {
     options: SyntheticTrainingOptions,
     onProgress?: ProgressCallback,
   ): Promise<SyntheticTrainingReport>;
+  /** The real-size benchmark (`npm run bench -- --real-size`): one LoRA step and greedy decoding on a random model. */
+  benchModel(options: ModelBenchOptions, onProgress?: ProgressCallback): Promise<ModelBenchReport>;
   /**
    * Validates `config` (field-path errors in the rejection message, one per line) and runs the
    * whole pipeline, re-using cached stages; resolves to the results file.
