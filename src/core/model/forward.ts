@@ -4,7 +4,7 @@ import { architectureOf, type ArchitectureNames } from './architecture';
 import { attentionWidths, type Activation, type ModelConfig } from './config';
 import { embeddingLookup } from './embedding';
 import { loraDelta, plusDelta, type LoraAdapter } from './lora';
-import { matMul } from './matmul';
+import { headLogits, matMul } from './matmul';
 import { getWeight, type WeightMap } from './weights';
 
 /**
@@ -205,7 +205,7 @@ export function frozenHeadCrossEntropy(
         tf.tidy(() => {
           const x = rows(h, span) as tf.Tensor2D;
           const picked = tf.sum(tf.mul(x, tf.gather(head, rows(targets, span))), -1);
-          return tf.sub(tf.logSumExp(matMul(x, head, false, true), -1), picked);
+          return tf.sub(tf.logSumExp(headLogits(x, head), -1), picked);
         }),
       ),
     );
@@ -215,7 +215,7 @@ export function frozenHeadCrossEntropy(
         const parts = spans.map((span) =>
           tf.tidy(() => {
             const x = rows(saved[0], span) as tf.Tensor2D;
-            const probabilities = tf.softmax(matMul(x, head, false, true));
+            const probabilities = tf.softmax(headLogits(x, head));
             const expected = matMul(probabilities, head);
             const gradient = tf.sub(expected, tf.gather(head, rows(targets, span)));
             return tf.mul(gradient, tf.reshape(rows(dy, span), [-1, 1]));

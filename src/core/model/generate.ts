@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import { matMul } from './matmul';
+import { headLogits } from './matmul';
 import { MASKED } from './batch';
 import type { GPT } from './gpt';
 
@@ -69,7 +69,7 @@ export async function generateGreedy(
           },
           { keys, values, writeMask: tf.tensor3d(slot, [1, maxLen, 1]) },
         );
-        const logits = matMul(hidden, model.head, false, true) as tf.Tensor2D;
+        const logits = headLogits(hidden, model.head);
         options.onLogits?.(t, logits);
         const next = tf.argMax(logits, -1);
         return { next, newKeys, newValues };

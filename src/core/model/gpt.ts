@@ -72,6 +72,9 @@ export class GPT {
     const values =
       'values' in init ? init.values : initialAdapterValues(this.config, settings, init.seed);
     this.lora = createAdapter(this.config, settings, values);
+    // The base weights are frozen from now on: matMul then keeps no copy of them for a gradient
+    // and computes none (`matmul.ts`); training only ever lists the adapter's matrices anyway.
+    for (const variable of this.weights.values()) variable.trainable = false;
   }
 
   /** What training updates: the adapter's matrices when one is attached, else every weight. */

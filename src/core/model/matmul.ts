@@ -15,6 +15,7 @@ export function matMul(
   transposeB = false,
 ): tf.Tensor {
   if (!explicitTransposes()) return tf.matMul(a, b, transposeA, transposeB);
+  if (b instanceof tf.Variable && !b.trainable && !transposeA) return frozenRight(a, b, transposeB);
   const product = tf.customGrad((...inputs: (tf.Tensor | tf.GradSaveFunc)[]) => {
     const [x, y, save] = inputs as [tf.Tensor, tf.Tensor, tf.GradSaveFunc];
     // Only saved tensors survive until the backward pass; the transposes are redone there.
@@ -33,6 +34,33 @@ export function matMul(
     };
   });
   return product(a, b);
+}
+
+/**
+ * `a · b` (or `a · bᵀ`) where `b` is a frozen weight (LoRA training): only `a` gets a gradient.
+ * The weight is read from the closure rather than saved, so the tape keeps no copy of it (a saved
+ * tensor is cloned, and a wasm clone is a real copy), and its unused gradient is never computed.
+ */
+function frozenRight(a: tf.Tensor, b: tf.Tensor, transposeB: boolean): tf.Tensor {
+  const product = tf.customGrad((...inputs: (tf.Tensor | tf.GradSaveFunc)[]) => {
+    const [x] = inputs as [tf.Tensor, tf.GradSaveFunc];
+    return {
+      value: tf.tidy(() => tf.matMul(x, transposeB ? swapLast(b) : b)),
+      // dX = dY · Bᵀ (or dY · B when the product used Bᵀ).
+      gradFunc: (dy: tf.Tensor) => tf.tidy(() => tf.matMul(dy, transposeB ? b : swapLast(b))),
+    };
+  });
+  return product(a);
+}
+
+/**
+ * Logits `x · headᵀ` outside any gradient (decoding, the chunked loss's recomputation). On wasm
+ * as `(head · xᵀ)ᵀ`: transposing the few rows of `x` and the `[rows, vocab]` result instead of the
+ * whole `[vocab, dModel]` head, which cost nearly all of a decoding step at a real vocabulary.
+ */
+export function headLogits(x: tf.Tensor2D, head: tf.Tensor2D): tf.Tensor2D {
+  if (!explicitTransposes()) return tf.matMul(x, head, false, true);
+  return tf.tidy(() => tf.transpose(tf.matMul(head, tf.transpose(x))) as tf.Tensor2D);
 }
 
 function swapLast(x: tf.Tensor): tf.Tensor {
