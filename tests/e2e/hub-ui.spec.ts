@@ -245,47 +245,51 @@ test("the builder's base model: built-in, or a Hub repo id with inline problems"
   await page.getByTestId('hub-panel').screenshot({ path: `${SHOTS}/hub-ui-endpoint-1280.png` });
 });
 
-test('a run on a Hub base model shows its download in the run monitor, and its checkpoints can be tried after', async ({
-  page,
-}) => {
-  test.setTimeout(600_000);
-  await page.setViewportSize({ width: 1280, height: 900 });
-  await openOnWasm(page);
-  await page.getByLabel('Preset').selectOption('micro');
-  await page.locator('#hub-endpoint').fill(server.endpoint);
-  await page
-    .locator('#field-model-base')
-    .selectOption({ label: 'Another Hub repo (owner/name[@revision])…' });
-  await page.locator('#field-model-base-repo').fill('tiny/llama');
-  await page.getByTestId('run-button').click();
+for (const repo of ['tiny/llama', 'tiny/gpt2']) {
+  test(`a run on ${repo} from the Hub shows its download in the run monitor, and its checkpoints can be tried after`, async ({
+    page,
+  }) => {
+    test.setTimeout(600_000);
+    await page.setViewportSize({ width: 1280, height: 900 });
+    await openOnWasm(page);
+    await page.getByLabel('Preset').selectOption('micro');
+    await page.locator('#hub-endpoint').fill(server.endpoint);
+    await page
+      .locator('#field-model-base')
+      .selectOption({ label: 'Another Hub repo (owner/name[@revision])…' });
+    await page.locator('#field-model-base-repo').fill(repo);
+    await page.getByTestId('run-button').click();
 
-  const bar = page.getByTestId('run-download');
-  await expect(bar).toBeVisible({ timeout: 60_000 });
-  await expect(bar).toContainText('tiny/llama');
-  // Over once the pipeline moves on to the first stage, with every weight byte counted.
-  await expect(bar).toHaveAttribute('data-over', 'true', { timeout: 120_000 });
-  await expect(page.getByTestId('run-download-bytes')).toHaveText(
-    `✓ ${formatBytes(weightBytes('tiny/llama'))}`,
-  );
-  await page.getByTestId('run-monitor').scrollIntoViewIfNeeded();
-  await page.screenshot({ path: `${SHOTS}/hub-ui-run-download-1280.png` });
-  await expect(page.getByTestId('run-monitor')).toHaveAttribute('data-status', 'done', {
-    timeout: 480_000,
-  });
+    const bar = page.getByTestId('run-download');
+    await expect(bar).toBeVisible({ timeout: 60_000 });
+    await expect(bar).toContainText(repo);
+    // Over once the pipeline moves on to the first stage, with every weight byte counted.
+    await expect(bar).toHaveAttribute('data-over', 'true', { timeout: 120_000 });
+    await expect(page.getByTestId('run-download-bytes')).toHaveText(
+      `✓ ${formatBytes(weightBytes(repo))}`,
+    );
+    await page.getByTestId('run-monitor').scrollIntoViewIfNeeded();
+    await page.screenshot({ path: `${SHOTS}/hub-ui-run-download-${repo.split('/')[1]}-1280.png` });
+    await expect(page.getByTestId('run-monitor')).toHaveAttribute('data-status', 'done', {
+      timeout: 480_000,
+    });
 
-  // After the run: its fine-tuned weights, read back from the stage cache, answer greedily.
-  const runBox = page.getByTestId('try-run');
-  await runBox.getByRole('heading', { name: "Try this run's models" }).click();
-  await runBox.getByTestId('try-run-weights').selectOption('finetuned');
-  await runBox.getByRole('radio', { name: 'Token ids' }).check();
-  await runBox.locator('#try-run-ids').fill('5, 71, 200');
-  await runBox.getByTestId('try-run-generate').click();
-  await expect(runBox.getByTestId('try-run-result')).toContainText('tiny/llama (finetuned)', {
-    timeout: 120_000,
+    // After the run: its fine-tuned weights, read back from the stage cache, answer greedily.
+    const runBox = page.getByTestId('try-run');
+    await runBox.getByRole('heading', { name: "Try this run's models" }).click();
+    await runBox.getByTestId('try-run-weights').selectOption('finetuned');
+    await runBox.getByRole('radio', { name: 'Token ids' }).check();
+    await runBox.locator('#try-run-ids').fill('5, 71, 200');
+    await runBox.getByTestId('try-run-generate').click();
+    await expect(runBox.getByTestId('try-run-result')).toContainText(`${repo} (finetuned)`, {
+      timeout: 120_000,
+    });
+    await expect(runBox.getByTestId('try-run-generated-ids')).not.toBeEmpty();
+    await runBox.screenshot({
+      path: `${SHOTS}/hub-ui-try-checkpoint-${repo.split('/')[1]}-1280.png`,
+    });
   });
-  await expect(runBox.getByTestId('try-run-generated-ids')).not.toBeEmpty();
-  await runBox.screenshot({ path: `${SHOTS}/hub-ui-try-checkpoint-1280.png` });
-});
+}
 
 test('a slow download shows its bytes, percentage and ETA while it runs (phone width)', async ({
   page,
