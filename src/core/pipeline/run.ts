@@ -174,11 +174,24 @@ export async function runExperiment(
         ? { values: mergeAdapter(modelConfig, plan.onTop, settings, adapter) }
         : { values: plan.onTop, adapter: { settings, values: adapter } };
     const cached = await deps.cache?.get(key);
+    // A damaged entry (a truncated write, a file of another shape) is never used: the stage is
+    // trained again and its fresh weights replace the entry.
+    let result: StageOutput | undefined;
     if (cached) {
+      try {
+        result = plan.adapter
+          ? output(readAdapter(modelConfig, plan.adapter, cached.bytes), plan.adapter)
+          : { values: valuesFromHubTensors(modelConfig, readSafetensors(cached.bytes).tensors) };
+      } catch (error) {
+        const reason = error instanceof Error ? error.message : String(error);
+        onEvent({
+          type: 'log',
+          message: `the cached ${stage} weights are unreadable (${reason}); training the stage again`,
+        });
+      }
+    }
+    if (cached && result) {
       onEvent({ type: 'stage-start', stage, totalSteps: 0, cached: true });
-      const result = plan.adapter
-        ? output(readAdapter(modelConfig, plan.adapter, cached.bytes), plan.adapter)
-        : { values: valuesFromHubTensors(modelConfig, readSafetensors(cached.bytes).tensors) };
       const record: StageRecord = {
         name: stage,
         cached: true,

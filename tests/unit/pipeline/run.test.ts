@@ -239,6 +239,37 @@ describe('runExperiment', () => {
     ).toEqual(['full', 'full', 'full']);
   });
 
+  it('a damaged cache entry is never used: the stage trains again, with a notice, to the same numbers', async () => {
+    const store = new Map<string, { bytes: Uint8Array; seconds: number; stage: string }>();
+    const cache: StageCache = {
+      get: async (key) => store.get(key),
+      put: async (entry) =>
+        void store.set(entry.key, {
+          bytes: entry.bytes,
+          seconds: entry.seconds,
+          stage: entry.stage,
+        }),
+    };
+    const first = await run(tinyConfig(), cache);
+    for (const [key, entry] of store) {
+      // A truncated write of the fine-tuning adapter.
+      if (entry.stage === 'finetune') store.set(key, { ...entry, bytes: entry.bytes.slice(0, 40) });
+    }
+    const again = await run(tinyConfig(), cache);
+    expect(again.cached).toEqual(['alignment', 'post']);
+    const notices = again.events
+      .filter((e) => e.type === 'log')
+      .map((e) => (e as { message: string }).message);
+    expect(notices).toEqual([
+      expect.stringMatching(
+        /^the cached finetune weights are unreadable \(.+\); training the stage again$/,
+      ),
+    ]);
+    expect(again.results.metrics).toEqual(first.results.metrics);
+    const healed = await run(tinyConfig(), cache);
+    expect(healed.cached).toEqual(['alignment', 'finetune', 'post']);
+  });
+
   it('a storage failure fails the run with the store error, not silently', async () => {
     const cache: StageCache = {
       get: async () => undefined,
