@@ -16,6 +16,12 @@ export class LabSession {
   error = $state<string | null>(null);
 
   #handle: LabWorkerHandle | null = null;
+  /**
+   * Counts cancel clicks. A click while a call is still waiting for its worker (a backend starting,
+   * the auto backend's speed probe) reaches the worker before the call itself, whose fresh cancel
+   * token would never see it: the call checks the count before it starts instead.
+   */
+  #cancels = 0;
   #choice: BackendChoice | null = null;
   #ready: Promise<BackendInfo> | null = null;
 
@@ -59,7 +65,9 @@ export class LabSession {
     onEvent: (event: PipelineEvent) => void,
     endpoint: string,
   ): Promise<ResultsFile> {
+    const cancels = this.#cancels;
     const handle = await this.#worker(config.runtime.backend);
+    if (this.#cancels !== cancels) throw new Error('cancelled');
     return handle.api.runExperiment(config, handle.progress(onEvent), endpoint);
   }
 
@@ -70,7 +78,9 @@ export class LabSession {
     backend: BackendChoice,
     onProgress: (event: LabEvent) => void,
   ): Promise<GenerateResult> {
+    const cancels = this.#cancels;
     const handle = await this.#worker(backend);
+    if (this.#cancels !== cancels) throw new Error('cancelled');
     return handle.api.generate(request, endpoint, handle.progress(onProgress));
   }
 
@@ -82,6 +92,7 @@ export class LabSession {
   }
 
   cancel(): void {
+    this.#cancels++;
     void this.#handle?.api.cancel();
   }
 
