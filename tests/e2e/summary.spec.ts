@@ -14,8 +14,7 @@ for (const width of [1280, 390]) {
       /: (a clean repair|a trade-off between safety and skill|the repair did little for safety|the repair mostly broke the model, taking the harm away with its skills)\.$|^No repair was applied/,
     );
     await summary.scrollIntoViewIfNeeded();
-    await page
-      .getByTestId('results')
-      .screenshot({ path: `test-results/results-summary-${width}.png` });
+    // The viewport around the summary: the metrics above it, the first generations below.
+    await page.screenshot({ path: `test-results/results-summary-${width}.png` });
   });
 }
