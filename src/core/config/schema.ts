@@ -216,7 +216,7 @@ export const DEFAULT_CONFIG: ExperimentConfig = deepFreeze({
     helpfulnessPrompts: 100,
     taskPrompts: 200,
     maxNewTokens: 40,
-    probeEvery: 0,
+    probeEvery: 20,
     probePrompts: 20,
     keepSamples: 10,
   },
