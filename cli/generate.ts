@@ -38,6 +38,11 @@ export const generateInBrowser: LabGenerator = async (request) => {
     onNotice: (line) => process.stderr.write(`${line}\n`),
     profileDir: request.profileDir,
   });
+  // Ctrl-C closes Chromium and the server, as `run` does.
+  const interrupted = () => {
+    void lab.close().finally(() => process.exit(130));
+  };
+  process.once('SIGINT', interrupted);
   try {
     const { page } = lab;
     await page.exposeFunction('__labBackend', (info: BackendInfo) => request.onBackend(info));
@@ -59,6 +64,7 @@ export const generateInBrowser: LabGenerator = async (request) => {
       { request: request.request, backend: request.backend, endpoint: request.endpoint },
     );
   } finally {
+    process.removeListener('SIGINT', interrupted);
     await lab.close();
   }
 };

@@ -6,7 +6,6 @@ import {
   CacheStorageHubFileCache,
   isRepoSpec,
   loadHubBaseModel,
-  loadRunnableHubModel,
   MemoryHubFileCache,
   type HubFileCache,
   type HubLoadOptions,
@@ -113,7 +112,7 @@ export async function loadRunnableModel(
   options: { signal?: AbortSignal; beforeWeights?: HubLoadOptions['beforeWeights'] } = {},
 ): Promise<RunnableModel> {
   if (isRepoSpec(spec)) {
-    return loadRunnableHubModel(spec, {
+    const base = await loadHubBaseModel(spec, {
       endpoint,
       cache: await hubFileCache(),
       signal: options.signal,
@@ -121,6 +120,7 @@ export async function loadRunnableModel(
       onProgress: ({ file, loadedBytes, totalBytes }) =>
         onProgress({ file, loadedBytes, totalBytes }),
     });
+    return runnableFromBase(base);
   }
   if (!isBuiltIn(spec)) throw unknownModel(spec);
   return runnableFromBase(await loadBuiltInModel(spec));

@@ -7,7 +7,11 @@ import { DEFAULT_CONFIG, formatErrors, validateConfig } from '../src/core/config
 import { DEFAULT_VALIDATION_CONTEXT } from '../src/core/config/context';
 import { cachedCheckpointValues, runExperiment } from '../src/core/pipeline/run';
 import { runnableFromBase } from '../src/core/generation/fromBase';
-import type { GenerateRequest, RunnableModel } from '../src/core/generation/tryModel';
+import {
+  generateRequestProblems,
+  type GenerateRequest,
+  type RunnableModel,
+} from '../src/core/generation/tryModel';
 import { deviceLimits, initBackend } from './backends';
 import { checkModelFits, pipelineMemoryRun } from '../src/core/hub/guard';
 import { baseModelLoader, loadRunnableModel } from './baseModels';
@@ -126,6 +130,9 @@ const api: LabWorkerApi = {
   },
   async generate(request, endpoint, onProgress) {
     const info = await requireBackend();
+    // Bad input is refused before anything downloads.
+    const problems = generateRequestProblems(request);
+    if (problems.length > 0) throw new Error(problems.join('; '));
     const token = freshToken();
     const download = (progress: { file: string; loadedBytes: number; totalBytes: number | null }) =>
       onProgress?.({ type: 'download', ...progress });

@@ -1,24 +1,22 @@
 import * as tf from '@tensorflow/tfjs';
-import { formatPrompt } from '../data/template';
 import { batchFromSequences, disposeBatchTensors, toBatchTensors } from '../model/batch';
 import type { Family } from '../model/config';
 import { generateGreedy } from '../model/generate';
 import type { GPT } from '../model/gpt';
 import { decodeShown } from '../tokenizer/decode';
 import type { Tokenizer } from '../tokenizer/types';
+import { tokenizePrompt } from '../train/tokenize';
 
 /** A model ready to generate: the network, its tokenizer, and when to stop. */
 export interface RunnableModel {
   /** What the user asked for: a built-in name or `owner/name@revision`. */
   spec: string;
   model: GPT;
-  family: Family;
   parameters: number;
+  /** With the model's chat template, when it has one (`renderPrompt`). */
   tokenizer: Tokenizer;
   /** Generation stops after emitting any of these. */
   eosIds: number[];
-  /** Renders one user turn with the model's chat template; absent when it has none. */
-  renderChat?: (instruction: string) => string;
 }
 
 export interface GenerateRequest {
@@ -83,9 +81,8 @@ export function promptIdsOf(runnable: RunnableModel, request: GenerateRequest): 
     if (bad !== undefined) throw new Error(`prompt id ${bad} is outside the vocabulary [0, ${V})`);
     return [...request.promptIds];
   }
-  const text = request.prompt as string;
-  const rendered = runnable.renderChat ? runnable.renderChat(text) : formatPrompt(text);
-  return runnable.tokenizer.encode(rendered);
+  // As evaluation prompts are made: the chat template, or the lab's own template.
+  return tokenizePrompt(request.prompt as string, runnable.tokenizer);
 }
 
 /** Greedy generation, as `lab generate` and the page's "try the model" box run it. */
@@ -116,7 +113,7 @@ export async function tryModel(
       : generatedIds;
   const result: GenerateResult = {
     model: runnable.spec,
-    architecture: runnable.family,
+    architecture: model.config.family,
     parameters: runnable.parameters,
     promptIds,
     generatedIds,

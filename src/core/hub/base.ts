@@ -35,7 +35,7 @@ export async function loadHubBaseModel(spec: string, options: HubLoadOptions): P
     values: valuesFromHubTensors(config, files.tensors, { consume: true }),
     tokenizerJson: files.tokenizerJson,
     tokenizerConfig: files.tokenizerConfig,
-    ...(eosIds.length > 0 ? { eosId: eosIds[0] } : {}),
+    ...(eosIds.length > 0 ? { eosIds } : {}),
     sha256: await hubModelIdentity(files),
   };
 }

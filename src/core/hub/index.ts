@@ -23,6 +23,5 @@ export {
 export type { RepoRef } from './repo';
 export { eosIdsOf, modelFromHubFiles } from './model';
 export type { LoadedHubModel } from './model';
-export { loadRunnableHubModel } from './runnable';
 export { hubModelIdentity, loadHubBaseModel } from './base';
 export { checkModelFits, pipelineMemoryRun } from './guard';

@@ -125,9 +125,16 @@ export function readSafetensors(bytes: Uint8Array): SafetensorsFile {
       tensors.set(name, { shape: entry.shape, data: new Float32Array(copy.buffer) });
       continue;
     }
-    const data = new Float32Array(count);
-    for (let i = 0; i < count; i++) {
-      data[i] = decode(dv, i, entry.dtype);
+    let data: Float32Array;
+    if (entry.dtype === 'BF16' && LITTLE_ENDIAN) {
+      // A bfloat16 is the top half of a float32: shift the 16 bits into place, no per-value calls.
+      const halves = new Uint16Array(bytes.slice(dataStart + begin, dataStart + end).buffer);
+      data = new Float32Array(count);
+      const words = new Uint32Array(data.buffer);
+      for (let i = 0; i < count; i++) words[i] = halves[i] << 16;
+    } else {
+      data = new Float32Array(count);
+      for (let i = 0; i < count; i++) data[i] = decode(dv, i, entry.dtype);
     }
     tensors.set(name, { shape: entry.shape, data });
   }
@@ -195,9 +202,8 @@ export function floatToF16(value: number): number {
 }
 
 function bf16ToFloat(bits: number): number {
-  const buffer = new DataView(new ArrayBuffer(4));
-  buffer.setUint32(0, bits << 16);
-  return buffer.getFloat32(0);
+  U32[0] = bits << 16;
+  return F32[0];
 }
 
 function f16ToFloat(bits: number): number {

@@ -84,13 +84,32 @@ export interface BaseModel {
   tokenizerJson: object;
   /** `tokenizer_config.json` (special tokens, `chat_template`), when the model has one. */
   tokenizerConfig?: object | null;
-  /** The model's end-of-sequence id from its config (`generation_config.json`), if it names one. */
-  eosId?: number;
+  /** The model's end-of-sequence ids from its config (`generation_config.json`, else `config.json`); generation stops on any. */
+  eosIds?: number[];
   /**
    * Identity of the weights, part of every stage key: the SHA-256 of model.safetensors, or for a
    * Hub model the SHA-256 of its repo, revision and every file's SHA-256.
    */
   sha256: string;
+}
+
+/**
+ * A base model's tokenizer as every stage and "try the model" use it: its `tokenizer_config.json`
+ * (special tokens, chat template), the eos from the model's config, pad/unk falling back to eos;
+ * refused when it has more tokens than the model has embedding rows.
+ */
+export async function baseTokenizer(base: BaseModel): Promise<Tokenizer> {
+  const eosId = base.eosIds?.[0];
+  const tokenizer = await loadTokenizer(base.tokenizerJson, base.tokenizerConfig ?? undefined, {
+    fallBackToEos: true,
+    ...(eosId !== undefined ? { eosId } : {}),
+  });
+  if (tokenizer.vocabSize > base.config.vocabSize) {
+    throw new Error(
+      `${base.name}: the tokenizer has ${tokenizer.vocabSize} tokens but the model only ${base.config.vocabSize} embedding rows`,
+    );
+  }
+  return tokenizer;
 }
 
 /** A cached stage's weights (a safetensors file) and how long they took to train. */
@@ -138,15 +157,7 @@ export async function runExperiment(
 ): Promise<ResultsFile> {
   const now = deps.now ?? (() => performance.now());
   const base = await deps.loadBase(config.model.base, onEvent);
-  const tokenizer = await loadTokenizer(base.tokenizerJson, base.tokenizerConfig ?? undefined, {
-    fallBackToEos: true,
-    ...(base.eosId !== undefined ? { eosId: base.eosId } : {}),
-  });
-  if (tokenizer.vocabSize > base.config.vocabSize) {
-    throw new Error(
-      `${base.name}: the tokenizer has ${tokenizer.vocabSize} tokens but the model only ${base.config.vocabSize} embedding rows`,
-    );
-  }
+  const tokenizer = await baseTokenizer(base);
   const hash = await configHash(config);
   const stages: StageRecord[] = [];
   const sets = buildEvalSets(config);

@@ -12,6 +12,7 @@ import { loadHubBaseModel, MemoryHubFileCache } from '../../../src/core/hub';
 import { readSafetensors } from '../../../src/core/model/safetensors';
 import { resultsFileProblems } from '../../../src/core/pipeline/resultsSchema';
 import {
+  baseTokenizer,
   cachedCheckpointValues,
   runExperiment,
   type BaseModel,
@@ -138,10 +139,7 @@ describe('the pipeline with a Hub base model', () => {
       expect(aligned!.get(someWeight)).not.toEqual(base.values.get(someWeight));
       expect(finetuned!.get(someWeight)).not.toEqual(aligned!.get(someWeight));
       expect(repaired!.get(someWeight)).not.toEqual(finetuned!.get(someWeight));
-      const tokenizer = await loadTokenizer(base.tokenizerJson, base.tokenizerConfig ?? undefined, {
-        fallBackToEos: true,
-        eosId: base.eosId,
-      });
+      const tokenizer = await baseTokenizer(base);
       const model = GPT.fromValues(base.config, repaired!);
       const evaluated = await evaluateCheckpoint(model, tokenizer, buildEvalSets(config), {
         checkpoint: 'post',

@@ -4,7 +4,8 @@
  */
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadHubModelFiles, loadRunnableHubModel, modelFromHubFiles } from '../../../src/core/hub';
+import { loadHubBaseModel, loadHubModelFiles, modelFromHubFiles } from '../../../src/core/hub';
+import { runnableFromBase } from '../../../src/core/generation/fromBase';
 import { startHubServer, type HubServer } from '../../support/hubServer';
 
 const FIXTURES = fileURLToPath(new URL('../../fixtures/hub', import.meta.url));
@@ -88,9 +89,13 @@ describe('what the lab refuses, in one line', () => {
         if (url.endsWith('/tokenizer.json')) return new Response('{"model": 3}', { status: 200 });
         return fetch(input, init);
       };
-      await expect(
-        loadRunnableHubModel('tiny/llama', { endpoint: started.endpoint, fetch: broken }),
-      ).rejects.toThrow(/tokenizer/);
+      const base = await loadHubBaseModel('tiny/llama', {
+        endpoint: started.endpoint,
+        fetch: broken,
+      });
+      await expect(runnableFromBase(base)).rejects.toThrow(
+        /^tokenizer\.json model: must be an object, got 3$/,
+      );
     } finally {
       await started.close();
     }

@@ -41,7 +41,7 @@ export const gpt2: Architecture = {
     if (dModel % nHeads !== 0)
       throw new Error(`config.json (gpt2): n_head ${nHeads} must divide n_embd ${dModel}`);
     const activation = r.string('activation_function', 'gelu_new');
-    if (!(activation in ACTIVATIONS)) {
+    if (!Object.hasOwn(ACTIVATIONS, activation)) {
       throw new Error(
         `config.json (gpt2): activation_function "${activation}" is not supported (the lab implements ${Object.keys(ACTIVATIONS).join(', ')})`,
       );

@@ -46,7 +46,7 @@ export const gptNeox: Architecture = {
     }
     const headDim = dModel / nHeads;
     const activation = r.string('hidden_act', 'gelu');
-    if (!(activation in ACTIVATIONS)) {
+    if (!Object.hasOwn(ACTIVATIONS, activation)) {
       throw new Error(
         `config.json (gpt_neox): hidden_act "${activation}" is not supported (the lab implements ${Object.keys(ACTIVATIONS).join(', ')})`,
       );
