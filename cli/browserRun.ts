@@ -4,7 +4,9 @@
  */
 import type { ExperimentConfig } from '../src/core/config';
 import type { PipelineEvent } from '../src/core/pipeline/types';
+import type { Page } from '@playwright/test';
 import type { BackendInfo } from '../src/core/runtime/backend';
+import type { LabEvent } from '../workers/protocol';
 import { hubEndpoint } from './browser';
 
 export interface LabRunRequest {
@@ -26,17 +28,30 @@ declare global {
   interface Window {
     /** Bindings the CLI exposes to the page (Playwright `exposeFunction`). */
     __labBackend(info: BackendInfo): Promise<void>;
-    __labEvent(event: PipelineEvent): Promise<void>;
+    __labEvent(event: PipelineEvent | LabEvent): Promise<void>;
   }
 }
 
-export const runInBrowser: LabRunner = async (request) => {
+/**
+ * Opens the built app in headless Chromium, exposes the bindings the page-side code reports
+ * through (`__labBackend`, `__labEvent`), runs `body` on the page and closes everything — also on
+ * Ctrl-C. `run` and `generate` both go through here.
+ */
+export async function withLabPage<T>(
+  options: {
+    onBackend(info: BackendInfo): void;
+    onEvent(event: PipelineEvent | LabEvent): void;
+    onConsole?: (line: string) => void;
+    profileDir?: string;
+  },
+  body: (page: Page) => Promise<T>,
+): Promise<T> {
   // Loaded here so that validate / presets never start Playwright or Vite.
   const { openLabPage } = await import('./session');
   const lab = await openLabPage({
-    onConsole: request.onConsole,
+    onConsole: options.onConsole,
     onNotice: (line) => process.stderr.write(`${line}\n`),
-    profileDir: request.profileDir,
+    profileDir: options.profileDir,
   });
   const interrupted = () => {
     void lab.close().finally(() => process.exit(130));
@@ -44,34 +59,47 @@ export const runInBrowser: LabRunner = async (request) => {
   process.once('SIGINT', interrupted);
   try {
     const { page } = lab;
-    if (request.onConsole) {
-      const onConsole = request.onConsole;
+    if (options.onConsole) {
+      const onConsole = options.onConsole;
       page.on('pageerror', (error) => onConsole(`[browser pageerror] ${error.message}`));
     }
-    await page.exposeFunction('__labBackend', (info: BackendInfo) => request.onBackend(info));
-    await page.exposeFunction('__labEvent', (event: PipelineEvent) => request.onEvent(event));
-    const endpoint = request.endpoint ?? hubEndpoint();
-    return await page.evaluate(
-      async ({ config, endpoint }): Promise<unknown> => {
-        const lab = window.safetuneLab.createLabWorker();
-        try {
-          const info = await lab.api.init(config.runtime.backend);
-          void window.__labBackend(info);
-          const forward = lab.progress((event: PipelineEvent) => {
-            void window.__labEvent(event);
-          });
-          return await lab.api.runExperiment(config, forward, endpoint);
-        } finally {
-          lab.terminate();
-        }
-      },
-      { config: request.config, endpoint },
+    await page.exposeFunction('__labBackend', (info: BackendInfo) => options.onBackend(info));
+    await page.exposeFunction('__labEvent', (event: PipelineEvent | LabEvent) =>
+      options.onEvent(event),
     );
+    return await body(page);
   } finally {
     process.removeListener('SIGINT', interrupted);
     await lab.close();
   }
-};
+}
+
+export const runInBrowser: LabRunner = (request) =>
+  withLabPage(
+    {
+      onBackend: request.onBackend,
+      onEvent: (event) => request.onEvent(event as PipelineEvent),
+      onConsole: request.onConsole,
+      profileDir: request.profileDir,
+    },
+    (page) =>
+      page.evaluate(
+        async ({ config, endpoint }): Promise<unknown> => {
+          const lab = window.safetuneLab.createLabWorker();
+          try {
+            const info = await lab.api.init(config.runtime.backend);
+            void window.__labBackend(info);
+            const forward = lab.progress((event: PipelineEvent) => {
+              void window.__labEvent(event);
+            });
+            return await lab.api.runExperiment(config, forward, endpoint);
+          } finally {
+            lab.terminate();
+          }
+        },
+        { config: request.config, endpoint: request.endpoint ?? hubEndpoint() },
+      ),
+  );
 
 export type RunFailure =
   { kind: 'invalid-config'; problems: string[] } | { kind: 'error'; reason: string };

@@ -7,7 +7,7 @@ import type { BackendInfo } from '../src/core/runtime/backend';
 import type { LabEvent } from '../workers/protocol';
 import type { Command } from './args';
 import { defaultProfileDir, hubEndpoint } from './browser';
-import { describeRunFailure } from './browserRun';
+import { describeRunFailure, withLabPage } from './browserRun';
 import type { CliContext } from './lab';
 import { EXIT_FAILED, EXIT_OK } from './exit';
 
@@ -25,49 +25,32 @@ export interface LabGenerateRequest {
 
 export type LabGenerator = (request: LabGenerateRequest) => Promise<GenerateResult>;
 
-declare global {
-  interface Window {
-    __labGenerateEvent(event: LabEvent): Promise<void>;
-  }
-}
-
-export const generateInBrowser: LabGenerator = async (request) => {
-  const { openLabPage } = await import('./session');
-  const lab = await openLabPage({
-    onConsole: request.onConsole,
-    onNotice: (line) => process.stderr.write(`${line}\n`),
-    profileDir: request.profileDir,
-  });
-  // Ctrl-C closes Chromium and the server, as `run` does.
-  const interrupted = () => {
-    void lab.close().finally(() => process.exit(130));
-  };
-  process.once('SIGINT', interrupted);
-  try {
-    const { page } = lab;
-    await page.exposeFunction('__labBackend', (info: BackendInfo) => request.onBackend(info));
-    await page.exposeFunction('__labGenerateEvent', (event: LabEvent) => request.onEvent(event));
-    return await page.evaluate(
-      async ({ request, backend, endpoint }) => {
-        const lab = window.safetuneLab.createLabWorker();
-        try {
-          const info = await lab.api.init(backend as Parameters<typeof lab.api.init>[0]);
-          void window.__labBackend(info);
-          const forward = lab.progress((event: LabEvent) => {
-            void window.__labGenerateEvent(event);
-          });
-          return await lab.api.generate(request, endpoint, forward);
-        } finally {
-          lab.terminate();
-        }
-      },
-      { request: request.request, backend: request.backend, endpoint: request.endpoint },
-    );
-  } finally {
-    process.removeListener('SIGINT', interrupted);
-    await lab.close();
-  }
-};
+export const generateInBrowser: LabGenerator = (request) =>
+  withLabPage(
+    {
+      onBackend: request.onBackend,
+      onEvent: (event) => request.onEvent(event as LabEvent),
+      onConsole: request.onConsole,
+      profileDir: request.profileDir,
+    },
+    (page) =>
+      page.evaluate(
+        async ({ request, backend, endpoint }) => {
+          const lab = window.safetuneLab.createLabWorker();
+          try {
+            const info = await lab.api.init(backend as Parameters<typeof lab.api.init>[0]);
+            void window.__labBackend(info);
+            const forward = lab.progress((event: LabEvent) => {
+              void window.__labEvent(event);
+            });
+            return await lab.api.generate(request, endpoint, forward);
+          } finally {
+            lab.terminate();
+          }
+        },
+        { request: request.request, backend: request.backend, endpoint: request.endpoint },
+      ),
+  );
 
 function megabytes(bytes: number): string {
   return `${(bytes / 1e6).toFixed(1)} MB`;
