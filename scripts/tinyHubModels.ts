@@ -14,7 +14,7 @@ import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { architectureOf } from '../src/core/model/architecture';
 import { hubTensorsFromValues } from '../src/core/model/checkpoint';
-import type { ModelConfig } from '../src/core/model/config';
+import { gpt2Config, type ModelConfig } from '../src/core/model/config';
 import {
   writeSafetensors,
   type NamedTensor,
@@ -163,25 +163,7 @@ export const TINY_MODELS: TinyModel[] = [
     legacyGpt2: true,
     chat: false,
     seed: 11,
-    config: {
-      family: 'gpt2',
-      ...SHAPE,
-      nHeads: 4,
-      nKvHeads: 4,
-      headDim: 8,
-      ffnDim: 128,
-      norm: 'layernorm',
-      normEps: 1e-5,
-      positions: 'learned',
-      ropeTheta: 0,
-      rotaryDim: 0,
-      activation: 'gelu_new',
-      gatedMlp: false,
-      parallelResidual: false,
-      qkNorm: false,
-      tiedEmbeddings: true,
-      bias: { qkv: true, o: true, mlp: true },
-    },
+    config: gpt2Config({ ...SHAPE, nHeads: 4, mlpRatio: 4 }),
   },
   {
     repo: 'tiny/llama',

@@ -61,6 +61,48 @@ interface StagePlan {
   mergeAdapter: boolean;
 }
 
+/**
+ * A stage's output from its cached bytes: an adapter (merged into `onTop` for the alignment stage,
+ * kept beside it otherwise) or full weights. Throws on bytes it cannot read.
+ */
+function decodeCachedStage(
+  modelConfig: ModelConfig,
+  bytes: Uint8Array,
+  plan: Pick<StagePlan, 'onTop' | 'adapter' | 'mergeAdapter'>,
+): StageOutput {
+  if (!plan.adapter) {
+    return { values: valuesFromHubTensors(modelConfig, readSafetensors(bytes).tensors) };
+  }
+  return adapterOutput(
+    modelConfig,
+    plan,
+    plan.adapter,
+    readAdapter(modelConfig, plan.adapter, bytes),
+  );
+}
+
+/** A stage that trained an adapter: merged into `onTop` (alignment) or kept beside it. */
+function adapterOutput(
+  modelConfig: ModelConfig,
+  plan: Pick<StagePlan, 'onTop' | 'mergeAdapter'>,
+  settings: LoraSettings,
+  adapter: Map<string, Float32Array>,
+): StageOutput {
+  return plan.mergeAdapter
+    ? { values: mergeAdapter(modelConfig, plan.onTop, settings, adapter) }
+    : { values: plan.onTop, adapter: { settings, values: adapter } };
+}
+
+/** Everything besides the config that enters a stage key. */
+function stageKeyContext(config: ExperimentConfig, base: BaseModel, backend: BackendName) {
+  return {
+    baseModelSha256: base.sha256,
+    coreSourceHash: CORE_SOURCE_HASH,
+    backend,
+    postReads: getPostMethod(config.post.method).reads,
+  };
+}
+
 /** The weights a stage's output computes with: its adapter, if any, merged in. */
 function mergedValues(config: ModelConfig, output: StageOutput): Map<string, Float32Array> {
   return output.adapter
@@ -161,12 +203,7 @@ export async function runExperiment(
   const hash = await configHash(config);
   const stages: StageRecord[] = [];
   const sets = buildEvalSets(config);
-  const keyContext = {
-    baseModelSha256: base.sha256,
-    coreSourceHash: CORE_SOURCE_HASH,
-    backend: deps.backend,
-    postReads: getPostMethod(config.post.method).reads,
-  };
+  const keyContext = stageKeyContext(config, base, deps.backend);
 
   /**
    * A stage's output, from the cache or by running `produce` on the model `plan.start()` builds.
@@ -180,19 +217,13 @@ export async function runExperiment(
   ): Promise<StageOutput> => {
     const key = await stageKey(config, stage, keyContext);
     const started = now();
-    const output = (adapter: Map<string, Float32Array>, settings: LoraSettings): StageOutput =>
-      plan.mergeAdapter
-        ? { values: mergeAdapter(modelConfig, plan.onTop, settings, adapter) }
-        : { values: plan.onTop, adapter: { settings, values: adapter } };
     const cached = await deps.cache?.get(key);
     // A damaged entry (a truncated write, a file of another shape) is never used: the stage is
     // trained again and its fresh weights replace the entry.
     let result: StageOutput | undefined;
     if (cached) {
       try {
-        result = plan.adapter
-          ? output(readAdapter(modelConfig, plan.adapter, cached.bytes), plan.adapter)
-          : { values: valuesFromHubTensors(modelConfig, readSafetensors(cached.bytes).tensors) };
+        result = decodeCachedStage(modelConfig, cached.bytes, plan);
       } catch (error) {
         const reason = error instanceof Error ? error.message : String(error);
         onEvent({
@@ -240,7 +271,7 @@ export async function runExperiment(
       stages.push(record);
       onEvent({ type: 'stage-end', stage, record });
       return plan.adapter && adapter
-        ? output(adapter, plan.adapter)
+        ? adapterOutput(modelConfig, plan, plan.adapter, adapter)
         : { values: await model.readValues() };
     } finally {
       model.dispose();
@@ -510,27 +541,17 @@ export async function cachedCheckpointValues(
   const cache = deps.cache;
   if (!cache) return null;
   const modelConfig = base.config;
-  const keyContext = {
-    baseModelSha256: base.sha256,
-    coreSourceHash: CORE_SOURCE_HASH,
-    backend: deps.backend,
-    postReads: getPostMethod(config.post.method).reads,
-  };
+  const keyContext = stageKeyContext(config, base, deps.backend);
   const read = async (
     stage: Stage,
     onTop: Map<string, Float32Array>,
-    lora: LoraSettings | null,
-    merge: boolean,
+    adapter: LoraSettings | null,
+    mergeAdapter: boolean,
   ): Promise<StageOutput | null> => {
     const cached = await cache.get(await stageKey(config, stage, keyContext));
-    if (!cached) return null;
-    if (!lora) {
-      return { values: valuesFromHubTensors(modelConfig, readSafetensors(cached.bytes).tensors) };
-    }
-    const adapter = readAdapter(modelConfig, lora, cached.bytes);
-    return merge
-      ? { values: mergeAdapter(modelConfig, onTop, lora, adapter) }
-      : { values: onTop, adapter: { settings: lora, values: adapter } };
+    return cached
+      ? decodeCachedStage(modelConfig, cached.bytes, { onTop, adapter, mergeAdapter })
+      : null;
   };
   const aligned = await read('alignment', base.values, config.alignment.lora, true);
   if (!aligned || checkpointName === 'aligned') return aligned?.values ?? null;
