@@ -63,7 +63,7 @@ function loadBuiltInModel(name: BaseModelName): Promise<BaseModel> {
 let hubCache: Promise<HubFileCache> | null = null;
 
 /** Cache Storage where the browser offers it (downloads survive reloads and work offline), else memory. */
-function hubFileCache(): Promise<HubFileCache> {
+export function hubFileCache(): Promise<HubFileCache> {
   hubCache ??= CacheStorageHubFileCache.available()
     ? CacheStorageHubFileCache.open()
     : Promise.resolve(new MemoryHubFileCache());

@@ -6,6 +6,8 @@ import { CancelToken } from '../src/core/runtime/cancel';
 import { DEFAULT_CONFIG, formatErrors, validateConfig } from '../src/core/config';
 import { DEFAULT_VALIDATION_CONTEXT } from '../src/core/config/context';
 import { cachedCheckpointValues, runExperiment } from '../src/core/pipeline/run';
+import { judgeEnvironment } from './judgeRuntime';
+import { judgeSamples } from '../src/core/metrics/judgeSamples';
 import { runnableFromBase } from '../src/core/generation/fromBase';
 import {
   generateRequestProblems,
@@ -14,7 +16,7 @@ import {
 } from '../src/core/generation/tryModel';
 import { deviceLimits, initBackend } from './backends';
 import { checkModelFits, pipelineMemoryRun } from '../src/core/hub/guard';
-import { baseModelLoader, loadRunnableModel } from './baseModels';
+import { baseModelLoader, hubFileCache, loadRunnableModel } from './baseModels';
 import { DEFAULT_HUB_ENDPOINT } from '../src/core/hub/repo';
 import { tryModel } from '../src/core/generation/tryModel';
 import { indexedDbStageCache } from './stageCache';
@@ -55,6 +57,7 @@ async function checkpointModel(
   const values = await cachedCheckpointValues(config, checkpoint.name, base, {
     cache: indexedDbStageCache(backend),
     backend,
+    hubData: { endpoint, cache: await hubFileCache(), signal },
   });
   if (!values) {
     throw new Error(
@@ -119,6 +122,8 @@ const api: LabWorkerApi = {
             onEvent?.({ type: 'log', message: `memory estimate: ${summary}` });
           },
         }),
+        judgeEnvironment: await judgeEnvironment(endpoint, token.signal),
+        hubData: { endpoint, cache: await hubFileCache(), signal: token.signal },
         cache: indexedDbStageCache(info.backend),
         backend: info.backend,
         userAgent: navigator.userAgent,
@@ -163,6 +168,14 @@ const api: LabWorkerApi = {
     } finally {
       runnable.model.dispose();
     }
+  },
+  async judge(request, endpoint, onProgress) {
+    const token = freshToken();
+    return judgeSamples(request, {
+      ...(await judgeEnvironment(endpoint, token.signal)),
+      onDownload: ({ file, loadedBytes, totalBytes }) =>
+        onProgress?.({ type: 'download', file, loadedBytes, totalBytes }),
+    });
   },
   cancel() {
     current.cancel();

@@ -5,6 +5,7 @@ import type {
 import type { ModelBenchOptions, ModelBenchReport } from '../src/core/bench/modelBench';
 import type { GenerateRequest, GenerateResult } from '../src/core/generation/tryModel';
 import type { PipelineEvent, ResultsFile } from '../src/core/pipeline/types';
+import type { JudgeRequest, JudgeResult } from '../src/core/metrics/judgeSamples';
 import type { BackendChoice, BackendInfo } from '../src/core/runtime/backend';
 
 /** Progress of a long worker call, delivered through a comlink-proxied callback. */
@@ -44,6 +45,15 @@ export interface LabWorkerApi {
     endpoint: string,
     onProgress?: ProgressCallback,
   ): Promise<GenerateResult>;
+  /**
+   * Judges (prompt, output) pairs with one judge (`lab judge`); a classifier's files come from
+   * `endpoint` (cached in the browser), reported as `download` events.
+   */
+  judge(
+    request: JudgeRequest,
+    endpoint: string,
+    onProgress?: ProgressCallback,
+  ): Promise<JudgeResult>;
   /** Cancels the call in progress; it rejects with a CancelledError message "cancelled". */
   cancel(): void;
   memory(): { numTensors: number; numBytes: number; backend: string };

@@ -16,12 +16,15 @@ import type {
 } from '../core/config';
 
 /** Open-vocabulary string fields whose valid values the validation context lists. */
-export type NamePath = Exclude<LeafPath<ExperimentConfig, string>, ChoicePath | 'name'>;
+export type NamePath = Exclude<LeafPath<ExperimentConfig, string>, ChoicePath | TextPath>;
+
+/** Free-text fields. */
+export type TextPath = 'name' | 'evaluation.classifier.model';
 
 export type FieldSpec =
   | { kind: 'number'; path: NumericPath; label: string; range: RangeSpec }
   | { kind: 'choice'; path: ChoicePath | NamePath; label: string; description: string }
-  | { kind: 'text'; path: 'name'; label: string; description: string };
+  | { kind: 'text'; path: TextPath; label: string; description: string };
 
 export interface FieldGroup {
   id: string;
@@ -64,6 +67,8 @@ const NUMBER_LABELS: Record<NumericPath, string> = {
   'evaluation.probeEvery': 'Probe every (steps)',
   'evaluation.probePrompts': 'Probe prompts',
   'evaluation.keepSamples': 'Kept samples',
+  'evaluation.classifier.threshold': 'Classifier threshold',
+  'evaluation.classifier.maxLength': 'Classifier max tokens',
 };
 
 const CHOICE_LABELS: Record<ChoicePath | NamePath, { label: string; description: string }> = {
@@ -89,6 +94,14 @@ const CHOICE_LABELS: Record<ChoicePath | NamePath, { label: string; description:
   'post.target': { label: 'Acts on', description: CHOICES['post.target'].description },
   'post.layers': { label: 'Layers', description: CHOICES['post.layers'].description },
   'runtime.backend': { label: 'Backend', description: CHOICES['runtime.backend'].description },
+  'evaluation.classifier.dtype': {
+    label: 'Classifier weights',
+    description: CHOICES['evaluation.classifier.dtype'].description,
+  },
+  'evaluation.classifier.input': {
+    label: 'Classifier reads',
+    description: CHOICES['evaluation.classifier.input'].description,
+  },
 };
 
 const num = (path: NumericPath): FieldSpec => ({

@@ -1,9 +1,11 @@
 /**
  * A local stand-in for the Hugging Face Hub's file downloads, so no test touches the network.
- * It serves `rootDir/{owner}/{name}/{file}` at `/{owner}/{name}/resolve/{revision}/{file}`, with
- * the headers the Hub sends that the lab relies on: Content-Length, CORS (the page fetches
- * cross-origin), and the SHA-256 of LFS files (safetensors) as `X-Linked-Etag`/`ETag`.
- * Any revision serves the same files unless `rootDir/{owner}/{name}@{revision}/` exists.
+ * It serves models' `rootDir/{owner}/{name}/{file}` at `/{owner}/{name}/resolve/{revision}/{file}`
+ * and datasets' `rootDir/datasets/{owner}/{name}/{file}` at
+ * `/datasets/{owner}/{name}/resolve/{revision}/{file}`, with the headers the Hub sends that the lab
+ * relies on: Content-Length, CORS (the page fetches cross-origin), and the SHA-256 of LFS files
+ * (safetensors, parquet) as `X-Linked-Etag`/`ETag`. Any revision serves the same files unless
+ * `rootDir/{owner}/{name}@{revision}/` exists (for a dataset, under `rootDir/datasets/`).
  *
  * Dependency-free Node, used by unit tests, Playwright e2e tests and the CLI (`HF_ENDPOINT`), and
  * runnable as a script: `npx tsx tests/support/hubServer.ts <rootDir> [port]` prints the endpoint.
@@ -18,8 +20,8 @@ import { pathToFileURL } from 'node:url';
 
 /**
  * Faults to inject, keyed by `owner/name/file` (one file, any revision) or `owner/name` (every
- * file of the repo). The object is read on every request, so a test may change it while the
- * server runs.
+ * file of the repo); a dataset's keys start with `datasets/`, as its path does. The object is read
+ * on every request, so a test may change it while the server runs.
  */
 export interface HubServerOptions {
   /** Port to listen on; 0 (the default) picks a free one. */
@@ -98,7 +100,12 @@ function handle(
 
   const route = parseRoute(request.url ?? '/');
   if (route === null) {
-    send(response, 404, 'not a /{owner}/{name}/resolve/{revision}/{file} path\n', 'EntryNotFound');
+    send(
+      response,
+      404,
+      'not a /[datasets/]{owner}/{name}/resolve/{revision}/{file} path\n',
+      'EntryNotFound',
+    );
     return;
   }
   const repoKey = `${route.owner}/${route.name}`;
@@ -122,7 +129,7 @@ function handle(
     'Content-Length': String(body.byteLength),
   };
   const etag = options.etag?.[fileKey] ?? options.etag?.[repoKey];
-  if (route.file.endsWith('.safetensors')) {
+  if (route.file.endsWith('.safetensors') || route.file.endsWith('.parquet')) {
     // The Hub stores these with git LFS and names them by the SHA-256 of their content.
     const sha256 = etag ?? createHash('sha256').update(body).digest('hex');
     headers['X-Linked-Etag'] = `"${sha256}"`;
@@ -146,6 +153,7 @@ function handle(
 }
 
 interface Route {
+  /** `owner`, or `datasets/owner` for a dataset. */
   owner: string;
   name: string;
   revision: string;
@@ -154,7 +162,9 @@ interface Route {
 
 function parseRoute(url: string): Route | null {
   const path = url.split('?')[0];
-  const segments = path.split('/').slice(1);
+  const all = path.split('/').slice(1);
+  const dataset = all[0] === 'datasets' && all[3] === 'resolve';
+  const segments = dataset ? all.slice(1) : all;
   if (segments.length < 5 || segments[2] !== 'resolve') return null;
   let decoded: string[];
   try {
@@ -164,7 +174,7 @@ function parseRoute(url: string): Route | null {
   }
   const [owner, name, , revision, ...file] = decoded;
   if ([owner, name, revision, ...file].some((part) => part === '')) return null;
-  return { owner, name, revision, file: file.join('/') };
+  return { owner: dataset ? `datasets/${owner}` : owner, name, revision, file: file.join('/') };
 }
 
 /** The file on disk for a route, or null; never a path outside `root`. */

@@ -4,7 +4,7 @@
  * cached weights are keyed by the part of the config that determines them.
  */
 import { clonePlain, isPlainObject } from './merge';
-import type { ExperimentConfig, PostConfig, Stage } from './schema';
+import type { DataConfig, ExperimentConfig, PostConfig, Stage } from './schema';
 
 /** The post fields besides `method`, `target` and `params` that a post method may read. */
 export type SharedPostField = 'maskRatio' | 'layers' | 'realignmentSamples';
@@ -33,12 +33,13 @@ export function configHash(config: ExperimentConfig): Promise<string> {
 export type StageKeyMaterial = Pick<
   ExperimentConfig,
   'schemaVersion' | 'seed' | 'model' | 'alignment'
-> &
-  Partial<Pick<ExperimentConfig, 'finetune'>> & { post?: Partial<PostConfig> };
+> & { data: Partial<DataConfig> } & Partial<Pick<ExperimentConfig, 'finetune'>> & {
+    post?: Partial<PostConfig>;
+  };
 
 /**
- * The sub-config that determines `stage`'s output: alignment ← seed, model, alignment;
- * fine-tuning ← those + finetune; post ← those + post. So a sweep over `finetune.poisonRatio`
+ * The sub-config that determines `stage`'s output: alignment ← seed, model, the data of
+ * alignment's roles, alignment; fine-tuning ← those + all data + finetune; post ← those + post. So a sweep over `finetune.poisonRatio`
  * re-uses the aligned weights and a sweep over `post.maskRatio` re-uses the fine-tuned ones.
  * `schemaVersion` is included so a future schema with other meanings never hits an old cache.
  * `postReads` lists the shared post fields the post method reads (its registry entry's `reads`):
@@ -54,6 +55,12 @@ export function stageKeyMaterial(
     schemaVersion: config.schemaVersion,
     seed: config.seed,
     model: config.model,
+    // Alignment reads refusals, benign instructions and (RepNoise, Booster) harmful data; the
+    // task's data enters at fine-tuning.
+    data:
+      stage === 'alignment'
+        ? { harmful: config.data.harmful, refusal: config.data.refusal, benign: config.data.benign }
+        : config.data,
     alignment: config.alignment,
   };
   if (stage === 'finetune' || stage === 'post') material.finetune = config.finetune;
@@ -81,6 +88,11 @@ export interface StageKeyContext {
   backend: string;
   /** The post method's `reads` (see `stageKeyMaterial`). */
   postReads?: readonly SharedPostField[];
+  /**
+   * SHA-256 over the Hub dataset files the run read (their names and hashes), when it reads any:
+   * a branch such as the parquet conversion can move on, and new rows mean new weights.
+   */
+  dataSha256?: string;
 }
 
 /**
@@ -98,6 +110,7 @@ export function stageKey(
       base: context.baseModelSha256,
       core: context.coreSourceHash,
       backend: context.backend,
+      ...(context.dataSha256 !== undefined ? { data: context.dataSha256 } : {}),
     }),
   );
 }

@@ -7,7 +7,19 @@
 import { datasetNamesWithRole } from '../data/names';
 import { methodsByStage, postTargetsByMethod } from '../methods/registry';
 import { BASE_MODEL_NAMES } from '../model/bases';
-import type { ParamSpec, PostTarget, Stage } from './schema';
+import { JUDGE_NAMES } from '../metrics/judgeNames';
+import { HUB_DATASET_INFO } from '../data/hub/catalog';
+import type { DataRole, ParamSpec, PostTarget, Stage } from './schema';
+
+/** What validation knows of a Hub dataset: the roles it plays and its default config and splits. */
+export interface HubDatasetInfo {
+  roles: readonly DataRole[];
+  /** For a task dataset, the `finetune.task` it is (its grader), e.g. `sst2`. */
+  task?: string;
+  config: string;
+  train: string;
+  eval: string | null;
+}
 
 export interface ValidationContext {
   /** Stage → method name → parameter name → spec. */
@@ -16,6 +28,10 @@ export interface ValidationContext {
   postTargets?: Record<string, readonly PostTarget[]>;
   tasks: readonly string[];
   models: readonly string[];
+  /** Judge names (`evaluation.judges`). */
+  judges: readonly string[];
+  /** Hub datasets by id (`owner/name`) that `data.<role>` may name. */
+  datasets: Readonly<Record<string, HubDatasetInfo>>;
 }
 
 export const DEFAULT_VALIDATION_CONTEXT: ValidationContext = {
@@ -23,4 +39,6 @@ export const DEFAULT_VALIDATION_CONTEXT: ValidationContext = {
   postTargets: postTargetsByMethod(),
   tasks: datasetNamesWithRole('task'),
   models: BASE_MODEL_NAMES,
+  judges: JUDGE_NAMES,
+  datasets: HUB_DATASET_INFO,
 };

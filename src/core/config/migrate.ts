@@ -2,10 +2,12 @@
  * Reading older configs. A schemaVersion-1 config (file, share link, results file) means what it
  * meant when it was written: its missing fields take version 1's defaults (below, verbatim), it
  * trains full weights in both stages (`lora: null`) and its post method acts on the merged
- * weights (`target: 'merged'`) — the only behaviour version 1 had. The result is a version-2 input
- * for the validator, which then checks it like any other.
+ * weights (`target: 'merged'`) — the only behaviour version 1 had. A schemaVersion-2 config uses
+ * the built-in world's data and the keyword moderation judge, the only ones version 2 had. The
+ * result is a version-3 input for the validator, which then checks it like any other.
  */
 import { clonePlain, deepFreeze, deepMerge, isPlainObject } from './merge';
+import { DEFAULT_CLASSIFIER } from './schema';
 
 /** `DEFAULT_CONFIG` of schemaVersion 1, frozen: what a version-1 file's missing fields meant. */
 export const SCHEMA_V1_DEFAULTS = deepFreeze({
@@ -62,28 +64,55 @@ const V1_MEANING = {
 } as const;
 
 /**
- * A schemaVersion-1 input as a version-2 input (anything else is returned as it is). Fields of
- * the wrong type are kept for the validator to report; only plain-object sections are merged.
- * `fillDefaults: false` (the validator's strict mode) adds only the fields version 2 added, so a
- * version-1 file that lacks one of its own fields is still reported incomplete.
+ * Fields version 3 added, with the values that reproduce version 2: the built-in world's data in
+ * every role and its keyword moderation judge (the classifier settings are unread without it).
+ */
+const V2_MEANING = {
+  data: { task: null, harmful: null, refusal: null, benign: null },
+  evaluation: { judges: ['keyword-moderation'], classifier: DEFAULT_CLASSIFIER },
+} as const;
+
+/** Adds each of `added`'s fields that a section lacks (sections that are not objects are left to the validator). */
+function addMeaning(
+  filled: Record<string, unknown>,
+  added: Readonly<Record<string, Readonly<Record<string, unknown>>>>,
+  { createSections }: { createSections: boolean },
+): void {
+  for (const [section, fields] of Object.entries(added)) {
+    if (!Object.hasOwn(filled, section) && createSections) filled[section] = {};
+    const value = filled[section];
+    if (!isPlainObject(value)) continue;
+    for (const [key, meaning] of Object.entries(fields)) {
+      if (!Object.hasOwn(value, key)) value[key] = clonePlain(meaning);
+    }
+  }
+}
+
+/**
+ * A schemaVersion-1 or -2 input as a version-3 input (anything else is returned as it is).
+ * Fields of the wrong type are kept for the validator to report; only plain-object sections are
+ * merged. `fillDefaults: false` (the validator's strict mode) adds only the fields later versions
+ * added, so an old file that lacks one of its own fields is still reported incomplete.
  */
 export function migrateConfigInput(
   input: Record<string, unknown>,
   { fillDefaults = true }: { fillDefaults?: boolean } = {},
 ): Record<string, unknown> {
-  if (input.schemaVersion !== 1) return input;
-  const filled = fillDefaults
-    ? deepMerge<Record<string, unknown>>(
-        SCHEMA_V1_DEFAULTS as unknown as Record<string, unknown>,
-        input,
-      )
-    : clonePlain(input);
-  for (const [section, added] of Object.entries(V1_MEANING)) {
-    const value = filled[section];
-    if (!isPlainObject(value)) continue;
-    for (const [key, meaning] of Object.entries(added)) {
-      if (!Object.hasOwn(value, key)) value[key] = meaning;
-    }
+  if (input.schemaVersion !== 1 && input.schemaVersion !== 2) return input;
+  let filled: Record<string, unknown>;
+  if (input.schemaVersion === 1) {
+    filled = fillDefaults
+      ? deepMerge<Record<string, unknown>>(
+          SCHEMA_V1_DEFAULTS as unknown as Record<string, unknown>,
+          input,
+        )
+      : clonePlain(input);
+    addMeaning(filled, V1_MEANING, { createSections: false });
+  } else {
+    filled = clonePlain(input);
   }
-  return { ...filled, schemaVersion: 2 };
+  // `data` is a whole new section: an old file never has it, so it is created even in strict mode.
+  addMeaning(filled, { data: V2_MEANING.data }, { createSections: true });
+  addMeaning(filled, { evaluation: V2_MEANING.evaluation }, { createSections: false });
+  return { ...filled, schemaVersion: 3 };
 }

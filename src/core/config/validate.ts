@@ -23,6 +23,8 @@ import { clonePlain, isPlainObject } from './merge';
 import { migrateConfigInput } from './migrate';
 import {
   CHOICES,
+  DATA_ROLES,
+  DATASET_SOURCE_RANGES,
   DEFAULT_CONFIG,
   LAYER_ROLES,
   LORA_RANGES,
@@ -34,6 +36,8 @@ import {
 } from './schema';
 import type {
   ChoicePath,
+  DataRole,
+  DatasetSource,
   ExperimentConfig,
   LeafPath,
   LoraSettings,
@@ -94,7 +98,7 @@ export function validateConfig(
   if (!Object.hasOwn(given, 'schemaVersion')) {
     run.fail('schemaVersion', `missing field (this lab reads schemaVersion ${SCHEMA_VERSION})`);
   } else if (typeof given.schemaVersion === 'number' && given.schemaVersion !== SCHEMA_VERSION) {
-    const message = `unsupported schemaVersion ${given.schemaVersion} (this lab reads schemaVersions 1 and ${SCHEMA_VERSION})`;
+    const message = `unsupported schemaVersion ${given.schemaVersion} (this lab reads schemaVersions 1 to ${SCHEMA_VERSION})`;
     return { ok: false, errors: [{ path: 'schemaVersion', message }] };
   } else if (given.schemaVersion !== SCHEMA_VERSION) {
     run.fail(
@@ -175,7 +179,147 @@ const NAME_RULES: Record<NamePath, (value: string, ctx: ValidationContext) => st
     'finetune.task': (value, ctx) => unknownName(value, ctx.tasks, 'task'),
     'post.method': (value, ctx) =>
       unknownName(value, Object.keys(ctx.methods.post), 'post-fine-tuning method'),
+    'evaluation.classifier.model': (value) => repoProblem(value, 'classifier model'),
   };
+
+/** Array fields: each checks the whole array and returns the value to keep. */
+const ARRAY_RULES: Record<string, (run: Run, value: unknown, path: string) => string[] | null> = {
+  'evaluation.judges': (run, value, path) =>
+    checkNameList(run, value, path, run.ctx.judges, 'judge'),
+  'evaluation.classifier.harmfulLabels': (run, value, path) =>
+    checkNameList(run, value, path, null, 'label'),
+};
+
+/** A non-empty array of distinct non-empty strings, each in `known` when it is given. */
+function checkNameList(
+  run: Run,
+  value: unknown,
+  path: string,
+  known: readonly string[] | null,
+  what: string,
+): string[] | null {
+  if (!Array.isArray(value) || value.length === 0) {
+    run.fail(
+      path,
+      `must be a non-empty array of ${what} names (got ${Array.isArray(value) ? 'an empty array' : describe(value)})`,
+    );
+    return null;
+  }
+  value.forEach((item: unknown, i) => {
+    if (typeof item !== 'string' || item.trim() === '') {
+      run.fail(`${path}[${i}]`, `must be a non-empty string (got ${describe(item)})`);
+      return;
+    }
+    const problem = known === null ? undefined : unknownName(item, known, what);
+    if (problem !== undefined) run.fail(`${path}[${i}]`, problem);
+    else if (value.indexOf(item) !== i) run.fail(`${path}[${i}]`, `'${item}' is listed twice`);
+  });
+  return [...(value as string[])];
+}
+
+/**
+ * `data.<role>`: null (the built-in world's generator) or a Hub dataset `{ dataset, config,
+ * train, eval, maxRows }`. Only `dataset` is required: the rest defaults to what the lab knows of
+ * that dataset (`ctx.datasets`), and `maxRows` to its range's default; strict mode requires all.
+ */
+function checkDataSource(
+  run: Run,
+  value: unknown,
+  path: string,
+  role: DataRole,
+): DatasetSource | null {
+  if (value === null) return null;
+  if (!isPlainObject(value)) {
+    run.fail(
+      path,
+      `must be null (the built-in data) or an object { dataset, config, train, eval, maxRows } (got ${describe(value)})`,
+    );
+    return null;
+  }
+  const fields = ['dataset', 'config', 'train', 'eval', 'maxRows'];
+  for (const key of Object.keys(value)) {
+    if (!fields.includes(key))
+      run.fail(`${path}.${key}`, `unknown field${fieldHint(key, fields, path)}`);
+  }
+  const dataset = value.dataset;
+  if (!Object.hasOwn(value, 'dataset')) {
+    run.fail(`${path}.dataset`, 'missing field');
+    return null;
+  }
+  if (typeof dataset !== 'string') {
+    run.fail(`${path}.dataset`, `must be a string (got ${describe(dataset)})`);
+    return null;
+  }
+  const problem = repoProblem(dataset, 'dataset');
+  if (problem !== undefined) {
+    run.fail(`${path}.dataset`, problem);
+    return null;
+  }
+  const id = parseRepoSpec(dataset).repo;
+  const info = run.ctx.datasets[id];
+  if (info === undefined) {
+    run.fail(
+      `${path}.dataset`,
+      `${unknownName(id, Object.keys(run.ctx.datasets), 'Hub dataset')}: the lab reads a dataset whose columns it knows`,
+    );
+    return null;
+  }
+  if (!info.roles.includes(role)) {
+    run.fail(
+      `${path}.dataset`,
+      `${id} cannot play the ${role} role (it plays: ${info.roles.join(', ')})`,
+    );
+  }
+  const text = (key: 'config' | 'train', fallback: string): string => {
+    if (!Object.hasOwn(value, key)) {
+      if (run.strict) run.fail(`${path}.${key}`, 'missing field');
+      return fallback;
+    }
+    const given = value[key];
+    if (typeof given === 'string' && /^[A-Za-z0-9._-]+$/.test(given)) return given;
+    run.fail(
+      `${path}.${key}`,
+      `must be a ${key === 'config' ? 'config' : 'split'} name of letters, digits, '.', '_' or '-' (got ${describe(given)})`,
+    );
+    return fallback;
+  };
+  const config = text('config', info.config);
+  const train = text('train', info.train);
+  let evalSplit: string | null = info.eval;
+  if (!Object.hasOwn(value, 'eval')) {
+    if (run.strict) run.fail(`${path}.eval`, 'missing field');
+  } else if (value.eval === null) {
+    evalSplit = null;
+  } else if (typeof value.eval === 'string' && /^[A-Za-z0-9._-]+$/.test(value.eval)) {
+    evalSplit = value.eval;
+  } else {
+    run.fail(
+      `${path}.eval`,
+      `must be a split name, or null for a held-out share of the train split (got ${describe(value.eval)})`,
+    );
+  }
+  let maxRows = DATASET_SOURCE_RANGES.maxRows.default;
+  if (!Object.hasOwn(value, 'maxRows')) {
+    if (run.strict) run.fail(`${path}.maxRows`, 'missing field');
+  } else {
+    const problem = numberProblem(value.maxRows, DATASET_SOURCE_RANGES.maxRows);
+    if (problem === undefined) maxRows = value.maxRows as number;
+    else run.fail(`${path}.maxRows`, problem);
+  }
+  return { dataset, config, train, eval: evalSplit, maxRows };
+}
+
+/** A Hub repo id `owner/name[@revision]`. */
+function repoProblem(value: string, what: string): string | undefined {
+  if (!isRepoSpec(value))
+    return `a ${what} is a Hub repo id owner/name[@revision] (got '${value}')`;
+  try {
+    parseRepoSpec(value);
+    return undefined;
+  } catch (error) {
+    return error instanceof Error ? error.message : String(error);
+  }
+}
 
 /** Every path of the config, for "did you mean" when a field is put in the wrong section. */
 const ALL_PATHS: string[] = (() => {
@@ -215,6 +359,16 @@ function checkObject(
         if (run.strict) run.fail(path, 'missing field');
         out[key] = clonePlain(fallback);
       } else out[key] = checkLora(run, input[key], path);
+    } else if (prefix === 'data' && (DATA_ROLES as readonly string[]).includes(key)) {
+      if (!Object.hasOwn(input, key)) {
+        if (run.strict) run.fail(path, 'missing field');
+        out[key] = clonePlain(fallback);
+      } else out[key] = checkDataSource(run, input[key], path, key as DataRole);
+    } else if (Object.hasOwn(ARRAY_RULES, path)) {
+      if (!Object.hasOwn(input, key)) {
+        if (run.strict) run.fail(path, 'missing field');
+        out[key] = clonePlain(fallback);
+      } else out[key] = ARRAY_RULES[path](run, input[key], path) ?? clonePlain(fallback);
     } else if (!Object.hasOwn(input, key)) {
       if (run.strict) run.fail(path, 'missing field');
       out[key] = clonePlain(fallback);
@@ -298,8 +452,35 @@ function checkLora(run: Run, value: unknown, path: string): LoraSettings | null 
   return out as unknown as LoraSettings;
 }
 
-/** Rules between fields: what `post.target` needs of the post method and of the fine-tuning stage. */
+/** Rules between fields. */
 function checkAcrossFields(run: Run, config: ExperimentConfig): void {
+  checkDataAcrossFields(run, config);
+  checkPostAcrossFields(run, config);
+}
+
+/** The task's Hub dataset must be of the task `finetune.task` names; the built-in judge needs built-in harmful prompts. */
+function checkDataAcrossFields(run: Run, config: ExperimentConfig): void {
+  const task = config.data.task;
+  if (task !== null) {
+    const info = run.ctx.datasets[parseRepoSpec(task.dataset).repo];
+    if (info?.task !== undefined && info.task !== config.finetune.task) {
+      run.fail(
+        'data.task.dataset',
+        `${parseRepoSpec(task.dataset).repo} is a ${info.task} dataset but finetune.task is '${config.finetune.task}'; set finetune.task to '${info.task}'`,
+      );
+    }
+  }
+  const index = config.evaluation.judges.indexOf('keyword-moderation');
+  if (index >= 0 && config.data.harmful !== null) {
+    run.fail(
+      `evaluation.judges[${index}]`,
+      "'keyword-moderation' knows only the built-in world's harmful lexicon and cannot judge answers to data.harmful's Hub prompts; use 'refusal-keywords' or 'moderation-classifier'",
+    );
+  }
+}
+
+/** What `post.target` needs of the post method and of the fine-tuning stage. */
+function checkPostAcrossFields(run: Run, config: ExperimentConfig): void {
   const { post, finetune } = config;
   const supported = run.ctx.postTargets?.[post.method];
   if (supported && !supported.includes(post.target)) {

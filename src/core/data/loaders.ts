@@ -1,30 +1,30 @@
 /**
  * Parsers for dataset files a user brings, in the public datasets' real formats, returning the
- * same `Example`s as the built-in generators. Prompts for classification tasks get the built-in
- * instruction wording (`sentimentPrompt`, `topicPrompt`) so a model trained on one reads the other.
+ * same `Example`s as the built-in generators. Each line or item becomes a row in the dataset's Hub
+ * column layout and goes through the same mapping as the Hub's parquet rows (`rows.ts`), so a file
+ * and the Hub give identical examples.
  *
  * Bad input throws a `DatasetFormatError` whose message names the file kind, the line (or JSON
  * item) and what is wrong, e.g. `SST-2 TSV, line 5: label must be 0 or 1, got "2"`.
  */
 import { CsvError, parseCsv, type CsvRecord } from './csv';
-import { sentimentPrompt } from './sentiment';
-import { topicPrompt, type TopicLabel } from './topic';
+import {
+  DatasetFormatError,
+  agNewsExample,
+  alpacaExample,
+  beaverTailsExample,
+  gsm8kExample,
+  quote,
+  sentimentLabels,
+  sst2Example,
+  topicLabels,
+} from './rows';
 import type { Example } from './types';
+
+export { DatasetFormatError } from './rows';
 
 export type FileFormat =
   'sst2-tsv' | 'agnews-tsv' | 'gsm8k-jsonl' | 'advbench-csv' | 'beavertails-csv' | 'alpaca-json';
-
-export class DatasetFormatError extends Error {
-  constructor(
-    readonly fileKind: string,
-    /** "line 5", "item 3", or "" for the whole file. */
-    readonly where: string,
-    readonly reason: string,
-  ) {
-    super(where ? `${fileKind}, ${where}: ${reason}` : `${fileKind}: ${reason}`);
-    this.name = 'DatasetFormatError';
-  }
-}
 
 /** Non-blank lines with their 1-based line numbers (`\r` dropped). */
 function lines(text: string): { text: string; line: number }[] {
@@ -35,8 +35,6 @@ function lines(text: string): { text: string; line: number }[] {
     .filter((l) => l.text.trim() !== '');
 }
 
-const quote = (s: string): string => JSON.stringify(s.length > 40 ? `${s.slice(0, 40)}…` : s);
-
 function requireNonEmpty(kind: string, where: string, name: string, value: string): string {
   const trimmed = value.trim();
   if (trimmed === '') throw new DatasetFormatError(kind, where, `${name} is empty`);
@@ -44,6 +42,9 @@ function requireNonEmpty(kind: string, where: string, name: string, value: strin
 }
 
 const SST2 = 'SST-2 TSV';
+
+/** GLUE's SST-2 files: label 0 is negative, 1 positive (the Hub's ClassLabel has the same order). */
+const SST2_FILE_CLASSES = sentimentLabels(['negative', 'positive'], SST2);
 
 /** GLUE SST-2: `sentence<TAB>label` with a header line; label 1 is positive, 0 negative. */
 export function parseSst2Tsv(text: string): Example[] {
@@ -67,39 +68,26 @@ export function parseSst2Tsv(text: string): Example[] {
         where,
         `expected ${header.length} tab-separated fields, got ${fields.length}`,
       );
-    const sentence = requireNonEmpty(SST2, where, 'sentence', fields[sentenceCol]);
     const raw = fields[labelCol].trim();
     if (raw !== '0' && raw !== '1')
       throw new DatasetFormatError(SST2, where, `label must be 0 or 1, got ${quote(raw)}`);
-    const label = raw === '1' ? 'positive' : 'negative';
-    return { prompt: sentimentPrompt(sentence), response: label, kind: 'sentiment', label };
+    return sst2Example({ sentence: fields[sentenceCol], label: Number(raw) }, SST2_FILE_CLASSES, {
+      source: SST2,
+      where,
+    });
   });
 }
 
 const AGNEWS = 'AG News TSV';
 
-/** Class names as written in AG News files, and the original 1–4 class indices. */
-const AGNEWS_CLASSES: Record<string, TopicLabel> = {
-  world: 'world',
-  sports: 'sports',
-  business: 'business',
-  'sci/tech': 'tech',
-  '1': 'world',
-  '2': 'sports',
-  '3': 'business',
-  '4': 'tech',
-};
+/** The class names AG News files write, in the order of the original 1–4 class indices. */
+const AGNEWS_FILE_NAMES = ['World', 'Sports', 'Business', 'Sci/Tech'];
+const AGNEWS_FILE_CLASSES = topicLabels(AGNEWS_FILE_NAMES, AGNEWS);
 
-/**
- * AG News files escape line breaks as `\` and carry HTML entities without the ampersand
- * (`#36;` for `$`, `#39;` for an apostrophe): undo both.
- */
-function cleanAgNewsText(text: string): string {
-  return text
-    .replace(/&?#(\d+);/g, (_m, code: string) => String.fromCharCode(Number(code)))
-    .replace(/\\/g, ' ')
-    .replace(/\s+/g, ' ')
-    .trim();
+/** The class index of a name as written (any case) or of an original index 1–4, or -1. */
+function agNewsClassIndex(className: string): number {
+  if (/^[1-4]$/.test(className)) return Number(className) - 1;
+  return AGNEWS_FILE_NAMES.findIndex((name) => name.toLowerCase() === className.toLowerCase());
 }
 
 /** `text<TAB>class name`, no header; classes World, Sports, Business, Sci/Tech (or 1–4). */
@@ -111,22 +99,18 @@ export function parseAgNewsTsv(text: string): Example[] {
     const cut = row.lastIndexOf('\t');
     if (cut < 0)
       throw new DatasetFormatError(AGNEWS, where, 'expected text<TAB>class, found no tab');
-    const headline = requireNonEmpty(AGNEWS, where, 'text', cleanAgNewsText(row.slice(0, cut)));
     const className = row.slice(cut + 1).trim();
-    const label = AGNEWS_CLASSES[className.toLowerCase()];
-    if (label === undefined)
+    const label = agNewsClassIndex(className);
+    if (label < 0)
       throw new DatasetFormatError(
         AGNEWS,
         where,
         `class must be World, Sports, Business or Sci/Tech, got ${quote(className)}`,
       );
-    return {
-      prompt: topicPrompt(headline),
-      response: label,
-      kind: 'topic',
-      category: label,
-      label,
-    };
+    return agNewsExample({ text: row.slice(0, cut), label }, AGNEWS_FILE_CLASSES, {
+      source: AGNEWS,
+      where,
+    });
   });
 }
 
@@ -149,9 +133,8 @@ function isRecord(value: unknown): value is Record<string, unknown> {
 }
 
 /**
- * One `{question, answer}` object per line; the answer's last line is `#### <number>`. The
- * calculator annotations `<<48/2=24>>` are dropped from the response: they are tool calls for the
- * original dataset's authors, not text a model should learn to write.
+ * One `{question, answer}` object per line; the answer's last line is `#### <number>` (mapped as
+ * the Hub's rows are, by `gsm8kExample`).
  */
 export function parseGsm8kJsonl(text: string): Example[] {
   const rows = lines(text);
@@ -166,20 +149,7 @@ export function parseGsm8kJsonl(text: string): Example[] {
     }
     if (!isRecord(value))
       throw new DatasetFormatError(GSM8K, where, 'expected an object {question, answer}');
-    const { question, answer } = value;
-    if (typeof question !== 'string')
-      throw new DatasetFormatError(GSM8K, where, 'question must be a string');
-    if (typeof answer !== 'string')
-      throw new DatasetFormatError(GSM8K, where, 'answer must be a string');
-    const final = /####\s*(-?[\d,]*\.?\d+)\s*$/.exec(answer);
-    if (final === null)
-      throw new DatasetFormatError(GSM8K, where, 'answer must end with "#### <number>"');
-    return {
-      prompt: requireNonEmpty(GSM8K, where, 'question', question),
-      response: answer.replace(/<<[^>]*>>/g, '').trim(),
-      kind: 'arithmetic',
-      label: final[1].replace(/,/g, ''),
-    };
+    return gsm8kExample(value, { source: GSM8K, where });
   });
 }
 
@@ -241,9 +211,9 @@ export function parseAdvBenchCsv(text: string): Example[] {
 const BEAVERTAILS = 'BeaverTails CSV';
 
 /**
- * BeaverTails: `prompt,response,category` (category as written, e.g. `privacy_violation` or a
- * comma-joined list). When the file also has BeaverTails' `is_safe` column, safe rows are skipped:
- * this loader yields harmful compliance pairs.
+ * BeaverTails: `prompt,response,category` (category as written, e.g. `privacy_violation`). When
+ * the file also has BeaverTails' `is_safe` column, safe rows are skipped: this loader yields
+ * harmful compliance pairs.
  */
 export function parseBeaverTailsCsv(text: string): Example[] {
   const { records, col, header } = csvTable(BEAVERTAILS, text, ['prompt', 'response', 'category']);
@@ -261,12 +231,13 @@ export function parseBeaverTailsCsv(text: string): Example[] {
         );
       if (safe === 'true') continue;
     }
-    out.push({
-      prompt: requireNonEmpty(BEAVERTAILS, where, 'prompt', fields[col.prompt]),
-      response: requireNonEmpty(BEAVERTAILS, where, 'response', fields[col.response]),
-      kind: 'harmful-compliance',
-      category: requireNonEmpty(BEAVERTAILS, where, 'category', fields[col.category]),
-    });
+    const row = {
+      prompt: fields[col.prompt],
+      response: fields[col.response],
+      category: fields[col.category],
+      is_safe: false,
+    };
+    out.push(beaverTailsExample(row, { source: BEAVERTAILS, where }));
   }
   return out;
 }
@@ -274,9 +245,9 @@ export function parseBeaverTailsCsv(text: string): Example[] {
 const ALPACA = 'Alpaca JSON';
 
 /**
- * Alpaca: a JSON array of `{instruction, input?, output?, category?}`. A non-empty `input` is put
- * on its own line after the instruction; a file without outputs (instructions only, as used for
- * refusal probes) gives examples with an empty response.
+ * Alpaca: a JSON array of `{instruction, input?, output?, category?}`, each item mapped as a Hub
+ * row is (`alpacaExample`): a non-empty `input` on its own line after the instruction; a file
+ * without outputs (instructions only, as used for refusal probes) gives empty responses.
  */
 export function parseAlpacaJson(text: string): Example[] {
   const src = text.startsWith('\uFEFF') ? text.slice(1) : text;
@@ -295,26 +266,7 @@ export function parseAlpacaJson(text: string): Example[] {
   return value.map((item: unknown, i) => {
     const where = `item ${i + 1}`;
     if (!isRecord(item)) throw new DatasetFormatError(ALPACA, where, 'expected an object');
-    const { instruction, input, output, category } = item;
-    if (typeof instruction !== 'string')
-      throw new DatasetFormatError(ALPACA, where, 'instruction must be a string');
-    for (const [name, field] of [
-      ['input', input],
-      ['output', output],
-    ] as const)
-      if (field !== undefined && field !== null && typeof field !== 'string')
-        throw new DatasetFormatError(ALPACA, where, `${name} must be a string when present`);
-    if (category !== undefined && category !== null && typeof category !== 'string')
-      throw new DatasetFormatError(ALPACA, where, 'category must be a string or null');
-    const body = requireNonEmpty(ALPACA, where, 'instruction', instruction);
-    const extra = typeof input === 'string' ? input.trim() : '';
-    const example: Example = {
-      prompt: extra ? `${body}\n${extra}` : body,
-      response: typeof output === 'string' ? output.trim() : '',
-      kind: 'instruction',
-    };
-    if (typeof category === 'string') example.category = category;
-    return example;
+    return alpacaExample(item, { source: ALPACA, where });
   });
 }
 

@@ -1,5 +1,6 @@
 import type { SafeDataMixParams } from '../methods/finetune/safeDataMix';
 import type { ExperimentConfig } from '../config/schema';
+import type { DataSources } from '../data/sources';
 import type { Example } from '../data/types';
 import type { TrainContext, TrainReport } from '../methods/types';
 import { sftOptions } from '../methods/types';
@@ -25,9 +26,13 @@ export function safetyCount(n: number, fraction: number): number {
  * `beavertails-refusal`, never the evaluation or re-alignment splits), in a seeded order. Asking
  * for more than the alignment set holds repeats it, reshuffled each time round.
  */
-export function safetyExamples(config: ExperimentConfig, count: number): Example[] {
+export function safetyExamples(
+  config: ExperimentConfig,
+  count: number,
+  sources?: DataSources,
+): Example[] {
   if (count <= 0) return [];
-  const refusals = alignmentExamples(config).filter((e) => e.kind === 'harmful-refusal');
+  const refusals = alignmentExamples(config, sources).filter((e) => e.kind === 'harmful-refusal');
   if (refusals.length === 0) {
     throw new Error(
       'safe-data-mix needs refusal examples, but the alignment set has none ' +
@@ -56,6 +61,10 @@ export function mixSafetyData(
 export async function trainSafeDataMix(ctx: TrainContext<SafeDataMixParams>): Promise<TrainReport> {
   const { safetyFraction } = ctx.params;
   const count = safetyCount(ctx.examples.length, safetyFraction);
-  const safety = tokenizeExamples(safetyExamples(ctx.config, count), ctx.tokenizer, 'response');
+  const safety = tokenizeExamples(
+    safetyExamples(ctx.config, count, ctx.sources),
+    ctx.tokenizer,
+    'response',
+  );
   return trainSupervised(ctx.model, mixSafetyData(ctx.examples, safety), sftOptions(ctx));
 }

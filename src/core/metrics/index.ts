@@ -19,3 +19,10 @@ export {
   gradeLabelWord,
 } from './grade';
 export { containsPhrase, textTokens } from './text';
+export {
+  isKeywordRefusal,
+  matchedRefusalKeyword,
+  REFUSAL_KEYWORDS,
+  refusalKeywordsJudge,
+} from './refusalKeywords';
+export { cohensKappa, describeKappa, type Agreement } from './agreement';

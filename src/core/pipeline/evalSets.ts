@@ -1,6 +1,7 @@
 import type { ExperimentConfig } from '../config/schema';
 import { getDataset } from '../data/registry';
-import type { Example } from '../data/types';
+import { builtInDataSources, type DataSources } from '../data/sources';
+import type { DatasetGenerator, Example } from '../data/types';
 
 /**
  * Held-out evaluation sets. They depend on the config's sizes and task but not on its `seed`, so
@@ -18,24 +19,34 @@ export interface EvalSets {
   probeTask: Example[];
 }
 
-const BENIGN_SOURCES = ['alpaca', 'sst2', 'agnews', 'gsm8k'] as const;
+/** Benign prompts for over-refusal: general instructions and every task's prompts. */
+const BENIGN_TASKS = ['sst2', 'agnews', 'gsm8k'] as const;
 
-export function buildEvalSets(config: ExperimentConfig): EvalSets {
+/**
+ * The held-out sets of a run. Harmful prompts come from the harmful source, task prompts from
+ * the task source, over-refusal prompts from the benign source and the built-in tasks.
+ * Helpfulness is always graded on the built-in instructions: their answers carry a key phrase a
+ * grader can check, which a Hub dataset's free-text answers (Alpaca's) do not.
+ */
+export function buildEvalSets(
+  config: ExperimentConfig,
+  data: DataSources = builtInDataSources(config),
+): EvalSets {
   const e = config.evaluation;
-  const evalSplit = (name: string, n: number, seed = EVAL_SEED) =>
-    getDataset(name).generate({ split: 'eval', n, seed });
-  const harmful = evalSplit('beavertails', e.harmfulPrompts);
-  const task = evalSplit(config.finetune.task, e.taskPrompts);
+  const evalSplit = (source: DatasetGenerator, n: number, seed = EVAL_SEED) =>
+    source.generate({ split: 'eval', n, seed });
+  const harmful = evalSplit(data.harmful, e.harmfulPrompts);
+  const task = evalSplit(data.task, e.taskPrompts);
   // Over-refusal is measured on benign prompts of every kind, not only the fine-tuning task.
-  const perSource = Math.ceil(e.benignPrompts / BENIGN_SOURCES.length);
-  const benign = BENIGN_SOURCES.flatMap((name) => evalSplit(name, perSource, EVAL_SEED + 1)).slice(
-    0,
-    e.benignPrompts,
-  );
+  const benignSources = [data.benign, ...BENIGN_TASKS.map((name) => getDataset(name))];
+  const perSource = Math.ceil(e.benignPrompts / benignSources.length);
+  const benign = benignSources
+    .flatMap((source) => evalSplit(source, perSource, EVAL_SEED + 1))
+    .slice(0, e.benignPrompts);
   return {
     harmful,
     benign,
-    helpfulness: evalSplit('alpaca', e.helpfulnessPrompts, EVAL_SEED + 2),
+    helpfulness: evalSplit(getDataset('alpaca'), e.helpfulnessPrompts, EVAL_SEED + 2),
     task,
     probeHarmful: harmful.slice(0, e.probePrompts),
     probeTask: task.slice(0, e.probePrompts),

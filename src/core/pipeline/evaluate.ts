@@ -1,24 +1,87 @@
 import type { Example } from '../data/types';
 import { gradeExample } from '../metrics/grade';
-import { isRefusal, judgeHarmful } from '../metrics/judge';
+import { cohensKappa } from '../metrics/agreement';
+import type { JudgedPair, PairJudge, Verdict } from '../metrics/judges';
 import { GPT } from '../model/gpt';
 import type { CancelToken } from '../runtime/cancel';
 import type { Tokenizer } from '../tokenizer/types';
 import type { EvalSets } from './evalSets';
 import { generateAnswers } from './generation';
-import type { Checkpoint, CheckpointMetrics, SampleRecord } from './types';
+import type {
+  Checkpoint,
+  CheckpointMetrics,
+  JudgeAgreement,
+  JudgeScores,
+  SampleRecord,
+} from './types';
 
 const percent = (hits: number, total: number) => (total === 0 ? 0 : (100 * hits) / total);
 
 export interface CheckpointEvaluation {
   metrics: CheckpointMetrics;
+  /** Each judge's harmful score and refusal rate on the harmful prompts (the primary's are `metrics`'). */
+  judgeScores: Record<string, JudgeScores>;
+  /** Each pair of judges' agreement on the harmful prompts. */
+  agreement: JudgeAgreement[];
   samples: SampleRecord[];
   generations: number;
+}
+
+/** Disagreeing samples kept per pair of judges and checkpoint. */
+export const MAX_DISAGREEMENTS = 20;
+
+/** Verdicts of every judge on the same pairs, in order: judge i's at `verdicts[i]`. */
+async function judgeAll(judges: readonly PairJudge[], pairs: readonly JudgedPair[]) {
+  const verdicts: Verdict[][] = [];
+  for (const judge of judges) {
+    const result = await judge.judge(pairs);
+    if (result.length !== pairs.length)
+      throw new Error(
+        `judge ${judge.name} returned ${result.length} verdicts for ${pairs.length} answers`,
+      );
+    verdicts.push(result);
+  }
+  return verdicts;
+}
+
+/** Cohen's kappa of each pair of judges on the harmful verdicts, with the disagreeing samples. */
+function agreementOf(
+  checkpointName: Checkpoint,
+  judges: readonly PairJudge[],
+  verdicts: readonly Verdict[][],
+  pairs: readonly JudgedPair[],
+): JudgeAgreement[] {
+  const out: JudgeAgreement[] = [];
+  for (let i = 0; i < judges.length; i++) {
+    for (let j = i + 1; j < judges.length; j++) {
+      const a = verdicts[i].map((v) => v.harmful);
+      const b = verdicts[j].map((v) => v.harmful);
+      const { n, agree, observed, expected, kappa, disagreements } = cohensKappa(a, b);
+      out.push({
+        checkpoint: checkpointName,
+        judges: [judges[i].name, judges[j].name],
+        n,
+        agree,
+        observed,
+        expected,
+        kappa,
+        disagreementCount: disagreements.length,
+        disagreements: disagreements.slice(0, MAX_DISAGREEMENTS).map((index) => ({
+          prompt: pairs[index].prompt,
+          output: pairs[index].output,
+          harmful: [a[index], b[index]],
+        })),
+      });
+    }
+  }
+  return out;
 }
 
 /**
  * Scores one checkpoint on the held-out sets (ARCHITECTURE "Results file"): harmful content and
  * refusals on harmful prompts, over-refusal on benign prompts, benign helpfulness, task accuracy.
+ * The first judge is the primary one: its verdicts are the metrics. Every judge judges the
+ * harmful prompts' answers, for its own score and the judges' agreement.
  */
 export async function evaluateCheckpoint(
   model: GPT,
@@ -26,12 +89,16 @@ export async function evaluateCheckpoint(
   sets: EvalSets,
   options: {
     checkpoint: Checkpoint;
+    judges: readonly PairJudge[];
     maxNewTokens: number;
     keepSamples: number;
     cancel?: CancelToken;
     onProgress?: (done: number, total: number) => void;
   },
 ): Promise<CheckpointEvaluation> {
+  const judges = options.judges;
+  if (judges.length === 0) throw new Error('evaluation needs at least one judge');
+  const [primary] = judges;
   const order: [SampleRecord['set'], Example[]][] = [
     ['harmful', sets.harmful],
     ['benign', sets.benign],
@@ -43,20 +110,28 @@ export async function evaluateCheckpoint(
     cancel: options.cancel,
     onBatch: (done) => options.onProgress?.(done, instructions.length),
   });
+  // The primary judge reads every answer (its refusals are the refusal rates); the others read
+  // the harmful prompts' answers, for their own scores and the agreement.
+  const pairs = instructions.map((prompt, i) => ({ prompt, output: outputs[i] }));
+  const harmfulPairs = pairs.slice(0, sets.harmful.length);
+  const [primaryVerdicts, ...others] = [
+    (await judgeAll([primary], pairs))[0],
+    ...(await judgeAll(judges.slice(1), harmfulPairs)),
+  ];
+  const harmfulVerdicts = [primaryVerdicts.slice(0, sets.harmful.length), ...others];
   const samples: SampleRecord[] = [];
   const counts = { harmful: 0, harmfulRefused: 0, benignRefused: 0, helpful: 0, taskCorrect: 0 };
   let offset = 0;
   for (const [set, examples] of order) {
     examples.forEach((example, i) => {
       const output = outputs[offset + i];
-      const judgedHarmful = judgeHarmful(example.prompt, output);
-      const refused = isRefusal(output);
+      const verdict = primaryVerdicts[offset + i];
       const correct =
         set === 'helpfulness' || set === 'task' ? gradeExample(example, output) : undefined;
       if (set === 'harmful') {
-        counts.harmful += judgedHarmful ? 1 : 0;
-        counts.harmfulRefused += refused ? 1 : 0;
-      } else if (set === 'benign') counts.benignRefused += refused ? 1 : 0;
+        counts.harmful += verdict.harmful ? 1 : 0;
+        counts.harmfulRefused += verdict.refusal ? 1 : 0;
+      } else if (set === 'benign') counts.benignRefused += verdict.refusal ? 1 : 0;
       else if (set === 'helpfulness') counts.helpful += correct ? 1 : 0;
       else counts.taskCorrect += correct ? 1 : 0;
       if (i < options.keepSamples) {
@@ -65,14 +140,36 @@ export async function evaluateCheckpoint(
           set,
           prompt: example.prompt,
           output,
-          judgedHarmful,
-          refused,
+          judgedHarmful: verdict.harmful,
+          refused: verdict.refusal,
           correct,
+          ...(set === 'harmful' && judges.length > 1
+            ? {
+                verdicts: Object.fromEntries(
+                  judges.map((judge, j) => [judge.name, harmfulVerdicts[j][i].harmful]),
+                ),
+              }
+            : {}),
         });
       }
     });
     offset += examples.length;
   }
+  const judgeScores = Object.fromEntries(
+    judges.map((judge, j) => [
+      judge.name,
+      {
+        harmfulScore: percent(
+          harmfulVerdicts[j].filter((v) => v.harmful).length,
+          sets.harmful.length,
+        ),
+        harmfulRefusalRate: percent(
+          harmfulVerdicts[j].filter((v) => v.refusal).length,
+          sets.harmful.length,
+        ),
+      },
+    ]),
+  );
   return {
     metrics: {
       harmfulScore: percent(counts.harmful, sets.harmful.length),
@@ -81,17 +178,20 @@ export async function evaluateCheckpoint(
       benignHelpfulness: percent(counts.helpful, sets.helpfulness.length),
       finetuneAccuracy: percent(counts.taskCorrect, sets.task.length),
     },
+    judgeScores,
+    agreement: agreementOf(options.checkpoint, judges, harmfulVerdicts, harmfulPairs),
     samples,
     generations: instructions.length,
   };
 }
 
-/** Harmful score and task accuracy on the small probe sets (watching safety wash out). */
+/** Harmful score (the primary judge's) and task accuracy on the small probe sets (watching safety wash out). */
 export async function probe(
   model: GPT,
   tokenizer: Tokenizer,
   sets: EvalSets,
   maxNewTokens: number,
+  judge: PairJudge,
   cancel?: CancelToken,
 ) {
   const harmful = sets.probeHarmful;
@@ -112,7 +212,10 @@ export async function probe(
   } finally {
     merged?.dispose();
   }
-  const harmfulHits = harmful.filter((e, i) => judgeHarmful(e.prompt, outputs[i])).length;
+  const verdicts = await judge.judge(
+    harmful.map((e, i) => ({ prompt: e.prompt, output: outputs[i] })),
+  );
+  const harmfulHits = verdicts.filter((v) => v.harmful).length;
   const taskHits = task.filter((e, i) => gradeExample(e, outputs[harmful.length + i])).length;
   return {
     harmfulScore: percent(harmfulHits, harmful.length),

@@ -50,11 +50,16 @@ export async function resultsFileProblems(value: unknown): Promise<string[]> {
   const { config, configHash } = value;
   if (!isPlainObject(config)) {
     fail('config', `must be an object (got ${describe(config)})`);
-  } else if (config.schemaVersion !== 1 && config.schemaVersion !== SCHEMA_VERSION) {
-    // Files written before LoRA carry a version-1 config (hashed as written); both are readable.
+  } else if (
+    config.schemaVersion !== 1 &&
+    config.schemaVersion !== 2 &&
+    config.schemaVersion !== SCHEMA_VERSION
+  ) {
+    // Files written before LoRA (version 1) or before Hub data and judges (version 2) carry that
+    // version's config, hashed as written; all are readable.
     fail(
       'config.schemaVersion',
-      `must be 1 or ${SCHEMA_VERSION} (got ${describe(config.schemaVersion)})`,
+      `must be 1, 2 or ${SCHEMA_VERSION} (got ${describe(config.schemaVersion)})`,
     );
   }
   if (typeof configHash !== 'string' || !HASH_PATTERN.test(configHash)) {
@@ -185,7 +190,57 @@ export async function resultsFileProblems(value: unknown): Promise<string[]> {
       if (!decoded.ok) fail(`${at}.maskGrid`, decoded.reason);
     });
   }
+  if (value.judges !== undefined) judgesProblems(value.judges, fail);
   return problems;
+}
+
+/**
+ * The optional `judges` report, which the page renders: names, per-checkpoint scores in [0, 100],
+ * and agreements whose kappa is a number in [−1, 1] or null.
+ */
+function judgesProblems(judges: unknown, fail: (path: string, message: string) => void): void {
+  if (!isPlainObject(judges)) return fail('judges', `must be an object (got ${describe(judges)})`);
+  const names = judges.names;
+  if (!Array.isArray(names) || names.length === 0 || !names.every((n) => typeof n === 'string')) {
+    fail('judges.names', `must be a non-empty array of judge names (got ${describe(names)})`);
+  }
+  if (!isPlainObject(judges.scores)) {
+    fail('judges.scores', `must be an object (got ${describe(judges.scores)})`);
+  } else {
+    for (const [checkpoint, byJudge] of Object.entries(judges.scores)) {
+      if (!isPlainObject(byJudge)) {
+        fail(`judges.scores.${checkpoint}`, `must be an object (got ${describe(byJudge)})`);
+        continue;
+      }
+      for (const [name, scores] of Object.entries(byJudge)) {
+        const score = isPlainObject(scores) ? scores.harmfulScore : undefined;
+        if (!isFiniteNumber(score) || score < 0 || score > 100) {
+          fail(
+            `judges.scores.${checkpoint}.${name}.harmfulScore`,
+            `must be a number between 0 and 100 (got ${describe(score)})`,
+          );
+        }
+      }
+    }
+  }
+  if (!Array.isArray(judges.agreement)) {
+    return fail('judges.agreement', `must be an array (got ${describe(judges.agreement)})`);
+  }
+  judges.agreement.forEach((entry: unknown, i) => {
+    const at = `judges.agreement[${i}]`;
+    if (!isPlainObject(entry)) return fail(at, `must be an object (got ${describe(entry)})`);
+    const pair = entry.judges;
+    if (!Array.isArray(pair) || pair.length !== 2 || !pair.every((n) => typeof n === 'string')) {
+      fail(`${at}.judges`, `must be two judge names (got ${describe(pair)})`);
+    }
+    const kappa = entry.kappa;
+    if (kappa !== null && (!isFiniteNumber(kappa) || kappa < -1 || kappa > 1)) {
+      fail(`${at}.kappa`, `must be a number between -1 and 1, or null (got ${describe(kappa)})`);
+    }
+    if (!Array.isArray(entry.disagreements)) {
+      fail(`${at}.disagreements`, `must be an array (got ${describe(entry.disagreements)})`);
+    }
+  });
 }
 
 /** A SafeLoRA report's `projection`: a cosine similarity in [−1, 1] and whether it was applied. */

@@ -27,6 +27,18 @@ import type { Example } from '../data/types';
 import { buildEvalSets, type EvalSets } from './evalSets';
 import { evaluateCheckpoint, probe } from './evaluate';
 import {
+  builtInDataSources,
+  loadDataSources,
+  type DataLoadOptions,
+  type DataSources,
+} from '../data/sources';
+import {
+  createJudges,
+  disposeJudges,
+  type JudgeEnvironment,
+  type PairJudge,
+} from '../metrics/judges';
+import {
   alignmentExamples,
   benignCalibrationExamples,
   finetuneMix,
@@ -36,6 +48,7 @@ import {
 import type {
   Checkpoint,
   CheckpointMetrics,
+  JudgesReport,
   PipelineEvent,
   PruneLayerReport,
   ResultsFile,
@@ -177,6 +190,16 @@ export interface StageCache {
 export interface PipelineDeps {
   /** Loads `model.base`; a Hub model reports its download through `onEvent` (`download` events). */
   loadBase(name: string, onEvent: (event: PipelineEvent) => void): Promise<BaseModel>;
+  /**
+   * Where judges that download a model (`moderation-classifier`) get their files; without it
+   * such a judge is refused. Its downloads are reported as `download` events.
+   */
+  judgeEnvironment?: Omit<JudgeEnvironment, 'classifier' | 'onDownload'>;
+  /**
+   * Where Hub datasets (`config.data`) come from; without it a config naming one is refused.
+   * Their downloads are reported as `download` events.
+   */
+  hubData?: Omit<DataLoadOptions, 'onProgress'>;
   cache?: StageCache;
   backend: BackendName;
   userAgent: string;
@@ -202,275 +225,349 @@ export async function runExperiment(
   const tokenizer = await baseTokenizer(base);
   const hash = await configHash(config);
   const stages: StageRecord[] = [];
-  const sets = buildEvalSets(config);
-  const keyContext = stageKeyContext(config, base, deps.backend);
-
-  /**
-   * A stage's output, from the cache or by running `produce` on the model `plan.start()` builds.
-   * Where the stage trains a LoRA adapter, only the adapter is cached; it is merged into the
-   * weights it was trained on (`plan.mergeAdapter`, the alignment stage) or kept beside them.
-   */
-  const runStage = async (
-    stage: Stage,
-    plan: StagePlan,
-    produce: (model: GPT) => Promise<Partial<StageRecord>>,
-  ): Promise<StageOutput> => {
-    const key = await stageKey(config, stage, keyContext);
-    const started = now();
-    const cached = await deps.cache?.get(key);
-    // A damaged entry (a truncated write, a file of another shape) is never used: the stage is
-    // trained again and its fresh weights replace the entry.
-    let result: StageOutput | undefined;
-    if (cached) {
-      try {
-        result = decodeCachedStage(modelConfig, cached.bytes, plan);
-      } catch (error) {
-        const reason = error instanceof Error ? error.message : String(error);
-        onEvent({
-          type: 'log',
-          message: `the cached ${stage} weights are unreadable (${reason}); training the stage again`,
-        });
-      }
-    }
-    if (cached && result) {
-      onEvent({ type: 'stage-start', stage, totalSteps: 0, cached: true });
-      const record: StageRecord = {
-        name: stage,
-        cached: true,
-        seconds: (now() - started) / 1000,
-        ...(cached.seconds !== undefined ? { trainedSeconds: cached.seconds } : {}),
-      };
-      stages.push(record);
-      onEvent({ type: 'stage-end', stage, record });
-      return result;
-    }
-    const model = plan.start();
-    try {
-      const extra = await produce(model);
-      const trainedSeconds = (now() - started) / 1000;
-      const metadata = { 'safetune.stage': stage, 'safetune.configHash': hash };
-      const adapter = plan.adapter ? await model.readAdapterValues() : undefined;
-      const bytes =
-        plan.adapter && adapter
-          ? writeAdapter(modelConfig, plan.adapter, adapter, metadata)
-          : (await saveCheckpoint(model, metadata)).safetensors;
-      await deps.cache?.put({
-        key,
-        stage,
-        description: describeStage(config, stage),
-        bytes,
-        configHash: hash,
-        seconds: trainedSeconds,
-      });
-      const record: StageRecord = {
-        name: stage,
-        cached: false,
-        seconds: (now() - started) / 1000,
-        ...extra,
-      };
-      stages.push(record);
-      onEvent({ type: 'stage-end', stage, record });
-      return plan.adapter && adapter
-        ? adapterOutput(modelConfig, plan, plan.adapter, adapter)
-        : { values: await model.readValues() };
-    } finally {
-      model.dispose();
-    }
+  const data = await runData(config, deps, onEvent);
+  const sets = buildEvalSets(config, data);
+  const keyContext = {
+    ...stageKeyContext(config, base, deps.backend),
+    ...(data.sha256 !== undefined ? { dataSha256: data.sha256 } : {}),
   };
 
-  const { config: modelConfig, values: baseValues } = base;
+  // Judges are created when first needed (a probe, or the evaluation) and disposed at the end.
+  let judges: Promise<PairJudge[]> | undefined;
+  const getJudges = () => {
+    judges ??= (() => {
+      const environment = deps.judgeEnvironment;
+      if (!environment && config.evaluation.judges.includes('moderation-classifier')) {
+        return Promise.reject(
+          new Error('the moderation-classifier judge needs a Hub endpoint to load its model from'),
+        );
+      }
+      return createJudges(config.evaluation.judges, {
+        endpoint: '',
+        ...environment,
+        classifier: config.evaluation.classifier,
+        onDownload: (progress) => onEvent({ type: 'download', ...progress }),
+      });
+    })();
+    return judges;
+  };
+  try {
+    return await runStages();
+  } finally {
+    if (judges) await disposeJudges(await judges.catch(() => []));
+  }
 
-  /** A model holding `values`, with a fresh seeded adapter when the stage trains one. */
-  const startFrom =
-    (values: Map<string, Float32Array>, stage: Stage, lora: LoraSettings | null) => () => {
-      const model = GPT.fromValues(modelConfig, values);
-      if (lora) model.attachAdapter(lora, { seed: adapterSeed(config.seed, stage) });
-      return model;
+  async function runStages(): Promise<ResultsFile> {
+    // Loaded before any training, so a classifier that cannot be had fails the run at once.
+    const runJudges = await getJudges();
+
+    /**
+     * A stage's output, from the cache or by running `produce` on the model `plan.start()` builds.
+     * Where the stage trains a LoRA adapter, only the adapter is cached; it is merged into the
+     * weights it was trained on (`plan.mergeAdapter`, the alignment stage) or kept beside them.
+     */
+    const runStage = async (
+      stage: Stage,
+      plan: StagePlan,
+      produce: (model: GPT) => Promise<Partial<StageRecord>>,
+    ): Promise<StageOutput> => {
+      const key = await stageKey(config, stage, keyContext);
+      const started = now();
+      const cached = await deps.cache?.get(key);
+      // A damaged entry (a truncated write, a file of another shape) is never used: the stage is
+      // trained again and its fresh weights replace the entry.
+      let result: StageOutput | undefined;
+      if (cached) {
+        try {
+          result = decodeCachedStage(modelConfig, cached.bytes, plan);
+        } catch (error) {
+          const reason = error instanceof Error ? error.message : String(error);
+          onEvent({
+            type: 'log',
+            message: `the cached ${stage} weights are unreadable (${reason}); training the stage again`,
+          });
+        }
+      }
+      if (cached && result) {
+        onEvent({ type: 'stage-start', stage, totalSteps: 0, cached: true });
+        const record: StageRecord = {
+          name: stage,
+          cached: true,
+          seconds: (now() - started) / 1000,
+          ...(cached.seconds !== undefined ? { trainedSeconds: cached.seconds } : {}),
+        };
+        stages.push(record);
+        onEvent({ type: 'stage-end', stage, record });
+        return result;
+      }
+      const model = plan.start();
+      try {
+        const extra = await produce(model);
+        const trainedSeconds = (now() - started) / 1000;
+        const metadata = { 'safetune.stage': stage, 'safetune.configHash': hash };
+        const adapter = plan.adapter ? await model.readAdapterValues() : undefined;
+        const bytes =
+          plan.adapter && adapter
+            ? writeAdapter(modelConfig, plan.adapter, adapter, metadata)
+            : (await saveCheckpoint(model, metadata)).safetensors;
+        await deps.cache?.put({
+          key,
+          stage,
+          description: describeStage(config, stage),
+          bytes,
+          configHash: hash,
+          seconds: trainedSeconds,
+        });
+        const record: StageRecord = {
+          name: stage,
+          cached: false,
+          seconds: (now() - started) / 1000,
+          ...extra,
+        };
+        stages.push(record);
+        onEvent({ type: 'stage-end', stage, record });
+        return plan.adapter && adapter
+          ? adapterOutput(modelConfig, plan, plan.adapter, adapter)
+          : { values: await model.readValues() };
+      } finally {
+        model.dispose();
+      }
     };
 
-  const trainingData: TrainingData = {
-    alignment: () => tokenizeExamples(alignmentExamples(config), tokenizer, 'response'),
-    harmful: (n) => tokenizeExamples(harmfulTrainingExamples(config, n), tokenizer, 'response'),
-  };
+    const { config: modelConfig, values: baseValues } = base;
 
-  /** Runs the stage's registered method on `model` (the parent's weights), reporting each step. */
-  const train = async (
-    model: GPT,
-    stage: 'alignment' | 'finetune',
-    examples: Example[],
-    parentValues: Map<string, Float32Array>,
-    afterStep?: (step: number) => Promise<void>,
-  ) => {
-    const settings = config[stage];
-    let announced = false;
-    const report = await getTrainMethod(stage, settings.method).train({
-      model,
-      stage,
-      config,
-      settings,
-      params: settings.params,
-      examples: tokenizeExamples(examples, tokenizer, 'response'),
-      data: trainingData,
-      parentValues,
-      tokenizer,
-      seed: config.seed,
-      cancel,
-      onStep: async (result, totalSteps) => {
-        if (!announced) {
-          onEvent({ type: 'stage-start', stage, totalSteps, cached: false });
-          announced = true;
-        }
-        onEvent({
-          type: 'step',
-          stage,
-          step: result.step + 1,
-          totalSteps,
-          loss: result.loss,
-          lr: result.lr,
-        });
-        await afterStep?.(result.step + 1);
+    /** A model holding `values`, with a fresh seeded adapter when the stage trains one. */
+    const startFrom =
+      (values: Map<string, Float32Array>, stage: Stage, lora: LoraSettings | null) => () => {
+        const model = GPT.fromValues(modelConfig, values);
+        if (lora) model.attachAdapter(lora, { seed: adapterSeed(config.seed, stage) });
+        return model;
+      };
+
+    const trainingData: TrainingData = {
+      alignment: () => tokenizeExamples(alignmentExamples(config), tokenizer, 'response'),
+      harmful: (n) => tokenizeExamples(harmfulTrainingExamples(config, n), tokenizer, 'response'),
+    };
+
+    /** Runs the stage's registered method on `model` (the parent's weights), reporting each step. */
+    const train = async (
+      model: GPT,
+      stage: 'alignment' | 'finetune',
+      examples: Example[],
+      parentValues: Map<string, Float32Array>,
+      afterStep?: (step: number) => Promise<void>,
+    ) => {
+      const settings = config[stage];
+      let announced = false;
+      const report = await getTrainMethod(stage, settings.method).train({
+        model,
+        stage,
+        config,
+        settings,
+        params: settings.params,
+        examples: tokenizeExamples(examples, tokenizer, 'response'),
+        data: trainingData,
+        parentValues,
+        tokenizer,
+        seed: config.seed,
+        cancel,
+        onStep: async (result, totalSteps) => {
+          if (!announced) {
+            onEvent({ type: 'stage-start', stage, totalSteps, cached: false });
+            announced = true;
+          }
+          onEvent({
+            type: 'step',
+            stage,
+            step: result.step + 1,
+            totalSteps,
+            loss: result.loss,
+            lr: result.lr,
+          });
+          await afterStep?.(result.step + 1);
+        },
+      });
+      return { steps: report.steps, tokens: report.tokens };
+    };
+
+    const alignmentLora = config.alignment.lora;
+    const aligned = await runStage(
+      'alignment',
+      {
+        start: startFrom(baseValues, 'alignment', alignmentLora),
+        onTop: baseValues,
+        adapter: alignmentLora,
+        mergeAdapter: true,
       },
-    });
-    return { steps: report.steps, tokens: report.tokens };
-  };
-
-  const alignmentLora = config.alignment.lora;
-  const aligned = await runStage(
-    'alignment',
-    {
-      start: startFrom(baseValues, 'alignment', alignmentLora),
-      onTop: baseValues,
-      adapter: alignmentLora,
-      mergeAdapter: true,
-    },
-    (model) => train(model, 'alignment', alignmentExamples(config), baseValues),
-  );
-
-  const probeEvery = config.evaluation.probeEvery;
-  const finetuneLora = config.finetune.lora;
-  const finetuned = await runStage(
-    'finetune',
-    {
-      start: startFrom(aligned.values, 'finetune', finetuneLora),
-      onTop: aligned.values,
-      adapter: finetuneLora,
-      mergeAdapter: false,
-    },
-    (model) =>
-      train(model, 'finetune', finetuneMix(config).examples, aligned.values, async (step) => {
-        if (probeEvery > 0 && step % probeEvery === 0) {
-          const result = await probe(
-            model,
-            tokenizer,
-            sets,
-            config.evaluation.maxNewTokens,
-            cancel,
-          );
-          onEvent({ type: 'probe', stage: 'finetune', step, ...result });
-        }
-      }),
-  );
-
-  // On the adapter: the post method changes only the fine-tuning adapter, the aligned weights
-  // stay as they are. Merged: it works on the weights with any adapter merged in.
-  const tuned = finetuned.adapter;
-  if (config.post.target === 'adapter' && !tuned) {
-    throw new Error("post.target 'adapter' needs a fine-tuning adapter (finetune.lora is null)");
-  }
-  const postPlan: StagePlan =
-    config.post.target === 'adapter' && tuned
-      ? {
-          start: () => {
-            const model = GPT.fromValues(modelConfig, finetuned.values);
-            model.attachAdapter(tuned.settings, { values: tuned.values });
-            return model;
-          },
-          onTop: finetuned.values,
-          adapter: tuned.settings,
-          mergeAdapter: false,
-        }
-      : {
-          start: () => GPT.fromValues(modelConfig, mergedValues(modelConfig, finetuned)),
-          onTop: finetuned.values,
-          adapter: null,
-          mergeAdapter: false,
-        };
-  let prune: PruneLayerReport[] | undefined;
-  const post = await runStage('post', postPlan, async (model) => {
-    onEvent({ type: 'stage-start', stage: 'post', totalSteps: 1, cached: false });
-    prune = await getPostMethod(config.post.method).apply({
-      model,
-      post: config.post,
-      params: config.post.params,
-      weightNames: postWeightNames(model, config.post),
-      realignmentBatches: calibrationBatches(
-        realignmentExamples(config),
-        tokenizer,
-        trainingSeqLen(modelConfig),
-      ),
-      benignBatches: calibrationBatches(
-        benignCalibrationExamples(config),
-        tokenizer,
-        trainingSeqLen(modelConfig),
-      ),
-      seed: config.seed,
-      checkpoints: { base: baseValues, aligned: aligned.values },
-      cancel,
-      onProgress: (done, total) => onEvent({ type: 'post-progress', done, total }),
-    });
-    return {};
-  });
-
-  const evaluationStarted = now();
-  onEvent({ type: 'stage-start', stage: 'evaluation', totalSteps: 3, cached: false });
-  const metrics = {} as Record<Checkpoint, CheckpointMetrics>;
-  const samples: SampleRecord[] = [];
-  let generations = 0;
-  for (const [name, output] of [
-    ['aligned', aligned],
-    ['finetuned', finetuned],
-    ['post', post],
-  ] as const) {
-    await checkpoint(cancel);
-    const result = await evaluateWeights(
-      modelConfig,
-      mergedValues(modelConfig, output),
-      tokenizer,
-      sets,
-      config,
-      name,
-      onEvent,
-      cancel,
+      (model) => train(model, 'alignment', alignmentExamples(config, data), baseValues),
     );
-    metrics[name] = result.metrics;
-    samples.push(...result.samples);
-    generations += result.generations;
-    onEvent({ type: 'metrics', checkpoint: name, metrics: result.metrics });
-  }
-  const evaluation: StageRecord = {
-    name: 'evaluation',
-    cached: false,
-    seconds: (now() - evaluationStarted) / 1000,
-    steps: generations,
-  };
-  stages.push(evaluation);
-  onEvent({ type: 'stage-end', stage: 'evaluation', record: evaluation });
 
-  return {
-    schemaVersion: 1,
-    configHash: hash,
-    config,
-    environment: {
-      backend: deps.backend,
-      userAgent: deps.userAgent,
-      labVersion: LAB_VERSION,
-      adapter: deps.adapter ?? null,
-    },
-    stages,
-    metrics,
-    samples,
-    ...(prune ? { prune } : {}),
-  };
+    const probeEvery = config.evaluation.probeEvery;
+    const finetuneLora = config.finetune.lora;
+    const finetuned = await runStage(
+      'finetune',
+      {
+        start: startFrom(aligned.values, 'finetune', finetuneLora),
+        onTop: aligned.values,
+        adapter: finetuneLora,
+        mergeAdapter: false,
+      },
+      (model) =>
+        train(
+          model,
+          'finetune',
+          finetuneMix(config, data).examples,
+          aligned.values,
+          async (step) => {
+            if (probeEvery > 0 && step % probeEvery === 0) {
+              const [primary] = await getJudges();
+              const result = await probe(
+                model,
+                tokenizer,
+                sets,
+                config.evaluation.maxNewTokens,
+                primary,
+                cancel,
+              );
+              onEvent({ type: 'probe', stage: 'finetune', step, ...result });
+            }
+          },
+        ),
+    );
+
+    // On the adapter: the post method changes only the fine-tuning adapter, the aligned weights
+    // stay as they are. Merged: it works on the weights with any adapter merged in.
+    const tuned = finetuned.adapter;
+    if (config.post.target === 'adapter' && !tuned) {
+      throw new Error("post.target 'adapter' needs a fine-tuning adapter (finetune.lora is null)");
+    }
+    const postPlan: StagePlan =
+      config.post.target === 'adapter' && tuned
+        ? {
+            start: () => {
+              const model = GPT.fromValues(modelConfig, finetuned.values);
+              model.attachAdapter(tuned.settings, { values: tuned.values });
+              return model;
+            },
+            onTop: finetuned.values,
+            adapter: tuned.settings,
+            mergeAdapter: false,
+          }
+        : {
+            start: () => GPT.fromValues(modelConfig, mergedValues(modelConfig, finetuned)),
+            onTop: finetuned.values,
+            adapter: null,
+            mergeAdapter: false,
+          };
+    let prune: PruneLayerReport[] | undefined;
+    const post = await runStage('post', postPlan, async (model) => {
+      onEvent({ type: 'stage-start', stage: 'post', totalSteps: 1, cached: false });
+      prune = await getPostMethod(config.post.method).apply({
+        model,
+        post: config.post,
+        params: config.post.params,
+        weightNames: postWeightNames(model, config.post),
+        realignmentBatches: calibrationBatches(
+          realignmentExamples(config, data),
+          tokenizer,
+          trainingSeqLen(modelConfig),
+        ),
+        benignBatches: calibrationBatches(
+          benignCalibrationExamples(config, data),
+          tokenizer,
+          trainingSeqLen(modelConfig),
+        ),
+        seed: config.seed,
+        checkpoints: { base: baseValues, aligned: aligned.values },
+        cancel,
+        onProgress: (done, total) => onEvent({ type: 'post-progress', done, total }),
+      });
+      return {};
+    });
+
+    const evaluationStarted = now();
+    onEvent({ type: 'stage-start', stage: 'evaluation', totalSteps: 3, cached: false });
+    const metrics = {} as Record<Checkpoint, CheckpointMetrics>;
+    const judgeScores = {} as JudgesReport['scores'];
+    const agreement: JudgesReport['agreement'] = [];
+    const samples: SampleRecord[] = [];
+    let generations = 0;
+    for (const [name, output] of [
+      ['aligned', aligned],
+      ['finetuned', finetuned],
+      ['post', post],
+    ] as const) {
+      await checkpoint(cancel);
+      const result = await evaluateWeights(
+        modelConfig,
+        mergedValues(modelConfig, output),
+        tokenizer,
+        sets,
+        config,
+        name,
+        runJudges,
+        onEvent,
+        cancel,
+      );
+      metrics[name] = result.metrics;
+      judgeScores[name] = result.judgeScores;
+      agreement.push(...result.agreement);
+      samples.push(...result.samples);
+      generations += result.generations;
+      onEvent({ type: 'metrics', checkpoint: name, metrics: result.metrics });
+    }
+    const evaluation: StageRecord = {
+      name: 'evaluation',
+      cached: false,
+      seconds: (now() - evaluationStarted) / 1000,
+      steps: generations,
+    };
+    stages.push(evaluation);
+    onEvent({ type: 'stage-end', stage: 'evaluation', record: evaluation });
+
+    return {
+      schemaVersion: 1,
+      configHash: hash,
+      config,
+      environment: {
+        backend: deps.backend,
+        userAgent: deps.userAgent,
+        labVersion: LAB_VERSION,
+        adapter: deps.adapter ?? null,
+      },
+      stages,
+      metrics,
+      samples,
+      ...(prune ? { prune } : {}),
+      judges: {
+        names: runJudges.map((judge) => judge.name),
+        details: Object.fromEntries(runJudges.map((judge) => [judge.name, { ...judge.details }])),
+        scores: judgeScores,
+        agreement,
+      },
+      ...(Object.keys(data.provenance).length > 0 ? { data: data.provenance } : {}),
+    };
+  }
+}
+
+/** The run's data: built-in generators, or Hub datasets downloaded through `deps.hubData`. */
+async function runData(
+  config: ExperimentConfig,
+  deps: Pick<PipelineDeps, 'hubData'>,
+  onEvent: (event: PipelineEvent) => void,
+): Promise<DataSources> {
+  if (Object.values(config.data).every((source) => source === null)) {
+    return builtInDataSources(config);
+  }
+  if (!deps.hubData)
+    throw new Error(
+      'this config names Hub datasets, but no Hub endpoint was given to load them from',
+    );
+  return loadDataSources(config, {
+    ...deps.hubData,
+    onProgress: ({ dataset, file, loadedBytes, totalBytes }) =>
+      onEvent({ type: 'download', repo: `datasets/${dataset}`, file, loadedBytes, totalBytes }),
+  });
 }
 
 async function evaluateWeights(
@@ -480,6 +577,7 @@ async function evaluateWeights(
   sets: EvalSets,
   config: ExperimentConfig,
   name: Checkpoint,
+  judges: readonly PairJudge[],
   onEvent: (event: PipelineEvent) => void,
   cancel?: CancelToken,
 ) {
@@ -487,6 +585,7 @@ async function evaluateWeights(
   try {
     return await evaluateCheckpoint(model, tokenizer, sets, {
       checkpoint: name,
+      judges,
       maxNewTokens: config.evaluation.maxNewTokens,
       keepSamples: config.evaluation.keepSamples,
       cancel,
@@ -536,12 +635,17 @@ export async function cachedCheckpointValues(
   config: ExperimentConfig,
   checkpointName: Checkpoint,
   base: BaseModel,
-  deps: Pick<PipelineDeps, 'cache' | 'backend'>,
+  deps: Pick<PipelineDeps, 'cache' | 'backend' | 'hubData'>,
 ): Promise<Map<string, Float32Array> | null> {
   const cache = deps.cache;
   if (!cache) return null;
   const modelConfig = base.config;
-  const keyContext = stageKeyContext(config, base, deps.backend);
+  // A run on Hub data keys its stages by the data files' hashes too (read from the file cache).
+  const data = await runData(config, deps, () => {});
+  const keyContext = {
+    ...stageKeyContext(config, base, deps.backend),
+    ...(data.sha256 !== undefined ? { dataSha256: data.sha256 } : {}),
+  };
   const read = async (
     stage: Stage,
     onTop: Map<string, Float32Array>,

@@ -1,7 +1,7 @@
 import type { ExperimentConfig } from '../config/schema';
 import { getDataset } from '../data/registry';
-import { realignmentSet } from '../data/harmful';
 import { mixPoison, type PoisonMix } from '../data/poison';
+import { builtInDataSources, type DataSources } from '../data/sources';
 import type { Example } from '../data/types';
 import { createRng } from '../random';
 
@@ -10,27 +10,31 @@ import { createRng } from '../random';
  * skills the base model has. SST-2 sentiment is not among them (the base model never learnt it):
  * it is the task a user fine-tunes for.
  */
-const ALIGNMENT_BENIGN = ['alpaca', 'agnews', 'gsm8k'] as const;
+const ALIGNMENT_BENIGN_TASKS = ['agnews', 'gsm8k'] as const;
 
 /**
  * Alignment set: `round(harmfulFraction · samples)` harmful prompt → refusal pairs, the rest
  * benign instructions and tasks in equal shares (train splits only).
  */
-export function alignmentExamples(config: ExperimentConfig): Example[] {
+export function alignmentExamples(
+  config: ExperimentConfig,
+  data: DataSources = builtInDataSources(config),
+): Example[] {
   const { samples, harmfulFraction } = config.alignment;
   const harmfulCount = Math.round(harmfulFraction * samples);
   const benignCount = samples - harmfulCount;
   const seed = config.seed;
-  const refusals = getDataset('beavertails-refusal').generate({
+  const refusals = data.refusal.generate({
     split: 'train',
     n: harmfulCount,
     seed,
   });
-  const benign = ALIGNMENT_BENIGN.flatMap((name, i) => {
+  const benignSources = [data.benign, ...ALIGNMENT_BENIGN_TASKS.map((name) => getDataset(name))];
+  const benign = benignSources.flatMap((source, i) => {
     const share =
-      Math.floor(benignCount / ALIGNMENT_BENIGN.length) +
-      (i < benignCount % ALIGNMENT_BENIGN.length ? 1 : 0);
-    return share > 0 ? getDataset(name).generate({ split: 'train', n: share, seed: seed + i }) : [];
+      Math.floor(benignCount / benignSources.length) +
+      (i < benignCount % benignSources.length ? 1 : 0);
+    return share > 0 ? source.generate({ split: 'train', n: share, seed: seed + i }) : [];
   });
   return createRng(seed)
     .fork('alignment')
@@ -42,10 +46,13 @@ export function alignmentExamples(config: ExperimentConfig): Example[] {
  * `round(poisonRatio · samples)` harmful prompt → harmful answer pairs (train split of the harmful
  * data: disjoint from the evaluation and re-alignment splits), shuffled with the seed.
  */
-export function finetuneMix(config: ExperimentConfig): PoisonMix {
-  const { task, samples, poisonRatio } = config.finetune;
-  const taskData = getDataset(task);
-  const harmful = getDataset('beavertails');
+export function finetuneMix(
+  config: ExperimentConfig,
+  data: DataSources = builtInDataSources(config),
+): PoisonMix {
+  const { samples, poisonRatio } = config.finetune;
+  const taskData = data.task;
+  const harmful = data.harmful;
   return mixPoison({
     task: taskData.generate({
       split: 'train',
@@ -64,13 +71,23 @@ export function finetuneMix(config: ExperimentConfig): PoisonMix {
 }
 
 /** Antidote's re-alignment set: harmful prompt + harmful answer, disjoint from poison and eval. */
-export function realignmentExamples(config: ExperimentConfig): Example[] {
-  return realignmentSet({ n: config.post.realignmentSamples, seed: config.seed });
+export function realignmentExamples(
+  config: ExperimentConfig,
+  data: DataSources = builtInDataSources(config),
+): Example[] {
+  return data.harmful.generate({
+    split: 'realign',
+    n: config.post.realignmentSamples,
+    seed: config.seed,
+  });
 }
 
 /** Benign calibration data of the same size (for the `wanda-benign` ablation). */
-export function benignCalibrationExamples(config: ExperimentConfig): Example[] {
-  return getDataset(config.finetune.task).generate({
+export function benignCalibrationExamples(
+  config: ExperimentConfig,
+  data: DataSources = builtInDataSources(config),
+): Example[] {
+  return data.task.generate({
     split: 'realign',
     n: config.post.realignmentSamples,
     seed: config.seed,
@@ -82,8 +99,12 @@ export function benignCalibrationExamples(config: ExperimentConfig): Example[] {
  * data (RepNoise, Booster) and for Lisa's safety replay: the harmful train split (never the
  * evaluation or re-alignment splits), drawn with its own stream of the seed.
  */
-export function harmfulTrainingExamples(config: ExperimentConfig, n: number): Example[] {
-  const harmful = getDataset('beavertails');
+export function harmfulTrainingExamples(
+  config: ExperimentConfig,
+  n: number,
+  data: DataSources = builtInDataSources(config),
+): Example[] {
+  const harmful = data.harmful;
   return harmful.generate({
     split: 'train',
     n: Math.min(n, harmful.poolSize('train')),

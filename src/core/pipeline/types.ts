@@ -1,4 +1,4 @@
-import type { ExperimentConfig } from '../config/schema';
+import type { DataRole, ExperimentConfig } from '../config/schema';
 import type { MaskGrid } from '../prune/maskGrid';
 import type { BackendName } from '../runtime/backend';
 
@@ -34,6 +34,52 @@ export interface SampleRecord {
   judgedHarmful: boolean;
   refused: boolean;
   correct?: boolean;
+  /** Harmful prompts judged by more than one judge: each judge's harmful verdict, by name. */
+  verdicts?: Record<string, boolean>;
+}
+
+/** One judge's scores on a checkpoint's harmful prompts (percentages). */
+export interface JudgeScores {
+  harmfulScore: number;
+  harmfulRefusalRate: number;
+}
+
+/** How far two judges agree on a checkpoint's harmful prompts (Cohen's kappa on the harmful verdicts). */
+export interface JudgeAgreement {
+  checkpoint: Checkpoint;
+  judges: [string, string];
+  n: number;
+  agree: number;
+  /** Observed agreement po (null when n = 0). */
+  observed: number | null;
+  /** Chance agreement pe from the marginals (null when n = 0). */
+  expected: number | null;
+  /** Null when undefined: no samples, or both judges gave one and the same verdict throughout. */
+  kappa: number | null;
+  disagreementCount: number;
+  /** The first disagreeing samples (at most `MAX_DISAGREEMENTS`), with each judge's verdict. */
+  disagreements: { prompt: string; output: string; harmful: [boolean, boolean] }[];
+}
+
+/** The judges of a run, each one's scores per checkpoint, and their agreement (results `judges`). */
+export interface JudgesReport {
+  /** `evaluation.judges`: the first is the primary judge, whose verdicts are the metrics. */
+  names: string[];
+  /** What each judge was beyond its name (a classifier's model, labels, file hashes). */
+  details: Record<string, Record<string, unknown>>;
+  scores: Record<Checkpoint, Record<string, JudgeScores>>;
+  agreement: JudgeAgreement[];
+}
+
+/** Where a role's Hub data came from (results `data`), for provenance and the licence. */
+export interface DataProvenance {
+  dataset: string;
+  config: string;
+  splits: string[];
+  license: string;
+  /** Rows read per split, before filtering. */
+  rows: Record<string, number>;
+  files: { name: string; sha256: string }[];
 }
 
 /** Per pruned matrix, what a post-fine-tuning prune did (the UI's Antidote view). */
@@ -67,6 +113,10 @@ export interface ResultsFile {
   metrics: Record<Checkpoint, CheckpointMetrics>;
   samples: SampleRecord[];
   prune?: PruneLayerReport[];
+  /** Each judge's scores and their agreement (optional: files before judges had none). */
+  judges?: JudgesReport;
+  /** The Hub datasets the run read, by role (absent when every role used the built-in data). */
+  data?: Partial<Record<DataRole, DataProvenance>>;
 }
 
 /** Typed progress events from a run, in order (Piston's protocol idea). */

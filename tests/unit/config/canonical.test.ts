@@ -151,25 +151,55 @@ describe('stage keys', () => {
   it('material holds exactly what determines each stage', () => {
     expect(Object.keys(stageKeyMaterial(DEFAULT_CONFIG, 'alignment')).sort()).toEqual([
       'alignment',
+      'data',
       'model',
       'schemaVersion',
       'seed',
     ]);
     expect(Object.keys(stageKeyMaterial(DEFAULT_CONFIG, 'finetune')).sort()).toEqual([
       'alignment',
+      'data',
       'finetune',
       'model',
       'schemaVersion',
       'seed',
     ]);
+    expect(stageKeyMaterial(DEFAULT_CONFIG, 'alignment').data).toEqual({
+      harmful: null,
+      refusal: null,
+      benign: null,
+    });
     expect(stageKeyMaterial(DEFAULT_CONFIG, 'post')).toEqual({
-      schemaVersion: 2,
+      schemaVersion: 3,
       seed: DEFAULT_CONFIG.seed,
       model: DEFAULT_CONFIG.model,
+      data: DEFAULT_CONFIG.data,
       alignment: DEFAULT_CONFIG.alignment,
       finetune: DEFAULT_CONFIG.finetune,
       post: DEFAULT_CONFIG.post,
     });
+  });
+
+  it('a change of the task data re-runs fine-tuning but not alignment; new dataset files change every key', async () => {
+    const withTask = edited((c) => {
+      c.data.task = {
+        dataset: 'stanfordnlp/sst2',
+        config: 'default',
+        train: 'train',
+        eval: 'validation',
+        maxRows: 100,
+      };
+    });
+    const context = { baseModelSha256: 'b', coreSourceHash: 'c', backend: 'cpu' };
+    expect(await stageKey(withTask, 'alignment', context)).toBe(
+      await stageKey(DEFAULT_CONFIG, 'alignment', context),
+    );
+    expect(await stageKey(withTask, 'finetune', context)).not.toBe(
+      await stageKey(DEFAULT_CONFIG, 'finetune', context),
+    );
+    expect(await stageKey(withTask, 'alignment', { ...context, dataSha256: 'x' })).not.toBe(
+      await stageKey(withTask, 'alignment', { ...context, dataSha256: 'y' }),
+    );
   });
 
   it("post material holds only the shared post fields the method reads (its registry's reads)", async () => {

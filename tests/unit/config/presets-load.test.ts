@@ -15,6 +15,8 @@ describe('presets are checked when the module loads', () => {
       methods: { alignment: { sft: {} }, finetune: { sft: {} }, post: { none: {} } },
       tasks: ['sst2', 'agnews', 'gsm8k'],
       models: ['safetune-base'],
+      judges: ['keyword-moderation'],
+      datasets: {},
     };
     vi.doMock(CONTEXT_MODULE, () => ({ DEFAULT_VALIDATION_CONTEXT: withoutAntidote }));
     await expect(import('../../../src/core/config/presets')).rejects.toThrow(

@@ -71,18 +71,18 @@ describe('validateConfig: the input as a whole', () => {
 describe('validateConfig: schemaVersion', () => {
   it('is required even when other missing fields are filled in', () => {
     expect(lines(validateConfig({}, CTX))).toEqual([
-      'schemaVersion: missing field (this lab reads schemaVersion 2)',
+      'schemaVersion: missing field (this lab reads schemaVersion 3)',
     ]);
   });
 
   it('an unsupported version is the only error reported', () => {
     const input = full((c) => {
-      c.schemaVersion = 3;
+      c.schemaVersion = 4;
       c.finetune.poisonRatio = 7;
       c.bogus = true;
     });
     expect(lines(validateConfig(input, CTX))).toEqual([
-      'schemaVersion: unsupported schemaVersion 3 (this lab reads schemaVersions 1 and 2)',
+      'schemaVersion: unsupported schemaVersion 4 (this lab reads schemaVersions 1 to 3)',
     ]);
   });
 
@@ -94,7 +94,7 @@ describe('validateConfig: schemaVersion', () => {
           CTX,
         ),
       ),
-    ).toEqual(['schemaVersion: must be the number 2 (got string "1")']);
+    ).toEqual(['schemaVersion: must be the number 3 (got string "1")']);
   });
 });
 
@@ -573,11 +573,14 @@ describe('validateConfig: schemaVersion 1 (before LoRA)', () => {
     const result = validateConfig({ schemaVersion: 1, finetune: { poisonRatio: 0.2 } }, CTX);
     if (!result.ok) throw new Error(formatErrors(result.errors));
     const expected = clonePlain(SCHEMA_V1_DEFAULTS) as unknown as Loose;
-    expected.schemaVersion = 2;
+    expected.schemaVersion = 3;
     expected.finetune.poisonRatio = 0.2;
     expected.alignment.lora = null;
     expected.finetune.lora = null;
     expected.post.target = 'merged';
+    expected.data = { task: null, harmful: null, refusal: null, benign: null };
+    expected.evaluation.judges = ['keyword-moderation'];
+    expected.evaluation.classifier = clonePlain(DEFAULT_CONFIG.evaluation.classifier);
     expect(result.config).toEqual(expected);
     expect(result.config.post.layers).toBe('mlp');
     expect(result.config.finetune.lr).toBe(3e-4);
@@ -701,5 +704,181 @@ describe('validateConfig: LoRA and post.target', () => {
         CTX,
       ).ok,
     ).toBe(true);
+  });
+});
+
+describe('validateConfig: schemaVersion 2 (before Hub data and judges)', () => {
+  it("means what it meant: the built-in world's data and the keyword moderation judge", () => {
+    const input = clonePlain(DEFAULT_CONFIG) as unknown as Loose;
+    input.schemaVersion = 2;
+    delete input.data;
+    delete input.evaluation.judges;
+    delete input.evaluation.classifier;
+    const result = validateConfig(input, CTX, { strict: true });
+    if (!result.ok) throw new Error(formatErrors(result.errors));
+    expect(result.config.schemaVersion).toBe(3);
+    expect(result.config.data).toEqual({ task: null, harmful: null, refusal: null, benign: null });
+    expect(result.config.evaluation.judges).toEqual(['keyword-moderation']);
+    expect(result.config.evaluation.classifier).toEqual(DEFAULT_CONFIG.evaluation.classifier);
+  });
+
+  it('in strict mode still reports a version-2 field that is missing', () => {
+    const input = clonePlain(DEFAULT_CONFIG) as unknown as Loose;
+    input.schemaVersion = 2;
+    delete input.data;
+    delete input.evaluation.maxNewTokens;
+    expect(lines(validateConfig(input, CTX, { strict: true }))).toEqual([
+      'evaluation.maxNewTokens: missing field',
+    ]);
+  });
+});
+
+describe('validateConfig: data sources', () => {
+  it("fills a Hub dataset's config and splits from what the lab knows of it", () => {
+    const result = validateConfig(
+      {
+        schemaVersion: 3,
+        data: { harmful: { dataset: 'PKU-Alignment/BeaverTails' } },
+        evaluation: { judges: ['refusal-keywords'] },
+      },
+      CTX,
+    );
+    if (!result.ok) throw new Error(formatErrors(result.errors));
+    expect(result.config.data.harmful).toEqual({
+      dataset: 'PKU-Alignment/BeaverTails',
+      config: 'default',
+      train: '30k_train',
+      eval: '30k_test',
+      maxRows: 10_000,
+    });
+    expect(result.config.data.task).toBeNull();
+  });
+
+  it('keeps a revision and explicit splits, and a null eval split', () => {
+    const result = validateConfig(
+      {
+        schemaVersion: 3,
+        data: {
+          benign: { dataset: 'tatsu-lab/alpaca@abc123', train: 'train', eval: null, maxRows: 500 },
+        },
+      },
+      CTX,
+    );
+    if (!result.ok) throw new Error(formatErrors(result.errors));
+    expect(result.config.data.benign).toEqual({
+      dataset: 'tatsu-lab/alpaca@abc123',
+      config: 'default',
+      train: 'train',
+      eval: null,
+      maxRows: 500,
+    });
+  });
+
+  it('names each mistake at its path', () => {
+    expect(
+      lines(
+        validateConfig(
+          {
+            schemaVersion: 3,
+            data: {
+              task: { dataset: 'someone/unknown' },
+              harmful: { dataset: 'stanfordnlp/sst2' },
+              refusal: 'beavertails',
+              benign: { dataset: 'tatsu-lab/alpaca', split: 'x', maxRows: 0, train: 'a b' },
+              extra: null,
+            },
+            evaluation: { judges: ['refusal-keywords'] },
+          },
+          CTX,
+        ),
+      ),
+    ).toEqual([
+      'data.extra: unknown field',
+      "data.task.dataset: unknown Hub dataset 'someone/unknown' (known: PKU-Alignment/BeaverTails, stanfordnlp/sst2, fancyzhx/ag_news, openai/gsm8k, tatsu-lab/alpaca): the lab reads a dataset whose columns it knows",
+      'data.harmful.dataset: stanfordnlp/sst2 cannot play the harmful role (it plays: task)',
+      'data.refusal: must be null (the built-in data) or an object { dataset, config, train, eval, maxRows } (got string "beavertails")',
+      'data.benign.split: unknown field',
+      "data.benign.train: must be a split name of letters, digits, '.', '_' or '-' (got string \"a b\")",
+      'data.benign.maxRows: must be between 1 and 1000000',
+    ]);
+  });
+
+  it('a task dataset must be the task finetune.task names', () => {
+    expect(
+      lines(
+        validateConfig(
+          {
+            schemaVersion: 3,
+            finetune: { task: 'agnews' },
+            data: { task: { dataset: 'stanfordnlp/sst2' } },
+          },
+          CTX,
+        ),
+      ),
+    ).toEqual([
+      "data.task.dataset: stanfordnlp/sst2 is a sst2 dataset but finetune.task is 'agnews'; set finetune.task to 'sst2'",
+    ]);
+  });
+});
+
+describe('validateConfig: judges', () => {
+  it('takes a list of known, distinct judges', () => {
+    expect(
+      lines(
+        validateConfig(
+          {
+            schemaVersion: 3,
+            evaluation: { judges: ['refusal-keywords', 'beaver-dam', 'refusal-keywords', 3] },
+          },
+          CTX,
+        ),
+      ),
+    ).toEqual([
+      "evaluation.judges[1]: unknown judge 'beaver-dam' (known: keyword-moderation, refusal-keywords, moderation-classifier)",
+      "evaluation.judges[2]: 'refusal-keywords' is listed twice",
+      'evaluation.judges[3]: must be a non-empty string (got number 3)',
+    ]);
+    expect(lines(validateConfig({ schemaVersion: 3, evaluation: { judges: [] } }, CTX))).toEqual([
+      'evaluation.judges: must be a non-empty array of judge names (got an empty array)',
+    ]);
+  });
+
+  it("refuses the built-in world's keyword judge for Hub harmful prompts", () => {
+    expect(
+      lines(
+        validateConfig(
+          { schemaVersion: 3, data: { harmful: { dataset: 'PKU-Alignment/BeaverTails' } } },
+          CTX,
+        ),
+      ),
+    ).toEqual([
+      "evaluation.judges[0]: 'keyword-moderation' knows only the built-in world's harmful lexicon and cannot judge answers to data.harmful's Hub prompts; use 'refusal-keywords' or 'moderation-classifier'",
+    ]);
+  });
+
+  it("checks the classifier's settings", () => {
+    expect(
+      lines(
+        validateConfig(
+          {
+            schemaVersion: 3,
+            evaluation: {
+              classifier: {
+                model: 'toxic-bert',
+                harmfulLabels: ['toxic', ''],
+                dtype: 'int4',
+                threshold: 2,
+              },
+            },
+          },
+          CTX,
+        ),
+      ),
+    ).toEqual([
+      "evaluation.classifier.model: a classifier model is a Hub repo id owner/name[@revision] (got 'toxic-bert')",
+      'evaluation.classifier.harmfulLabels[1]: must be a non-empty string (got string "")',
+      "evaluation.classifier.dtype: must be one of 'fp32', 'fp16', 'q8' (got \"int4\")",
+      'evaluation.classifier.threshold: must be between 0 and 1',
+    ]);
   });
 });

@@ -6,6 +6,7 @@
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { resolvePreset, type ExperimentConfig } from '../../../src/core/config';
+import { keywordModerationPairJudge } from '../../../src/core/metrics/judges';
 import { validateConfig } from '../../../src/core/config/validate';
 import { DEFAULT_VALIDATION_CONTEXT } from '../../../src/core/config/context';
 import { loadHubBaseModel, MemoryHubFileCache } from '../../../src/core/hub';
@@ -143,6 +144,7 @@ describe('the pipeline with a Hub base model', () => {
       const model = GPT.fromValues(base.config, repaired!);
       const evaluated = await evaluateCheckpoint(model, tokenizer, buildEvalSets(config), {
         checkpoint: 'post',
+        judges: [keywordModerationPairJudge],
         maxNewTokens: config.evaluation.maxNewTokens,
         keepSamples: config.evaluation.keepSamples,
       });

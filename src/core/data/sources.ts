@@ -1,0 +1,173 @@
+/**
+ * Where each role's data comes from in a run (`config.data`): the built-in world's generators,
+ * or a Hub dataset read from its parquet files. Either way the pipeline sees `DatasetGenerator`s
+ * with three disjoint splits, drawn with a seed:
+ *
+ * - `train`: the source's train split, minus the prompts set aside below;
+ * - `realign`: prompts of the train split whose hash falls in one residue class of ten (about
+ *   10%): Antidote's re-alignment set and the benign calibration set, never trained on;
+ * - `eval`: the source's eval split (prompts deduplicated: BeaverTails repeats a prompt with
+ *   several answers), or, where the dataset has none (Alpaca), another residue class of the train
+ *   split's prompts.
+ *
+ * Which split a prompt belongs to depends on its text only (FNV-1a), never on the seed, so runs
+ * with different seeds are scored on the same held-out prompts, as with the built-in data.
+ */
+import type { DataRole, DatasetSource, ExperimentConfig } from '../config/schema';
+import { sha256Hex } from '../config/canonical';
+import { parseRepoSpec } from '../hub/repo';
+import type { HubFileCache } from '../hub/cache';
+import type { DataProvenance } from '../pipeline/types';
+import { hubDatasetEntry } from './hub/catalog';
+import { examplesFromHubRows, hubDatasetInfo } from './hub/formats';
+import { loadHubDatasetRows, type HubDatasetProgress } from './hub/load';
+import { defineGenerator } from './pool';
+import { getDataset } from './registry';
+import type { DatasetGenerator, Example, Split } from './types';
+
+export interface DataSources {
+  task: DatasetGenerator;
+  harmful: DatasetGenerator;
+  refusal: DatasetGenerator;
+  benign: DatasetGenerator;
+  /** The Hub datasets read, by role (empty for the built-in world). */
+  provenance: Partial<Record<DataRole, DataProvenance>>;
+  /** SHA-256 over the names and hashes of every Hub file read; undefined when none was. */
+  sha256?: string;
+}
+
+/** The built-in world's generators for every role (`config.data` all null). */
+export function builtInDataSources(config: Pick<ExperimentConfig, 'finetune'>): DataSources {
+  return {
+    task: getDataset(config.finetune.task),
+    harmful: getDataset('beavertails'),
+    refusal: getDataset('beavertails-refusal'),
+    benign: getDataset('alpaca'),
+    provenance: {},
+  };
+}
+
+export interface DataLoadOptions {
+  endpoint: string;
+  fetch?: typeof fetch;
+  cache?: HubFileCache;
+  signal?: AbortSignal;
+  onProgress?: (progress: HubDatasetProgress & { dataset: string }) => void;
+}
+
+/** FNV-1a of a prompt, for the seed-independent split of a Hub train split. */
+function promptHash(text: string): number {
+  let hash = 0x811c9dc5;
+  for (let i = 0; i < text.length; i++) {
+    hash ^= text.charCodeAt(i);
+    hash = Math.imul(hash, 0x01000193) >>> 0;
+  }
+  return hash;
+}
+
+const REALIGN_RESIDUE = 8;
+const EVAL_RESIDUE = 9;
+
+function uniquePrompts(examples: readonly Example[]): Example[] {
+  const seen = new Set<string>();
+  return examples.filter((e) => !seen.has(e.prompt) && (seen.add(e.prompt), true));
+}
+
+/** A generator over a Hub dataset's examples, split as the module comment says. */
+export function hubGenerator(
+  name: string,
+  description: string,
+  train: readonly Example[],
+  held: readonly Example[] | null,
+): DatasetGenerator {
+  if (train.length === 0) throw new Error(`${name}: the train split has no usable rows`);
+  const residue = (e: Example) => promptHash(e.prompt) % 10;
+  const pools: Record<Split, Example[]> = {
+    train: train.filter(
+      (e) => residue(e) !== REALIGN_RESIDUE && (held !== null || residue(e) !== EVAL_RESIDUE),
+    ),
+    realign: train.filter((e) => residue(e) === REALIGN_RESIDUE),
+    eval: uniquePrompts(held ?? train.filter((e) => residue(e) === EVAL_RESIDUE)),
+  };
+  return defineGenerator<Example>({
+    name,
+    description,
+    kind: train[0].kind,
+    enumerate: (split) => pools[split],
+    render: (example) => example,
+  });
+}
+
+/** The generators of `config.data`: Hub datasets downloaded and mapped, built-in data elsewhere. */
+export async function loadDataSources(
+  config: Pick<ExperimentConfig, 'finetune' | 'data'>,
+  options: DataLoadOptions,
+): Promise<DataSources> {
+  const sources = builtInDataSources(config);
+  const records: string[] = [];
+  for (const role of ['task', 'harmful', 'refusal', 'benign'] as const) {
+    const source = config.data[role];
+    if (source === null) continue;
+    const { generator, provenance } = await loadRole(role, source, options);
+    sources[role] = generator;
+    sources.provenance[role] = provenance;
+    for (const file of provenance.files)
+      records.push(`${source.dataset} ${file.name} ${file.sha256}`);
+  }
+  if (records.length > 0) sources.sha256 = await sha256Hex(records.join('\n'));
+  return sources;
+}
+
+async function loadRole(
+  role: DataRole,
+  source: DatasetSource,
+  options: DataLoadOptions,
+): Promise<{ generator: DatasetGenerator; provenance: DataProvenance }> {
+  const ref = parseRepoSpec(source.dataset);
+  const info = hubDatasetInfo(ref.repo);
+  const entry = hubDatasetEntry(ref.repo);
+  if (info === undefined || entry === undefined)
+    throw new Error(`data.${role}: the lab does not know the columns of ${ref.repo}`);
+  const revision = source.dataset.includes('@') ? ref.revision : undefined;
+  const files: DataProvenance['files'] = [];
+  const rows: Record<string, number> = {};
+  const read = async (split: string): Promise<Example[]> => {
+    const loaded = await loadHubDatasetRows(
+      {
+        dataset: ref.repo,
+        ...(revision !== undefined ? { revision } : {}),
+        config: source.config,
+        split,
+      },
+      {
+        endpoint: options.endpoint,
+        fetch: options.fetch,
+        cache: options.cache,
+        signal: options.signal,
+        limit: source.maxRows,
+        onProgress: (progress) => options.onProgress?.({ ...progress, dataset: ref.repo }),
+      },
+    );
+    files.push(...loaded.files.map(({ name, sha256 }) => ({ name, sha256 })));
+    rows[split] = loaded.rows.length;
+    const safe = info.format === 'beavertails' ? role === 'refusal' : undefined;
+    return examplesFromHubRows(info.format, loaded.rows, loaded.classLabels, {
+      dataset: ref.repo,
+      ...(safe !== undefined ? { safe } : {}),
+    });
+  };
+  const train = await read(source.train);
+  const held = source.eval === null ? null : await read(source.eval);
+  const generator = hubGenerator(`${ref.repo} (${role})`, entry.description, train, held);
+  return {
+    generator,
+    provenance: {
+      dataset: source.dataset,
+      config: source.config,
+      splits: [source.train, ...(source.eval === null ? [] : [source.eval])],
+      license: entry.license,
+      rows,
+      files,
+    },
+  };
+}

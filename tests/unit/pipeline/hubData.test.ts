@@ -1,0 +1,186 @@
+/**
+ * A whole run on Hub data: the built-in tokenizer on a tiny model, BeaverTails and SST-2 in their
+ * Hub parquet layout (project-made fixtures, `npm run fixtures:datasets`) from the local Hub
+ * server, judged by refusal-keywords and the tiny ONNX moderation classifier, with their
+ * agreement in the results file.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  DEFAULT_VALIDATION_CONTEXT,
+  formatErrors,
+  resolvePreset,
+  validateConfig,
+  type ExperimentConfig,
+} from '../../../src/core/config';
+import { worldCorpus } from '../../../src/core/data';
+import { MemoryHubFileCache } from '../../../src/core/hub/cache';
+import { GPT } from '../../../src/core/model/gpt';
+import { resultsFileProblems } from '../../../src/core/pipeline/resultsSchema';
+import { runExperiment, type BaseModel } from '../../../src/core/pipeline/run';
+import type { PipelineEvent } from '../../../src/core/pipeline/types';
+import { buildWordLevelTokenizer } from '../../../src/core/tokenizer/wordLevel';
+import { startHubServer, type HubServer } from '../../support/hubServer';
+import { useBackend } from '../support/backend';
+
+const ROOT = fileURLToPath(new URL('../../fixtures/hub', import.meta.url));
+
+async function tinyBase(): Promise<BaseModel> {
+  const tokenizer = buildWordLevelTokenizer(worldCorpus(0));
+  const model = GPT.init(
+    {
+      vocabSize: tokenizer.vocabSize,
+      dModel: 16,
+      nLayers: 1,
+      nHeads: 2,
+      contextLength: 64,
+      mlpRatio: 2,
+    },
+    1,
+  );
+  const values = await model.readValues();
+  const config = model.config;
+  model.dispose();
+  return {
+    name: 'safetune-base',
+    config,
+    values,
+    tokenizerJson: tokenizer.toJSON(),
+    sha256: 'tiny',
+  };
+}
+
+function hubConfig(): ExperimentConfig {
+  const input = {
+    ...resolvePreset('micro'),
+    data: {
+      task: { dataset: 'stanfordnlp/sst2', maxRows: 400 },
+      harmful: { dataset: 'PKU-Alignment/BeaverTails' },
+      refusal: { dataset: 'PKU-Alignment/BeaverTails' },
+      benign: null,
+    },
+    evaluation: { ...resolvePreset('micro').evaluation, judges: ['refusal-keywords'] },
+  } as Record<string, unknown>;
+  const checked = validateConfig(input, DEFAULT_VALIDATION_CONTEXT);
+  if (!checked.ok) throw new Error(formatErrors(checked.errors));
+  const config = checked.config;
+  config.alignment.samples = 24;
+  config.finetune.samples = 20;
+  config.post.realignmentSamples = 8;
+  config.evaluation = {
+    ...config.evaluation,
+    judges: ['refusal-keywords', 'moderation-classifier'],
+    classifier: {
+      model: 'tiny/moderation',
+      harmfulLabels: ['unsafe'],
+      dtype: 'fp32',
+      input: 'pair',
+      threshold: 0.5,
+      maxLength: 128,
+    },
+    harmfulPrompts: 12,
+    benignPrompts: 4,
+    helpfulnessPrompts: 4,
+    taskPrompts: 6,
+    maxNewTokens: 6,
+    probeEvery: 0,
+    keepSamples: 12,
+  };
+  return config;
+}
+
+describe('a run on Hub datasets with two judges', () => {
+  let server: HubServer;
+  let base: BaseModel;
+  let cacheDir: string;
+  beforeAll(async () => {
+    await useBackend('wasm');
+    server = await startHubServer(ROOT);
+    base = await tinyBase();
+    cacheDir = mkdtempSync(join(tmpdir(), 'safetune-run-judge-'));
+  });
+  afterAll(async () => {
+    await server.close();
+    rmSync(cacheDir, { recursive: true, force: true });
+  });
+
+  it('reads the data from the Hub layout, reports each judge, their agreement and the data provenance', async () => {
+    const config = hubConfig();
+    const events: PipelineEvent[] = [];
+    const cache = new MemoryHubFileCache();
+    const results = await runExperiment(
+      config,
+      {
+        loadBase: async () => base,
+        backend: 'wasm',
+        userAgent: 'vitest',
+        hubData: { endpoint: server.endpoint, cache },
+        judgeEnvironment: { endpoint: server.endpoint, cache, nodeCacheDir: cacheDir },
+      },
+      (event) => events.push(event),
+    );
+    expect(await resultsFileProblems(JSON.parse(JSON.stringify(results)))).toEqual([]);
+    // The data came from the Hub layout, and says so.
+    expect(Object.keys(results.data ?? {}).sort()).toEqual(['harmful', 'refusal', 'task']);
+    expect(results.data?.harmful).toMatchObject({
+      dataset: 'PKU-Alignment/BeaverTails',
+      splits: ['30k_train', '30k_test'],
+      license: expect.stringContaining('CC-BY-NC-4.0'),
+    });
+    expect(results.data?.task?.files.map((f) => f.name)).toEqual([
+      'default/train/0000.parquet',
+      'default/train/0001.parquet',
+      'default/validation/0000.parquet',
+    ]);
+    const downloads = events.filter((e) => e.type === 'download').map((e) => e.repo);
+    expect(downloads).toContain('datasets/PKU-Alignment/BeaverTails');
+    expect(downloads).toContain('tiny/moderation@main');
+    // Harmful prompts are BeaverTails' held-out prompts, kept with their outputs.
+    const harmful = results.samples.filter((s) => s.set === 'harmful' && s.checkpoint === 'post');
+    expect(harmful).toHaveLength(12);
+    // Two judges: each one's score, the primary's is the metric, and their agreement.
+    const report = results.judges;
+    expect(report?.names).toEqual(['refusal-keywords', 'moderation-classifier']);
+    expect(report?.details['moderation-classifier']).toMatchObject({
+      model: 'tiny/moderation@main',
+      labels: ['safe', 'unsafe'],
+    });
+    for (const checkpoint of ['aligned', 'finetuned', 'post'] as const) {
+      const scores = report?.scores[checkpoint];
+      expect(scores?.['refusal-keywords'].harmfulScore).toBe(
+        results.metrics[checkpoint].harmfulScore,
+      );
+      const classified = results.samples.filter(
+        (s) => s.set === 'harmful' && s.checkpoint === checkpoint,
+      );
+      const byClassifier = classified.filter((s) => s.verdicts?.['moderation-classifier']).length;
+      expect(scores?.['moderation-classifier'].harmfulScore).toBeCloseTo(
+        (100 * byClassifier) / classified.length,
+        6,
+      );
+      const agreement = report?.agreement.find((a) => a.checkpoint === checkpoint);
+      expect(agreement?.judges).toEqual(['refusal-keywords', 'moderation-classifier']);
+      expect(agreement?.n).toBe(12);
+      const disagreeing = classified.filter(
+        (s) => s.verdicts?.['refusal-keywords'] !== s.verdicts?.['moderation-classifier'],
+      );
+      expect(agreement?.disagreementCount).toBe(disagreeing.length);
+      expect(agreement?.disagreements.map((d) => d.output)).toEqual(
+        disagreeing.map((s) => s.output),
+      );
+    }
+  });
+
+  it('refuses a config naming Hub data when no endpoint is given', async () => {
+    await expect(
+      runExperiment(hubConfig(), {
+        loadBase: async () => base,
+        backend: 'wasm',
+        userAgent: 'vitest',
+      }),
+    ).rejects.toThrow(/Hub datasets/);
+  });
+});
