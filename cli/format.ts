@@ -1,3 +1,4 @@
+import { describeKappa } from '../src/core/metrics/agreement';
 /**
  * What `run` prints: a progress line per stage start and end, step lines throttled to one every
  * few seconds, then the metrics table and the time each stage took.
@@ -8,6 +9,7 @@ import {
   CHECKPOINTS,
   type Checkpoint,
   type CheckpointMetrics,
+  type JudgesReport,
   type PipelineEvent,
   type StageRecord,
 } from '../src/core/pipeline/types';
@@ -111,6 +113,31 @@ export function formatMetricsTable(metrics: Record<Checkpoint, CheckpointMetrics
     ...CHECKPOINTS.map((checkpoint) => metrics[checkpoint][metric].toFixed(1)),
   ]);
   return table(['metric', ...CHECKPOINTS], rows);
+}
+
+/**
+ * The judges' harmful scores (rows = judges, columns = checkpoints) and, with two or more, one
+ * agreement line per checkpoint and pair: `agreement aligned: refusal-keywords vs
+ * moderation-classifier κ = 0.42 (moderate), 10/12 agree`.
+ */
+export function formatJudges(report: JudgesReport): string {
+  const rows = report.names.map((name, i) => [
+    `${name}${i === 0 ? ' (primary)' : ''}`,
+    ...CHECKPOINTS.map(
+      (checkpoint) => report.scores[checkpoint]?.[name]?.harmfulScore.toFixed(1) ?? '-',
+    ),
+  ]);
+  const lines = [table(['judge: harmful score', ...CHECKPOINTS], rows)];
+  for (const entry of report.agreement) {
+    const kappa =
+      entry.kappa === null
+        ? 'undefined (both judges gave one verdict throughout)'
+        : `${entry.kappa.toFixed(2)} (${describeKappa(entry.kappa)})`;
+    lines.push(
+      `agreement ${entry.checkpoint}: ${entry.judges[0]} vs ${entry.judges[1]} κ = ${kappa}, ${entry.agree}/${entry.n} agree`,
+    );
+  }
+  return lines.join('\n');
 }
 
 /** One row per stage (seconds, cached), then the total. */

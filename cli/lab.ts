@@ -8,6 +8,9 @@
  *   methods
  *   models [--json]
  *   generate --model <repo[@rev]|name> (--prompt TEXT | --prompt-ids 1,2) [--max-new-tokens N] [--logits] [--json]
+ *   judge --judge <name> [--classifier-model <repo[@rev]>] [--harmful-labels a,b] [--classifier-dtype fp32|fp16|q8]
+ *         [--classifier-input pair|output] [--threshold X] [--max-length N] [--verbose] [--fresh-profile] <samples.jsonl>
+ *   judges [--json]
  * Exit status: 0 success, 1 a run failed, 2 bad input. Bad input never prints a stack trace.
  */
 import { mkdir, writeFile } from 'node:fs/promises';
@@ -24,7 +27,22 @@ import { loadConfigFile } from './configFile';
 import { formatMethods, sweep } from './sweep';
 import { models } from './models';
 import { generate, generateInBrowser, type LabGenerator } from './generate';
-import { ProgressPrinter, formatMetricsTable, formatPresetList, formatStageTable } from './format';
+import {
+  JUDGE_HELP,
+  judgeCommand,
+  judgeInBrowser,
+  parseJudgeCommand,
+  withJudgeUsage,
+  type JudgeCommand,
+  type LabJudge,
+} from './judge';
+import {
+  ProgressPrinter,
+  formatJudges,
+  formatMetricsTable,
+  formatPresetList,
+  formatStageTable,
+} from './format';
 
 export { EXIT_BAD_INPUT, EXIT_FAILED, EXIT_OK };
 
@@ -39,6 +57,8 @@ export interface CliContext {
   runLab: LabRunner;
   /** How `generate` reaches the browser (a fake in unit tests). */
   generateLab: LabGenerator;
+  /** How `judge` reaches the browser (a fake in unit tests). */
+  judgeLab: LabJudge;
   /** Environment variables (`HF_ENDPOINT`). */
   env: NodeJS.ProcessEnv;
   /** Milliseconds, for throttling progress lines. */
@@ -56,6 +76,7 @@ export async function main(
     cwd: process.cwd(),
     runLab: runInBrowser,
     generateLab: generateInBrowser,
+    judgeLab: judgeInBrowser,
     env: process.env,
     now: () => performance.now(),
     ...context,
@@ -63,9 +84,10 @@ export async function main(
   const out = (line = '') => cli.stdout(`${line}\n`);
   const err = (line: string) => cli.stderr(`${line}\n`);
 
-  let command: Command;
+  let command: Command | JudgeCommand;
   try {
-    command = parseCommand(argv);
+    // judge and judges parse themselves (cli/judge.ts); args.ts knows the other commands.
+    command = parseJudgeCommand(argv) ?? parseCommand(argv);
   } catch (error) {
     if (!(error instanceof UsageError)) throw error;
     err(`error: ${error.message}`);
@@ -74,7 +96,8 @@ export async function main(
 
   switch (command.name) {
     case 'help':
-      out(HELP[command.topic ?? 'lab']);
+      if (command.topic === 'judge' || command.topic === 'judges') out(JUDGE_HELP[command.topic]);
+      else out(command.topic === undefined ? withJudgeUsage(HELP.lab) : HELP[command.topic]);
       return EXIT_OK;
     case 'presets':
       out(formatPresetList(listPresets()));
@@ -106,6 +129,9 @@ export async function main(
       return models(command, out, err);
     case 'generate':
       return generate(command, cli, out, err);
+    case 'judge':
+    case 'judges':
+      return judgeCommand(command, cli, out, err);
   }
 }
 
@@ -176,6 +202,13 @@ async function run(
   const file = results as ResultsFile;
   out();
   out(formatMetricsTable(file.metrics));
+  if (
+    file.judges &&
+    (file.judges.names.length > 1 || file.judges.names[0] !== 'keyword-moderation')
+  ) {
+    out();
+    out(formatJudges(file.judges));
+  }
   out();
   out(formatStageTable(file.stages));
   out();

@@ -1,0 +1,52 @@
+/**
+ * `lab judges`: every registered judge, what it decides and whether it downloads a model; for the
+ * learned classifier also the settings it runs with unless told otherwise. Names only
+ * (`judgeNames.ts`): nothing is loaded and no browser is started.
+ */
+import { DEFAULT_CLASSIFIER, type ClassifierSettings } from '../src/core/config/schema';
+import { JUDGE_INFO, type JudgeInfo } from '../src/core/metrics/judgeNames';
+import { EXIT_OK } from './exit';
+
+/** The judge that runs a Hub classifier, and so the only one `--classifier-*` options apply to. */
+export const CLASSIFIER_JUDGE = 'moderation-classifier';
+
+export interface JudgeRow extends JudgeInfo {
+  /** The classifier's default settings (`evaluation.classifier`), for the classifier judge only. */
+  classifierDefaults?: ClassifierSettings;
+}
+
+export function judgeRows(): JudgeRow[] {
+  return JUDGE_INFO.map((judge) =>
+    judge.name === CLASSIFIER_JUDGE
+      ? { ...judge, classifierDefaults: { ...DEFAULT_CLASSIFIER } }
+      : { ...judge },
+  );
+}
+
+/** One paragraph per judge: its name, what it decides, and what it needs. */
+export function formatJudges(rows: readonly JudgeRow[]): string {
+  return rows
+    .map((row) => {
+      const needs = [
+        row.downloads ? 'downloads a model' : 'no download',
+        ...(row.builtInOnly ? ['built-in data only'] : []),
+      ].join(', ');
+      const lines = [`${row.name} (${needs})`, `  ${row.summary}`];
+      const settings = row.classifierDefaults;
+      if (settings) {
+        lines.push(
+          `  default classifier: ${settings.model} (dtype ${settings.dtype}, input ${settings.input}, threshold ${settings.threshold}, max length ${settings.maxLength})`,
+          `    harmful labels: ${settings.harmfulLabels.join(', ')}`,
+        );
+      }
+      return lines.join('\n');
+    })
+    .join('\n\n');
+}
+
+/** Runs `lab judges`. */
+export function judges(command: { json: boolean }, out: (line?: string) => void): number {
+  const rows = judgeRows();
+  out(command.json ? JSON.stringify(rows, null, 2) : formatJudges(rows));
+  return EXIT_OK;
+}
