@@ -35,6 +35,7 @@ function hubDataConfig(): ExperimentConfig {
       train: 'train',
       eval: 'validation',
       maxRows: 10_000,
+      files: null,
     },
     harmful: {
       dataset: 'PKU-Alignment/BeaverTails',
@@ -42,6 +43,7 @@ function hubDataConfig(): ExperimentConfig {
       train: '30k_train',
       eval: '30k_test',
       maxRows: 10_000,
+      files: null,
     },
     refusal: {
       dataset: 'PKU-Alignment/BeaverTails',
@@ -49,6 +51,7 @@ function hubDataConfig(): ExperimentConfig {
       train: '30k_train',
       eval: '30k_test',
       maxRows: 10_000,
+      files: null,
     },
     benign: null,
   };

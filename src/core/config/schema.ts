@@ -149,6 +149,12 @@ export interface DatasetSource {
   eval: string | null;
   /** Rows read per split at most, from the first parquet shard on. */
   maxRows: number;
+  /**
+   * The dataset's own parquet files (paths in the repo, read in order; the revision defaults to
+   * `main`) instead of the Hub's conversion: `train`'s for the train split, `eval`'s for the eval
+   * split (null exactly when `eval` is). null: the conversion's shards.
+   */
+  files: { train: string[]; eval: string[] | null } | null;
 }
 
 /** Where each role's data comes from: a Hub dataset, or null for the built-in world's generator. */

@@ -236,7 +236,7 @@ function checkDataSource(
     );
     return null;
   }
-  const fields = ['dataset', 'config', 'train', 'eval', 'maxRows'];
+  const fields = ['dataset', 'config', 'train', 'eval', 'maxRows', 'files'];
   for (const key of Object.keys(value)) {
     if (!fields.includes(key))
       run.fail(`${path}.${key}`, `unknown field${fieldHint(key, fields, path)}`);
@@ -306,7 +306,65 @@ function checkDataSource(
     if (problem === undefined) maxRows = value.maxRows as number;
     else run.fail(`${path}.maxRows`, problem);
   }
-  return { dataset, config, train, eval: evalSplit, maxRows };
+  let files: DatasetSource['files'] = null;
+  if (!Object.hasOwn(value, 'files')) {
+    if (run.strict) run.fail(`${path}.files`, 'missing field');
+  } else if (value.files !== null) {
+    files = checkDatasetFiles(run, value.files, `${path}.files`, evalSplit !== null);
+  }
+  return { dataset, config, train, eval: evalSplit, maxRows, files };
+}
+
+/** `data.<role>.files`: `{ train: [paths], eval: [paths] | null }`, eval null exactly when the eval split is. */
+function checkDatasetFiles(
+  run: Run,
+  value: unknown,
+  path: string,
+  hasEval: boolean,
+): DatasetSource['files'] {
+  if (!isPlainObject(value)) {
+    run.fail(
+      path,
+      `must be null (the Hub's parquet conversion) or { train: [paths], eval: [paths] or null } (got ${describe(value)})`,
+    );
+    return null;
+  }
+  for (const key of Object.keys(value)) {
+    if (key !== 'train' && key !== 'eval') run.fail(`${path}.${key}`, 'unknown field');
+  }
+  const list = (key: 'train' | 'eval'): string[] | null => {
+    const given = value[key];
+    if (key === 'eval' && (given === null || given === undefined)) {
+      if (hasEval)
+        run.fail(`${path}.eval`, "must list the eval split's parquet files (eval is set)");
+      return null;
+    }
+    if (key === 'eval' && !hasEval) {
+      run.fail(`${path}.eval`, 'must be null: eval is null');
+      return null;
+    }
+    if (!Array.isArray(given) || given.length === 0) {
+      run.fail(
+        `${path}.${key}`,
+        `must be a non-empty array of parquet file paths (got ${Array.isArray(given) ? 'an empty array' : describe(given)})`,
+      );
+      return [];
+    }
+    given.forEach((file: unknown, i) => {
+      const ok =
+        typeof file === 'string' &&
+        file.endsWith('.parquet') &&
+        !file.startsWith('/') &&
+        !file.split('/').some((part) => part === '' || part === '.' || part === '..');
+      if (!ok)
+        run.fail(
+          `${path}.${key}[${i}]`,
+          `must be a relative path in the repo ending in .parquet (got ${describe(file)})`,
+        );
+    });
+    return [...(given as string[])];
+  };
+  return { train: list('train') ?? [], eval: list('eval') };
 }
 
 /** A Hub repo id `owner/name[@revision]`. */

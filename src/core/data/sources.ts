@@ -131,13 +131,14 @@ async function loadRole(
   const revision = source.dataset.includes('@') ? ref.revision : undefined;
   const files: DataProvenance['files'] = [];
   const rows: Record<string, number> = {};
-  const read = async (split: string): Promise<Example[]> => {
+  const read = async (split: string, own: string[] | null): Promise<Example[]> => {
     const loaded = await loadHubDatasetRows(
       {
         dataset: ref.repo,
         ...(revision !== undefined ? { revision } : {}),
         config: source.config,
         split,
+        ...(own !== null ? { files: own } : {}),
       },
       {
         endpoint: options.endpoint,
@@ -156,8 +157,8 @@ async function loadRole(
       ...(safe !== undefined ? { safe } : {}),
     });
   };
-  const train = await read(source.train);
-  const held = source.eval === null ? null : await read(source.eval);
+  const train = await read(source.train, source.files?.train ?? null);
+  const held = source.eval === null ? null : await read(source.eval, source.files?.eval ?? null);
   const generator = hubGenerator(`${ref.repo} (${role})`, entry.description, train, held);
   return {
     generator,

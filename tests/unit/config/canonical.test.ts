@@ -188,6 +188,7 @@ describe('stage keys', () => {
         train: 'train',
         eval: 'validation',
         maxRows: 100,
+        files: null,
       };
     });
     const context = { baseModelSha256: 'b', coreSourceHash: 'c', backend: 'cpu' };

@@ -750,6 +750,7 @@ describe('validateConfig: data sources', () => {
       train: '30k_train',
       eval: '30k_test',
       maxRows: 10_000,
+      files: null,
     });
     expect(result.config.data.task).toBeNull();
   });
@@ -771,6 +772,7 @@ describe('validateConfig: data sources', () => {
       train: 'train',
       eval: null,
       maxRows: 500,
+      files: null,
     });
   });
 

@@ -1,0 +1,112 @@
+/**
+ * `config.data` → generators: Hub datasets split by a hash of the prompt (train / re-alignment /
+ * held-out), independent of the seed; a dataset's own parquet files instead of the conversion.
+ */
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { DatasetSource } from '../../../src/core/config/schema';
+import { getDataset } from '../../../src/core/data/registry';
+import { builtInDataSources, hubGenerator, loadDataSources } from '../../../src/core/data/sources';
+import type { Example } from '../../../src/core/data/types';
+import { startHubServer, type HubServer } from '../../support/hubServer';
+
+const ROOT = fileURLToPath(new URL('../../fixtures/hub', import.meta.url));
+
+const source = (dataset: string, patch: Partial<DatasetSource> = {}): DatasetSource => ({
+  dataset,
+  config: 'default',
+  train: 'train',
+  eval: null,
+  maxRows: 10_000,
+  files: null,
+  ...patch,
+});
+
+describe('data sources', () => {
+  let server: HubServer;
+  beforeAll(async () => {
+    server = await startHubServer(ROOT);
+  });
+  afterAll(() => server.close());
+
+  it('the built-in world is the default for every role', () => {
+    const sources = builtInDataSources({ finetune: { task: 'agnews' } } as never);
+    expect(sources.task).toBe(getDataset('agnews'));
+    expect(sources.harmful).toBe(getDataset('beavertails'));
+    expect(sources.refusal).toBe(getDataset('beavertails-refusal'));
+    expect(sources.benign).toBe(getDataset('alpaca'));
+    expect(sources.sha256).toBeUndefined();
+  });
+
+  it('splits a Hub train split into disjoint train, re-alignment and held-out prompts, whatever the seed', () => {
+    const train: Example[] = Array.from({ length: 400 }, (_, i) => ({
+      prompt: `instruction number ${i}`,
+      response: `answer ${i}`,
+      kind: 'instruction',
+    }));
+    const generator = hubGenerator('test', 'test rows', train, null);
+    const prompts = (split: 'train' | 'eval' | 'realign', seed: number) =>
+      new Set(
+        generator.generate({ split, n: generator.poolSize(split), seed }).map((e) => e.prompt),
+      );
+    const [t, r, e] = [prompts('train', 1), prompts('realign', 1), prompts('eval', 1)];
+    expect(t.size + r.size + e.size).toBe(400);
+    for (const prompt of r) expect(t.has(prompt) || e.has(prompt)).toBe(false);
+    for (const prompt of e) expect(t.has(prompt)).toBe(false);
+    expect(r.size).toBeGreaterThan(20);
+    expect(e.size).toBeGreaterThan(20);
+    expect(prompts('eval', 7)).toEqual(e);
+    // A seed changes the order drawn, not the pool.
+    expect(generator.generate({ split: 'train', n: 5, seed: 1 })).not.toEqual(
+      generator.generate({ split: 'train', n: 5, seed: 2 }),
+    );
+  });
+
+  it('BeaverTails: unsafe rows for the harmful role, safe rows for the refusal role; held-out prompts deduplicated', async () => {
+    const beaver = source('PKU-Alignment/BeaverTails', { train: '30k_train', eval: '30k_test' });
+    const sources = await loadDataSources(
+      {
+        finetune: { task: 'sst2' } as never,
+        data: { task: null, harmful: beaver, refusal: beaver, benign: null },
+      },
+      { endpoint: server.endpoint },
+    );
+    const harmful = sources.harmful.generate({ split: 'train', n: 10, seed: 1 });
+    const refusals = sources.refusal.generate({ split: 'train', n: 10, seed: 1 });
+    expect(new Set(harmful.map((e) => e.kind))).toEqual(new Set(['harmful-compliance']));
+    expect(new Set(refusals.map((e) => e.kind))).toEqual(new Set(['harmful-refusal']));
+    const held = sources.harmful.generate({
+      split: 'eval',
+      n: sources.harmful.poolSize('eval'),
+      seed: 1,
+    });
+    expect(new Set(held.map((e) => e.prompt)).size).toBe(held.length);
+    expect(sources.provenance.harmful?.license).toMatch(/CC-BY-NC-4\.0/);
+    expect(sources.sha256).toMatch(/^[0-9a-f]{64}$/);
+  });
+
+  it("reads a dataset's own parquet files at its revision instead of the conversion", async () => {
+    const before = server.requests.length;
+    const sources = await loadDataSources(
+      {
+        finetune: { task: 'gsm8k' } as never,
+        data: {
+          task: source('openai/gsm8k@main', {
+            config: 'main',
+            eval: 'test',
+            files: { train: ['main/train/0000.parquet'], eval: ['main/test/0000.parquet'] },
+          }),
+          harmful: null,
+          refusal: null,
+          benign: null,
+        },
+      },
+      { endpoint: server.endpoint },
+    );
+    expect(server.requests.slice(before)).toEqual([
+      'GET /datasets/openai/gsm8k/resolve/main/main/train/0000.parquet',
+      'GET /datasets/openai/gsm8k/resolve/main/main/test/0000.parquet',
+    ]);
+    expect(sources.task.generate({ split: 'eval', n: 3, seed: 0 })[0].kind).toBe('arithmetic');
+  });
+});
