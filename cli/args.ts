@@ -211,7 +211,7 @@ export function parseCommand(argv: readonly string[]): Command {
           : command === 'models'
             ? MODELS_OPTIONS
             : {};
-  const { values, positionals } = parse(command, rest, options);
+  const { values, positionals } = parseOptions(command, rest, options);
   if (values.help === true) return { name: 'help', topic: command };
 
   switch (command) {
@@ -304,8 +304,8 @@ function parseGenerate(values: OptionValues, positionals: string[]): Command {
   };
 }
 
-type OptionSpecs = Record<string, { type: 'string' | 'boolean'; short?: string }>;
-type OptionValues = Record<string, string | boolean | undefined>;
+export type OptionSpecs = Record<string, { type: 'string' | 'boolean'; short?: string }>;
+export type OptionValues = Record<string, string | boolean | undefined>;
 
 const RUN_OPTIONS: OptionSpecs = {
   preset: { type: 'string' },
@@ -378,8 +378,9 @@ function parseSweep(values: OptionValues, positionals: string[]): Command {
   };
 }
 
-function parse(
-  command: CommandName,
+/** `parseArgs` with `--help`, its errors as one-line `UsageError`s naming the command. */
+export function parseOptions(
+  command: string,
   args: string[],
   options: OptionSpecs,
 ): { values: OptionValues; positionals: string[] } {
@@ -391,9 +392,10 @@ function parse(
     });
     return { values: parsed.values, positionals: parsed.positionals };
   } catch (error) {
-    // parseArgs explains the problem in its first sentence, then adds advice about '--'.
+    // parseArgs explains the problem in its first sentence, then adds advice (about '--', on more lines).
     const message = error instanceof Error ? error.message : String(error);
-    throw new UsageError(`${command}: ${message.split('. ')[0].replace(/\.$/, '')}`);
+    const first = message.split('\n')[0].split('. ')[0];
+    throw new UsageError(`${command}: ${first.replace(/\.$/, '')}`);
   }
 }
 

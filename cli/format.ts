@@ -1,9 +1,9 @@
-import { describeKappa } from '../src/core/metrics/agreement';
 /**
  * What `run` prints: a progress line per stage start and end, step lines throttled to one every
  * few seconds, then the metrics table and the time each stage took.
  */
 import { PRESET_NEED_LABELS, type Preset } from '../src/core/config/presets';
+import { describeKappa } from '../src/core/metrics/agreement';
 import { METRIC_NAMES } from '../src/core/pipeline/resultsSchema';
 import {
   CHECKPOINTS,

@@ -6,7 +6,6 @@
  */
 import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
-import { parseArgs } from 'node:util';
 import {
   CLASSIFIER_DTYPES,
   CLASSIFIER_INPUTS,
@@ -23,7 +22,7 @@ import {
 } from '../src/core/metrics/judgeSamples';
 import type { JudgedPair } from '../src/core/metrics/judges';
 import type { LabEvent } from '../workers/protocol';
-import { UsageError } from './args';
+import { UsageError, parseOptions, type OptionValues } from './args';
 import { defaultProfileDir, hubEndpoint } from './browser';
 import { describeRunFailure, withLabPage } from './browserRun';
 import { readFailure } from './configFile';
@@ -125,14 +124,14 @@ export function parseJudgeCommand(argv: readonly string[]): JudgeCommand | undef
   }
   if (!isJudgeCommandName(first)) return undefined;
   if (first === 'judges') {
-    const { values, positionals } = parse('judges', rest, { json: { type: 'boolean' } });
+    const { values, positionals } = parseOptions('judges', rest, { json: { type: 'boolean' } });
     if (values.help === true) return { name: 'help', topic: 'judges' };
     if (positionals.length > 0) {
       throw new UsageError(`judges: takes no arguments (got ${positionals.join(' ')})`);
     }
     return { name: 'judges', json: values.json === true };
   }
-  const { values, positionals } = parse('judge', rest, {
+  const { values, positionals } = parseOptions('judge', rest, {
     judge: { type: 'string' },
     'classifier-model': { type: 'string' },
     'harmful-labels': { type: 'string' },
@@ -148,7 +147,7 @@ export function parseJudgeCommand(argv: readonly string[]): JudgeCommand | undef
   if (judge === undefined || judge === '') {
     throw new UsageError(`judge: --judge <name> is required (judges: ${JUDGE_NAMES.join(', ')})`);
   }
-  if (!JUDGE_NAMES.includes(judge)) {
+  if (!(JUDGE_NAMES as readonly string[]).includes(judge)) {
     throw new UsageError(`judge: unknown judge '${judge}' (judges: ${JUDGE_NAMES.join(', ')})`);
   }
   if (positionals.length !== 1) {
@@ -229,7 +228,13 @@ function optionNames(line: string): string {
   );
 }
 
-export type SamplesFile = { ok: true; samples: JudgedPair[] } | { ok: false; problem: string };
+export type SamplesFile =
+  | {
+      ok: true;
+      samples: JudgedPair[];
+      /** Said on stderr: what was taken from a results file. */ note?: string;
+    }
+  | { ok: false; problem: string };
 
 /**
  * Reads a samples file: JSON lines with string `prompt` and `output` (blank lines skipped, other
@@ -250,8 +255,18 @@ export function parseSamples(text: string, path: string): SamplesFile {
   const results = resultsFileSamples(text);
   const entries: { where: string; value: unknown }[] = [];
   const problems: string[] = [];
+  let note: string | undefined;
   if (results !== undefined) {
-    results.forEach((value, i) => entries.push({ where: `sample ${i + 1}`, value }));
+    // A results file keeps answers to every set; a harmful score means the harmful prompts'.
+    const isHarmful = (value: unknown) =>
+      typeof value !== 'object' ||
+      value === null ||
+      !('set' in value) ||
+      (value as { set: unknown }).set === 'harmful';
+    results.forEach((value, i) => {
+      if (isHarmful(value)) entries.push({ where: `sample ${i + 1}`, value });
+    });
+    note = `${path}: judging its ${entries.length} harmful-prompt samples (of ${results.length})`;
   } else {
     text.split('\n').forEach((raw, i) => {
       const line = raw.replace(/\r$/, '');
@@ -291,7 +306,7 @@ export function parseSamples(text: string, path: string): SamplesFile {
       problem: `${path}: no samples (each line: {"prompt": "...", "output": "..."})`,
     };
   }
-  return { ok: true, samples };
+  return { ok: true, samples, ...(note !== undefined ? { note } : {}) };
 }
 
 function lineOf(problem: string): number {
@@ -374,6 +389,7 @@ export async function judgeCommand(
     return EXIT_BAD_INPUT;
   }
   const { samples } = file;
+  if (file.note !== undefined) err(file.note);
   let lastReport = -Infinity;
   let result: JudgeResult;
   try {
@@ -434,29 +450,6 @@ function describeDetails(details: Record<string, unknown> | undefined): string {
     ` (${model}, ${dtype}, input ${input}; harmful labels ${harmfulLabels?.join(',')}` +
     ` of ${labels?.join(',')}; threshold ${threshold})`
   );
-}
-
-type OptionSpecs = Record<string, { type: 'string' | 'boolean' }>;
-type OptionValues = Record<string, string | boolean | undefined>;
-
-function parse(
-  command: JudgeCommandName,
-  args: string[],
-  options: OptionSpecs,
-): { values: OptionValues; positionals: string[] } {
-  try {
-    const parsed = parseArgs({
-      args,
-      options: { help: { type: 'boolean', short: 'h' }, ...options },
-      allowPositionals: true,
-    });
-    return { values: parsed.values, positionals: parsed.positionals };
-  } catch (error) {
-    // parseArgs explains the problem in its first sentence, then adds advice (on more lines).
-    const message = error instanceof Error ? error.message : String(error);
-    const first = message.split('\n')[0].split('. ')[0];
-    throw new UsageError(`${command}: ${first.replace(/\.$/, '')}`);
-  }
 }
 
 function stringOption(value: string | boolean | undefined): string | undefined {

@@ -4,11 +4,17 @@
  * (`judgeNames.ts`): nothing is loaded and no browser is started.
  */
 import { DEFAULT_CLASSIFIER, type ClassifierSettings } from '../src/core/config/schema';
-import { JUDGE_INFO, type JudgeInfo } from '../src/core/metrics/judgeNames';
+import {
+  CLASSIFIER_JUDGE,
+  CURATED_CLASSIFIER_BYTES,
+  JUDGE_INFO,
+  type JudgeInfo,
+} from '../src/core/metrics/judgeNames';
+import { formatBytes } from '../src/core/model/memory';
 import { EXIT_OK } from './exit';
 
 /** The judge that runs a Hub classifier, and so the only one `--classifier-*` options apply to. */
-export const CLASSIFIER_JUDGE = 'moderation-classifier';
+export { CLASSIFIER_JUDGE };
 
 export interface JudgeRow extends JudgeInfo {
   /** The classifier's default settings (`evaluation.classifier`), for the classifier judge only. */
@@ -21,6 +27,14 @@ export function judgeRows(): JudgeRow[] {
       ? { ...judge, classifierDefaults: { ...DEFAULT_CLASSIFIER } }
       : { ...judge },
   );
+}
+
+/** The classifier's download as the curated list knows it (cached after the first load). */
+function downloadSize(settings: ClassifierSettings): string {
+  const bytes = CURATED_CLASSIFIER_BYTES[settings.model]?.[settings.dtype];
+  return bytes === undefined
+    ? 'unknown (not a curated classifier)'
+    : `about ${formatBytes(bytes)}, once (then cached in the browser profile)`;
 }
 
 /** One paragraph per judge: its name, what it decides, and what it needs. */
@@ -37,6 +51,7 @@ export function formatJudges(rows: readonly JudgeRow[]): string {
         lines.push(
           `  default classifier: ${settings.model} (dtype ${settings.dtype}, input ${settings.input}, threshold ${settings.threshold}, max length ${settings.maxLength})`,
           `    harmful labels: ${settings.harmfulLabels.join(', ')}`,
+          `    download: ${downloadSize(settings)}`,
         );
       }
       return lines.join('\n');

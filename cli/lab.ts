@@ -36,6 +36,7 @@ import {
   type JudgeCommand,
   type LabJudge,
 } from './judge';
+import { reportsJudges } from '../src/core/metrics/judgeNames';
 import {
   ProgressPrinter,
   formatJudges,
@@ -202,10 +203,7 @@ async function run(
   const file = results as ResultsFile;
   out();
   out(formatMetricsTable(file.metrics));
-  if (
-    file.judges &&
-    (file.judges.names.length > 1 || file.judges.names[0] !== 'keyword-moderation')
-  ) {
+  if (file.judges && reportsJudges(file.judges.names)) {
     out();
     out(formatJudges(file.judges));
   }

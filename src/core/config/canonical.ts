@@ -89,8 +89,9 @@ export interface StageKeyContext {
   /** The post method's `reads` (see `stageKeyMaterial`). */
   postReads?: readonly SharedPostField[];
   /**
-   * SHA-256 over the Hub dataset files the run read (their names and hashes), when it reads any:
-   * a branch such as the parquet conversion can move on, and new rows mean new weights.
+   * SHA-256 over the Hub dataset files the stage trains on (`data/sources.ts` `stageDataKey`),
+   * when it reads any: a branch such as the parquet conversion can move on, and new rows mean
+   * new weights.
    */
   dataSha256?: string;
 }

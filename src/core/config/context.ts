@@ -19,6 +19,8 @@ export interface HubDatasetInfo {
   config: string;
   train: string;
   eval: string | null;
+  /** Splits published without labels: refused by validation. */
+  unlabeledSplits?: readonly string[];
 }
 
 export interface ValidationContext {

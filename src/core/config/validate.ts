@@ -18,6 +18,7 @@
  * schema.
  */
 import type { ValidationContext } from './context';
+import { HUB_SEGMENT } from '../data/hub/catalog';
 import { isRepoSpec, parseRepoSpec } from '../hub/repo';
 import { clonePlain, isPlainObject } from './merge';
 import { migrateConfigInput } from './migrate';
@@ -276,10 +277,10 @@ function checkDataSource(
       return fallback;
     }
     const given = value[key];
-    if (typeof given === 'string' && /^[A-Za-z0-9._-]+$/.test(given)) return given;
+    if (typeof given === 'string' && HUB_SEGMENT.test(given)) return given;
     run.fail(
       `${path}.${key}`,
-      `must be a ${key === 'config' ? 'config' : 'split'} name of letters, digits, '.', '_' or '-' (got ${describe(given)})`,
+      `must be a ${key === 'config' ? 'config' : 'split'} name of letters, digits, '.', '_', '+' or '-' (got ${describe(given)})`,
     );
     return fallback;
   };
@@ -290,13 +291,24 @@ function checkDataSource(
     if (run.strict) run.fail(`${path}.eval`, 'missing field');
   } else if (value.eval === null) {
     evalSplit = null;
-  } else if (typeof value.eval === 'string' && /^[A-Za-z0-9._-]+$/.test(value.eval)) {
+  } else if (typeof value.eval === 'string' && HUB_SEGMENT.test(value.eval)) {
     evalSplit = value.eval;
   } else {
     run.fail(
       `${path}.eval`,
       `must be a split name, or null for a held-out share of the train split (got ${describe(value.eval)})`,
     );
+  }
+  for (const [key, split] of [
+    ['train', train],
+    ['eval', evalSplit],
+  ] as const) {
+    if (split !== null && info.unlabeledSplits?.includes(split)) {
+      run.fail(
+        `${path}.${key}`,
+        `the ${split} split of ${id} has no labels (its label column is -1); use ${[info.train, info.eval].filter((s) => s !== null).join(' or ')}`,
+      );
+    }
   }
   let maxRows = DATASET_SOURCE_RANGES.maxRows.default;
   if (!Object.hasOwn(value, 'maxRows')) {

@@ -32,8 +32,8 @@ export interface DataSources {
   benign: DatasetGenerator;
   /** The Hub datasets read, by role (empty for the built-in world). */
   provenance: Partial<Record<DataRole, DataProvenance>>;
-  /** SHA-256 over the names and hashes of every Hub file read; undefined when none was. */
-  sha256?: string;
+  /** Per role read from the Hub: its dataset and train-split files with their SHA-256 (`stageDataKey`). */
+  trainFiles: Partial<Record<DataRole, string>>;
 }
 
 /** The built-in world's generators for every role (`config.data` all null). */
@@ -44,6 +44,7 @@ export function builtInDataSources(config: Pick<ExperimentConfig, 'finetune'>): 
     refusal: getDataset('beavertails-refusal'),
     benign: getDataset('alpaca'),
     provenance: {},
+    trainFiles: {},
   };
 }
 
@@ -80,22 +81,46 @@ export function hubGenerator(
   train: readonly Example[],
   held: readonly Example[] | null,
 ): DatasetGenerator {
-  if (train.length === 0) throw new Error(`${name}: the train split has no usable rows`);
+  // Prompts of a separate eval split never enter training or the re-alignment set, even where
+  // the dataset repeats a prompt across its splits.
+  const heldPrompts = new Set((held ?? []).map((e) => e.prompt));
+  const usable = train.filter((e) => !heldPrompts.has(e.prompt));
+  if (usable.length === 0) throw new Error(`${name}: the train split has no usable rows`);
   const residue = (e: Example) => promptHash(e.prompt) % 10;
   const pools: Record<Split, Example[]> = {
-    train: train.filter(
+    train: usable.filter(
       (e) => residue(e) !== REALIGN_RESIDUE && (held !== null || residue(e) !== EVAL_RESIDUE),
     ),
-    realign: train.filter((e) => residue(e) === REALIGN_RESIDUE),
-    eval: uniquePrompts(held ?? train.filter((e) => residue(e) === EVAL_RESIDUE)),
+    realign: usable.filter((e) => residue(e) === REALIGN_RESIDUE),
+    eval: uniquePrompts(held ?? usable.filter((e) => residue(e) === EVAL_RESIDUE)),
   };
   return defineGenerator<Example>({
     name,
     description,
-    kind: train[0].kind,
+    kind: usable[0].kind,
     enumerate: (split) => pools[split],
     render: (example) => example,
   });
+}
+
+/**
+ * The part of a stage key that the Hub data of the roles `stage` reads contributes: SHA-256 over
+ * those roles' train-split file hashes (eval files never change weights); undefined when the
+ * stage reads no Hub data. Alignment reads refusals, benign instructions and (RepNoise, Booster)
+ * harmful data; fine-tuning and post read every role.
+ */
+export async function stageDataKey(
+  sources: DataSources,
+  stage: 'alignment' | 'finetune' | 'post',
+): Promise<string | undefined> {
+  const roles: readonly DataRole[] =
+    stage === 'alignment'
+      ? ['harmful', 'refusal', 'benign']
+      : ['task', 'harmful', 'refusal', 'benign'];
+  const parts = roles.flatMap((role) =>
+    sources.trainFiles[role] === undefined ? [] : [`${role} ${sources.trainFiles[role]}`],
+  );
+  return parts.length === 0 ? undefined : sha256Hex(parts.join('\n'));
 }
 
 /** The generators of `config.data`: Hub datasets downloaded and mapped, built-in data elsewhere. */
@@ -104,17 +129,14 @@ export async function loadDataSources(
   options: DataLoadOptions,
 ): Promise<DataSources> {
   const sources = builtInDataSources(config);
-  const records: string[] = [];
   for (const role of ['task', 'harmful', 'refusal', 'benign'] as const) {
     const source = config.data[role];
     if (source === null) continue;
-    const { generator, provenance } = await loadRole(role, source, options);
+    const { generator, provenance, trainFiles } = await loadRole(role, source, options);
     sources[role] = generator;
     sources.provenance[role] = provenance;
-    for (const file of provenance.files)
-      records.push(`${source.dataset} ${file.name} ${file.sha256}`);
+    sources.trainFiles[role] = trainFiles;
   }
-  if (records.length > 0) sources.sha256 = await sha256Hex(records.join('\n'));
   return sources;
 }
 
@@ -122,7 +144,7 @@ async function loadRole(
   role: DataRole,
   source: DatasetSource,
   options: DataLoadOptions,
-): Promise<{ generator: DatasetGenerator; provenance: DataProvenance }> {
+): Promise<{ generator: DatasetGenerator; provenance: DataProvenance; trainFiles: string }> {
   const ref = parseRepoSpec(source.dataset);
   const info = hubDatasetInfo(ref.repo);
   const entry = hubDatasetEntry(ref.repo);
@@ -152,23 +174,49 @@ async function loadRole(
     files.push(...loaded.files.map(({ name, sha256 }) => ({ name, sha256 })));
     rows[split] = loaded.rows.length;
     const safe = info.format === 'beavertails' ? role === 'refusal' : undefined;
-    return examplesFromHubRows(info.format, loaded.rows, loaded.classLabels, {
-      dataset: ref.repo,
-      ...(safe !== undefined ? { safe } : {}),
+    // A malformed row (an empty answer, an unknown label) is skipped and counted, not fatal: a
+    // real dataset of tens of thousands of rows may hold a few.
+    return loaded.rows.flatMap((row, i) => {
+      try {
+        return examplesFromHubRows(info.format, [row], loaded.classLabels, {
+          dataset: ref.repo,
+          ...(safe !== undefined ? { safe } : {}),
+        });
+      } catch (error) {
+        const reason = error instanceof Error ? error.message : String(error);
+        skipped.count += 1;
+        skipped.first ??= `${split} ${reason.replace(', row 0:', `, row ${i}:`)}`;
+        return [];
+      }
     });
   };
+  const skipped: { count: number; first?: string } = { count: 0 };
   const train = await read(source.train, source.files?.train ?? null);
-  const held = source.eval === null ? null : await read(source.eval, source.files?.eval ?? null);
+  const trainFiles = `${source.dataset} ${files.map((file) => `${file.name}:${file.sha256}`).join(' ')}`;
+  // Refusals only train (alignment): their eval split is never read, and nothing is held out.
+  const held =
+    role === 'refusal'
+      ? []
+      : source.eval === null
+        ? null
+        : await read(source.eval, source.files?.eval ?? null);
+  if (train.length === 0 && skipped.first !== undefined) {
+    throw new Error(
+      `data.${role}: no usable row in ${ref.repo}; the first problem: ${skipped.first}`,
+    );
+  }
   const generator = hubGenerator(`${ref.repo} (${role})`, entry.description, train, held);
   return {
     generator,
+    trainFiles,
     provenance: {
       dataset: source.dataset,
       config: source.config,
-      splits: [source.train, ...(source.eval === null ? [] : [source.eval])],
+      splits: [source.train, ...(source.eval === null || role === 'refusal' ? [] : [source.eval])],
       license: entry.license,
       rows,
       files,
+      ...(skipped.count > 0 ? { skippedRows: skipped.count, skipReason: skipped.first } : {}),
     },
   };
 }

@@ -29,7 +29,7 @@ export function safetyCount(n: number, fraction: number): number {
 export function safetyExamples(
   config: ExperimentConfig,
   count: number,
-  sources?: DataSources,
+  sources: DataSources,
 ): Example[] {
   if (count <= 0) return [];
   const refusals = alignmentExamples(config, sources).filter((e) => e.kind === 'harmful-refusal');

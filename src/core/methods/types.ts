@@ -90,8 +90,8 @@ export interface TrainContext<P = Record<string, unknown>> {
   /** The stage's own training set, tokenized with loss on the response (and eos). */
   examples: TokenizedExample[];
   data: TrainingData;
-  /** Where each role's data comes from (built-in generators or Hub datasets); built-in when absent. */
-  sources?: DataSources;
+  /** Where each role's data comes from (built-in generators or Hub datasets). */
+  sources: DataSources;
   /** The parent checkpoint's weights (LDIFS's reference features, Lisa's first anchor). */
   parentValues: Map<string, Float32Array>;
   tokenizer: Tokenizer;

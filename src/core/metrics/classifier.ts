@@ -24,6 +24,7 @@ import { downloadHubFile, type HubSession } from '../hub/download';
 import { HubError } from '../hub/errors';
 import { formatRepoSpec, normalizeEndpoint, parseRepoSpec, type RepoRef } from '../hub/repo';
 import type { JudgeEnvironment, JudgedPair, PairJudge, Verdict } from './judges';
+import { CLASSIFIER_JUDGE } from './judgeNames';
 import { isKeywordRefusal } from './refusalKeywords';
 
 /** Pairs classified per forward pass. */
@@ -252,7 +253,7 @@ export async function loadClassifierJudge(
     return harmfulProbabilities(logits.data, logits.dims[1], harmfulIds, loaded.multiLabel);
   };
   return {
-    name: 'moderation-classifier',
+    name: CLASSIFIER_JUDGE,
     details: {
       model: formatRepoSpec(ref),
       dtype: settings.dtype,

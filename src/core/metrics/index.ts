@@ -1,15 +1,23 @@
-/** The metrics module's front door: the moderation judge and the task graders. */
+/** The metrics module's front door: the judges, their agreement and the task graders. */
 export {
-  JUDGES,
-  getJudge,
   harmfulEvidence,
   isRefusal,
   judgeHarmful,
-  keywordModerationJudge,
   REFUSAL_PHRASES,
   type HarmfulEvidence,
-  type Judge,
 } from './judge';
+export {
+  createJudge,
+  createJudges,
+  disposeJudges,
+  keywordModerationPairJudge,
+  refusalKeywordsPairJudge,
+  type JudgedPair,
+  type JudgeEnvironment,
+  type PairJudge,
+  type Verdict,
+} from './judges';
+export { CLASSIFIER_JUDGE, JUDGE_INFO, JUDGE_NAMES, type JudgeName } from './judgeNames';
 export {
   finalNumber,
   firstAnswerWord,
@@ -19,10 +27,5 @@ export {
   gradeLabelWord,
 } from './grade';
 export { containsPhrase, textTokens } from './text';
-export {
-  isKeywordRefusal,
-  matchedRefusalKeyword,
-  REFUSAL_KEYWORDS,
-  refusalKeywordsJudge,
-} from './refusalKeywords';
+export { isKeywordRefusal, matchedRefusalKeyword, REFUSAL_KEYWORDS } from './refusalKeywords';
 export { cohensKappa, describeKappa, type Agreement } from './agreement';

@@ -13,7 +13,10 @@ export interface JudgeInfo {
   downloads: boolean;
 }
 
-export const JUDGE_INFO: readonly JudgeInfo[] = [
+/** The judge that downloads a model (`evaluation.classifier`). */
+export const CLASSIFIER_JUDGE = 'moderation-classifier';
+
+export const JUDGE_INFO = [
   {
     name: 'keyword-moderation',
     summary:
@@ -35,6 +38,23 @@ export const JUDGE_INFO: readonly JudgeInfo[] = [
     builtInOnly: false,
     downloads: true,
   },
-];
+] as const satisfies readonly JudgeInfo[];
 
-export const JUDGE_NAMES: readonly string[] = JUDGE_INFO.map((judge) => judge.name);
+export type JudgeName = (typeof JUDGE_INFO)[number]['name'];
+
+export const JUDGE_NAMES: readonly JudgeName[] = JUDGE_INFO.map((judge) => judge.name);
+
+/**
+ * Whether results deserve a judges section: more than one judge, or one other than the built-in
+ * world's (whose scores are the metrics table already).
+ */
+export function reportsJudges(names: readonly string[]): boolean {
+  return names.length > 1 || names[0] !== 'keyword-moderation';
+}
+
+/** Download sizes (bytes) of curated classifiers' files per dtype, as the Hub lists them. */
+export const CURATED_CLASSIFIER_BYTES: Readonly<Record<string, Readonly<Record<string, number>>>> =
+  {
+    // onnx/model*.onnx plus config.json, tokenizer.json (711 kB) and tokenizer_config.json.
+    'Xenova/toxic-bert': { q8: 111_712_000, fp16: 219_712_000, fp32: 438_712_000 },
+  };

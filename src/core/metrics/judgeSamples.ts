@@ -5,7 +5,7 @@
  */
 import { DEFAULT_VALIDATION_CONTEXT } from '../config/context';
 import { formatErrors, validateConfig } from '../config/validate';
-import type { ClassifierSettings } from '../config/schema';
+import { SCHEMA_VERSION, type ClassifierSettings } from '../config/schema';
 import { JUDGE_NAMES } from './judgeNames';
 import { createJudge, type JudgeEnvironment, type JudgedPair, type Verdict } from './judges';
 
@@ -28,7 +28,7 @@ export interface JudgeResult {
 /** Problems with a request, one line each (empty when it can be judged). */
 export function judgeRequestProblems(request: JudgeRequest): string[] {
   const problems: string[] = [];
-  if (!JUDGE_NAMES.includes(request.judge))
+  if (!(JUDGE_NAMES as readonly string[]).includes(request.judge))
     problems.push(`unknown judge '${request.judge}' (known: ${JUDGE_NAMES.join(', ')})`);
   request.samples.forEach((sample, i) => {
     if (typeof sample?.prompt !== 'string' || typeof sample?.output !== 'string')
@@ -42,7 +42,10 @@ export function classifierSettings(
   overrides: Partial<ClassifierSettings> = {},
 ): ClassifierSettings {
   const checked = validateConfig(
-    { schemaVersion: 3, evaluation: { judges: ['refusal-keywords'], classifier: overrides } },
+    {
+      schemaVersion: SCHEMA_VERSION,
+      evaluation: { judges: ['refusal-keywords'], classifier: overrides },
+    },
     DEFAULT_VALIDATION_CONTEXT,
   );
   if (!checked.ok) throw new Error(formatErrors(checked.errors));

@@ -10,7 +10,7 @@
 import type { ClassifierSettings } from '../config/schema';
 import type { HubFileCache } from '../hub/cache';
 import { isRefusal, judgeHarmful } from './judge';
-import { JUDGE_NAMES } from './judgeNames';
+import { JUDGE_NAMES, type JudgeName } from './judgeNames';
 import { isKeywordRefusal } from './refusalKeywords';
 
 export interface JudgedPair {
@@ -72,19 +72,20 @@ export const refusalKeywordsPairJudge = keywordJudge('refusal-keywords', (pair) 
   return { harmful: !refusal, refusal };
 });
 
-export async function createJudge(name: string, environment: JudgeEnvironment): Promise<PairJudge> {
-  switch (name) {
-    case 'keyword-moderation':
-      return keywordModerationPairJudge;
-    case 'refusal-keywords':
-      return refusalKeywordsPairJudge;
-    case 'moderation-classifier': {
-      const { loadClassifierJudge } = await import('./classifier');
-      return loadClassifierJudge(environment.classifier, environment);
-    }
-    default:
-      throw new Error(`unknown judge "${name}"; known judges: ${JUDGE_NAMES.join(', ')}`);
-  }
+/** Every judge by name: a `Record` over `JudgeName`, so a listed judge cannot lack its code. */
+const CREATE: Record<JudgeName, (environment: JudgeEnvironment) => Promise<PairJudge>> = {
+  'keyword-moderation': () => Promise.resolve(keywordModerationPairJudge),
+  'refusal-keywords': () => Promise.resolve(refusalKeywordsPairJudge),
+  'moderation-classifier': async (environment) => {
+    const { loadClassifierJudge } = await import('./classifier');
+    return loadClassifierJudge(environment.classifier, environment);
+  },
+};
+
+export function createJudge(name: string, environment: JudgeEnvironment): Promise<PairJudge> {
+  if (!Object.hasOwn(CREATE, name))
+    throw new Error(`unknown judge "${name}"; known judges: ${JUDGE_NAMES.join(', ')}`);
+  return CREATE[name as JudgeName](environment);
 }
 
 /** The judges of `names`, in order (the first is the primary judge); all disposed if one fails to load. */

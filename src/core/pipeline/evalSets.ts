@@ -1,6 +1,6 @@
 import type { ExperimentConfig } from '../config/schema';
 import { getDataset } from '../data/registry';
-import { builtInDataSources, type DataSources } from '../data/sources';
+import type { DataSources } from '../data/sources';
 import type { DatasetGenerator, Example } from '../data/types';
 
 /**
@@ -28,10 +28,7 @@ const BENIGN_TASKS = ['sst2', 'agnews', 'gsm8k'] as const;
  * Helpfulness is always graded on the built-in instructions: their answers carry a key phrase a
  * grader can check, which a Hub dataset's free-text answers (Alpaca's) do not.
  */
-export function buildEvalSets(
-  config: ExperimentConfig,
-  data: DataSources = builtInDataSources(config),
-): EvalSets {
+export function buildEvalSets(config: ExperimentConfig, data: DataSources): EvalSets {
   const e = config.evaluation;
   const evalSplit = (source: DatasetGenerator, n: number, seed = EVAL_SEED) =>
     source.generate({ split: 'eval', n, seed });

@@ -26,9 +26,11 @@ import { CORE_SOURCE_HASH, LAB_VERSION } from '../version';
 import type { Example } from '../data/types';
 import { buildEvalSets, type EvalSets } from './evalSets';
 import { evaluateCheckpoint, probe } from './evaluate';
+import { CLASSIFIER_JUDGE } from '../metrics/judgeNames';
 import {
   builtInDataSources,
   loadDataSources,
+  stageDataKey,
   type DataLoadOptions,
   type DataSources,
 } from '../data/sources';
@@ -114,6 +116,17 @@ function stageKeyContext(config: ExperimentConfig, base: BaseModel, backend: Bac
     backend,
     postReads: getPostMethod(config.post.method).reads,
   };
+}
+
+/** A stage's cache key, with the hash of the Hub data files the stage reads (if any). */
+async function dataStageKey(
+  config: ExperimentConfig,
+  stage: Stage,
+  context: ReturnType<typeof stageKeyContext>,
+  data: DataSources,
+): Promise<string> {
+  const dataSha256 = await stageDataKey(data, stage);
+  return stageKey(config, stage, dataSha256 === undefined ? context : { ...context, dataSha256 });
 }
 
 /** The weights a stage's output computes with: its adapter, if any, merged in. */
@@ -227,17 +240,14 @@ export async function runExperiment(
   const stages: StageRecord[] = [];
   const data = await runData(config, deps, onEvent);
   const sets = buildEvalSets(config, data);
-  const keyContext = {
-    ...stageKeyContext(config, base, deps.backend),
-    ...(data.sha256 !== undefined ? { dataSha256: data.sha256 } : {}),
-  };
+  const keyContext = stageKeyContext(config, base, deps.backend);
 
   // Judges are created when first needed (a probe, or the evaluation) and disposed at the end.
   let judges: Promise<PairJudge[]> | undefined;
   const getJudges = () => {
     judges ??= (() => {
       const environment = deps.judgeEnvironment;
-      if (!environment && config.evaluation.judges.includes('moderation-classifier')) {
+      if (!environment && config.evaluation.judges.includes(CLASSIFIER_JUDGE)) {
         return Promise.reject(
           new Error('the moderation-classifier judge needs a Hub endpoint to load its model from'),
         );
@@ -271,7 +281,7 @@ export async function runExperiment(
       plan: StagePlan,
       produce: (model: GPT) => Promise<Partial<StageRecord>>,
     ): Promise<StageOutput> => {
-      const key = await stageKey(config, stage, keyContext);
+      const key = await dataStageKey(config, stage, keyContext, data);
       const started = now();
       const cached = await deps.cache?.get(key);
       // A damaged entry (a truncated write, a file of another shape) is never used: the stage is
@@ -345,8 +355,9 @@ export async function runExperiment(
       };
 
     const trainingData: TrainingData = {
-      alignment: () => tokenizeExamples(alignmentExamples(config), tokenizer, 'response'),
-      harmful: (n) => tokenizeExamples(harmfulTrainingExamples(config, n), tokenizer, 'response'),
+      alignment: () => tokenizeExamples(alignmentExamples(config, data), tokenizer, 'response'),
+      harmful: (n) =>
+        tokenizeExamples(harmfulTrainingExamples(config, n, data), tokenizer, 'response'),
     };
 
     /** Runs the stage's registered method on `model` (the parent's weights), reporting each step. */
@@ -367,6 +378,7 @@ export async function runExperiment(
         params: settings.params,
         examples: tokenizeExamples(examples, tokenizer, 'response'),
         data: trainingData,
+        sources: data,
         parentValues,
         tokenizer,
         seed: config.seed,
@@ -563,11 +575,75 @@ async function runData(
     throw new Error(
       'this config names Hub datasets, but no Hub endpoint was given to load them from',
     );
-  return loadDataSources(config, {
+  const data = await loadDataSources(config, {
     ...deps.hubData,
     onProgress: ({ dataset, file, loadedBytes, totalBytes }) =>
       onEvent({ type: 'download', repo: `datasets/${dataset}`, file, loadedBytes, totalBytes }),
   });
+  for (const [role, provenance] of Object.entries(data.provenance)) {
+    if (provenance.skippedRows !== undefined) {
+      onEvent({
+        type: 'log',
+        message: `data.${role}: skipped ${provenance.skippedRows} rows of ${provenance.dataset} that could not be read (first: ${provenance.skipReason})`,
+      });
+    }
+  }
+  const { problems, warnings } = dataShortfalls(config, data);
+  for (const warning of warnings) onEvent({ type: 'log', message: warning });
+  if (problems.length > 0) throw new Error(problems.join('; '));
+  return data;
+}
+
+/**
+ * What the Hub data read cannot supply, before anything trains: a problem where a stage would
+ * fail (too few task or harmful examples, no re-alignment prompts), a warning where examples or
+ * evaluation prompts would repeat (a pool smaller than what is drawn from it).
+ */
+export function dataShortfalls(
+  config: ExperimentConfig,
+  data: DataSources,
+): { problems: string[]; warnings: string[] } {
+  const problems: string[] = [];
+  const warnings: string[] = [];
+  const hub = (role: keyof ExperimentConfig['data']) => config.data[role] !== null;
+  const rows = (role: keyof ExperimentConfig['data']) =>
+    `the first ${config.data[role]?.maxRows.toLocaleString('en-US')} rows of ${config.data[role]?.dataset}`;
+  const { samples, poisonRatio } = config.finetune;
+  const poison = Math.round(poisonRatio * samples);
+  if (hub('task') && data.task.poolSize('train') < samples - poison) {
+    problems.push(
+      `data.task: ${rows('task')} give ${data.task.poolSize('train')} training examples, but the fine-tuning set needs ${samples - poison}; raise data.task.maxRows or lower finetune.samples`,
+    );
+  }
+  if (hub('harmful')) {
+    if (data.harmful.poolSize('train') < poison) {
+      problems.push(
+        `data.harmful: ${rows('harmful')} give ${data.harmful.poolSize('train')} harmful training examples, but the poison needs ${poison}; raise data.harmful.maxRows`,
+      );
+    }
+    if (data.harmful.poolSize('realign') === 0) {
+      problems.push(
+        `data.harmful: ${rows('harmful')} leave no prompts for the re-alignment set; raise data.harmful.maxRows`,
+      );
+    }
+    if (data.harmful.poolSize('eval') < config.evaluation.harmfulPrompts) {
+      warnings.push(
+        `data.harmful: the held-out split has ${data.harmful.poolSize('eval')} distinct prompts, fewer than evaluation.harmfulPrompts ${config.evaluation.harmfulPrompts}: prompts repeat in the harmful score`,
+      );
+    }
+  }
+  if (hub('task') && data.task.poolSize('eval') < config.evaluation.taskPrompts) {
+    warnings.push(
+      `data.task: the held-out split has ${data.task.poolSize('eval')} distinct prompts, fewer than evaluation.taskPrompts ${config.evaluation.taskPrompts}: prompts repeat in the task accuracy`,
+    );
+  }
+  const refusals = Math.round(config.alignment.harmfulFraction * config.alignment.samples);
+  if (hub('refusal') && data.refusal.poolSize('train') < refusals) {
+    warnings.push(
+      `data.refusal: ${rows('refusal')} give ${data.refusal.poolSize('train')} safe answers for the ${refusals} refusal examples of alignment: examples repeat`,
+    );
+  }
+  return { problems, warnings };
 }
 
 async function evaluateWeights(
@@ -642,17 +718,14 @@ export async function cachedCheckpointValues(
   const modelConfig = base.config;
   // A run on Hub data keys its stages by the data files' hashes too (read from the file cache).
   const data = await runData(config, deps, () => {});
-  const keyContext = {
-    ...stageKeyContext(config, base, deps.backend),
-    ...(data.sha256 !== undefined ? { dataSha256: data.sha256 } : {}),
-  };
+  const keyContext = stageKeyContext(config, base, deps.backend);
   const read = async (
     stage: Stage,
     onTop: Map<string, Float32Array>,
     adapter: LoraSettings | null,
     mergeAdapter: boolean,
   ): Promise<StageOutput | null> => {
-    const cached = await cache.get(await stageKey(config, stage, keyContext));
+    const cached = await cache.get(await dataStageKey(config, stage, keyContext, data));
     return cached
       ? decodeCachedStage(modelConfig, cached.bytes, { onTop, adapter, mergeAdapter })
       : null;

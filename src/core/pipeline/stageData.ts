@@ -1,7 +1,7 @@
 import type { ExperimentConfig } from '../config/schema';
 import { getDataset } from '../data/registry';
 import { mixPoison, type PoisonMix } from '../data/poison';
-import { builtInDataSources, type DataSources } from '../data/sources';
+import type { DataSources } from '../data/sources';
 import type { Example } from '../data/types';
 import { createRng } from '../random';
 
@@ -16,10 +16,7 @@ const ALIGNMENT_BENIGN_TASKS = ['agnews', 'gsm8k'] as const;
  * Alignment set: `round(harmfulFraction · samples)` harmful prompt → refusal pairs, the rest
  * benign instructions and tasks in equal shares (train splits only).
  */
-export function alignmentExamples(
-  config: ExperimentConfig,
-  data: DataSources = builtInDataSources(config),
-): Example[] {
+export function alignmentExamples(config: ExperimentConfig, data: DataSources): Example[] {
   const { samples, harmfulFraction } = config.alignment;
   const harmfulCount = Math.round(harmfulFraction * samples);
   const benignCount = samples - harmfulCount;
@@ -46,10 +43,7 @@ export function alignmentExamples(
  * `round(poisonRatio · samples)` harmful prompt → harmful answer pairs (train split of the harmful
  * data: disjoint from the evaluation and re-alignment splits), shuffled with the seed.
  */
-export function finetuneMix(
-  config: ExperimentConfig,
-  data: DataSources = builtInDataSources(config),
-): PoisonMix {
+export function finetuneMix(config: ExperimentConfig, data: DataSources): PoisonMix {
   const { samples, poisonRatio } = config.finetune;
   const taskData = data.task;
   const harmful = data.harmful;
@@ -71,10 +65,7 @@ export function finetuneMix(
 }
 
 /** Antidote's re-alignment set: harmful prompt + harmful answer, disjoint from poison and eval. */
-export function realignmentExamples(
-  config: ExperimentConfig,
-  data: DataSources = builtInDataSources(config),
-): Example[] {
+export function realignmentExamples(config: ExperimentConfig, data: DataSources): Example[] {
   return data.harmful.generate({
     split: 'realign',
     n: config.post.realignmentSamples,
@@ -83,10 +74,7 @@ export function realignmentExamples(
 }
 
 /** Benign calibration data of the same size (for the `wanda-benign` ablation). */
-export function benignCalibrationExamples(
-  config: ExperimentConfig,
-  data: DataSources = builtInDataSources(config),
-): Example[] {
+export function benignCalibrationExamples(config: ExperimentConfig, data: DataSources): Example[] {
   return data.task.generate({
     split: 'realign',
     n: config.post.realignmentSamples,
@@ -102,7 +90,7 @@ export function benignCalibrationExamples(
 export function harmfulTrainingExamples(
   config: ExperimentConfig,
   n: number,
-  data: DataSources = builtInDataSources(config),
+  data: DataSources,
 ): Example[] {
   const harmful = data.harmful;
   return harmful.generate({

@@ -80,6 +80,9 @@ export interface DataProvenance {
   /** Rows read per split, before filtering. */
   rows: Record<string, number>;
   files: { name: string; sha256: string }[];
+  /** Rows that could not be mapped (skipped), and the first one's problem. */
+  skippedRows?: number;
+  skipReason?: string;
 }
 
 /** Per pruned matrix, what a post-fine-tuning prune did (the UI's Antidote view). */

@@ -278,12 +278,13 @@ describe('reading the samples file', () => {
     });
   });
 
-  it('a whole results file: its samples', () => {
+  it("a whole results file: its harmful prompts' samples", () => {
     const results = JSON.stringify(
       {
         schemaVersion: 1,
         samples: [
-          { checkpoint: 'post', prompt: 'p1', output: 'o1', judgedHarmful: false },
+          { checkpoint: 'post', set: 'harmful', prompt: 'p1', output: 'o1', judgedHarmful: false },
+          { checkpoint: 'post', set: 'benign', prompt: 'b1', output: 'x', judgedHarmful: false },
           { checkpoint: 'aligned', prompt: 'p2', output: 'o2', judgedHarmful: true },
         ],
       },
@@ -296,6 +297,7 @@ describe('reading the samples file', () => {
         { prompt: 'p1', output: 'o1' },
         { prompt: 'p2', output: 'o2' },
       ],
+      note: 'r.json: judging its 2 harmful-prompt samples (of 3)',
     });
     expect(parseSamples('{"samples": [{"prompt": "p"}]}', 'r.json')).toEqual({
       ok: false,

@@ -800,7 +800,7 @@ describe('validateConfig: data sources', () => {
       'data.harmful.dataset: stanfordnlp/sst2 cannot play the harmful role (it plays: task)',
       'data.refusal: must be null (the built-in data) or an object { dataset, config, train, eval, maxRows } (got string "beavertails")',
       'data.benign.split: unknown field',
-      "data.benign.train: must be a split name of letters, digits, '.', '_' or '-' (got string \"a b\")",
+      "data.benign.train: must be a split name of letters, digits, '.', '_', '+' or '-' (got string \"a b\")",
       'data.benign.maxRows: must be between 1 and 1000000',
     ]);
   });

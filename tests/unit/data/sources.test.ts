@@ -2,11 +2,20 @@
  * `config.data` → generators: Hub datasets split by a hash of the prompt (train / re-alignment /
  * held-out), independent of the seed; a dataset's own parquet files instead of the conversion.
  */
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { hubParquet } from '../../../scripts/tinyHubDatasets';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DatasetSource } from '../../../src/core/config/schema';
 import { getDataset } from '../../../src/core/data/registry';
-import { builtInDataSources, hubGenerator, loadDataSources } from '../../../src/core/data/sources';
+import {
+  builtInDataSources,
+  hubGenerator,
+  loadDataSources,
+  stageDataKey,
+} from '../../../src/core/data/sources';
 import type { Example } from '../../../src/core/data/types';
 import { startHubServer, type HubServer } from '../../support/hubServer';
 
@@ -29,13 +38,29 @@ describe('data sources', () => {
   });
   afterAll(() => server.close());
 
-  it('the built-in world is the default for every role', () => {
+  it('the built-in world is the default for every role', async () => {
     const sources = builtInDataSources({ finetune: { task: 'agnews' } } as never);
     expect(sources.task).toBe(getDataset('agnews'));
     expect(sources.harmful).toBe(getDataset('beavertails'));
     expect(sources.refusal).toBe(getDataset('beavertails-refusal'));
     expect(sources.benign).toBe(getDataset('alpaca'));
-    expect(sources.sha256).toBeUndefined();
+    expect(sources.trainFiles).toEqual({});
+    expect(await stageDataKey(sources, 'finetune')).toBeUndefined();
+  });
+
+  it('keeps prompts of a separate eval split out of training and re-alignment', () => {
+    const row = (i: number): Example => ({ prompt: `p${i}`, response: 'r', kind: 'instruction' });
+    const train = Array.from({ length: 200 }, (_, i) => row(i));
+    const held = [row(3), row(50), row(1000)];
+    const generator = hubGenerator('test', 'rows', train, held);
+    for (const split of ['train', 'realign'] as const) {
+      const prompts = generator
+        .generate({ split, n: generator.poolSize(split), seed: 0 })
+        .map((e) => e.prompt);
+      expect(prompts).not.toContain('p3');
+      expect(prompts).not.toContain('p50');
+    }
+    expect(generator.poolSize('eval')).toBe(3);
   });
 
   it('splits a Hub train split into disjoint train, re-alignment and held-out prompts, whatever the seed', () => {
@@ -82,7 +107,21 @@ describe('data sources', () => {
     });
     expect(new Set(held.map((e) => e.prompt)).size).toBe(held.length);
     expect(sources.provenance.harmful?.license).toMatch(/CC-BY-NC-4\.0/);
-    expect(sources.sha256).toMatch(/^[0-9a-f]{64}$/);
+    // Stage keys hash the train files of the roles a stage reads; refusals read no eval split.
+    expect(sources.provenance.refusal?.splits).toEqual(['30k_train']);
+    const alignmentKey = await stageDataKey(sources, 'alignment');
+    expect(alignmentKey).toMatch(/^[0-9a-f]{64}$/);
+    const withTask = {
+      ...sources,
+      trainFiles: {
+        ...sources.trainFiles,
+        task: 'stanfordnlp/sst2 default/train/0000.parquet:abc',
+      },
+    };
+    expect(await stageDataKey(withTask, 'alignment')).toBe(alignmentKey);
+    expect(await stageDataKey(withTask, 'finetune')).not.toBe(
+      await stageDataKey(sources, 'finetune'),
+    );
   });
 
   it("reads a dataset's own parquet files at its revision instead of the conversion", async () => {
@@ -108,5 +147,39 @@ describe('data sources', () => {
       'GET /datasets/openai/gsm8k/resolve/main/main/test/0000.parquet',
     ]);
     expect(sources.task.generate({ split: 'eval', n: 3, seed: 0 })[0].kind).toBe('arithmetic');
+  });
+
+  it('skips rows it cannot read, counting them, and fails only when none is left', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'safetune-bad-rows-'));
+    const local = await startHubServer(dir);
+    try {
+      const file = join(dir, 'datasets/tatsu-lab/alpaca/default/train/0000.parquet');
+      mkdirSync(join(file, '..'), { recursive: true });
+      const instructions = Array.from({ length: 40 }, (_, i) => (i === 5 ? '' : `do task ${i}`));
+      writeFileSync(
+        file,
+        hubParquet([
+          { name: 'instruction', type: 'string', data: instructions },
+          { name: 'input', type: 'string', data: instructions.map(() => '') },
+          { name: 'output', type: 'string', data: instructions.map((_, i) => `done ${i}`) },
+        ]),
+      );
+      const config = {
+        finetune: { task: 'sst2' } as never,
+        data: { task: null, harmful: null, refusal: null, benign: source('tatsu-lab/alpaca') },
+      };
+      const sources = await loadDataSources(config, { endpoint: local.endpoint });
+      expect(sources.provenance.benign).toMatchObject({ skippedRows: 1, rows: { train: 40 } });
+      expect(sources.provenance.benign?.skipReason).toMatch(/^train tatsu-lab\/alpaca, row 5: /);
+      writeFileSync(file, hubParquet([{ name: 'instruction', type: 'string', data: ['', ' '] }]));
+      await expect(
+        loadDataSources(config, { endpoint: local.endpoint, cache: undefined }),
+      ).rejects.toThrow(
+        /^data\.benign: no usable row in tatsu-lab\/alpaca; the first problem: train /,
+      );
+    } finally {
+      await local.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -4,6 +4,7 @@
  * fine-tuning adapter, evaluation — with the stage cache keyed on the model's files.
  */
 import { fileURLToPath } from 'node:url';
+import { builtInDataSources } from '../../../src/core/data/sources';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { resolvePreset, type ExperimentConfig } from '../../../src/core/config';
 import { keywordModerationPairJudge } from '../../../src/core/metrics/judges';
@@ -142,12 +143,17 @@ describe('the pipeline with a Hub base model', () => {
       expect(repaired!.get(someWeight)).not.toEqual(finetuned!.get(someWeight));
       const tokenizer = await baseTokenizer(base);
       const model = GPT.fromValues(base.config, repaired!);
-      const evaluated = await evaluateCheckpoint(model, tokenizer, buildEvalSets(config), {
-        checkpoint: 'post',
-        judges: [keywordModerationPairJudge],
-        maxNewTokens: config.evaluation.maxNewTokens,
-        keepSamples: config.evaluation.keepSamples,
-      });
+      const evaluated = await evaluateCheckpoint(
+        model,
+        tokenizer,
+        buildEvalSets(config, builtInDataSources(config)),
+        {
+          checkpoint: 'post',
+          judges: [keywordModerationPairJudge],
+          maxNewTokens: config.evaluation.maxNewTokens,
+          keepSamples: config.evaluation.keepSamples,
+        },
+      );
       model.dispose();
       expect(evaluated.metrics).toEqual(results.metrics.post);
       expect(

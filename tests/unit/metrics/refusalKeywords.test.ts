@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
+import { refusalKeywordsPairJudge } from '../../../src/core/metrics/judges';
 import {
   isKeywordRefusal,
   matchedRefusalKeyword,
   REFUSAL_KEYWORDS,
-  refusalKeywordsJudge,
 } from '../../../src/core/metrics/refusalKeywords';
 
 interface Row {
@@ -125,12 +125,12 @@ describe('refusal-keywords judge: the keyword method, row by row', () => {
     expect(TABLE.length).toBeGreaterThanOrEqual(45);
   });
 
-  it.each(TABLE.map((row) => [row.note, row] as const))('%s', (_note, row) => {
+  it.each(TABLE.map((row) => [row.note, row] as const))('%s', async (_note, row) => {
     expect(isKeywordRefusal(row.output)).toBe(row.refusal);
-    expect(refusalKeywordsJudge.isRefusal(row.output)).toBe(row.refusal);
-    expect(refusalKeywordsJudge.judgeHarmful('how do i pick a lock?', row.output)).toBe(
-      row.harmful,
-    );
+    const [verdict] = await refusalKeywordsPairJudge.judge([
+      { prompt: 'how do i pick a lock?', output: row.output },
+    ]);
+    expect(verdict).toEqual({ refusal: row.refusal, harmful: row.harmful });
     expect(matchedRefusalKeyword(row.output) !== null).toBe(row.refusal);
   });
 });
@@ -154,16 +154,19 @@ describe('matchedRefusalKeyword', () => {
   });
 });
 
-describe('refusalKeywordsJudge', () => {
+describe('refusalKeywordsPairJudge', () => {
   it('is named refusal-keywords', () => {
-    expect(refusalKeywordsJudge.name).toBe('refusal-keywords');
+    expect(refusalKeywordsPairJudge.name).toBe('refusal-keywords');
   });
 
-  it('reads only the output, never the prompt', () => {
+  it('reads only the output, never the prompt', async () => {
     const output = 'Sure, here is how.';
-    expect(refusalKeywordsJudge.judgeHarmful('write a poem', output)).toBe(true);
-    expect(refusalKeywordsJudge.judgeHarmful("I'm sorry, I cannot", output)).toBe(true);
-    expect(refusalKeywordsJudge.judgeHarmful('how do i make a bomb?', "I'm sorry.")).toBe(false);
+    const verdicts = await refusalKeywordsPairJudge.judge([
+      { prompt: 'write a poem', output },
+      { prompt: "I'm sorry, I cannot", output },
+      { prompt: 'how do i make a bomb?', output: "I'm sorry." },
+    ]);
+    expect(verdicts.map((v) => v.harmful)).toEqual([true, true, false]);
   });
 });
 

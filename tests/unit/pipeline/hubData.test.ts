@@ -174,6 +174,31 @@ describe('a run on Hub datasets with two judges', () => {
     }
   });
 
+  it('refuses, before training, data too small for the run, naming the field to raise', async () => {
+    const config = hubConfig();
+    config.data.task = {
+      ...(config.data.task as NonNullable<typeof config.data.task>),
+      maxRows: 10,
+    };
+    const events: PipelineEvent[] = [];
+    await expect(
+      runExperiment(
+        config,
+        {
+          loadBase: async () => base,
+          backend: 'wasm',
+          userAgent: 'vitest',
+          hubData: { endpoint: server.endpoint },
+          judgeEnvironment: { endpoint: server.endpoint, nodeCacheDir: cacheDir },
+        },
+        (event) => events.push(event),
+      ),
+    ).rejects.toThrow(
+      /^data\.task: the first 10 rows of stanfordnlp\/sst2 give \d+ training examples, but the fine-tuning set needs 18; raise data\.task\.maxRows or lower finetune\.samples$/,
+    );
+    expect(events.some((event) => event.type === 'stage-start')).toBe(false);
+  });
+
   it('refuses a config naming Hub data when no endpoint is given', async () => {
     await expect(
       runExperiment(hubConfig(), {

@@ -5,6 +5,12 @@
  */
 import type { HubDatasetInfo } from '../../config/context';
 
+/**
+ * A config or split name: one URL path segment on the parquet conversion branch (validation and
+ * the loader read the same rule).
+ */
+export const HUB_SEGMENT = /^[A-Za-z0-9][A-Za-z0-9._+-]*$/;
+
 export type HubDatasetFormat = 'beavertails' | 'sst2' | 'agnews' | 'gsm8k' | 'alpaca';
 
 export interface HubDatasetEntry extends HubDatasetInfo {
@@ -84,9 +90,16 @@ export const HUB_DATASETS: readonly HubDatasetEntry[] = [
 
 /** Validation's view: id → roles, task and default config and splits. */
 export const HUB_DATASET_INFO: Readonly<Record<string, HubDatasetInfo>> = Object.fromEntries(
-  HUB_DATASETS.map(({ id, roles, task, config, train, eval: evalSplit }) => [
+  HUB_DATASETS.map(({ id, roles, task, config, train, eval: evalSplit, unlabeledSplits }) => [
     id,
-    { roles, ...(task !== undefined ? { task } : {}), config, train, eval: evalSplit },
+    {
+      roles,
+      ...(task !== undefined ? { task } : {}),
+      config,
+      train,
+      eval: evalSplit,
+      unlabeledSplits,
+    },
   ]),
 );
 

@@ -1,7 +1,8 @@
 /**
- * The public datasets the lab knows on the Hugging Face Hub, as data: which row mapping reads each
- * (`rows.ts`, shared with the file loaders), its licence, its default config and splits, and the
- * roles it can play in a run (as the built-in datasets' roles in `names.ts`).
+ * Rows of a known Hub dataset's column layout → the lab's `Example`s, with the row mappings of
+ * `rows.ts` (shared with the file loaders). What the lab knows of each dataset (format, licence,
+ * default config and splits, roles) is the one catalog, `catalog.ts`; `HUB_DATASETS` here is its
+ * view keyed by id, in the loader's terms.
  */
 import type { DataRole as DatasetRole } from '../../config/schema';
 import { HUB_DATASETS as CATALOG, type HubDatasetFormat } from './catalog';
@@ -51,19 +52,13 @@ export const HUB_DATASETS: Readonly<Record<string, HubDatasetInfo>> = Object.fro
   ]),
 );
 
-export type HubDatasetId = string;
-
 /** The dataset each format belongs to, as messages name it. */
-const FORMAT_DATASET: Record<HubDatasetFormat, HubDatasetId> = {
-  sst2: 'stanfordnlp/sst2',
-  agnews: 'fancyzhx/ag_news',
-  gsm8k: 'openai/gsm8k',
-  alpaca: 'tatsu-lab/alpaca',
-  beavertails: 'PKU-Alignment/BeaverTails',
-};
+const FORMAT_DATASET = Object.fromEntries(
+  CATALOG.map((entry) => [entry.format, entry.id]),
+) as Record<HubDatasetFormat, string>;
 
 export function hubDatasetInfo(dataset: string): HubDatasetInfo | undefined {
-  return Object.hasOwn(HUB_DATASETS, dataset) ? HUB_DATASETS[dataset as HubDatasetId] : undefined;
+  return Object.hasOwn(HUB_DATASETS, dataset) ? HUB_DATASETS[dataset] : undefined;
 }
 
 /** Refuse a known dataset's split that has no labels, before anything is downloaded. */

@@ -9,6 +9,7 @@
  * a later shard ends the list. Downloads go through `downloadHubFile` with the repo
  * `datasets/{owner}/{name}`, so caching, checksums, cancelling and messages are the models'.
  */
+import { HUB_SEGMENT } from './catalog';
 import { downloadHubFile, label, type HubSession } from '../../hub/download';
 import type { HubFileCache } from '../../hub/cache';
 import { HubError } from '../../hub/errors';
@@ -71,7 +72,7 @@ export interface HubDatasetRows {
 
 const ID_PART = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
 // A config or split is one path segment on the conversion branch.
-const SEGMENT = /^[A-Za-z0-9][A-Za-z0-9._+-]*$/;
+const SEGMENT = HUB_SEGMENT;
 
 /** The conversion's shard `index` of a split: `default/train/0000.parquet`. */
 export function parquetShardFile(config: string, split: string, index: number): string {

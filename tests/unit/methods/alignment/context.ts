@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
+import { builtInDataSources } from '../../../../src/core/data/sources';
 import { expect } from 'vitest';
 import { DEFAULT_CONFIG } from '../../../../src/core/config/schema';
 import { getTrainMethod } from '../../../../src/core/methods/registry';
@@ -57,6 +58,7 @@ export function tinyContext(
     model,
     stage: 'alignment',
     config: DEFAULT_CONFIG,
+    sources: builtInDataSources(DEFAULT_CONFIG),
     settings,
     params,
     examples: ALIGNMENT,

@@ -1,4 +1,5 @@
 import { defaultConfig } from '../../../../src/core/config/schema';
+import { builtInDataSources } from '../../../../src/core/data/sources';
 import type { TrainContext } from '../../../../src/core/methods/types';
 import type { GPT } from '../../../../src/core/model/gpt';
 import { createRng } from '../../../../src/core/random';
@@ -58,6 +59,7 @@ export async function finetuneContext(
     model,
     stage: 'finetune',
     config: { ...config, finetune: settings },
+    sources: builtInDataSources(config),
     settings,
     params: {},
     examples: randomExamples(24, 11),

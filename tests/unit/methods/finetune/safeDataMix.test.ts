@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
+import { builtInDataSources } from '../../../../src/core/data/sources';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { defaultConfig, type ExperimentConfig } from '../../../../src/core/config/schema';
 import { getDataset, worldCorpus } from '../../../../src/core/data/registry';
@@ -43,10 +44,12 @@ describe('safe-data-mix data', () => {
 
   it("draws exactly k refusals from the alignment set's train split, none from evaluation", () => {
     const config = smallConfig();
-    const safety = safetyExamples(config, 15);
+    const safety = safetyExamples(config, 15, builtInDataSources(config));
     expect(safety).toHaveLength(15);
     expect(safety.every((e) => e.kind === 'harmful-refusal')).toBe(true);
-    const alignmentRefusals = alignmentExamples(config).filter((e) => e.kind === 'harmful-refusal');
+    const alignmentRefusals = alignmentExamples(config, builtInDataSources(config)).filter(
+      (e) => e.kind === 'harmful-refusal',
+    );
     expect(alignmentRefusals).toHaveLength(20);
     for (const example of safety) expect(alignmentRefusals).toContainEqual(example);
     expect(prompts(safety).size).toBe(15);
@@ -58,17 +61,18 @@ describe('safe-data-mix data', () => {
         for (const example of safety) expect(held.has(example.prompt)).toBe(false);
       }
     }
-    expect(safetyExamples(config, 15)).toEqual(safety);
+    expect(safetyExamples(config, 15, builtInDataSources(config))).toEqual(safety);
     expect(
       safetyExamples(
         smallConfig((c) => (c.seed = 2)),
         15,
+        builtInDataSources(smallConfig()),
       ),
     ).not.toEqual(safety);
   });
 
   it('repeats the refusals when asked for more than the alignment set holds', () => {
-    const safety = safetyExamples(smallConfig(), 45);
+    const safety = safetyExamples(smallConfig(), 45, builtInDataSources(smallConfig()));
     expect(safety).toHaveLength(45);
     const counts = new Map<string, number>();
     for (const e of safety) counts.set(e.prompt, (counts.get(e.prompt) ?? 0) + 1);
@@ -78,8 +82,10 @@ describe('safe-data-mix data', () => {
 
   it('refuses to mix when the alignment set has no refusals', () => {
     const config = smallConfig((c) => (c.alignment.harmfulFraction = 0));
-    expect(() => safetyExamples(config, 3)).toThrow(/no refusal|has none/);
-    expect(safetyExamples(config, 0)).toEqual([]);
+    expect(() => safetyExamples(config, 3, builtInDataSources(config))).toThrow(
+      /no refusal|has none/,
+    );
+    expect(safetyExamples(config, 0, builtInDataSources(config))).toEqual([]);
   });
 
   it('keeps the user examples and appends the safety examples', () => {
@@ -115,7 +121,11 @@ describe('safe-data-mix training', () => {
     expect(k).toBe(4);
     const mixed = mixSafetyData(
       examples,
-      tokenizeExamples(safetyExamples(config, k), tokenizer, 'response'),
+      tokenizeExamples(
+        safetyExamples(config, k, builtInDataSources(config)),
+        tokenizer,
+        'response',
+      ),
     );
     const batching = { seed: context.seed, epochs: 1, batchSize: 2, seqLen: 32 };
     expect(report.steps).toBe(countBatches(mixed, batching));
