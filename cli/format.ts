@@ -3,7 +3,8 @@
  * few seconds, then the metrics table and the time each stage took.
  */
 import { PRESET_NEED_LABELS, type Preset } from '../src/core/config/presets';
-import { describeKappa } from '../src/core/metrics/agreement';
+import { constantNote, describeKappa } from '../src/core/metrics/agreement';
+import { countOf } from '../src/lib/runProgress.svelte';
 import { METRIC_NAMES } from '../src/core/pipeline/resultsSchema';
 import {
   CHECKPOINTS,
@@ -99,7 +100,9 @@ export function stageStartLine(
   cached: boolean,
 ): string {
   if (cached) return `[${stage}] cached …`;
-  return totalSteps > 0 ? `[${stage}] ${totalSteps} ${STAGE_UNITS[stage]} …` : `[${stage}] …`;
+  return totalSteps > 0
+    ? `[${stage}] ${countOf(totalSteps, STAGE_UNITS[stage])} …`
+    : `[${stage}] …`;
 }
 
 export function stageEndLine(record: StageRecord): string {
@@ -134,7 +137,7 @@ export function formatJudges(report: JudgesReport): string {
         ? 'undefined (both judges gave one verdict throughout)'
         : `${entry.kappa.toFixed(2)} (${describeKappa(entry.kappa)})`;
     lines.push(
-      `agreement ${entry.checkpoint}: ${entry.judges[0]} vs ${entry.judges[1]} κ = ${kappa}, ${entry.agree}/${entry.n} agree`,
+      `agreement ${entry.checkpoint}: ${entry.judges[0]} vs ${entry.judges[1]} κ = ${kappa}, ${entry.agree}/${entry.n} agree${constantNote(entry)}`,
     );
   }
   return lines.join('\n');

@@ -181,3 +181,9 @@ export function formatSeconds(seconds: number): string {
   if (s < 3600) return `${Math.floor(s / 60)} min ${String(s % 60).padStart(2, '0')} s`;
   return `${Math.floor(s / 3600)} h ${String(Math.floor((s % 3600) / 60)).padStart(2, '0')} min`;
 }
+
+/** "1 step", "2 steps", "1 generation": a count with its unit, singular for one. */
+export function countOf(count: number, unit: string): string {
+  const singular = unit.endsWith('s') ? unit.slice(0, -1) : unit;
+  return `${count} ${count === 1 ? singular : unit}`;
+}

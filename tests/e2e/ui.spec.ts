@@ -321,8 +321,14 @@ test('a run can be cancelled, and the builder is usable again', async ({ page })
     timeout: 120_000,
   });
   await page.getByRole('button', { name: 'Cancel' }).click();
+  // Feedback at once: "cancelling…" (a disabled button) until the worker stops between steps.
+  await expect(page.getByTestId('run-status')).toHaveText(/^(cancelling…|cancelled)$/, {
+    timeout: 1000,
+  });
   await expect(page.getByTestId('run-monitor')).toHaveAttribute('data-status', 'cancelled');
   await expect(page.getByTestId('run-status')).toHaveText('cancelled');
+  // A cancelled run promises no ETA.
+  await expect(page.getByTestId('run-monitor')).not.toContainText('ETA');
   await expect(page.getByTestId('run-button')).toBeEnabled();
   await expect(page.getByLabel('Preset')).toBeEnabled();
   await expect(page.getByTestId('run-row')).toHaveCount(0);

@@ -8,6 +8,9 @@ import type { ExperimentConfig } from './schema';
 import { validateConfig } from './validate';
 import type { ValidateOptions, ValidationResult } from './validate';
 
+/** The start of every message about a link that cannot be read. */
+export const DAMAGED = 'this link is damaged or incomplete';
+
 /** Pseudo-path of problems with a link as a whole. */
 export const URL_PATH = '(url)';
 
@@ -40,7 +43,7 @@ export async function decodeConfigFromUrl(
   }
   const bytes = fromBase64Url(payload);
   if (bytes === undefined) {
-    return fail('not a config link: it must be base64url text (A-Z, a-z, 0-9, - and _)');
+    return fail(`${DAMAGED}: it holds characters a config link never has`);
   }
   let json: string;
   try {
@@ -52,13 +55,15 @@ export async function decodeConfigFromUrl(
     json = new TextDecoder('utf-8', { fatal: true }).decode(inflated);
   } catch (error) {
     if (error instanceof TooLargeError) return fail(`not a config link: ${error.message}`);
-    return fail(`not a config link: the data is damaged or truncated (${reason(error)})`);
+    // The browser's own reason ("Failed to execute 'close' on 'WritableStreamDefaultWriter'…")
+    // means nothing to a reader: the link was cut short or altered.
+    return fail(`${DAMAGED}: it was cut short or altered on the way`);
   }
   let input: unknown;
   try {
     input = JSON.parse(json);
   } catch (error) {
-    return fail(`not a config link: the data is not JSON (${reason(error)})`);
+    return fail(`${DAMAGED}: what it carries is not a config (${reason(error)})`);
   }
   return validateConfig(input, ctx, options);
 }

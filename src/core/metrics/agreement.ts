@@ -69,3 +69,22 @@ export function describeKappa(kappa: number | null): string {
   if (kappa <= 0.8) return 'substantial';
   return 'almost perfect';
 }
+
+/**
+ * "; refusal-keywords called all 16 harmful" when a judge gave one verdict throughout: κ is then
+ * 0 (or undefined), which says nothing about the other judge, so the reason is shown beside it.
+ */
+export function constantNote(entry: {
+  judges: readonly [string, string];
+  harmful: readonly [number, number];
+  n: number;
+}): string {
+  if (entry.n === 0) return '';
+  const notes = entry.judges.flatMap((judge, i) => {
+    const harmful = entry.harmful[i];
+    if (harmful === entry.n) return [`${judge} called all ${entry.n} harmful`];
+    if (harmful === 0) return [`${judge} called none harmful`];
+    return [];
+  });
+  return notes.length === 0 ? '' : `; ${notes.join(', ')}`;
+}

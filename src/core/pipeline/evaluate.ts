@@ -65,6 +65,7 @@ function agreementOf(
         observed,
         expected,
         kappa,
+        harmful: [a.filter(Boolean).length, b.filter(Boolean).length],
         disagreementCount: disagreements.length,
         disagreements: disagreements.slice(0, MAX_DISAGREEMENTS).map((index) => ({
           prompt: pairs[index].prompt,

@@ -56,6 +56,8 @@ export interface JudgeAgreement {
   expected: number | null;
   /** Null when undefined: no samples, or both judges gave one and the same verdict throughout. */
   kappa: number | null;
+  /** How many answers each judge called harmful (a judge at 0 or n makes κ 0 or undefined). */
+  harmful: [number, number];
   disagreementCount: number;
   /** The first disagreeing samples (at most `MAX_DISAGREEMENTS`), with each judge's verdict. */
   disagreements: { prompt: string; output: string; harmful: [boolean, boolean] }[];

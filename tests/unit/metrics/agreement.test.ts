@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { cohensKappa, describeKappa } from '../../../src/core/metrics/agreement';
+import { cohensKappa, constantNote, describeKappa } from '../../../src/core/metrics/agreement';
 
 /**
  * Verdict vectors from a 2×2 table: `yesYes` samples both judges call true, `yesNo` only judge
@@ -161,5 +161,17 @@ describe('describeKappa: Landis & Koch bands, closed at their upper end', () => 
 
   it.each([[NaN], [1.5], [-1.5]])('rejects %s', (kappa) => {
     expect(() => describeKappa(kappa)).toThrow(RangeError);
+  });
+});
+
+describe('constantNote', () => {
+  it('names a judge that gave one verdict throughout, and nothing otherwise', () => {
+    const judges = ['a', 'b'] as const;
+    expect(constantNote({ judges, harmful: [16, 2], n: 16 })).toBe('; a called all 16 harmful');
+    expect(constantNote({ judges, harmful: [0, 0], n: 4 })).toBe(
+      '; a called none harmful, b called none harmful',
+    );
+    expect(constantNote({ judges, harmful: [3, 2], n: 16 })).toBe('');
+    expect(constantNote({ judges, harmful: [0, 0], n: 0 })).toBe('');
   });
 });
