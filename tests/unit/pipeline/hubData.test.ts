@@ -16,42 +16,15 @@ import {
   validateConfig,
   type ExperimentConfig,
 } from '../../../src/core/config';
-import { worldCorpus } from '../../../src/core/data';
 import { MemoryHubFileCache } from '../../../src/core/hub/cache';
-import { GPT } from '../../../src/core/model/gpt';
 import { resultsFileProblems } from '../../../src/core/pipeline/resultsSchema';
 import { runExperiment, type BaseModel } from '../../../src/core/pipeline/run';
 import type { PipelineEvent } from '../../../src/core/pipeline/types';
-import { buildWordLevelTokenizer } from '../../../src/core/tokenizer/wordLevel';
 import { startHubServer, type HubServer } from '../../support/hubServer';
 import { useBackend } from '../support/backend';
+import { tinyWorldBase } from '../support/tinyBase';
 
 const ROOT = fileURLToPath(new URL('../../fixtures/hub', import.meta.url));
-
-async function tinyBase(): Promise<BaseModel> {
-  const tokenizer = buildWordLevelTokenizer(worldCorpus(0));
-  const model = GPT.init(
-    {
-      vocabSize: tokenizer.vocabSize,
-      dModel: 16,
-      nLayers: 1,
-      nHeads: 2,
-      contextLength: 64,
-      mlpRatio: 2,
-    },
-    1,
-  );
-  const values = await model.readValues();
-  const config = model.config;
-  model.dispose();
-  return {
-    name: 'safetune-base',
-    config,
-    values,
-    tokenizerJson: tokenizer.toJSON(),
-    sha256: 'tiny',
-  };
-}
 
 function hubConfig(): ExperimentConfig {
   const input = {
@@ -99,7 +72,7 @@ describe('a run on Hub datasets with two judges', () => {
   beforeAll(async () => {
     await useBackend('wasm');
     server = await startHubServer(ROOT);
-    base = await tinyBase();
+    base = await tinyWorldBase('tiny');
     cacheDir = mkdtempSync(join(tmpdir(), 'safetune-run-judge-'));
   });
   afterAll(async () => {

@@ -6,40 +6,12 @@ import {
   type ExperimentConfig,
 } from '../../../src/core/config';
 import { readSafetensors } from '../../../src/core/model/safetensors';
-import { worldCorpus } from '../../../src/core/data';
 import { checkpointFiles } from '../../../src/core/model/checkpoint';
-import { GPT } from '../../../src/core/model/gpt';
 import { resultsFileProblems } from '../../../src/core/pipeline/resultsSchema';
 import { runExperiment, type BaseModel, type StageCache } from '../../../src/core/pipeline/run';
 import type { PipelineEvent } from '../../../src/core/pipeline/types';
-import { buildWordLevelTokenizer } from '../../../src/core/tokenizer/wordLevel';
 import { useBackend } from '../support/backend';
-
-/** A small random base model with the world's tokenizer: enough to exercise the whole pipeline. */
-async function tinyBase(): Promise<BaseModel> {
-  const tokenizer = buildWordLevelTokenizer(worldCorpus(0));
-  const model = GPT.init(
-    {
-      vocabSize: tokenizer.vocabSize,
-      dModel: 16,
-      nLayers: 1,
-      nHeads: 2,
-      contextLength: 64,
-      mlpRatio: 2,
-    },
-    1,
-  );
-  const values = await model.readValues();
-  const config = model.config;
-  model.dispose();
-  return {
-    name: 'safetune-base',
-    config,
-    values,
-    tokenizerJson: tokenizer.toJSON(),
-    sha256: 'tiny-test-base',
-  };
-}
+import { tinyWorldBase } from '../support/tinyBase';
 
 function tinyConfig(patch: (c: ExperimentConfig) => void = () => {}): ExperimentConfig {
   const config = resolvePreset('micro');
@@ -63,7 +35,7 @@ describe('runExperiment', () => {
   let base: BaseModel;
   beforeAll(async () => {
     await useBackend('wasm');
-    base = await tinyBase();
+    base = await tinyWorldBase();
   });
 
   const run = async (config: ExperimentConfig, cache: StageCache) => {
