@@ -16,6 +16,14 @@ export interface Rng {
   shuffle<T>(items: readonly T[]): T[];
   /** An independent stream derived from this one and a label, e.g. `rng.fork('poison')`. */
   fork(label: string): Rng;
+  /** Where the stream stands, to continue it later with `restoreRng` (a resumed training run). */
+  save(): RngState;
+}
+
+/** A stream's position: mulberry32's state and Box–Muller's spare normal. */
+export interface RngState {
+  state: number;
+  spareNormal: number | null;
 }
 
 /** 32-bit FNV-1a, used to turn labels into seeds. */
@@ -30,8 +38,13 @@ export function hashString(text: string): number {
 
 /** mulberry32: small, fast, and good enough for shuffling and initialisation. */
 export function createRng(seed: number): Rng {
-  let state = seed >>> 0;
-  let spareNormal: number | null = null;
+  return restoreRng({ state: seed >>> 0, spareNormal: null });
+}
+
+/** The stream `saved` describes, continuing exactly where `rng.save()` was called. */
+export function restoreRng(saved: RngState): Rng {
+  let state = saved.state >>> 0;
+  let spareNormal: number | null = saved.spareNormal;
   const next = (): number => {
     state = (state + 0x6d2b79f5) >>> 0;
     let t = state;
@@ -67,6 +80,7 @@ export function createRng(seed: number): Rng {
       return out;
     },
     fork: (label) => createRng((hashString(label) ^ Math.imul(state, 0x9e3779b1)) >>> 0),
+    save: () => ({ state, spareNormal }),
   };
   return rng;
 }

@@ -8,6 +8,13 @@ import {
   type TokenizedExample,
 } from '../train/batching';
 
+/** A `HarmfulBatches` stream's position. */
+export interface HarmfulBatchesState {
+  pass: number;
+  cursor: number;
+  seqLen: number;
+}
+
 /**
  * Harmful prompt → harmful answer batches served alongside the alignment batches (Booster's and
  * RepNoise's harmful loader). Each pass over the examples has its own seeded order; rows are packed
@@ -45,6 +52,19 @@ export class HarmfulBatches {
       this.cursor += 1;
     }
     return rowsToBatch(taken, shape.batch, shape.seqLen, this.options.padId);
+  }
+
+  /** Where the stream stands (a training checkpoint). */
+  save(): HarmfulBatchesState {
+    return { pass: this.pass, cursor: this.cursor, seqLen: this.seqLen };
+  }
+
+  /** Continue from `saved`: the same pass, packed again, at the same row. */
+  restore(saved: HarmfulBatchesState): void {
+    this.seqLen = saved.seqLen;
+    this.pass = saved.pass;
+    if (saved.seqLen > 0) this.pack();
+    this.cursor = saved.cursor;
   }
 
   private pack(): void {

@@ -6,7 +6,7 @@ import { disposeBatchTensors, toBatchTensors, type BatchTensors } from '../model
 import type { GPT } from '../model/gpt';
 import { trainSupervised } from '../train/sft';
 import type { StepGradients, Trainer } from '../train/trainer';
-import { harmfulBatchesFor } from './alignmentHelpers';
+import { harmfulBatchesFor, type HarmfulBatchesState } from './alignmentHelpers';
 
 export interface BoosterSettings {
   /** λ: weight of the harmful-perturbation attenuation term. */
@@ -92,6 +92,10 @@ export function trainBooster(ctx: TrainContext<BoosterParams>): Promise<TrainRep
   const harmful = harmfulBatchesFor(ctx, ctx.params.harmfulSamples);
   return trainSupervised(ctx.model, ctx.examples, {
     ...sftOptions(ctx),
+    state: {
+      save: () => ({ harmful: harmful.save() }),
+      restore: (saved) => harmful.restore(saved.harmful as HarmfulBatchesState),
+    },
     gradients: (trainer, tensors) => {
       const harmfulTensors = toBatchTensors(harmful.next(tensors));
       try {

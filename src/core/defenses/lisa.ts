@@ -147,10 +147,31 @@ export async function trainLisa(ctx: TrainContext<LisaParams>): Promise<TrainRep
   let previous: LisaState | undefined;
   let skippedTokens = 0;
   let alignmentTokens = 0;
+  let alignmentDrawn = 0;
   try {
     const report = await trainSupervised(ctx.model, ctx.examples, {
       ...options,
       seqLen,
+      state: {
+        save: async () => {
+          const saved = new Map<string, Float32Array>();
+          for (const [name, tensor] of anchor)
+            saved.set(name, (await tensor.data()) as Float32Array);
+          return { anchor: saved, previous, skippedTokens, alignmentTokens, alignmentDrawn };
+        },
+        restore: (saved) => {
+          const values = saved.anchor as Map<string, Float32Array>;
+          const restored = fromValues(ctx.model.trainable, values);
+          tf.dispose([...anchor.values()]);
+          anchor = restored;
+          previous = saved.previous as LisaState | undefined;
+          skippedTokens = saved.skippedTokens as number;
+          alignmentTokens = saved.alignmentTokens as number;
+          // The endless alignment stream is deterministic: draw again what the run had drawn.
+          alignmentDrawn = saved.alignmentDrawn as number;
+          for (let i = 0; i < alignmentDrawn; i++) alignmentBatches.next();
+        },
+      },
       gradients: (trainer, tensors, batch) => {
         const step = trainer.steps;
         const state = states[step] ?? 'finetune';
@@ -163,6 +184,7 @@ export async function trainLisa(ctx: TrainContext<LisaParams>): Promise<TrainRep
         let plain: StepGradients;
         if (state === 'alignment') {
           const alignmentBatch = alignmentBatches.next().value as TokenBatch;
+          alignmentDrawn += 1;
           skippedTokens += countTokens(batch);
           alignmentTokens += countTokens(alignmentBatch);
           const alignmentTensors = toBatchTensors(alignmentBatch);

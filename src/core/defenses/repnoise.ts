@@ -5,9 +5,9 @@ import { sftOptions } from '../methods/types';
 import { disposeBatchTensors, toBatchTensors, type BatchTensors } from '../model/batch';
 import type { GPT } from '../model/gpt';
 import { matMul } from '../model/matmul';
-import { createRng, type Rng } from '../random';
+import { createRng, restoreRng, type Rng, type RngState } from '../random';
 import { trainSupervised } from '../train/sft';
-import { harmfulBatchesFor } from './alignmentHelpers';
+import { harmfulBatchesFor, type HarmfulBatchesState } from './alignmentHelpers';
 
 export interface RepNoiseSettings {
   /** α: weight of the (log-bounded) gradient ascent on the harmful answers. */
@@ -146,10 +146,17 @@ export function trainRepNoise(ctx: TrainContext<RepnoiseParams>): Promise<TrainR
     beta: ctx.params.beta,
   };
   const harmful = harmfulBatchesFor(ctx, ctx.params.harmfulSamples);
-  const noiseRng = createRng(ctx.seed).fork('repnoise-noise');
+  let noiseRng = createRng(ctx.seed).fork('repnoise-noise');
   const model = ctx.model;
   return trainSupervised(model, ctx.examples, {
     ...sftOptions(ctx),
+    state: {
+      save: () => ({ harmful: harmful.save(), noise: noiseRng.save() }),
+      restore: (saved) => {
+        harmful.restore(saved.harmful as HarmfulBatchesState);
+        noiseRng = restoreRng(saved.noise as RngState);
+      },
+    },
     gradients: (trainer, tensors) => {
       const harmfulTensors = toBatchTensors(harmful.next(tensors));
       const noise = gaussianNoise(noiseRng, model, tensors.batch * tensors.seqLen);

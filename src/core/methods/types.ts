@@ -14,7 +14,7 @@ import type { PruneLayerReport } from '../pipeline/types';
 import type { CancelToken } from '../runtime/cancel';
 import type { Tokenizer } from '../tokenizer/types';
 import type { TokenizedExample } from '../train/batching';
-import type { SftOptions } from '../train/sft';
+import type { SftOptions, TrainingResume } from '../train/sft';
 import type { StepResult } from '../train/trainer';
 
 /** What the registry, the validator and the UI know about a method. */
@@ -100,6 +100,11 @@ export interface TrainContext<P = Record<string, unknown>> {
   cancel?: CancelToken;
   /** Call after every optimizer step (progress, live charts, the fine-tuning probe). */
   onStep: (result: StepResult, totalSteps: number) => Promise<void>;
+  /**
+   * Checkpoints of this stage's training (resume after an interruption). A method whose state
+   * changes from step to step beyond the weights and optimizer passes it as `SftOptions.state`.
+   */
+  resume?: TrainingResume;
 }
 
 export interface TrainReport {
@@ -122,6 +127,7 @@ export function sftOptions(ctx: TrainContext): SftOptions {
     padId: ctx.tokenizer.padId,
     cancel: ctx.cancel,
     onStep: ctx.onStep,
+    ...(ctx.resume ? { resume: ctx.resume } : {}),
   };
 }
 

@@ -123,6 +123,15 @@ export async function resultsFileProblems(value: unknown): Promise<string[]> {
           `must be a number ≥ 0 when present (got ${describe(stage.trainedSeconds)})`,
         );
       }
+      if (
+        stage.resumedAtStep !== undefined &&
+        (!Number.isInteger(stage.resumedAtStep) || (stage.resumedAtStep as number) < 1)
+      ) {
+        fail(
+          `${at}.resumedAtStep`,
+          `must be an integer ≥ 1 when present (got ${describe(stage.resumedAtStep)})`,
+        );
+      }
     });
   }
 

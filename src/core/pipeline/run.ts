@@ -20,7 +20,7 @@ import { checkpoint, type CancelToken } from '../runtime/cancel';
 import { loadTokenizer } from '../tokenizer';
 import type { Tokenizer } from '../tokenizer/types';
 import { packExamples, rowsToBatch } from '../train/batching';
-import { trainingSeqLen } from '../train/sft';
+import { ResumeMismatchError, trainingSeqLen, type TrainingCheckpoint } from '../train/sft';
 import { tokenizeExamples } from '../train/tokenize';
 import { CORE_SOURCE_HASH, LAB_VERSION } from '../version';
 import type { Example } from '../data/types';
@@ -56,7 +56,19 @@ import type {
   ResultsFile,
   SampleRecord,
   StageRecord,
+  TrainingStage,
 } from './types';
+
+/** A training stage's checkpoint to go on from (or none), and how it writes new ones. */
+interface StageResume {
+  from: ResumeRecord | null;
+  due(step: number, totalSteps: number): boolean;
+  save(training: TrainingCheckpoint, events: PipelineEvent[]): Promise<void>;
+}
+
+function errorText(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
 
 /** A stage's output: the weights, and the adapter kept beside them when the stage trained one. */
 interface StageOutput {
@@ -200,6 +212,49 @@ export interface StageCache {
   }): Promise<void>;
 }
 
+/**
+ * A training stage's checkpoint, under the stage's cache key: only a run that would compute exactly
+ * this stage (same config up to it, base model, data, code and backend) finds it.
+ */
+export interface ResumeRecord {
+  key: string;
+  stage: TrainingStage;
+  configHash: string;
+  /** The run's `config.name`, for the page's "an interrupted run can be resumed" notice. */
+  name: string;
+  step: number;
+  totalSteps: number;
+  /** `Date.now()` when it was written. */
+  savedAt: number;
+  /** Seconds the stage had trained when the checkpoint was written. */
+  seconds: number;
+  /** The stage's `step` and `probe` events so far, replayed on resume for the live charts. */
+  events: PipelineEvent[];
+  training: TrainingCheckpoint;
+}
+
+/** Where checkpoints are kept (IndexedDB in the browser, a Map in tests); one per stage key. */
+export interface ResumeStore {
+  get(key: string): Promise<ResumeRecord | undefined>;
+  put(record: ResumeRecord): Promise<void>;
+  delete(key: string): Promise<void>;
+}
+
+/**
+ * A checkpoint is written when `seconds` have passed since the last one, or `fraction` of the
+ * stage's steps (at least one step) — whichever comes first; never after a stage's last step.
+ */
+export interface CheckpointPolicy {
+  seconds: number;
+  fraction: number;
+}
+
+/**
+ * Every 10 s or every tenth of a stage: a reload loses at most that much work, and writing the
+ * state (LoRA adapters and their moments: a few MB) costs well under a step's time.
+ */
+export const DEFAULT_CHECKPOINT_POLICY: CheckpointPolicy = { seconds: 10, fraction: 0.1 };
+
 export interface PipelineDeps {
   /** Loads `model.base`; a Hub model reports its download through `onEvent` (`download` events). */
   loadBase(name: string, onEvent: (event: PipelineEvent) => void): Promise<BaseModel>;
@@ -214,6 +269,13 @@ export interface PipelineDeps {
    */
   hubData?: Omit<DataLoadOptions, 'onProgress'>;
   cache?: StageCache;
+  /**
+   * Where training stages keep checkpoints, so that a run of the same config after an interruption
+   * (a reload, a killed process) goes on from the last one instead of step 0.
+   */
+  resume?: ResumeStore;
+  /** When training stages write checkpoints (default `DEFAULT_CHECKPOINT_POLICY`). */
+  checkpointPolicy?: CheckpointPolicy;
   backend: BackendName;
   userAgent: string;
   adapter?: string | null;
@@ -279,7 +341,7 @@ export async function runExperiment(
     const runStage = async (
       stage: Stage,
       plan: StagePlan,
-      produce: (model: GPT) => Promise<Partial<StageRecord>>,
+      produce: (model: GPT, resume?: StageResume) => Promise<Partial<StageRecord>>,
     ): Promise<StageOutput> => {
       const key = await dataStageKey(config, stage, keyContext, data);
       const started = now();
@@ -310,10 +372,31 @@ export async function runExperiment(
         onEvent({ type: 'stage-end', stage, record });
         return result;
       }
-      const model = plan.start();
+      const trainingStage = stage === 'alignment' || stage === 'finetune' ? stage : null;
+      const resume = trainingStage ? deps.resume : undefined;
+      const saved =
+        resume && trainingStage ? await readCheckpoint(resume, key, trainingStage) : undefined;
+      let model = plan.start();
       try {
-        const extra = await produce(model);
-        const trainedSeconds = (now() - started) / 1000;
+        let extra: Partial<StageRecord>;
+        const checkpoints =
+          resume && trainingStage ? stageResume(resume, key, trainingStage, started) : undefined;
+        try {
+          extra = await produce(model, checkpoints?.(saved ?? null));
+        } catch (error) {
+          if (!(error instanceof ResumeMismatchError)) throw error;
+          // A checkpoint this run cannot continue from is dropped; the stage trains from step 0.
+          onEvent({
+            type: 'log',
+            message: `the ${stage} checkpoint cannot be used (${error.message}); training the stage from the start`,
+          });
+          await resume?.delete(key).catch(() => undefined);
+          model.dispose();
+          model = plan.start();
+          extra = await produce(model, checkpoints?.(null));
+        }
+        const trainedSeconds =
+          (now() - started) / 1000 + (extra.resumedAtStep ? (saved?.seconds ?? 0) : 0);
         const metadata = { 'safetune.stage': stage, 'safetune.configHash': hash };
         const adapter = plan.adapter ? await model.readAdapterValues() : undefined;
         const bytes =
@@ -328,10 +411,12 @@ export async function runExperiment(
           configHash: hash,
           seconds: trainedSeconds,
         });
+        // The stage is done (and cached): its checkpoint has served.
+        if (resume) await resume.delete(key).catch(() => undefined);
         const record: StageRecord = {
           name: stage,
           cached: false,
-          seconds: (now() - started) / 1000,
+          seconds: extra.resumedAtStep ? trainedSeconds : (now() - started) / 1000,
           ...extra,
         };
         stages.push(record);
@@ -343,6 +428,73 @@ export async function runExperiment(
         model.dispose();
       }
     };
+
+    /** The stage's checkpoint, if any; an unreadable one is reported and ignored. */
+    const readCheckpoint = async (
+      store: ResumeStore,
+      key: string,
+      stage: TrainingStage,
+    ): Promise<ResumeRecord | undefined> => {
+      try {
+        return await store.get(key);
+      } catch (error) {
+        onEvent({
+          type: 'log',
+          message: `the ${stage} checkpoint is unreadable (${errorText(error)}); training the stage from the start`,
+        });
+        await store.delete(key).catch(() => undefined);
+        return undefined;
+      }
+    };
+
+    /**
+     * How a training stage resumes from `from` (or starts) and writes its checkpoints. A failed
+     * write (a full quota) is reported once and the run goes on without checkpoints.
+     */
+    const stageResume =
+      (store: ResumeStore, key: string, stage: TrainingStage, started: number) =>
+      (from: ResumeRecord | null): StageResume => {
+        const policy = deps.checkpointPolicy ?? DEFAULT_CHECKPOINT_POLICY;
+        let lastSave = { time: now(), step: from?.step ?? 0 };
+        let failed = false;
+        return {
+          from,
+          due: (step, totalSteps) =>
+            !failed &&
+            (now() - lastSave.time >= policy.seconds * 1000 ||
+              step - lastSave.step >= Math.max(1, Math.ceil(policy.fraction * totalSteps))),
+          save: async (training, events) => {
+            const record: ResumeRecord = {
+              key,
+              stage,
+              configHash: hash,
+              name: config.name,
+              step: training.step,
+              totalSteps: training.totalSteps,
+              savedAt: Date.now(),
+              seconds: (now() - started) / 1000 + (from?.seconds ?? 0),
+              events,
+              training,
+            };
+            try {
+              await store.put(record);
+              onEvent({
+                type: 'checkpoint',
+                stage,
+                step: training.step,
+                totalSteps: training.totalSteps,
+              });
+            } catch (error) {
+              failed = true;
+              onEvent({
+                type: 'log',
+                message: `could not save a ${stage} checkpoint (${errorText(error)}); the run goes on, but a reload would start the stage again`,
+              });
+            }
+            lastSave = { time: now(), step: training.step };
+          },
+        };
+      };
 
     const { config: modelConfig, values: baseValues } = base;
 
@@ -363,13 +515,21 @@ export async function runExperiment(
     /** Runs the stage's registered method on `model` (the parent's weights), reporting each step. */
     const train = async (
       model: GPT,
-      stage: 'alignment' | 'finetune',
+      stage: TrainingStage,
       examples: Example[],
       parentValues: Map<string, Float32Array>,
-      afterStep?: (step: number) => Promise<void>,
-    ) => {
+      resume: StageResume | undefined,
+      afterStep?: (step: number, emit: (event: PipelineEvent) => void) => Promise<void>,
+    ): Promise<Partial<StageRecord>> => {
       const settings = config[stage];
       let announced = false;
+      /** The stage's step and probe events so far: kept in its checkpoints. */
+      const history: PipelineEvent[] = [...(resume?.from?.events ?? [])];
+      const emit = (event: PipelineEvent) => {
+        history.push(event);
+        onEvent(event);
+      };
+      let resumedAt: number | undefined;
       const report = await getTrainMethod(stage, settings.method).train({
         model,
         stage,
@@ -383,12 +543,29 @@ export async function runExperiment(
         tokenizer,
         seed: config.seed,
         cancel,
+        ...(resume
+          ? {
+              resume: {
+                from: resume.from?.training ?? null,
+                due: resume.due,
+                save: (training) => resume.save(training, [...history]),
+                restored: (step, totalSteps) => {
+                  // Announced here: the replayed events come before the stage's next step.
+                  onEvent({ type: 'stage-start', stage, totalSteps, cached: false });
+                  announced = true;
+                  resumedAt = step;
+                  onEvent({ type: 'resumed', stage, step, totalSteps });
+                  for (const event of history) onEvent(event);
+                },
+              },
+            }
+          : {}),
         onStep: async (result, totalSteps) => {
           if (!announced) {
             onEvent({ type: 'stage-start', stage, totalSteps, cached: false });
             announced = true;
           }
-          onEvent({
+          emit({
             type: 'step',
             stage,
             step: result.step + 1,
@@ -396,10 +573,14 @@ export async function runExperiment(
             loss: result.loss,
             lr: result.lr,
           });
-          await afterStep?.(result.step + 1);
+          await afterStep?.(result.step + 1, emit);
         },
       });
-      return { steps: report.steps, tokens: report.tokens };
+      return {
+        steps: report.steps,
+        tokens: report.tokens,
+        ...(resumedAt !== undefined ? { resumedAtStep: resumedAt } : {}),
+      };
     };
 
     const alignmentLora = config.alignment.lora;
@@ -411,7 +592,8 @@ export async function runExperiment(
         adapter: alignmentLora,
         mergeAdapter: true,
       },
-      (model) => train(model, 'alignment', alignmentExamples(config, data), baseValues),
+      (model, resume) =>
+        train(model, 'alignment', alignmentExamples(config, data), baseValues, resume),
     );
 
     const probeEvery = config.evaluation.probeEvery;
@@ -424,13 +606,14 @@ export async function runExperiment(
         adapter: finetuneLora,
         mergeAdapter: false,
       },
-      (model) =>
+      (model, resume) =>
         train(
           model,
           'finetune',
           finetuneMix(config, data).examples,
           aligned.values,
-          async (step) => {
+          resume,
+          async (step, emit) => {
             if (probeEvery > 0 && step % probeEvery === 0) {
               const [primary] = await getJudges();
               const result = await probe(
@@ -441,7 +624,7 @@ export async function runExperiment(
                 primary,
                 cancel,
               );
-              onEvent({ type: 'probe', stage: 'finetune', step, ...result });
+              emit({ type: 'probe', stage: 'finetune', step, ...result });
             }
           },
         ),

@@ -24,6 +24,11 @@ export interface StageRecord {
   /** Optimizer steps (training stages), generations (evaluation). */
   steps?: number;
   tokens?: number;
+  /**
+   * A training stage that went on from a checkpoint of an interrupted run: the step it resumed at
+   * (its `seconds` then include the time trained before the interruption).
+   */
+  resumedAtStep?: number;
 }
 
 export interface SampleRecord {
@@ -158,4 +163,14 @@ export type PipelineEvent =
       loadedBytes: number;
       totalBytes: number | null;
     }
+  /** A training stage wrote a checkpoint after `step` steps: a reload or a killed run goes on from here. */
+  | { type: 'checkpoint'; stage: TrainingStage; step: number; totalSteps: number }
+  /**
+   * A training stage goes on from the checkpoint of an interrupted run, after `step` steps. The
+   * stage's earlier `step` and `probe` events follow (replayed), then its remaining steps.
+   */
+  | { type: 'resumed'; stage: TrainingStage; step: number; totalSteps: number }
   | { type: 'log'; message: string };
+
+/** The stages that train, and so write checkpoints. */
+export type TrainingStage = 'alignment' | 'finetune';

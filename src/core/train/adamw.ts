@@ -9,6 +9,13 @@ export interface AdamWOptions {
   decays: (name: string, shape: readonly number[]) => boolean;
 }
 
+/** AdamW's state between steps: the step count and both moments of every parameter, by name. */
+export interface AdamWState {
+  step: number;
+  m: Map<string, Float32Array>;
+  v: Map<string, Float32Array>;
+}
+
 /**
  * AdamW (Loshchilov & Hutter, 2019) with decoupled weight decay, written out as PyTorch's
  * `torch.optim.AdamW` computes it:
@@ -42,6 +49,51 @@ export class AdamW {
 
   get steps(): number {
     return this.step;
+  }
+
+  /** The moments and step count, read back from the device (a training checkpoint). */
+  async saveState(): Promise<AdamWState> {
+    const read = async (moments: Map<string, tf.Variable>) =>
+      new Map(
+        await Promise.all(
+          [...moments].map(
+            async ([name, t]) => [name, (await t.data()) as Float32Array] as [string, Float32Array],
+          ),
+        ),
+      );
+    return { step: this.step, m: await read(this.m), v: await read(this.v) };
+  }
+
+  /** Continue from `saved` (moments of the same parameters and shapes); throws on a mismatch. */
+  restoreState(saved: AdamWState): void {
+    for (const [label, moments, values] of [
+      ['m', this.m, saved.m],
+      ['v', this.v, saved.v],
+    ] as const) {
+      if (values.size !== moments.size) {
+        throw new Error(
+          `the saved optimizer state has ${values.size} ${label} tensors, not ${moments.size}`,
+        );
+      }
+      for (const [name, variable] of moments) {
+        const data = values.get(name);
+        if (!data || data.length !== variable.size) {
+          throw new Error(
+            `the saved optimizer state has no ${label} of the right size for "${name}"`,
+          );
+        }
+      }
+    }
+    for (const [moments, values] of [
+      [this.m, saved.m],
+      [this.v, saved.v],
+    ] as const) {
+      for (const [name, variable] of moments) {
+        const data = values.get(name) as Float32Array;
+        tf.tidy(() => variable.assign(tf.tensor(data, variable.shape, 'float32')));
+      }
+    }
+    this.step = saved.step;
   }
 
   /**

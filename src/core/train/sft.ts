@@ -4,7 +4,7 @@ import { checkpoint, type CancelToken } from '../runtime/cancel';
 import { countBatches, epochBatches, type TokenizedExample } from './batching';
 import type { ScheduleKind } from './schedule';
 import type { BatchTensors, TokenBatch } from '../model/batch';
-import { Trainer, type StepGradients, type StepResult } from './trainer';
+import { Trainer, type StepGradients, type StepResult, type TrainerState } from './trainer';
 
 export interface SftOptions {
   epochs: number;
@@ -29,6 +29,52 @@ export interface SftOptions {
     batch: TokenBatch,
   ) => StepGradients | Promise<StepGradients>;
   onStep?: (result: StepResult, totalSteps: number) => void | Promise<void>;
+  /** Continue an interrupted run from a checkpoint, and write checkpoints as training goes. */
+  resume?: TrainingResume;
+  /**
+   * A method's own state that changes from step to step (a data stream's position, an anchor of
+   * weights): saved in every checkpoint and restored on resume, so a resumed run is the same run.
+   */
+  state?: MethodState;
+}
+
+/** A method's state between steps, as plain data (structured-cloneable: numbers, typed arrays). */
+export type SavedMethodState = Record<string, unknown>;
+
+export interface MethodState {
+  save(): SavedMethodState | Promise<SavedMethodState>;
+  /** Called once, before the first step of a resumed run, with what `save` returned. */
+  restore(saved: SavedMethodState): void;
+}
+
+/** Where a training run stands after `step` optimizer steps: all it needs to go on identically. */
+export interface TrainingCheckpoint {
+  /** Optimizer steps done (the next batch is the `step`-th of the deterministic order). */
+  step: number;
+  totalSteps: number;
+  tokens: number;
+  losses: number[];
+  trainer: TrainerState;
+  /** The method's own state (`SftOptions.state`), null when it has none. */
+  method: SavedMethodState | null;
+}
+
+export interface TrainingResume {
+  /** The checkpoint to continue from; null starts at step 0. */
+  from: TrainingCheckpoint | null;
+  /** Whether to write a checkpoint now, `step` steps done (never called after the last step). */
+  due(step: number, totalSteps: number): boolean;
+  save(checkpoint: TrainingCheckpoint): Promise<void>;
+  /** Called once `from` is restored, before the first step that follows it. */
+  restored?(step: number, totalSteps: number): void;
+}
+
+/** A checkpoint that does not fit the run asked to go on from it (another shape, another method). */
+export class ResumeMismatchError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ResumeMismatchError';
+  }
 }
 
 export interface SftReport {
@@ -80,10 +126,33 @@ export async function trainSupervised(
     weightDecay: options.weightDecay,
     maxGradNorm: options.maxGradNorm,
   });
-  const losses: number[] = [];
+  let losses: number[] = [];
   let tokens = 0;
+  const from = options.resume?.from ?? null;
   try {
+    if (from) {
+      try {
+        if (from.totalSteps !== totalSteps || from.step < 1 || from.step >= totalSteps) {
+          throw new Error(
+            `it is at step ${from.step} of ${from.totalSteps}, this run has ${totalSteps} steps`,
+          );
+        }
+        if ((from.method === null) !== (options.state === undefined)) {
+          throw new Error("its method state does not fit this method's");
+        }
+        trainer.restoreState(from.trainer);
+        if (from.method !== null) options.state?.restore(from.method);
+      } catch (error) {
+        throw new ResumeMismatchError(error instanceof Error ? error.message : String(error));
+      }
+      losses = [...from.losses];
+      tokens = from.tokens;
+      options.resume?.restored?.(from.step, totalSteps);
+    }
+    let index = 0;
     for (const batch of epochBatches(examples, batching)) {
+      // The batches are a deterministic order: a resumed run skips those it already trained on.
+      if (index++ < (from?.step ?? 0)) continue;
       await checkpoint(options.cancel);
       const compute = options.gradients;
       const result = compute
@@ -92,6 +161,17 @@ export async function trainSupervised(
       losses.push(result.loss);
       for (let i = 0; i < batch.segments.length; i++) if (batch.segments[i] >= 0) tokens += 1;
       await options.onStep?.(result, totalSteps);
+      const done = result.step + 1;
+      if (options.resume && done < totalSteps && options.resume.due(done, totalSteps)) {
+        await options.resume.save({
+          step: done,
+          totalSteps,
+          tokens,
+          losses: [...losses],
+          trainer: await trainer.saveState(),
+          method: options.state ? await options.state.save() : null,
+        });
+      }
     }
   } finally {
     trainer.dispose();

@@ -7,7 +7,7 @@ import {
 } from '../model/batch';
 import type { GPT } from '../model/gpt';
 import { isDecayed } from '../model/weights';
-import { AdamW } from './adamw';
+import { AdamW, type AdamWState } from './adamw';
 import { learningRateAt, type LearningRateSchedule } from './schedule';
 
 export interface TrainerOptions {
@@ -20,6 +20,15 @@ export interface TrainerOptions {
 export interface StepGradients {
   loss: tf.Scalar;
   grads: Record<string, tf.Tensor>;
+}
+
+/** A Trainer's state between steps (a training checkpoint's core). */
+export interface TrainerState {
+  /** Optimizer steps taken. */
+  step: number;
+  /** The trained parameters (`model.trainable`), by name. */
+  params: Map<string, Float32Array>;
+  optimizer: AdamWState;
 }
 
 export interface StepResult {
@@ -103,6 +112,40 @@ export class Trainer {
     const result = { step: this.stepIndex, loss, lr };
     this.stepIndex += 1;
     return result;
+  }
+
+  /** Where training stands: the trained parameters, the optimizer's state and the step count. */
+  async saveState(): Promise<TrainerState> {
+    const params = new Map<string, Float32Array>();
+    for (const [name, variable] of this.model.trainable) {
+      params.set(name, (await variable.data()) as Float32Array);
+    }
+    return { step: this.stepIndex, params, optimizer: await this.optimizer.saveState() };
+  }
+
+  /**
+   * Continue from `saved`: the parameters, the optimizer's moments and the step count (the learning
+   * rate follows from it). Throws, changing nothing, when `saved` does not fit this model.
+   */
+  restoreState(saved: TrainerState): void {
+    const trainable = this.model.trainable;
+    if (saved.params.size !== trainable.size) {
+      throw new Error(
+        `the saved state holds ${saved.params.size} trained tensors, but the model trains ${trainable.size}`,
+      );
+    }
+    for (const [name, variable] of trainable) {
+      const data = saved.params.get(name);
+      if (!data || data.length !== variable.size) {
+        throw new Error(`the saved state has no tensor of the right size for "${name}"`);
+      }
+    }
+    this.optimizer.restoreState(saved.optimizer);
+    for (const [name, variable] of trainable) {
+      const data = saved.params.get(name) as Float32Array;
+      tf.tidy(() => variable.assign(tf.tensor(data, variable.shape, 'float32')));
+    }
+    this.stepIndex = saved.step;
   }
 
   dispose(): void {
