@@ -27,6 +27,8 @@ export class ProgressPrinter {
   private readonly now: () => number;
   private readonly stepIntervalMs: number;
   private lastStepLine = -Infinity;
+  /** The step a stage resumed at: its replayed step and probe events up to it are not printed. */
+  private resumedAt: Partial<Record<string, number>> = {};
 
   constructor(
     private readonly write: (line: string) => void,
@@ -45,7 +47,15 @@ export class ProgressPrinter {
       case 'stage-end':
         this.write(stageEndLine(event.record));
         return;
+      case 'resumed':
+        this.resumedAt[event.stage] = event.step;
+        this.write(`resumed ${event.stage} at step ${event.step}/${event.totalSteps}`);
+        return;
+      case 'checkpoint':
+        this.write(`[${event.stage}] checkpoint saved at step ${event.step}/${event.totalSteps}`);
+        return;
       case 'step':
+        if (event.step <= (this.resumedAt[event.stage] ?? 0)) return;
         this.throttled(
           () =>
             `[${event.stage}] step ${event.step}/${event.totalSteps} loss ${event.loss.toFixed(3)}`,
@@ -58,6 +68,7 @@ export class ProgressPrinter {
         this.throttled(() => `[post] ${event.done}/${event.total}`);
         return;
       case 'probe':
+        if (event.step <= (this.resumedAt[event.stage] ?? 0)) return;
         this.write(
           `[${event.stage}] probe at step ${event.step}: harmfulScore ${event.harmfulScore.toFixed(1)}, ` +
             `finetuneAccuracy ${event.finetuneAccuracy.toFixed(1)}`,

@@ -10,6 +10,8 @@ import { DB_VERSION, DEFAULT_DB_NAME, upgradeLabSchema, type LabSchema } from '.
 import { estimateStorage, requestPersistentStorage } from './storage';
 import type {
   CachedStage,
+  CheckpointEntry,
+  CheckpointSummary,
   RunRecord,
   StageEntry,
   StageInput,
@@ -33,6 +35,16 @@ export interface LabStore {
   /** Every saved run, newest first (`createdAt`). */
   listRuns(): Promise<RunRecord[]>;
   deleteRun(id: string): Promise<void>;
+
+  /**
+   * Save a training checkpoint (replacing the one under its key); the oldest beyond
+   * `MAX_CHECKPOINTS` are deleted, so interrupted runs never pile up.
+   */
+  putCheckpoint(entry: CheckpointEntry): Promise<void>;
+  getCheckpoint(key: string): Promise<CheckpointEntry | undefined>;
+  /** Every checkpoint without its state, newest first. */
+  listCheckpoints(): Promise<CheckpointSummary[]>;
+  deleteCheckpoint(key: string): Promise<void>;
 
   estimate(): Promise<StorageEstimateInfo>;
   requestPersistence(): Promise<boolean>;
@@ -187,6 +199,70 @@ export async function openLabStore(name: string = DEFAULT_DB_NAME): Promise<LabS
       });
     },
 
+    putCheckpoint(entry) {
+      const action = `save the ${entry.stage} checkpoint at step ${entry.step}/${entry.totalSteps}`;
+      return attempt(action, async () => {
+        const summary: CheckpointSummary = {
+          key: entry.key,
+          stage: entry.stage,
+          configHash: entry.configHash,
+          name: entry.name,
+          step: entry.step,
+          totalSteps: entry.totalSteps,
+          savedAt: entry.savedAt,
+        };
+        const tx = db.transaction(['checkpoints', 'checkpointData'], 'readwrite');
+        await within(tx, async () => {
+          await tx.objectStore('checkpointData').put({ key: entry.key, entry });
+          await tx.objectStore('checkpoints').put(summary);
+          const newestLast = await tx.objectStore('checkpoints').index('savedAt').getAllKeys();
+          const others = newestLast.filter((key) => key !== entry.key);
+          for (const key of others.slice(0, Math.max(0, others.length - (MAX_CHECKPOINTS - 1)))) {
+            await tx.objectStore('checkpoints').delete(key);
+            await tx.objectStore('checkpointData').delete(key);
+          }
+        });
+      });
+    },
+
+    getCheckpoint(key) {
+      return attempt(`read the checkpoint ${shortKey(key)}`, async () => {
+        const tx = db.transaction(['checkpoints', 'checkpointData'], 'readonly');
+        const [summary, stored] = await within(tx, () =>
+          Promise.all([
+            tx.objectStore('checkpoints').get(key),
+            tx.objectStore('checkpointData').get(key),
+          ]),
+        );
+        if (summary === undefined) return undefined;
+        if (!stored || typeof stored.entry !== 'object' || stored.entry === null) {
+          throw new StoreError(
+            'corrupt',
+            `read the ${summary.stage} checkpoint`,
+            'its state is missing',
+          );
+        }
+        return { ...stored.entry, ...summary };
+      });
+    },
+
+    listCheckpoints() {
+      return attempt('list the checkpoints', async () => {
+        const newestLast = await db.getAllFromIndex('checkpoints', 'savedAt');
+        return newestLast.reverse();
+      });
+    },
+
+    deleteCheckpoint(key) {
+      return attempt(`delete the checkpoint ${shortKey(key)}`, async () => {
+        const tx = db.transaction(['checkpoints', 'checkpointData'], 'readwrite');
+        await within(tx, async () => {
+          await tx.objectStore('checkpoints').delete(key);
+          await tx.objectStore('checkpointData').delete(key);
+        });
+      });
+    },
+
     estimate: estimateStorage,
     requestPersistence: requestPersistentStorage,
 
@@ -198,6 +274,9 @@ export async function openLabStore(name: string = DEFAULT_DB_NAME): Promise<LabS
 }
 
 const RECOMPUTE = 'delete it in the Cache panel and the stage will be recomputed';
+
+/** Checkpoints kept at most: the newest, one per interrupted stage. */
+export const MAX_CHECKPOINTS = 4;
 
 /** The metadata fields of a stage entry, without `bytes` or anything else a caller attached. */
 function stageInfo(input: StageInput): Omit<StageSummary, 'sizeBytes' | 'sha256'> {

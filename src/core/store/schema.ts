@@ -4,10 +4,10 @@
  * cleared in one transaction, so neither exists without the other.
  */
 import type { DBSchema, IDBPDatabase } from 'idb';
-import type { CachedStage, RunRecord, StageSummary } from './types';
+import type { CachedStage, CheckpointSummary, RunRecord, StageSummary } from './types';
 
 /** Bump on every layout change, and add a step to `upgradeLabSchema`. */
-export const DB_VERSION = 1;
+export const DB_VERSION = 2;
 export const DEFAULT_DB_NAME = 'safetune-lab';
 
 export interface StoredStageBytes {
@@ -25,6 +25,14 @@ export interface LabSchema extends DBSchema {
   };
   /** Stage weights, keyed by the same stage key. */
   stageBytes: { key: string; value: StoredStageBytes };
+  /** Training checkpoints' summaries (version 2), keyed by stage key. */
+  checkpoints: {
+    key: string;
+    value: CheckpointSummary;
+    indexes: { savedAt: number };
+  };
+  /** The checkpoints' state (weights, optimizer, data position), keyed by the same stage key. */
+  checkpointData: { key: string; value: { key: string; entry: Record<string, unknown> } };
   /** Finished runs, keyed by run id. */
   runs: {
     key: string;
@@ -43,5 +51,10 @@ export function upgradeLabSchema(db: IDBPDatabase<LabSchema>, oldVersion: number
     const runs = db.createObjectStore('runs', { keyPath: 'id' });
     runs.createIndex('createdAt', 'createdAt');
     runs.createIndex('configHash', 'configHash');
+  }
+  if (oldVersion < 2) {
+    const checkpoints = db.createObjectStore('checkpoints', { keyPath: 'key' });
+    checkpoints.createIndex('savedAt', 'savedAt');
+    db.createObjectStore('checkpointData', { keyPath: 'key' });
   }
 }

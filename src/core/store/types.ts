@@ -56,3 +56,24 @@ export interface StorageEstimateInfo {
   quota?: number;
   persisted?: boolean;
 }
+
+/**
+ * A training stage's checkpoint as the Resume notice lists it (`listCheckpoints`), without the
+ * state itself. Keyed by the stage key: only a run computing exactly that stage continues it.
+ */
+export interface CheckpointSummary {
+  key: string;
+  stage: 'alignment' | 'finetune';
+  configHash: string;
+  /** The run's `config.name`. */
+  name: string;
+  step: number;
+  totalSteps: number;
+  /** ms since the epoch (`Date.now()`); `listCheckpoints` sorts on it, newest first. */
+  savedAt: number;
+}
+
+/** A checkpoint with its state (the pipeline's `ResumeRecord`; opaque to the store). */
+export interface CheckpointEntry extends CheckpointSummary {
+  [field: string]: unknown;
+}

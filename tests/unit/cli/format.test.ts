@@ -70,6 +70,22 @@ describe('ProgressPrinter', () => {
     ]);
   });
 
+  it('says where a stage resumed, prints its checkpoints, and skips the replayed steps', () => {
+    const p = printer(3000);
+    p.at(0, { type: 'stage-start', stage: 'finetune', totalSteps: 300, cached: false });
+    p.at(1, { type: 'resumed', stage: 'finetune', step: 40, totalSteps: 300 });
+    for (let n = 1; n <= 40; n++) p.at(2, step(n)); // the replayed history
+    p.at(3, { type: 'probe', stage: 'finetune', step: 40, harmfulScore: 50, finetuneAccuracy: 60 });
+    p.at(4, step(41));
+    p.at(5, { type: 'checkpoint', stage: 'finetune', step: 70, totalSteps: 300 });
+    expect(p.lines).toEqual([
+      '[finetune] 300 steps …',
+      'resumed finetune at step 40/300',
+      '[finetune] step 41/300 loss 0.412',
+      '[finetune] checkpoint saved at step 70/300',
+    ]);
+  });
+
   it('throttles evaluation progress the same way, and always prints probes and logs', () => {
     const p = printer(3000);
     p.at(0, { type: 'eval-progress', checkpoint: 'aligned', done: 1, total: 120 });
