@@ -1,0 +1,191 @@
+/**
+ * Run within reach on a phone, and shared links that tell the truth (issue 12): at 390 px the
+ * Run button sits in a bar fixed at the foot of the screen wherever the page is scrolled, while
+ * 1280 px keeps it at the top of the right column; a link's config shows as its preset or as
+ * "shared config", and the precomputed example of another config is replaced by a note until the
+ * link's config has run. Screenshots go to test-results/.
+ */
+import { expect, test, type Locator, type Page } from '@playwright/test';
+import { encodeConfigForUrl, resolvePreset, type ExperimentConfig } from '../../src/core/config';
+
+const SHOTS = 'test-results';
+const DESKTOP = { width: 1280, height: 800 };
+const PHONE = { width: 390, height: 844 };
+
+const NOTE = 'This link shares a config, not results: run it to see its results here.';
+
+async function openLink(page: Page, config: ExperimentConfig): Promise<void> {
+  await page.goto(`/#config=${await encodeConfigForUrl(config)}`);
+  await expect(page.getByTestId('config-hash')).not.toHaveText('—');
+}
+
+/** Whether the whole of `locator` lies inside the window as it is scrolled now. */
+async function inWindow(page: Page, locator: Locator): Promise<boolean> {
+  const box = await locator.boundingBox();
+  const size = page.viewportSize();
+  if (!box || !size) return false;
+  return (
+    box.x >= 0 && box.y >= 0 && box.x + box.width <= size.width && box.y + box.height <= size.height
+  );
+}
+
+test('at 390 px the Run button stays on screen at the top, mid-builder and the foot of the page', async ({
+  page,
+}) => {
+  await page.setViewportSize(PHONE);
+  await page.goto('/');
+  const run = page.getByTestId('run-button');
+  await expect(run).toBeEnabled({ timeout: 60_000 });
+  await expect(run).toHaveCount(1);
+  // The bar's button still says why it cannot run, when it cannot.
+  await expect(run).toHaveAttribute('aria-describedby', 'run-blocked');
+  await expect(page.getByTestId('run-bar').locator('#run-blocked')).toHaveCount(1);
+
+  expect(await page.evaluate(() => window.scrollY)).toBe(0);
+  expect(await inWindow(page, run)).toBe(true);
+  await page.screenshot({ path: `${SHOTS}/phone-run-bar-top-390.png` });
+
+  // Halfway down the builder (several screens of fields on a phone).
+  const builder = page.getByRole('region', { name: 'Build an experiment' });
+  await builder.evaluate((el) => {
+    const box = el.getBoundingClientRect();
+    window.scrollTo(0, window.scrollY + box.top + box.height / 2 - window.innerHeight / 2);
+  });
+  expect(await page.evaluate(() => window.scrollY)).toBeGreaterThan(PHONE.height);
+  expect(await inWindow(page, run)).toBe(true);
+  await page.screenshot({ path: `${SHOTS}/phone-run-bar-builder-390.png` });
+
+  // At the foot of the page the last panel ends above the bar, not under it.
+  await page.evaluate(() => window.scrollTo(0, document.documentElement.scrollHeight));
+  const bar = await page.getByTestId('run-bar').boundingBox();
+  const last = await page.locator('main > .right > :last-child').boundingBox();
+  expect(bar && last).toBeTruthy();
+  expect(last!.y + last!.height).toBeLessThanOrEqual(bar!.y);
+  expect(await inWindow(page, run)).toBe(true);
+  await page.screenshot({ path: `${SHOTS}/phone-run-bar-foot-390.png` });
+});
+
+test('at 1280 px the Run button keeps its place at the top of the right column', async ({
+  page,
+}) => {
+  await page.setViewportSize(DESKTOP);
+  await page.goto('/');
+  const run = page.getByTestId('run-button');
+  await expect(run).toBeEnabled({ timeout: 60_000 });
+  const builder = await page.getByRole('region', { name: 'Build an experiment' }).boundingBox();
+  const button = await run.boundingBox();
+  expect(builder && button).toBeTruthy();
+  expect(button!.x).toBeGreaterThan(builder!.x + builder!.width);
+  expect(button!.y).toBeLessThan(builder!.y + 100);
+  await expect(page.getByTestId('run-bar')).toHaveCSS('position', 'static');
+  // Scrolled down, the button goes with the page: there is no bar on a wide screen.
+  await page.evaluate(() => window.scrollTo(0, 1500));
+  expect(await inWindow(page, run)).toBe(false);
+  await page.evaluate(() => window.scrollTo(0, 0));
+  await page.screenshot({ path: `${SHOTS}/phone-run-bar-1280.png` });
+});
+
+test('a link to a config that is no preset shows "shared config" and no example beside it', async ({
+  page,
+}) => {
+  await page.setViewportSize(PHONE);
+  const config = resolvePreset('antidote-sst2');
+  config.seed += 1;
+  await openLink(page, config);
+  const preset = page.getByLabel('Preset');
+  await expect(preset.locator('option:checked')).toHaveText('shared config');
+  await expect(page.getByTestId('preset-shared')).toBeVisible();
+  await expect(page.getByTestId('preset-modified')).toHaveCount(0);
+  const note = page.getByTestId('shared-config-note');
+  await expect(note).toContainText(NOTE);
+  await expect(page.getByTestId('results')).toHaveCount(0);
+  await expect(page.locator('#field-seed')).toHaveValue(String(config.seed));
+  await note.scrollIntoViewIfNeeded();
+  await page.screenshot({ path: `${SHOTS}/shared-config-note-390.png` });
+
+  // Edited, it is "modified" against the link's config; back to the link's value, it is not.
+  await page.locator('#field-seed').fill(String(config.seed + 1));
+  await expect(page.getByTestId('preset-modified')).toBeVisible();
+  await page.locator('#field-seed').fill(String(config.seed));
+  await expect(page.getByTestId('preset-modified')).toHaveCount(0);
+
+  // Choosing a preset leaves the link's config behind.
+  await preset.selectOption('micro');
+  await expect(preset.locator('option:checked')).toHaveText('micro');
+  await expect(preset.locator('option', { hasText: 'shared config' })).toHaveCount(0);
+});
+
+test('a link to a preset shows that preset, whatever its backend, and its example only if it is the example', async ({
+  page,
+}) => {
+  await page.setViewportSize(DESKTOP);
+  const micro = resolvePreset('micro');
+  micro.runtime.backend = 'wasm';
+  await openLink(page, micro);
+  const preset = page.getByLabel('Preset');
+  await expect(preset.locator('option:checked')).toHaveText('micro');
+  await expect(preset.locator('option', { hasText: 'shared config' })).toHaveCount(0);
+  await expect(page.getByTestId('preset-modified')).toHaveCount(0);
+  await expect(page.locator('#field-runtime-backend')).toHaveValue('wasm');
+  // The example ran antidote-sst2, not micro.
+  await expect(page.getByTestId('shared-config-note')).toContainText(NOTE);
+  await expect(page.getByTestId('results')).toHaveCount(0);
+
+  const sst2 = resolvePreset('antidote-sst2');
+  sst2.runtime.backend = 'wasm';
+  // A new document: a fragment-only navigation would not reopen the page.
+  await page.goto('about:blank');
+  await openLink(page, sst2);
+  await expect(preset.locator('option:checked')).toHaveText('antidote-sst2');
+  await expect(page.getByTestId('results')).toContainText('Example run (precomputed');
+  await expect(page.getByTestId('shared-config-note')).toHaveCount(0);
+});
+
+test('a damaged link keeps the default preset and its example, and says what is wrong', async ({
+  page,
+}) => {
+  await page.setViewportSize(DESKTOP);
+  const payload = await encodeConfigForUrl(resolvePreset('micro'));
+  await page.goto(`/#config=${payload.slice(0, payload.length - 12)}`);
+  await expect(page.getByRole('alert')).toContainText('this link is damaged or incomplete');
+  await expect(page.getByLabel('Preset').locator('option:checked')).toHaveText('antidote-sst2');
+  await expect(page.getByTestId('results')).toContainText('Example run (precomputed');
+  await expect(page.getByTestId('shared-config-note')).toHaveCount(0);
+});
+
+test('once a shared config has run, its own results replace the note', async ({ page }) => {
+  test.setTimeout(600_000);
+  await page.setViewportSize(PHONE);
+  const config = resolvePreset('micro');
+  config.name = 'tiny-shared';
+  config.alignment.samples = 16;
+  config.finetune.samples = 16;
+  config.post.realignmentSamples = 8;
+  Object.assign(config.evaluation, {
+    harmfulPrompts: 4,
+    benignPrompts: 4,
+    helpfulnessPrompts: 4,
+    taskPrompts: 4,
+    maxNewTokens: 4,
+    probePrompts: 2,
+    keepSamples: 2,
+  });
+  config.runtime.backend = 'wasm';
+  await openLink(page, config);
+  await expect(page.getByTestId('shared-config-note')).toBeVisible();
+  await expect(page.getByTestId('backend-in-use')).toContainText('In use: wasm', {
+    timeout: 60_000,
+  });
+  // Clicked in the phone's bar from the top of the page.
+  await page.getByTestId('run-button').click();
+  await expect(page.getByRole('button', { name: 'Show progress' })).toBeVisible();
+  await page.screenshot({ path: `${SHOTS}/phone-run-bar-running-390.png` });
+  await page.getByRole('button', { name: 'Show progress' }).click();
+  await expect(page.getByTestId('run-monitor')).toBeInViewport();
+  await expect(page.getByTestId('run-monitor')).toHaveAttribute('data-status', 'done', {
+    timeout: 540_000,
+  });
+  await expect(page.getByTestId('results')).toContainText('This run');
+  await expect(page.getByTestId('shared-config-note')).toHaveCount(0);
+  await expect(page.getByRole('button', { name: 'Show progress' })).toHaveCount(0);
+});
