@@ -87,6 +87,11 @@ export class ProgressPrinter {
       }
       case 'metrics':
         return; // the table at the end shows them side by side
+      default: {
+        // Every pipeline event is handled above: a new one fails to compile here.
+        const unhandled: never = event;
+        void unhandled;
+      }
     }
   }
 

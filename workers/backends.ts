@@ -12,6 +12,8 @@ import type {
   BackendName,
 } from '../src/core/runtime/backend';
 import type { DeviceLimits } from '../src/core/model/memory';
+import { watchDevice } from './deviceWatch';
+import { mendWebgpuKernels } from '../src/core/runtime/webgpuKernels';
 
 // The wasm binaries are bundled by Vite and served with the app: no CDN at run time.
 setWasmPaths({
@@ -29,6 +31,7 @@ tf.env().set('WEBGL_FORCE_F16_TEXTURES', false);
  * headless Chromium it silently returns zeros; the lab only awaits data().)
  */
 tf.env().set('WASM_HAS_MULTITHREAD_SUPPORT', false);
+mendWebgpuKernels();
 
 export async function webgpuAdapter(): Promise<AdapterInfo | null> {
   const gpu = (navigator as Navigator & { gpu?: GPU }).gpu;
@@ -66,6 +69,17 @@ async function activate(name: BackendName): Promise<void> {
   }
   if (!ok) throw new Error(`backend ${name} is not available in this browser`);
   await tf.ready();
+  if (name === 'webgpu') {
+    // A lost device or an out-of-memory must end the run, not hang it (see deviceWatch.ts).
+    const device = webgpuDevice();
+    if (device) watchDevice(device);
+  }
+}
+
+/** tfjs's GPUDevice while the WebGPU backend is active (`WebGPUBackend.device`). */
+function webgpuDevice(): GPUDevice | null {
+  if (tf.getBackend() !== 'webgpu') return null;
+  return (tf.backend() as unknown as { device?: GPUDevice }).device ?? null;
 }
 
 /** ms per step of a small training probe (median of 3 after 2 warm-up steps). */
@@ -132,7 +146,7 @@ export async function initBackend(requested: BackendChoice): Promise<BackendInfo
 export function deviceLimits(): DeviceLimits | null {
   const backend = tf.getBackend();
   if (backend === 'webgpu') {
-    const device = (tf.backend() as unknown as { device?: GPUDevice }).device;
+    const device = webgpuDevice();
     if (!device) return null;
     return {
       maxBufferSize: device.limits.maxBufferSize,

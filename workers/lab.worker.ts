@@ -20,6 +20,8 @@ import { baseModelLoader, hubFileCache, loadRunnableModel } from './baseModels';
 import { DEFAULT_HUB_ENDPOINT } from '../src/core/hub/repo';
 import { tryModel } from '../src/core/generation/tryModel';
 import { indexedDbStageCache } from './stageCache';
+import { indexedDbResumeStore } from './resumeStore';
+import { guardDeviceCalls, loseDeviceForTest, onDeviceFailure } from './deviceWatch';
 import type { BackendInfo } from '../src/core/runtime/backend';
 import type { LabWorkerApi } from './protocol';
 
@@ -29,6 +31,9 @@ import type { LabWorkerApi } from './protocol';
  */
 let current = new CancelToken();
 let ready: Promise<BackendInfo> | null = null;
+
+// A lost GPU device stops the work in progress at its next step (the call itself rejects at once).
+onDeviceFailure((failure) => current.fail(failure));
 
 function freshToken(): CancelToken {
   current = new CancelToken();
@@ -124,7 +129,8 @@ const api: LabWorkerApi = {
         }),
         judgeEnvironment: await judgeEnvironment(endpoint, token.signal),
         hubData: { endpoint, cache: await hubFileCache(), signal: token.signal },
-        cache: indexedDbStageCache(info.backend),
+        cache: indexedDbStageCache(info.backend, (message) => onEvent?.({ type: 'log', message })),
+        resume: indexedDbResumeStore(),
         backend: info.backend,
         userAgent: navigator.userAgent,
         adapter,
@@ -184,6 +190,18 @@ const api: LabWorkerApi = {
     const { numTensors, numBytes } = tf.memory();
     return { numTensors, numBytes, backend: tf.getBackend() };
   },
+  debugLoseDevice(how = 'destroy') {
+    return loseDeviceForTest(how);
+  },
 };
 
-Comlink.expose(api);
+Comlink.expose(
+  guardDeviceCalls(api, [
+    'init',
+    'trainSynthetic',
+    'benchModel',
+    'runExperiment',
+    'generate',
+    'judge',
+  ]),
+);

@@ -57,4 +57,12 @@ export interface LabWorkerApi {
   /** Cancels the call in progress; it rejects with a CancelledError message "cancelled". */
   cancel(): void;
   memory(): { numTensors: number; numBytes: number; backend: string };
+  /**
+   * Test-only (tests/e2e/device-loss.spec.ts): destroys tfjs's WebGPU device, as a driver reset
+   * would lose it (`destroy`, the default), or raises the GPU's out-of-memory error on it. The
+   * call in progress then rejects with a DeviceFailureError message ("the GPU device was lost …;
+   * the run stopped — retry on wasm"), and so does every later call. Returns false when the
+   * worker runs no WebGPU device.
+   */
+  debugLoseDevice(how?: 'destroy' | 'out-of-memory'): boolean;
 }

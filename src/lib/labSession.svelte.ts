@@ -1,12 +1,14 @@
 /**
  * The page's one lab worker (one tfjs instance on one backend). The UI asks for a backend; the
  * session starts a fresh worker whenever the choice changes, since tfjs fixes its backend per
- * instance. All ML happens behind this object, in the worker.
+ * instance, and after its GPU device was lost, since a lost device cannot be used again. All ML
+ * happens behind this object, in the worker.
  */
 import type { ExperimentConfig } from '../core/config';
 import type { GenerateRequest, GenerateResult } from '../core/generation/tryModel';
 import type { PipelineEvent, ResultsFile } from '../core/pipeline/types';
 import type { BackendChoice, BackendInfo } from '../core/runtime/backend';
+import { isDeviceFailure } from '../core/runtime/deviceFailure';
 import { createLabWorker, type LabEvent, type LabWorkerHandle } from './labClient';
 
 export class LabSession {
@@ -68,7 +70,10 @@ export class LabSession {
     const cancels = this.#cancels;
     const handle = await this.#worker(config.runtime.backend);
     if (this.#cancels !== cancels) throw new Error('cancelled');
-    return handle.api.runExperiment(config, handle.progress(onEvent), endpoint);
+    return this.#onDevice(
+      handle,
+      handle.api.runExperiment(config, handle.progress(onEvent), endpoint),
+    );
   }
 
   /** Greedy generation from a built-in or Hub model (`endpoint`), on `backend`'s worker. */
@@ -81,7 +86,27 @@ export class LabSession {
     const cancels = this.#cancels;
     const handle = await this.#worker(backend);
     if (this.#cancels !== cancels) throw new Error('cancelled');
-    return handle.api.generate(request, endpoint, handle.progress(onProgress));
+    return this.#onDevice(
+      handle,
+      handle.api.generate(request, endpoint, handle.progress(onProgress)),
+    );
+  }
+
+  /**
+   * `call`, on `handle`'s worker; when it fails because the GPU device was lost (or ran out of
+   * memory), that worker is dropped: a lost device cannot be used again, so the next call starts
+   * a fresh worker (on whatever backend it asks for).
+   */
+  async #onDevice<T>(handle: LabWorkerHandle, call: Promise<T>): Promise<T> {
+    try {
+      return await call;
+    } catch (error) {
+      if (isDeviceFailure(message(error)) && this.#handle === handle) {
+        this.dispose();
+        this.info = null;
+      }
+      throw error;
+    }
   }
 
   async #worker(backend: BackendChoice): Promise<LabWorkerHandle> {

@@ -27,6 +27,10 @@ export interface StageProgress {
   endedAt?: number;
   /** The checkpoint being evaluated (evaluation stage only). */
   checkpoint?: Checkpoint;
+  /** A training stage that went on from an interrupted run's checkpoint: the step it resumed at. */
+  resumedAt?: number;
+  /** The last training checkpoint written (a reload goes on from this step). */
+  savedAt?: number;
 }
 
 export interface LossPoint {
@@ -96,6 +100,19 @@ export class RunProgress {
         this.losses.push({ stage: event.stage, step: event.step, loss: event.loss });
         break;
       }
+      case 'resumed': {
+        const stage = this.#stage(event.stage);
+        stage.status = 'running';
+        stage.resumedAt = event.step;
+        // Its time and pace (the ETA) count from here: the steps before were trained earlier.
+        stage.startedAt = now;
+        stage.savedAt = event.step;
+        stage.total = event.totalSteps;
+        break;
+      }
+      case 'checkpoint':
+        this.#stage(event.stage).savedAt = event.step;
+        break;
       case 'probe':
         this.probes.push({
           step: event.step,
@@ -145,6 +162,11 @@ export class RunProgress {
       case 'log':
         this.log.push(event.message);
         break;
+      default: {
+        // Every event the pipeline sends is handled above: a new one fails to compile here.
+        const unhandled: never = event;
+        void unhandled;
+      }
     }
   }
 
@@ -169,9 +191,11 @@ export function stageElapsed(stage: StageProgress, now: number): number {
 
 /** Seconds left at the stage's average pace so far; undefined before the first unit of work. */
 export function stageEta(stage: StageProgress, now: number): number | undefined {
-  if (stage.status !== 'running' || stage.done <= 0 || stage.total <= 0) return undefined;
+  // A resumed stage's pace counts only the steps trained since it resumed.
+  const done = stage.done - (stage.resumedAt ?? 0);
+  if (stage.status !== 'running' || done <= 0 || stage.total <= 0) return undefined;
   const elapsed = stageElapsed(stage, now);
-  return (elapsed / stage.done) * Math.max(0, stage.total - stage.done);
+  return (elapsed / done) * Math.max(0, stage.total - stage.done);
 }
 
 /** "42 s", "3 min 05 s", "1 h 02 min". */

@@ -486,9 +486,14 @@ export async function runExperiment(
               });
             } catch (error) {
               failed = true;
+              // The store's errors already say what could not be saved, and why.
+              const text = errorText(error);
+              const what = text.startsWith('could not save')
+                ? text
+                : `could not save the ${stage} checkpoint (${text})`;
               onEvent({
                 type: 'log',
-                message: `could not save a ${stage} checkpoint (${errorText(error)}); the run goes on, but a reload would start the stage again`,
+                message: `${what}; the run goes on, but a reload would start the stage again`,
               });
             }
             lastSave = { time: now(), step: training.step };

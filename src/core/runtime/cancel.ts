@@ -8,11 +8,23 @@ export class CancelledError extends Error {
 
 export class CancelToken {
   private cancelled = false;
+  private failure: Error | null = null;
   private readonly controller = new AbortController();
 
   cancel(): void {
     this.cancelled = true;
     this.controller.abort();
+  }
+
+  /**
+   * Stops the work for a reason other than the user's click (the GPU device was lost): from now
+   * on `throwIfCancelled` throws `reason` instead of a CancelledError. A cancel before it stands.
+   */
+  fail(reason: Error): void {
+    if (this.cancelled) return;
+    this.failure = reason;
+    this.cancelled = true;
+    this.controller.abort(reason);
   }
 
   /** Aborts with the token, so a download (`fetch`) stops at once rather than at the next step. */
@@ -25,7 +37,7 @@ export class CancelToken {
   }
 
   throwIfCancelled(): void {
-    if (this.cancelled) throw new CancelledError();
+    if (this.cancelled) throw this.failure ?? new CancelledError();
   }
 }
 

@@ -254,7 +254,7 @@ describe('resume after an interruption', () => {
     expect(result.error).toBeUndefined();
     expect(writes).toBe(2); // one per training stage, then no more
     const notices = result.events.filter(
-      (e) => e.type === 'log' && e.message.startsWith('could not save a'),
+      (e) => e.type === 'log' && e.message.startsWith('could not save the'),
     );
     expect(notices).toHaveLength(2);
     expect(result.events.some((e) => e.type === 'checkpoint')).toBe(false);
