@@ -2,11 +2,12 @@
  * Runs an experiment in the built app in headless Chromium, through the very worker the page uses
  * (`window.safetuneLab.createLabWorker()`), forwarding its progress events to Node.
  */
+import { randomUUID } from 'node:crypto';
 import type { ExperimentConfig } from '../src/core/config';
 import type { PipelineEvent } from '../src/core/pipeline/types';
 import type { Page } from '@playwright/test';
 import type { BackendInfo } from '../src/core/runtime/backend';
-import type { LabEvent } from '../workers/protocol';
+import type { LabEvent, LabMessage } from '../workers/protocol';
 import { hubEndpoint } from './browser';
 
 export interface LabRunRequest {
@@ -28,23 +29,24 @@ declare global {
   interface Window {
     /** Bindings the CLI exposes to the page (Playwright `exposeFunction`). */
     __labBackend(info: BackendInfo): Promise<void>;
-    __labEvent(event: PipelineEvent | LabEvent): Promise<void>;
+    __labEvent(message: LabMessage): Promise<void>;
   }
 }
 
 /**
  * Opens the built app in headless Chromium, exposes the bindings the page-side code reports
  * through (`__labBackend`, `__labEvent`), runs `body` on the page and closes everything — also on
- * Ctrl-C. `run` and `generate` both go through here.
+ * Ctrl-C. `run`, `generate` and `judge` all go through here. `body` makes its worker call with
+ * `runId`; only messages tagged with it reach `onEvent`.
  */
-export async function withLabPage<T>(
+export async function withLabPage<T, E extends LabEvent>(
   options: {
     onBackend(info: BackendInfo): void;
-    onEvent(event: PipelineEvent | LabEvent): void;
+    onEvent(event: E): void;
     onConsole?: (line: string) => void;
     profileDir?: string;
   },
-  body: (page: Page) => Promise<T>,
+  body: (page: Page, runId: string) => Promise<T>,
 ): Promise<T> {
   // Loaded here so that validate / presets never start Playwright or Vite.
   const { openLabPage } = await import('./session');
@@ -64,10 +66,12 @@ export async function withLabPage<T>(
       page.on('pageerror', (error) => onConsole(`[browser pageerror] ${error.message}`));
     }
     await page.exposeFunction('__labBackend', (info: BackendInfo) => options.onBackend(info));
-    await page.exposeFunction('__labEvent', (event: PipelineEvent | LabEvent) =>
-      options.onEvent(event),
-    );
-    return await body(page);
+    const runId = randomUUID();
+    await page.exposeFunction('__labEvent', (message: LabMessage) => {
+      // The page forwards what the call's listener got: the call's own events (LabWorkerApi).
+      if (message.runId === runId) options.onEvent(message.event as E);
+    });
+    return await body(page, runId);
   } finally {
     process.removeListener('SIGINT', interrupted);
     await lab.close();
@@ -78,26 +82,26 @@ export const runInBrowser: LabRunner = (request) =>
   withLabPage(
     {
       onBackend: request.onBackend,
-      onEvent: (event) => request.onEvent(event as PipelineEvent),
+      onEvent: request.onEvent,
       onConsole: request.onConsole,
       profileDir: request.profileDir,
     },
-    (page) =>
+    (page, runId) =>
       page.evaluate(
-        async ({ config, endpoint }): Promise<unknown> => {
+        async ({ config, endpoint, runId }): Promise<unknown> => {
           const lab = window.safetuneLab.createLabWorker();
           try {
             const info = await lab.api.init(config.runtime.backend);
             void window.__labBackend(info);
-            const forward = lab.progress((event: PipelineEvent) => {
-              void window.__labEvent(event);
+            const forward = lab.progress<PipelineEvent>((message) => {
+              void window.__labEvent(message);
             });
-            return await lab.api.runExperiment(config, forward, endpoint);
+            return await lab.api.runExperiment(runId, config, forward, endpoint);
           } finally {
             lab.terminate();
           }
         },
-        { config: request.config, endpoint: request.endpoint ?? hubEndpoint() },
+        { config: request.config, endpoint: request.endpoint ?? hubEndpoint(), runId },
       ),
   );
 

@@ -4,7 +4,7 @@
  */
 import type { GenerateRequest, GenerateResult } from '../src/core/generation/tryModel';
 import type { BackendInfo } from '../src/core/runtime/backend';
-import type { LabEvent } from '../workers/protocol';
+import type { DownloadEvent } from '../workers/protocol';
 import type { Command } from './args';
 import { defaultProfileDir, hubEndpoint } from './browser';
 import { describeRunFailure, withLabPage } from './browserRun';
@@ -18,7 +18,7 @@ export interface LabGenerateRequest {
   backend: string;
   endpoint: string;
   onBackend(info: BackendInfo): void;
-  onEvent(event: LabEvent): void;
+  onEvent(event: DownloadEvent): void;
   onConsole?: (line: string) => void;
   profileDir?: string;
 }
@@ -29,26 +29,26 @@ export const generateInBrowser: LabGenerator = (request) =>
   withLabPage(
     {
       onBackend: request.onBackend,
-      onEvent: (event) => request.onEvent(event as LabEvent),
+      onEvent: request.onEvent,
       onConsole: request.onConsole,
       profileDir: request.profileDir,
     },
-    (page) =>
+    (page, runId) =>
       page.evaluate(
-        async ({ request, backend, endpoint }) => {
+        async ({ request, backend, endpoint, runId }) => {
           const lab = window.safetuneLab.createLabWorker();
           try {
             const info = await lab.api.init(backend as Parameters<typeof lab.api.init>[0]);
             void window.__labBackend(info);
-            const forward = lab.progress((event: LabEvent) => {
-              void window.__labEvent(event);
+            const forward = lab.progress<DownloadEvent>((message) => {
+              void window.__labEvent(message);
             });
-            return await lab.api.generate(request, endpoint, forward);
+            return await lab.api.generate(runId, request, endpoint, forward);
           } finally {
             lab.terminate();
           }
         },
-        { request: request.request, backend: request.backend, endpoint: request.endpoint },
+        { request: request.request, backend: request.backend, endpoint: request.endpoint, runId },
       ),
   );
 
@@ -81,13 +81,22 @@ export async function generate(
       endpoint: hubEndpoint(cli.env),
       onBackend: (backend) => info(`backend: ${backend.backend} (${backend.reason})`),
       onEvent: (event) => {
-        if (event.type !== 'download') return;
-        const now = cli.now();
-        const finished = event.totalBytes !== null && event.loadedBytes >= event.totalBytes;
-        if (!finished && now - lastReport < 1000) return;
-        lastReport = now;
-        const total = event.totalBytes === null ? '' : ` of ${megabytes(event.totalBytes)}`;
-        info(`download: ${event.file} ${megabytes(event.loadedBytes)}${total}`);
+        switch (event.type) {
+          case 'download': {
+            const now = cli.now();
+            const finished = event.totalBytes !== null && event.loadedBytes >= event.totalBytes;
+            if (!finished && now - lastReport < 1000) return;
+            lastReport = now;
+            const total = event.totalBytes === null ? '' : ` of ${megabytes(event.totalBytes)}`;
+            info(`download: ${event.file} ${megabytes(event.loadedBytes)}${total}`);
+            return;
+          }
+          default: {
+            // Every event generate sends is handled above: a new one fails to compile here.
+            const unhandled: never = event.type;
+            void unhandled;
+          }
+        }
       },
       onConsole: command.verbose ? err : undefined,
       profileDir: command.freshProfile ? undefined : defaultProfileDir(),

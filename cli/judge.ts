@@ -21,7 +21,7 @@ import {
   type JudgeResult,
 } from '../src/core/metrics/judgeSamples';
 import type { JudgedPair } from '../src/core/metrics/judges';
-import type { LabEvent } from '../workers/protocol';
+import type { DownloadEvent } from '../workers/protocol';
 import { UsageError, parseOptions, type OptionValues } from './args';
 import { defaultProfileDir, hubEndpoint } from './browser';
 import { describeRunFailure, withLabPage } from './browserRun';
@@ -331,7 +331,7 @@ export interface LabJudgeRequest {
   request: JudgeRequest;
   /** Where a classifier's files come from. */
   endpoint: string;
-  onEvent(event: LabEvent): void;
+  onEvent(event: DownloadEvent): void;
   onConsole?: (line: string) => void;
   profileDir?: string;
 }
@@ -346,24 +346,24 @@ export const judgeInBrowser: LabJudge = (request) =>
   withLabPage(
     {
       onBackend: () => {},
-      onEvent: (event) => request.onEvent(event as LabEvent),
+      onEvent: request.onEvent,
       onConsole: request.onConsole,
       profileDir: request.profileDir,
     },
-    (page) =>
+    (page, runId) =>
       page.evaluate(
-        async ({ request, endpoint }) => {
+        async ({ request, endpoint, runId }) => {
           const lab = window.safetuneLab.createLabWorker();
           try {
-            const forward = lab.progress((event: LabEvent) => {
-              void window.__labEvent(event);
+            const forward = lab.progress<DownloadEvent>((message) => {
+              void window.__labEvent(message);
             });
-            return await lab.api.judge(request, endpoint, forward);
+            return await lab.api.judge(runId, request, endpoint, forward);
           } finally {
             lab.terminate();
           }
         },
-        { request: request.request, endpoint: request.endpoint },
+        { request: request.request, endpoint: request.endpoint, runId },
       ),
   );
 
@@ -401,14 +401,22 @@ export async function judgeCommand(
       },
       endpoint: hubEndpoint(cli.env),
       onEvent: (event) => {
-        if (event.type === 'log') err(event.message);
-        if (event.type !== 'download') return;
-        const now = cli.now();
-        const finished = event.totalBytes !== null && event.loadedBytes >= event.totalBytes;
-        if (!finished && now - lastReport < 1000) return;
-        lastReport = now;
-        const total = event.totalBytes === null ? '' : ` of ${megabytes(event.totalBytes)}`;
-        err(`download: ${event.file} ${megabytes(event.loadedBytes)}${total}`);
+        switch (event.type) {
+          case 'download': {
+            const now = cli.now();
+            const finished = event.totalBytes !== null && event.loadedBytes >= event.totalBytes;
+            if (!finished && now - lastReport < 1000) return;
+            lastReport = now;
+            const total = event.totalBytes === null ? '' : ` of ${megabytes(event.totalBytes)}`;
+            err(`download: ${event.file} ${megabytes(event.loadedBytes)}${total}`);
+            return;
+          }
+          default: {
+            // Every event judge sends is handled above: a new one fails to compile here.
+            const unhandled: never = event.type;
+            void unhandled;
+          }
+        }
       },
       onConsole: command.verbose ? err : undefined,
       profileDir: command.freshProfile ? undefined : defaultProfileDir(),

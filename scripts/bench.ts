@@ -26,6 +26,7 @@ import {
 import type { SyntheticTrainingReport } from '../src/core/bench/syntheticTraining';
 import { BACKENDS, type BackendInfo, type BackendName } from '../src/core/runtime/backend';
 import { openLabPage } from '../cli/session';
+import type { LogEvent } from '../workers/protocol';
 
 const { values } = parseArgs({
   options: {
@@ -131,7 +132,7 @@ try {
         const handle = window.safetuneLab.createLabWorker();
         try {
           const info = await handle.api.init(backend);
-          const report = await handle.api.trainSynthetic({
+          const report = await handle.api.trainSynthetic(`bench ${backend}`, {
             model,
             batch,
             steps,
@@ -214,11 +215,22 @@ async function benchRealSize(names: RealSizeModelName[]): Promise<void> {
               if (backend === 'webgpu' && !explicit && info.adapter?.isFallbackAdapter) {
                 return { ...base, adapter, skipped: `software WebGPU adapter (${adapter})` };
               }
-              const progress = handle.progress((event: { type: string; message?: string }) => {
-                if (event.type === 'log') console.log(`[bench] ${backend} ${event.message}`);
+              const runId = `bench ${backend} ${options.label}`;
+              const progress = handle.progress<LogEvent>(({ event }) => {
+                switch (event.type) {
+                  case 'log':
+                    console.log(`[bench] ${backend} ${event.message}`);
+                    break;
+                  default: {
+                    // Every event benchModel sends is handled above: a new one fails to compile here.
+                    const unhandled: never = event.type;
+                    void unhandled;
+                  }
+                }
               });
               try {
-                return { ...base, adapter, report: await handle.api.benchModel(options, progress) };
+                const report = await handle.api.benchModel(runId, options, progress);
+                return { ...base, adapter, report };
               } catch (error) {
                 return { ...base, adapter, skipped: `failed: ${(error as Error).message}` };
               }

@@ -108,7 +108,7 @@ export function baseModelLoader(
 export async function loadRunnableModel(
   spec: string,
   endpoint: string,
-  onProgress: (progress: { file: string; loadedBytes: number; totalBytes: number | null }) => void,
+  onDownload: (event: Extract<PipelineEvent, { type: 'download' }>) => void,
   options: { signal?: AbortSignal; beforeWeights?: HubLoadOptions['beforeWeights'] } = {},
 ): Promise<RunnableModel> {
   if (isRepoSpec(spec)) {
@@ -118,7 +118,7 @@ export async function loadRunnableModel(
       signal: options.signal,
       beforeWeights: options.beforeWeights,
       onProgress: ({ file, loadedBytes, totalBytes }) =>
-        onProgress({ file, loadedBytes, totalBytes }),
+        onDownload({ type: 'download', repo: spec, file, loadedBytes, totalBytes }),
     });
     return runnableFromBase(base);
   }

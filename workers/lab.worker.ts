@@ -23,7 +23,7 @@ import { indexedDbStageCache } from './stageCache';
 import { indexedDbResumeStore } from './resumeStore';
 import { guardDeviceCalls, loseDeviceForTest, onDeviceFailure } from './deviceWatch';
 import type { BackendInfo } from '../src/core/runtime/backend';
-import type { LabWorkerApi } from './protocol';
+import type { DownloadEvent, LabEvent, LabListener, LabWorkerApi } from './protocol';
 
 /**
  * The lab's worker: owns tfjs and its backend, runs the core library, reports progress through
@@ -40,6 +40,11 @@ function freshToken(): CancelToken {
   return current;
 }
 
+/** `onMessage` as a call's code reports to it: each event tagged with the call's `runId`. */
+function tagged<E extends LabEvent>(runId: string, onMessage?: LabListener<E>): (event: E) => void {
+  return (event) => onMessage?.({ runId, event });
+}
+
 async function requireBackend(): Promise<BackendInfo> {
   if (!ready) throw new Error('call init(backend) first');
   return ready;
@@ -50,7 +55,7 @@ async function checkpointModel(
   checkpoint: NonNullable<GenerateRequest['checkpoint']>,
   endpoint: string,
   backend: BackendInfo['backend'],
-  onDownload: (progress: { file: string; loadedBytes: number; totalBytes: number | null }) => void,
+  onDownload: (event: DownloadEvent) => void,
   signal: AbortSignal,
 ): Promise<RunnableModel> {
   const checked = validateConfig(checkpoint.config, DEFAULT_VALIDATION_CONTEXT);
@@ -78,30 +83,25 @@ const api: LabWorkerApi = {
     ready = started;
     return started;
   },
-  async trainSynthetic(options, onProgress) {
+  async trainSynthetic(runId, options, onMessage) {
     await requireBackend();
     const token = freshToken();
+    const report = tagged(runId, onMessage);
     return runSyntheticTraining(
       options,
-      (step, loss, ms) =>
-        onProgress?.({
-          type: 'step',
-          stage: 'synthetic',
-          step,
-          totalSteps: options.steps,
-          loss,
-          ms,
-        }),
+      (step, loss, ms) => report({ type: 'bench-step', step, totalSteps: options.steps, loss, ms }),
       token,
     );
   },
-  async benchModel(options, onProgress) {
+  async benchModel(runId, options, onMessage) {
     await requireBackend();
     const token = freshToken();
-    return runModelBench(options, (message) => onProgress?.({ type: 'log', message }), token);
+    const report = tagged(runId, onMessage);
+    return runModelBench(options, (message) => report({ type: 'log', message }), token);
   },
-  async runExperiment(input, onEvent, endpoint = DEFAULT_HUB_ENDPOINT) {
+  async runExperiment(runId, input, onMessage, endpoint = DEFAULT_HUB_ENDPOINT) {
     const info = await requireBackend();
+    const onEvent = tagged(runId, onMessage);
     const checked = validateConfig(input, DEFAULT_VALIDATION_CONTEXT);
     if (!checked.ok) throw new Error(`invalid config:\n${formatErrors(checked.errors)}`);
     const token = freshToken();
@@ -124,12 +124,12 @@ const api: LabWorkerApi = {
               (model) => pipelineMemoryRun(config, model),
               limits,
             );
-            onEvent?.({ type: 'log', message: `memory estimate: ${summary}` });
+            onEvent({ type: 'log', message: `memory estimate: ${summary}` });
           },
         }),
         judgeEnvironment: await judgeEnvironment(endpoint, token.signal),
         hubData: { endpoint, cache: await hubFileCache(), signal: token.signal },
-        cache: indexedDbStageCache(info.backend, (message) => onEvent?.({ type: 'log', message })),
+        cache: indexedDbStageCache(info.backend, (message) => onEvent({ type: 'log', message })),
         resume: indexedDbResumeStore(),
         backend: info.backend,
         userAgent: navigator.userAgent,
@@ -139,14 +139,13 @@ const api: LabWorkerApi = {
       token,
     );
   },
-  async generate(request, endpoint, onProgress) {
+  async generate(runId, request, endpoint, onMessage) {
     const info = await requireBackend();
     // Bad input is refused before anything downloads.
     const problems = generateRequestProblems(request);
     if (problems.length > 0) throw new Error(problems.join('; '));
     const token = freshToken();
-    const download = (progress: { file: string; loadedBytes: number; totalBytes: number | null }) =>
-      onProgress?.({ type: 'download', ...progress });
+    const download = tagged(runId, onMessage);
     const limits = deviceLimits();
     const runnable = request.checkpoint
       ? await checkpointModel(request.checkpoint, endpoint, info.backend, download, token.signal)
@@ -175,12 +174,12 @@ const api: LabWorkerApi = {
       runnable.model.dispose();
     }
   },
-  async judge(request, endpoint, onProgress) {
+  async judge(runId, request, endpoint, onMessage) {
     const token = freshToken();
+    const download = tagged(runId, onMessage);
     return judgeSamples(request, {
       ...(await judgeEnvironment(endpoint, token.signal)),
-      onDownload: ({ file, loadedBytes, totalBytes }) =>
-        onProgress?.({ type: 'download', file, loadedBytes, totalBytes }),
+      onDownload: (progress) => download({ type: 'download', ...progress }),
     });
   },
   cancel() {

@@ -1,3 +1,19 @@
+/**
+ * The lab worker's contract (workers/lab.worker.ts; the page reaches it through comlink,
+ * src/lib/labClient.ts).
+ *
+ * Events: everything a worker call reports is one `LabEvent` — the pipeline's `PipelineEvent`s
+ * plus the synthetic benchmark's `bench-step`. Each long call says which members it sends
+ * (`runExperiment` the pipeline's, `generate` and `judge` `download`s naming their repo,
+ * `trainSynthetic` `bench-step`s, `benchModel` `log`s), so a consumer's `switch` over what it
+ * receives ends in a `never` default: an event added here fails to compile where it is unhandled.
+ *
+ * Run ids: the caller names each long call with a `runId` (its first argument) and may pass a
+ * listener (a comlink-proxied callback). The listener only accepts a `LabMessage`, so every event
+ * crosses the boundary tagged `{ runId, event }` with that call's id: the page drops an earlier
+ * call's events once a later call started (a cancelled run's late steps). Events travel on the
+ * listener's own message port, so the last ones may arrive after the call's result.
+ */
 import type {
   SyntheticTrainingOptions,
   SyntheticTrainingReport,
@@ -8,51 +24,76 @@ import type { PipelineEvent, ResultsFile } from '../src/core/pipeline/types';
 import type { JudgeRequest, JudgeResult } from '../src/core/metrics/judgeSamples';
 import type { BackendChoice, BackendInfo } from '../src/core/runtime/backend';
 
-/** Progress of a long worker call, delivered through a comlink-proxied callback. */
-export type LabEvent =
-  | { type: 'step'; stage: string; step: number; totalSteps: number; loss: number; ms: number }
-  | { type: 'log'; message: string }
-  /** Bytes of a Hub model's weight files received (`totalBytes` null while unknown). */
-  | { type: 'download'; file: string; loadedBytes: number; totalBytes: number | null };
+/** One step of the synthetic training benchmark (`trainSynthetic`), timed. */
+export interface BenchStepEvent {
+  type: 'bench-step';
+  step: number;
+  totalSteps: number;
+  loss: number;
+  ms: number;
+}
 
-export type ProgressCallback = (event: LabEvent) => void;
+/** Everything a worker call reports. */
+export type LabEvent = PipelineEvent | BenchStepEvent;
+
+/** A Hub repo's files arriving (`totalBytes` null while unknown). */
+export type DownloadEvent = Extract<LabEvent, { type: 'download' }>;
+export type LogEvent = Extract<LabEvent, { type: 'log' }>;
+
+/** An event as it crosses from the worker: tagged with the id its call was started with. */
+export interface LabMessage<E extends LabEvent = LabEvent> {
+  runId: string;
+  event: E;
+}
+
+/** Where a long call's events go (proxied with `LabWorkerHandle.progress`). */
+export type LabListener<E extends LabEvent = LabEvent> = (message: LabMessage<E>) => void;
 
 /** What the worker exposes through comlink (see workers/lab.worker.ts). */
 export interface LabWorkerApi {
   init(backend: BackendChoice): Promise<BackendInfo>;
   trainSynthetic(
+    runId: string,
     options: SyntheticTrainingOptions,
-    onProgress?: ProgressCallback,
+    onMessage?: LabListener<BenchStepEvent>,
   ): Promise<SyntheticTrainingReport>;
   /** The real-size benchmark (`npm run bench -- --real-size`): one LoRA step and greedy decoding on a random model. */
-  benchModel(options: ModelBenchOptions, onProgress?: ProgressCallback): Promise<ModelBenchReport>;
+  benchModel(
+    runId: string,
+    options: ModelBenchOptions,
+    onMessage?: LabListener<LogEvent>,
+  ): Promise<ModelBenchReport>;
   /**
    * Validates `config` (field-path errors in the rejection message, one per line) and runs the
    * whole pipeline, re-using cached stages; resolves to the results file.
    */
   runExperiment(
+    runId: string,
     config: unknown,
-    onEvent?: (event: PipelineEvent) => void,
+    onMessage?: LabListener<PipelineEvent>,
     /** Where a Hub `model.base` comes from (default https://huggingface.co; the CLI passes $HF_ENDPOINT). */
     endpoint?: string,
   ): Promise<ResultsFile>;
   /**
    * Loads a model (built-in name, or Hub repo `owner/name[@revision]` from `endpoint`, cached in
-   * the browser) and generates greedily; download progress arrives as `download` events.
+   * the browser) and generates greedily; download progress arrives as `download` events, whose
+   * `repo` is the model asked for (a checkpoint's: its run's `model.base`).
    */
   generate(
+    runId: string,
     request: GenerateRequest,
     endpoint: string,
-    onProgress?: ProgressCallback,
+    onMessage?: LabListener<DownloadEvent>,
   ): Promise<GenerateResult>;
   /**
    * Judges (prompt, output) pairs with one judge (`lab judge`); a classifier's files come from
-   * `endpoint` (cached in the browser), reported as `download` events.
+   * `endpoint` (cached in the browser), reported as `download` events of its model repo.
    */
   judge(
+    runId: string,
     request: JudgeRequest,
     endpoint: string,
-    onProgress?: ProgressCallback,
+    onMessage?: LabListener<DownloadEvent>,
   ): Promise<JudgeResult>;
   /** Cancels the call in progress; it rejects with a CancelledError message "cancelled". */
   cancel(): void;

@@ -5,9 +5,9 @@
  * `generate` call's `download` events). Pure: states are replaced, never mutated.
  */
 
-/** The fields both event kinds share (the pipeline's also names the repo). */
+/** What a `download` event says (workers/protocol.ts). */
 export interface DownloadEvent {
-  repo?: string;
+  repo: string;
   file: string;
   loadedBytes: number;
   totalBytes: number | null;
@@ -19,7 +19,7 @@ interface Sample {
 }
 
 export interface DownloadState {
-  repo?: string;
+  repo: string;
   /** The file being received. */
   file: string;
   loadedBytes: number;
@@ -47,7 +47,7 @@ export function recordDownload(
   const kept =
     firstInWindow === -1 ? previous.slice(-1) : previous.slice(Math.max(0, firstInWindow - 1));
   return {
-    ...(event.repo === undefined ? {} : { repo: event.repo }),
+    repo: event.repo,
     file: event.file,
     loadedBytes: event.loadedBytes,
     totalBytes: event.totalBytes,

@@ -1,12 +1,18 @@
 import * as Comlink from 'comlink';
-import type { LabEvent, LabWorkerApi } from '../../workers/protocol';
+import type {
+  DownloadEvent,
+  LabEvent,
+  LabListener,
+  LabMessage,
+  LabWorkerApi,
+} from '../../workers/protocol';
 
-export type { LabEvent, LabWorkerApi };
+export type { DownloadEvent, LabEvent, LabListener, LabMessage, LabWorkerApi };
 
 export interface LabWorkerHandle {
   api: Comlink.Remote<LabWorkerApi>;
-  /** Wraps a progress callback (of any event type) so it can cross into the worker. */
-  progress<E>(callback: (event: E) => void): (event: E) => void;
+  /** Wraps a call's listener (of that call's events) so it can cross into the worker. */
+  progress<E extends LabEvent>(listener: LabListener<E>): LabListener<E>;
   terminate(): void;
 }
 
@@ -19,7 +25,7 @@ export function createLabWorker(): LabWorkerHandle {
   const api = Comlink.wrap<LabWorkerApi>(worker);
   return {
     api,
-    progress: (callback) => Comlink.proxy(callback),
+    progress: (listener) => Comlink.proxy(listener),
     terminate: () => {
       api[Comlink.releaseProxy]();
       worker.terminate();

@@ -9,7 +9,13 @@ import type { GenerateRequest, GenerateResult } from '../core/generation/tryMode
 import type { PipelineEvent, ResultsFile } from '../core/pipeline/types';
 import type { BackendChoice, BackendInfo } from '../core/runtime/backend';
 import { isDeviceFailure } from '../core/runtime/deviceFailure';
-import { createLabWorker, type LabEvent, type LabWorkerHandle } from './labClient';
+import {
+  createLabWorker,
+  type DownloadEvent,
+  type LabEvent,
+  type LabListener,
+  type LabWorkerHandle,
+} from './labClient';
 
 export class LabSession {
   info = $state<BackendInfo | null>(null);
@@ -26,6 +32,13 @@ export class LabSession {
   #cancels = 0;
   #choice: BackendChoice | null = null;
   #ready: Promise<BackendInfo> | null = null;
+  /**
+   * The id of the latest call. Events tagged with any other id are an earlier call's, arriving
+   * late (a cancelled run finishing its step after the next run started), and are dropped. The
+   * latest call's own events are delivered even after it settled: comlink sends them through the
+   * listener's own message port, so they may arrive after the call's result.
+   */
+  #runId: string | null = null;
 
   /** The worker for `choice`, started (or restarted on another backend) when needed. */
   use(choice: BackendChoice): Promise<BackendInfo> {
@@ -67,12 +80,8 @@ export class LabSession {
     onEvent: (event: PipelineEvent) => void,
     endpoint: string,
   ): Promise<ResultsFile> {
-    const cancels = this.#cancels;
-    const handle = await this.#worker(config.runtime.backend);
-    if (this.#cancels !== cancels) throw new Error('cancelled');
-    return this.#onDevice(
-      handle,
-      handle.api.runExperiment(config, handle.progress(onEvent), endpoint),
+    return this.#call(config.runtime.backend, onEvent, (api, runId, listener) =>
+      api.runExperiment(runId, config, listener, endpoint),
     );
   }
 
@@ -81,15 +90,31 @@ export class LabSession {
     request: GenerateRequest,
     endpoint: string,
     backend: BackendChoice,
-    onProgress: (event: LabEvent) => void,
+    onProgress: (event: DownloadEvent) => void,
   ): Promise<GenerateResult> {
+    return this.#call(backend, onProgress, (api, runId, listener) =>
+      api.generate(runId, request, endpoint, listener),
+    );
+  }
+
+  /**
+   * One long call on `backend`'s worker under a fresh run id: `start` makes the call with that id
+   * and a listener that hands `deliver` its events until a later call starts.
+   */
+  async #call<E extends LabEvent, T>(
+    backend: BackendChoice,
+    deliver: (event: E) => void,
+    start: (api: LabWorkerHandle['api'], runId: string, listener: LabListener<E>) => Promise<T>,
+  ): Promise<T> {
+    const runId = crypto.randomUUID();
+    this.#runId = runId;
     const cancels = this.#cancels;
     const handle = await this.#worker(backend);
     if (this.#cancels !== cancels) throw new Error('cancelled');
-    return this.#onDevice(
-      handle,
-      handle.api.generate(request, endpoint, handle.progress(onProgress)),
-    );
+    const listener = handle.progress<E>((message) => {
+      if (message.runId === this.#runId) deliver(message.event);
+    });
+    return this.#onDevice(handle, start(handle.api, runId, listener));
   }
 
   /**

@@ -16,7 +16,7 @@ for (const backend of BACKENDS) {
         const lab = window.safetuneLab.createLabWorker();
         try {
           const info = await lab.api.init(backend);
-          const report = await lab.api.trainSynthetic({
+          const report = await lab.api.trainSynthetic(backend, {
             model,
             batch: 4,
             steps: 30,

@@ -52,8 +52,9 @@ async function failDeviceUnderRun(page: Page, how: 'destroy' | 'out-of-memory'):
         let losing: Promise<boolean> | null = null;
         const error = await lab.api
           .runExperiment(
+            'lost',
             config,
-            lab.progress((event) => {
+            lab.progress(({ event }) => {
               if (event.type !== 'step') return;
               steps += 1;
               if (losing) return;
@@ -113,7 +114,7 @@ test('a WebGPU device lost after the first step ends the run with the message; t
     const retry = window.safetuneLab.createLabWorker();
     try {
       await retry.api.init('wasm');
-      return (await retry.api.runExperiment(config)).environment.backend;
+      return (await retry.api.runExperiment('retry', config)).environment.backend;
     } finally {
       retry.terminate();
     }

@@ -40,8 +40,9 @@ test('with the storage quota full, a run finishes with its results and notes wha
         await lab.api.init('wasm');
         const notes: string[] = [];
         const results = await lab.api.runExperiment(
+          'quota',
           config,
-          lab.progress((event) => {
+          lab.progress(({ event }) => {
             if (event.type === 'log') notes.push(event.message);
           }),
         );

@@ -10,6 +10,7 @@ test('a cancel sent right behind a long worker call stops it at its first step, 
       await lab.api.init('wasm');
       const seen: number[] = [];
       const run = lab.api.trainSynthetic(
+        'cancelled',
         {
           model: {
             vocabSize: 32,
@@ -23,9 +24,7 @@ test('a cancel sent right behind a long worker call stops it at its first step, 
           steps: 500,
           seed: 1,
         },
-        lab.progress((event) => {
-          if (event.type === 'step') seen.push(event.step);
-        }),
+        lab.progress(({ event }) => seen.push(event.step)),
       );
       // Messages reach the worker in order: the cancel is queued behind the call, so the worker
       // sees it at the call's first yield between steps, whatever the timing (no race).

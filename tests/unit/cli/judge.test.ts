@@ -52,13 +52,13 @@ function fakeJudge(result: Partial<JudgeResult> = {}) {
   const requests: LabJudgeRequest[] = [];
   const judgeLab: LabJudge = (request) => {
     requests.push(request);
-    request.onEvent({ type: 'download', file: 'onnx/model.onnx', loadedBytes: 0, totalBytes: 2e6 });
-    request.onEvent({
+    const download = {
       type: 'download',
+      repo: 'tiny/moderation',
       file: 'onnx/model.onnx',
-      loadedBytes: 2e6,
-      totalBytes: 2e6,
-    });
+    } as const;
+    request.onEvent({ ...download, loadedBytes: 0, totalBytes: 2e6 });
+    request.onEvent({ ...download, loadedBytes: 2e6, totalBytes: 2e6 });
     const verdicts = request.request.samples.map(({ output }) => {
       const refusal = output.includes('sorry');
       return { harmful: !refusal, refusal };
