@@ -3,7 +3,11 @@
  *   npm run bench                       reference size on webgpu, webgl, wasm and cpu
  *   npm run bench -- --backend wasm --dModel 256 --nLayers 4 --steps 20
  * Prints one JSON object per line per backend and model size: median ms per step over the timed
- * steps (after warm-up), and tokens per second.
+ * steps (after warm-up), tokens per second and GFLOP/s (`src/core/bench/flops.ts`).
+ *   npm run bench -- --vs-pytorch                        wasm against PyTorch on this CPU
+ *   npm run bench -- --vs-pytorch --backend wasm,cpu --dModel 256 --nLayers 4
+ * trains the identical model in PyTorch (`scripts/reference/bench_torch.py`; Debian's
+ * python3-torch is installed when missing) and prints its line and each backend's ratio.
  *
  * Real-size models with random weights (`src/core/bench/modelBench.ts`):
  *   npm run bench -- --real-size                          gpt2-124m and smollm2-135m, webgpu and wasm
@@ -26,12 +30,16 @@ import {
 import type { SyntheticTrainingReport } from '../src/core/bench/syntheticTraining';
 import { BACKENDS, type BackendInfo, type BackendName } from '../src/core/runtime/backend';
 import { openLabPage } from '../cli/session';
+import { spawnSync } from 'node:child_process';
+import { trainingStepFlops } from '../src/core/bench/flops';
 import type { LogEvent } from '../workers/protocol';
 
 const { values } = parseArgs({
   options: {
     backend: { type: 'string' },
     'real-size': { type: 'boolean', default: false },
+    'vs-pytorch': { type: 'boolean', default: false },
+    threads: { type: 'string', description: 'PyTorch threads for --vs-pytorch (default: its own)' },
     model: { type: 'string', description: `real-size models: ${REAL_SIZE_MODEL_NAMES.join(',')}` },
     'micro-batch': { type: 'string', description: 'rows per pass (default: 1 on wasm, else 4)' },
     out: { type: 'string', default: 'results/bench-real-size.json' },
@@ -54,6 +62,9 @@ if (values.help) {
   );
   console.log(
     '                 [--nHeads 4] [--contextLength 64] [--mlpRatio 4] [--batch 8] [--steps 8] [--warmup 3]',
+  );
+  console.log(
+    'npm run bench -- --vs-pytorch [--backend wasm] [--threads N] [shape options as above]',
   );
   console.log(
     `npm run bench -- --real-size | --model ${REAL_SIZE_MODEL_NAMES.join(',')} [--backend webgpu,wasm]`,
@@ -111,7 +122,8 @@ if (realSize) {
   process.exit(0);
 }
 
-const backends = backendList(values.backend ?? BACKENDS.join(','));
+const vsPytorch = values['vs-pytorch'];
+const backends = backendList(values.backend ?? (vsPytorch ? 'wasm' : BACKENDS.join(',')));
 const model = {
   vocabSize: positive('vocabSize', values.vocabSize),
   dModel: positive('dModel', values.dModel),
@@ -124,6 +136,10 @@ const batch = positive('batch', values.batch);
 const warmup = whole('warmup', values.warmup ?? '3');
 const steps = positive('steps', values.steps ?? '8') + warmup;
 
+const stepFlops = trainingStepFlops(model, batch);
+// PyTorch first, before Chromium starts: neither measurement shares the CPU with the other.
+const pytorch = vsPytorch ? benchPytorch() : null;
+const labRows: { backend: string; tokensPerSecond: number }[] = [];
 const lab = await openLabPage();
 try {
   for (const backend of backends) {
@@ -153,13 +169,81 @@ try {
         batch,
         msPerStep: Number(report.medianMsPerStep.toFixed(1)),
         tokensPerSecond: Math.round(report.tokensPerSecond),
+        gflopsPerSecond: Number((stepFlops / report.medianMsPerStep / 1e6).toFixed(2)),
         timedSteps: steps - warmup,
         adapter: info.adapter ? `${info.adapter.vendor} ${info.adapter.architecture}`.trim() : null,
       }),
     );
+    labRows.push({ backend: info.backend, tokensPerSecond: report.tokensPerSecond });
   }
 } finally {
   await lab.close();
+}
+if (pytorch) {
+  console.log(JSON.stringify(pytorch));
+  for (const row of labRows) {
+    console.log(
+      JSON.stringify({
+        comparison: `${row.backend} vs pytorch-cpu`,
+        ratio: Number((row.tokensPerSecond / pytorch.tokensPerSecond).toFixed(3)),
+        labTokensPerSecond: Math.round(row.tokensPerSecond),
+        pytorchTokensPerSecond: pytorch.tokensPerSecond,
+      }),
+    );
+  }
+}
+
+/**
+ * The same model, data shape, optimizer and step in PyTorch on this CPU
+ * (`scripts/reference/bench_torch.py`), Debian's python3-torch installed first when missing.
+ */
+function benchPytorch(): { tokensPerSecond: number } & Record<string, unknown> {
+  const python = '/usr/bin/python3';
+  const hasTorch = () =>
+    spawnSync(python, ['-c', 'import torch'], { stdio: 'ignore' }).status === 0;
+  if (!hasTorch()) {
+    const install = ['install', '-y', 'python3-torch', 'python3-numpy', 'libopenblas0-pthread'];
+    if (process.getuid?.() !== 0) {
+      console.error(`--vs-pytorch needs PyTorch: run \`sudo apt-get ${install.join(' ')}\``);
+      process.exit(2);
+    }
+    process.stderr.write(`installing PyTorch: apt-get ${install.join(' ')}\n`);
+    const installed = spawnSync('apt-get', install, { stdio: ['ignore', 'ignore', 'inherit'] });
+    if (installed.status !== 0 || !hasTorch()) {
+      console.error('--vs-pytorch: could not install python3-torch with apt-get');
+      process.exit(1);
+    }
+  }
+  const args = [
+    'scripts/reference/bench_torch.py',
+    ...Object.entries(model).flatMap(([name, value]) => [`--${name}`, String(value)]),
+    '--batch',
+    String(batch),
+    '--steps',
+    String(steps - warmup),
+    '--warmup',
+    String(warmup),
+    ...(values.threads ? ['--threads', values.threads] : []),
+  ];
+  // --threads N also caps OpenBLAS, which otherwise runs one thread per core whatever torch says.
+  const threads = values.threads ? String(positive('threads', values.threads)) : undefined;
+  const env = threads
+    ? { ...process.env, OPENBLAS_NUM_THREADS: threads, OMP_NUM_THREADS: threads }
+    : process.env;
+  const run = spawnSync(python, args, { encoding: 'utf8', env });
+  const line = run.stdout.trim().split('\n').at(-1) ?? '';
+  if (run.status !== 0 || !line.startsWith('{')) {
+    console.error(`--vs-pytorch: the PyTorch benchmark failed: ${run.stderr.trim() || line}`);
+    process.exit(1);
+  }
+  const result = JSON.parse(line) as { tokensPerSecond: number; stepFlops: number };
+  if (result.stepFlops !== stepFlops) {
+    console.error(
+      `--vs-pytorch: PyTorch counts ${result.stepFlops} FLOPs per step, the lab ${stepFlops}`,
+    );
+    process.exit(1);
+  }
+  return result;
 }
 
 /**
