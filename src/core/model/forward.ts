@@ -169,7 +169,26 @@ export function tokenCrossEntropy(
 ): tf.Tensor1D {
   const logits = matMul(hidden, head, false, true);
   const picked = tf.sum(tf.mul(hidden, embeddingLookup(head, targets)), -1);
-  return tf.sub(tf.logSumExp(logits, -1), picked) as tf.Tensor1D;
+  return tf.sub(rowLogSumExp(logits as tf.Tensor2D), picked) as tf.Tensor1D;
+}
+
+/**
+ * `log Σ exp` over each row of `x`, with its gradient written out: `dy · softmax(x)`. tfjs's own
+ * `logSumExp` subtracts the row maximum and differentiates through it too, a mask of `equal(x,
+ * max)` over the whole `[tokens, vocab]` logits that cancels out (and is slow on wasm).
+ */
+export function rowLogSumExp(x: tf.Tensor2D): tf.Tensor1D {
+  const lse = tf.customGrad((...inputs: (tf.Tensor | tf.GradSaveFunc)[]) => {
+    const [logits, save] = inputs as [tf.Tensor2D, tf.GradSaveFunc];
+    const value = tf.logSumExp(logits, -1) as tf.Tensor1D;
+    save([logits, value]);
+    return {
+      value,
+      gradFunc: (dy: tf.Tensor, [saved, total]: tf.Tensor[]) =>
+        tf.mul(tf.expandDims(dy, -1), tf.exp(tf.sub(saved, tf.expandDims(total, -1)))),
+    };
+  });
+  return lse(x) as tf.Tensor1D;
 }
 
 /** Tokens per chunk of `frozenHeadCrossEntropy` (a `[256, 152k]` chunk of logits is 155 MB). */
@@ -251,9 +270,15 @@ const SQRT_2_OVER_PI = Math.sqrt(2 / Math.PI);
 export function activate(x: tf.Tensor, activation: Activation): tf.Tensor {
   switch (activation) {
     case 'gelu_new': {
-      // 0.5·x·(1 + tanh(√(2/π)·(x + 0.044715·x³))), GPT-2's approximation.
-      const inner = tf.mul(tf.add(x, tf.mul(tf.pow(x, 3), 0.044715)), SQRT_2_OVER_PI);
-      return tf.mul(tf.mul(x, 0.5), tf.add(tf.tanh(inner), 1));
+      // 0.5·x·(1 + tanh(u)), u = √(2/π)·(x + 0.044715·x³): GPT-2's approximation, computed as
+      // x·σ(2u) (the same function: ½(1 + tanh u) = σ(2u)). On wasm, sigmoid is XNNPACK's vector
+      // kernel and tanh a scalar loop; x³ is x²·x because tf.pow is a scalar loop too, and its
+      // gradient also differentiates the constant exponent (a log and another pow per element).
+      const twiceInner = tf.mul(
+        tf.add(x, tf.mul(tf.mul(tf.square(x), x), 0.044715)),
+        2 * SQRT_2_OVER_PI,
+      );
+      return tf.mul(x, tf.sigmoid(twiceInner));
     }
     case 'gelu':
       return tf.mul(tf.mul(x, 0.5), tf.add(tf.erf(tf.mul(x, Math.SQRT1_2)), 1));

@@ -1,6 +1,11 @@
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { frozenHeadCrossEntropy, tokenCrossEntropy } from '../../../src/core/model/forward';
+import {
+  activate,
+  frozenHeadCrossEntropy,
+  rowLogSumExp,
+  tokenCrossEntropy,
+} from '../../../src/core/model/forward';
 import { createRng } from '../../../src/core/random';
 import { useBackend } from '../support/backend';
 
@@ -15,6 +20,43 @@ function random(shape: [number, number], seed: number): tf.Tensor2D {
 for (const backend of ['cpu', 'wasm'] as const) {
   describe(`cross-entropy without a vocabulary one-hot (${backend})`, () => {
     beforeAll(() => useBackend(backend));
+
+    it('rowLogSumExp equals tf.logSumExp in value and gradient, large logits included', async () => {
+      const x = tf.add(random([7, 11], 3), tf.tensor2d([[80], [0], [-50], [1], [2], [3], [4]]));
+      const weights = tf.tensor1d([1, 2, 0.5, 0, 1, 3, 1]);
+      const ours = tf.grad((t: tf.Tensor) =>
+        tf.sum(tf.mul(rowLogSumExp(t as tf.Tensor2D), weights)),
+      );
+      const theirs = tf.grad((t: tf.Tensor) => tf.sum(tf.mul(tf.logSumExp(t, -1), weights)));
+      const [v, w] = [await rowLogSumExp(x).data(), await tf.logSumExp(x, -1).data()];
+      v.forEach((value, i) => expect(value).toBeCloseTo(w[i], 4));
+      const [g, h] = [await ours(x).data(), await theirs(x).data()];
+      g.forEach((value, i) => expect(value).toBeCloseTo(h[i], 6));
+      // Each row's gradient is its weight times a softmax: it sums to the weight.
+      for (let row = 0; row < 7; row++) {
+        const sum = g.slice(row * 11, row * 11 + 11).reduce((a, b) => a + b, 0);
+        expect(sum).toBeCloseTo([1, 2, 0.5, 0, 1, 3, 1][row], 5);
+      }
+    });
+
+    it('gelu_new as x·σ(2u) equals 0.5·x·(1 + tanh u), and so does its gradient', async () => {
+      const x = tf.mul(random([4, 25], 4), 3);
+      const reference = (t: tf.Tensor) => {
+        const u = tf.mul(tf.add(t, tf.mul(tf.pow(t, 3), 0.044715)), Math.sqrt(2 / Math.PI));
+        return tf.mul(tf.mul(t, 0.5), tf.add(tf.tanh(u), 1));
+      };
+      const [a, b] = [await activate(x, 'gelu_new').data(), await reference(x).data()];
+      a.forEach((value, i) => expect(value).toBeCloseTo(b[i], 5));
+      const [g, h] = [
+        await tf
+          .grad((t: tf.Tensor) => tf.sum(activate(t, 'gelu_new')))(x)
+          .data(),
+        await tf
+          .grad((t: tf.Tensor) => tf.sum(reference(t)))(x)
+          .data(),
+      ];
+      g.forEach((value, i) => expect(value).toBeCloseTo(h[i], 5));
+    });
 
     it('the chunked frozen-head form equals the plain one, in value and in its gradient, for any chunk', async () => {
       const hidden = random([10, 6], 1);
