@@ -183,6 +183,9 @@ try {
         msPerStep: Number(report.medianMsPerStep.toFixed(1)),
         tokensPerSecond: Math.round(report.tokensPerSecond),
         gflopsPerSecond: Number((stepFlops / report.medianMsPerStep / 1e6).toFixed(2)),
+        ...(report.dispatchesPerStep !== undefined
+          ? { dispatchesPerStep: report.dispatchesPerStep }
+          : {}),
         timedSteps: steps - warmup,
         adapter: info.adapter ? `${info.adapter.vendor} ${info.adapter.architecture}`.trim() : null,
       }),

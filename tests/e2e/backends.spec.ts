@@ -44,10 +44,20 @@ for (const backend of BACKENDS) {
     expect(last).toBeLessThan(first - 0.5);
     expect(report.numTensorsPerStep[19]).toBe(report.numTensorsPerStep[9]);
     expect(report.numTensorsAfter).toBe(report.numTensorsBefore);
+    // WebGPU counts its compute dispatches: the same every step (fixed shapes), none elsewhere.
+    if (backend === 'webgpu') {
+      expect(report.dispatchesPerStep).toBeGreaterThan(50);
+      expect(new Set(report.dispatchesPerStepAll?.slice(1)).size).toBe(1);
+    } else {
+      expect(report.dispatchesPerStep).toBeUndefined();
+    }
     firstLoss[backend] = first;
     console.log(
       `[e2e] ${backend}: trained 30 steps in the worker, loss ${first.toFixed(4)} → ${last.toFixed(4)}, ` +
         `median ${report.medianMsPerStep.toFixed(1)} ms/step` +
+        (report.dispatchesPerStep !== undefined
+          ? `, ${report.dispatchesPerStep} GPU dispatches/step`
+          : '') +
         (info.adapter ? ` (adapter: ${info.adapter.vendor} ${info.adapter.architecture})` : ''),
     );
   });

@@ -4,6 +4,7 @@ import type { ModelConfigInput } from '../model/config';
 import { GPT } from '../model/gpt';
 import { createRng } from '../random';
 import { checkpoint, type CancelToken } from '../runtime/cancel';
+import { webgpuDispatches } from '../runtime/dispatchCount';
 import { Trainer } from '../train/trainer';
 
 /**
@@ -33,6 +34,9 @@ export interface SyntheticTrainingReport {
   numTensorsPerStep: number[];
   numTensorsBefore: number;
   numTensorsAfter: number;
+  /** WebGPU only: compute dispatches of each step (median over the timed steps in `dispatchesPerStep`). */
+  dispatchesPerStepAll?: number[];
+  dispatchesPerStep?: number;
 }
 
 export function syntheticRows(config: ModelConfigInput, batch: number, seed: number): number[][] {
@@ -71,6 +75,7 @@ export async function runSyntheticTraining(
   const losses: number[] = [];
   const msPerStep: number[] = [];
   const numTensorsPerStep: number[] = [];
+  const dispatches: number[] = [];
   try {
     for (let step = 0; step < steps; step++) {
       await checkpoint(cancel);
@@ -79,9 +84,14 @@ export async function runSyntheticTraining(
         config.contextLength,
         0,
       );
+      const dispatchesBefore = webgpuDispatches();
       const start = now();
       const { loss } = await trainer.step(rows);
       const ms = now() - start;
+      const dispatchesAfter = webgpuDispatches();
+      if (dispatchesBefore !== null && dispatchesAfter !== null) {
+        dispatches.push(dispatchesAfter - dispatchesBefore);
+      }
       losses.push(loss);
       msPerStep.push(ms);
       numTensorsPerStep.push(tf.memory().numTensors);
@@ -101,5 +111,13 @@ export async function runSyntheticTraining(
     numTensorsPerStep,
     numTensorsBefore,
     numTensorsAfter: tf.memory().numTensors,
+    ...(dispatches.length > 0
+      ? {
+          dispatchesPerStepAll: dispatches,
+          dispatchesPerStep: median(
+            dispatches.slice(Math.min(options.warmupSteps ?? 0, Math.max(0, steps - 1))),
+          ),
+        }
+      : {}),
   };
 }
