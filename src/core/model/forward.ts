@@ -4,7 +4,7 @@ import { architectureOf, type ArchitectureNames } from './architecture';
 import { attentionWidths, type Activation, type ModelConfig } from './config';
 import { embeddingLookup } from './embedding';
 import { loraDelta, plusDelta, type LoraAdapter } from './lora';
-import { headLogits, matMul } from './matmul';
+import { addLastAxis, headLogits, matMul, mulLastAxis } from './matmul';
 import { getWeight, type WeightMap } from './weights';
 
 /**
@@ -258,11 +258,11 @@ function norm<T extends tf.Tensor>(config: ModelConfig, weights: WeightMap, path
   if (config.norm === 'rmsnorm') {
     // Llama's RMSNorm: x · rsqrt(mean(x²) + ε) · γ.
     const meanSquare = tf.mean(tf.square(x), -1, true);
-    return tf.mul(tf.mul(x, tf.rsqrt(tf.add(meanSquare, config.normEps))), gain) as T;
+    return mulLastAxis(tf.mul(x, tf.rsqrt(tf.add(meanSquare, config.normEps))), gain) as T;
   }
   const { mean, variance } = tf.moments(x, -1, true);
   const normalized = tf.div(tf.sub(x, mean), tf.sqrt(tf.add(variance, config.normEps)));
-  return tf.add(tf.mul(normalized, gain), getWeight(weights, `${path}.bias`)) as T;
+  return addLastAxis(mulLastAxis(normalized, gain), getWeight(weights, `${path}.bias`)) as T;
 }
 
 const SQRT_2_OVER_PI = Math.sqrt(2 / Math.PI);
@@ -299,7 +299,7 @@ function projection(
   const weight = `${path}.weight`;
   ctx.hooks?.linearInput?.(weight, x);
   const y = matMul(x, getWeight(ctx.weights, weight)) as tf.Tensor2D;
-  return hasBias ? (tf.add(y, getWeight(ctx.weights, `${path}.bias`)) as tf.Tensor2D) : y;
+  return hasBias ? (addLastAxis(y, getWeight(ctx.weights, `${path}.bias`)) as tf.Tensor2D) : y;
 }
 
 function withDelta(

@@ -63,6 +63,52 @@ export function headLogits(x: tf.Tensor2D, head: tf.Tensor2D): tf.Tensor2D {
   return tf.tidy(() => tf.transpose(tf.matMul(head, tf.transpose(x))) as tf.Tensor2D);
 }
 
+/**
+ * `x + v` and `x · v` for a vector `v` over the last axis of `x` (a bias, a norm's gain). Their
+ * gradient for `v` sums `dy` over every other axis; tfjs-backend-wasm 4.22 sums along an outer
+ * axis by transposing first and then summing in a scalar loop (340 µs for `[512, 128]`, 1 ms for
+ * `[512, 384]`), while `ones · dy` is one XNNPACK product (30–50 µs). Other backends: plain ops.
+ */
+export function addLastAxis(x: tf.Tensor, v: tf.Tensor): tf.Tensor {
+  if (!explicitTransposes()) return tf.add(x, v);
+  const add = tf.customGrad((...inputs: (tf.Tensor | tf.GradSaveFunc)[]) => {
+    const [a, b] = inputs as [tf.Tensor, tf.Tensor];
+    return {
+      value: tf.add(a, b),
+      gradFunc: (dy: tf.Tensor) => [dy, sumToLastAxis(dy, b.shape)],
+    };
+  });
+  return add(x, v);
+}
+
+export function mulLastAxis(x: tf.Tensor, v: tf.Tensor): tf.Tensor {
+  if (!explicitTransposes()) return tf.mul(x, v);
+  const mul = tf.customGrad((...inputs: (tf.Tensor | tf.GradSaveFunc)[]) => {
+    const [a, b, save] = inputs as [tf.Tensor, tf.Tensor, tf.GradSaveFunc];
+    save([a, b]);
+    return {
+      value: tf.mul(a, b),
+      gradFunc: (dy: tf.Tensor, [savedA, savedB]: tf.Tensor[]) => [
+        tf.mul(dy, savedB),
+        sumToLastAxis(tf.mul(dy, savedA), savedB.shape),
+      ],
+    };
+  });
+  return mul(x, v);
+}
+
+/** `dy` summed over all but its last axis, as `ones · dy`, in the shape of the vector. */
+function sumToLastAxis(dy: tf.Tensor, shape: readonly number[]): tf.Tensor {
+  const width = dy.shape[dy.rank - 1];
+  if (shape.length !== 1 || shape[0] !== width) {
+    throw new Error(
+      `expected a vector of ${width} values over the last axis, got [${shape.join(', ')}]`,
+    );
+  }
+  const rows = dy.size / width;
+  return tf.reshape(tf.matMul(tf.ones([1, rows]), tf.reshape(dy, [rows, width])), [width]);
+}
+
 function swapLast(x: tf.Tensor): tf.Tensor {
   return x.rank === 2 ? tf.transpose(x) : tf.transpose(x, [0, 2, 1]);
 }

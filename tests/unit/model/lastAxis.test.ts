@@ -1,0 +1,53 @@
+/**
+ * The wasm path's bias add and gain multiply (`addLastAxis`, `mulLastAxis`): their gradients,
+ * summed as `ones · dy` instead of tfjs's transpose-and-sum, equal the plain ops' on every shape
+ * the model uses (2-D activations, 3-D per-head tensors under Qwen3's q/k norm).
+ */
+import * as tf from '@tensorflow/tfjs';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { addLastAxis, mulLastAxis } from '../../../src/core/model/matmul';
+import { createRng } from '../../../src/core/random';
+import { useBackend } from '../support/backend';
+
+function random(shape: number[], seed: number): tf.Tensor {
+  const rng = createRng(seed);
+  const size = shape.reduce((a, b) => a * b, 1);
+  return tf.tensor(
+    Array.from({ length: size }, () => rng.normal()),
+    shape,
+  );
+}
+
+describe('addLastAxis and mulLastAxis on wasm', () => {
+  beforeAll(() => useBackend('wasm'));
+
+  for (const shape of [
+    [12, 5],
+    [6, 3, 4],
+  ]) {
+    it(`match tf.add and tf.mul in value and gradient for [${shape.join(', ')}]`, async () => {
+      const x = random(shape, 1);
+      const v = random([shape[shape.length - 1]], 2);
+      const weights = random(shape, 3);
+      for (const [ours, theirs] of [
+        [addLastAxis, tf.add],
+        [mulLastAxis, tf.mul],
+      ] as const) {
+        const loss =
+          (op: (a: tf.Tensor, b: tf.Tensor) => tf.Tensor) => (a: tf.Tensor, b: tf.Tensor) =>
+            tf.sum(tf.mul(op(a, b), weights));
+        const [gx, gv] = tf.grads(loss(ours))([x, v]);
+        const [hx, hv] = tf.grads(loss(theirs))([x, v]);
+        expect(Array.from(await ours(x, v).data())).toEqual(Array.from(await theirs(x, v).data()));
+        const close = async (a: tf.Tensor, b: tf.Tensor) => {
+          expect(a.shape).toEqual(b.shape);
+          const [p, q] = [await a.data(), await b.data()];
+          p.forEach((value, i) => expect(value).toBeCloseTo(q[i], 5));
+        };
+        await close(gx, hx);
+        await close(gv, hv);
+        tf.dispose([gx, gv, hx, hv]);
+      }
+    });
+  }
+});
