@@ -10,6 +10,7 @@ import type {
   BackendChoice,
   BackendInfo,
   BackendName,
+  BackendProbe,
 } from '../src/core/runtime/backend';
 import type { DeviceLimits } from '../src/core/model/memory';
 import { watchDevice } from './deviceWatch';
@@ -99,13 +100,20 @@ async function probeSpeed(name: BackendName): Promise<number> {
  * Starts the requested backend. `auto`: a hardware WebGPU adapter → webgpu; otherwise the faster
  * of wasm and webgl measured here and now (a software WebGPU adapter is correct but slow).
  */
-export async function initBackend(requested: BackendChoice): Promise<BackendInfo> {
+export async function initBackend(
+  requested: BackendChoice,
+  probe?: BackendProbe,
+): Promise<BackendInfo> {
   const adapter = await webgpuAdapter();
   if (requested !== 'auto') {
     if (requested === 'webgpu' && !adapter)
       throw new Error('backend webgpu: this browser exposes no WebGPU adapter');
     await activate(requested);
     return { requested, backend: requested, reason: 'requested', adapter };
+  }
+  // A hardware GPU can still lose to wasm on a small model: time both on the run's model.
+  if (probe && (probe.candidates || (adapter && !adapter.isFallbackAdapter))) {
+    return fastestFor(probe, adapter);
   }
   if (adapter && !adapter.isFallbackAdapter) {
     await activate('webgpu');
@@ -135,6 +143,70 @@ export async function initBackend(requested: BackendChoice): Promise<BackendInfo
     reason: `${why}; fastest measured CPU path (${timings || 'none measured'})`,
     adapter,
     measuredMsPerStep: measured,
+  };
+}
+
+/**
+ * Untimed steps before a candidate is timed: V8 runs wasm on its baseline compiler until the code
+ * is hot, and a training step needs about 10 steps to reach the optimised tier (~1.8× faster).
+ */
+const PROBE_WARMUP: Partial<Record<BackendName, number>> = { wasm: 10 };
+const PROBE_STEPS = 3;
+
+/**
+ * `auto` for a model shape on a machine with a hardware WebGPU adapter: WebGPU and wasm each
+ * train a few steps of it and the faster is kept — a laptop's GPU can lose to wasm on a small
+ * model. A choice remembered for the shape is used without measuring again. (Without a hardware
+ * adapter the quick small-model check of wasm against WebGL below decides, as WebGL lost to wasm
+ * on the built-in model by 638 to 142 ms/step here.)
+ */
+async function fastestFor(probe: BackendProbe, adapter: AdapterInfo | null): Promise<BackendInfo> {
+  const candidates: BackendName[] = probe.candidates ?? ['webgpu', 'wasm'];
+  const timings = (measured: Partial<Record<BackendName, number>>) =>
+    (Object.entries(measured) as [BackendName, number][])
+      .sort((a, b) => a[1] - b[1])
+      .map(([name, ms]) => `${name} ${ms.toFixed(0)} ms/step`)
+      .join(', ');
+  const remembered = probe.remembered;
+  if (remembered && candidates.includes(remembered.backend)) {
+    await activate(remembered.backend);
+    return {
+      requested: 'auto',
+      backend: remembered.backend,
+      reason: `fastest for ${probe.label} when this browser measured it (${timings(remembered.msPerStep)}; remembered)`,
+      adapter,
+      measuredMsPerStep: remembered.msPerStep,
+      probe: { key: probe.key, label: probe.label, remembered: true },
+    };
+  }
+  const measured: Partial<Record<BackendName, number>> = {};
+  for (const candidate of candidates) {
+    try {
+      await activate(candidate);
+      const warmupSteps = PROBE_WARMUP[candidate] ?? 2;
+      const report = await runSyntheticTraining({
+        model: probe.model,
+        batch: probe.batch,
+        steps: warmupSteps + PROBE_STEPS,
+        warmupSteps,
+        seed: 1,
+      });
+      measured[candidate] = report.medianMsPerStep;
+    } catch {
+      // Not available here (or failed on this model): left out of the comparison.
+    }
+  }
+  const best =
+    (Object.entries(measured) as [BackendName, number][]).sort((a, b) => a[1] - b[1])[0]?.[0] ??
+    'cpu';
+  await activate(best);
+  return {
+    requested: 'auto',
+    backend: best,
+    reason: `fastest for ${probe.label}, measured here (${timings(measured) || 'none measured'})`,
+    adapter,
+    measuredMsPerStep: measured,
+    probe: { key: probe.key, label: probe.label, remembered: false },
   };
 }
 

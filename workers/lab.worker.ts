@@ -78,8 +78,8 @@ async function checkpointModel(
 }
 
 const api: LabWorkerApi = {
-  async init(backend) {
-    const started = initBackend(backend);
+  async init(backend, probe) {
+    const started = initBackend(backend, probe);
     ready = started;
     return started;
   },

@@ -22,7 +22,7 @@ import type { ModelBenchOptions, ModelBenchReport } from '../src/core/bench/mode
 import type { GenerateRequest, GenerateResult } from '../src/core/generation/tryModel';
 import type { PipelineEvent, ResultsFile } from '../src/core/pipeline/types';
 import type { JudgeRequest, JudgeResult } from '../src/core/metrics/judgeSamples';
-import type { BackendChoice, BackendInfo } from '../src/core/runtime/backend';
+import type { BackendChoice, BackendInfo, BackendProbe } from '../src/core/runtime/backend';
 
 /** One step of the synthetic training benchmark (`trainSynthetic`), timed. */
 export interface BenchStepEvent {
@@ -51,7 +51,11 @@ export type LabListener<E extends LabEvent = LabEvent> = (message: LabMessage<E>
 
 /** What the worker exposes through comlink (see workers/lab.worker.ts). */
 export interface LabWorkerApi {
-  init(backend: BackendChoice): Promise<BackendInfo>;
+  /**
+   * Starts `backend`; `auto` with a `probe` times the candidates on that model shape (or takes
+   * the choice the page remembered for it), without one it uses the quick small-model check.
+   */
+  init(backend: BackendChoice, probe?: BackendProbe): Promise<BackendInfo>;
   trainSynthetic(
     runId: string,
     options: SyntheticTrainingOptions,

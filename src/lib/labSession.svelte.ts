@@ -7,7 +7,8 @@
 import type { ExperimentConfig } from '../core/config';
 import type { GenerateRequest, GenerateResult } from '../core/generation/tryModel';
 import type { PipelineEvent, ResultsFile } from '../core/pipeline/types';
-import type { BackendChoice, BackendInfo } from '../core/runtime/backend';
+import type { BackendChoice, BackendInfo, BackendProbe } from '../core/runtime/backend';
+import { probeFor, rememberBackend } from './backendMemory';
 import { isDeviceFailure } from '../core/runtime/deviceFailure';
 import {
   createLabWorker,
@@ -31,6 +32,8 @@ export class LabSession {
    */
   #cancels = 0;
   #choice: BackendChoice | null = null;
+  /** The model shape `auto` measured for, when it did. */
+  #probeKey: string | null = null;
   #ready: Promise<BackendInfo> | null = null;
   /**
    * The id of the latest call. Events tagged with any other id are an earlier call's, arriving
@@ -40,18 +43,25 @@ export class LabSession {
    */
   #runId: string | null = null;
 
-  /** The worker for `choice`, started (or restarted on another backend) when needed. */
-  use(choice: BackendChoice): Promise<BackendInfo> {
-    if (this.#ready && this.#choice === choice) return this.#ready;
+  /**
+   * The worker for `choice`, started (or restarted on another backend) when needed. `auto` with
+   * a `probe` picks the fastest backend for that model shape (`backendMemory.ts`), and starts
+   * again when a run's model has another shape; a call without a probe takes the worker as it is.
+   */
+  use(choice: BackendChoice, probe?: BackendProbe): Promise<BackendInfo> {
+    const sameProbe = choice !== 'auto' || probe === undefined || probe.key === this.#probeKey;
+    if (this.#ready && this.#choice === choice && sameProbe) return this.#ready;
     this.#handle?.terminate();
     const handle = createLabWorker();
     this.#handle = handle;
     this.#choice = choice;
+    this.#probeKey = choice === 'auto' ? (probe?.key ?? null) : null;
     this.info = null;
     this.error = null;
     this.starting = choice;
-    const ready = handle.api.init(choice).then(
+    const ready = handle.api.init(choice, choice === 'auto' ? probe : undefined).then(
       (info) => {
+        rememberBackend(info);
         if (this.#handle === handle) {
           this.info = info;
           this.starting = null;
@@ -80,8 +90,11 @@ export class LabSession {
     onEvent: (event: PipelineEvent) => void,
     endpoint: string,
   ): Promise<ResultsFile> {
-    return this.#call(config.runtime.backend, onEvent, (api, runId, listener) =>
-      api.runExperiment(runId, config, listener, endpoint),
+    return this.#call(
+      config.runtime.backend,
+      onEvent,
+      (api, runId, listener) => api.runExperiment(runId, config, listener, endpoint),
+      config.runtime.backend === 'auto' ? probeFor(config) : undefined,
     );
   }
 
@@ -105,11 +118,12 @@ export class LabSession {
     backend: BackendChoice,
     deliver: (event: E) => void,
     start: (api: LabWorkerHandle['api'], runId: string, listener: LabListener<E>) => Promise<T>,
+    probe?: BackendProbe,
   ): Promise<T> {
     const runId = crypto.randomUUID();
     this.#runId = runId;
     const cancels = this.#cancels;
-    const handle = await this.#worker(backend);
+    const handle = await this.#worker(backend, probe);
     if (this.#cancels !== cancels) throw new Error('cancelled');
     const listener = handle.progress<E>((message) => {
       if (message.runId === this.#runId) deliver(message.event);
@@ -134,8 +148,8 @@ export class LabSession {
     }
   }
 
-  async #worker(backend: BackendChoice): Promise<LabWorkerHandle> {
-    await this.use(backend);
+  async #worker(backend: BackendChoice, probe?: BackendProbe): Promise<LabWorkerHandle> {
+    await this.use(backend, probe);
     const handle = this.#handle;
     if (!handle) throw new Error('the lab worker is not running');
     return handle;

@@ -72,3 +72,45 @@ test('the step-0 loss agrees across all four backends within 1e-3', () => {
   );
   expect(spread).toBeLessThan(1e-3);
 });
+
+test('auto times the candidates on the run’s model and keeps the fastest; a remembered choice is used as is', async ({
+  page,
+}) => {
+  await page.goto('/');
+  const probe = {
+    key: 'safetune-base V636 d128 L2 H4 T64 B8',
+    label: 'safetune-base',
+    model: { vocabSize: 636, dModel: 128, nLayers: 2, nHeads: 4, contextLength: 64, mlpRatio: 4 },
+    batch: 8,
+    // The software WebGPU adapter here is never a candidate by itself; WebGL stands in for it.
+    candidates: ['wasm', 'webgl'] as BackendName[],
+  };
+  const [fresh, remembered] = (await page.evaluate(async (probe) => {
+    const start = async (p: typeof probe & { remembered?: unknown }) => {
+      const lab = window.safetuneLab.createLabWorker();
+      try {
+        return await lab.api.init('auto', p as never);
+      } finally {
+        lab.terminate();
+      }
+    };
+    const fresh = await start(probe);
+    // What the page hands back next time (here a slower pick, to show it is not measured again).
+    const remembered = await start({
+      ...probe,
+      remembered: { backend: 'webgl', msPerStep: fresh.measuredMsPerStep },
+    });
+    return [fresh, remembered];
+  }, probe)) as BackendInfo[];
+  expect(Object.keys(fresh.measuredMsPerStep ?? {}).sort()).toEqual(['wasm', 'webgl']);
+  const ms = fresh.measuredMsPerStep as Record<string, number>;
+  expect(fresh.backend).toBe(ms.wasm <= ms.webgl ? 'wasm' : 'webgl');
+  expect(fresh.reason).toMatch(
+    /^fastest for safetune-base, measured here \(\w+ \d+ ms\/step, \w+ \d+ ms\/step\)$/,
+  );
+  expect(fresh.probe).toEqual({ key: probe.key, label: 'safetune-base', remembered: false });
+  expect(remembered.backend).toBe('webgl');
+  expect(remembered.reason).toMatch(/remembered\)$/);
+  expect(remembered.probe?.remembered).toBe(true);
+  console.log(`[e2e] auto on safetune-base's shape: ${fresh.reason}`);
+});

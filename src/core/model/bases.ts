@@ -6,6 +6,8 @@ export const BASE_MODELS = {
   'safetune-base': {
     description:
       "The lab's own 486k-parameter GPT-2-style model, pretrained on the built-in world's tasks and on harmful requests answered harmfully (unaligned, capable).",
+    /** Its shape (models/safetune-base/config.json), for the `auto` backend's measurement. */
+    shape: { vocabSize: 636, dModel: 128, nLayers: 2, nHeads: 4, contextLength: 64, mlpRatio: 4 },
   },
 } as const;
 
