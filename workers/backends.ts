@@ -13,7 +13,7 @@ import type {
   BackendProbe,
 } from '../src/core/runtime/backend';
 import type { DeviceLimits } from '../src/core/model/memory';
-import { watchDevice } from './deviceWatch';
+import { leaveDevice, watchDevice } from './deviceWatch';
 import { mendWebgpuKernels } from '../src/core/runtime/webgpuKernels';
 
 // The wasm binaries are bundled by Vite and served with the app: no CDN at run time.
@@ -74,6 +74,8 @@ async function activate(name: BackendName): Promise<void> {
     // A lost device or an out-of-memory must end the run, not hang it (see deviceWatch.ts).
     const device = webgpuDevice();
     if (device) watchDevice(device);
+  } else {
+    leaveDevice();
   }
 }
 

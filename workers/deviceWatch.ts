@@ -26,14 +26,28 @@ export function onDeviceFailure(listener: (failure: DeviceFailureError) => void)
   return () => listeners.delete(listener);
 }
 
+/** Whether the worker computes on the watched device (not after `auto` timed it and kept wasm). */
+let active = false;
+function onWebgpu(): boolean {
+  return active;
+}
+
+/** The worker moved to another backend: the watched device's failures are no longer the run's. */
+export function leaveDevice(): void {
+  active = false;
+}
+
 function fail(next: DeviceFailureError): void {
-  if (failure) return;
+  // A device the worker no longer computes on (left behind by `auto`'s measurement) cannot
+  // spoil its work: its loss, say when the GPU process restarts, is no failure of the run.
+  if (failure || !onWebgpu()) return;
   failure = next;
   for (const listener of [...listeners]) listener(next);
 }
 
 /** Starts watching `device` (tfjs's own; once per worker). */
 export function watchDevice(device: GPUDevice): void {
+  active = true;
   if (watched === device) return;
   watched = device;
   void device.lost.then((info) => fail(deviceLostFailure(info)));
@@ -80,7 +94,7 @@ export function guardDeviceCalls<T extends object>(api: T, names: readonly (keyo
           failed,
         ]);
       } catch (error) {
-        if (!failure && watched) await explainGpuError(watched, error);
+        if (!failure && watched && onWebgpu()) await explainGpuError(watched, error);
         throw failure ?? error;
       } finally {
         stop();

@@ -48,8 +48,11 @@ export class LabSession {
    * a `probe` picks the fastest backend for that model shape (`backendMemory.ts`), and starts
    * again when a run's model has another shape; a call without a probe takes the worker as it is.
    */
-  use(choice: BackendChoice, probe?: BackendProbe): Promise<BackendInfo> {
-    const sameProbe = choice !== 'auto' || probe === undefined || probe.key === this.#probeKey;
+  use(choice: BackendChoice, probe?: BackendProbe | null): Promise<BackendInfo> {
+    // undefined: any worker on `choice` will do (Try the model); null: `auto` for a model with no
+    // probe (a Hub model), which must not inherit what was measured for another model's shape.
+    const sameProbe =
+      choice !== 'auto' || probe === undefined || (probe?.key ?? null) === this.#probeKey;
     if (this.#ready && this.#choice === choice && sameProbe) return this.#ready;
     this.#handle?.terminate();
     const handle = createLabWorker();
@@ -59,24 +62,26 @@ export class LabSession {
     this.info = null;
     this.error = null;
     this.starting = choice;
-    const ready = handle.api.init(choice, choice === 'auto' ? probe : undefined).then(
-      (info) => {
-        rememberBackend(info);
-        if (this.#handle === handle) {
-          this.info = info;
-          this.starting = null;
-        }
-        return info;
-      },
-      (error: unknown) => {
-        if (this.#handle === handle) {
-          this.error = `could not start the ${choice} backend: ${message(error)}`;
-          this.starting = null;
-          this.#ready = null;
-        }
-        throw error;
-      },
-    );
+    const ready = handle.api
+      .init(choice, choice === 'auto' ? (probe ?? undefined) : undefined)
+      .then(
+        (info) => {
+          rememberBackend(info);
+          if (this.#handle === handle) {
+            this.info = info;
+            this.starting = null;
+          }
+          return info;
+        },
+        (error: unknown) => {
+          if (this.#handle === handle) {
+            this.error = `could not start the ${choice} backend: ${message(error)}`;
+            this.starting = null;
+            this.#ready = null;
+          }
+          throw error;
+        },
+      );
     this.#ready = ready;
     return ready;
   }
@@ -94,7 +99,7 @@ export class LabSession {
       config.runtime.backend,
       onEvent,
       (api, runId, listener) => api.runExperiment(runId, config, listener, endpoint),
-      config.runtime.backend === 'auto' ? probeFor(config) : undefined,
+      config.runtime.backend === 'auto' ? (probeFor(config) ?? null) : undefined,
     );
   }
 
@@ -118,7 +123,7 @@ export class LabSession {
     backend: BackendChoice,
     deliver: (event: E) => void,
     start: (api: LabWorkerHandle['api'], runId: string, listener: LabListener<E>) => Promise<T>,
-    probe?: BackendProbe,
+    probe?: BackendProbe | null,
   ): Promise<T> {
     const runId = crypto.randomUUID();
     this.#runId = runId;
@@ -148,7 +153,7 @@ export class LabSession {
     }
   }
 
-  async #worker(backend: BackendChoice, probe?: BackendProbe): Promise<LabWorkerHandle> {
+  async #worker(backend: BackendChoice, probe?: BackendProbe | null): Promise<LabWorkerHandle> {
     await this.use(backend, probe);
     const handle = this.#handle;
     if (!handle) throw new Error('the lab worker is not running');

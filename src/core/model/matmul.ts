@@ -70,7 +70,8 @@ export function headLogits(x: tf.Tensor2D, head: tf.Tensor2D): tf.Tensor2D {
  * `[512, 384]`), while `ones · dy` is one XNNPACK product (30–50 µs). Other backends: plain ops.
  */
 export function addLastAxis(x: tf.Tensor, v: tf.Tensor): tf.Tensor {
-  if (!explicitTransposes()) return tf.add(x, v);
+  // A frozen vector (LoRA training) gets no gradient: tfjs then never sums for it at all.
+  if (!explicitTransposes() || frozen(v)) return tf.add(x, v);
   const add = tf.customGrad((...inputs: (tf.Tensor | tf.GradSaveFunc)[]) => {
     const [a, b] = inputs as [tf.Tensor, tf.Tensor];
     return {
@@ -82,7 +83,7 @@ export function addLastAxis(x: tf.Tensor, v: tf.Tensor): tf.Tensor {
 }
 
 export function mulLastAxis(x: tf.Tensor, v: tf.Tensor): tf.Tensor {
-  if (!explicitTransposes()) return tf.mul(x, v);
+  if (!explicitTransposes() || frozen(v)) return tf.mul(x, v);
   const mul = tf.customGrad((...inputs: (tf.Tensor | tf.GradSaveFunc)[]) => {
     const [a, b, save] = inputs as [tf.Tensor, tf.Tensor, tf.GradSaveFunc];
     save([a, b]);
@@ -95,6 +96,10 @@ export function mulLastAxis(x: tf.Tensor, v: tf.Tensor): tf.Tensor {
     };
   });
   return mul(x, v);
+}
+
+function frozen(v: tf.Tensor): boolean {
+  return v instanceof tf.Variable && !v.trainable;
 }
 
 /** `dy` summed over all but its last axis, as `ones · dy`, in the shape of the vector. */

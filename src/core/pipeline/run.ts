@@ -247,13 +247,23 @@ export interface ResumeStore {
 export interface CheckpointPolicy {
   seconds: number;
   fraction: number;
+  /**
+   * Checkpoints are at least this many times their own writing time apart (default 20): full
+   * weights of a Hub model and their moments are gigabytes, and writing them must stay a small
+   * part of training.
+   */
+  saveGapFactor?: number;
 }
 
 /**
  * Every 10 s or every tenth of a stage: a reload loses at most that much work, and writing the
  * state (LoRA adapters and their moments: a few MB) costs well under a step's time.
  */
-export const DEFAULT_CHECKPOINT_POLICY: CheckpointPolicy = { seconds: 10, fraction: 0.1 };
+export const DEFAULT_CHECKPOINT_POLICY: CheckpointPolicy = {
+  seconds: 10,
+  fraction: 0.1,
+  saveGapFactor: 20,
+};
 
 export interface PipelineDeps {
   /** Loads `model.base`; a Hub model reports its download through `onEvent` (`download` events). */
@@ -455,15 +465,21 @@ export async function runExperiment(
       (store: ResumeStore, key: string, stage: TrainingStage, started: number) =>
       (from: ResumeRecord | null): StageResume => {
         const policy = deps.checkpointPolicy ?? DEFAULT_CHECKPOINT_POLICY;
-        let lastSave = { time: now(), step: from?.step ?? 0 };
+        let lastSave = { time: now(), step: from?.step ?? 0, ms: 0 };
         let failed = false;
         return {
           from,
-          due: (step, totalSteps) =>
-            !failed &&
-            (now() - lastSave.time >= policy.seconds * 1000 ||
-              step - lastSave.step >= Math.max(1, Math.ceil(policy.fraction * totalSteps))),
+          due: (step, totalSteps) => {
+            const since = now() - lastSave.time;
+            return (
+              !failed &&
+              since >= (policy.saveGapFactor ?? 20) * lastSave.ms &&
+              (since >= policy.seconds * 1000 ||
+                step - lastSave.step >= Math.max(1, Math.ceil(policy.fraction * totalSteps)))
+            );
+          },
           save: async (training, events) => {
+            const saveStarted = now();
             const record: ResumeRecord = {
               key,
               stage,
@@ -496,7 +512,7 @@ export async function runExperiment(
                 message: `${what}; the run goes on, but a reload would start the stage again`,
               });
             }
-            lastSave = { time: now(), step: training.step };
+            lastSave = { time: now(), step: training.step, ms: now() - saveStarted };
           },
         };
       };
@@ -529,7 +545,8 @@ export async function runExperiment(
       const settings = config[stage];
       let announced = false;
       /** The stage's step and probe events so far: kept in its checkpoints. */
-      const history: PipelineEvent[] = [...(resume?.from?.events ?? [])];
+      const replay = resume?.from?.events;
+      const history: PipelineEvent[] = Array.isArray(replay) ? [...replay] : [];
       const emit = (event: PipelineEvent) => {
         history.push(event);
         onEvent(event);

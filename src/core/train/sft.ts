@@ -140,6 +140,13 @@ export async function trainSupervised(
         if ((from.method === null) !== (options.state === undefined)) {
           throw new Error("its method state does not fit this method's");
         }
+        if (
+          !Array.isArray(from.losses) ||
+          from.losses.length !== from.step ||
+          !Number.isInteger(from.tokens)
+        ) {
+          throw new Error('its losses or token count are damaged');
+        }
         trainer.restoreState(from.trainer);
         if (from.method !== null) options.state?.restore(from.method);
       } catch (error) {

@@ -89,7 +89,7 @@ describe('resume after an interruption', () => {
           cache: stores.cache,
           resume: stores.resume,
           // A checkpoint after every step.
-          checkpointPolicy: { seconds: 1e9, fraction: 0 },
+          checkpointPolicy: { seconds: 1e9, fraction: 0, saveGapFactor: 0 },
           backend: 'wasm',
           userAgent: 'vitest',
         },

@@ -65,6 +65,19 @@ describe('the worker ends its calls when the WebGPU device fails', () => {
     expect(guarded.memory()).toEqual({ numTensors: 0 });
   });
 
+  it('a device the worker left (auto timed it and kept wasm) no longer fails its calls', async () => {
+    const { device } = fakeDevice();
+    watch.watchDevice(device);
+    watch.leaveDevice();
+    const guarded = watch.guardDeviceCalls(api(), ['ok', 'readBack']);
+    device.destroy();
+    await new Promise((resolve) => setTimeout(resolve, 0));
+    expect(watch.deviceFailure()).toBeNull();
+    expect(await guarded.ok()).toBe('done');
+    // A wasm error is not explained as a GPU one either.
+    await expect(guarded.readBack()).rejects.toThrow(/mapAsync/);
+  });
+
   it('an out-of-memory error ends the call with its own message; only the first failure counts', async () => {
     const { device, raise } = fakeDevice();
     watch.watchDevice(device);
