@@ -3,6 +3,7 @@
  * few seconds, then the metrics table and the time each stage took.
  */
 import { PRESET_NEED_LABELS, type Preset } from '../src/core/config/presets';
+import type { DownloadEvent } from '../workers/protocol';
 import { constantNote, describeKappa } from '../src/core/metrics/agreement';
 import { countOf } from '../src/lib/runProgress.svelte';
 import { METRIC_NAMES } from '../src/core/pipeline/resultsSchema';
@@ -201,4 +202,24 @@ function table(header: string[], rows: string[][]): string {
         .trimEnd(),
     )
     .join('\n');
+}
+
+/**
+ * What `generate` and `judge` print while a Hub model's files arrive: one `download:` line per
+ * second at most, and always the line that completes the download.
+ */
+export function downloadReporter(
+  now: () => number,
+  write: (line: string) => void,
+): (event: DownloadEvent) => void {
+  let lastReport = -Infinity;
+  const megabytes = (bytes: number) => `${(bytes / 1e6).toFixed(1)} MB`;
+  return (event) => {
+    const at = now();
+    const finished = event.totalBytes !== null && event.loadedBytes >= event.totalBytes;
+    if (!finished && at - lastReport < 1000) return;
+    lastReport = at;
+    const total = event.totalBytes === null ? '' : ` of ${megabytes(event.totalBytes)}`;
+    write(`download: ${event.file} ${megabytes(event.loadedBytes)}${total}`);
+  };
 }

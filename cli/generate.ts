@@ -10,6 +10,7 @@ import { defaultProfileDir, hubEndpoint } from './browser';
 import { describeRunFailure, withLabPage } from './browserRun';
 import type { CliContext } from './lab';
 import { EXIT_FAILED, EXIT_OK } from './exit';
+import { downloadReporter } from './format';
 
 type GenerateCommand = Extract<Command, { name: 'generate' }>;
 
@@ -52,10 +53,6 @@ export const generateInBrowser: LabGenerator = (request) =>
       ),
   );
 
-function megabytes(bytes: number): string {
-  return `${(bytes / 1e6).toFixed(1)} MB`;
-}
-
 export async function generate(
   command: GenerateCommand,
   cli: CliContext,
@@ -72,7 +69,7 @@ export async function generate(
       ? { promptIds: command.prompt.ids }
       : { prompt: command.prompt.text }),
   };
-  let lastReport = -Infinity;
+  const reportDownload = downloadReporter(() => cli.now(), info);
   let result: GenerateResult;
   try {
     result = await cli.generateLab({
@@ -82,15 +79,9 @@ export async function generate(
       onBackend: (backend) => info(`backend: ${backend.backend} (${backend.reason})`),
       onEvent: (event) => {
         switch (event.type) {
-          case 'download': {
-            const now = cli.now();
-            const finished = event.totalBytes !== null && event.loadedBytes >= event.totalBytes;
-            if (!finished && now - lastReport < 1000) return;
-            lastReport = now;
-            const total = event.totalBytes === null ? '' : ` of ${megabytes(event.totalBytes)}`;
-            info(`download: ${event.file} ${megabytes(event.loadedBytes)}${total}`);
+          case 'download':
+            reportDownload(event);
             return;
-          }
           default: {
             // Every event generate sends is handled above: a new one fails to compile here.
             const unhandled: never = event.type;

@@ -27,6 +27,7 @@ import { defaultProfileDir, hubEndpoint } from './browser';
 import { describeRunFailure, withLabPage } from './browserRun';
 import { readFailure } from './configFile';
 import { EXIT_BAD_INPUT, EXIT_FAILED, EXIT_OK } from './exit';
+import { downloadReporter } from './format';
 import { CLASSIFIER_JUDGE, judges } from './judges';
 import type { CliContext } from './lab';
 
@@ -367,10 +368,6 @@ export const judgeInBrowser: LabJudge = (request) =>
       ),
   );
 
-function megabytes(bytes: number): string {
-  return `${(bytes / 1e6).toFixed(1)} MB`;
-}
-
 function percent(share: number): string {
   return `${share.toFixed(1)}%`;
 }
@@ -390,7 +387,7 @@ export async function judgeCommand(
   }
   const { samples } = file;
   if (file.note !== undefined) err(file.note);
-  let lastReport = -Infinity;
+  const reportDownload = downloadReporter(() => cli.now(), err);
   let result: JudgeResult;
   try {
     result = await cli.judgeLab({
@@ -402,15 +399,9 @@ export async function judgeCommand(
       endpoint: hubEndpoint(cli.env),
       onEvent: (event) => {
         switch (event.type) {
-          case 'download': {
-            const now = cli.now();
-            const finished = event.totalBytes !== null && event.loadedBytes >= event.totalBytes;
-            if (!finished && now - lastReport < 1000) return;
-            lastReport = now;
-            const total = event.totalBytes === null ? '' : ` of ${megabytes(event.totalBytes)}`;
-            err(`download: ${event.file} ${megabytes(event.loadedBytes)}${total}`);
+          case 'download':
+            reportDownload(event);
             return;
-          }
           default: {
             // Every event judge sends is handled above: a new one fails to compile here.
             const unhandled: never = event.type;

@@ -13,6 +13,7 @@ import type {
   BackendProbe,
 } from '../src/core/runtime/backend';
 import type { DeviceLimits } from '../src/core/model/memory';
+import type { Gpt2Shape } from '../src/core/model/config';
 import { leaveDevice, watchDevice } from './deviceWatch';
 import { mendWebgpuKernels } from '../src/core/runtime/webgpuKernels';
 
@@ -85,17 +86,55 @@ function webgpuDevice(): GPUDevice | null {
   return (tf.backend() as unknown as { device?: GPUDevice }).device ?? null;
 }
 
-/** ms per step of a small training probe (median of 3 after 2 warm-up steps). */
-async function probeSpeed(name: BackendName): Promise<number> {
-  await activate(name);
-  const report = await runSyntheticTraining({
-    model: { vocabSize: 128, dModel: 64, nLayers: 2, nHeads: 4, contextLength: 32, mlpRatio: 4 },
-    batch: 8,
-    steps: 5,
-    warmupSteps: 2,
-    seed: 1,
-  });
-  return report.medianMsPerStep;
+/** The quick check's model: small enough to time every CPU path in a second or two. */
+const QUICK_PROBE_MODEL = {
+  vocabSize: 128,
+  dModel: 64,
+  nLayers: 2,
+  nHeads: 4,
+  contextLength: 32,
+  mlpRatio: 4,
+};
+
+/**
+ * ms per training step of `model` on each candidate (median of 3 after `warmupSteps(candidate)`
+ * untimed ones); a candidate that is not available here, or fails, is left out.
+ */
+async function timeCandidates(
+  candidates: readonly BackendName[],
+  model: Gpt2Shape,
+  batch: number,
+  warmupSteps: (candidate: BackendName) => number,
+): Promise<Partial<Record<BackendName, number>>> {
+  const measured: Partial<Record<BackendName, number>> = {};
+  for (const candidate of candidates) {
+    try {
+      await activate(candidate);
+      const warmup = warmupSteps(candidate);
+      const report = await runSyntheticTraining({
+        model,
+        batch,
+        steps: warmup + 3,
+        warmupSteps: warmup,
+        seed: 1,
+      });
+      measured[candidate] = report.medianMsPerStep;
+    } catch {
+      // Not available here (or failed on this model): left out of the comparison.
+    }
+  }
+  return measured;
+}
+
+/** The measured backends, fastest first. */
+function ranked(measured: Partial<Record<BackendName, number>>): [BackendName, number][] {
+  return (Object.entries(measured) as [BackendName, number][]).sort((a, b) => a[1] - b[1]);
+}
+
+/** "wasm 142 ms/step, webgl 638 ms/step", fastest first ("none measured" when empty). */
+function describeTimings(measured: Partial<Record<BackendName, number>>): string {
+  const timings = ranked(measured).map(([name, ms]) => `${name} ${ms.toFixed(0)} ms/step`);
+  return timings.join(', ') || 'none measured';
 }
 
 /**
@@ -126,23 +165,14 @@ export async function initBackend(
       adapter,
     };
   }
-  const measured: Partial<Record<BackendName, number>> = {};
-  for (const candidate of ['wasm', 'webgl'] as const) {
-    try {
-      measured[candidate] = await probeSpeed(candidate);
-    } catch {
-      // Not available here: leave it out of the comparison.
-    }
-  }
-  const ranked = (Object.entries(measured) as [BackendName, number][]).sort((a, b) => a[1] - b[1]);
-  const best = ranked[0]?.[0] ?? 'cpu';
+  const measured = await timeCandidates(['wasm', 'webgl'], QUICK_PROBE_MODEL, 8, () => 2);
+  const best = ranked(measured)[0]?.[0] ?? 'cpu';
   await activate(best);
   const why = adapter ? 'WebGPU adapter is a software fallback' : 'no WebGPU adapter';
-  const timings = ranked.map(([n, ms]) => `${n} ${ms.toFixed(0)} ms/step`).join(', ');
   return {
     requested,
     backend: best,
-    reason: `${why}; fastest measured CPU path (${timings || 'none measured'})`,
+    reason: `${why}; fastest measured CPU path (${describeTimings(measured)})`,
     adapter,
     measuredMsPerStep: measured,
   };
@@ -153,7 +183,6 @@ export async function initBackend(
  * is hot, and a training step needs about 10 steps to reach the optimised tier (~1.8× faster).
  */
 const PROBE_WARMUP: Partial<Record<BackendName, number>> = { wasm: 10 };
-const PROBE_STEPS = 3;
 
 /**
  * `auto` for a model shape on a machine with a hardware WebGPU adapter: WebGPU and wasm each
@@ -164,48 +193,30 @@ const PROBE_STEPS = 3;
  */
 async function fastestFor(probe: BackendProbe, adapter: AdapterInfo | null): Promise<BackendInfo> {
   const candidates: BackendName[] = probe.candidates ?? ['webgpu', 'wasm'];
-  const timings = (measured: Partial<Record<BackendName, number>>) =>
-    (Object.entries(measured) as [BackendName, number][])
-      .sort((a, b) => a[1] - b[1])
-      .map(([name, ms]) => `${name} ${ms.toFixed(0)} ms/step`)
-      .join(', ');
   const remembered = probe.remembered;
   if (remembered && candidates.includes(remembered.backend)) {
     await activate(remembered.backend);
     return {
       requested: 'auto',
       backend: remembered.backend,
-      reason: `fastest for ${probe.label} when this browser measured it (${timings(remembered.msPerStep)}; remembered)`,
+      reason: `fastest for ${probe.label} when this browser measured it (${describeTimings(remembered.msPerStep)}; remembered)`,
       adapter,
       measuredMsPerStep: remembered.msPerStep,
       probe: { key: probe.key, label: probe.label, remembered: true },
     };
   }
-  const measured: Partial<Record<BackendName, number>> = {};
-  for (const candidate of candidates) {
-    try {
-      await activate(candidate);
-      const warmupSteps = PROBE_WARMUP[candidate] ?? 2;
-      const report = await runSyntheticTraining({
-        model: probe.model,
-        batch: probe.batch,
-        steps: warmupSteps + PROBE_STEPS,
-        warmupSteps,
-        seed: 1,
-      });
-      measured[candidate] = report.medianMsPerStep;
-    } catch {
-      // Not available here (or failed on this model): left out of the comparison.
-    }
-  }
-  const best =
-    (Object.entries(measured) as [BackendName, number][]).sort((a, b) => a[1] - b[1])[0]?.[0] ??
-    'cpu';
+  const measured = await timeCandidates(
+    candidates,
+    probe.model,
+    probe.batch,
+    (candidate) => PROBE_WARMUP[candidate] ?? 2,
+  );
+  const best = ranked(measured)[0]?.[0] ?? 'cpu';
   await activate(best);
   return {
     requested: 'auto',
     backend: best,
-    reason: `fastest for ${probe.label}, measured here (${timings(measured) || 'none measured'})`,
+    reason: `fastest for ${probe.label}, measured here (${describeTimings(measured)})`,
     adapter,
     measuredMsPerStep: measured,
     probe: { key: probe.key, label: probe.label, remembered: false },

@@ -12,18 +12,11 @@ import {
   type BackendProbe,
   type RememberedBackend,
 } from '../core/runtime/backend';
+import { browserStorage } from './browserStorage';
 
 const KEY = 'safetune-lab.auto-backend';
 /** Rows per probe step: the presets' fine-tuning batch. */
 const PROBE_BATCH = 8;
-
-function storage(): Storage | undefined {
-  try {
-    return typeof localStorage === 'undefined' ? undefined : localStorage;
-  } catch {
-    return undefined;
-  }
-}
 
 function readAll(store: Storage | undefined): Record<string, RememberedBackend> {
   try {
@@ -39,7 +32,7 @@ function readAll(store: Storage | undefined): Record<string, RememberedBackend> 
 /** What `auto` should measure for `config`'s base model; undefined for a Hub model (no shape without its config.json). */
 export function probeFor(
   config: Pick<ExperimentConfig, 'model'>,
-  store: Storage | undefined = storage(),
+  store: Storage | undefined = browserStorage(),
 ): BackendProbe | undefined {
   const name: unknown = config.model?.base;
   if (typeof name !== 'string' || !Object.hasOwn(BASE_MODELS, name)) return undefined;
@@ -55,7 +48,10 @@ function rememberedFor(key: string, store: Storage | undefined): RememberedBacke
 }
 
 /** Keeps a fresh measurement of `auto` (nothing to keep for a remembered or explicit choice). */
-export function rememberBackend(info: BackendInfo, store: Storage | undefined = storage()): void {
+export function rememberBackend(
+  info: BackendInfo,
+  store: Storage | undefined = browserStorage(),
+): void {
   if (!info.probe || info.probe.remembered || !info.measuredMsPerStep) return;
   const all = readAll(store);
   all[info.probe.key] = { backend: info.backend as BackendName, msPerStep: info.measuredMsPerStep };
@@ -67,7 +63,7 @@ export function rememberBackend(info: BackendInfo, store: Storage | undefined = 
 }
 
 /** Forgets every remembered choice (the Backend panel's "measure again"). */
-export function forgetBackends(store: Storage | undefined = storage()): void {
+export function forgetBackends(store: Storage | undefined = browserStorage()): void {
   try {
     store?.removeItem(KEY);
   } catch {

@@ -3,15 +3,8 @@
  * and the endpoint every worker call uses (null while the text is invalid). A valid value is
  * saved in localStorage as it is typed, so the next visit starts from it.
  */
+import { browserStorage } from './browserStorage';
 import { parseHubEndpoint, readHubEndpoint, writeHubEndpoint } from './hubEndpoint';
-
-function browserStorage(): Storage | undefined {
-  try {
-    return typeof localStorage === 'undefined' ? undefined : localStorage;
-  } catch {
-    return undefined;
-  }
-}
 
 export class HubSetting {
   text = $state('');

@@ -6,6 +6,7 @@
  */
 import type { ExperimentConfig } from '../core/config';
 import type { CheckpointSummary } from '../core/store';
+import { browserStorage } from './browserStorage';
 
 const KEY = 'safetune-lab.active-run';
 
@@ -16,16 +17,11 @@ export interface ActiveRun {
   startedAt: number;
 }
 
-function storage(): Storage | undefined {
-  try {
-    return typeof localStorage === 'undefined' ? undefined : localStorage;
-  } catch {
-    return undefined;
-  }
-}
-
 /** Remembers `run` as in progress (a full or blocked storage only loses the Resume offer). */
-export function rememberActiveRun(run: ActiveRun, store: Storage | undefined = storage()): void {
+export function rememberActiveRun(
+  run: ActiveRun,
+  store: Storage | undefined = browserStorage(),
+): void {
   try {
     store?.setItem(KEY, JSON.stringify(run));
   } catch {
@@ -33,7 +29,7 @@ export function rememberActiveRun(run: ActiveRun, store: Storage | undefined = s
   }
 }
 
-export function forgetActiveRun(store: Storage | undefined = storage()): void {
+export function forgetActiveRun(store: Storage | undefined = browserStorage()): void {
   try {
     store?.removeItem(KEY);
   } catch {
@@ -42,7 +38,7 @@ export function forgetActiveRun(store: Storage | undefined = storage()): void {
 }
 
 /** The run a previous page left unfinished, if any (a damaged record counts as none). */
-export function readActiveRun(store: Storage | undefined = storage()): ActiveRun | null {
+export function readActiveRun(store: Storage | undefined = browserStorage()): ActiveRun | null {
   let text: string | null;
   try {
     text = store?.getItem(KEY) ?? null;

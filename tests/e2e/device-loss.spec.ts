@@ -6,26 +6,15 @@
  * runs to the end on a fresh wasm worker (what the page's "Retry on wasm" does).
  */
 import { expect, test, type Page } from '@playwright/test';
-import { resolvePreset, type ExperimentConfig } from '../../src/core/config';
+import type { ExperimentConfig } from '../../src/core/config';
+import { tinyMicroConfig } from '../support/tinyConfig';
 
 /** The micro preset cut down to a few steps per stage and a handful of evaluation prompts. */
 function tinyRun(backend: 'webgpu' | 'wasm'): ExperimentConfig {
-  const config = resolvePreset('micro');
-  config.name = `device-loss-${backend}`;
-  config.runtime.backend = backend;
-  config.alignment.samples = 24;
-  config.finetune.samples = 20;
-  config.post.realignmentSamples = 16;
-  config.evaluation = {
-    ...config.evaluation,
-    harmfulPrompts: 4,
-    benignPrompts: 4,
-    helpfulnessPrompts: 4,
-    taskPrompts: 4,
-    maxNewTokens: 4,
-    keepSamples: 1,
-  };
-  return config;
+  return tinyMicroConfig((config) => {
+    config.name = `device-loss-${backend}`;
+    config.runtime.backend = backend;
+  });
 }
 
 interface Outcome {

@@ -4,25 +4,14 @@
  * with its results, instead of failing at the first stage it tries to save.
  */
 import { expect, test } from '@playwright/test';
-import { resolvePreset, type ExperimentConfig } from '../../src/core/config';
+import type { ExperimentConfig } from '../../src/core/config';
+import { tinyMicroConfig } from '../support/tinyConfig';
 
 function tinyRun(): ExperimentConfig {
-  const config = resolvePreset('micro');
-  config.name = 'storage-quota';
-  config.runtime.backend = 'wasm';
-  config.alignment.samples = 24;
-  config.finetune.samples = 20;
-  config.post.realignmentSamples = 16;
-  config.evaluation = {
-    ...config.evaluation,
-    harmfulPrompts: 4,
-    benignPrompts: 4,
-    helpfulnessPrompts: 4,
-    taskPrompts: 4,
-    maxNewTokens: 4,
-    keepSamples: 1,
-  };
-  return config;
+  return tinyMicroConfig((config) => {
+    config.name = 'storage-quota';
+    config.runtime.backend = 'wasm';
+  });
 }
 
 test('with the storage quota full, a run finishes with its results and notes what it could not cache', async ({

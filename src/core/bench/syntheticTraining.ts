@@ -101,8 +101,9 @@ export async function runSyntheticTraining(
     trainer.dispose();
     model.dispose();
   }
-  const timed = msPerStep.slice(Math.min(options.warmupSteps ?? 0, Math.max(0, steps - 1)));
-  const medianMs = median(timed);
+  // The first timed step (at least the last one is timed, whatever the warm-up).
+  const firstTimed = Math.min(options.warmupSteps ?? 0, Math.max(0, steps - 1));
+  const medianMs = median(msPerStep.slice(firstTimed));
   return {
     losses,
     msPerStep,
@@ -114,9 +115,7 @@ export async function runSyntheticTraining(
     ...(dispatches.length > 0
       ? {
           dispatchesPerStepAll: dispatches,
-          dispatchesPerStep: median(
-            dispatches.slice(Math.min(options.warmupSteps ?? 0, Math.max(0, steps - 1))),
-          ),
+          dispatchesPerStep: median(dispatches.slice(firstTimed)),
         }
       : {}),
   };

@@ -382,15 +382,15 @@ export async function runExperiment(
         onEvent({ type: 'stage-end', stage, record });
         return result;
       }
-      const trainingStage = stage === 'alignment' || stage === 'finetune' ? stage : null;
-      const resume = trainingStage ? deps.resume : undefined;
-      const saved =
-        resume && trainingStage ? await readCheckpoint(resume, key, trainingStage) : undefined;
+      // Training stages keep checkpoints (when the caller has a store for them).
+      const resume = stage === 'alignment' || stage === 'finetune' ? deps.resume : undefined;
+      const saved = resume ? await readCheckpoint(resume, key, stage as TrainingStage) : undefined;
+      const checkpoints = resume
+        ? stageResume(resume, key, stage as TrainingStage, started)
+        : undefined;
       let model = plan.start();
       try {
         let extra: Partial<StageRecord>;
-        const checkpoints =
-          resume && trainingStage ? stageResume(resume, key, trainingStage, started) : undefined;
         try {
           extra = await produce(model, checkpoints?.(saved ?? null));
         } catch (error) {

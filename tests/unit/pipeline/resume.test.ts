@@ -8,7 +8,6 @@ import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import {
   DEFAULT_VALIDATION_CONTEXT,
-  resolvePreset,
   validateConfig,
   type ExperimentConfig,
 } from '../../../src/core/config';
@@ -23,25 +22,16 @@ import type { PipelineEvent, ResultsFile } from '../../../src/core/pipeline/type
 import { CancelledError, CancelToken } from '../../../src/core/runtime/cancel';
 import { useBackend } from '../support/backend';
 import { tinyWorldBase } from '../support/tinyBase';
+import { tinyMicroConfig } from '../../support/tinyConfig';
 
 function tinyConfig(patch: (c: ExperimentConfig) => void = () => {}): ExperimentConfig {
-  const config = resolvePreset('micro');
-  config.alignment.samples = 24;
-  config.finetune.samples = 24;
-  config.alignment.batchSize = 4;
-  config.finetune.batchSize = 4;
-  config.post.realignmentSamples = 16;
-  config.evaluation = {
-    ...config.evaluation,
-    harmfulPrompts: 4,
-    benignPrompts: 4,
-    helpfulnessPrompts: 4,
-    taskPrompts: 4,
-    maxNewTokens: 4,
-    keepSamples: 1,
-    probeEvery: 2,
-    probePrompts: 2,
-  };
+  const config = tinyMicroConfig((c) => {
+    c.finetune.samples = 24;
+    c.alignment.batchSize = 4;
+    c.finetune.batchSize = 4;
+    c.evaluation.probeEvery = 2;
+    c.evaluation.probePrompts = 2;
+  });
   patch(config);
   // The validator fills each method's default params.
   const checked = validateConfig(config, DEFAULT_VALIDATION_CONTEXT);

@@ -1,7 +1,6 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import {
   DEFAULT_VALIDATION_CONTEXT,
-  resolvePreset,
   validateConfig,
   type ExperimentConfig,
 } from '../../../src/core/config';
@@ -12,24 +11,9 @@ import { runExperiment, type BaseModel, type StageCache } from '../../../src/cor
 import type { PipelineEvent } from '../../../src/core/pipeline/types';
 import { useBackend } from '../support/backend';
 import { tinyWorldBase } from '../support/tinyBase';
+import { tinyMicroConfig } from '../../support/tinyConfig';
 
-function tinyConfig(patch: (c: ExperimentConfig) => void = () => {}): ExperimentConfig {
-  const config = resolvePreset('micro');
-  config.alignment.samples = 24;
-  config.finetune.samples = 20;
-  config.post.realignmentSamples = 16;
-  config.evaluation = {
-    ...config.evaluation,
-    harmfulPrompts: 4,
-    benignPrompts: 4,
-    helpfulnessPrompts: 4,
-    taskPrompts: 4,
-    maxNewTokens: 4,
-    keepSamples: 1,
-  };
-  patch(config);
-  return config;
-}
+const tinyConfig = tinyMicroConfig;
 
 describe('runExperiment', () => {
   let base: BaseModel;

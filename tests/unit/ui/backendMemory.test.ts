@@ -4,19 +4,7 @@ import { resolvePreset } from '../../../src/core/config';
 import { BASE_MODELS } from '../../../src/core/model/bases';
 import type { BackendInfo } from '../../../src/core/runtime/backend';
 import { forgetBackends, probeFor, rememberBackend } from '../../../src/lib/backendMemory';
-
-class MemoryStorage {
-  readonly items = new Map<string, string>();
-  getItem(key: string) {
-    return this.items.get(key) ?? null;
-  }
-  setItem(key: string, value: string) {
-    this.items.set(key, value);
-  }
-  removeItem(key: string) {
-    this.items.delete(key);
-  }
-}
+import { MemoryStorage } from '../support/memoryStorage';
 
 const measured = (probe: NonNullable<ReturnType<typeof probeFor>>): BackendInfo => ({
   requested: 'auto',

@@ -7,19 +7,7 @@ import {
   readActiveRun,
   rememberActiveRun,
 } from '../../../src/lib/interruptedRun';
-
-class MemoryStorage {
-  readonly items = new Map<string, string>();
-  getItem(key: string) {
-    return this.items.get(key) ?? null;
-  }
-  setItem(key: string, value: string) {
-    this.items.set(key, value);
-  }
-  removeItem(key: string) {
-    this.items.delete(key);
-  }
-}
+import { MemoryStorage } from '../support/memoryStorage';
 
 const asStorage = (memory: MemoryStorage) => memory as unknown as Storage;
 

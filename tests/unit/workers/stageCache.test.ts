@@ -1,5 +1,6 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { resolvePreset, type ExperimentConfig } from '../../../src/core/config';
+import type { ExperimentConfig } from '../../../src/core/config';
+import { tinyMicroConfig } from '../../support/tinyConfig';
 import { runExperiment, type BaseModel, type StageCache } from '../../../src/core/pipeline/run';
 import type { PipelineEvent } from '../../../src/core/pipeline/types';
 import { QUOTA_REASON, StoreError } from '../../../src/core/store/errors';
@@ -96,19 +97,7 @@ describe('a run whose stage cache is full', () => {
   });
 
   it('finishes with its results and one notice per stage it could not cache', async () => {
-    const config: ExperimentConfig = resolvePreset('micro');
-    config.alignment.samples = 24;
-    config.finetune.samples = 20;
-    config.post.realignmentSamples = 16;
-    config.evaluation = {
-      ...config.evaluation,
-      harmfulPrompts: 4,
-      benignPrompts: 4,
-      helpfulnessPrompts: 4,
-      taskPrompts: 4,
-      maxNewTokens: 4,
-      keepSamples: 1,
-    };
+    const config: ExperimentConfig = tinyMicroConfig();
     const events: PipelineEvent[] = [];
     const log = (message: string) => events.push({ type: 'log', message });
     const results = await runExperiment(

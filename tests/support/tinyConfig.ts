@@ -1,0 +1,25 @@
+import { resolvePreset, type ExperimentConfig } from '../../src/core/config';
+
+/**
+ * The micro preset cut down to a few steps per stage and a handful of evaluation prompts: the
+ * whole pipeline in seconds, for unit and e2e tests alike. `patch` changes it further.
+ */
+export function tinyMicroConfig(
+  patch: (config: ExperimentConfig) => void = () => {},
+): ExperimentConfig {
+  const config = resolvePreset('micro');
+  config.alignment.samples = 24;
+  config.finetune.samples = 20;
+  config.post.realignmentSamples = 16;
+  config.evaluation = {
+    ...config.evaluation,
+    harmfulPrompts: 4,
+    benignPrompts: 4,
+    helpfulnessPrompts: 4,
+    taskPrompts: 4,
+    maxNewTokens: 4,
+    keepSamples: 1,
+  };
+  patch(config);
+  return config;
+}
