@@ -1,15 +1,52 @@
 /**
  * The leaderboard of a sweep: one row per run (method × setting) with the post-fine-tuning
  * checkpoint's harmful score, fine-tuning accuracy and refusal rate, the fine-tuned checkpoint's
- * for reference, and time. Exported as JSON (the rows and the sweep they came from) and CSV.
+ * for reference, and time. When the sweep repeats its points on seeds (or marks an axis
+ * `aggregate`), the rows that differ only there are also gathered into one aggregate row each:
+ * mean ± standard deviation and n of every metric. Exported as JSON (the rows, the aggregates and
+ * the sweep they came from) and CSV (the aggregates when there are any, else the rows).
  */
 import { canonicalJSON, stageKeyMaterial } from '../config/canonical';
 import type { ExperimentConfig, Stage } from '../config/schema';
 import type { ResultsFile, StageRecord } from '../pipeline/types';
 import { STAGES } from '../config/schema';
-import { describeCoordinates, type FieldValue, type SweepRun, type SweepSpec } from './spec';
+import { formatSpread, spread, type Spread } from './aggregate';
+import {
+  aggregatedAxisNames,
+  describeCoordinates,
+  type FieldValue,
+  type SweepRun,
+  type SweepSpec,
+} from './spec';
 
-export const LEADERBOARD_SCHEMA_VERSION = 1;
+/** Version 2 added `aggregatedOver` and `aggregates`. */
+export const LEADERBOARD_SCHEMA_VERSION = 2;
+
+/** The metrics a leaderboard row carries, in column order. */
+export const ROW_METRICS = [
+  'harmfulScore',
+  'finetuneAccuracy',
+  'harmfulRefusalRate',
+  'benignHelpfulness',
+  'finetunedHarmfulScore',
+  'finetunedAccuracy',
+] as const;
+export type RowMetric = (typeof ROW_METRICS)[number];
+
+/** The runs of one method × setting that differ only on the aggregated axes (seeds). */
+export interface AggregateRow {
+  method: string;
+  /** The setting without the aggregated axes. */
+  setting: Record<string, FieldValue>;
+  /** How many runs finished (the n of every spread). */
+  n: number;
+  /** Their run indices, and their values on the aggregated axes (e.g. the seeds), in order. */
+  runs: number[];
+  over: Record<string, FieldValue>[];
+  metrics: Record<RowMetric, Spread>;
+  /** Over the runs whose training time is known; null when none is. */
+  trainSeconds: Spread | null;
+}
 
 export interface LeaderboardRow {
   index: number;
@@ -38,11 +75,14 @@ export interface LeaderboardRow {
 }
 
 export interface Leaderboard {
-  schemaVersion: 1;
+  schemaVersion: 2;
   sweep: SweepSpec;
   /** Column names of `setting`, in axis order. */
   settingColumns: string[];
   rows: LeaderboardRow[];
+  /** Setting columns the aggregates are taken over (e.g. `["seed"]`); empty: no aggregates. */
+  aggregatedOver: string[];
+  aggregates: AggregateRow[];
   /** Runs that failed, with the reason. */
   failures: { index: number; coordinates: Record<string, FieldValue>; error: string }[];
 }
@@ -122,11 +162,14 @@ export function buildLeaderboard(
       cachedStages: trainingRecords.filter((r) => r.cached).map((r) => r.name),
     });
   }
+  const aggregatedOver = aggregatedAxisNames(spec).filter((name) => settingColumns.includes(name));
   return {
     schemaVersion: LEADERBOARD_SCHEMA_VERSION,
     sweep: spec,
     settingColumns,
     rows,
+    aggregatedOver,
+    aggregates: aggregatedOver.length > 0 ? aggregateRows(rows, aggregatedOver) : [],
     failures: runs
       .filter((run) => failures.has(run.index))
       .map((run) => ({
@@ -135,6 +178,49 @@ export function buildLeaderboard(
         error: failures.get(run.index) as string,
       })),
   };
+}
+
+/**
+ * Gathers rows that share method and setting apart from `over`, in the order each group first
+ * appears; a group's spreads are over its finished runs.
+ */
+export function aggregateRows(
+  rows: readonly LeaderboardRow[],
+  over: readonly string[],
+): AggregateRow[] {
+  const groups = new Map<string, LeaderboardRow[]>();
+  for (const row of rows) {
+    const key = JSON.stringify([row.method, keptSetting(row.setting, over)]);
+    const group = groups.get(key);
+    if (group) group.push(row);
+    else groups.set(key, [row]);
+  }
+  return [...groups.values()].map((group) => {
+    const timed = group.map((row) => row.trainSeconds).filter((s): s is number => s !== null);
+    const metrics = {} as Record<RowMetric, Spread>;
+    for (const metric of ROW_METRICS) metrics[metric] = spread(group.map((row) => row[metric]));
+    return {
+      method: group[0].method,
+      setting: keptSetting(group[0].setting, over),
+      n: group.length,
+      runs: group.map((row) => row.index),
+      over: group.map((row) => Object.fromEntries(over.map((name) => [name, row.setting[name]]))),
+      metrics,
+      trainSeconds: timed.length > 0 ? spread(timed, 1) : null,
+    };
+  });
+}
+
+function keptSetting(
+  setting: Record<string, FieldValue>,
+  over: readonly string[],
+): Record<string, FieldValue> {
+  return Object.fromEntries(Object.entries(setting).filter(([name]) => !over.includes(name)));
+}
+
+/** The setting columns an aggregate row shows. */
+export function aggregateColumns(board: Leaderboard): string[] {
+  return board.settingColumns.filter((name) => !board.aggregatedOver.includes(name));
 }
 
 const CSV_COLUMNS = [
@@ -150,8 +236,51 @@ const CSV_COLUMNS = [
   'config_hash',
 ] as const;
 
-/** RFC 4180 CSV: a header, then one line per row; fields quoted when they need it. */
+const METRIC_CSV_NAMES: Record<RowMetric, string> = {
+  harmfulScore: 'harmful_score',
+  finetuneAccuracy: 'finetune_accuracy',
+  harmfulRefusalRate: 'harmful_refusal_rate',
+  benignHelpfulness: 'benign_helpfulness',
+  finetunedHarmfulScore: 'finetuned_harmful_score',
+  finetunedAccuracy: 'finetuned_accuracy',
+};
+
+/**
+ * RFC 4180 CSV: a header, then one line per row; fields quoted when they need it. A board with
+ * aggregates gives one line per aggregate (`<metric>_mean`, `<metric>_std` — empty at n = 1 — and
+ * `n`); `leaderboardRunsCsv` gives the runs.
+ */
 export function leaderboardCsv(board: Leaderboard): string {
+  if (board.aggregates.length === 0) return leaderboardRunsCsv(board);
+  const columns = aggregateColumns(board);
+  const header = [
+    'method',
+    ...columns,
+    'n',
+    ...ROW_METRICS.flatMap((m) => [`${METRIC_CSV_NAMES[m]}_mean`, `${METRIC_CSV_NAMES[m]}_std`]),
+    'train_seconds_mean',
+    ...board.aggregatedOver.map((name) => `${name}s`),
+  ];
+  const lines = [header.map(csvField).join(',')];
+  for (const row of board.aggregates) {
+    lines.push(
+      [
+        row.method,
+        ...columns.map((name) => row.setting[name]),
+        row.n,
+        ...ROW_METRICS.flatMap((m) => [row.metrics[m].mean, row.metrics[m].std ?? '']),
+        row.trainSeconds?.mean ?? '',
+        ...board.aggregatedOver.map((name) => row.over.map((o) => String(o[name])).join(' ')),
+      ]
+        .map(csvField)
+        .join(','),
+    );
+  }
+  return `${lines.join('\r\n')}\r\n`;
+}
+
+/** One CSV line per run. */
+export function leaderboardRunsCsv(board: Leaderboard): string {
   const header = ['method', ...board.settingColumns, ...CSV_COLUMNS];
   const lines = [header.map(csvField).join(',')];
   for (const row of board.rows) {
@@ -177,8 +306,12 @@ export function leaderboardCsv(board: Leaderboard): string {
   return `${lines.join('\r\n')}\r\n`;
 }
 
-/** A fixed-width text table for the terminal (and the closing notes). */
+/**
+ * A fixed-width text table for the terminal (and the closing notes): the aggregates (mean ± std
+ * with n) when the sweep has them, else one line per run.
+ */
 export function leaderboardTable(board: Leaderboard): string {
+  if (board.aggregates.length > 0) return aggregateTable(board);
   const header = [
     'method',
     ...board.settingColumns,
@@ -199,21 +332,49 @@ export function leaderboardTable(board: Leaderboard): string {
     row.finetunedAccuracy.toFixed(1),
     row.trainSeconds === null ? '?' : row.trainSeconds.toFixed(1),
   ]);
+  return [textTable(header, body), ...failureLines(board)].join('\n');
+}
+
+function aggregateTable(board: Leaderboard): string {
+  const columns = aggregateColumns(board);
+  const header = ['method', ...columns, 'n', 'HS', 'FA', 'refusal', 'HS ft', 'FA ft', 'train s'];
+  const body = board.aggregates.map((row) => [
+    row.method,
+    ...columns.map((name) => String(row.setting[name])),
+    String(row.n),
+    ...(['harmfulScore', 'finetuneAccuracy', 'harmfulRefusalRate'] as const).map((m) =>
+      formatSpread(row.metrics[m]),
+    ),
+    formatSpread(row.metrics.finetunedHarmfulScore),
+    formatSpread(row.metrics.finetunedAccuracy),
+    row.trainSeconds === null ? '?' : row.trainSeconds.mean.toFixed(1),
+  ]);
+  const over = board.aggregatedOver.join(', ');
+  return [
+    textTable(header, body),
+    `mean ± sample standard deviation over ${over} (n runs each; no spread at n = 1)`,
+    ...failureLines(board),
+  ].join('\n');
+}
+
+/** Columns padded to their widest cell: the first left-aligned, the rest right-aligned. */
+export function textTable(header: readonly string[], body: readonly string[][]): string {
   const widths = header.map((h, i) => Math.max(h.length, ...body.map((cells) => cells[i].length)));
-  const line = (cells: string[]) =>
+  const line = (cells: readonly string[]) =>
     cells
       .map((cell, i) => (i === 0 ? cell.padEnd(widths[i]) : cell.padStart(widths[i])))
       .join('  ');
-  const out = [line(header), ...body.map(line)];
-  for (const failure of board.failures) {
-    out.push(
-      `failed: run ${failure.index} (${describeCoordinates(failure.coordinates)}): ${failure.error}`,
-    );
-  }
-  return out.join('\n');
+  return [line(header), ...body.map(line)].join('\n');
 }
 
-function csvField(value: string | number | boolean): string {
+function failureLines(board: Leaderboard): string[] {
+  return board.failures.map(
+    (failure) =>
+      `failed: run ${failure.index} (${describeCoordinates(failure.coordinates)}): ${failure.error}`,
+  );
+}
+
+export function csvField(value: string | number | boolean): string {
   const text = String(value);
   return /[",\r\n]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
 }

@@ -12,7 +12,12 @@ import { DEFAULT_CONFIG, type DeepPartial, type ExperimentConfig } from '../conf
 import { closestMatch } from '../config/suggest';
 import { validateConfig, type ValidationError } from '../config/validate';
 
-export const SWEEP_SCHEMA_VERSION = 1;
+/**
+ * Version 2 added `seeds` (repeat every point on these seeds) and an axis' `aggregate: true`
+ * (the leaderboard shows mean ± standard deviation over that axis instead of one row per value).
+ * A version-1 file reads as before.
+ */
+export const SWEEP_SCHEMA_VERSION = 2;
 /** Runs in one sweep at most: a typo in an axis should not queue a week of training. */
 export const MAX_SWEEP_RUNS = 200;
 
@@ -22,6 +27,8 @@ export interface FieldAxis {
   /** Dotted config path, e.g. `finetune.lr` or `post.params.threshold`. */
   field: string;
   values: FieldValue[];
+  /** Repeats, not settings: the leaderboard aggregates over this axis (mean ± std, n). */
+  aggregate?: boolean;
 }
 
 export interface Variant {
@@ -39,12 +46,31 @@ export interface VariantAxis {
 export type SweepAxis = FieldAxis | VariantAxis;
 
 export interface SweepSpec {
-  schemaVersion: 1;
+  schemaVersion: 1 | 2;
   name: string;
   description?: string;
   /** The config every run starts from: a preset's config, then `patch` over it. */
   base: { preset?: string; patch?: DeepPartial<ExperimentConfig> };
   axes: SweepAxis[];
+  /**
+   * Every grid point on each of these seeds (version 2): shorthand for a last axis
+   * `{ field: 'seed', values: seeds, aggregate: true }`.
+   */
+  seeds?: number[];
+}
+
+/** The axes a grid is expanded over: `axes`, then the `seeds` shorthand as an aggregated axis. */
+export function gridAxes(spec: SweepSpec): SweepAxis[] {
+  return spec.seeds === undefined
+    ? spec.axes
+    : [...spec.axes, { field: 'seed', values: [...spec.seeds], aggregate: true }];
+}
+
+/** Column names of the axes the leaderboard aggregates over (e.g. `seed`). */
+export function aggregatedAxisNames(spec: SweepSpec): string[] {
+  return gridAxes(spec)
+    .filter((axis) => 'field' in axis && axis.aggregate === true)
+    .map(axisName);
 }
 
 /** One point of the grid: its coordinates, by axis, and its complete, validated config. */
@@ -82,15 +108,18 @@ export function expandSweep(input: unknown, ctx: ValidationContext): SweepResult
   if (!isPlainObject(input)) {
     return { ok: false, errors: [{ path: '(root)', message: 'a sweep must be a JSON object' }] };
   }
+  const known = ['schemaVersion', 'name', 'description', 'base', 'axes', 'seeds'];
   for (const key of Object.keys(input)) {
-    if (!['schemaVersion', 'name', 'description', 'base', 'axes'].includes(key)) {
-      const near = closestMatch(key, ['schemaVersion', 'name', 'description', 'base', 'axes']);
+    if (!known.includes(key)) {
+      const near = closestMatch(key, known);
       fail(key, `unknown field${near ? `; did you mean ${near}?` : ''}`);
     }
   }
-  if (input.schemaVersion !== SWEEP_SCHEMA_VERSION) {
-    fail('schemaVersion', `must be ${SWEEP_SCHEMA_VERSION}`);
+  const version = input.schemaVersion;
+  if (version !== 1 && version !== SWEEP_SCHEMA_VERSION) {
+    fail('schemaVersion', `must be ${SWEEP_SCHEMA_VERSION} (or 1, without seeds)`);
   }
+  const seeds = checkSeeds(input.seeds, version === 1, fail);
   if (typeof input.name !== 'string' || !/^[\w.-]{1,80}$/.test(input.name)) {
     fail('name', 'must be 1–80 letters, digits, "-", "_" or "." (it names the output folder)');
   }
@@ -98,12 +127,26 @@ export function expandSweep(input: unknown, ctx: ValidationContext): SweepResult
     fail('description', 'must be text');
   }
   const base = checkBase(input.base, fail);
-  const axes = checkAxes(input.axes, fail);
-  if (base === undefined || axes === undefined || errors.some((e) => /^(base|axes)/.test(e.path))) {
+  const axes = checkAxes(input.axes, version === 1, fail);
+  if (
+    axes !== undefined &&
+    seeds !== undefined &&
+    axes.some((axis) => 'field' in axis && axis.field === 'seed')
+  ) {
+    fail('seeds', 'the axes already vary seed; use one or the other');
+  }
+  if (
+    base === undefined ||
+    axes === undefined ||
+    errors.some((e) => /^(base|axes|seeds)/.test(e.path))
+  ) {
     return { ok: false, errors };
   }
 
-  const total = axes.reduce((n, axis) => n * axisLength(axis), 1);
+  const total = [...axes, ...(seeds ? [{ field: 'seed', values: seeds }] : [])].reduce(
+    (n, axis) => n * axisLength(axis),
+    1,
+  );
   if (total > MAX_SWEEP_RUNS) {
     return {
       ok: false,
@@ -111,12 +154,14 @@ export function expandSweep(input: unknown, ctx: ValidationContext): SweepResult
     };
   }
   const spec: SweepSpec = {
-    schemaVersion: 1,
+    schemaVersion: version === 1 ? 1 : SWEEP_SCHEMA_VERSION,
     name: String(input.name),
     ...(typeof input.description === 'string' ? { description: input.description } : {}),
     base,
     axes,
+    ...(seeds ? { seeds } : {}),
   };
+  const grid = gridAxes(spec);
   let stack: DeepPartial<ExperimentConfig>[];
   try {
     stack = base.preset === undefined ? [] : [...presetStack(base.preset)];
@@ -130,11 +175,11 @@ export function expandSweep(input: unknown, ctx: ValidationContext): SweepResult
   // A mistake in the base or a variant breaks many runs the same way: report it once, with a count.
   const runErrors = new Map<string, { error: ValidationError; more: number }>();
   let index = 0;
-  for (const point of gridPoints(axes)) {
+  for (const point of gridPoints(grid)) {
     const patches = [...stack];
     const coordinates: Record<string, FieldValue> = {};
     point.forEach((choice, a) => {
-      const axis = axes[a];
+      const axis = grid[a];
       if ('field' in axis) {
         const value = axis.values[choice];
         coordinates[axisName(axis)] = value;
@@ -203,8 +248,32 @@ function checkBase(
   return clonePlain(value) as SweepSpec['base'];
 }
 
+function checkSeeds(
+  value: unknown,
+  versionOne: boolean,
+  fail: (path: string, message: string) => void,
+): number[] | undefined {
+  if (value === undefined) return undefined;
+  if (versionOne) {
+    fail('seeds', `needs schemaVersion ${SWEEP_SCHEMA_VERSION}`);
+    return undefined;
+  }
+  if (!Array.isArray(value) || value.length === 0) {
+    fail('seeds', 'must be a non-empty list of seeds, e.g. [1, 2, 3]');
+    return undefined;
+  }
+  value.forEach((seed: unknown, i) => {
+    if (typeof seed !== 'number' || !Number.isInteger(seed) || seed < 0 || seed > 2 ** 31 - 1) {
+      fail(`seeds[${i}]`, 'must be a whole number from 0 to 2147483647');
+    }
+  });
+  if (new Set(value).size !== value.length) fail('seeds', 'has a repeated seed');
+  return [...(value as number[])];
+}
+
 function checkAxes(
   value: unknown,
+  versionOne: boolean,
   fail: (path: string, message: string) => void,
 ): SweepAxis[] | undefined {
   if (!Array.isArray(value) || value.length === 0) {
@@ -234,9 +303,13 @@ function checkAxes(
           fail(`${at}.values`, 'has a repeated value');
         }
       }
+      if (axis.aggregate !== undefined) {
+        if (versionOne) fail(`${at}.aggregate`, `needs schemaVersion ${SWEEP_SCHEMA_VERSION}`);
+        else if (typeof axis.aggregate !== 'boolean') fail(`${at}.aggregate`, 'must be true/false');
+      }
       for (const key of Object.keys(axis)) {
-        if (key !== 'field' && key !== 'values')
-          fail(`${at}.${key}`, 'unknown field (field, values)');
+        if (key !== 'field' && key !== 'values' && key !== 'aggregate')
+          fail(`${at}.${key}`, 'unknown field (field, values, aggregate)');
       }
     } else if ('variants' in axis) {
       if (typeof axis.name !== 'string' || axis.name.trim() === '') {
@@ -290,7 +363,7 @@ function* gridPoints(axes: readonly SweepAxis[]): Generator<number[]> {
 }
 
 /** `{ finetune: { lr: 0.001 } }` from `finetune.lr`, 0.001. */
-function patchAt(path: string, value: FieldValue): DeepPartial<ExperimentConfig> {
+export function patchAt(path: string, value: FieldValue): DeepPartial<ExperimentConfig> {
   const keys = path.split('.');
   let patch: Record<string, unknown> = { [keys[keys.length - 1]]: value };
   for (let i = keys.length - 2; i >= 0; i--) patch = { [keys[i]]: patch };

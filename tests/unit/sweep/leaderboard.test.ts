@@ -4,6 +4,8 @@ import type { ResultsFile } from '../../../src/core/pipeline/types';
 import {
   buildLeaderboard,
   expandSweep,
+  formatSpread,
+  spread,
   leaderboardCsv,
   leaderboardTable,
   methodLabel,
@@ -134,5 +136,60 @@ describe('runSweep', () => {
       { stopped: () => done === 2 },
     );
     expect(outcome.results.size).toBe(2);
+  });
+});
+
+describe('aggregates over seeds', () => {
+  it('mean, sample std and n per method × setting, against hand computation, n = 1 without a spread', async () => {
+    const spec: SweepSpec = { ...SPEC, schemaVersion: 2, seeds: [1, 2, 3] };
+    const runs = expand(spec);
+    const results = new Map<number, ResultsFile>();
+    // Post HS by seed: 10, 20, 60 for p = 0.1 without defense (mean 30, std √700 = 26.46).
+    const hs: Record<number, number> = { 1: 10, 2: 20, 3: 60 };
+    for (const run of runs) {
+      const file = await fakeResults(run.config);
+      file.metrics.post.harmfulScore = hs[run.config.seed];
+      results.set(run.index, file);
+    }
+    // p = 0.2 with antidote finished on seed 2 only.
+    for (const run of runs) {
+      if (
+        run.coordinates.p === 0.2 &&
+        run.coordinates.method === 'antidote' &&
+        run.config.seed !== 2
+      )
+        results.delete(run.index);
+    }
+    const board = buildLeaderboard(spec, runs, results);
+    expect(board.schemaVersion).toBe(2);
+    expect(board.aggregatedOver).toEqual(['seed']);
+    expect(board.aggregates).toHaveLength(4);
+    const first = board.aggregates[0];
+    expect(first.method).toBe('none, "quoted"');
+    expect(first.setting).toEqual({ p: 0.1 });
+    expect(first.n).toBe(3);
+    expect(first.over).toEqual([{ seed: 1 }, { seed: 2 }, { seed: 3 }]);
+    expect(first.metrics.harmfulScore).toEqual({ mean: 30, std: 26.46, n: 3 });
+    expect(first.metrics.finetuneAccuracy).toEqual({ mean: 90, std: 0, n: 3 });
+    const single = board.aggregates[3];
+    expect(single.setting).toEqual({ p: 0.2 });
+    expect(single.metrics.harmfulScore).toEqual({ mean: 20, std: null, n: 1 });
+
+    const table = leaderboardTable(board);
+    expect(table).toContain('30.0 ± 26.5');
+    expect(table).toMatch(/mean ± sample standard deviation over seed/);
+    const csv = leaderboardCsv(board).split('\r\n');
+    expect(csv[0]).toMatch(/^method,p,n,harmful_score_mean,harmful_score_std,/);
+    expect(csv[1]).toMatch(/^"none, ""quoted""",0.1,3,30,26.46,/);
+    expect(csv[1].endsWith(',1 2 3')).toBe(true);
+    expect(csv[4]).toMatch(/^antidote,0.2,1,20,,/);
+  });
+
+  it('spread(): hand-computed values, and no spread from one value', () => {
+    expect(spread([2, 4, 4, 4, 5, 5, 7, 9])).toEqual({ mean: 5, std: 2.14, n: 8 });
+    expect(spread([42])).toEqual({ mean: 42, std: null, n: 1 });
+    expect(formatSpread(spread([42]))).toBe('42.0');
+    expect(formatSpread(spread([1, 2]))).toBe('1.5 ± 0.7');
+    expect(() => spread([])).toThrow(/at least one/);
   });
 });

@@ -1,6 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_VALIDATION_CONTEXT, resolvePreset } from '../../../src/core/config';
-import { SWEEP_PRESETS, expandSweep, type SweepSpec } from '../../../src/core/sweep';
+import {
+  SWEEP_PRESETS,
+  aggregatedAxisNames,
+  expandSweep,
+  type SweepSpec,
+} from '../../../src/core/sweep';
 
 const ctx = DEFAULT_VALIDATION_CONTEXT;
 
@@ -62,7 +67,7 @@ describe('expandSweep', () => {
   it('names every problem of the sweep itself with its path', () => {
     const result = expandSweep(
       {
-        schemaVersion: 2,
+        schemaVersion: 3,
         name: 'has space',
         bse: {},
         base: { preset: 'micro', extra: 1 },
@@ -84,7 +89,7 @@ describe('expandSweep', () => {
     if (result.ok) return;
     expect(result.errors.map((e) => `${e.path}: ${e.message}`)).toEqual([
       'bse: unknown field; did you mean base?',
-      'schemaVersion: must be 1',
+      'schemaVersion: must be 2 (or 1, without seeds)',
       'name: must be 1–80 letters, digits, "-", "_" or "." (it names the output folder)',
       'base.extra: unknown field (preset, patch)',
       'axes[0].field: must be a dotted config path, e.g. finetune.poisonRatio',
@@ -148,5 +153,75 @@ describe('expandSweep', () => {
       'lora-mask-ratio': 21,
       'lora-ablations': 18,
     });
+  });
+});
+
+describe('seeds (schema version 2)', () => {
+  it('repeats every point on each seed, seeds varying fastest, and marks the seed axis aggregated', () => {
+    const result = expandSweep(spec({ schemaVersion: 2, seeds: [1, 2, 3] }), ctx);
+    if (!result.ok) throw new Error(JSON.stringify(result.errors));
+    expect(result.runs).toHaveLength(2 * 3 * 3);
+    expect(result.runs.slice(0, 4).map((r) => r.coordinates)).toEqual([
+      { p: 0.05, method: 'none', seed: 1 },
+      { p: 0.05, method: 'none', seed: 2 },
+      { p: 0.05, method: 'none', seed: 3 },
+      { p: 0.05, method: 'antidote', seed: 1 },
+    ]);
+    expect(result.runs[1].config.seed).toBe(2);
+    expect(aggregatedAxisNames(result.spec)).toEqual(['seed']);
+  });
+
+  it('an axis marked aggregate is aggregated too', () => {
+    const result = expandSweep(
+      spec({ schemaVersion: 2, axes: [{ field: 'seed', values: [4, 5], aggregate: true }] }),
+      ctx,
+    );
+    if (!result.ok) throw new Error(JSON.stringify(result.errors));
+    expect(result.runs.map((r) => r.config.seed)).toEqual([4, 5]);
+    expect(aggregatedAxisNames(result.spec)).toEqual(['seed']);
+  });
+
+  it('names what is wrong with seeds', () => {
+    const problems = (over: Partial<SweepSpec> | Record<string, unknown>) => {
+      const result = expandSweep({ ...spec(), ...over }, ctx);
+      return result.ok ? [] : result.errors.map((e) => `${e.path}: ${e.message}`);
+    };
+    expect(problems({ seeds: [1, 2] })).toEqual(['seeds: needs schemaVersion 2']);
+    expect(problems({ schemaVersion: 2, seeds: [] })).toEqual([
+      'seeds: must be a non-empty list of seeds, e.g. [1, 2, 3]',
+    ]);
+    expect(problems({ schemaVersion: 2, seeds: [1, 1.5, -1, 1] })).toEqual([
+      'seeds[1]: must be a whole number from 0 to 2147483647',
+      'seeds[2]: must be a whole number from 0 to 2147483647',
+      'seeds: has a repeated seed',
+    ]);
+    expect(
+      problems({
+        schemaVersion: 2,
+        seeds: [1],
+        axes: [{ field: 'seed', values: [1, 2] }],
+      }),
+    ).toEqual(['seeds: the axes already vary seed; use one or the other']);
+    expect(problems({ axes: [{ field: 'seed', values: [1, 2], aggregate: true }] })).toEqual([
+      'axes[0].aggregate: needs schemaVersion 2',
+    ]);
+    expect(
+      problems({ schemaVersion: 2, axes: [{ field: 'seed', values: [1, 2], aggregate: 'yes' }] }),
+    ).toEqual(['axes[0].aggregate: must be true/false']);
+  });
+
+  it('counts the seeds in the run limit', () => {
+    const result = expandSweep(
+      spec({
+        schemaVersion: 2,
+        axes: [
+          { field: 'finetune.lr', values: Array.from({ length: 40 }, (_, i) => (i + 1) * 1e-4) },
+        ],
+        seeds: [1, 2, 3, 4, 5, 6],
+      }),
+      ctx,
+    );
+    expect(result.ok).toBe(false);
+    if (!result.ok) expect(result.errors[0].message).toBe('the grid has 240 runs; at most 200');
   });
 });
