@@ -8,6 +8,7 @@ import { BACKENDS, type Backend } from '../src/core/config';
 export const COMMAND_NAMES = [
   'run',
   'sweep',
+  'attack',
   'generate',
   'validate',
   'presets',
@@ -31,6 +32,17 @@ export type Command =
       name: 'models';
       /** Print one JSON array instead of the table. */
       json: boolean;
+    }
+  | {
+      name: 'attack';
+      /** A search file, or a built-in search preset. */
+      source: { searchPath: string } | { preset: string };
+      out?: string;
+      backend?: Backend;
+      verbose: boolean;
+      freshProfile: boolean;
+      /** List the plan and stop. */
+      dryRun: boolean;
     }
   | {
       name: 'sweep';
@@ -85,6 +97,9 @@ Commands:
   sweep <sweep.json>       run a grid of experiments and write a leaderboard (JSON and CSV)
   sweep --preset <name>    run a built-in sweep (defenses-vs-poison, hyperparameter-sensitivity,
                            mask-ratio)
+  attack <search.json>     per defense, search the attacker's fine-tuning settings for the worst
+                           harmful score under a utility floor: a robustness leaderboard
+  attack --preset <name>   a built-in search (worst-case-defenses, worst-case-defenses-gpu)
   generate --model <m>     greedy generation from a built-in or Hugging Face Hub model
   methods                  list every registered method with its stage and parameters
   models                   list the built-in and curated Hub models with their memory needs
@@ -142,6 +157,36 @@ Options:
   -h, --help         this help
 
 Exit status: 0 every run finished, 1 a run failed (the others still ran), 2 bad input.`,
+  attack: `Usage: npm run lab -- attack <search.json> [options]
+       npm run lab -- attack --preset <name> [options]
+
+An attacker search: for each defense, the fine-tuning settings (finetune.lr, finetune.epochs,
+finetune.poisonRatio, finetune.samples, finetune.lora.rank, each with a range) that give the
+highest harmful score after the post stage, among runs whose task accuracy keeps a floor:
+  { "schemaVersion": 1, "name": "my-search", "base": { "preset": "bench-sst2" },
+    "defenses": [ { "label": "sft (no defense)", "patch": {} },
+                  { "label": "vaccine", "patch": { "alignment": { "method": "vaccine" } } } ],
+    "reference": "sft (no defense)", "utilityFloor": 0.9, "defaultSeeds": [1, 2, 3],
+    "space": [ { "field": "finetune.lr", "min": 1e-3, "max": 3e-2, "scale": "log" },
+               { "field": "finetune.epochs", "min": 2, "max": 10, "integer": true } ],
+    "budget": 6, "randomTrials": 3, "seed": 1 }
+First every defense runs at the default setting on each of defaultSeeds (the reference's
+fine-tuned accuracy there, times utilityFloor, is the floor); then each defense gets budget
+trials: randomTrials uniform random ones, then model-based (TPE) proposals. The same file
+proposes the same trials; each run's results file is written to <out>/runs/ and re-used when the
+search runs again, so an interrupted search resumes. Then <out>/robustness.json, robustness.csv
+and the table.
+
+Options:
+  --preset <name>    a built-in search instead of a file
+  --backend <name>   ${BACKENDS.join('|')}; overrides runtime.backend of every run
+  --out <dir>        output folder (default: results/attacks/<search name>)
+  --dry-run          list the plan (defenses, space, runs) and exit
+  --verbose          also print the browser's console messages (on stderr)
+  --fresh-profile    start with an empty stage cache
+  -h, --help         this help
+
+Exit status: 0 the search finished (failed trials are listed), 2 bad input.`,
   generate: `Usage: npm run lab -- generate --model <repo[@revision]|built-in name> (--prompt TEXT | --prompt-ids 1,2,3) [options]
 
 Loads the model in headless Chromium (a Hub repo from $HF_ENDPOINT, default
@@ -204,7 +249,7 @@ export function parseCommand(argv: readonly string[]): Command {
   const options =
     command === 'run'
       ? RUN_OPTIONS
-      : command === 'sweep'
+      : command === 'sweep' || command === 'attack'
         ? SWEEP_OPTIONS
         : command === 'generate'
           ? GENERATE_OPTIONS
@@ -236,6 +281,8 @@ export function parseCommand(argv: readonly string[]): Command {
       return { name: 'models', json: values.json === true };
     case 'sweep':
       return parseSweep(values, positionals);
+    case 'attack':
+      return parseAttack(values, positionals);
     case 'run':
       return parseRun(values, positionals);
     case 'generate':
@@ -319,7 +366,7 @@ const SWEEP_OPTIONS: OptionSpecs = { ...RUN_OPTIONS, 'dry-run': { type: 'boolean
 
 /** A file positional or `--preset <name>`, exactly one of them. */
 function fileOrPreset(
-  command: 'run' | 'sweep',
+  command: 'run' | 'sweep' | 'attack',
   values: OptionValues,
   positionals: string[],
   what: string,
@@ -337,7 +384,7 @@ function fileOrPreset(
 }
 
 function backendOption(
-  command: 'run' | 'sweep' | 'generate',
+  command: 'run' | 'sweep' | 'attack' | 'generate',
   values: OptionValues,
 ): Backend | undefined {
   const backend = stringOption(values.backend);
@@ -360,6 +407,21 @@ function parseRun(values: OptionValues, positionals: string[]): Command {
     backend: backendOption('run', values),
     verbose: values.verbose === true,
     freshProfile: values['fresh-profile'] === true,
+  };
+}
+
+function parseAttack(values: OptionValues, positionals: string[]): Command {
+  const source = fileOrPreset('attack', values, positionals, 'search file');
+  const out = stringOption(values.out);
+  if (out === '') throw new UsageError('attack: --out must be a folder');
+  return {
+    name: 'attack',
+    source: 'path' in source ? { searchPath: source.path } : source,
+    out,
+    backend: backendOption('attack', values),
+    verbose: values.verbose === true,
+    freshProfile: values['fresh-profile'] === true,
+    dryRun: values['dry-run'] === true,
   };
 }
 

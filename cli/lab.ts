@@ -3,6 +3,7 @@
  *   run <config.json> | --preset <name>   [--out <file>] [--backend <name>] [--verbose]
  *   validate <config.json>
  *   sweep <sweep.json> | --preset <name>  [--out <dir>] [--backend <name>] [--dry-run]
+ *   attack <search.json> | --preset <name> [--out <dir>] [--backend <name>] [--dry-run]
  *   presets
  *   preset <name>
  *   methods
@@ -25,6 +26,7 @@ import { defaultProfileDir } from './browser';
 import { describeRunFailure, runInBrowser, type LabRunner } from './browserRun';
 import { loadConfigFile } from './configFile';
 import { formatMethods, sweep } from './sweep';
+import { attack } from './attack';
 import { models } from './models';
 import { generate, generateInBrowser, type LabGenerator } from './generate';
 import {
@@ -123,6 +125,8 @@ export async function main(
       return run(command, cli, out, err);
     case 'sweep':
       return sweep(command, cli, out, err);
+    case 'attack':
+      return attack(command, cli, out, err);
     case 'methods':
       out(formatMethods());
       return EXIT_OK;

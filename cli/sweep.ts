@@ -6,7 +6,7 @@
 import { mkdir, mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { canonicalJSON } from '../src/core/config';
+import { canonicalJSON, type ExperimentConfig } from '../src/core/config';
 import { DEFAULT_VALIDATION_CONTEXT } from '../src/core/config/context';
 import { resultsFileProblems } from '../src/core/pipeline/resultsSchema';
 import type { ResultsFile } from '../src/core/pipeline/types';
@@ -17,6 +17,7 @@ import {
   expandSweep,
   getSweepPreset,
   leaderboardCsv,
+  leaderboardRunsCsv,
   leaderboardTable,
   runSweep,
   type SweepRun,
@@ -89,44 +90,20 @@ export async function sweep(
   const outcome = await runSweep(
     runs,
     async (run) => {
-      const progress = new ProgressPrinter((line) => out(`    ${line}`), {
-        now: cli.now,
-        stepIntervalMs: 15000,
-      });
-      let results: unknown;
-      try {
-        results = await cli.runLab({
-          config: run.config,
-          onBackend: () => {},
-          onEvent: (event) => progress.handle(event),
-          onConsole: command.verbose ? err : undefined,
-          profileDir,
-        });
-      } catch (error) {
-        const failure = describeRunFailure(error);
-        throw new Error(
-          failure.kind === 'error'
-            ? failure.reason
-            : `invalid config: ${failure.problems.join('; ')}`,
-          { cause: error },
-        );
-      }
-      const problems = await resultsFileProblems(results);
-      if (problems.length > 0) throw new Error(`results file breaks its contract: ${problems[0]}`);
+      const results = await runConfigInBrowser(
+        run.config,
+        cli,
+        command.verbose,
+        profileDir,
+        out,
+        err,
+      );
       await writeFile(fileOf(run), `${JSON.stringify(results, null, 2)}\n`);
-      return results as ResultsFile;
+      return results;
     },
     {
       // A results file of the same config from an interrupted sweep is re-used, not re-run.
-      known: async (run) => {
-        try {
-          const file = JSON.parse(await readFile(fileOf(run), 'utf8')) as ResultsFile;
-          if ((await resultsFileProblems(file)).length > 0) return undefined;
-          return canonicalJSON(file.config) === canonicalJSON(run.config) ? file : undefined;
-        } catch {
-          return undefined;
-        }
-      },
+      known: (run) => savedResults(fileOf(run), run.config),
       onRunStart: (run, position, total) =>
         out(`[${position + 1}/${total}] ${describeCoordinates(run.coordinates)}`),
       onRunEnd: (run, result) => {
@@ -144,12 +121,73 @@ export async function sweep(
   const board = buildLeaderboard(spec, runs, outcome.results, outcome.failures);
   await writeFile(join(dir, 'leaderboard.json'), `${JSON.stringify(board, null, 2)}\n`);
   await writeFile(join(dir, 'leaderboard.csv'), leaderboardCsv(board));
+  // With seeds, leaderboard.csv holds the aggregates; each run's line goes here.
+  if (board.aggregates.length > 0) {
+    await writeFile(join(dir, 'leaderboard-runs.csv'), leaderboardRunsCsv(board));
+  }
   out();
   out(leaderboardTable(board));
   out();
   out(`wall time: ${((cli.now() - started) / 1000).toFixed(0)} s`);
-  out(`leaderboard: ${join(dir, 'leaderboard.json')} and leaderboard.csv`);
+  out(
+    `leaderboard: ${join(dir, 'leaderboard.json')} and leaderboard.csv` +
+      (board.aggregates.length > 0
+        ? ' (mean ± std over seeds; each run in leaderboard-runs.csv)'
+        : ''),
+  );
   return outcome.failures.size > 0 ? EXIT_FAILED : EXIT_OK;
+}
+
+/**
+ * One run in the kept browser profile, with progress lines indented under the caller's; a failure
+ * is one line (an invalid config's problems joined), and a results file that breaks its contract
+ * is a failure too.
+ */
+export async function runConfigInBrowser(
+  config: ExperimentConfig,
+  cli: CliContext,
+  verbose: boolean,
+  profileDir: string,
+  out: (line?: string) => void,
+  err: (line: string) => void,
+): Promise<ResultsFile> {
+  const progress = new ProgressPrinter((line) => out(`    ${line}`), {
+    now: cli.now,
+    stepIntervalMs: 15000,
+  });
+  let results: unknown;
+  try {
+    results = await cli.runLab({
+      config,
+      onBackend: () => {},
+      onEvent: (event) => progress.handle(event),
+      onConsole: verbose ? err : undefined,
+      profileDir,
+    });
+  } catch (error) {
+    const failure = describeRunFailure(error);
+    throw new Error(
+      failure.kind === 'error' ? failure.reason : `invalid config: ${failure.problems.join('; ')}`,
+      { cause: error },
+    );
+  }
+  const problems = await resultsFileProblems(results);
+  if (problems.length > 0) throw new Error(`results file breaks its contract: ${problems[0]}`);
+  return results as ResultsFile;
+}
+
+/** A results file saved earlier for exactly this config (an interrupted sweep or search). */
+export async function savedResults(
+  path: string,
+  config: ExperimentConfig,
+): Promise<ResultsFile | undefined> {
+  try {
+    const file = JSON.parse(await readFile(path, 'utf8')) as ResultsFile;
+    if ((await resultsFileProblems(file)).length > 0) return undefined;
+    return canonicalJSON(file.config) === canonicalJSON(config) ? file : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 /** `methods`: every registered method, by stage, with parameters and citation. */

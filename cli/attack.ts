@@ -1,0 +1,152 @@
+/**
+ * `npm run lab -- attack`: checks an attacker search, runs it in headless Chromium (one kept
+ * profile, so each defense's alignment is trained once for all its trials), writes every results
+ * file as it arrives, and ends with the robustness leaderboard as JSON, CSV and a table. Running
+ * the same search again re-uses the files already written: an interrupted search resumes with
+ * the same trial sequence.
+ */
+import { mkdir, mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, relative, resolve } from 'node:path';
+import { DEFAULT_VALIDATION_CONTEXT } from '../src/core/config/context';
+import {
+  attackRunCount,
+  buildRobustnessBoard,
+  checkAttackSpec,
+  describePoint,
+  getAttackPreset,
+  robustnessCsv,
+  robustnessTable,
+  runAttack,
+  type AttackRun,
+} from '../src/core/attack';
+import type { Command } from './args';
+import { defaultProfileDir } from './browser';
+import { EXIT_BAD_INPUT, EXIT_OK } from './exit';
+import { readFailure } from './configFile';
+import type { CliContext } from './lab';
+import { runConfigInBrowser, savedResults } from './sweep';
+
+export async function attack(
+  command: Extract<Command, { name: 'attack' }>,
+  cli: CliContext,
+  out: (line?: string) => void,
+  err: (line: string) => void,
+): Promise<number> {
+  let input: unknown;
+  if ('preset' in command.source) {
+    try {
+      input = getAttackPreset(command.source.preset);
+    } catch (error) {
+      err(`error: ${(error as Error).message}`);
+      return EXIT_BAD_INPUT;
+    }
+  } else {
+    const path = command.source.searchPath;
+    let text: string;
+    try {
+      text = await readFile(resolve(cli.cwd, path), 'utf8');
+    } catch (error) {
+      err(`error: cannot read ${path}: ${readFailure(error)}`);
+      return EXIT_BAD_INPUT;
+    }
+    try {
+      input = JSON.parse(text);
+    } catch (error) {
+      err(`(json): ${(error as Error).message}`);
+      return EXIT_BAD_INPUT;
+    }
+  }
+  const checked = checkAttackSpec(input, DEFAULT_VALIDATION_CONTEXT);
+  if (!checked.ok) {
+    for (const e of checked.errors) err(`${e.path}: ${e.message}`);
+    return EXIT_BAD_INPUT;
+  }
+  const { spec } = checked;
+  const base =
+    command.backend === undefined
+      ? checked.base
+      : { ...checked.base, runtime: { backend: command.backend } };
+  out(
+    `attack: ${spec.name}, ${spec.defenses.length} defenses × (${spec.defaultSeeds.length} default ` +
+      `seeds + ${spec.budget} trials) = ${attackRunCount(spec)} runs`,
+  );
+  out(`  defenses: ${spec.defenses.map((d) => d.label).join(', ')}`);
+  for (const dim of spec.space) {
+    out(
+      `  ${dim.field}: ${'values' in dim ? dim.values.join(' | ') : `${dim.min} … ${dim.max}${dim.scale === 'log' ? ' (log)' : ''}${dim.integer ? ' (whole)' : ''}`}`,
+    );
+  }
+  out(
+    `  utility floor: ${Math.round(spec.utilityFloor * 100)}% of ${spec.reference}'s fine-tuned FA at the default setting; ${spec.randomTrials} random trials then TPE, seed ${spec.seed}`,
+  );
+  if (command.dryRun) return EXIT_OK;
+
+  const dir = resolve(cli.cwd, command.out ?? join('results', 'attacks', spec.name));
+  const runsDir = join(dir, 'runs');
+  await mkdir(runsDir, { recursive: true });
+  const fileOf = (run: AttackRun) =>
+    join(
+      runsDir,
+      `${slug(run.defense)}-${run.kind === 'default' ? `default-seed${run.seed}` : `trial${String(run.index + 1).padStart(2, '0')}`}.json`,
+    );
+  const started = cli.now();
+  const profileDir = command.freshProfile
+    ? await mkdtemp(join(tmpdir(), 'safetune-attack-'))
+    : defaultProfileDir();
+  let reused = 0;
+
+  const outcome = await runAttack(
+    spec,
+    base,
+    async (run) => {
+      const results = await runConfigInBrowser(
+        run.config,
+        cli,
+        command.verbose,
+        profileDir,
+        out,
+        err,
+      );
+      await writeFile(fileOf(run), `${JSON.stringify(results, null, 2)}\n`);
+      return results;
+    },
+    {
+      known: async (run) => {
+        const saved = await savedResults(fileOf(run), run.config);
+        if (saved) reused += 1;
+        return saved;
+      },
+      onRunStart: (run, position, total) =>
+        out(
+          `[${position + 1}/${total}] ${run.defense}: ${run.kind === 'default' ? `default setting, seed ${run.seed}` : `${run.kind} trial ${run.index + 1}/${spec.budget} (${describePoint(run.point)})`}`,
+        ),
+      onRunEnd: (done, so) => {
+        if (done.error !== undefined) out(`    failed: ${done.error}`);
+        else if (done.run.kind === 'default' && so.floorAccuracy === null) {
+          out(`    HS ${done.harmfulScore?.toFixed(1)}, FA ${done.finetuneAccuracy?.toFixed(1)}`);
+        } else {
+          out(
+            `    HS ${done.harmfulScore?.toFixed(1)}, FA ${done.finetuneAccuracy?.toFixed(1)}` +
+              (done.feasible ? '' : ` (below the floor FA ${so.floorAccuracy?.toFixed(1)})`),
+          );
+        }
+      },
+    },
+  );
+  if (reused > 0) out(`re-used ${reused} results files from ${relative(cli.cwd, runsDir)}`);
+
+  const board = buildRobustnessBoard(outcome);
+  await writeFile(join(dir, 'robustness.json'), `${JSON.stringify(board, null, 2)}\n`);
+  await writeFile(join(dir, 'robustness.csv'), robustnessCsv(board));
+  out();
+  out(robustnessTable(board));
+  out();
+  out(`wall time: ${((cli.now() - started) / 1000).toFixed(0)} s`);
+  out(`robustness leaderboard: ${join(dir, 'robustness.json')} and robustness.csv`);
+  return EXIT_OK;
+}
+
+function slug(label: string): string {
+  return label.replace(/[^\w.-]+/g, '-').replace(/^-|-$/g, '') || 'defense';
+}

@@ -1,0 +1,217 @@
+/**
+ * Runs an attacker search: first every defense at the default setting on each default seed (the
+ * reference defense's fine-tuned accuracy there sets the utility floor), then, defense by
+ * defense, `budget` trials proposed one at a time from the trials so far. A trial's score is the
+ * harmful score after the post stage, or nothing when its task accuracy is under the floor (or
+ * the run failed). `runOne` is the browser worker on the page and headless Chromium from the CLI;
+ * both keep one stage cache, so a defense's alignment is trained once for all its trials.
+ *
+ * Resuming: the same file proposes the same trials from the same outcomes, so `known` (results
+ * already at hand: the CLI's files, the page's saved runs) replays an interrupted search up to
+ * where it stopped, and the search goes on with the trial that was next.
+ */
+import type { ExperimentConfig } from '../config/schema';
+import type { ResultsFile } from '../pipeline/types';
+import { hashString } from '../random';
+import type { Variant } from '../sweep/spec';
+import { proposeTrial, type Observed } from './proposer';
+import type { Point } from './space';
+import { trialConfig, type AttackSpec } from './spec';
+
+export type TrialKind = 'default' | 'random' | 'tpe';
+
+/** One run of the search, as planned. */
+export interface AttackRun {
+  defense: string;
+  kind: TrialKind;
+  /** Trial number within the defense (0-based), or the seed's position for a default run. */
+  index: number;
+  seed: number;
+  /** The attacker's settings (empty for the default setting). */
+  point: Point;
+  config: ExperimentConfig;
+}
+
+export interface TrialOutcome {
+  run: AttackRun;
+  results?: ResultsFile;
+  error?: string;
+  /** Post-stage harmful score and task accuracy, in percent. */
+  harmfulScore?: number;
+  finetuneAccuracy?: number;
+  /** Task accuracy at or above the floor (false when failed). */
+  feasible: boolean;
+}
+
+export interface AttackOutcome {
+  spec: AttackSpec;
+  /** The seed every trial runs on (the base config's). */
+  baseSeed: number;
+  /** The reference defense's fine-tuned accuracy at the default setting (mean over seeds). */
+  referenceAccuracy: number | null;
+  /** The accuracy a trial must reach: utilityFloor × referenceAccuracy. */
+  floorAccuracy: number | null;
+  runs: TrialOutcome[];
+  /** Stopped before the end (cancel). */
+  stopped: boolean;
+}
+
+export interface AttackHooks {
+  known?: (run: AttackRun) => Promise<ResultsFile | undefined>;
+  onRunStart?: (run: AttackRun, position: number, total: number) => void;
+  onRunEnd?: (outcome: TrialOutcome, so: AttackOutcome) => void;
+  stopped?: () => boolean;
+}
+
+/** Numbers proposed in a continuous range, kept to 3 significant digits (readable configs). */
+export function roundPoint(point: Point): Point {
+  const out: Point = {};
+  for (const [field, value] of Object.entries(point)) {
+    out[field] =
+      typeof value === 'number' && !Number.isInteger(value) ? Number(value.toPrecision(3)) : value;
+  }
+  return out;
+}
+
+/** How many runs the search makes in all. */
+export function attackRunCount(spec: AttackSpec): number {
+  return spec.defenses.length * (spec.defaultSeeds.length + spec.budget);
+}
+
+export async function runAttack(
+  spec: AttackSpec,
+  base: ExperimentConfig,
+  runOne: (run: AttackRun) => Promise<ResultsFile>,
+  hooks: AttackHooks = {},
+): Promise<AttackOutcome> {
+  const outcome: AttackOutcome = {
+    spec,
+    baseSeed: base.seed,
+    referenceAccuracy: null,
+    floorAccuracy: null,
+    runs: [],
+    stopped: false,
+  };
+  const total = attackRunCount(spec);
+  const execute = async (run: AttackRun): Promise<TrialOutcome | undefined> => {
+    if (hooks.stopped?.()) {
+      outcome.stopped = true;
+      return undefined;
+    }
+    let results = await hooks.known?.(run);
+    let error: string | undefined;
+    if (!results) {
+      hooks.onRunStart?.(run, outcome.runs.length, total);
+      try {
+        results = await runOne(run);
+      } catch (e) {
+        error = e instanceof Error ? e.message : String(e);
+        // A cancel ends the search; the run is not recorded as failed.
+        if (hooks.stopped?.()) {
+          outcome.stopped = true;
+          return undefined;
+        }
+      }
+    }
+    const done: TrialOutcome = results
+      ? {
+          run,
+          results,
+          harmfulScore: results.metrics.post.harmfulScore,
+          finetuneAccuracy: results.metrics.post.finetuneAccuracy,
+          feasible: false,
+        }
+      : { run, error, feasible: false };
+    outcome.runs.push(done);
+    return done;
+  };
+  const settle = (done: TrialOutcome) => {
+    done.feasible =
+      done.finetuneAccuracy !== undefined &&
+      outcome.floorAccuracy !== null &&
+      done.finetuneAccuracy >= outcome.floorAccuracy;
+    hooks.onRunEnd?.(done, outcome);
+  };
+
+  // 1. Every defense at the default setting, on each seed; the reference first.
+  const ordered = [
+    ...spec.defenses.filter((d) => d.label === spec.reference),
+    ...spec.defenses.filter((d) => d.label !== spec.reference),
+  ];
+  const defaults: TrialOutcome[] = [];
+  for (const defense of ordered) {
+    for (const [i, seed] of spec.defaultSeeds.entries()) {
+      const run = planned(spec, base, defense, 'default', i, {}, seed);
+      const done = await execute(run);
+      if (!done) return outcome;
+      defaults.push(done);
+      if (defense.label === spec.reference && i === spec.defaultSeeds.length - 1) {
+        const accuracies = defaults
+          .filter((d) => d.run.defense === spec.reference && d.results)
+          .map((d) => (d.results as ResultsFile).metrics.finetuned.finetuneAccuracy);
+        if (accuracies.length === 0) {
+          throw new Error(
+            `the reference defense "${spec.reference}" failed at the default setting on every ` +
+              'seed, so there is no utility floor to search under',
+          );
+        }
+        outcome.referenceAccuracy = mean(accuracies);
+        outcome.floorAccuracy = spec.utilityFloor * outcome.referenceAccuracy;
+        for (const d of defaults) settle(d);
+      } else if (outcome.floorAccuracy !== null) settle(done);
+    }
+  }
+
+  // 2. Each defense's trials, proposed from its own trials so far.
+  for (const defense of ordered) {
+    const history: Observed[] = [];
+    for (let t = 0; t < spec.budget; t++) {
+      const proposal = proposeTrial(spec.space, history, {
+        seed: proposerSeed(spec, defense.label),
+        randomTrials: spec.randomTrials,
+      });
+      const point = roundPoint(proposal.point);
+      const run = planned(spec, base, defense, proposal.proposer, t, point, base.seed);
+      const done = await execute(run);
+      if (!done) return outcome;
+      settle(done);
+      history.push({
+        point,
+        score: done.feasible && done.harmfulScore !== undefined ? done.harmfulScore : null,
+      });
+    }
+  }
+  return outcome;
+}
+
+function planned(
+  spec: AttackSpec,
+  base: ExperimentConfig,
+  defense: Variant,
+  kind: TrialKind,
+  index: number,
+  point: Point,
+  seed: number,
+): AttackRun {
+  const name =
+    kind === 'default'
+      ? `${spec.name} ${defense.label} default seed ${seed}`
+      : `${spec.name} ${defense.label} trial ${index + 1}`;
+  return {
+    defense: defense.label,
+    kind,
+    index,
+    seed,
+    point,
+    config: trialConfig(spec, base, defense, point, seed, name),
+  };
+}
+
+/** Each defense gets its own proposer stream, fixed by the search's seed and its label. */
+function proposerSeed(spec: AttackSpec, label: string): number {
+  return hashString(`${spec.seed}:${label}`);
+}
+
+function mean(values: readonly number[]): number {
+  return values.reduce((s, v) => s + v, 0) / values.length;
+}
