@@ -21,7 +21,7 @@ export const ATTACK_PRESETS: readonly AttackSpec[] = [
     schemaVersion: 1,
     name: 'worst-case-defenses',
     description:
-      'Every defense on bench-sst2, attacked: its default setting on seeds 1 and 2, then 2 random ' +
+      'Every defense on bench-sst2, attacked: its default setting on seeds 1 and 2, then 1 random ' +
       'and 1 model-based trial over lr, epochs, p, samples and LoRA rank, keeping at least 90% ' +
       "of the undefended model's task accuracy. A small budget: the worst case found is a lower " +
       'bound on the true one.',
@@ -29,8 +29,8 @@ export const ATTACK_PRESETS: readonly AttackSpec[] = [
     defenses: [...DEFENSE_VARIANTS],
     reference: 'sft (no defense)',
     space: ATTACKER_SPACE,
-    budget: 3,
-    randomTrials: 2,
+    budget: 2,
+    randomTrials: 1,
     seed: 1,
     utilityFloor: 0.9,
     defaultSeeds: [1, 2],

@@ -15,7 +15,7 @@ import type { ResultsFile } from '../pipeline/types';
 import { hashString } from '../random';
 import type { Variant } from '../sweep/spec';
 import { proposeTrial, type Observed } from './proposer';
-import type { Point } from './space';
+import { inSpace, type Dimension, type Point } from './space';
 import { trialConfig, type AttackSpec } from './spec';
 
 export type TrialKind = 'default' | 'random' | 'tpe';
@@ -164,11 +164,22 @@ export async function runAttack(
 
   // 2. Each defense's trials, proposed from its own trials so far.
   for (const defense of ordered) {
+    // The default setting at the trials' seed is a point the attacker has already seen, when
+    // it lies in the space: the proposer starts from it (it is not counted in the budget).
     const history: Observed[] = [];
+    const known = defaults.find((d) => d.run.defense === defense.label && d.run.seed === base.seed);
+    const start = known ? defaultPoint(spec.space, known.run.config) : undefined;
+    if (known && start) {
+      history.push({
+        point: start,
+        score: known.feasible && known.harmfulScore !== undefined ? known.harmfulScore : null,
+      });
+    }
+    const seeded = history.length;
     for (let t = 0; t < spec.budget; t++) {
       const proposal = proposeTrial(spec.space, history, {
         seed: proposerSeed(spec, defense.label),
-        randomTrials: spec.randomTrials,
+        randomTrials: spec.randomTrials + seeded,
       });
       const point = roundPoint(proposal.point);
       const run = planned(spec, base, defense, proposal.proposer, t, point, base.seed);
@@ -182,6 +193,28 @@ export async function runAttack(
     }
   }
   return outcome;
+}
+
+/** The config's values on the space's fields, if every one lies in the space. */
+export function defaultPoint(
+  space: readonly Dimension[],
+  config: ExperimentConfig,
+): Point | undefined {
+  const point: Point = {};
+  for (const dim of space) {
+    let value: unknown = config;
+    for (const key of dim.field.split('.')) {
+      value =
+        value !== null && typeof value === 'object'
+          ? (value as Record<string, unknown>)[key]
+          : undefined;
+    }
+    if (typeof value !== 'number' && typeof value !== 'string' && typeof value !== 'boolean') {
+      return undefined;
+    }
+    point[dim.field] = value;
+  }
+  return inSpace(space, point) ? point : undefined;
 }
 
 function planned(

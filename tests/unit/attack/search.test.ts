@@ -7,6 +7,7 @@ import {
   attackRunCount,
   buildRobustnessBoard,
   checkAttackSpec,
+  defaultPoint,
   robustnessCsv,
   robustnessTable,
   runAttack,
@@ -65,7 +66,7 @@ async function fakeRun(config: ExperimentConfig): Promise<ResultsFile> {
 describe('checkAttackSpec', () => {
   it('accepts the built-in searches, and counts their runs', () => {
     for (const preset of ATTACK_PRESETS) checked(preset);
-    expect(attackRunCount(ATTACK_PRESETS[0])).toBe(9 * (2 + 3));
+    expect(attackRunCount(ATTACK_PRESETS[0])).toBe(9 * (2 + 2));
   });
 
   it('names every problem with its path', () => {
@@ -130,14 +131,24 @@ describe('runAttack', () => {
       'antidote default 1',
       'antidote default 2',
     ]);
-    // Two random trials, then TPE whenever two trials so far kept the floor (else random again).
+    // Two random trials, then TPE whenever two points seen so far kept the floor (else random
+    // again); the default setting at the trials' seed, inside the space, is the first point seen.
     for (const defense of ['sft (no defense)', 'antidote']) {
       const trials = outcome.runs.filter(
         (r) => r.run.defense === defense && r.run.kind !== 'default',
       );
+      const start = outcome.runs.find(
+        (r) => r.run.defense === defense && r.run.kind === 'default' && r.run.seed === base.seed,
+      );
+      expect(defaultPoint(spec.space, start?.run.config as ExperimentConfig)).toEqual({
+        'finetune.lr': 1e-3,
+        'finetune.poisonRatio': base.finetune.poisonRatio,
+        'finetune.epochs': base.finetune.epochs,
+      });
       expect(trials.map((t) => t.run.index)).toEqual([0, 1, 2, 3, 4]);
       trials.forEach((t, i) => {
-        const feasibleBefore = trials.slice(0, i).filter((b) => b.feasible).length;
+        const feasibleBefore =
+          (start?.feasible ? 1 : 0) + trials.slice(0, i).filter((b) => b.feasible).length;
         expect(t.run.kind).toBe(i < 2 || feasibleBefore < 2 ? 'random' : 'tpe');
       });
       expect(trials.some((t) => t.run.kind === 'tpe')).toBe(true);

@@ -112,7 +112,7 @@ describe('lab attack (with a fake browser)', () => {
     expect(dry.stdout).toContain('  finetune.epochs: 1 … 3 (whole)\n');
     const preset = await lab(['attack', '--preset', 'worst-case-defenses', '--dry-run'], never);
     expect(preset.status).toBe(0);
-    expect(preset.stdout).toContain('9 defenses × (2 default seeds + 3 trials) = 45 runs');
+    expect(preset.stdout).toContain('9 defenses × (2 default seeds + 2 trials) = 36 runs');
 
     writeFileSync(
       join(dir, 'bad.json'),
