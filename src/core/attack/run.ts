@@ -10,7 +10,9 @@
  * already at hand: the CLI's files, the page's saved runs) replays an interrupted search up to
  * where it stopped, and the search goes on with the trial that was next.
  */
+import { DEFAULT_VALIDATION_CONTEXT, type ValidationContext } from '../config/context';
 import type { ExperimentConfig } from '../config/schema';
+import { validateConfig } from '../config/validate';
 import type { ResultsFile } from '../pipeline/types';
 import { hashString } from '../random';
 import type { Variant } from '../sweep/spec';
@@ -57,6 +59,11 @@ export interface AttackOutcome {
 }
 
 export interface AttackHooks {
+  /**
+   * What completes each run's config (method parameters' defaults, as a saved run's config has
+   * them), so `known` finds runs by their canonical config; the built-in context by default.
+   */
+  ctx?: ValidationContext;
   known?: (run: AttackRun) => Promise<ResultsFile | undefined>;
   onRunStart?: (run: AttackRun, position: number, total: number) => void;
   onRunEnd?: (outcome: TrialOutcome, so: AttackOutcome) => void;
@@ -93,6 +100,7 @@ export async function runAttack(
     stopped: false,
   };
   const total = attackRunCount(spec);
+  const ctx = hooks.ctx ?? DEFAULT_VALIDATION_CONTEXT;
   const execute = async (run: AttackRun): Promise<TrialOutcome | undefined> => {
     if (hooks.stopped?.()) {
       outcome.stopped = true;
@@ -141,7 +149,7 @@ export async function runAttack(
   const defaults: TrialOutcome[] = [];
   for (const defense of ordered) {
     for (const [i, seed] of spec.defaultSeeds.entries()) {
-      const run = planned(spec, base, defense, 'default', i, {}, seed);
+      const run = planned(ctx, spec, base, defense, 'default', i, {}, seed);
       const done = await execute(run);
       if (!done) return outcome;
       defaults.push(done);
@@ -182,7 +190,7 @@ export async function runAttack(
         randomTrials: spec.randomTrials + seeded,
       });
       const point = roundPoint(proposal.point);
-      const run = planned(spec, base, defense, proposal.proposer, t, point, base.seed);
+      const run = planned(ctx, spec, base, defense, proposal.proposer, t, point, base.seed);
       const done = await execute(run);
       if (!done) return outcome;
       settle(done);
@@ -218,6 +226,7 @@ export function defaultPoint(
 }
 
 function planned(
+  ctx: ValidationContext,
   spec: AttackSpec,
   base: ExperimentConfig,
   defense: Variant,
@@ -230,14 +239,13 @@ function planned(
     kind === 'default'
       ? `${spec.name} ${defense.label} default seed ${seed}`
       : `${spec.name} ${defense.label} trial ${index + 1}`;
-  return {
-    defense: defense.label,
-    kind,
-    index,
-    seed,
-    point,
-    config: trialConfig(spec, base, defense, point, seed, name),
-  };
+  const config = trialConfig(spec, base, defense, point, seed, name);
+  const checked = validateConfig(config, ctx);
+  if (!checked.ok) {
+    const problem = checked.errors[0];
+    throw new Error(`${name}: ${problem.path}: ${problem.message}`);
+  }
+  return { defense: defense.label, kind, index, seed, point, config: checked.config };
 }
 
 /** Each defense gets its own proposer stream, fixed by the search's seed and its label. */

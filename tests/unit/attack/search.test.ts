@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_VALIDATION_CONTEXT, canonicalJSON } from '../../../src/core/config';
 import type { ExperimentConfig } from '../../../src/core/config/schema';
+import { validateConfig } from '../../../src/core/config/validate';
 import type { ResultsFile } from '../../../src/core/pipeline/types';
 import {
   ATTACK_PRESETS,
@@ -17,6 +18,12 @@ import {
 import { fakeResults } from '../sweep/fakeResults';
 
 const ctx = DEFAULT_VALIDATION_CONTEXT;
+
+function checkConfig(config: ExperimentConfig): ExperimentConfig {
+  const result = validateConfig(config, ctx);
+  if (!result.ok) throw new Error(JSON.stringify(result.errors));
+  return result.config;
+}
 
 const SPEC: AttackSpec = {
   schemaVersion: 1,
@@ -125,6 +132,12 @@ describe('runAttack', () => {
       return fakeRun(run.config);
     });
     expect(ran).toHaveLength(attackRunCount(spec));
+    // Complete configs (method parameters' defaults filled in), as a saved run's config is.
+    for (const run of ran) {
+      const again = checkConfig(run.config);
+      expect(canonicalJSON(again)).toBe(canonicalJSON(run.config));
+    }
+    expect(ran.find((r) => r.defense === 'antidote')?.config.post.params).toBeDefined();
     expect(ran.slice(0, 4).map((r) => `${r.defense} ${r.kind} ${r.seed}`)).toEqual([
       'sft (no defense) default 1',
       'sft (no defense) default 2',
