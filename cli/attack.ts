@@ -5,7 +5,7 @@
  * the same search again re-uses the files already written: an interrupted search resumes with
  * the same trial sequence.
  */
-import { mkdir, mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, relative, resolve } from 'node:path';
 import { DEFAULT_VALIDATION_CONTEXT } from '../src/core/config/context';
@@ -23,9 +23,8 @@ import {
 import type { Command } from './args';
 import { defaultProfileDir } from './browser';
 import { EXIT_BAD_INPUT, EXIT_OK } from './exit';
-import { readFailure } from './configFile';
 import type { CliContext } from './lab';
-import { runConfigInBrowser, savedResults } from './sweep';
+import { readSpecSource, runConfigInBrowser, savedResults } from './sweep';
 
 export async function attack(
   command: Extract<Command, { name: 'attack' }>,
@@ -33,30 +32,13 @@ export async function attack(
   out: (line?: string) => void,
   err: (line: string) => void,
 ): Promise<number> {
-  let input: unknown;
-  if ('preset' in command.source) {
-    try {
-      input = getAttackPreset(command.source.preset);
-    } catch (error) {
-      err(`error: ${(error as Error).message}`);
-      return EXIT_BAD_INPUT;
-    }
-  } else {
-    const path = command.source.searchPath;
-    let text: string;
-    try {
-      text = await readFile(resolve(cli.cwd, path), 'utf8');
-    } catch (error) {
-      err(`error: cannot read ${path}: ${readFailure(error)}`);
-      return EXIT_BAD_INPUT;
-    }
-    try {
-      input = JSON.parse(text);
-    } catch (error) {
-      err(`(json): ${(error as Error).message}`);
-      return EXIT_BAD_INPUT;
-    }
-  }
+  const input = await readSpecSource(
+    'preset' in command.source ? command.source : { path: command.source.searchPath },
+    getAttackPreset,
+    cli.cwd,
+    err,
+  );
+  if (input === undefined) return EXIT_BAD_INPUT;
   const checked = checkAttackSpec(input, DEFAULT_VALIDATION_CONTEXT);
   if (!checked.ok) {
     for (const e of checked.errors) err(`${e.path}: ${e.message}`);

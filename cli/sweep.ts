@@ -36,30 +36,13 @@ export async function sweep(
   out: (line?: string) => void,
   err: (line: string) => void,
 ): Promise<number> {
-  let input: unknown;
-  if ('preset' in command.source) {
-    try {
-      input = getSweepPreset(command.source.preset);
-    } catch (error) {
-      err(`error: ${(error as Error).message}`);
-      return EXIT_BAD_INPUT;
-    }
-  } else {
-    const path = command.source.sweepPath;
-    let text: string;
-    try {
-      text = await readFile(resolve(cli.cwd, path), 'utf8');
-    } catch (error) {
-      err(`error: cannot read ${path}: ${readFailure(error)}`);
-      return EXIT_BAD_INPUT;
-    }
-    try {
-      input = JSON.parse(text);
-    } catch (error) {
-      err(`(json): ${(error as Error).message}`);
-      return EXIT_BAD_INPUT;
-    }
-  }
+  const input = await readSpecSource(
+    'preset' in command.source ? command.source : { path: command.source.sweepPath },
+    getSweepPreset,
+    cli.cwd,
+    err,
+  );
+  if (input === undefined) return EXIT_BAD_INPUT;
   const expanded = expandSweep(input, DEFAULT_VALIDATION_CONTEXT);
   if (!expanded.ok) {
     for (const e of expanded.errors) err(`${e.path}: ${e.message}`);
@@ -136,6 +119,39 @@ export async function sweep(
         : ''),
   );
   return outcome.failures.size > 0 ? EXIT_FAILED : EXIT_OK;
+}
+
+/**
+ * A sweep's or a search's JSON: a built-in preset by name, or a file. Undefined (the problem
+ * printed as one line) when the preset is unknown or the file unreadable or not JSON.
+ */
+export async function readSpecSource(
+  source: { preset: string } | { path: string },
+  preset: (name: string) => unknown,
+  cwd: string,
+  err: (line: string) => void,
+): Promise<unknown> {
+  if ('preset' in source) {
+    try {
+      return preset(source.preset);
+    } catch (error) {
+      err(`error: ${(error as Error).message}`);
+      return undefined;
+    }
+  }
+  let text: string;
+  try {
+    text = await readFile(resolve(cwd, source.path), 'utf8');
+  } catch (error) {
+    err(`error: cannot read ${source.path}: ${readFailure(error)}`);
+    return undefined;
+  }
+  try {
+    return JSON.parse(text) as unknown;
+  } catch (error) {
+    err(`(json): ${(error as Error).message}`);
+    return undefined;
+  }
 }
 
 /**
