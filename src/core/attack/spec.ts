@@ -11,7 +11,7 @@ import { presetStack } from '../config/presets';
 import { DEFAULT_CONFIG, type DeepPartial, type ExperimentConfig } from '../config/schema';
 import { closestMatch } from '../config/suggest';
 import { validateConfig, type ValidationError } from '../config/validate';
-import { patchAt, type Variant } from '../sweep/spec';
+import { checkBase, patchAt, type Variant } from '../sweep/spec';
 import { checkSpace, fromUnit, type Dimension, type Point } from './space';
 
 export const ATTACK_SCHEMA_VERSION = 1;
@@ -89,20 +89,7 @@ export function checkAttackSpec(input: unknown, ctx: ValidationContext): AttackS
   if (input.description !== undefined && typeof input.description !== 'string') {
     fail('description', 'must be text');
   }
-  const base = input.base;
-  if (!isPlainObject(base)) {
-    fail('base', 'must be an object with "preset" (a preset name) and/or "patch" (a config patch)');
-  } else {
-    for (const key of Object.keys(base)) {
-      if (key !== 'preset' && key !== 'patch') fail(`base.${key}`, 'unknown field (preset, patch)');
-    }
-    if (base.preset !== undefined && typeof base.preset !== 'string') {
-      fail('base.preset', 'must be a preset name');
-    }
-    if (base.patch !== undefined && !isPlainObject(base.patch)) {
-      fail('base.patch', 'must be an object (a partial config)');
-    }
-  }
+  checkBase(input.base, fail);
   const labels: string[] = [];
   if (!Array.isArray(input.defenses) || input.defenses.length === 0) {
     fail('defenses', 'must be a non-empty list of {"label": …, "patch": {…}}');

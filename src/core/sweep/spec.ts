@@ -228,7 +228,8 @@ function runName(sweep: string, coordinates: Record<string, FieldValue>): string
   return name.length <= 80 ? name : `${name.slice(0, 79)}…`;
 }
 
-function checkBase(
+/** Checks a sweep's or a search's `base`: a preset name and/or a config patch. */
+export function checkBase(
   value: unknown,
   fail: (path: string, message: string) => void,
 ): SweepSpec['base'] | undefined {
