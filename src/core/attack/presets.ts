@@ -7,14 +7,28 @@ import { DEFENSE_VARIANTS } from '../sweep/presets';
 import type { Dimension } from './space';
 import type { AttackSpec } from './spec';
 
-/** The attacker's knobs: how hard and how much it fine-tunes, on how much harmful data. */
+/**
+ * The attacker's knobs: how hard and how much it fine-tunes, on how much harmful data. Centred on
+ * bench-sst2's own setting (lr 1e-2, 6 epochs, p 0.1, 500 samples, rank 8) and reaching further
+ * towards the stronger side (more epochs, samples and harmful data), where defenses are known to
+ * give way; a weaker attack mostly loses the task accuracy the utility floor asks for.
+ */
 const ATTACKER_SPACE: Dimension[] = [
   { field: 'finetune.lr', min: 3e-3, max: 3e-2, scale: 'log' },
-  { field: 'finetune.epochs', min: 2, max: 6, integer: true },
+  { field: 'finetune.epochs', min: 4, max: 9, integer: true },
   { field: 'finetune.poisonRatio', min: 0.05, max: 0.3 },
-  { field: 'finetune.samples', min: 250, max: 600, integer: true },
+  { field: 'finetune.samples', min: 400, max: 700, integer: true },
   { field: 'finetune.lora.rank', values: [4, 8, 16] },
 ];
+
+/** The same knobs around the reference experiment's setting (1,000 samples, 5 epochs). */
+const ATTACKER_SPACE_GPU: Dimension[] = ATTACKER_SPACE.map((dim) =>
+  dim.field === 'finetune.samples'
+    ? { ...dim, min: 750, max: 1500 }
+    : dim.field === 'finetune.epochs'
+      ? { ...dim, min: 3, max: 8 }
+      : dim,
+);
 
 export const ATTACK_PRESETS: readonly AttackSpec[] = [
   {
@@ -45,13 +59,7 @@ export const ATTACK_PRESETS: readonly AttackSpec[] = [
     base: { preset: 'no-defense-sst2' },
     defenses: [...DEFENSE_VARIANTS],
     reference: 'sft (no defense)',
-    space: ATTACKER_SPACE.map((dim) =>
-      dim.field === 'finetune.samples'
-        ? { ...dim, min: 500, max: 1500 }
-        : dim.field === 'finetune.epochs'
-          ? { ...dim, max: 8 }
-          : dim,
-    ),
+    space: ATTACKER_SPACE_GPU,
     budget: 12,
     randomTrials: 4,
     seed: 1,

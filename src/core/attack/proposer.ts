@@ -1,8 +1,8 @@
 /**
  * Proposes the attacker's next trial from the trials so far.
  *
- * The first `randomTrials` trials (and any while fewer than two trials kept the utility floor) are
- * uniform random in the space: log-uniform on a log range, uniform over a list. After that the
+ * The first `randomTrials` trials (and any while no trial has kept the utility floor) are uniform
+ * random in the space: log-uniform on a log range, uniform over a list. After that the
  * proposer is a Tree-structured Parzen Estimator (Bergstra et al., 2011), written plainly:
  *
  * 1. The feasible trials, best score first, split into "good" (the top ⌈γ·n⌉, at least one) and
@@ -50,7 +50,7 @@ export function proposeTrial(
   const index = history.length;
   const rng = createRng(hashString(`attack-proposer:${options.seed}:${index}`));
   const feasible = history.filter((h): h is { point: Point; score: number } => h.score !== null);
-  if (index < options.randomTrials || feasible.length < 2) {
+  if (index < options.randomTrials || feasible.length === 0) {
     return { point: randomPoint(space, rng), proposer: 'random' };
   }
 

@@ -68,12 +68,17 @@ describe('proposeTrial', () => {
     }
   });
 
-  it('stays random while fewer than two trials kept the floor', () => {
+  it('stays random until a trial kept the floor, then models from that one', () => {
     const infeasible: Observed[] = [0, 1, 2].map((i) => ({
       point: proposeTrial(SPACE, [], { seed: i, randomTrials: 0 }).point,
       score: null,
     }));
     expect(proposeTrial(SPACE, infeasible, { seed: 1, randomTrials: 1 }).proposer).toBe('random');
+    const kept = proposeTrial(SPACE, [], { seed: 9, randomTrials: 0 }).point;
+    const one: Observed[] = [...infeasible, { point: kept, score: 50 }];
+    const next = proposeTrial(SPACE, one, { seed: 1, randomTrials: 1 });
+    expect(next.proposer).toBe('tpe');
+    expect(inSpace(SPACE, next.point)).toBe(true);
   });
 
   it('with a known objective, finds its maximum within the budget more often than random search', () => {
