@@ -8,6 +8,9 @@
  *   npm run bench -- --vs-pytorch --backend wasm,cpu --dModel 256 --nLayers 4
  * trains the identical model in PyTorch (`scripts/reference/bench_torch.py`; Debian's
  * python3-torch is installed when missing) and prints its line and each backend's ratio.
+ *   npm run bench -- --backend webgpu --unfused --programs
+ * WebGPU with tfjs's plain ops as well as with the lab's fused training kernels (before and after),
+ * each line with its dispatches per step by program.
  *
  * Real-size models with random weights (`src/core/bench/modelBench.ts`):
  *   npm run bench -- --real-size                          gpt2-124m and smollm2-135m, webgpu and wasm
@@ -39,6 +42,13 @@ const { values } = parseArgs({
     backend: { type: 'string' },
     'real-size': { type: 'boolean', default: false },
     'vs-pytorch': { type: 'boolean', default: false },
+    unfused: {
+      type: 'boolean',
+      default: false,
+      description:
+        'webgpu: also run with tfjs plain ops instead of the fused kernels (before/after)',
+    },
+    programs: { type: 'boolean', default: false, description: 'webgpu: dispatches by program' },
     threads: { type: 'string', description: 'PyTorch threads for --vs-pytorch (default: its own)' },
     model: { type: 'string', description: `real-size models: ${REAL_SIZE_MODEL_NAMES.join(',')}` },
     'micro-batch': { type: 'string', description: 'rows per pass (default: 1 on wasm, else 4)' },
@@ -65,6 +75,9 @@ if (values.help) {
   );
   console.log(
     '                 [--nHeads 4] [--contextLength 64] [--mlpRatio 4] [--batch 8] [--steps 8] [--warmup 3]',
+  );
+  console.log(
+    '                 [--unfused] [--programs]   webgpu: plain ops too; dispatches by program',
   );
   console.log(
     'npm run bench -- --vs-pytorch [--backend wasm] [--threads N] [shape options as above]',
@@ -153,11 +166,19 @@ const pytorch = vsPytorch ? benchPytorch() : null;
 const labRows: { backend: string; tokensPerSecond: number }[] = [];
 const lab = await openLabPage();
 try {
-  for (const backend of backends) {
+  const runs = backends.flatMap((backend) =>
+    backend === 'webgpu' && values.unfused
+      ? [
+          { backend, fusedKernels: false },
+          { backend, fusedKernels: true },
+        ]
+      : [{ backend, fusedKernels: true }],
+  );
+  for (const { backend, fusedKernels } of runs) {
     const warmup = warmupFor(backend);
     const steps = timedSteps + warmup;
     const { info, report } = (await lab.page.evaluate(
-      async ({ backend, model, batch, steps, warmup }) => {
+      async ({ backend, model, batch, steps, warmup, fusedKernels }) => {
         const handle = window.safetuneLab.createLabWorker();
         try {
           const info = await handle.api.init(backend);
@@ -167,17 +188,21 @@ try {
             steps,
             warmupSteps: warmup,
             seed: 1,
+            fusedKernels,
           });
           return { info, report };
         } finally {
           handle.terminate();
         }
       },
-      { backend, model, batch, steps, warmup },
+      { backend, model, batch, steps, warmup, fusedKernels },
     )) as { info: BackendInfo; report: SyntheticTrainingReport };
     console.log(
       JSON.stringify({
         backend: info.backend,
+        ...(info.backend === 'webgpu'
+          ? { kernels: fusedKernels ? 'fused' : 'tfjs plain ops' }
+          : {}),
         ...model,
         batch,
         msPerStep: Number(report.medianMsPerStep.toFixed(1)),
@@ -186,11 +211,16 @@ try {
         ...(report.dispatchesPerStep !== undefined
           ? { dispatchesPerStep: report.dispatchesPerStep }
           : {}),
+        ...(values.programs && report.dispatchesByProgram
+          ? { dispatchesByProgram: report.dispatchesByProgram }
+          : {}),
         timedSteps: steps - warmup,
         adapter: info.adapter ? `${info.adapter.vendor} ${info.adapter.architecture}`.trim() : null,
       }),
     );
-    labRows.push({ backend: info.backend, tokensPerSecond: report.tokensPerSecond });
+    if (fusedKernels) {
+      labRows.push({ backend: info.backend, tokensPerSecond: report.tokensPerSecond });
+    }
   }
 } finally {
   await lab.close();

@@ -63,6 +63,79 @@ for (const backend of BACKENDS) {
   });
 }
 
+/** A Llama-shaped tiny model: RMSNorm, SiLU-gated MLP, rotary positions, grouped KV heads. */
+const TINY_LLAMA = {
+  family: 'llama',
+  vocabSize: 32,
+  dModel: 32,
+  nLayers: 2,
+  nHeads: 4,
+  nKvHeads: 2,
+  headDim: 8,
+  ffnDim: 64,
+  contextLength: 16,
+  norm: 'rmsnorm',
+  normEps: 1e-6,
+  positions: 'rotary',
+  ropeTheta: 10000,
+  rotaryDim: 8,
+  activation: 'silu',
+  gatedMlp: true,
+  parallelResidual: false,
+  qkNorm: false,
+  tiedEmbeddings: false,
+  bias: { qkv: false, o: false, mlp: false },
+};
+
+test('the fused WebGPU kernels train as tfjs plain ops do, in a third (GPT-2) or half (Llama) of the dispatches', async ({
+  page,
+}) => {
+  test.setTimeout(300_000);
+  await page.goto('/');
+  for (const [label, model] of [
+    ['gpt2', TINY],
+    ['llama', TINY_LLAMA],
+  ] as const) {
+    const [plain, fused] = (await page.evaluate(async (model) => {
+      const train = async (fusedKernels: boolean) => {
+        const lab = window.safetuneLab.createLabWorker();
+        try {
+          await lab.api.init('webgpu');
+          return await lab.api.trainSynthetic('fused', {
+            model: model as never,
+            batch: 4,
+            steps: 12,
+            seed: 5,
+            lr: 1e-2,
+            fusedKernels,
+          });
+        } finally {
+          lab.terminate();
+        }
+      };
+      return [await train(false), await train(true)];
+    }, model)) as SyntheticTrainingReport[];
+    const worst = Math.max(...plain.losses.map((loss, i) => Math.abs(loss - fused.losses[i])));
+    console.log(
+      `[e2e] ${label} on webgpu: ${plain.dispatchesPerStep} dispatches/step with tfjs ops, ` +
+        `${fused.dispatchesPerStep} fused; losses ${fused.losses[0].toFixed(4)} → ` +
+        `${fused.losses[11].toFixed(4)}, largest difference ${worst.toExponential(2)}`,
+    );
+    // Gradients are clipped (maxGradNorm 1) through the fused norm, so the clip is exercised too.
+    expect(fused.losses[11]).toBeLessThan(fused.losses[0] - 0.3);
+    expect(worst).toBeLessThan(2e-3);
+    expect(fused.numTensorsAfter).toBe(fused.numTensorsBefore);
+    expect(fused.numTensorsPerStep[11]).toBe(fused.numTensorsPerStep[3]);
+    expect(fused.dispatchesByProgram?.LabFusedAdamW).toBeGreaterThan(0);
+    expect(plain.dispatchesByProgram?.LabFusedAdamW).toBeUndefined();
+    // GPT-2's shape (the lab's own models) at least 3× fewer; Llama's rotary positions and gated
+    // MLP stay tfjs ops, so at least 2×.
+    expect((label === 'gpt2' ? 3 : 2) * (fused.dispatchesPerStep as number)).toBeLessThanOrEqual(
+      plain.dispatchesPerStep as number,
+    );
+  }
+});
+
 test('the step-0 loss agrees across all four backends within 1e-3', () => {
   expect(Object.keys(firstLoss).sort()).toEqual([...BACKENDS].sort());
   const values = BACKENDS.map((b) => firstLoss[b] as number);

@@ -4,7 +4,8 @@ import type { ModelConfigInput } from '../model/config';
 import { GPT } from '../model/gpt';
 import { createRng } from '../random';
 import { checkpoint, type CancelToken } from '../runtime/cancel';
-import { webgpuDispatches } from '../runtime/dispatchCount';
+import { webgpuDispatches, webgpuDispatchesByProgram } from '../runtime/dispatchCount';
+import { setFusedKernels } from '../runtime/webgpuFused';
 import { Trainer } from '../train/trainer';
 
 /**
@@ -21,6 +22,8 @@ export interface SyntheticTrainingOptions {
   lr?: number;
   /** Steps not timed (kernel compilation, buffer pools). */
   warmupSteps?: number;
+  /** WebGPU: the fused training kernels (default on); off measures the plain tfjs ops. */
+  fusedKernels?: boolean;
 }
 
 export interface SyntheticTrainingReport {
@@ -37,6 +40,8 @@ export interface SyntheticTrainingReport {
   /** WebGPU only: compute dispatches of each step (median over the timed steps in `dispatchesPerStep`). */
   dispatchesPerStepAll?: number[];
   dispatchesPerStep?: number;
+  /** WebGPU only: the last step's dispatches by program (its shader key's kind or the lab kernel). */
+  dispatchesByProgram?: Record<string, number>;
 }
 
 export function syntheticRows(config: ModelConfigInput, batch: number, seed: number): number[][] {
@@ -76,6 +81,8 @@ export async function runSyntheticTraining(
   const msPerStep: number[] = [];
   const numTensorsPerStep: number[] = [];
   const dispatches: number[] = [];
+  let byProgram: Record<string, number> | undefined;
+  setFusedKernels(options.fusedKernels ?? true);
   try {
     for (let step = 0; step < steps; step++) {
       await checkpoint(cancel);
@@ -85,12 +92,22 @@ export async function runSyntheticTraining(
         0,
       );
       const dispatchesBefore = webgpuDispatches();
+      const programsBefore = webgpuDispatchesByProgram();
       const start = now();
       const { loss } = await trainer.step(rows);
       const ms = now() - start;
       const dispatchesAfter = webgpuDispatches();
+      const programsAfter = webgpuDispatchesByProgram();
       if (dispatchesBefore !== null && dispatchesAfter !== null) {
         dispatches.push(dispatchesAfter - dispatchesBefore);
+      }
+      if (programsBefore && programsAfter) {
+        byProgram = Object.fromEntries(
+          [...programsAfter]
+            .map(([name, n]) => [name, n - (programsBefore.get(name) ?? 0)] as [string, number])
+            .filter(([, n]) => n > 0)
+            .sort((a, b) => b[1] - a[1]),
+        );
       }
       losses.push(loss);
       msPerStep.push(ms);
@@ -98,6 +115,7 @@ export async function runSyntheticTraining(
       onStep?.(step, loss, ms);
     }
   } finally {
+    setFusedKernels(true);
     trainer.dispose();
     model.dispose();
   }
@@ -116,6 +134,7 @@ export async function runSyntheticTraining(
       ? {
           dispatchesPerStepAll: dispatches,
           dispatchesPerStep: median(dispatches.slice(firstTimed)),
+          ...(byProgram ? { dispatchesByProgram: byProgram } : {}),
         }
       : {}),
   };

@@ -6,6 +6,7 @@ import { embeddingLookup } from './embedding';
 import { loraDelta, plusDelta, type LoraAdapter } from './lora';
 import { addLastAxis, headLogits, matMul, mulLastAxis } from './matmul';
 import { getWeight, type WeightMap } from './weights';
+import { fusedGeluNew, fusedKernelsAvailable, fusedNorm } from '../runtime/webgpuFused';
 
 /**
  * The one forward pass of every family (`ModelConfig` says which variant): training, evaluation,
@@ -255,6 +256,12 @@ export function headWeight(config: ModelConfig, weights: WeightMap): tf.Variable
 /** LayerNorm or RMSNorm over the last axis, with the module's gain (and LayerNorm's bias). */
 function norm<T extends tf.Tensor>(config: ModelConfig, weights: WeightMap, path: string, x: T): T {
   const gain = getWeight(weights, `${path}.weight`);
+  if (fusedKernelsAvailable()) {
+    // WebGPU: the whole norm in one dispatch (and its gradient in one or two).
+    const bias = config.norm === 'rmsnorm' ? null : getWeight(weights, `${path}.bias`);
+    const trainGain = gain.trainable || (bias?.trainable ?? false);
+    return fusedNorm(x, gain, bias, config.normEps, trainGain) as T;
+  }
   if (config.norm === 'rmsnorm') {
     // Llama's RMSNorm: x · rsqrt(mean(x²) + ε) · γ.
     const meanSquare = tf.mean(tf.square(x), -1, true);
@@ -270,6 +277,7 @@ const SQRT_2_OVER_PI = Math.sqrt(2 / Math.PI);
 export function activate(x: tf.Tensor, activation: Activation): tf.Tensor {
   switch (activation) {
     case 'gelu_new': {
+      if (fusedKernelsAvailable()) return fusedGeluNew(x);
       // 0.5·x·(1 + tanh(u)), u = √(2/π)·(x + 0.044715·x³): GPT-2's approximation, computed as
       // x·σ(2u) (the same function: ½(1 + tanh u) = σ(2u)). On wasm, sigmoid is XNNPACK's vector
       // kernel and tanh a scalar loop; x³ is x²·x because tf.pow is a scalar loop too, and its
