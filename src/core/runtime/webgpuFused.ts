@@ -50,7 +50,7 @@ export function setFusedKernels(on: boolean): void {
 }
 
 function backendInternals(): Backend | null {
-  if (!enabled || tf.getBackend() !== 'webgpu') return null;
+  if (tf.getBackend() !== 'webgpu') return null;
   const b = tf.backend() as unknown as Partial<Backend>;
   const methods = [
     'uploadToGPU',
@@ -64,14 +64,17 @@ function backendInternals(): Backend | null {
   if (!Array.isArray(b.uniformPendingDisposal) || typeof b.dispatchCountInPass !== 'number') {
     return null;
   }
-  // A profiling session (tf.profile / tf.time) times programs one by one; stay out of its way.
-  if (b.activeTimers != null) return null;
   return b as Backend;
 }
 
-/** Whether the fused kernels can run now (WebGPU, with the internals they need). */
+/**
+ * Whether to take the fused kernels now: on WebGPU with the internals they need, unless turned off
+ * or a profiling session (tf.profile / tf.time, timing programs one by one) is on. A gradient of
+ * a fused op runs fused whatever this says later.
+ */
 export function fusedKernelsAvailable(): boolean {
-  return backendInternals() !== null;
+  const backend = backendInternals();
+  return enabled && backend !== null && backend.activeTimers == null;
 }
 
 const pipelines = new WeakMap<GPUDevice, Map<string, GPUComputePipeline>>();
@@ -221,8 +224,7 @@ ${Array.from(
  * Tracked by the enclosing tidy like any op's result.
  */
 export function sumOfSquares(tensors: readonly tf.Tensor[]): tf.Tensor {
-  const backend = backendInternals();
-  if (!backend) throw new Error('the fused WebGPU kernels are not available');
+  const backend = required();
   if (tensors.length === 0) throw new Error('sumOfSquares needs at least one tensor');
   const pipe = pipeline(backend, 'LabSumOfSquares', SUM_OF_SQUARES);
   let running: tf.Tensor | null = null;
@@ -316,8 +318,7 @@ export function fusedAdamW(
   squares: tf.Tensor,
   step: FusedAdamWStep,
 ): { p: tf.Tensor; m: tf.Tensor; v: tf.Tensor } {
-  const backend = backendInternals();
-  if (!backend) throw new Error('the fused WebGPU kernels are not available');
+  const backend = required();
   const pipe = pipeline(backend, 'LabFusedAdamW', ADAMW);
   const outs = [p, m, v].map((t) => output(backend, t.shape));
   const workgroups = grid(p.size);
@@ -385,14 +386,10 @@ const ROW_STATS = (rms: boolean) => /* wgsl */ `
 
 const NORM_UNIFORMS = 'struct Params { rows: u32, d: u32, epsilon: f32, rowStride: u32 }';
 
-/** y = (x − mean)/√(var + ε)·γ + β (LayerNorm) or x·rsqrt(mean x² + ε)·γ (RMSNorm), a row a workgroup. */
-const NORM_FORWARD = (rms: boolean) => /* wgsl */ `
+/** A norm kernel that takes a row a workgroup: its bindings, then `body` after the row's stats. */
+const ROW_KERNEL = (rms: boolean, bindings: string, body: string) => /* wgsl */ `
 ${NORM_UNIFORMS}
-@group(0) @binding(0) var<storage, read_write> y: array<f32>;
-@group(0) @binding(1) var<storage, read> x: array<f32>;
-@group(0) @binding(2) var<storage, read> gain: array<f32>;
-@group(0) @binding(3) var<storage, read> bias: array<f32>;
-@group(0) @binding(4) var<uniform> u: Params;
+${bindings}
 ${ROW_REDUCE}
 @compute @workgroup_size(${ROW_LANES})
 fn main(@builtin(workgroup_id) group: vec3<u32>, @builtin(local_invocation_index) lane: u32) {
@@ -400,33 +397,39 @@ fn main(@builtin(workgroup_id) group: vec3<u32>, @builtin(local_invocation_index
   if (row >= u.rows) { return; }
   let base = row * u.d;
 ${ROW_STATS(rms)}
-  for (var j = lane; j < u.d; j += ${ROW_LANES}u) {
+${body}
+}`;
+
+/** y = (x − mean)/√(var + ε)·γ + β (LayerNorm) or x·rsqrt(mean x² + ε)·γ (RMSNorm), a row a workgroup. */
+const NORM_FORWARD = (rms: boolean) =>
+  ROW_KERNEL(
+    rms,
+    `@group(0) @binding(0) var<storage, read_write> y: array<f32>;
+@group(0) @binding(1) var<storage, read> x: array<f32>;
+@group(0) @binding(2) var<storage, read> gain: array<f32>;
+@group(0) @binding(3) var<storage, read> bias: array<f32>;
+@group(0) @binding(4) var<uniform> u: Params;`,
+    `  for (var j = lane; j < u.d; j += ${ROW_LANES}u) {
     y[base + j] = ${rms ? '(x[base + j] * rstd) * gain[j]' : '((x[base + j] - mean) * rstd) * gain[j] + bias[j]'};
   }
   // Every binding must be used (the layout is the shader's); RMSNorm's bias slot never is.
-  if (u.rows == 0u) { y[0] = bias[0]; }
-}`;
+  if (u.rows == 0u) { y[0] = bias[0]; }`,
+  );
 
 /**
  * dx of the norm (a row a workgroup), and each row's mean and rstd for the gain's gradient:
  * x̂ = (x − mean)·rstd, g = dy·γ, dx = rstd·(g − mean(g) − x̂·mean(g·x̂)) (RMSNorm: no mean(g) term).
  */
-const NORM_BACKWARD_INPUT = (rms: boolean) => /* wgsl */ `
-${NORM_UNIFORMS}
-@group(0) @binding(0) var<storage, read_write> dx: array<f32>;
+const NORM_BACKWARD_INPUT = (rms: boolean) =>
+  ROW_KERNEL(
+    rms,
+    `@group(0) @binding(0) var<storage, read_write> dx: array<f32>;
 @group(0) @binding(1) var<storage, read_write> stats: array<f32>;
 @group(0) @binding(2) var<storage, read> dy: array<f32>;
 @group(0) @binding(3) var<storage, read> x: array<f32>;
 @group(0) @binding(4) var<storage, read> gain: array<f32>;
-@group(0) @binding(5) var<uniform> u: Params;
-${ROW_REDUCE}
-@compute @workgroup_size(${ROW_LANES})
-fn main(@builtin(workgroup_id) group: vec3<u32>, @builtin(local_invocation_index) lane: u32) {
-  let row = group.x + group.y * u.rowStride;
-  if (row >= u.rows) { return; }
-  let base = row * u.d;
-${ROW_STATS(rms)}
-  var a = 0.0;
+@group(0) @binding(5) var<uniform> u: Params;`,
+    `  var a = 0.0;
   var b = 0.0;
   for (var j = lane; j < u.d; j += ${ROW_LANES}u) {
     let g = dy[base + j] * gain[j];
@@ -442,8 +445,8 @@ ${ROW_STATS(rms)}
   if (lane == 0u) {
     stats[2u * row] = mean;
     stats[2u * row + 1u] = rstd;
-  }
-}`;
+  }`,
+  );
 
 /** dγ = Σ_rows dy·x̂ (and LayerNorm's dβ = Σ_rows dy), a column a thread. */
 const NORM_BACKWARD_GAIN = (rms: boolean) => /* wgsl */ `
