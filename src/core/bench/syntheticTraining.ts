@@ -92,12 +92,13 @@ export async function runSyntheticTraining(
         0,
       );
       const dispatchesBefore = webgpuDispatches();
-      const programsBefore = webgpuDispatchesByProgram();
+      const last = step === steps - 1;
+      const programsBefore = last ? webgpuDispatchesByProgram() : null;
       const start = now();
       const { loss } = await trainer.step(rows);
       const ms = now() - start;
       const dispatchesAfter = webgpuDispatches();
-      const programsAfter = webgpuDispatchesByProgram();
+      const programsAfter = last ? webgpuDispatchesByProgram() : null;
       if (dispatchesBefore !== null && dispatchesAfter !== null) {
         dispatches.push(dispatchesAfter - dispatchesBefore);
       }

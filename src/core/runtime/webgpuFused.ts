@@ -104,12 +104,6 @@ function bufferOf(backend: Backend, t: tf.TensorInfo): GPUBuffer {
   return resource;
 }
 
-/** A float32 output tensor of `shape` with its GPU buffer. */
-function output(backend: Backend, shape: number[]): { info: tf.TensorInfo; buffer: GPUBuffer } {
-  const info = backend.makeTensorInfo(shape, 'float32');
-  return { info, buffer: bufferOf(backend, info) };
-}
-
 /**
  * 32-bit words (u32 or f32 by `kinds`, one kind for all or one per word), padded to 16 bytes, as a
  * uniform buffer for the next submit.
@@ -137,21 +131,30 @@ function uniforms(
   return buffer;
 }
 
-/** Encode one dispatch into tfjs's current compute pass, as `recordAndSubmit` does for programs. */
-function dispatch(
+/**
+ * One dispatch of the kernel `name` (compiled from `code` once per device), encoded into tfjs's
+ * current compute pass as `recordAndSubmit` does for its programs. Its bindings are, in order, a
+ * fresh float32 output per shape of `outputs`, `inputs` and the uniform buffer `params` (the order
+ * `bindings` declares them in); the outputs come back as tensors, tracked by the enclosing tidy.
+ */
+function run(
   backend: Backend,
   name: string,
-  pipe: GPUComputePipeline,
-  buffers: GPUBuffer[],
-  used: tf.TensorInfo[],
+  code: string,
+  outputs: number[][],
+  inputs: readonly tf.TensorInfo[],
+  params: GPUBuffer,
   workgroups: [number, number],
-): void {
+): tf.Tensor[] {
+  const pipe = pipeline(backend, name, code);
+  const outs = outputs.map((shape) => backend.makeTensorInfo(shape, 'float32'));
+  const buffers = [...outs, ...inputs].map((t) => bufferOf(backend, t));
   const bindGroup = backend.device.createBindGroup({
     layout: pipe.getBindGroupLayout(0),
-    entries: buffers.map((buffer, binding) => ({ binding, resource: { buffer } })),
+    entries: [...buffers, params].map((buffer, binding) => ({ binding, resource: { buffer } })),
   });
   // The buffers may not be released or re-used before this command buffer is submitted.
-  for (const t of used) backend.commandQueueOwnedIds.add(t.dataId);
+  for (const t of [...outs, ...inputs]) backend.commandQueueOwnedIds.add(t.dataId);
   backend.ensureCommandEncoderReady();
   if (!backend.computePassEncoder) {
     backend.computePassEncoder = (backend.commandEncoder as GPUCommandEncoder).beginComputePass();
@@ -165,10 +168,17 @@ function dispatch(
     backend.endComputePassEncoder();
     backend.submitQueue();
   }
+  return outs.map((info) => tf.engine().makeTensorFromTensorInfo(info));
 }
 
-function tensorOf(info: tf.TensorInfo): tf.Tensor {
-  return tf.engine().makeTensorFromTensorInfo(info);
+/** WGSL bindings in `run`'s order: read-write `outputs`, read-only `inputs`, then uniform `u`. */
+function bindings(outputs: string[], inputs: string[], uniformType = 'Params'): string {
+  const storage = [
+    ...outputs.map((name) => `var<storage, read_write> ${name}: array<f32>;`),
+    ...inputs.map((name) => `var<storage, read> ${name}: array<f32>;`),
+    `var<uniform> u: ${uniformType};`,
+  ];
+  return storage.map((line, i) => `@group(0) @binding(${i}) ${line}`).join('\n');
 }
 
 const WORKGROUP = 64;
@@ -186,16 +196,14 @@ const SUM_THREADS = 256;
 
 const SUM_OF_SQUARES = /* wgsl */ `
 struct Sizes { n: array<vec4<u32>, 2> }
-@group(0) @binding(0) var<storage, read_write> total: array<f32>;
-@group(0) @binding(1) var<storage, read> previous: array<f32>;
-${Array.from(
-  { length: SUM_INPUTS },
-  (_, i) => `@group(0) @binding(${i + 2}) var<storage, read> x${i}: array<f32>;`,
-).join('\n')}
-@group(0) @binding(${SUM_INPUTS + 2}) var<uniform> sizes: Sizes;
+${bindings(
+  ['total'],
+  ['previous', ...Array.from({ length: SUM_INPUTS }, (_, i) => `x${i}`)],
+  'Sizes',
+)}
 var<workgroup> partial: array<f32, ${SUM_THREADS}>;
 
-fn size(i: u32) -> u32 { return sizes.n[i / 4u][i % 4u]; }
+fn size(i: u32) -> u32 { return u.n[i / 4u][i % 4u]; }
 
 @compute @workgroup_size(${SUM_THREADS})
 fn main(@builtin(local_invocation_index) lane: u32) {
@@ -226,35 +234,28 @@ ${Array.from(
 export function sumOfSquares(tensors: readonly tf.Tensor[]): tf.Tensor {
   const backend = required();
   if (tensors.length === 0) throw new Error('sumOfSquares needs at least one tensor');
-  const pipe = pipeline(backend, 'LabSumOfSquares', SUM_OF_SQUARES);
   let running: tf.Tensor | null = null;
   for (let start = 0; start < tensors.length; start += SUM_INPUTS) {
     const chunk = tensors.slice(start, start + SUM_INPUTS);
     // Unused slots (and `previous` on the first chunk) are bound read-only to the chunk's first
     // tensor with size 0: every binding needs a buffer, and none may be the output.
     const inputs = Array.from({ length: SUM_INPUTS }, (_, i) => chunk[i] ?? chunk[0]);
-    const previous = running ?? chunk[0];
     const sizes = [
       ...Array.from({ length: SUM_INPUTS }, (_, i) => (chunk[i] ? chunk[i].size : 0)),
       running ? 1 : 0,
       0,
     ];
-    const out = output(backend, [1]);
-    dispatch(
+    const [total] = run(
       backend,
       'LabSumOfSquares',
-      pipe,
-      [
-        out.buffer,
-        bufferOf(backend, previous),
-        ...inputs.map((t) => bufferOf(backend, t)),
-        uniforms(backend, sizes, 'u32'),
-      ],
-      [out.info, previous, ...chunk],
+      SUM_OF_SQUARES,
+      [[1]],
+      [running ?? chunk[0], ...inputs],
+      uniforms(backend, sizes, 'u32'),
       [1, 1],
     );
     running?.dispose();
-    running = tensorOf(out.info);
+    running = total;
   }
   return running as tf.Tensor;
 }
@@ -265,15 +266,7 @@ struct Params {
   beta2: f32, oneMinusBeta2: f32, decay: f32, stepSize: f32,
   rootBias2: f32, epsilon: f32, rowStride: u32, pad: u32,
 }
-@group(0) @binding(0) var<storage, read_write> pOut: array<f32>;
-@group(0) @binding(1) var<storage, read_write> mOut: array<f32>;
-@group(0) @binding(2) var<storage, read_write> vOut: array<f32>;
-@group(0) @binding(3) var<storage, read> p: array<f32>;
-@group(0) @binding(4) var<storage, read> grad: array<f32>;
-@group(0) @binding(5) var<storage, read> m: array<f32>;
-@group(0) @binding(6) var<storage, read> v: array<f32>;
-@group(0) @binding(7) var<storage, read> squares: array<f32>;
-@group(0) @binding(8) var<uniform> u: Params;
+${bindings(['pOut', 'mOut', 'vOut'], ['p', 'grad', 'm', 'v', 'squares'])}
 
 @compute @workgroup_size(${WORKGROUP})
 fn main(@builtin(global_invocation_id) id: vec3<u32>) {
@@ -319,8 +312,6 @@ export function fusedAdamW(
   step: FusedAdamWStep,
 ): { p: tf.Tensor; m: tf.Tensor; v: tf.Tensor } {
   const backend = required();
-  const pipe = pipeline(backend, 'LabFusedAdamW', ADAMW);
-  const outs = [p, m, v].map((t) => output(backend, t.shape));
   const workgroups = grid(p.size);
   const params = uniforms(
     backend,
@@ -340,16 +331,15 @@ export function fusedAdamW(
     ],
     ['u32', 'f32', 'f32', 'f32', 'f32', 'f32', 'f32', 'f32', 'f32', 'f32', 'u32', 'u32'],
   );
-  const inputs = [p, grad, m, v, squares];
-  dispatch(
+  const [pOut, mOut, vOut] = run(
     backend,
     'LabFusedAdamW',
-    pipe,
-    [...outs.map((o) => o.buffer), ...inputs.map((t) => bufferOf(backend, t)), params],
-    [...outs.map((o) => o.info), ...inputs],
+    ADAMW,
+    [p.shape, m.shape, v.shape],
+    [p, grad, m, v, squares],
+    params,
     workgroups,
   );
-  const [pOut, mOut, vOut] = outs.map((o) => tensorOf(o.info));
   return { p: pOut, m: mOut, v: vOut };
 }
 
@@ -404,11 +394,7 @@ ${body}
 const NORM_FORWARD = (rms: boolean) =>
   ROW_KERNEL(
     rms,
-    `@group(0) @binding(0) var<storage, read_write> y: array<f32>;
-@group(0) @binding(1) var<storage, read> x: array<f32>;
-@group(0) @binding(2) var<storage, read> gain: array<f32>;
-@group(0) @binding(3) var<storage, read> bias: array<f32>;
-@group(0) @binding(4) var<uniform> u: Params;`,
+    bindings(['y'], ['x', 'gain', 'bias']),
     `  for (var j = lane; j < u.d; j += ${ROW_LANES}u) {
     y[base + j] = ${rms ? '(x[base + j] * rstd) * gain[j]' : '((x[base + j] - mean) * rstd) * gain[j] + bias[j]'};
   }
@@ -423,12 +409,7 @@ const NORM_FORWARD = (rms: boolean) =>
 const NORM_BACKWARD_INPUT = (rms: boolean) =>
   ROW_KERNEL(
     rms,
-    `@group(0) @binding(0) var<storage, read_write> dx: array<f32>;
-@group(0) @binding(1) var<storage, read_write> stats: array<f32>;
-@group(0) @binding(2) var<storage, read> dy: array<f32>;
-@group(0) @binding(3) var<storage, read> x: array<f32>;
-@group(0) @binding(4) var<storage, read> gain: array<f32>;
-@group(0) @binding(5) var<uniform> u: Params;`,
+    bindings(['dx', 'stats'], ['dy', 'x', 'gain']),
     `  var a = 0.0;
   var b = 0.0;
   for (var j = lane; j < u.d; j += ${ROW_LANES}u) {
@@ -451,12 +432,7 @@ const NORM_BACKWARD_INPUT = (rms: boolean) =>
 /** dγ = Σ_rows dy·x̂ (and LayerNorm's dβ = Σ_rows dy), a column a thread. */
 const NORM_BACKWARD_GAIN = (rms: boolean) => /* wgsl */ `
 ${NORM_UNIFORMS}
-@group(0) @binding(0) var<storage, read_write> dgain: array<f32>;
-@group(0) @binding(1) var<storage, read_write> dbias: array<f32>;
-@group(0) @binding(2) var<storage, read> dy: array<f32>;
-@group(0) @binding(3) var<storage, read> x: array<f32>;
-@group(0) @binding(4) var<storage, read> stats: array<f32>;
-@group(0) @binding(5) var<uniform> u: Params;
+${bindings(['dgain', 'dbias'], ['dy', 'x', 'stats'])}
 @compute @workgroup_size(${WORKGROUP})
 fn main(@builtin(global_invocation_id) id: vec3<u32>) {
   let j = id.x;
@@ -493,80 +469,49 @@ export function fusedNorm(
   const rms = bias === null;
   const d = x.shape[x.shape.length - 1] as number;
   const rows = x.size / d;
-  const rowGrid = (): [number, number] =>
+  // A workgroup per row (a 2-D grid past the per-dimension limit).
+  const rowGroups: [number, number] =
     rows <= MAX_WORKGROUPS_X ? [rows, 1] : [MAX_WORKGROUPS_X, Math.ceil(rows / MAX_WORKGROUPS_X)];
   const forward = (xs: tf.Tensor, g: tf.Tensor, b: tf.Tensor): tf.Tensor => {
     const backend = required();
-    const name = rms ? 'LabRMSNorm' : 'LabLayerNorm';
-    const out = output(backend, xs.shape);
-    const groups = rowGrid();
-    dispatch(
+    const [y] = run(
       backend,
-      name,
-      pipeline(backend, name, NORM_FORWARD(rms)),
-      [
-        out.buffer,
-        bufferOf(backend, xs),
-        bufferOf(backend, g),
-        bufferOf(backend, b),
-        normUniforms(backend, rows, d, epsilon, groups[0]),
-      ],
-      [out.info, xs, g, b],
-      groups,
+      rms ? 'LabRMSNorm' : 'LabLayerNorm',
+      NORM_FORWARD(rms),
+      [xs.shape],
+      [xs, g, b],
+      normUniforms(backend, rows, d, epsilon, rowGroups[0]),
+      rowGroups,
     );
-    return tensorOf(out.info);
+    return y;
   };
   const backward = (dy: tf.Tensor, xs: tf.Tensor, g: tf.Tensor, wantGain: boolean) => {
     const backend = required();
     const name = rms ? 'LabRMSNormGrad' : 'LabLayerNormGrad';
-    const dx = output(backend, xs.shape);
-    const stats = output(backend, [rows, 2]);
-    const groups = rowGrid();
-    dispatch(
+    const [dx, stats] = run(
       backend,
       name,
-      pipeline(backend, name, NORM_BACKWARD_INPUT(rms)),
-      [
-        dx.buffer,
-        stats.buffer,
-        bufferOf(backend, dy),
-        bufferOf(backend, xs),
-        bufferOf(backend, g),
-        normUniforms(backend, rows, d, epsilon, groups[0]),
-      ],
-      [dx.info, stats.info, dy, xs, g],
-      groups,
+      NORM_BACKWARD_INPUT(rms),
+      [xs.shape, [rows, 2]],
+      [dy, xs, g],
+      normUniforms(backend, rows, d, epsilon, rowGroups[0]),
+      rowGroups,
     );
-    const statsTensor = tensorOf(stats.info);
     if (!wantGain) {
-      statsTensor.dispose();
-      return { dx: tensorOf(dx.info) };
+      stats.dispose();
+      return { dx };
     }
-    const gainName = `${name}Gain`;
-    const dgain = output(backend, [d]);
-    const dbias = output(backend, rms ? [1] : [d]);
-    dispatch(
+    const [dgain, dbias] = run(
       backend,
-      gainName,
-      pipeline(backend, gainName, NORM_BACKWARD_GAIN(rms)),
-      [
-        dgain.buffer,
-        dbias.buffer,
-        bufferOf(backend, dy),
-        bufferOf(backend, xs),
-        bufferOf(backend, statsTensor),
-        normUniforms(backend, rows, d, epsilon, 0),
-      ],
-      [dgain.info, dbias.info, dy, xs, statsTensor],
+      `${name}Gain`,
+      NORM_BACKWARD_GAIN(rms),
+      [gain.shape, rms ? [1] : (bias as tf.Tensor).shape],
+      [dy, xs, stats],
+      normUniforms(backend, rows, d, epsilon, 0),
       grid(d),
     );
-    statsTensor.dispose();
-    const dbiasTensor = tensorOf(dbias.info);
-    return {
-      dx: tensorOf(dx.info),
-      dgain: tensorOf(dgain.info).reshape(gain.shape),
-      dbias: rms ? (dbiasTensor.dispose(), null) : dbiasTensor.reshape((bias as tf.Tensor).shape),
-    };
+    stats.dispose();
+    return { dx, dgain, dbias: rms ? (dbias.dispose(), null) : dbias };
   };
   const biasOrGain = bias ?? gain;
   if (!trainGain) {
@@ -601,10 +546,7 @@ export function fusedNorm(
 /** GPT-2's gelu_new, x·σ(2u) with u = √(2/π)(x + 0.044715x³), and its derivative, as `activate` has it. */
 const GELU_NEW = (backward: boolean) => /* wgsl */ `
 struct Params { size: u32, rowStride: u32, pad0: u32, pad1: u32 }
-@group(0) @binding(0) var<storage, read_write> y: array<f32>;
-@group(0) @binding(1) var<storage, read> x: array<f32>;
-@group(0) @binding(2) var<storage, read> dy: array<f32>;
-@group(0) @binding(3) var<uniform> u: Params;
+${bindings(['y'], ['x', 'dy'])}
 @compute @workgroup_size(${WORKGROUP})
 fn main(@builtin(global_invocation_id) id: vec3<u32>) {
   let i = id.x + id.y * u.rowStride;
@@ -624,32 +566,26 @@ fn main(@builtin(global_invocation_id) id: vec3<u32>) {
 
 /** gelu_new of `x` in one dispatch forward and one backward. */
 export function fusedGeluNew(x: tf.Tensor): tf.Tensor {
-  const run = (backward: boolean, xs: tf.Tensor, dy: tf.Tensor): tf.Tensor => {
+  const gelu = (backward: boolean, xs: tf.Tensor, dy: tf.Tensor): tf.Tensor => {
     const backend = required();
-    const name = backward ? 'LabGeluNewGrad' : 'LabGeluNew';
-    const out = output(backend, xs.shape);
     const groups = grid(xs.size);
-    dispatch(
+    const [y] = run(
       backend,
-      name,
-      pipeline(backend, name, GELU_NEW(backward)),
-      [
-        out.buffer,
-        bufferOf(backend, xs),
-        bufferOf(backend, dy),
-        uniforms(backend, [xs.size, groups[0] * WORKGROUP, 0, 0], 'u32'),
-      ],
-      [out.info, xs, dy],
+      backward ? 'LabGeluNewGrad' : 'LabGeluNew',
+      GELU_NEW(backward),
+      [xs.shape],
+      [xs, dy],
+      uniforms(backend, [xs.size, groups[0] * WORKGROUP, 0, 0], 'u32'),
       groups,
     );
-    return tensorOf(out.info);
+    return y;
   };
   const op = tf.customGrad((...inputs: (tf.Tensor | tf.GradSaveFunc)[]) => {
     const [xs, save] = inputs as [tf.Tensor, tf.GradSaveFunc];
     save([xs]);
     return {
-      value: run(false, xs, xs),
-      gradFunc: (dy: tf.Tensor, [savedX]: tf.Tensor[]) => run(true, savedX, dy),
+      value: gelu(false, xs, xs),
+      gradFunc: (dy: tf.Tensor, [savedX]: tf.Tensor[]) => gelu(true, savedX, dy),
     };
   });
   return op(x);
