@@ -64,6 +64,8 @@ export type Command =
       backend?: Backend;
       /** Also print the next-token logits at the last prompt position. */
       logits: boolean;
+      /** Also show the rendered prompt: on stderr, or as `promptText` in the JSON object. */
+      showPrompt: boolean;
       /** Print exactly one JSON object on stdout (progress on stderr). */
       json: boolean;
       verbose: boolean;
@@ -202,9 +204,12 @@ Options:
   --max-new-tokens <n>   at most this many new tokens (default ${DEFAULT_MAX_NEW_TOKENS})
   --backend <name>       ${BACKENDS.join('|')} (default auto)
   --logits               also print the next-token logits at the last prompt position
+  --show-prompt          also print the rendered prompt, exactly as the model sees it (the chat
+                         template's text, special tokens shown), to stderr; with --json, as
+                         "promptText" in the JSON object instead
   --json                 print exactly one JSON object on stdout: {"model", "architecture",
-                         "parameters", "promptIds", "generatedIds", "text"} (+ "firstLogits");
-                         progress goes to stderr
+                         "parameters", "promptIds", "generatedIds", "text"} (+ "firstLogits",
+                         "promptText"); progress goes to stderr
   --verbose              also print the browser's console messages (on stderr)
   --fresh-profile        start with an empty browser profile (nothing cached)
   -h, --help             this help
@@ -299,6 +304,7 @@ const GENERATE_OPTIONS: OptionSpecs = {
   'max-new-tokens': { type: 'string' },
   backend: { type: 'string' },
   logits: { type: 'boolean' },
+  'show-prompt': { type: 'boolean' },
   json: { type: 'boolean' },
   verbose: { type: 'boolean' },
   'fresh-profile': { type: 'boolean' },
@@ -345,6 +351,7 @@ function parseGenerate(values: OptionValues, positionals: string[]): Command {
     maxNewTokens,
     backend: backendOption('generate', values),
     logits: values.logits === true,
+    showPrompt: values['show-prompt'] === true,
     json: values.json === true,
     verbose: values.verbose === true,
     freshProfile: values['fresh-profile'] === true,

@@ -98,9 +98,12 @@ export async function generate(
     return EXIT_FAILED;
   }
   if (command.json) {
-    out(JSON.stringify(result));
+    // Without --show-prompt the object holds exactly the contract's keys (ARCHITECTURE.md, "CLI").
+    const { promptText: _promptText, ...contract } = result;
+    out(JSON.stringify(command.showPrompt ? result : contract));
     return EXIT_OK;
   }
+  if (command.showPrompt) showPrompt(result, err);
   out(
     `model: ${result.model} (${result.architecture}, ${result.parameters.toLocaleString('en-US')} parameters)`,
   );
@@ -117,4 +120,14 @@ export async function generate(
     );
   }
   return EXIT_OK;
+}
+
+/**
+ * The rendered prompt on stderr, between a header and an end line: its text is printed as it is,
+ * so a template's final newline shows as an empty line before the end.
+ */
+function showPrompt(result: GenerateResult, err: (line: string) => void): void {
+  err(`prompt (${result.promptIds.length} tokens, as the model sees it):`);
+  err(result.promptText);
+  err('(end of prompt)');
 }

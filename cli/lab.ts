@@ -8,7 +8,7 @@
  *   preset <name>
  *   methods
  *   models [--json]
- *   generate --model <repo[@rev]|name> (--prompt TEXT | --prompt-ids 1,2) [--max-new-tokens N] [--logits] [--json]
+ *   generate --model <repo[@rev]|name> (--prompt TEXT | --prompt-ids 1,2) [--max-new-tokens N] [--logits] [--show-prompt] [--json]
  *   judge --judge <name> [--classifier-model <repo[@rev]>] [--harmful-labels a,b] [--classifier-dtype fp32|fp16|q8]
  *         [--classifier-input pair|output] [--threshold X] [--max-length N] [--verbose] [--fresh-profile] <samples.jsonl>
  *   judges [--json]

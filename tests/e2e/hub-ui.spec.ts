@@ -159,6 +159,29 @@ test('try tiny/llama from a local Hub: the greedy ids equal the PyTorch referenc
   await page.screenshot({ path: `${SHOTS}/hub-ui-try-1280.png` });
   await box.screenshot({ path: `${SHOTS}/hub-ui-try-box.png` });
 
+  // The prompt as the model saw it: ids as given; an instruction inside the model's ChatML template.
+  const prompt = box.getByTestId('try-prompt');
+  await expect(prompt.locator('summary')).toHaveText(
+    `Prompt as the model sees it (${golden.promptIds.length} tokens)`,
+  );
+  await expect(box.getByTestId('try-prompt-text')).toBeHidden();
+  await box.getByRole('radio', { name: 'Instruction' }).check();
+  await box.locator('#try-instruction').fill('hello there');
+  await box.getByTestId('try-generate').click();
+  await expect(box.getByTestId('try-result')).toContainText('tiny/llama@main · llama', {
+    timeout: 60_000,
+  });
+  await prompt.locator('summary').click();
+  const promptText = box.getByTestId('try-prompt-text');
+  await expect(promptText).toBeVisible();
+  expect(await promptText.textContent()).toBe(
+    '<|im_start|>user\nhello there<|im_end|>\n<|im_start|>assistant\n',
+  );
+  await expect(prompt.locator('summary')).toHaveText(
+    /^Prompt as the model sees it \(\d+ tokens\)$/,
+  );
+  await box.screenshot({ path: `${SHOTS}/hub-ui-try-prompt.png` });
+
   // A repo the Hub does not have: the worker's one-line reason, and no stale result.
   await repo.fill('tiny/absent');
   await box.getByTestId('try-generate').click();
@@ -322,6 +345,10 @@ test('a slow download shows its bytes, percentage and ETA while it runs (phone w
 
     await expect(box.getByTestId('try-generated-ids')).not.toBeEmpty({ timeout: 120_000 });
     await expect(bar).toHaveAttribute('data-over', 'true');
+    // The prompt, opened, wraps inside the box at phone width.
+    await box.getByText('Prompt as the model sees it (3 tokens)').click();
+    await expect(box.getByTestId('try-prompt-text')).toBeVisible();
+    expect(await pageScrollsSideways(page)).toBe(false);
     await box.screenshot({ path: `${SHOTS}/hub-ui-try-done-390.png` });
   } finally {
     await proxy.close();

@@ -108,6 +108,47 @@ for (const [name, backend] of [
   });
 }
 
+test('generate --show-prompt shows the ChatML prompt on stderr, or as promptText with --json', async () => {
+  test.setTimeout(300_000);
+  const PROMPT = '<|im_start|>user\nhello there<|im_end|>\n<|im_start|>assistant\n';
+  const args = ['generate', '--model', 'tiny/qwen2', '--prompt', 'hello there'];
+  const common = ['--max-new-tokens', '2', '--backend', 'wasm', '--fresh-profile'];
+  const env = { HF_ENDPOINT: server.endpoint };
+
+  const shown = await lab([...args, ...common, '--show-prompt'], env);
+  expect(shown.status, shown.stderr).toBe(0);
+  const header = shown.stderr.match(/^prompt \((\d+) tokens, as the model sees it\):$/m);
+  expect(header, shown.stderr).not.toBeNull();
+  expect(shown.stderr).toContain(`${header![0]}\n${PROMPT}\n(end of prompt)\n`);
+  const promptIds = shown.stdout.match(/^prompt ids: ([\d,]+)$/m)![1].split(',');
+  expect(Number(header![1])).toBe(promptIds.length);
+  expect(shown.stdout).not.toContain('as the model sees it');
+
+  const json = await lab([...args, ...common, '--show-prompt', '--json'], env);
+  expect(json.status, json.stderr).toBe(0);
+  expect(json.stdout.trim().split('\n')).toHaveLength(1);
+  const output = JSON.parse(json.stdout) as GenerateResult;
+  expect(Object.keys(output).sort()).toEqual(
+    [
+      'architecture',
+      'generatedIds',
+      'model',
+      'parameters',
+      'promptIds',
+      'promptText',
+      'text',
+    ].sort(),
+  );
+  expect(output.promptText).toBe(PROMPT);
+  expect(output.promptIds.map(String)).toEqual(promptIds);
+  expect(json.stderr).not.toContain('as the model sees it');
+  // Without --show-prompt the JSON object keeps the contract's keys (the golden tests above check
+  // them exactly on prompt ids; here on a templated prompt).
+  const plain = await lab([...args, ...common, '--json'], env);
+  expect(plain.status, plain.stderr).toBe(0);
+  expect(JSON.parse(plain.stdout)).not.toHaveProperty('promptText');
+});
+
 test('generate explains a missing repo, a gated one and an unreachable endpoint in one line', async () => {
   const missing = await lab(
     ['generate', '--model', 'tiny/absent', '--prompt-ids', '1', '--fresh-profile'],

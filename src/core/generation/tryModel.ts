@@ -42,6 +42,12 @@ export interface GenerateResult {
   architecture: Family;
   parameters: number;
   promptIds: number[];
+  /**
+   * Exactly what the model was given: the prompt ids decoded with special tokens shown (the chat
+   * template's `<|im_start|>`, a BOS), so a user sees the template. Not in the contract's JSON
+   * object unless asked for (`lab generate --json --show-prompt`).
+   */
+  promptText: string;
   /** Greedy continuation, ending with the eos id when the model emitted one. */
   generatedIds: number[];
   /** The continuation decoded, without a final eos token. */
@@ -116,6 +122,8 @@ export async function tryModel(
     architecture: model.config.family,
     parameters: runnable.parameters,
     promptIds,
+    // decodeShown, not decode: ids given by hand may be embedding rows past the tokenizer's vocabulary.
+    promptText: decodeShown(runnable.tokenizer, promptIds),
     generatedIds,
     text: decodeShown(runnable.tokenizer, shown),
   };

@@ -88,6 +88,7 @@ describe('parseCommand', () => {
       maxNewTokens: 32,
       backend: undefined,
       logits: false,
+      showPrompt: false,
       json: false,
       verbose: false,
       freshProfile: false,
@@ -104,6 +105,7 @@ describe('parseCommand', () => {
         '--backend',
         'wasm',
         '--logits',
+        '--show-prompt',
         '--json',
       ]),
     ).toMatchObject({
@@ -111,6 +113,7 @@ describe('parseCommand', () => {
       maxNewTokens: 5,
       backend: 'wasm',
       logits: true,
+      showPrompt: true,
       json: true,
     });
   });
