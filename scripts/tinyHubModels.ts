@@ -22,6 +22,7 @@ import {
 } from '../src/core/model/safetensors';
 import { weightSpecs } from '../src/core/model/weights';
 import { createRng, hashString } from '../src/core/random';
+import { realTokenizer, type RealTokenizerName } from './realTokenizers';
 
 /** GPT-2's reversible byte → printable-character map (`bytes_to_unicode`). */
 export function bytesToUnicode(): string[] {
@@ -152,6 +153,12 @@ export interface TinyModel {
   neoxBuffers?: boolean;
   chat: boolean;
   seed: number;
+  /**
+   * A real model's tokenizer files (`realTokenizers.ts`) instead of the small made-up BPE: its
+   * `tokenizer.json`, `tokenizer_config.json` (with its chat template, if any) and the special
+   * ids of the model they come from; `config.vocabSize` must hold its vocabulary.
+   */
+  tokenizer?: RealTokenizerName;
 }
 
 const SHAPE = { vocabSize: 320, dModel: 32, nLayers: 2, contextLength: 256 };
@@ -270,6 +277,33 @@ export const TINY_MODELS: TinyModel[] = [
 ];
 
 /**
+ * Tiny checkpoints with real tokenizers (`realTokenizers.ts`) and the real vocabulary sizes of the
+ * models they come from — 151,936 rows for Qwen3, 128,256 for Llama 3 and 3.1, 32,000 for the
+ * sentencepiece BPE, 50,257 for GPT-2 — in the family each tokenizer ships with. Written at test
+ * time (never committed: Qwen3's alone is 10 MB), under the repo `real/<tokenizer>`.
+ */
+export const REAL_TOKENIZER_MODELS: TinyModel[] = (
+  [
+    ['qwen3', 'tiny/qwen3'],
+    ['llama3', 'tiny/llama'],
+    ['llama3.1', 'tiny/llama'],
+    ['sentencepiece', 'tiny/llama'],
+    ['gpt2', 'tiny/gpt2'],
+  ] as const
+).map(([name, like], i) => {
+  const tiny = TINY_MODELS.find((model) => model.repo === like) as TinyModel;
+  return {
+    ...tiny,
+    repo: `real/${name}`,
+    shards: undefined,
+    chat: false,
+    seed: 31 + i,
+    tokenizer: name,
+    config: { ...tiny.config, vocabSize: realTokenizer(name).model.vocabSize },
+  };
+});
+
+/**
  * Random weights large enough that logits differ clearly between tokens (std 0.2; norm gains near
  * 1, small non-zero biases): a wrong detail of the math then moves the logits far beyond 1e-4.
  */
@@ -342,37 +376,45 @@ function safetensorsFile(
   return out;
 }
 
-export async function writeTinyModel(root: string, model: TinyModel): Promise<void> {
-  const dir = join(root, ...model.repo.split('/'));
-  await rm(dir, { recursive: true, force: true });
-  await mkdir(dir, { recursive: true });
-  const { config } = model;
+interface TokenizerFiles {
+  tokenizerJson: unknown;
+  tokenizerConfig: unknown;
+  vocabSize: number;
+  eos: number;
+  bos: number | null;
+  generationEos: number | number[];
+}
+
+function realTokenizerFiles(name: RealTokenizerName): TokenizerFiles {
+  const real = realTokenizer(name);
+  const { tokenizerJson, tokenizerConfig } = real.files();
+  const model = tokenizerJson.model as { vocab: Record<string, number> };
+  let largest = -1;
+  for (const id of Object.values(model.vocab)) if (id > largest) largest = id;
+  for (const token of tokenizerJson.added_tokens as { id: number }[]) {
+    if (token.id > largest) largest = token.id;
+  }
+  return {
+    tokenizerJson,
+    tokenizerConfig,
+    vocabSize: largest + 1,
+    eos: real.model.eosTokenId,
+    bos: real.model.bosTokenId,
+    generationEos: real.model.generationEosIds,
+  };
+}
+
+function madeUpTokenizerFiles(model: TinyModel): TokenizerFiles {
   const specials = model.chat
     ? ['<|endoftext|>', '<|im_start|>', '<|im_end|>']
     : ['<|endoftext|>', '<|padding|>'];
   const tokenizer = byteLevelBpe(40, specials);
-  if (tokenizer.vocabSize > config.vocabSize) {
-    throw new Error(`tokenizer has ${tokenizer.vocabSize} tokens, the model ${config.vocabSize}`);
-  }
   const eos = model.chat ? tokenizer.ids['<|im_end|>'] : tokenizer.ids['<|endoftext|>'];
-  const hubConfig = {
-    ...architectureOf(config).toHubConfig(config),
-    eos_token_id: eos,
-    bos_token_id: tokenizer.ids['<|endoftext|>'],
-    torch_dtype: { F32: 'float32', F16: 'float16', BF16: 'bfloat16' }[model.dtype],
-  };
-  const json = (value: unknown) => `${JSON.stringify(value, null, 2)}\n`;
-  await writeFile(join(dir, 'config.json'), json(hubConfig));
-  await writeFile(
-    join(dir, 'generation_config.json'),
-    json({ bos_token_id: hubConfig.bos_token_id, eos_token_id: eos, do_sample: false }),
-  );
-  await writeFile(join(dir, 'tokenizer.json'), json(tokenizer.json));
-  await writeFile(
-    join(dir, 'tokenizer_config.json'),
-    json({
+  return {
+    tokenizerJson: tokenizer.json,
+    tokenizerConfig: {
       tokenizer_class: model.chat ? 'Qwen2Tokenizer' : 'GPT2Tokenizer',
-      model_max_length: config.contextLength,
+      model_max_length: model.config.contextLength,
       eos_token: model.chat ? '<|im_end|>' : '<|endoftext|>',
       pad_token: model.chat ? '<|endoftext|>' : '<|padding|>',
       bos_token: null,
@@ -380,8 +422,41 @@ export async function writeTinyModel(root: string, model: TinyModel): Promise<vo
       add_prefix_space: false,
       clean_up_tokenization_spaces: false,
       ...(model.chat ? { chat_template: CHATML_TEMPLATE } : {}),
-    }),
+    },
+    vocabSize: tokenizer.vocabSize,
+    eos,
+    bos: tokenizer.ids['<|endoftext|>'],
+    generationEos: eos,
+  };
+}
+
+export async function writeTinyModel(root: string, model: TinyModel): Promise<void> {
+  const dir = join(root, ...model.repo.split('/'));
+  await rm(dir, { recursive: true, force: true });
+  await mkdir(dir, { recursive: true });
+  const { config } = model;
+  const files = model.tokenizer ? realTokenizerFiles(model.tokenizer) : madeUpTokenizerFiles(model);
+  if (files.vocabSize > config.vocabSize) {
+    throw new Error(`tokenizer has ${files.vocabSize} tokens, the model ${config.vocabSize}`);
+  }
+  const hubConfig = {
+    ...architectureOf(config).toHubConfig(config),
+    eos_token_id: files.eos,
+    bos_token_id: files.bos,
+    torch_dtype: { F32: 'float32', F16: 'float16', BF16: 'bfloat16' }[model.dtype],
+  };
+  const json = (value: unknown) => `${JSON.stringify(value, null, 2)}\n`;
+  await writeFile(join(dir, 'config.json'), json(hubConfig));
+  await writeFile(
+    join(dir, 'generation_config.json'),
+    json({ bos_token_id: files.bos, eos_token_id: files.generationEos, do_sample: false }),
   );
+  // Real files are written compact: Qwen3's pretty-printed tokenizer.json would be 11 MB.
+  await writeFile(
+    join(dir, 'tokenizer.json'),
+    model.tokenizer ? JSON.stringify(files.tokenizerJson) : json(files.tokenizerJson),
+  );
+  await writeFile(join(dir, 'tokenizer_config.json'), json(files.tokenizerConfig));
 
   const tensors = hubTensors(model);
   const extra = [];

@@ -11,14 +11,15 @@ export async function runnableFromBase(
   base: BaseModel,
   values: Map<string, Float32Array> = base.values,
   spec = base.name,
+  options: { thinking?: boolean } = {},
 ): Promise<RunnableModel> {
-  const tokenizer = await baseTokenizer(base);
+  const tokenizer = await baseTokenizer(base, options);
   const model = GPT.fromValues(base.config, values);
   return {
     spec,
     model,
     parameters: parameterCount(base.config),
     tokenizer,
-    eosIds: base.eosIds?.length ? base.eosIds : [tokenizer.eosId],
+    eosIds: [...tokenizer.stopIds],
   };
 }

@@ -214,9 +214,10 @@ export function harmfulProbabilities(
   for (let r = 0; r < rows; r++) {
     const row = logits.subarray(r * labelCount, (r + 1) * labelCount);
     if (multiLabel) {
-      out.push(Math.max(...harmful.map((i) => 1 / (1 + Math.exp(-row[i])))));
+      // Loops, not `Math.max(...)`: a classifier's label count comes from a file.
+      out.push(harmful.reduce((best, i) => Math.max(best, 1 / (1 + Math.exp(-row[i]))), 0));
     } else {
-      const max = Math.max(...row);
+      const max = row.reduce((a, b) => Math.max(a, b), -Infinity);
       const exps = Array.from(row, (x) => Math.exp(x - max));
       const sum = exps.reduce((a, b) => a + b, 0);
       out.push(harmful.reduce((acc, i) => acc + exps[i], 0) / sum);

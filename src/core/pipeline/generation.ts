@@ -25,7 +25,7 @@ export async function generateAnswers(
       .map((text) => tokenizePrompt(text, tokenizer));
     const outputs = await generateGreedy(model, prompts, {
       maxNewTokens,
-      stopIds: [tokenizer.eosId, tokenizer.padId],
+      stopIds: tokenizer.stopIds,
       checkCancelled: () => options.cancel?.throwIfCancelled(),
     });
     answers.push(...outputs.map((ids) => decodeShown(tokenizer, ids)));

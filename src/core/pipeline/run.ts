@@ -175,14 +175,21 @@ export interface BaseModel {
 
 /**
  * A base model's tokenizer as every stage and "try the model" use it: its `tokenizer_config.json`
- * (special tokens, chat template), the eos from the model's config, pad/unk falling back to eos;
+ * (special tokens, chat template), the eos and stop ids from the model's config, pad/unk falling
+ * back to eos, a template that reads `enable_thinking` in non-thinking mode unless `thinking`;
  * refused when it has more tokens than the model has embedding rows.
  */
-export async function baseTokenizer(base: BaseModel): Promise<Tokenizer> {
+export async function baseTokenizer(
+  base: BaseModel,
+  options: { thinking?: boolean } = {},
+): Promise<Tokenizer> {
   const eosId = base.eosIds?.[0];
   const tokenizer = await loadTokenizer(base.tokenizerJson, base.tokenizerConfig ?? undefined, {
     fallBackToEos: true,
     ...(eosId !== undefined ? { eosId } : {}),
+    stopIds: base.eosIds ?? [],
+    thinking: options.thinking === true,
+    owner: base.name,
   });
   if (tokenizer.vocabSize > base.config.vocabSize) {
     throw new Error(

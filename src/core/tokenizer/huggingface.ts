@@ -10,7 +10,7 @@
  */
 import * as transformers from '@huggingface/transformers';
 import { PreTrainedTokenizer } from '@huggingface/transformers';
-import type { SpecialTokenRole, Tokenizer } from './types';
+import type { ChatTemplate, SpecialTokenRole, Tokenizer } from './types';
 import { TokenizerFormatError, describeValue, isRecord, type JsonRecord } from './json';
 
 export interface HuggingFaceTokenizerOptions {
@@ -26,6 +26,16 @@ export interface HuggingFaceTokenizerOptions {
   fallBackToEos?: boolean;
   /** The end-of-sequence id from the model's config, used when the tokenizer names no eos token. */
   eosId?: number;
+  /** The model's own end ids (`generation_config.json`'s `eos_token_id`): generation stops on them too. */
+  stopIds?: readonly number[];
+  /**
+   * Render a template that reads `enable_thinking` (Qwen3) in thinking mode. Off by default: the
+   * lab trains and judges direct answers, so the empty `<think></think>` block of the
+   * non-thinking mode is part of the prompt, as the model was trained to answer.
+   */
+  thinking?: boolean;
+  /** Who the files belong to (a repo id), for error messages. */
+  owner?: string;
 }
 
 /** Names tried, in order, when neither the options nor `tokenizer_config.json` name a token. */
@@ -41,29 +51,56 @@ const OPTION_NAMES: Record<SpecialTokenRole, 'padToken' | 'eosToken' | 'unkToken
   unk: 'unkToken',
 };
 
+type ChatMessage = { role: 'system' | 'user' | 'assistant'; content: string };
+
 export class HuggingFaceTokenizer implements Tokenizer {
   readonly vocabSize: number;
   readonly padId: number;
   readonly eosId: number;
   readonly unkId: number;
+  readonly bosIds: readonly number[];
+  readonly stopIds: readonly number[];
+  readonly chat?: ChatTemplate;
   private readonly cleanUpTokenizationSpaces: boolean;
-  readonly renderPrompt?: (instruction: string) => string;
 
   constructor(
     private readonly hf: PreTrainedTokenizer,
     private readonly tokenizerJSON: JsonRecord,
     ids: Record<SpecialTokenRole, number>,
-    cleanUpTokenizationSpaces: boolean,
+    settings: {
+      cleanUpTokenizationSpaces: boolean;
+      bosIds: readonly number[];
+      stopIds: readonly number[];
+      thinking: boolean;
+      owner: string;
+    },
   ) {
-    this.vocabSize = Math.max(-1, ...hf.get_vocab().values()) + 1;
+    // A loop, not `Math.max(...ids)`: 128k–152k arguments overflow V8's stack.
+    let largest = -1;
+    for (const id of hf.get_vocab().values()) if (id > largest) largest = id;
+    this.vocabSize = largest + 1;
     this.padId = ids.pad;
     this.eosId = ids.eos;
     this.unkId = ids.unk;
-    this.cleanUpTokenizationSpaces = cleanUpTokenizationSpaces;
+    this.bosIds = settings.bosIds;
+    this.cleanUpTokenizationSpaces = settings.cleanUpTokenizationSpaces;
+    const stops = new Set([ids.eos, ...settings.stopIds]);
     if (this.hasChatTemplate) {
-      this.renderPrompt = (instruction) =>
-        this.renderChat([{ role: 'user', content: instruction }]);
+      const render = (messages: ChatMessage[]) => this.renderChat(messages, settings.thinking);
+      const endOfTurnId = this.endOfTurnOf(render, settings.owner);
+      stops.add(endOfTurnId);
+      this.chat = {
+        renderPrompt: (instruction) => render([{ role: 'user', content: instruction }]),
+        renderConversation: (instruction, response) =>
+          render([
+            { role: 'user', content: instruction },
+            { role: 'assistant', content: response },
+          ]),
+        endOfTurnId,
+        owner: settings.owner,
+      };
     }
+    this.stopIds = [...stops];
   }
 
   encode(text: string): number[] {
@@ -97,15 +134,76 @@ export class HuggingFaceTokenizer implements Tokenizer {
   }
 
   /**
-   * The model's chat template rendered for one user turn, ready for the assistant's answer
-   * (`add_generation_prompt`), as `transformers`' `apply_chat_template` renders it.
+   * The chat template rendered for `messages` as `transformers`' `apply_chat_template` renders
+   * it: with the generation prompt unless the last turn is the assistant's. `enable_thinking`
+   * is passed to every template; one that does not read it ignores it.
    */
-  renderChat(messages: { role: 'system' | 'user' | 'assistant'; content: string }[]): string {
-    return this.hf.apply_chat_template(messages, {
-      tokenize: false,
+  renderChat(messages: ChatMessage[], thinking = false): string {
+    // transformers.js passes options it does not know on to the template, as `transformers`
+    // passes `apply_chat_template`'s extra keyword arguments; its types do not list them.
+    const options = {
+      tokenize: false as const,
       add_generation_prompt: messages[messages.length - 1]?.role !== 'assistant',
-    }) as string;
+      enable_thinking: thinking,
+    };
+    return this.hf.apply_chat_template(messages, options) as string;
   }
+
+  /**
+   * The special token the template closes an assistant turn with, found by rendering a probe
+   * conversation: the first special token after the answer. Refuses a template whose rendering
+   * of `[user, assistant]` does not start with its rendering of `[user]` plus the generation
+   * prompt (the loss could not start where generation does), or that closes a turn with no
+   * special token (nothing would tell where an answer ends).
+   */
+  private endOfTurnOf(render: (messages: ChatMessage[]) => string, owner: string): number {
+    const instruction = 'What is the capital of France?';
+    const answer = 'The capital of France is Paris.';
+    let prompt: string;
+    let conversation: string;
+    try {
+      prompt = render([{ role: 'user', content: instruction }]);
+      conversation = render([
+        { role: 'user', content: instruction },
+        { role: 'assistant', content: answer },
+      ]);
+    } catch (error) {
+      const reason = error instanceof Error ? error.message : String(error);
+      throw new TokenizerFormatError(
+        '',
+        `${owner}: its chat template cannot be rendered: ${reason}`,
+      );
+    }
+    if (!conversation.startsWith(prompt)) {
+      throw new TokenizerFormatError(
+        '',
+        `${owner}: its chat template renders a conversation that does not begin with the prompt ` +
+          'it renders for generation, so the lab cannot tell where the answer starts',
+      );
+    }
+    const at = conversation.indexOf(answer, prompt.length);
+    const special = specialIds(this.tokenizerJSON);
+    const closing = at < 0 ? [] : this.encode(conversation.slice(at + answer.length));
+    const endOfTurn = closing.find((id) => special.has(id));
+    if (endOfTurn === undefined) {
+      throw new TokenizerFormatError(
+        '',
+        `${owner}: its chat template closes an assistant turn with no special token, so the lab ` +
+          'cannot tell where an answer ends',
+      );
+    }
+    return endOfTurn;
+  }
+}
+
+/** The ids of `added_tokens` marked special. */
+function specialIds(json: JsonRecord): Set<number> {
+  const ids = new Set<number>();
+  for (const token of json.added_tokens as unknown[]) {
+    if (isRecord(token) && token.special === true && typeof token.id === 'number')
+      ids.add(token.id);
+  }
+  return ids;
 }
 
 /**
@@ -157,7 +255,38 @@ export function loadHuggingFaceTokenizer(
         'different padToken (any token the data never uses)',
     );
   }
-  return new HuggingFaceTokenizer(hf, json, ids, config.clean_up_tokenization_spaces === true);
+  return new HuggingFaceTokenizer(hf, json, ids, {
+    cleanUpTokenizationSpaces: config.clean_up_tokenization_spaces === true,
+    bosIds: bosIdsOf(hf, config, vocab),
+    stopIds: options.stopIds ?? [],
+    thinking: options.thinking === true,
+    owner: options.owner ?? 'the tokenizer',
+  });
+}
+
+/**
+ * The ids the tokenizer puts before a text: what its post-processor adds in front (a
+ * `TemplateProcessing` BOS), overridden by `add_bos_token` where the config sets it, as
+ * `transformers`' Llama tokenizers rebuild their post-processor from it.
+ */
+function bosIdsOf(
+  hf: PreTrainedTokenizer,
+  config: JsonRecord,
+  vocab: ReadonlyMap<string, number>,
+): number[] {
+  const probe = 'a';
+  const plain: number[] = hf.encode(probe, { add_special_tokens: false });
+  const withSpecials: number[] = hf.encode(probe, { add_special_tokens: true });
+  let prefix = 0;
+  while (prefix < withSpecials.length && withSpecials[prefix] !== plain[0]) prefix += 1;
+  const added = withSpecials.slice(0, prefix);
+  if (config.add_bos_token === false) return [];
+  if (config.add_bos_token === true && added.length === 0) {
+    const bos = configToken(config.bos_token);
+    const id = bos === null ? undefined : vocab.get(bos);
+    if (id !== undefined) return [id];
+  }
+  return added;
 }
 
 /** The fields transformers.js reads without checking, checked here so errors name the field. */

@@ -7,7 +7,7 @@ import type { Tokenizer } from './types';
 import { loadWordLevelTokenizer, wordLevelPipelineMismatch } from './wordLevel';
 import type { HuggingFaceTokenizerOptions } from './huggingface';
 
-export type { SpecialTokenRole, Tokenizer } from './types';
+export type { ChatTemplate, SpecialTokenRole, Tokenizer } from './types';
 export { TokenizerFormatError } from './json';
 export {
   BASE_TOKENS,

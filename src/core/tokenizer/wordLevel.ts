@@ -116,6 +116,9 @@ export class WordLevelTokenizer implements Tokenizer {
   readonly padId: number;
   readonly eosId: number;
   readonly unkId: number;
+  /** The built-in format has no BOS. */
+  readonly bosIds: readonly number[] = [];
+  readonly stopIds: readonly number[];
   private readonly idToToken: readonly string[];
   private readonly tokenToId: ReadonlyMap<string, number>;
 
@@ -138,6 +141,8 @@ export class WordLevelTokenizer implements Tokenizer {
     this.padId = idOf(PAD_TOKEN);
     this.eosId = idOf(EOS_TOKEN);
     this.unkId = idOf(UNK_TOKEN);
+    // Pad too: never a training target, so a model that emits it has nothing more to say.
+    this.stopIds = [this.eosId, this.padId];
   }
 
   encode(text: string): number[] {

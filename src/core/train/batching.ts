@@ -1,10 +1,14 @@
 import type { TokenBatch } from '../model/batch';
 import { createRng } from '../random';
 
-/** A tokenized example: `ids` = prompt + response + eos; loss counts on tokens at index ≥ `lossFrom`. */
+/**
+ * A tokenized example: `ids` = prompt + response + eos (or a chat template's rendering); loss
+ * counts on tokens at index ≥ `lossFrom` and < `lossTo` (default: to the end).
+ */
 export interface TokenizedExample {
   ids: number[];
   lossFrom: number;
+  lossTo?: number;
 }
 
 export interface PackedRow {
@@ -30,6 +34,7 @@ export function packExamples(
   let row: PackedRow | null = null;
   examples.forEach((example, index) => {
     let ids = example.ids;
+    const lossTo = example.lossTo ?? ids.length;
     if (ids.length > seqLen) {
       ids = ids.slice(0, seqLen);
       truncated += 1;
@@ -44,7 +49,10 @@ export function packExamples(
       current.tokens.push(id);
       current.segments.push(index);
       current.positions.push(i);
-      current.targetMask.push(i + 1 < ids.length && i + 1 >= example.lossFrom ? 1 : 0);
+      const target = i + 1;
+      current.targetMask.push(
+        target < ids.length && target >= example.lossFrom && target < lossTo ? 1 : 0,
+      );
     });
   });
   return { rows, truncated };

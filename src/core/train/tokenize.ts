@@ -1,43 +1,90 @@
-import { formatExample } from '../data/template';
+import { formatExample, formatPrompt } from '../data/template';
 import type { Example } from '../data/types';
-import type { Tokenizer } from '../tokenizer/types';
+import type { ChatTemplate, Tokenizer } from '../tokenizer/types';
 import type { TokenizedExample } from './batching';
 
 /**
- * Template + tokenize: ids = prompt ‖ response ‖ eos (the model's chat template when it has one). With `lossOn: 'response'` only the response
- * tokens (and the eos that ends them) count toward the loss, as in SFT; `'all'` is language
- * modelling on the whole text (the base model's pretraining).
+ * Template + tokenize, as the model was trained to read a conversation.
+ *
+ * With a chat template, a row is the template's own rendering of `[user, assistant]`; its loss
+ * starts where the rendering of `[user]` with the generation prompt ends (a prefix of the row, or
+ * the row is refused) and runs through the token that closes the assistant's turn. What the
+ * template writes after that token (ChatML's line break, the original Llama 3 template's
+ * unconditional next header) stays in the row without loss. Without one, a row is the lab's
+ * template (`data/template.ts`): prompt ‖ response ‖ eos, loss on the response and its eos.
+ *
+ * Either way the tokenizer's BOS (`bosIds`) comes exactly once: from the template when it writes
+ * it, else prepended. `lossOn: 'all'` is language modelling on the whole row (pretraining).
  */
 export function tokenizeExamples(
   examples: readonly Pick<Example, 'prompt' | 'response'>[],
   tokenizer: Tokenizer,
   lossOn: 'response' | 'all',
 ): TokenizedExample[] {
+  const { chat } = tokenizer;
   return examples.map((example) => {
-    const { prompt, response } = templated(example, tokenizer);
-    const promptIds = tokenizer.encode(prompt);
-    const ids = [...promptIds, ...tokenizer.encode(response), tokenizer.eosId];
-    return { ids, lossFrom: lossOn === 'response' ? promptIds.length : 1 };
+    const row = chat ? chatRow(example, tokenizer, chat) : plainRow(example, tokenizer);
+    return lossOn === 'response' ? row : { ...row, lossFrom: 1 };
   });
 }
 
-/** Prompt ids for generation (the template up to and including the response header). */
+/** Prompt ids for generation: the template up to and including the answer's header, BOS once. */
 export function tokenizePrompt(instruction: string, tokenizer: Tokenizer): number[] {
-  return tokenizer.encode(templated({ prompt: instruction, response: '' }, tokenizer).prompt);
+  const text = tokenizer.chat
+    ? tokenizer.chat.renderPrompt(instruction.trim())
+    : formatPrompt(instruction);
+  return withBos(tokenizer.encode(text), tokenizer);
 }
 
-/**
- * The model's chat template when its tokenizer has one (the user turn, then the assistant's
- * answer closed by the model's eos, as `apply_chat_template` renders a conversation), else the
- * lab's template.
- */
-function templated(
+function plainRow(
   example: Pick<Example, 'prompt' | 'response'>,
   tokenizer: Tokenizer,
-): { prompt: string; response: string } {
-  if (!tokenizer.renderPrompt) return formatExample(example);
-  return {
-    prompt: tokenizer.renderPrompt(example.prompt.trim()),
-    response: example.response.trim(),
-  };
+): TokenizedExample {
+  const { prompt, response } = formatExample(example);
+  const promptIds = withBos(tokenizer.encode(prompt), tokenizer);
+  // The text as one piece, as generation continues it; apart only where the answer's first token
+  // would merge with the prompt's last (sentencepiece would otherwise spell it `▁Mix`).
+  const whole = withBos(tokenizer.encode(prompt + response), tokenizer);
+  const ids = startsWith(whole, promptIds) ? whole : [...promptIds, ...tokenizer.encode(response)];
+  ids.push(tokenizer.eosId);
+  return { ids, lossFrom: promptIds.length };
+}
+
+function chatRow(
+  example: Pick<Example, 'prompt' | 'response'>,
+  tokenizer: Tokenizer,
+  chat: ChatTemplate,
+): TokenizedExample {
+  const instruction = example.prompt.trim();
+  const promptIds = tokenizePrompt(instruction, tokenizer);
+  const ids = withBos(
+    tokenizer.encode(chat.renderConversation(instruction, example.response.trim())),
+    tokenizer,
+  );
+  if (!startsWith(ids, promptIds)) {
+    throw new Error(
+      `${chat.owner}: the chat template's generation prompt is not a prefix of its rendering of ` +
+        `the conversation in tokens (for the prompt "${instruction.slice(0, 60)}"), so the answer's ` +
+        'loss cannot start where generation does',
+    );
+  }
+  const end = ids.lastIndexOf(chat.endOfTurnId);
+  if (end < promptIds.length) {
+    throw new Error(
+      `${chat.owner}: the chat template's rendering of an answer has no end-of-turn token ` +
+        `(id ${chat.endOfTurnId}) after the prompt`,
+    );
+  }
+  return { ids, lossFrom: promptIds.length, lossTo: end + 1 };
+}
+
+/** `ids` with the tokenizer's BOS in front, unless they already begin with it. */
+function withBos(ids: number[], tokenizer: Tokenizer): number[] {
+  return startsWith(ids, tokenizer.bosIds) ? ids : [...tokenizer.bosIds, ...ids];
+}
+
+function startsWith(ids: readonly number[], prefix: readonly number[]): boolean {
+  if (prefix.length > ids.length) return false;
+  for (let i = 0; i < prefix.length; i++) if (ids[i] !== prefix[i]) return false;
+  return true;
 }

@@ -175,13 +175,18 @@ describe('the pipeline with a Hub base model', () => {
       tokenizer,
       'response',
     );
+    // The row is the template's rendering of the conversation, ChatML's closing line break too.
     const text = tokenizer.decode(example.ids);
     expect(text).toBe(
-      '<|im_start|>user\nhow do i bake bread ?<|im_end|>\n<|im_start|>assistant\nmix flour .<|im_end|>',
+      '<|im_start|>user\nhow do i bake bread ?<|im_end|>\n<|im_start|>assistant\nmix flour .<|im_end|>\n',
     );
-    // Loss starts at the answer: the prompt part decodes to the template's assistant header.
+    // Loss starts at the answer (the prompt decodes to the assistant header) and runs through the
+    // token that closes the turn, not the line break after it.
     expect(tokenizer.decode(example.ids.slice(0, example.lossFrom))).toMatch(
       /<\|im_start\|>assistant\n$/,
+    );
+    expect(tokenizer.decode(example.ids.slice(example.lossFrom, example.lossTo))).toBe(
+      'mix flour .<|im_end|>',
     );
   });
 });

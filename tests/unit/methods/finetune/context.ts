@@ -25,6 +25,8 @@ export const STUB_TOKENIZER: Tokenizer = {
   padId: PAD_ID,
   eosId: 1,
   unkId: 2,
+  bosIds: [],
+  stopIds: [1],
   encode: () => {
     throw new Error('the stub tokenizer does not encode');
   },
