@@ -39,6 +39,10 @@ function microConfig(base: string): ExperimentConfig {
   config.model.base = base;
   config.alignment.samples = 8;
   config.finetune.samples = 8;
+  // Rows of 256 tokens: 8 short examples fill one or two, and every row is a [256, vocab] logits
+  // chunk to compute, padding or not.
+  config.alignment.batchSize = 2;
+  config.finetune.batchSize = 2;
   config.post.realignmentSamples = 4;
   config.evaluation = {
     ...config.evaluation,
