@@ -224,7 +224,8 @@ Lists the built-in model and the curated Hugging Face Hub models known to fit in
 parameters, approximate download, whether it has a chat template, and the estimated memory of the
 lab's default LoRA fine-tuning (batch 4, seqLen 256, float32), with whether its largest tensor fits
 WebGPU's default limits (maxStorageBufferBindingSize 128 MiB, maxBufferSize 256 MiB) or needs the
-raised limits a desktop adapter grants. Nothing is downloaded and no browser is started.
+raised limits a desktop adapter grants, and the rows per forward/backward pass a step takes on wasm
+(its micro-batches). Nothing is downloaded and no browser is started.
 
 Options:
   --json       print one JSON array, an object per model with the whole estimate

@@ -48,7 +48,7 @@ export async function attack(
   const base =
     command.backend === undefined
       ? checked.base
-      : { ...checked.base, runtime: { backend: command.backend } };
+      : { ...checked.base, runtime: { ...checked.base.runtime, backend: command.backend } };
   out(
     `attack: ${spec.name}, ${spec.defenses.length} defenses × (${spec.defaultSeeds.length} default ` +
       `seeds + ${spec.budget} trials) = ${attackRunCount(spec)} runs`,

@@ -7,6 +7,7 @@ import type { DownloadEvent } from '../workers/protocol';
 import { constantNote, describeKappa } from '../src/core/metrics/agreement';
 import { countOf } from '../src/lib/runProgress.svelte';
 import { METRIC_NAMES } from '../src/core/pipeline/resultsSchema';
+import { describeMicroBatch } from '../src/core/train/microBatch';
 import {
   CHECKPOINTS,
   type Checkpoint,
@@ -54,6 +55,9 @@ export class ProgressPrinter {
         return;
       case 'checkpoint':
         this.write(`[${event.stage}] checkpoint saved at step ${event.step}/${event.totalSteps}`);
+        return;
+      case 'micro-batch':
+        this.write(`[${event.stage}] ${describeMicroBatch(event)}`);
         return;
       case 'step':
         if (event.step <= (this.resumedAt[event.stage] ?? 0)) return;

@@ -160,7 +160,8 @@ async function run(
     }
     config = loaded.config;
   }
-  if (command.backend !== undefined) config = { ...config, runtime: { backend: command.backend } };
+  if (command.backend !== undefined)
+    config = { ...config, runtime: { ...config.runtime, backend: command.backend } };
   out(`config: ${config.name} (configHash ${await configHash(config)})`);
 
   const progress = new ProgressPrinter(out, { now: cli.now });

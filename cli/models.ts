@@ -20,6 +20,12 @@ import {
 } from '../src/core/model/memory';
 import { parameterCount } from '../src/core/model/weights';
 import { GENERATION_BATCH } from '../src/core/pipeline/generation';
+import {
+  TRAINING_MEMORY_BUDGET,
+  WASM_HEAP_BYTES,
+  chooseMicroBatch,
+  trainingLimits,
+} from '../src/core/train/microBatch';
 import { EXIT_FAILED, EXIT_OK } from './exit';
 
 /** The run the table estimates: the lab's default fine-tuning adapter at batch 4 × 256 tokens. */
@@ -34,6 +40,19 @@ export const MODELS_RUN: MemoryRun = {
 
 /** Which WebGPU limits the run's largest tensors need. */
 export type LimitsVerdict = 'default' | 'raised' | 'too-big';
+
+/** How a step of the run goes on wasm: rows per forward/backward pass, and whether they fit. */
+export interface WasmPass {
+  /** Rows per pass (`chooseMicroBatch` against wasm's budget); the step accumulates the passes. */
+  rows: number;
+  /** Estimated peak of a step at `rows`. */
+  stepBytes: number;
+  /**
+   * Within the budget (`fits`), only within the 4 GiB heap (`tight`), or over the heap even at one
+   * row (`no`).
+   */
+  verdict: 'fits' | 'tight' | 'no';
+}
 
 export interface ModelRow {
   /** A built-in name, or the Hub repo `owner/name`. */
@@ -54,6 +73,7 @@ export interface ModelRow {
   defaultLimitProblems: string[];
   /** Why even a desktop adapter's limits are not enough (empty when they are). */
   desktopLimitProblems: string[];
+  wasm: WasmPass;
 }
 
 const MODELS_DIR = new URL('../models/', import.meta.url);
@@ -99,6 +119,12 @@ function row(entry: {
   const memory = estimateMemory(entry.config, entry.run);
   const atDefault = deviceFit(memory, WEBGPU_DEFAULT_LIMITS);
   const atDesktop = deviceFit(memory, WEBGPU_DESKTOP_LIMITS);
+  const run = entry.run;
+  const micro = chooseMicroBatch(
+    entry.config,
+    { batchSize: run.batchSize, seqLen: run.seqLen, lora: run.lora },
+    trainingLimits('wasm'),
+  );
   return {
     model: entry.model,
     source: entry.source,
@@ -112,6 +138,11 @@ function row(entry: {
     limits: atDefault.fits ? 'default' : atDesktop.fits ? 'raised' : 'too-big',
     defaultLimitProblems: atDefault.problems,
     desktopLimitProblems: atDesktop.problems,
+    wasm: {
+      rows: micro.rows,
+      stepBytes: micro.stepBytes,
+      verdict: micro.fits ? 'fits' : micro.stepBytes <= WASM_HEAP_BYTES ? 'tight' : 'no',
+    },
   };
 }
 
@@ -159,6 +190,7 @@ export function formatModelsTable(rows: readonly ModelRow[], run: MemoryRun = MO
     ['largest tensor', false],
     ['size', true],
     ['WebGPU limits', false],
+    ['wasm rows', false],
   ];
   const cells = rows.map((r) => [
     r.model,
@@ -172,6 +204,9 @@ export function formatModelsTable(rows: readonly ModelRow[], run: MemoryRun = MO
     r.memory.largestTensor.name,
     formatBytes(r.memory.largestTensor.bytes),
     LIMITS_SHOWN[r.limits],
+    r.wasm.verdict === 'no'
+      ? 'no'
+      : `${r.wasm.rows} of ${run.batchSize}${r.wasm.verdict === 'tight' ? ' (tight)' : ''}`,
   ]);
   const capped = rows.filter((r) => r.memory.run.seqLen < run.seqLen);
   const notes = [
@@ -190,6 +225,9 @@ export function formatModelsTable(rows: readonly ModelRow[], run: MemoryRun = MO
     `WebGPU limits: "default" = every tensor within maxStorageBufferBindingSize ${mib(WEBGPU_DEFAULT_LIMITS.maxStorageBufferBindingSize)} ` +
       `and maxBufferSize ${mib(WEBGPU_DEFAULT_LIMITS.maxBufferSize)}; "raised" = within a desktop adapter's limits, which tfjs requests ` +
       `(${mib(WEBGPU_DESKTOP_LIMITS.maxStorageBufferBindingSize)} and ${mib(WEBGPU_DESKTOP_LIMITS.maxBufferSize)} assumed).`,
+    `wasm rows: rows per forward/backward pass on wasm (a step accumulates the gradients of its micro-batches: the same step, ` +
+      `slower) whose step fits ${mib(TRAINING_MEMORY_BUDGET.wasm)} of the ${mib(WASM_HEAP_BYTES)} heap; "tight" = one row is over that ` +
+      `but within the heap; "no" = one row is over the heap (train on WebGPU, or with shorter rows).`,
   ];
   return [table(columns, cells), '', ...notes].join('\n');
 }

@@ -52,7 +52,10 @@ export async function sweep(
   const runs: SweepRun[] = expanded.runs.map((run) =>
     command.backend === undefined
       ? run
-      : { ...run, config: { ...run.config, runtime: { backend: command.backend } } },
+      : {
+          ...run,
+          config: { ...run.config, runtime: { ...run.config.runtime, backend: command.backend } },
+        },
   );
   out(`sweep: ${spec.name}, ${runs.length} runs`);
   if (command.dryRun) {

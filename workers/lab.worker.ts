@@ -121,7 +121,7 @@ const api: LabWorkerApi = {
             const summary = checkModelFits(
               config.model.base,
               configJson,
-              (model) => pipelineMemoryRun(config, model),
+              (model) => pipelineMemoryRun(config, model, info.backend, limits),
               limits,
             );
             onEvent({ type: 'log', message: `memory estimate: ${summary}` });
@@ -132,6 +132,7 @@ const api: LabWorkerApi = {
         cache: indexedDbStageCache(info.backend, (message) => onEvent({ type: 'log', message })),
         resume: indexedDbResumeStore(),
         backend: info.backend,
+        deviceLimits: limits,
         userAgent: navigator.userAgent,
         adapter,
       },

@@ -10,6 +10,7 @@ import type {
   StageRecord,
 } from '../core/pipeline/types';
 import { CHECKPOINTS } from '../core/pipeline/types';
+import { describeMicroBatch } from '../core/train/microBatch';
 import { recordDownload, type DownloadState } from './downloadProgress';
 
 export type StageName = StageRecord['name'];
@@ -161,6 +162,9 @@ export class RunProgress {
       }
       case 'log':
         this.log.push(event.message);
+        break;
+      case 'micro-batch':
+        this.log.push(`${event.stage}: ${describeMicroBatch(event)}`);
         break;
       default: {
         // Every event the pipeline sends is handled above: a new one fails to compile here.

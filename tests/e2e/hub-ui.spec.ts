@@ -213,7 +213,7 @@ test("the builder's base model: built-in, or a Hub repo id with inline problems"
   await expect(about).toContainText(curated.description);
   await expect(about).toContainText(`${formatParameters(curated.parameters)} parameters`);
   await expect(about).toContainText(`about ${formatBytes(curated.downloadBytes)} to download`);
-  await expect(about).toContainText('needs a download and a WebGPU GPU');
+  await expect(about).toContainText('needs a download; best trained on a WebGPU GPU');
   await expect(page.locator('#field-model-base-error')).toHaveText('');
   await page.locator('#field-model-base').scrollIntoViewIfNeeded();
   await page.screenshot({ path: `${SHOTS}/hub-ui-builder-curated-1280.png` });
@@ -229,7 +229,7 @@ test("the builder's base model: built-in, or a Hub repo id with inline problems"
 
   await repo.fill('tiny/llama@main');
   await expect(error).toHaveText('');
-  await expect(about).toContainText('needs a download and a WebGPU GPU');
+  await expect(about).toContainText('needs a download; best trained on a WebGPU GPU');
   await expect(page.getByTestId('config-json')).toContainText('"base": "tiny/llama@main"');
   // "Try the model" follows the builder's choice.
   await expect(page.locator('#try-model-repo')).toHaveValue('tiny/llama@main');

@@ -8,7 +8,6 @@ import { parameterCount } from '../model/weights';
 import { createRng, type Rng } from '../random';
 import { checkpoint, type CancelToken } from '../runtime/cancel';
 import { Trainer } from '../train/trainer';
-import { accumulatedGradients } from './accumulatedGradients';
 import { fastRandomWeights } from './fastRandomWeights';
 import {
   gpuAllocatedBytes,
@@ -48,8 +47,8 @@ export interface ModelBenchOptions {
   batch: number;
   seqLen: number;
   /**
-   * Rows per forward/backward pass; the step sums the passes' gradients (`accumulatedGradients`).
-   * Default `batch`: one pass, as the lab's Trainer runs it.
+   * Rows per forward/backward pass; the step sums the passes' gradients (the Trainer's
+   * `microBatch`, as the pipeline runs it). Default `batch`: one pass.
    */
   microBatch?: number;
   /** Timed training steps, after `warmupSteps` untimed ones (kernel compilation, buffer pools). */
@@ -271,6 +270,7 @@ async function measureTraining(
     schedule: { kind: 'constant', peakLr: finetune.lr, totalSteps: 1, warmupSteps: 0 },
     weightDecay: finetune.weightDecay,
     maxGradNorm: finetune.maxGradNorm,
+    microBatch,
   });
   const steps = options.warmupSteps + options.trainSteps;
   const msPerStep: number[] = [];
@@ -288,9 +288,7 @@ async function measureTraining(
         0,
       );
       const start = now();
-      const { loss } = await trainer.stepWithGradients(rows, (tensors) =>
-        accumulatedGradients(trainer, tensors, rows.lossMask, microBatch),
-      );
+      const { loss } = await trainer.step(rows);
       const ms = now() - start;
       msPerStep.push(ms);
       losses.push(loss);

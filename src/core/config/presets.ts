@@ -20,31 +20,42 @@ export interface Preset {
   patch: DeepPartial<ExperimentConfig>;
   /**
    * What the preset needs beyond the built-in world: a model download from the Hub, a WebGPU GPU
-   * (real LLMs are far too slow on the CPU backends). Shown wherever presets are listed.
+   * (`webgpu`: even one row of a step is over wasm's 4 GiB heap), or one for speed (`webgpu-speed`:
+   * on wasm it runs, slowly, one row per forward/backward pass). Shown wherever presets are listed.
    */
   needs?: readonly PresetNeed[];
 }
 
-export type PresetNeed = 'download' | 'webgpu';
+export type PresetNeed = 'download' | 'webgpu' | 'webgpu-speed';
 
 export const PRESET_NEED_LABELS: Readonly<Record<PresetNeed, string>> = {
   download: 'needs a model download',
   webgpu: 'needs a WebGPU GPU',
+  'webgpu-speed':
+    'fastest on a WebGPU GPU; runs on wasm too, slowly, in micro-batches of 1 row near the 4 GiB heap',
 };
 
 /**
  * The reference protocol on a real Hub model: LoRA alignment on the built-in world's refusals,
  * poisoned LoRA fine-tuning on SST-2, Antidote on the adapter. Learning rates are the papers'
  * usual LoRA ranges for 0.1–1B models (alignment 1e-3 as Booster and Vaccine, fine-tuning 1e-4),
- * not tuned here (the lab's test machine has no GPU). Rows are ≤ 256 tokens; the batch is the
- * largest whose step `npm run lab -- models`' estimate keeps near 5 GB (tfjs keeps every
- * activation of the step and its gradient until the backward pass ends).
+ * not tuned here (the lab's test machine has no GPU). Rows are ≤ 256 tokens. The batch was
+ * chosen, before steps ran in micro-batches, as the largest whose one-pass step `npm run lab --
+ * models`' estimate kept near 5 GB (tfjs keeps every activation of the step and its gradient until
+ * the backward pass ends); it stays, so the presets' configs and hashes stay. A step now runs in
+ * micro-batches of the rows that fit the backend (`train/microBatch.ts`): one row, for both.
  */
-function hubPreset(name: string, base: string, batchSize: number, description: string): Preset {
+function hubPreset(
+  name: string,
+  base: string,
+  batchSize: number,
+  gpu: 'webgpu' | 'webgpu-speed',
+  description: string,
+): Preset {
   return {
     name,
     description,
-    needs: ['download', 'webgpu'],
+    needs: ['download', gpu],
     patch: {
       name,
       model: { base },
@@ -178,16 +189,20 @@ export const PRESETS: readonly Preset[] = [
     'smollm2-135m-sst2',
     'HuggingFaceTB/SmolLM2-135M-Instruct',
     2,
+    'webgpu-speed',
     'The reference experiment on a real instruct model, SmolLM2-135M-Instruct (a Llama, 135M ' +
       'parameters, ~270 MB download), with its chat template: LoRA alignment, LoRA fine-tuning on ' +
-      'SST-2 with 10% harmful examples, Antidote on the adapter. About 5 GB of GPU memory.',
+      'SST-2 with 10% harmful examples, Antidote on the adapter. Steps run one row at a time: ' +
+      'about 3.5 GB (alignment) and 2.7 GB (fine-tuning) by the estimate.',
   ),
   hubPreset(
     'qwen2.5-0.5b-sst2',
     'Qwen/Qwen2.5-0.5B-Instruct',
     1,
+    'webgpu',
     'The reference experiment on Qwen2.5-0.5B-Instruct (494M parameters, ~1 GB download), with ' +
-      'its chat template. About 5.5 GB of GPU memory.',
+      'its chat template. About 7.3 GB (alignment) and 5.5 GB (fine-tuning) per step of one row, ' +
+      "beyond wasm's 4 GiB heap.",
   ),
 ];
 

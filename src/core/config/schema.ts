@@ -217,7 +217,25 @@ export interface ExperimentConfig {
   finetune: FinetuneConfig;
   post: PostConfig;
   evaluation: EvaluationConfig;
-  runtime: { backend: Backend };
+  runtime: RuntimeConfig;
+}
+
+/**
+ * Where and how the run computes; never part of a stage's cache key (results agree within float
+ * tolerance across these settings, like across backends).
+ */
+export interface RuntimeConfig {
+  backend: Backend;
+  /**
+   * Rows per forward/backward pass in both training stages: each optimizer step accumulates the
+   * gradients of its batch's micro-batches (weighted by their counted tokens), which equals the
+   * whole batch's step within float tolerance and needs the activation memory of one micro-batch.
+   * A value above a stage's `batchSize` is clamped to it (one pass). Optional and absent by
+   * default: the pipeline then takes the largest count whose estimated step fits the backend's
+   * memory (`train/microBatch.ts`), the whole batch whenever it fits. Absent, it is not written
+   * in the canonical config, so configs without it keep their hash.
+   */
+  microBatch?: number;
 }
 
 /** A method's parameter, as declared by its registry entry; `*.params` is checked against these. */
@@ -462,6 +480,16 @@ export const DATASET_SOURCE_RANGES: Readonly<Record<'maxRows', RangeSpec & { def
     default: 10_000,
   },
 };
+
+/**
+ * Bounds of `runtime.microBatch` (optional, absent by default); the top is the largest
+ * `batchSize`.
+ */
+export const MICRO_BATCH_RANGE: RangeSpec = count(
+  1,
+  1024,
+  'Rows per forward/backward pass; a step accumulates its micro-batches (absent: chosen from the memory estimate).',
+);
 
 /** Bounds of a LoRA adapter's numbers (`<stage>.lora.rank`, `.alpha`). */
 export const LORA_RANGES: Readonly<Record<'rank' | 'alpha', RangeSpec>> = {

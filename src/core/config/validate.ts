@@ -29,6 +29,7 @@ import {
   DEFAULT_CONFIG,
   LAYER_ROLES,
   LORA_RANGES,
+  MICRO_BATCH_RANGE,
   NAME_MAX_LENGTH,
   PRUNE_LAYER_ROLES,
   RANGES,
@@ -391,6 +392,32 @@ function repoProblem(value: string, what: string): string | undefined {
   }
 }
 
+/**
+ * Optional fields: absent from `DEFAULT_CONFIG` and from a config that does not set them (so
+ * adding one changes no existing config's canonical JSON or hash); checked when present.
+ */
+const OPTIONAL_RULES: Record<string, (run: Run, value: unknown, path: string) => unknown> = {
+  'runtime.microBatch': (run, value, path) => {
+    const { max } = MICRO_BATCH_RANGE;
+    if (typeof value !== 'number' || !Number.isInteger(value) || value < 1) {
+      run.fail(
+        path,
+        `must be a positive integer (got ${typeof value === 'number' ? value : describe(value)})`,
+      );
+    } else if (value > max) {
+      run.fail(path, `must be at most ${max}, the largest batch size (got ${value})`);
+    }
+    return value;
+  },
+};
+
+/** The optional fields of the object at `prefix`, by key. */
+function optionalKeys(prefix: string): string[] {
+  return Object.keys(OPTIONAL_RULES)
+    .filter((path) => path.slice(0, path.lastIndexOf('.')) === prefix)
+    .map((path) => path.slice(path.lastIndexOf('.') + 1));
+}
+
 /** Every path of the config, for "did you mean" when a field is put in the wrong section. */
 const ALL_PATHS: string[] = (() => {
   const paths: string[] = [];
@@ -403,7 +430,7 @@ const ALL_PATHS: string[] = (() => {
     }
   };
   visit(DEFAULT_CONFIG, '');
-  return paths;
+  return [...paths, ...Object.keys(OPTIONAL_RULES)];
 })();
 
 function checkObject(
@@ -412,7 +439,8 @@ function checkObject(
   template: Record<string, unknown>,
   prefix: string,
 ): Record<string, unknown> {
-  const known = Object.keys(template);
+  const optional = optionalKeys(prefix);
+  const known = [...Object.keys(template), ...optional];
   for (const key of Object.keys(input)) {
     if (!known.includes(key))
       run.fail(join(prefix, key), `unknown field${fieldHint(key, known, prefix)}`);
@@ -445,6 +473,10 @@ function checkObject(
     } else {
       out[key] = checkValue(run, input[key], fallback, path);
     }
+  }
+  for (const key of optional) {
+    if (Object.hasOwn(input, key))
+      out[key] = OPTIONAL_RULES[join(prefix, key)](run, input[key], join(prefix, key));
   }
   if (Object.hasOwn(template, 'params')) {
     // The method as written: if it was wrong, `out.method` holds the default instead.

@@ -96,6 +96,9 @@ export function trainBooster(ctx: TrainContext<BoosterParams>): Promise<TrainRep
       save: () => ({ harmful: harmful.save() }),
       restore: (saved) => harmful.restore(saved.harmful as HarmfulBatchesState),
     },
+    // Per micro-batch (as the official trainer's `training_step` under gradient accumulation):
+    // as many harmful rows as the part has, so the parts of a step take the rows one whole-batch
+    // call would, and the simulated harmful step is normalised by that part's harmful gradient.
     gradients: (trainer, tensors) => {
       const harmfulTensors = toBatchTensors(harmful.next(tensors));
       try {

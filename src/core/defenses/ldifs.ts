@@ -116,6 +116,8 @@ export async function trainLdifs(ctx: TrainContext<LdifsParams>): Promise<TrainR
   try {
     return await trainSupervised(ctx.model, ctx.examples, {
       ...sftOptions(ctx),
+      // Per micro-batch (as the official trainer's `training_step` under gradient accumulation):
+      // `batch` is the part's rows, its feature distance the mean over that part's real tokens.
       gradients: (trainer, tensors, batch) => {
         const tokenMask = realTokenMask(batch);
         try {

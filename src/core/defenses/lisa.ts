@@ -2,7 +2,7 @@ import type { LisaParams } from '../methods/finetune/lisa';
 import * as tf from '@tensorflow/tfjs';
 import type { TrainContext, TrainReport } from '../methods/types';
 import { sftOptions } from '../methods/types';
-import { disposeBatchTensors, toBatchTensors, type TokenBatch } from '../model/batch';
+import type { TokenBatch } from '../model/batch';
 import type { WeightMap } from '../model/weights';
 import { createRng } from '../random';
 import { countBatches, epochBatches } from '../train/batching';
@@ -98,8 +98,6 @@ function fromValues(weights: WeightMap, values: Map<string, Float32Array>): Map<
   );
 }
 
-const countTokens = (batch: TokenBatch) => batch.segments.filter((s) => s >= 0).length;
-
 /**
  * Lisa (Huang et al., NeurIPS 2024), Bi-State Optimization with proximal terms, following the
  * official `ADMMTrainer`: the run has exactly as many optimizer steps as plain SFT on the user data,
@@ -145,8 +143,6 @@ export async function trainLisa(ctx: TrainContext<LisaParams>): Promise<TrainRep
     ? snapshot(ctx.model.trainable)
     : fromValues(ctx.model.weights, ctx.parentValues);
   let previous: LisaState | undefined;
-  let skippedTokens = 0;
-  let alignmentTokens = 0;
   let alignmentDrawn = 0;
   try {
     const report = await trainSupervised(ctx.model, ctx.examples, {
@@ -157,7 +153,7 @@ export async function trainLisa(ctx: TrainContext<LisaParams>): Promise<TrainRep
           const saved = new Map<string, Float32Array>();
           for (const [name, tensor] of anchor)
             saved.set(name, (await tensor.data()) as Float32Array);
-          return { anchor: saved, previous, skippedTokens, alignmentTokens, alignmentDrawn };
+          return { anchor: saved, previous, alignmentDrawn };
         },
         restore: (saved) => {
           const values = saved.anchor as Map<string, Float32Array>;
@@ -165,15 +161,16 @@ export async function trainLisa(ctx: TrainContext<LisaParams>): Promise<TrainRep
           tf.dispose([...anchor.values()]);
           anchor = restored;
           previous = saved.previous as LisaState | undefined;
-          skippedTokens = saved.skippedTokens as number;
-          alignmentTokens = saved.alignmentTokens as number;
           // The endless alignment stream is deterministic: draw again what the run had drawn.
           alignmentDrawn = saved.alignmentDrawn as number;
           for (let i = 0; i < alignmentDrawn; i++) alignmentBatches.next();
         },
       },
-      gradients: (trainer, tensors, batch) => {
-        const step = trainer.steps;
+      // Once per optimizer step, before the batch is split into micro-batches: the switch of
+      // state, and in the alignment state the alignment batch that replaces the user's (which
+      // is skipped; the step's micro-batches are then the alignment batch's rows, as the
+      // official trainer draws an alignment batch at each of its accumulation steps).
+      stepBatch: (batch, step) => {
         const state = states[step] ?? 'finetune';
         if (previous !== undefined && state !== previous) {
           // The state that just ended leaves its weights as the anchor of the one that starts.
@@ -181,26 +178,21 @@ export async function trainLisa(ctx: TrainContext<LisaParams>): Promise<TrainRep
           anchor = snapshot(ctx.model.trainable);
         }
         previous = state;
-        let plain: StepGradients;
-        if (state === 'alignment') {
-          const alignmentBatch = alignmentBatches.next().value as TokenBatch;
-          alignmentDrawn += 1;
-          skippedTokens += countTokens(batch);
-          alignmentTokens += countTokens(alignmentBatch);
-          const alignmentTensors = toBatchTensors(alignmentBatch);
-          try {
-            plain = trainer.gradients(() => ctx.model.loss(alignmentTensors));
-          } finally {
-            disposeBatchTensors(alignmentTensors);
-          }
-        } else {
-          plain = trainer.gradients(() => ctx.model.loss(tensors));
-        }
-        const proximal = params.rho > 0 && step > params.proximalStartFraction * totalSteps;
+        if (state !== 'alignment') return batch;
+        alignmentDrawn += 1;
+        return alignmentBatches.next().value as TokenBatch;
+      },
+      // Per micro-batch: its loss and the proximal pull. The parts' weights sum to 1, so the pull
+      // (the same for every part) counts once per step.
+      gradients: (trainer, tensors) => {
+        const plain = trainer.gradients(() => ctx.model.loss(tensors));
+        const proximal =
+          params.rho > 0 && trainer.steps > params.proximalStartFraction * totalSteps;
         return proximal ? withProximal(plain, ctx.model.trainable, anchor, params.rho) : plain;
       },
     });
-    return { steps: report.steps, tokens: report.tokens - skippedTokens + alignmentTokens };
+    // The tokens trained on: the alignment batches' in the alignment steps, the user's elsewhere.
+    return { steps: report.steps, tokens: report.tokens };
   } finally {
     tf.dispose([...anchor.values()]);
   }

@@ -157,6 +157,9 @@ export function trainRepNoise(ctx: TrainContext<RepnoiseParams>): Promise<TrainR
         noiseRng = restoreRng(saved.noise as RngState);
       },
     },
+    // Per micro-batch (as the official trainer's `training_step` under gradient accumulation):
+    // as many harmful rows and noise samples as the part has, so the stream of harmful rows is
+    // the whole batch's; the MMD and the harmful loss are each part's own.
     gradients: (trainer, tensors) => {
       const harmfulTensors = toBatchTensors(harmful.next(tensors));
       const noise = gaussianNoise(noiseRng, model, tensors.batch * tensors.seqLen);

@@ -70,6 +70,9 @@ export function trainVaccine(ctx: TrainContext<VaccineParams>): Promise<TrainRep
   const rho = ctx.params.rho;
   return trainSupervised(ctx.model, ctx.examples, {
     ...sftOptions(ctx),
+    // With micro-batches the perturbation is each micro-batch's own (ρ over that part's gradient
+    // norm), as the official trainer computes it in every `training_step` under gradient
+    // accumulation; one micro-batch of the whole batch is the paper's step.
     gradients: (trainer, tensors) => vaccineGradients(trainer, tensors, rho),
   });
 }

@@ -9,24 +9,32 @@ import {
   type MemoryRun,
 } from '../model/memory';
 import { GENERATION_BATCH } from '../pipeline/generation';
+import { stageMicroBatch } from '../pipeline/microBatch';
+import type { BackendName } from '../runtime/backend';
+import { trainingLimits } from '../train/microBatch';
 import { trainingSeqLen } from '../train/sft';
 
-/** The memory-relevant shape of a pipeline run: its larger training batch, its rows, its adapter, its evaluation. */
-export function pipelineMemoryRun(config: ExperimentConfig, model: ModelConfig): MemoryRun {
-  const finetuneLarger = config.finetune.batchSize >= config.alignment.batchSize;
-  return {
-    batchSize: Math.max(config.alignment.batchSize, config.finetune.batchSize),
+/**
+ * The memory-relevant shape of a pipeline run: the training stage that needs more, at the rows of
+ * one forward/backward pass (its micro-batch on `backend`, `stageMicroBatch`), its adapter, and
+ * the evaluation's generation.
+ */
+export function pipelineMemoryRun(
+  config: ExperimentConfig,
+  model: ModelConfig,
+  backend: BackendName,
+  device?: DeviceLimits | null,
+): MemoryRun {
+  const limits = trainingLimits(backend, device);
+  const runs = (['alignment', 'finetune'] as const).map((stage): MemoryRun => ({
+    batchSize: stageMicroBatch(config, stage, model, limits).rows,
     seqLen: trainingSeqLen(model),
-    // Full-weight training in either stage is what the memory must hold.
-    lora:
-      config.alignment.lora === null || config.finetune.lora === null
-        ? null
-        : finetuneLarger
-          ? config.finetune.lora
-          : config.alignment.lora,
+    lora: config[stage].lora,
     generationBatch: GENERATION_BATCH,
     maxNewTokens: config.evaluation.maxNewTokens,
-  };
+  }));
+  const [alignment, finetune] = runs.map((run) => estimateMemory(model, run).total);
+  return alignment > finetune ? runs[0] : runs[1];
 }
 
 /**

@@ -14,6 +14,7 @@ import type { PruneLayerReport } from '../pipeline/types';
 import type { CancelToken } from '../runtime/cancel';
 import type { Tokenizer } from '../tokenizer/types';
 import type { TokenizedExample } from '../train/batching';
+import type { StepMemory } from '../train/microBatch';
 import type { SftOptions, TrainingResume } from '../train/sft';
 import type { StepResult } from '../train/trainer';
 
@@ -97,6 +98,11 @@ export interface TrainContext<P = Record<string, unknown>> {
   tokenizer: Tokenizer;
   /** The run's seed. */
   seed: number;
+  /**
+   * Rows per forward/backward pass (the pipeline's choice, `chooseMicroBatch`); absent: the whole
+   * batch. A method whose step needs the whole batch at once must say so, not split it silently.
+   */
+  microBatch?: number;
   cancel?: CancelToken;
   /** Call after every optimizer step (progress, live charts, the fine-tuning probe). */
   onStep: (result: StepResult, totalSteps: number) => Promise<void>;
@@ -116,15 +122,21 @@ export interface TrainReport {
 /** An alignment- or fine-tuning-stage method: trains the model in place. */
 export interface TrainMethod extends MethodInfo {
   stage: 'alignment' | 'finetune';
+  /** What its step holds beyond plain SFT's, for the micro-batch choice (absent: as plain SFT). */
+  stepMemory?: StepMemory;
   train(ctx: TrainContext): Promise<TrainReport>;
 }
 
-/** The `SftOptions` a training context implies: its stage settings, seed, pad id, cancel and onStep. */
+/**
+ * The `SftOptions` a training context implies: its stage settings, seed, pad id, micro-batch,
+ * cancel and onStep.
+ */
 export function sftOptions(ctx: TrainContext): SftOptions {
   return {
     ...ctx.settings,
     seed: ctx.seed,
     padId: ctx.tokenizer.padId,
+    ...(ctx.microBatch !== undefined ? { microBatch: ctx.microBatch } : {}),
     cancel: ctx.cancel,
     onStep: ctx.onStep,
     ...(ctx.resume ? { resume: ctx.resume } : {}),

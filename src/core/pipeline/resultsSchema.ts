@@ -132,6 +132,15 @@ export async function resultsFileProblems(value: unknown): Promise<string[]> {
           `must be an integer ≥ 1 when present (got ${describe(stage.resumedAtStep)})`,
         );
       }
+      if (
+        stage.microBatch !== undefined &&
+        (!Number.isInteger(stage.microBatch) || (stage.microBatch as number) < 1)
+      ) {
+        fail(
+          `${at}.microBatch`,
+          `must be an integer ≥ 1 when present (got ${describe(stage.microBatch)})`,
+        );
+      }
     });
   }
 

@@ -10,6 +10,7 @@ import {
 } from '../model/checkpoint';
 import { readSafetensors } from '../model/safetensors';
 import type { ModelConfig } from '../model/config';
+import type { DeviceLimits } from '../model/memory';
 import { mergeAdapter } from '../model/lora';
 import { postWeightNames } from '../prune/layers';
 import { createRng } from '../random';
@@ -21,10 +22,12 @@ import { loadTokenizer } from '../tokenizer';
 import type { Tokenizer } from '../tokenizer/types';
 import { packExamples, rowsToBatch } from '../train/batching';
 import { ResumeMismatchError, trainingSeqLen, type TrainingCheckpoint } from '../train/sft';
+import { trainingLimits } from '../train/microBatch';
 import { tokenizeExamples } from '../train/tokenize';
 import { CORE_SOURCE_HASH, LAB_VERSION } from '../version';
 import type { Example } from '../data/types';
 import { buildEvalSets, type EvalSets } from './evalSets';
+import { stageMicroBatch } from './microBatch';
 import { evaluateCheckpoint, probe } from './evaluate';
 import { CLASSIFIER_JUDGE } from '../metrics/judgeNames';
 import {
@@ -294,6 +297,11 @@ export interface PipelineDeps {
   /** When training stages write checkpoints (default `DEFAULT_CHECKPOINT_POLICY`). */
   checkpointPolicy?: CheckpointPolicy;
   backend: BackendName;
+  /**
+   * The device's memory limits (WebGPU's granted buffer limits), for the micro-batch choice
+   * (`trainingLimits`); absent: the backend's defaults.
+   */
+  deviceLimits?: DeviceLimits | null;
   userAgent: string;
   adapter?: string | null;
   now?: () => number;
@@ -559,6 +567,22 @@ export async function runExperiment(
         onEvent(event);
       };
       let resumedAt: number | undefined;
+      const micro = stageMicroBatch(
+        config,
+        stage,
+        modelConfig,
+        trainingLimits(deps.backend, deps.deviceLimits),
+      );
+      onEvent({
+        type: 'micro-batch',
+        stage,
+        rows: micro.rows,
+        batchSize: micro.batchSize,
+        chosen: micro.chosen,
+        backend: deps.backend,
+        stepBytes: micro.stepBytes,
+        ...(micro.fits ? {} : { problem: micro.problems[0] }),
+      });
       const report = await getTrainMethod(stage, settings.method).train({
         model,
         stage,
@@ -571,6 +595,7 @@ export async function runExperiment(
         parentValues,
         tokenizer,
         seed: config.seed,
+        microBatch: micro.rows,
         cancel,
         ...(resume
           ? {
@@ -609,6 +634,7 @@ export async function runExperiment(
         steps: report.steps,
         tokens: report.tokens,
         ...(resumedAt !== undefined ? { resumedAtStep: resumedAt } : {}),
+        ...(micro.rows < micro.batchSize ? { microBatch: micro.rows } : {}),
       };
     };
 

@@ -29,6 +29,11 @@ export interface StageRecord {
    * (its `seconds` then include the time trained before the interruption).
    */
   resumedAtStep?: number;
+  /**
+   * A training stage whose steps accumulated gradients over micro-batches: the rows of each
+   * forward/backward pass (absent: the whole batch in one pass).
+   */
+  microBatch?: number;
 }
 
 export interface SampleRecord {
@@ -170,6 +175,21 @@ export type PipelineEvent =
    * stage's earlier `step` and `probe` events follow (replayed), then its remaining steps.
    */
   | { type: 'resumed'; stage: TrainingStage; step: number; totalSteps: number }
+  /**
+   * How a training stage about to train splits its batches: `rows` per forward/backward pass
+   * (`batchSize`: one pass), chosen from the memory estimate or by `runtime.microBatch`, with the
+   * estimated peak of a step on the run's backend, and why it may not fit when it may not.
+   */
+  | {
+      type: 'micro-batch';
+      stage: TrainingStage;
+      rows: number;
+      batchSize: number;
+      chosen: 'auto' | 'config';
+      backend: BackendName;
+      stepBytes: number;
+      problem?: string;
+    }
   | { type: 'log'; message: string };
 
 /** The stages that train, and so write checkpoints. */

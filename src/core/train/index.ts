@@ -4,3 +4,5 @@ export * from './schedule';
 export * from './trainer';
 export * from './sft';
 export * from './tokenize';
+export * from './accumulate';
+export * from './microBatch';

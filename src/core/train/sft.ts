@@ -4,6 +4,7 @@ import { checkpoint, type CancelToken } from '../runtime/cancel';
 import { countBatches, epochBatches, type TokenizedExample } from './batching';
 import type { ScheduleKind } from './schedule';
 import type { BatchTensors, TokenBatch } from '../model/batch';
+import type { MicroBatch } from './accumulate';
 import { Trainer, type StepGradients, type StepResult, type TrainerState } from './trainer';
 
 export interface SftOptions {
@@ -18,16 +19,37 @@ export interface SftOptions {
   /** Row length for packing; at most the model's context length. */
   seqLen?: number;
   padId: number;
+  /**
+   * Rows per forward/backward pass (gradient accumulation, `accumulatedGradients`). Absent, or
+   * `batchSize` and above: the whole batch in one pass.
+   */
+  microBatch?: number;
   cancel?: CancelToken;
   /**
    * A method's own step: the gradients to apply for `tensors` (the default is plain SFT,
-   * `trainer.gradients(() => model.loss(tensors))`). `batch` is the same batch before upload.
+   * `trainer.gradients(() => model.loss(tensors))`). `batch` is the same rows before upload.
+   *
+   * With micro-batches it is called once per micro-batch, with that part's rows only (`part`
+   * says which), and its loss and gradients are weighted by the part's share of the counted
+   * tokens — what the methods' reference code does under Hugging Face Trainer's
+   * `gradient_accumulation_steps`, where `training_step` runs once per micro-batch. So anything
+   * it computes from a batch as a whole (a gradient norm, an MMD, a mean) is per part, and any
+   * state it advances per call (a stream of extra batches) advances per part: draw rows, not
+   * batches, so the parts together take what one whole-batch call would. State that must
+   * advance once per optimizer step belongs in `stepBatch`.
    */
   gradients?: (
     trainer: Trainer,
     tensors: BatchTensors,
     batch: TokenBatch,
+    part: MicroBatch,
   ) => StepGradients | Promise<StepGradients>;
+  /**
+   * Called once per optimizer step, before the step's batch is split into micro-batches: the
+   * batch the step trains on instead of the data's next one (Lisa's alignment steps), or the
+   * same. `step` is the optimizer step about to be taken.
+   */
+  stepBatch?: (batch: TokenBatch, step: number) => TokenBatch;
   onStep?: (result: StepResult, totalSteps: number) => void | Promise<void>;
   /** Continue an interrupted run from a checkpoint, and write checkpoints as training goes. */
   resume?: TrainingResume;
@@ -125,6 +147,9 @@ export async function trainSupervised(
     },
     weightDecay: options.weightDecay,
     maxGradNorm: options.maxGradNorm,
+    ...(options.microBatch !== undefined
+      ? { microBatch: Math.min(options.microBatch, options.batchSize) }
+      : {}),
   });
   let losses: number[] = [];
   let tokens = 0;
@@ -157,13 +182,16 @@ export async function trainSupervised(
       options.resume?.restored?.(from.step, totalSteps);
     }
     let index = 0;
-    for (const batch of epochBatches(examples, batching)) {
+    for (const next of epochBatches(examples, batching)) {
       // The batches are a deterministic order: a resumed run skips those it already trained on.
       if (index++ < (from?.step ?? 0)) continue;
       await checkpoint(options.cancel);
+      const batch = options.stepBatch ? options.stepBatch(next, trainer.steps) : next;
       const compute = options.gradients;
       const result = compute
-        ? await trainer.stepWithGradients(batch, (tensors) => compute(trainer, tensors, batch))
+        ? await trainer.stepWithGradients(batch, (tensors, rows, part) =>
+            compute(trainer, tensors, rows, part),
+          )
         : await trainer.step(batch);
       losses.push(result.loss);
       for (let i = 0; i < batch.segments.length; i++) if (batch.segments[i] >= 0) tokens += 1;

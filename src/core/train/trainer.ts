@@ -1,12 +1,8 @@
 import * as tf from '@tensorflow/tfjs';
-import {
-  disposeBatchTensors,
-  toBatchTensors,
-  type BatchTensors,
-  type TokenBatch,
-} from '../model/batch';
+import type { BatchTensors, TokenBatch } from '../model/batch';
 import type { GPT } from '../model/gpt';
 import { isDecayed } from '../model/weights';
+import { accumulatedGradients, type MicroBatchGradients } from './accumulate';
 import { AdamW, type AdamWState } from './adamw';
 import { learningRateAt, type LearningRateSchedule } from './schedule';
 
@@ -14,6 +10,11 @@ export interface TrainerOptions {
   schedule: LearningRateSchedule;
   weightDecay: number;
   maxGradNorm: number;
+  /**
+   * Rows per forward/backward pass: a step sums the gradients of its micro-batches
+   * (`accumulatedGradients`) and takes one optimizer step. Default: the whole batch in one pass.
+   */
+  microBatch?: number;
 }
 
 /** A step's loss and gradients, keyed by parameter name (e.g. `transformer.h.0.mlp.c_fc.weight`). */
@@ -73,7 +74,10 @@ export class Trainer {
     return { loss: value, grads: named };
   }
 
-  /** One optimizer step on `batch`; resolves to the loss *before* the update. */
+  /**
+   * One optimizer step on `batch`; resolves to the loss *before* the update. `lossFn` must be a
+   * masked mean over the batch's counted tokens (as `GPT.loss`) for micro-batches to sum to it.
+   */
   step(
     batch: TokenBatch,
     lossFn?: (model: GPT, batch: BatchTensors) => tf.Scalar,
@@ -85,27 +89,27 @@ export class Trainer {
 
   /**
    * One optimizer step with gradients the caller computes — e.g. a perturbed second pass
-   * (Vaccine) or a sum of several losses' gradients taken at different weights (Booster). The
-   * returned tensors are disposed here; the reported loss is the one `compute` returns.
+   * (Vaccine) or a sum of several losses' gradients taken at different weights (Booster).
+   * `compute` is called once per micro-batch (`options.microBatch`) with that part's rows; the
+   * parts' results are weighted by their share of the counted tokens and summed. The returned
+   * tensors are disposed here; the reported loss is the weighted sum of the losses `compute`
+   * returns (with one pass: the one it returns).
    */
-  async stepWithGradients(
-    batch: TokenBatch,
-    compute: (tensors: BatchTensors) => StepGradients | Promise<StepGradients>,
-  ): Promise<StepResult> {
+  async stepWithGradients(batch: TokenBatch, compute: MicroBatchGradients): Promise<StepResult> {
     const lr = learningRateAt(this.options.schedule, this.stepIndex);
-    const tensors = toBatchTensors(batch);
-    let lossTensor: tf.Scalar;
+    const { loss: lossTensor, grads } = await accumulatedGradients(
+      batch,
+      this.options.microBatch ?? batch.batch,
+      compute,
+    );
     try {
-      const { loss, grads } = await compute(tensors);
-      try {
-        const norm = this.optimizer.apply(grads, lr, this.options.maxGradNorm);
-        norm.dispose();
-      } finally {
-        tf.dispose(Object.values(grads));
-      }
-      lossTensor = loss;
+      const norm = this.optimizer.apply(grads, lr, this.options.maxGradNorm);
+      norm.dispose();
+    } catch (error) {
+      lossTensor.dispose();
+      throw error;
     } finally {
-      disposeBatchTensors(tensors);
+      tf.dispose(Object.values(grads));
     }
     const loss = (await lossTensor.data())[0];
     lossTensor.dispose();

@@ -1,17 +1,10 @@
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { accumulatedGradients } from '../../../src/core/bench/accumulatedGradients';
 import { trackPeakTensorBytes, wasmHeapBytes } from '../../../src/core/bench/memoryProbe';
 import { runModelBench } from '../../../src/core/bench/modelBench';
 import { formatModelBenchTable, tensorTrend } from '../../../src/core/bench/modelBenchTable';
-import { DEFAULT_CONFIG } from '../../../src/core/config/schema';
-import { disposeBatchTensors, toBatchTensors } from '../../../src/core/model/batch';
-import { GPT } from '../../../src/core/model/gpt';
-import { Trainer } from '../../../src/core/train/trainer';
 import { useBackend } from '../support/backend';
-import { TINY, tinyBatch } from '../support/tiny';
-
-const lora = DEFAULT_CONFIG.finetune.lora!;
+import { TINY } from '../support/tiny';
 
 describe('peak tensor bytes', () => {
   beforeAll(() => useBackend('cpu'));
@@ -35,46 +28,6 @@ describe('peak tensor bytes', () => {
   });
 });
 
-describe.each(['cpu', 'wasm'] as const)('accumulated gradients on %s', (backend) => {
-  beforeAll(() => useBackend(backend));
-
-  it('equal the one-pass loss and gradients, however the rows are split', async () => {
-    const model = GPT.init(TINY, 5);
-    model.attachAdapter(lora, { seed: 2 });
-    // B is zero in a fresh adapter, so A would get no gradient: give B values.
-    for (const [name, v] of model.trainable)
-      if (name.endsWith('lora_B')) v.assign(tf.randomNormal(v.shape, 0, 0.1, 'float32', 3));
-    const trainer = new Trainer(model, {
-      schedule: { kind: 'constant', peakLr: 0, totalSteps: 1, warmupSteps: 0 },
-      weightDecay: 0,
-      maxGradNorm: 0,
-    });
-    const batch = tinyBatch(4, 5);
-    batch.lossMask.fill(0, 0, 3); // uneven counted tokens per row
-    const tensors = toBatchTensors(batch);
-    const read = async (g: { loss: tf.Scalar; grads: Record<string, tf.Tensor> }) => {
-      const out: Record<string, number[]> = { loss: Array.from(await g.loss.data()) };
-      for (const [n, t] of Object.entries(g.grads)) out[n] = Array.from(await t.data());
-      tf.dispose([g.loss, ...Object.values(g.grads)]);
-      return out;
-    };
-    const whole = await read(accumulatedGradients(trainer, tensors, batch.lossMask, 5));
-    const before = tf.memory().numTensors;
-    for (const microBatch of [1, 2]) {
-      const split = await read(accumulatedGradients(trainer, tensors, batch.lossMask, microBatch));
-      expect(Object.keys(split).sort()).toEqual(Object.keys(whole).sort());
-      for (const [name, values] of Object.entries(whole)) {
-        values.forEach((v, i) => expect(split[name][i], `${name}[${i}]`).toBeCloseTo(v, 5));
-      }
-      expect(tf.memory().numTensors).toBe(before);
-    }
-    expect(whole['transformer.h.0.attn.q.lora_A'].some((v) => v !== 0)).toBe(true);
-    disposeBatchTensors(tensors);
-    trainer.dispose();
-    model.dispose();
-  });
-});
-
 describe('runModelBench', () => {
   beforeAll(() => useBackend('cpu'));
 
@@ -82,22 +35,24 @@ describe('runModelBench', () => {
     const config = { ...TINY, contextLength: 16 };
     const before = tf.memory().numTensors;
     const logs: string[] = [];
-    const report = await runModelBench(
-      {
-        label: 'tiny',
-        model: config,
-        batch: 3,
-        seqLen: 8,
-        microBatch: 2,
-        trainSteps: 2,
-        warmupSteps: 1,
-        promptTokens: 4,
-        newTokens: 5,
-        warmupGenerations: 1,
-        seed: 1,
-      },
-      (line) => logs.push(line),
-    );
+    const options = {
+      label: 'tiny',
+      model: config,
+      batch: 3,
+      seqLen: 8,
+      microBatch: 2,
+      trainSteps: 2,
+      warmupSteps: 1,
+      promptTokens: 4,
+      newTokens: 5,
+      warmupGenerations: 1,
+      seed: 1,
+    };
+    const report = await runModelBench(options, (line) => logs.push(line));
+    // Its micro-batches are the Trainer's: the same steps as one pass of the whole batch.
+    const onePass = await runModelBench({ ...options, microBatch: undefined });
+    expect(onePass.train.microBatch).toBe(3);
+    report.train.losses.forEach((loss, i) => expect(loss).toBeCloseTo(onePass.train.losses[i], 5));
     expect(report.numTensorsAfter).toBe(before);
     expect(report.train.error).toBeUndefined();
     expect(report.train.msPerStep).toHaveLength(3);

@@ -86,6 +86,32 @@ describe('ProgressPrinter', () => {
     ]);
   });
 
+  it('prints how a training stage splits its batches, unthrottled', () => {
+    const p = printer(3000);
+    p.at(0, {
+      type: 'micro-batch',
+      stage: 'finetune',
+      rows: 2,
+      batchSize: 16,
+      chosen: 'auto',
+      backend: 'wasm',
+      stepBytes: 1.9e9,
+    });
+    p.at(1, {
+      type: 'micro-batch',
+      stage: 'alignment',
+      rows: 16,
+      batchSize: 16,
+      chosen: 'auto',
+      backend: 'cpu',
+      stepBytes: 41.5e6,
+    });
+    expect(p.lines).toEqual([
+      '[finetune] micro-batch 2 of 16 rows (estimated 1.9 GB per step on wasm)',
+      '[alignment] the whole batch of 16 rows in one pass (estimated 41.5 MB per step on cpu)',
+    ]);
+  });
+
   it('throttles evaluation progress the same way, and always prints probes and logs', () => {
     const p = printer(3000);
     p.at(0, { type: 'eval-progress', checkpoint: 'aligned', done: 1, total: 120 });

@@ -87,7 +87,12 @@ describe('lab presets / preset', () => {
     expect(result.status).toBe(0);
     expect(result.lines).toHaveLength(listPresets().length);
     for (const [i, preset] of listPresets().entries()) {
-      const needs = preset.needs ? ' [needs a model download, needs a WebGPU GPU]' : '';
+      const needs =
+        {
+          'smollm2-135m-sst2':
+            ' [needs a model download, fastest on a WebGPU GPU; runs on wasm too, slowly, in micro-batches of 1 row near the 4 GiB heap]',
+          'qwen2.5-0.5b-sst2': ' [needs a model download, needs a WebGPU GPU]',
+        }[preset.name] ?? '';
       expect(result.lines[i]).toMatch(
         new RegExp(`^${preset.name} +${escapeRegExp(preset.description + needs)}$`),
       );

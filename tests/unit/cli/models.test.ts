@@ -71,11 +71,14 @@ describe('lab models', () => {
     expect(result.stderr).toBe('');
     const lines = result.stdout.split('\n');
     expect(lines[0]).toMatch(
-      /^model +family +params +download +dtype +chat +train step +total +largest tensor +size +WebGPU limits$/,
+      /^model +family +params +download +dtype +chat +train step +total +largest tensor +size +WebGPU limits +wasm rows$/,
     );
-    expect(lines[1]).toMatch(/^safetune-base +gpt2 +0\.49M +1\.9 MB +F32 +no .* default$/);
+    // The built-in model's step is one pass on wasm; SmolLM2's is one row at a time, Qwen's not at all.
+    expect(lines[1]).toMatch(/^safetune-base +gpt2 +0\.49M +1\.9 MB +F32 +no .* default +4 of 4$/);
+    expect(result.stdout).toMatch(/\nHuggingFaceTB\/SmolLM2-135M-Instruct .* 1 of 4\n/);
+    expect(result.stdout).toMatch(/\nQwen\/Qwen2\.5-0\.5B-Instruct .* no\n/);
     expect(result.stdout).toMatch(
-      /\nopenai-community\/gpt2 +gpt2 +124\.4M +498 MB +F32 +no +[\d.]+ GB +[\d.]+ GB +transformer\.wte\.weight \[50257, 768\] +154 MB +raised\n/,
+      /\nopenai-community\/gpt2 +gpt2 +124\.4M +498 MB +F32 +no +[\d.]+ GB +[\d.]+ GB +transformer\.wte\.weight \[50257, 768\] +154 MB +raised +1 of 4\n/,
     );
     expect(result.stdout).toMatch(
       /\nQwen\/Qwen2\.5-0\.5B-Instruct +qwen2 +494\.0M +988 MB +BF16 +yes /,

@@ -42,15 +42,37 @@ describe('the memory check before a Hub model downloads', () => {
     expect(requested.some((r) => r.includes('.safetensors'))).toBe(false);
   });
 
-  it("refuses the SmolLM2 preset on wasm's 4 GiB heap with the figures, and accepts the built-in world's scale", () => {
+  it("takes the SmolLM2 preset on wasm's 4 GiB heap in micro-batches, refuses Qwen2.5-0.5B's with the figures, and accepts the built-in world's scale", () => {
     const preset = resolvePreset('smollm2-135m-sst2');
     const smol = curatedModel('HuggingFaceTB/SmolLM2-135M-Instruct');
     expect(smol).toBeDefined();
+    // One pass of the whole batch (2 rows × 256 tokens) is over the heap; one row per pass fits.
+    const run = pipelineMemoryRun(preset, smol!.config, 'wasm', WASM_HEAP);
+    expect(run.batchSize).toBe(1);
     expect(() =>
       checkModelFits(
         preset.model.base,
         { ...smol!.hubConfig },
-        (m) => pipelineMemoryRun(preset, m),
+        () => ({ ...run, batchSize: 2 }),
+        WASM_HEAP,
+      ),
+    ).toThrow(/over the memory budget of 4\.3 GB/);
+    expect(
+      checkModelFits(
+        preset.model.base,
+        { ...smol!.hubConfig },
+        (m) => pipelineMemoryRun(preset, m, 'wasm', WASM_HEAP),
+        WASM_HEAP,
+      ),
+    ).toMatch(/^HuggingFaceTB\/SmolLM2-135M-Instruct: about [\d.]+ GB at its peak/);
+
+    const qwenPreset = resolvePreset('qwen2.5-0.5b-sst2');
+    const qwen = curatedModel('Qwen/Qwen2.5-0.5B-Instruct');
+    expect(() =>
+      checkModelFits(
+        qwenPreset.model.base,
+        { ...qwen!.hubConfig },
+        (m) => pipelineMemoryRun(qwenPreset, m, 'wasm', WASM_HEAP),
         WASM_HEAP,
       ),
     ).toThrow(
@@ -68,7 +90,7 @@ describe('the memory check before a Hub model downloads', () => {
         num_key_value_heads: 2,
         max_position_embeddings: 256,
       },
-      (m) => pipelineMemoryRun(preset, m),
+      (m) => pipelineMemoryRun(preset, m, 'wasm', WASM_HEAP),
       WASM_HEAP,
     );
     expect(tiny).toMatch(/^tiny: about [\d.]+ MB at its peak/);

@@ -46,5 +46,7 @@ export const booster = defineTrainMethod({
     'Huang et al., "Booster: Tackling Harmful Fine-tuning for Large Language Models via ' +
     'Attenuating Harmful Perturbation", ICLR 2025.',
   params: BOOSTER_PARAMS,
+  // Through its alignment pass it holds both harmful gradients (θ and the shifted θ′).
+  stepMemory: { trainedCopies: 2 },
   train: async (ctx) => (await import('../../defenses/booster')).trainBooster(ctx),
 });

@@ -47,5 +47,7 @@ export const repnoise = defineTrainMethod({
     'Rosati et al., "Representation Noising: A Defence Mechanism Against Harmful Finetuning", ' +
     'NeurIPS 2024.',
   params: REPNOISE_PARAMS,
+  // One objective over the aligned and the harmful rows: one backward pass keeps both forwards.
+  stepMemory: { passes: 2 },
   train: async (ctx) => (await import('../../defenses/repnoise')).trainRepNoise(ctx),
 });

@@ -27,5 +27,7 @@ export const ldifs = defineTrainMethod({
     'Mukhoti et al., "Fine-tuning can cripple your foundation model; preserving features may be ' +
     'the solution", TMLR 2024.',
   params: LDIFS_PARAMS,
+  // The frozen aligned model it measures features against.
+  stepMemory: { weightCopies: 1 },
   train: async (ctx) => (await import('../../defenses/ldifs')).trainLdifs(ctx),
 });

@@ -53,5 +53,7 @@ export const lisa = defineTrainMethod({
     'Huang et al., "Lisa: Lazy Safety Alignment for Large Language Models against Harmful ' +
     'Fine-tuning Attack", NeurIPS 2024.',
   params: LISA_PARAMS,
+  // The proximal anchor: a copy of what is trained.
+  stepMemory: { trainedCopies: 1 },
   train: async (ctx) => (await import('../../defenses/lisa')).trainLisa(ctx),
 });

@@ -1,0 +1,213 @@
+import type { LoraSettings } from '../config/schema';
+import type { ModelConfig } from '../model/config';
+import {
+  WEBGPU_DEFAULT_LIMITS,
+  deviceFit,
+  estimateMemory,
+  formatBytes,
+  type DeviceLimits,
+} from '../model/memory';
+import type { BackendName } from '../runtime/backend';
+
+const GiB = 2 ** 30;
+
+/** wasm32's linear memory: everything the wasm backend holds lives in these 4 GiB. */
+export const WASM_HEAP_BYTES = 4 * GiB;
+
+/**
+ * What one training step may take by the estimate (`estimateMemory`, which counts live tensors:
+ * weights, adapter, AdamW's moments, gradients, activations) on each backend:
+ * - wasm: 3 GiB of the 4 GiB heap. The GiB left is for what the estimate leaves out: XNNPACK's
+ *   packed copy of each right-hand operand, the explicit transposes of `matmul.ts`, the
+ *   allocator's fragmentation (the bench measured the heap about 1 GB above the live tensors for
+ *   SmolLM2-135M, `modelBench.ts`).
+ * - webgpu: 4 GiB. WebGPU reports no memory size and tfjs's pool keeps freed buffers, so this is a
+ *   laptop GPU's share, not the card's; `runtime.microBatch` asks for more rows on a larger one.
+ * - webgl: 2 GiB of textures.
+ * - cpu: 4 GiB of typed arrays in the JavaScript heap (a browser tab's, or Node's).
+ */
+export const TRAINING_MEMORY_BUDGET: Readonly<Record<BackendName, number>> = {
+  wasm: 3 * GiB,
+  webgpu: 4 * GiB,
+  webgl: 2 * GiB,
+  cpu: 4 * GiB,
+};
+
+/**
+ * The limits a training step is chosen against on `backend`: per-buffer limits (WebGPU's granted
+ * ones when the device is known, else the spec's defaults; wasm's heap; none on cpu and webgl) and
+ * the backend's budget as `deviceMemoryBytes` (lower when the device reports less memory).
+ */
+export function trainingLimits(backend: BackendName, device?: DeviceLimits | null): DeviceLimits {
+  const budget = Math.min(
+    TRAINING_MEMORY_BUDGET[backend],
+    device?.deviceMemoryBytes ?? Number.POSITIVE_INFINITY,
+  );
+  if (backend === 'webgpu') {
+    const limits = device ?? WEBGPU_DEFAULT_LIMITS;
+    return {
+      maxBufferSize: limits.maxBufferSize,
+      maxStorageBufferBindingSize: limits.maxStorageBufferBindingSize,
+      deviceMemoryBytes: budget,
+    };
+  }
+  const buffer = backend === 'wasm' ? WASM_HEAP_BYTES : Number.POSITIVE_INFINITY;
+  return { maxBufferSize: buffer, maxStorageBufferBindingSize: buffer, deviceMemoryBytes: budget };
+}
+
+/**
+ * What a method's step keeps alive beyond plain SFT's (a registry entry's `stepMemory`), in units
+ * the estimate already has. Absent fields are 0 extra (1 pass).
+ */
+export interface StepMemory {
+  /**
+   * Forward passes of the micro-batch's size one backward pass keeps at once (RepNoise: 2, the
+   * aligned and the harmful rows).
+   */
+  passes?: number;
+  /** Copies of the model's weights held besides it (LDIFS: its frozen reference model). */
+  weightCopies?: number;
+  /**
+   * Extra tensors the size of what is trained, held through the step (Booster: its two harmful
+   * gradients; Lisa: its anchor).
+   */
+  trainedCopies?: number;
+}
+
+/** The shape of one training stage's steps. */
+export interface StepRun {
+  batchSize: number;
+  /** Tokens per row (capped at the model's context, as the trainer does). */
+  seqLen: number;
+  lora: LoraSettings | null;
+  memory?: StepMemory;
+}
+
+export interface MicroBatchChoice {
+  /** Rows per forward/backward pass; `batchSize` means one pass, no accumulation. */
+  rows: number;
+  batchSize: number;
+  /** From the memory estimate, or `runtime.microBatch`. */
+  chosen: 'auto' | 'config';
+  /** Estimated peak of a step at `rows` rows: weights, optimizer, one pass, the gradient sums. */
+  stepBytes: number;
+  /** The budget it was chosen against (`trainingLimits`' `deviceMemoryBytes`). */
+  budgetBytes: number;
+  /**
+   * False when something is over the limits at `rows`: even one row is (`rows` is then 1),
+   * `runtime.microBatch` asks for more than fits, or a weight is over a buffer limit.
+   */
+  fits: boolean;
+  /** Why it does not fit, one line each (empty when it fits). */
+  problems: string[];
+}
+
+/**
+ * The estimated peak of a step of `run` at `rows` rows per pass, and what is over `limits`:
+ * `problems` all of it, `rowProblems` how many of them fewer rows would help (an activation over
+ * a buffer limit, the total over the budget; not a weight over a buffer limit).
+ */
+export function stepMemory(
+  model: ModelConfig,
+  run: StepRun,
+  rows: number,
+  limits: DeviceLimits,
+): { bytes: number; problems: string[]; rowProblems: number } {
+  const estimate = estimateMemory(model, { batchSize: rows, seqLen: run.seqLen, lora: run.lora });
+  const extra = run.memory ?? {};
+  // With micro-batches the running sums of the gradients stay alive beside a pass's own.
+  const sums = rows < run.batchSize ? estimate.gradients : 0;
+  const bytes =
+    estimate.total +
+    sums +
+    ((extra.passes ?? 1) - 1) * estimate.activations +
+    (extra.weightCopies ?? 0) * estimate.weights +
+    (extra.trainedCopies ?? 0) * estimate.gradients;
+  // The per-tensor limits, one of the estimate's largest tensors at a time (the total is this
+  // step's, below, not the estimate's).
+  const buffers = {
+    maxBufferSize: limits.maxBufferSize,
+    maxStorageBufferBindingSize: limits.maxStorageBufferBindingSize,
+  };
+  const problems: string[] = [];
+  let rowProblems = 0;
+  for (const tensor of estimate.largestTensors) {
+    const fit = deviceFit({ ...estimate, largestTensors: [tensor] }, buffers);
+    problems.push(...fit.problems);
+    if (!fit.fits && tensor.kind !== 'weight') rowProblems += 1;
+  }
+  const budget = limits.deviceMemoryBytes;
+  if (budget !== undefined && bytes > budget) {
+    rowProblems += 1;
+    problems.push(
+      `a step of ${rows} row${rows === 1 ? '' : 's'} × ${estimate.run.seqLen} tokens needs about ${formatBytes(bytes)}, over the budget of ${formatBytes(budget)}`,
+    );
+  }
+  return { bytes, problems, rowProblems };
+}
+
+/**
+ * Rows per pass for a stage: `override` (`runtime.microBatch`, clamped to the batch) when given,
+ * else the largest count ≤ the batch whose estimated step fits `limits` (it need not divide the
+ * batch: the last part may be smaller), else 1. The estimate grows with the rows, so a binary
+ * search finds it. A model whose whole batch fits gets the whole batch: one pass, as without
+ * accumulation.
+ */
+export function chooseMicroBatch(
+  model: ModelConfig,
+  run: StepRun,
+  limits: DeviceLimits,
+  override?: number,
+): MicroBatchChoice {
+  const B = run.batchSize;
+  const at = (rows: number) => stepMemory(model, run, rows, limits);
+  let rows: number;
+  if (override !== undefined) {
+    rows = Math.min(override, B);
+  } else if (at(B).rowProblems === 0) {
+    rows = B;
+  } else {
+    // Invariant: `low` fits (or is 1), `high` does not. A weight over a buffer limit is no
+    // reason for fewer rows (no count of them helps); it is reported as it is.
+    let low = 1;
+    let high = B;
+    while (high - low > 1) {
+      const mid = Math.floor((low + high) / 2);
+      if (at(mid).rowProblems === 0) low = mid;
+      else high = mid;
+    }
+    rows = low;
+  }
+  const { bytes, problems } = at(rows);
+  return {
+    rows,
+    batchSize: B,
+    chosen: override !== undefined ? 'config' : 'auto',
+    stepBytes: bytes,
+    budgetBytes: limits.deviceMemoryBytes ?? Number.POSITIVE_INFINITY,
+    fits: problems.length === 0,
+    problems,
+  };
+}
+
+/**
+ * One line for a stage's micro-batch: "micro-batch 2 of 16 rows (estimated 1.9 GB per step on
+ * wasm)".
+ */
+export function describeMicroBatch(choice: {
+  rows: number;
+  batchSize: number;
+  chosen: 'auto' | 'config';
+  stepBytes: number;
+  backend: BackendName;
+  /** Why the step does not fit, when it does not. */
+  problem?: string;
+}): string {
+  const what =
+    choice.rows >= choice.batchSize
+      ? `the whole batch of ${choice.batchSize} row${choice.batchSize === 1 ? '' : 's'} in one pass`
+      : `micro-batch ${choice.rows} of ${choice.batchSize} rows`;
+  const source = choice.chosen === 'config' ? ', set by runtime.microBatch' : '';
+  const over = choice.problem === undefined ? '' : `; it may not fit: ${choice.problem}`;
+  return `${what} (estimated ${formatBytes(choice.stepBytes)} per step on ${choice.backend}${source})${over}`;
+}
