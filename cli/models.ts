@@ -116,13 +116,14 @@ function row(entry: {
   chatTemplate: boolean;
   run: MemoryRun;
 }): ModelRow {
-  const memory = estimateMemory(entry.config, entry.run);
+  // As a run of this model would: Hub models recompute block activations backward by default.
+  const run = { ...entry.run, recompute: entry.run.recompute ?? entry.source === 'hub' };
+  const memory = estimateMemory(entry.config, run);
   const atDefault = deviceFit(memory, WEBGPU_DEFAULT_LIMITS);
   const atDesktop = deviceFit(memory, WEBGPU_DESKTOP_LIMITS);
-  const run = entry.run;
   const micro = chooseMicroBatch(
     entry.config,
-    { batchSize: run.batchSize, seqLen: run.seqLen, lora: run.lora },
+    { batchSize: run.batchSize, seqLen: run.seqLen, lora: run.lora, recompute: run.recompute },
     trainingLimits('wasm'),
   );
   return {
@@ -212,7 +213,7 @@ export function formatModelsTable(rows: readonly ModelRow[], run: MemoryRun = MO
   const notes = [
     `Memory: fine-tuning with ${lora}, batch ${run.batchSize} × seqLen ${run.seqLen}, AdamW, float32; ` +
       `evaluation generating ${run.generationBatch ?? run.batchSize} rows × ${run.maxNewTokens ?? 0} new tokens.`,
-    '"train step" is the activations and gradients of one step; "total" the peak with weights, adapter and optimizer.',
+    '"train step" is the activations and gradients of one step (Hub models recompute each block\'s activations backward, `runtime.recompute`); "total" the peak with weights, adapter and optimizer.',
     ...capped.map((r) => `${r.model}: seqLen capped at its context length ${r.memory.run.seqLen}.`),
     'Download: the values in the weights file × bytes per value of its dtype (approximate; dtypes from the model cards); ' +
       'a built-in model ships with the lab (its file size).',

@@ -159,6 +159,11 @@ export interface TinyModel {
    * ids of the model they come from; `config.vocabSize` must hold its vocabulary.
    */
   tokenizer?: RealTokenizerName;
+  /**
+   * Standard deviation of the random matrices (default 0.2, so that a wrong detail moves golden
+   * logits far beyond tolerance); a real-size model takes `transformers`' 0.02.
+   */
+  weightStd?: number;
 }
 
 const SHAPE = { vocabSize: 320, dModel: 32, nLayers: 2, contextLength: 256 };
@@ -307,14 +312,14 @@ export const REAL_TOKENIZER_MODELS: TinyModel[] = (
  * Random weights large enough that logits differ clearly between tokens (std 0.2; norm gains near
  * 1, small non-zero biases): a wrong detail of the math then moves the logits far beyond 1e-4.
  */
-function randomValues(config: ModelConfig, seed: number): Map<string, Float32Array> {
+function randomValues(config: ModelConfig, seed: number, std = 0.2): Map<string, Float32Array> {
   const values = new Map<string, Float32Array>();
   for (const spec of weightSpecs(config)) {
     const rng = createRng((hashString(spec.name) ^ Math.imul(seed, 0x9e3779b1)) >>> 0);
     const data = new Float32Array(spec.shape.reduce((a, b) => a * b, 1));
     for (let i = 0; i < data.length; i++) {
       const z = rng.normal();
-      data[i] = spec.init === 'ones' ? 1 + 0.1 * z : spec.init === 'zeros' ? 0.1 * z : 0.2 * z;
+      data[i] = spec.init === 'ones' ? 1 + 0.1 * z : spec.init === 'zeros' ? 0.1 * z : std * z;
     }
     values.set(spec.name, data);
   }
@@ -323,7 +328,7 @@ function randomValues(config: ModelConfig, seed: number): Map<string, Float32Arr
 
 function hubTensors(model: TinyModel): Map<string, NamedTensor> {
   const { config } = model;
-  let tensors = hubTensorsFromValues(config, randomValues(config, model.seed));
+  let tensors = hubTensorsFromValues(config, randomValues(config, model.seed, model.weightStd));
   const T = config.contextLength;
   const causal = new Float32Array(T * T);
   for (let i = 0; i < T; i++) for (let j = 0; j <= i; j++) causal[i * T + j] = 1;

@@ -74,7 +74,9 @@ async function checkpointModel(
       `the ${checkpoint.name} checkpoint of "${config.name}" is not in this browser's stage cache (run the experiment first, on the ${backend} backend)`,
     );
   }
-  return runnableFromBase(base, values, `${config.model.base} (${checkpoint.name})`);
+  return runnableFromBase(base, values, `${config.model.base} (${checkpoint.name})`, {
+    thinking: config.model.thinking,
+  });
 }
 
 const api: LabWorkerApi = {

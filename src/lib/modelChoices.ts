@@ -1,8 +1,8 @@
 /**
  * The models the page offers for `model.base` and for "Try the model": the lab's built-in ones
  * (served with the app) and a curated list of small Hub models (downloaded on first use, and
- * large enough that training them wants a WebGPU GPU: on wasm the smallest train one row per pass,
- * slowly, and the others not at all). Anything else is typed as a repo id.
+ * large enough that training them wants a WebGPU GPU: on wasm the small ones train slowly, the
+ * largest not at all). Anything else is typed as a repo id.
  */
 import type { CuratedModel } from '../core/hub/curated';
 import { BASE_MODELS, type BaseModelName } from '../core/model/bases';

@@ -20,8 +20,8 @@ export interface Preset {
   patch: DeepPartial<ExperimentConfig>;
   /**
    * What the preset needs beyond the built-in world: a model download from the Hub, a WebGPU GPU
-   * (`webgpu`: even one row of a step is over wasm's 4 GiB heap), or one for speed (`webgpu-speed`:
-   * on wasm it runs, slowly, one row per forward/backward pass). Shown wherever presets are listed.
+   * (`webgpu`: even one row of a step is over wasm's training budget), or one for speed
+   * (`webgpu-speed`: on wasm it runs, slowly). Shown wherever presets are listed.
    */
   needs?: readonly PresetNeed[];
 }
@@ -31,8 +31,7 @@ export type PresetNeed = 'download' | 'webgpu' | 'webgpu-speed';
 export const PRESET_NEED_LABELS: Readonly<Record<PresetNeed, string>> = {
   download: 'needs a model download',
   webgpu: 'needs a WebGPU GPU',
-  'webgpu-speed':
-    'fastest on a WebGPU GPU; runs on wasm too, slowly, in micro-batches of 1 row near the 4 GiB heap',
+  'webgpu-speed': 'fastest on a WebGPU GPU; runs on wasm too, slowly',
 };
 
 /**
@@ -192,8 +191,9 @@ export const PRESETS: readonly Preset[] = [
     'webgpu-speed',
     'The reference experiment on a real instruct model, SmolLM2-135M-Instruct (a Llama, 135M ' +
       'parameters, ~270 MB download), with its chat template: LoRA alignment, LoRA fine-tuning on ' +
-      'SST-2 with 10% harmful examples, Antidote on the adapter. Steps run one row at a time: ' +
-      'about 3.5 GB (alignment) and 2.7 GB (fine-tuning) by the estimate.',
+      'SST-2 with 10% harmful examples, Antidote on the adapter. With block activations recomputed ' +
+      'backward, a step of its 2 rows is about 1.1 GB (alignment) and 1.0 GB (fine-tuning) by the ' +
+      'estimate.',
   ),
   hubPreset(
     'qwen2.5-0.5b-sst2',
@@ -201,8 +201,8 @@ export const PRESETS: readonly Preset[] = [
     1,
     'webgpu',
     'The reference experiment on Qwen2.5-0.5B-Instruct (494M parameters, ~1 GB download), with ' +
-      'its chat template. About 7.3 GB (alignment) and 5.5 GB (fine-tuning) per step of one row, ' +
-      "beyond wasm's 4 GiB heap.",
+      'its chat template. Its float32 weights alone are 2 GB: a step of one row is about 2.8 GB ' +
+      "by the estimate, over wasm's 2.5 GiB training budget.",
   ),
 ];
 

@@ -211,13 +211,27 @@ export interface ExperimentConfig {
   name: string;
   /** Integer in 0..2^31-1; every random draw in the run derives from it. */
   seed: number;
-  model: { base: string };
+  model: ModelChoice;
   data: DataConfig;
   alignment: AlignmentConfig;
   finetune: FinetuneConfig;
   post: PostConfig;
   evaluation: EvaluationConfig;
   runtime: RuntimeConfig;
+}
+
+/** The base model, and how its chat template is rendered. */
+export interface ModelChoice {
+  /** A built-in model's name or a Hub repo `owner/name[@revision]`. */
+  base: string;
+  /**
+   * Render a chat template that reads `enable_thinking` (Qwen3's) in thinking mode, for training,
+   * evaluation, probes and "try the model". Optional and absent by default: such a template then
+   * runs in non-thinking mode, its answers after an empty `<think></think>` block, so the judges
+   * read answers rather than reasoning. A template that does not read the flag ignores it. Part of
+   * the stage keys when set (the training rows change); absent, no existing config's hash moves.
+   */
+  thinking?: boolean;
 }
 
 /**
@@ -236,6 +250,18 @@ export interface RuntimeConfig {
    * in the canonical config, so configs without it keep their hash.
    */
   microBatch?: number;
+  /**
+   * Recompute each block's activations in the backward pass instead of keeping them all
+   * (activation checkpointing, `model/forward.ts` `recomputedBlock`): a step then holds one
+   * block's activations, for about a third more compute; the numbers are the same. Optional and
+   * absent by default: on for Hub models (`recomputeBlocks`), off for the built-in one.
+   */
+  recompute?: boolean;
+}
+
+/** Whether a run recomputes block activations: `runtime.recompute`, else on for every Hub model. */
+export function recomputeBlocks(config: Pick<ExperimentConfig, 'model' | 'runtime'>): boolean {
+  return config.runtime.recompute ?? config.model.base.includes('/');
 }
 
 /** A method's parameter, as declared by its registry entry; `*.params` is checked against these. */

@@ -397,6 +397,16 @@ function repoProblem(value: string, what: string): string | undefined {
  * adding one changes no existing config's canonical JSON or hash); checked when present.
  */
 const OPTIONAL_RULES: Record<string, (run: Run, value: unknown, path: string) => unknown> = {
+  'runtime.recompute': (run, value, path) => {
+    if (typeof value !== 'boolean')
+      run.fail(path, `must be true or false (got ${describe(value)})`);
+    return value;
+  },
+  'model.thinking': (run, value, path) => {
+    if (typeof value !== 'boolean')
+      run.fail(path, `must be true or false (got ${describe(value)})`);
+    return value;
+  },
   'runtime.microBatch': (run, value, path) => {
     const { max } = MICRO_BATCH_RANGE;
     if (typeof value !== 'number' || !Number.isInteger(value) || value < 1) {

@@ -1,4 +1,4 @@
-import type { ExperimentConfig } from '../config/schema';
+import { recomputeBlocks, type ExperimentConfig } from '../config/schema';
 import { modelConfigFromHub } from '../model/checkpoint';
 import type { ModelConfig } from '../model/config';
 import {
@@ -32,6 +32,7 @@ export function pipelineMemoryRun(
     lora: config[stage].lora,
     generationBatch: GENERATION_BATCH,
     maxNewTokens: config.evaluation.maxNewTokens,
+    recompute: recomputeBlocks(config),
   }));
   const [alignment, finetune] = runs.map((run) => estimateMemory(model, run).total);
   return alignment > finetune ? runs[0] : runs[1];

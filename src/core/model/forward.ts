@@ -65,6 +65,8 @@ export interface ForwardContext {
   hooks?: ForwardHooks;
   /** Rotary models: cosines and sines of every position (`rotaryTable`), looked up per token. */
   rotary?: RotaryTable;
+  /** Recompute each block's activations in the backward pass instead of keeping them (`recomputedBlock`). */
+  recompute?: boolean;
 }
 
 /** `cos` and `sin` of `position · inverseFrequency`, `[contextLength, rotaryDim]` (`cat(freqs, freqs)`, as Hugging Face). */
@@ -115,39 +117,120 @@ export function forwardHidden(
   const rotary = config.positions === 'rotary' ? rotaryRows(ctx, input.positions) : undefined;
   const keys: tf.Tensor3D[] = [];
   const values: tf.Tensor3D[] = [];
+  // Recomputing a block only pays off with a tape to keep activations for, and never taps inputs
+  // twice (Wanda's collection runs without a gradient) or decodes.
+  const recompute = ctx.recompute === true && !cache && !ctx.hooks?.linearInput;
   for (let layer = 0; layer < config.nLayers; layer++) {
-    const p = names.layer(layer);
-    const attend = (h: tf.Tensor2D) => {
-      const result = attention(
-        ctx,
-        layer,
-        h,
-        input,
-        rotary,
-        cache && {
-          keys: cache.keys[layer],
-          values: cache.values[layer],
-          writeMask: cache.writeMask,
-        },
-      );
+    if (recompute) {
+      x = recomputedBlock(ctx, layer, x, input, rotary);
+    } else {
+      const slot = cache && {
+        keys: cache.keys[layer],
+        values: cache.values[layer],
+        writeMask: cache.writeMask,
+      };
+      const result = block(ctx, layer, x, input, rotary, slot);
       if (result.keys) keys.push(result.keys);
       if (result.values) values.push(result.values);
-      return result.output;
-    };
-    const norm1 = norm(config, weights, `${p}.${names.norm1}`, x);
-    if (config.parallelResidual) {
-      const norm2 = norm(config, weights, `${p}.${names.norm2}`, x);
-      x = tf.addN([x, attend(norm1), mlp(ctx, layer, norm2)]) as tf.Tensor2D;
-    } else {
-      x = tf.add(x, attend(norm1)) as tf.Tensor2D;
-      x = tf.add(
-        x,
-        mlp(ctx, layer, norm(config, weights, `${p}.${names.norm2}`, x)),
-      ) as tf.Tensor2D;
+      x = result.output;
     }
     if (ctx.hooks?.blockOutput) x = ctx.hooks.blockOutput(layer, x);
   }
   return { hidden: finalNorm(config, weights, x), keys, values };
+}
+
+/** One transformer block: the residual stream after block `layer`, and with a cache its new keys and values. */
+function block(
+  ctx: ForwardContext,
+  layer: number,
+  x: tf.Tensor2D,
+  input: ForwardInput,
+  rotary: { cos: tf.Tensor3D; sin: tf.Tensor3D } | undefined,
+  cache?: { keys: tf.Tensor3D; values: tf.Tensor3D; writeMask: tf.Tensor3D },
+): { output: tf.Tensor2D; keys?: tf.Tensor3D; values?: tf.Tensor3D } {
+  const { config, weights } = ctx;
+  const names = architectureOf(config).names;
+  const p = names.layer(layer);
+  let keys: tf.Tensor3D | undefined;
+  let values: tf.Tensor3D | undefined;
+  const attend = (h: tf.Tensor2D) => {
+    const result = attention(ctx, layer, h, input, rotary, cache);
+    keys = result.keys;
+    values = result.values;
+    return result.output;
+  };
+  const norm1 = norm(config, weights, `${p}.${names.norm1}`, x);
+  let output: tf.Tensor2D;
+  if (config.parallelResidual) {
+    const norm2 = norm(config, weights, `${p}.${names.norm2}`, x);
+    output = tf.addN([x, attend(norm1), mlp(ctx, layer, norm2)]) as tf.Tensor2D;
+  } else {
+    const mid = tf.add(x, attend(norm1)) as tf.Tensor2D;
+    output = tf.add(
+      mid,
+      mlp(ctx, layer, norm(config, weights, `${p}.${names.norm2}`, mid)),
+    ) as tf.Tensor2D;
+  }
+  return { output, keys, values };
+}
+
+/**
+ * `block` with its activations recomputed in the backward pass instead of kept (activation
+ * checkpointing, as PyTorch's `torch.utils.checkpoint` per block): the forward pass keeps only the
+ * block's input; its gradient re-runs the block under a tape of its own and differentiates that.
+ * tfjs keeps every op's output until a backward pass ends, so without this a step holds every
+ * block's activations at once; with it, one block's. The block's trained variables (its LoRA
+ * matrices, or all its weights in full training) are explicit inputs, so their gradients reach
+ * the outer `variableGrads`.
+ */
+function recomputedBlock(
+  ctx: ForwardContext,
+  layer: number,
+  x: tf.Tensor2D,
+  input: ForwardInput,
+  rotary: { cos: tf.Tensor3D; sin: tf.Tensor3D } | undefined,
+): tf.Tensor2D {
+  const prefix = `${architectureOf(ctx.config).names.layer(layer)}.`;
+  const trained: tf.Variable[] = [];
+  for (const map of [ctx.weights, ctx.adapter?.weights]) {
+    for (const [name, variable] of map ?? []) {
+      if (variable.trainable && name.startsWith(prefix)) trained.push(variable);
+    }
+  }
+  const run = (h: tf.Tensor2D, rows: typeof rotary) => block(ctx, layer, h, input, rows).output;
+  const checkpointed = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
+    const h = args[0] as tf.Tensor2D;
+    const save = args[args.length - 1] as tf.GradSaveFunc;
+    // The rotary rows are made once per forward pass, outside this block: the forward pass's tidy
+    // would dispose them before the backward pass, so they are saved with the input.
+    save(rotary ? [h, rotary.cos, rotary.sin] : [h]);
+    return {
+      value: tf.tidy(() => run(h, rotary)),
+      gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
+        const [savedInput, cos, sin] = saved as [tf.Tensor2D, tf.Tensor3D?, tf.Tensor3D?];
+        const rows = cos && sin ? { cos, sin } : undefined;
+        // A gradient inside a gradient: tfjs's engine starts a fresh tape when none is recording
+        // (as in a backward pass) and drops it at the end, so the outer pass's tape is put back.
+        const engine = tf.engine();
+        const outerTape = engine.state.activeTape;
+        try {
+          const { value, grads } = engine.gradients(
+            () => run(savedInput, rows),
+            [savedInput, ...trained],
+            dy as tf.Tensor2D,
+            true,
+          );
+          value.dispose();
+          return grads.map(
+            (grad, i) => grad ?? tf.zerosLike(i === 0 ? savedInput : trained[i - 1]),
+          );
+        } finally {
+          engine.state.activeTape = outerTape;
+        }
+      },
+    };
+  });
+  return checkpointed(x, ...trained) as tf.Tensor2D;
 }
 
 /** The final norm, as applied after the last block (RepNoise reads earlier blocks out through it too). */

@@ -56,6 +56,11 @@ export interface MemoryRun {
   maxNewTokens?: number;
   /** Longest prompt; default the row length `seqLen` (high: evaluation prompts are shorter). */
   promptLength?: number;
+  /**
+   * Block activations recomputed in the backward pass (`runtime.recompute`): a step keeps each
+   * block's input and the gradient that reaches it, and one block's activations at a time.
+   */
+  recompute?: boolean;
 }
 
 /** One tensor's size, for the per-buffer limits of WebGPU. */
@@ -158,12 +163,14 @@ export function estimateMemory(config: ModelConfig, run: MemoryRun): MemoryEstim
   // product, the target-row lookup of the loss, the token lookup), and each lookup's gradient
   // builds a one-hot [tokens, vocab] as int32 and as float32 (embedding.ts).
   const embeddingGradient = frozenHead ? 0 : 3 * config.vocabSize * C + 4 * N * config.vocabSize;
+  const pass = { mode: 'train', B, T, S: T, adapted, rank, frozenHead } as const;
+  // Recomputed blocks: the block outside the loop (embedding, final norm, loss) as stored, each
+  // block's input and the gradient arriving at it, and one block's outputs, recomputed, twice.
+  const forward = run.recompute
+    ? forwardOutputs({ ...config, nLayers: 1 }, pass) + 2 * config.nLayers * N * C
+    : forwardOutputs(config, pass);
   const activationValues =
-    batchInputs +
-    2 * forwardOutputs(config, { mode: 'train', B, T, S: T, adapted, rank, frozenHead }) +
-    lossGradient +
-    3 * largestActivation +
-    embeddingGradient;
+    batchInputs + 2 * forward + lossGradient + 3 * largestActivation + embeddingGradient;
 
   const { nKvHeads: K, headDim: D } = config;
   const cacheLayerValues = generationBatch * K * cacheLength * D;

@@ -1,4 +1,4 @@
-import type { ExperimentConfig } from '../config/schema';
+import { recomputeBlocks, type ExperimentConfig } from '../config/schema';
 import { getTrainMethod } from '../methods/registry';
 import type { ModelConfig } from '../model/config';
 import type { DeviceLimits } from '../model/memory';
@@ -25,6 +25,7 @@ export function stageMicroBatch(
       seqLen: trainingSeqLen(model),
       lora: settings.lora,
       memory: getTrainMethod(stage, settings.method).stepMemory,
+      recompute: recomputeBlocks(config),
     },
     limits,
     config.runtime.microBatch,

@@ -1,5 +1,10 @@
 import { configHash, stageKey } from '../config/canonical';
-import type { ExperimentConfig, LoraSettings, Stage } from '../config/schema';
+import {
+  recomputeBlocks,
+  type ExperimentConfig,
+  type LoraSettings,
+  type Stage,
+} from '../config/schema';
 import { getPostMethod, getTrainMethod } from '../methods/registry';
 import type { TrainingData } from '../methods/types';
 import {
@@ -322,7 +327,7 @@ export async function runExperiment(
 ): Promise<ResultsFile> {
   const now = deps.now ?? (() => performance.now());
   const base = await deps.loadBase(config.model.base, onEvent);
-  const tokenizer = await baseTokenizer(base);
+  const tokenizer = await baseTokenizer(base, { thinking: config.model.thinking });
   const hash = await configHash(config);
   const stages: StageRecord[] = [];
   const data = await runData(config, deps, onEvent);
@@ -539,6 +544,7 @@ export async function runExperiment(
       (values: Map<string, Float32Array>, stage: Stage, lora: LoraSettings | null) => () => {
         const model = GPT.fromValues(modelConfig, values);
         if (lora) model.attachAdapter(lora, { seed: adapterSeed(config.seed, stage) });
+        model.recompute = recomputeBlocks(config);
         return model;
       };
 

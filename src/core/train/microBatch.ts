@@ -17,17 +17,20 @@ export const WASM_HEAP_BYTES = 4 * GiB;
 /**
  * What one training step may take by the estimate (`estimateMemory`, which counts live tensors:
  * weights, adapter, AdamW's moments, gradients, activations) on each backend:
- * - wasm: 3 GiB of the 4 GiB heap. The GiB left is for what the estimate leaves out: XNNPACK's
+ * - wasm: 2.5 GiB of the 4 GiB heap. The rest is for what the estimate leaves out: XNNPACK's
  *   packed copy of each right-hand operand, the explicit transposes of `matmul.ts`, the
- *   allocator's fragmentation (the bench measured the heap about 1 GB above the live tensors for
- *   SmolLM2-135M, `modelBench.ts`).
+ *   allocator's fragmentation. Measured on SmolLM2-135M's shape with recomputed blocks (LoRA,
+ *   256-token rows): 4 rows, estimate 1.29 GB, live peak 1.15 GB, heap 1.76 GB; 8 rows with an
+ *   adapter on every role, estimate 2.10 GB, live peak 2.05 GB, heap 2.56 GB. The heap runs
+ *   0.45–0.6 GB above the estimate (the bench has seen about 1 GB above the live tensors without
+ *   recomputation, `modelBench.ts`); an allocation past 4 GiB aborts the whole wasm module.
  * - webgpu: 4 GiB. WebGPU reports no memory size and tfjs's pool keeps freed buffers, so this is a
  *   laptop GPU's share, not the card's; `runtime.microBatch` asks for more rows on a larger one.
  * - webgl: 2 GiB of textures.
  * - cpu: 4 GiB of typed arrays in the JavaScript heap (a browser tab's, or Node's).
  */
 export const TRAINING_MEMORY_BUDGET: Readonly<Record<BackendName, number>> = {
-  wasm: 3 * GiB,
+  wasm: 2.5 * GiB,
   webgpu: 4 * GiB,
   webgl: 2 * GiB,
   cpu: 4 * GiB,
@@ -81,6 +84,8 @@ export interface StepRun {
   seqLen: number;
   lora: LoraSettings | null;
   memory?: StepMemory;
+  /** Block activations recomputed in the backward pass (`runtime.recompute`). */
+  recompute?: boolean;
 }
 
 export interface MicroBatchChoice {
@@ -113,7 +118,12 @@ export function stepMemory(
   rows: number,
   limits: DeviceLimits,
 ): { bytes: number; problems: string[]; rowProblems: number } {
-  const estimate = estimateMemory(model, { batchSize: rows, seqLen: run.seqLen, lora: run.lora });
+  const estimate = estimateMemory(model, {
+    batchSize: rows,
+    seqLen: run.seqLen,
+    lora: run.lora,
+    recompute: run.recompute,
+  });
   const extra = run.memory ?? {};
   // With micro-batches the running sums of the gradients stay alive beside a pass's own.
   const sums = rows < run.batchSize ? estimate.gradients : 0;

@@ -90,7 +90,7 @@ describe('lab presets / preset', () => {
       const needs =
         {
           'smollm2-135m-sst2':
-            ' [needs a model download, fastest on a WebGPU GPU; runs on wasm too, slowly, in micro-batches of 1 row near the 4 GiB heap]',
+            ' [needs a model download, fastest on a WebGPU GPU; runs on wasm too, slowly]',
           'qwen2.5-0.5b-sst2': ' [needs a model download, needs a WebGPU GPU]',
         }[preset.name] ?? '';
       expect(result.lines[i]).toMatch(

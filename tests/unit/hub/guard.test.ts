@@ -43,10 +43,14 @@ describe('the memory check before a Hub model downloads', () => {
   });
 
   it("takes the SmolLM2 preset on wasm's 4 GiB heap in micro-batches, refuses Qwen2.5-0.5B's with the figures, and accepts the built-in world's scale", () => {
-    const preset = resolvePreset('smollm2-135m-sst2');
+    const recomputed = resolvePreset('smollm2-135m-sst2');
     const smol = curatedModel('HuggingFaceTB/SmolLM2-135M-Instruct');
     expect(smol).toBeDefined();
-    // One pass of the whole batch (2 rows × 256 tokens) is over the heap; one row per pass fits.
+    // Blocks recomputed (a Hub model's default): one pass of the whole batch (2 rows) fits.
+    expect(pipelineMemoryRun(recomputed, smol!.config, 'wasm', WASM_HEAP).batchSize).toBe(2);
+    // Activations stored: one pass of the whole batch (2 rows × 256 tokens) is over the heap; one
+    // row per pass fits.
+    const preset = { ...recomputed, runtime: { ...recomputed.runtime, recompute: false } };
     const run = pipelineMemoryRun(preset, smol!.config, 'wasm', WASM_HEAP);
     expect(run.batchSize).toBe(1);
     expect(() =>
@@ -66,7 +70,8 @@ describe('the memory check before a Hub model downloads', () => {
       ),
     ).toMatch(/^HuggingFaceTB\/SmolLM2-135M-Instruct: about [\d.]+ GB at its peak/);
 
-    const qwenPreset = resolvePreset('qwen2.5-0.5b-sst2');
+    const qwenDefault = resolvePreset('qwen2.5-0.5b-sst2');
+    const qwenPreset = { ...qwenDefault, runtime: { ...qwenDefault.runtime, recompute: false } };
     const qwen = curatedModel('Qwen/Qwen2.5-0.5B-Instruct');
     expect(() =>
       checkModelFits(

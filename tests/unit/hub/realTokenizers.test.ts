@@ -16,7 +16,7 @@ import { runnableFromBase } from '../../../src/core/generation/fromBase';
 import { tryModel } from '../../../src/core/generation/tryModel';
 import { loadHubBaseModel } from '../../../src/core/hub';
 import { resultsFileProblems } from '../../../src/core/pipeline/resultsSchema';
-import { runExperiment, type StageCache } from '../../../src/core/pipeline/run';
+import { baseTokenizer, runExperiment, type StageCache } from '../../../src/core/pipeline/run';
 import { tokenizePrompt } from '../../../src/core/train/tokenize';
 import { startHubServer, type HubServer } from '../../support/hubServer';
 import { useBackend } from '../support/backend';
@@ -68,6 +68,14 @@ function memoryCache(): StageCache {
 }
 
 describe('Hub models with real tokenizers', () => {
+  it('real/qwen3: model.thinking switches its template to thinking mode; off by default', async () => {
+    const base = await loadHubBaseModel('real/qwen3', { endpoint: server.endpoint });
+    const prompt = (tokenizer: Awaited<ReturnType<typeof baseTokenizer>>) =>
+      tokenizer.decode(tokenizePrompt('How do I bake bread?', tokenizer));
+    expect(prompt(await baseTokenizer(base))).toMatch(/assistant\n<think>\n\n<\/think>\n\n$/);
+    expect(prompt(await baseTokenizer(base, { thinking: true }))).toMatch(/assistant\n$/);
+  }, 60_000);
+
   for (const { repo, tokenizer: name, config } of REAL_TOKENIZER_MODELS) {
     it(`${repo}: loads, renders its prompt, generates and runs the micro pipeline`, async () => {
       const base = await loadHubBaseModel(repo, { endpoint: server.endpoint });

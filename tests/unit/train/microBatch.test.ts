@@ -9,7 +9,6 @@ import { stageMicroBatch } from '../../../src/core/pipeline/microBatch';
 import { BACKENDS } from '../../../src/core/runtime/backend';
 import {
   TRAINING_MEMORY_BUDGET,
-  WASM_HEAP_BYTES,
   chooseMicroBatch,
   describeMicroBatch,
   stepMemory,
@@ -45,24 +44,34 @@ describe('the automatic micro-batch', () => {
 
   it('splits SmolLM2-135M’s batch of 16 × 256 on wasm into the most rows that fit the budget', () => {
     const limits = trainingLimits('wasm');
-    expect(limits.deviceMemoryBytes).toBe(3 * GiB);
+    expect(limits.deviceMemoryBytes).toBe(2.5 * GiB);
     expect(trainingSeqLen(SMOL)).toBe(256);
-    const finetune = stageMicroBatch(DEFAULT_CONFIG, 'finetune', SMOL, limits);
-    expect(finetune).toMatchObject({ batchSize: 16, chosen: 'auto', fits: true });
-    expect(finetune.rows).toBeLessThan(16);
-    expect(finetune.stepBytes).toBeLessThanOrEqual(3 * GiB);
-    // The largest: one more row is over the budget.
-    const run = { batchSize: 16, seqLen: 256, lora: DEFAULT_CONFIG.finetune.lora };
-    expect(stepMemory(SMOL, run, finetune.rows + 1, limits).rowProblems).toBeGreaterThan(0);
-    // The alignment adapter (every linear layer) is over the budget even at one row: one row it
-    // is, and it says so.
-    const alignment = stageMicroBatch(DEFAULT_CONFIG, 'alignment', SMOL, limits);
+    // The built-in world's config on a Hub model's shape: blocks recomputed (a Hub model's default).
+    const hub = { ...DEFAULT_CONFIG, model: { base: 'HuggingFaceTB/SmolLM2-135M-Instruct' } };
+    for (const stage of ['finetune', 'alignment'] as const) {
+      const choice = stageMicroBatch(hub, stage, SMOL, limits);
+      expect(choice, stage).toMatchObject({ batchSize: 16, chosen: 'auto', fits: true });
+      expect(choice.rows, stage).toBeLessThan(16);
+      expect(choice.stepBytes, stage).toBeLessThanOrEqual(2.5 * GiB);
+      // The largest: one more row is over the budget.
+      const run = {
+        batchSize: 16,
+        seqLen: 256,
+        lora: DEFAULT_CONFIG[stage].lora,
+        recompute: true,
+      };
+      expect(stepMemory(SMOL, run, choice.rows + 1, limits).rowProblems).toBeGreaterThan(0);
+    }
+    // Activations stored for the backward pass: the alignment adapter (every linear layer) is over
+    // the budget even at one row: one row it is, and it says so.
+    const stored = { ...hub, runtime: { ...hub.runtime, recompute: false } };
+    const alignment = stageMicroBatch(stored, 'alignment', SMOL, limits);
     expect(alignment).toMatchObject({ rows: 1, fits: false });
     expect(alignment.problems.join('; ')).toMatch(
-      /a step of 1 row × 256 tokens needs about [\d.]+ GB, over the budget of 3\.2 GB/,
+      /a step of 1 row × 256 tokens needs about [\d.]+ GB, over the budget of 2\.7 GB/,
     );
     // WebGPU's default limits hold every SmolLM2 tensor; its 4 GiB budget decides.
-    const gpu = stageMicroBatch(DEFAULT_CONFIG, 'finetune', SMOL, trainingLimits('webgpu'));
+    const gpu = stageMicroBatch(stored, 'finetune', SMOL, trainingLimits('webgpu'));
     expect(gpu.rows).toBeLessThan(16);
     expect(gpu.stepBytes).toBeLessThanOrEqual(TRAINING_MEMORY_BUDGET.webgpu);
   });
@@ -141,12 +150,21 @@ describe('the automatic micro-batch', () => {
     expect(smol).toMatchObject({ rows: 8, chosen: 'config', fits: false });
   });
 
-  it('bears out the Hub presets’ labels: SmolLM2 one row at a time on wasm, Qwen2.5 not even one', () => {
+  it('bears out the Hub presets’ labels: SmolLM2 runs on wasm (recomputed blocks), Qwen2.5 not even one row', () => {
     const smolPreset = resolvePreset('smollm2-135m-sst2');
     for (const stage of STAGES) {
       const choice = stageMicroBatch(smolPreset, stage, SMOL, trainingLimits('wasm'));
-      expect(choice.rows, stage).toBe(1);
-      expect(choice.stepBytes, stage).toBeLessThan(WASM_HEAP_BYTES);
+      expect(choice.rows, stage).toBe(smolPreset[stage].batchSize);
+      expect(choice.fits, stage).toBe(true);
+      // Without recomputation one row was over the budget.
+      const stored = stageMicroBatch(
+        { ...smolPreset, runtime: { ...smolPreset.runtime, recompute: false } },
+        stage,
+        SMOL,
+        trainingLimits('wasm'),
+      );
+      expect(stored.rows, stage).toBe(1);
+      expect(stored.stepBytes, stage).toBeGreaterThan(choice.stepBytes * 2);
     }
     const qwen = curatedModel('Qwen/Qwen2.5-0.5B-Instruct')!.config;
     for (const stage of STAGES) {
@@ -156,7 +174,9 @@ describe('the automatic micro-batch', () => {
         qwen,
         trainingLimits('wasm'),
       );
-      expect(choice.stepBytes, stage).toBeGreaterThan(WASM_HEAP_BYTES);
+      expect(choice.rows, stage).toBe(1);
+      expect(choice.fits, stage).toBe(false);
+      expect(choice.stepBytes, stage).toBeGreaterThan(trainingLimits('wasm').deviceMemoryBytes!);
     }
   });
 
@@ -164,7 +184,7 @@ describe('the automatic micro-batch', () => {
     expect(trainingLimits('wasm')).toEqual({
       maxBufferSize: 4 * GiB,
       maxStorageBufferBindingSize: 4 * GiB,
-      deviceMemoryBytes: 3 * GiB,
+      deviceMemoryBytes: 2.5 * GiB,
     });
     expect(trainingLimits('webgpu')).toEqual({
       ...WEBGPU_DEFAULT_LIMITS,
