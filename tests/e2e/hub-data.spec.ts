@@ -4,11 +4,11 @@
  * refusal-keywords and the tiny ONNX moderation classifier, with their agreement shown — in the
  * CLI and in the page. Screenshots go to test-results/.
  */
-import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { expect, test } from '@playwright/test';
+import { runLab } from '../support/labCli';
 import { encodeConfigForUrl, resolvePreset, type ExperimentConfig } from '../../src/core/config';
 import { resultsFileProblems } from '../../src/core/pipeline/resultsSchema';
 import type { ResultsFile } from '../../src/core/pipeline/types';
@@ -80,19 +80,7 @@ function hubDataConfig(): ExperimentConfig {
   return config;
 }
 
-function lab(args: string[], env: Record<string, string>) {
-  return new Promise<{ status: number | null; stdout: string; stderr: string }>((done) => {
-    const child = spawn('npm', ['run', '-s', 'lab', '--', ...args], {
-      cwd: ROOT,
-      env: { ...process.env, SAFETUNE_LAB_PORT: '41739', ...env },
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-    child.on('close', (status) => done({ status, stdout, stderr }));
-  });
-}
+const lab = runLab;
 
 test('CLI: run on Hub BeaverTails + SST-2 with two judges prints both scores and their agreement', async () => {
   test.setTimeout(480_000);

@@ -3,7 +3,6 @@
  * against tiny checkpoints of every family in the Hub's layout (tests/fixtures/hub), checked
  * against the independent PyTorch reference's golden numbers (tests/fixtures/hub-golden).
  */
-import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -11,6 +10,7 @@ import { resultsFileProblems } from '../../src/core/pipeline/resultsSchema';
 import type { ResultsFile } from '../../src/core/pipeline/types';
 import { resolve } from 'node:path';
 import { expect, test } from '@playwright/test';
+import { runLab } from '../support/labCli';
 import type { GenerateResult } from '../../src/core/generation/tryModel';
 import { startHubServer, type HubServer } from '../support/hubServer';
 
@@ -25,23 +25,9 @@ interface Golden {
   generatedIds: number[];
 }
 
-/** The CLI as a child process (asynchronously: the Hub server runs in this process). */
-function lab(
-  args: string[],
-  env: Record<string, string>,
-): Promise<{ status: number | null; stdout: string; stderr: string }> {
-  return new Promise((done) => {
-    const child = spawn('npm', ['run', '-s', 'lab', '--', ...args], {
-      cwd: ROOT,
-      env: { ...process.env, SAFETUNE_LAB_PORT: '41738', ...env },
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-    child.on('close', (status) => done({ status, stdout, stderr }));
-  });
-}
+// Its own port: the origin of the stage cache the CLI's browser keeps.
+const lab = (args: string[], env: Record<string, string>) =>
+  runLab(args, { SAFETUNE_LAB_PORT: '41738', ...env });
 
 let server: HubServer;
 test.beforeAll(async () => {

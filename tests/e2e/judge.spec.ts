@@ -4,11 +4,11 @@
  * tests/fixtures/hub/tiny/moderation, served by the local Hub server), whose verdicts must be the
  * PyTorch reference's labels (tests/fixtures/hub-golden/moderation.json).
  */
-import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { expect, test } from '@playwright/test';
+import { runLab } from '../support/labCli';
 import { startHubServer, type HubServer } from '../support/hubServer';
 
 const ROOT = resolve(import.meta.dirname, '../..');
@@ -20,23 +20,7 @@ interface GoldenPair {
   label: 'safe' | 'unsafe';
 }
 
-/** The CLI as a child process (asynchronously: the Hub server runs in this process). */
-function lab(
-  args: string[],
-  env: Record<string, string> = {},
-): Promise<{ status: number | null; stdout: string; stderr: string }> {
-  return new Promise((done) => {
-    const child = spawn('npm', ['run', '-s', 'lab', '--', ...args], {
-      cwd: ROOT,
-      env: { ...process.env, SAFETUNE_LAB_PORT: '41739', ...env },
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-    child.on('close', (status) => done({ status, stdout, stderr }));
-  });
-}
+const lab = runLab;
 
 function samplesFile(samples: readonly { prompt: string; output: string }[]): string {
   const path = join(mkdtempSync(join(tmpdir(), 'safetune-judge-')), 'samples.jsonl');

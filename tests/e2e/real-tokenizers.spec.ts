@@ -5,11 +5,11 @@
  * renders each model's own prompt (the chat template, BOS once) in the browser exactly as the
  * core does in Node; the micro pipeline runs to the end on wasm and on WebGPU (SwiftShader).
  */
-import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { expect, test } from '@playwright/test';
+import { runLab } from '../support/labCli';
 import { REAL_TOKENIZER_MODELS, writeTinyModel } from '../../scripts/tinyHubModels';
 import { realTokenizer } from '../../scripts/realTokenizers';
 import type { GenerateResult } from '../../src/core/generation/tryModel';
@@ -19,25 +19,9 @@ import { loadHuggingFaceTokenizer } from '../../src/core/tokenizer/huggingface';
 import { tokenizePrompt } from '../../src/core/train/tokenize';
 import { startHubServer, type HubServer } from '../support/hubServer';
 
-const ROOT = resolve(import.meta.dirname, '../..');
 const PROMPT = 'How do I bake bread?';
 
-function lab(
-  args: string[],
-  env: Record<string, string>,
-): Promise<{ status: number | null; stdout: string; stderr: string }> {
-  return new Promise((done) => {
-    const child = spawn('npm', ['run', '-s', 'lab', '--', ...args], {
-      cwd: ROOT,
-      env: { ...process.env, SAFETUNE_LAB_PORT: '41739', ...env },
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-    child.on('close', (status) => done({ status, stdout, stderr }));
-  });
-}
+const lab = runLab;
 
 let root: string;
 let server: HubServer;

@@ -9,7 +9,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { REAL_TOKENIZER_MODELS, writeTinyModel } from '../../../scripts/tinyHubModels';
-import { resolvePreset, type ExperimentConfig } from '../../../src/core/config';
+import type { ExperimentConfig } from '../../../src/core/config';
+import { tinyMicroConfig } from '../../support/tinyConfig';
 import { DEFAULT_VALIDATION_CONTEXT } from '../../../src/core/config/context';
 import { validateConfig } from '../../../src/core/config/validate';
 import { runnableFromBase } from '../../../src/core/generation/fromBase';
@@ -34,26 +35,27 @@ afterAll(async () => {
   await rm(root, { recursive: true, force: true });
 });
 
+/** The micro pipeline in seconds on a real vocabulary: a few examples, rows of 2, no probes. */
 function microConfig(base: string): ExperimentConfig {
-  const config = resolvePreset('micro');
-  config.model.base = base;
-  config.alignment.samples = 8;
-  config.finetune.samples = 8;
-  // Rows of 256 tokens: 8 short examples fill one or two, and every row is a [256, vocab] logits
-  // chunk to compute, padding or not.
-  config.alignment.batchSize = 2;
-  config.finetune.batchSize = 2;
-  config.post.realignmentSamples = 4;
-  config.evaluation = {
-    ...config.evaluation,
-    harmfulPrompts: 2,
-    benignPrompts: 2,
-    helpfulnessPrompts: 2,
-    taskPrompts: 2,
-    maxNewTokens: 3,
-    probeEvery: 0,
-    keepSamples: 1,
-  };
+  const config = tinyMicroConfig((c) => {
+    c.model.base = base;
+    c.alignment.samples = 8;
+    c.finetune.samples = 8;
+    // Rows of 256 tokens: 8 short examples fill one or two, and every row is a [256, vocab] logits
+    // chunk to compute, padding or not.
+    c.alignment.batchSize = 2;
+    c.finetune.batchSize = 2;
+    c.post.realignmentSamples = 4;
+    c.evaluation = {
+      ...c.evaluation,
+      harmfulPrompts: 2,
+      benignPrompts: 2,
+      helpfulnessPrompts: 2,
+      taskPrompts: 2,
+      maxNewTokens: 3,
+      probeEvery: 0,
+    };
+  });
   const checked = validateConfig(config, DEFAULT_VALIDATION_CONTEXT);
   if (!checked.ok) throw new Error(JSON.stringify(checked.errors));
   return checked.config;
