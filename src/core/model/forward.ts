@@ -120,6 +120,12 @@ export function forwardHidden(
   // Recomputing a block only pays off with a tape to keep activations for, and never taps inputs
   // twice (Wanda's collection runs without a gradient) or decodes.
   const recompute = ctx.recompute === true && !cache && !ctx.hooks?.linearInput;
+  // Without a tape (evaluation, generation, Wanda's calibration) nothing needs a block's
+  // intermediate tensors once its output exists: each block runs in its own tidy, so a pass holds
+  // one block's activations rather than every block's (a 30-block model's 16 × 256 calibration
+  // batch would otherwise keep gigabytes until the caller's tidy ends). A linear-input tap that
+  // keeps a tensor must `tf.keep` it.
+  const untaped = tf.engine().state.gradientDepth === 0;
   for (let layer = 0; layer < config.nLayers; layer++) {
     if (recompute) {
       x = recomputedBlock(ctx, layer, x, input, rotary);
@@ -129,7 +135,8 @@ export function forwardHidden(
         values: cache.values[layer],
         writeMask: cache.writeMask,
       };
-      const result = block(ctx, layer, x, input, rotary, slot);
+      const run = () => block(ctx, layer, x, input, rotary, slot);
+      const result = untaped ? tf.tidy(() => withoutUndefined(run())) : run();
       if (result.keys) keys.push(result.keys);
       if (result.values) values.push(result.values);
       x = result.output;
@@ -137,6 +144,11 @@ export function forwardHidden(
     if (ctx.hooks?.blockOutput) x = ctx.hooks.blockOutput(layer, x);
   }
   return { hidden: finalNorm(config, weights, x), keys, values };
+}
+
+/** `tf.tidy` keeps the tensors of the object it returns; it takes no `undefined` among them. */
+function withoutUndefined<T extends object>(result: T): T {
+  return Object.fromEntries(Object.entries(result).filter(([, value]) => value !== undefined)) as T;
 }
 
 /** One transformer block: the residual stream after block `layer`, and with a cache its new keys and values. */

@@ -27,9 +27,11 @@ import { parameterCount, weightSpecs } from './weights';
  * - `AdamW.apply` updates all parameters inside one `tf.tidy`, so every temporary of the update
  *   (the clipped gradient, both moments' products, the square root, the quotient, …) lives until
  *   the last parameter is done: about 14 copies of what is trained (`optimizerUpdate`).
- * - Generation writes the new key and value into a fixed-size cache with a one-hot mask, so a
- *   decoding step holds the old cache, the new one and the masked write: three caches
- *   (`generation`).
+ * - Generation writes the new key and value into a fixed-size cache with a one-hot mask; each
+ *   block of a pass without a tape runs in its own tidy (`forward.ts`), so a decoding step holds
+ *   the old cache, the new one and one block's masked write (`generation`). A training step's
+ *   recomputed blocks (`recompute`) keep each block's input and its gradient, and one block's
+ *   activations at a time.
  * - The WebGPU backend pools freed buffers by size and does not give them back, so the device may
  *   hold more than the peak of live tensors; wasm's explicit transposes (`matmul.ts`) add
  *   short-lived copies of each matrix. Neither is counted.
@@ -177,18 +179,19 @@ export function estimateMemory(config: ModelConfig, run: MemoryRun): MemoryEstim
   const kvCacheValues = 2 * config.nLayers * cacheLayerValues;
   const generationValues =
     maxNewTokens > 0
-      ? 3 * kvCacheValues +
+      ? // The step's input cache and the new one it writes; the masked write's temporaries live
+        // for one block at a time (its own tidy).
+        2 * kvCacheValues +
+        2 * cacheLayerValues +
         2 * generationBatch + // the step's tokens and positions
         2 * cacheLength + // its attention bias and write mask
-        forwardOutputs(config, {
-          mode: 'decode',
-          B: generationBatch,
-          T: 1,
-          S: cacheLength,
-          adapted,
-          rank,
-          frozenHead,
-        })
+        // Without a tape each block runs in its own tidy (`forward.ts`): one block's outputs at a
+        // time, plus every block's output (the residual stream) until the step ends.
+        forwardOutputs(
+          { ...config, nLayers: 1 },
+          { mode: 'decode', B: generationBatch, T: 1, S: cacheLength, adapted, rank, frozenHead },
+        ) +
+        config.nLayers * generationBatch * config.dModel
       : 0;
 
   const rotaryValues =

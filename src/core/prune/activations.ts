@@ -30,21 +30,22 @@ export async function collectActivationNorms(
     const keep = new Float32Array(batch.segments.length);
     for (let t = 0; t < keep.length; t++) keep[t] = batch.segments[t] >= 0 ? 1 : 0;
     const names: string[] = [];
-    let squares: tf.Tensor1D[];
+    const squares: tf.Tensor1D[] = [];
     try {
-      // tidy keeps the returned per-feature sums and frees every activation of the pass.
-      squares = tf.tidy(() => {
+      tf.tidy(() => {
         const tokenWeight = tf.tensor2d(keep, [keep.length, 1]);
-        const out: tf.Tensor1D[] = [];
         model.hidden(tensors, {
           linearInput: (name, input) => {
             if (!wanted.has(name)) return;
             names.push(name);
-            out.push(tf.sum(tf.mul(tf.square(input), tokenWeight), 0) as tf.Tensor1D);
+            // Kept: the forward pass tidies each block's tensors away as it goes (`forward.ts`).
+            squares.push(tf.keep(tf.sum(tf.mul(tf.square(input), tokenWeight), 0) as tf.Tensor1D));
           },
         });
-        return out;
       });
+    } catch (error) {
+      tf.dispose(squares);
+      throw error;
     } finally {
       disposeBatchTensors(tensors);
     }

@@ -152,3 +152,26 @@ describe('recomputed blocks in training', () => {
     model.dispose();
   });
 });
+
+describe('a forward pass without a tape', () => {
+  it("holds one block's activations at a time, not every block's", async () => {
+    await useBackend('cpu');
+    const base = TINY_MODELS.find((m) => m.repo === 'tiny/llama')!.config;
+    /** Bytes a forward pass adds at its peak, above the weights and the batch. */
+    const passPeak = async (nLayers: number) => {
+      const config = { ...base, nLayers };
+      const model = GPT.init(config, 3);
+      const batch = toBatchTensors(batchOf(config));
+      const before = tf.memory().numBytes;
+      const info = await tf.profile(() => tf.tidy(() => void model.hidden(batch)));
+      disposeBatchTensors(batch);
+      model.dispose();
+      return info.peakBytes - before;
+    };
+    const one = await passPeak(1);
+    const eight = await passPeak(8);
+    // Seven more blocks add seven block outputs ([tokens, dModel] each); kept whole, their
+    // activations (some twenty tensors each, attention scores on top) would make it about 8×.
+    expect(eight).toBeLessThan(2 * one);
+  });
+});
