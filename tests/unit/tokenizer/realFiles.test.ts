@@ -186,6 +186,40 @@ describe('real tokenizer files', () => {
       );
     });
 
+    it('qwen3: an answer holding `</think>` (which its template moves into the reasoning block) is trained as generation produces it', () => {
+      const tokenizer = load(realTokenizer('qwen3'));
+      const answer = 'Let me see.</think>The answer is 4.';
+      expect(tokenizer.chat!.renderConversation(USER, answer)).not.toContain(answer);
+      const [row] = tokenizeExamples([{ prompt: USER, response: answer }], tokenizer, 'response');
+      expect(row.ids.slice(0, row.lossFrom)).toEqual(tokenizePrompt(USER, tokenizer));
+      expect(tokenizer.decode(row.ids.slice(row.lossFrom, row.lossTo))).toBe(`${answer}<|im_end|>`);
+    });
+
+    it('an answer whose first characters merge with the generation prompt keeps the prompt tokens', () => {
+      // A Mistral-style template: the answer follows `[/INST]` with no space, so `[/INST](` may
+      // tokenize otherwise than `[/INST]` and `(` apart.
+      const real = realTokenizer('sentencepiece');
+      const { tokenizerJson, tokenizerConfig } = real.files();
+      const tokenizer = loadHuggingFaceTokenizer(
+        tokenizerJson,
+        {
+          ...tokenizerConfig,
+          chat_template:
+            "{{ bos_token }}{% for m in messages %}{% if m.role == 'user' %}[INST] {{ m.content }} [/INST]{% else %}{{ m.content }}{{ eos_token }}{% endif %}{% endfor %}",
+        },
+        { fallBackToEos: true, owner: 'mistral-style' },
+      );
+      const answer = '(1) Mix flour and water.';
+      const prompt = tokenizePrompt(USER, tokenizer);
+      const whole = tokenizer.encode(tokenizer.chat!.renderConversation(USER, answer));
+      // The premise: tokenized whole, the conversation does not begin with the prompt's tokens.
+      expect(whole.slice(0, prompt.length)).not.toEqual(prompt);
+      const [row] = tokenizeExamples([{ prompt: USER, response: answer }], tokenizer, 'response');
+      expect(row.ids.slice(0, row.lossFrom)).toEqual(prompt);
+      expect(tokenizer.decode(row.ids.slice(row.lossFrom, row.lossTo))).toBe(`${answer}</s>`);
+      expect(count(row.ids, 1)).toBe(1);
+    });
+
     it('refuses a template whose conversation does not begin with its prompt, naming the model', () => {
       const real = realTokenizer('qwen3');
       const { tokenizerJson, tokenizerConfig } = real.files();
