@@ -3,7 +3,8 @@
  * Qwen3, Llama 3, Llama 3.1, a sentencepiece BPE and GPT-2 (`scripts/tinyHubModels.ts`
  * `REAL_TOKENIZER_MODELS`), written at test time and served in the Hub layout. `lab generate`
  * renders each model's own prompt (the chat template, BOS once) in the browser exactly as the
- * core does in Node; the micro pipeline runs to the end on wasm and on WebGPU (SwiftShader).
+ * core does in Node; the micro pipeline runs to the end on each (the sentencepiece one on WebGPU,
+ * SwiftShader; the others on wasm).
  */
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -95,6 +96,9 @@ function microConfig(base: string): object {
 
 for (const [repo, backend] of [
   ['real/qwen3', 'wasm'],
+  ['real/llama3', 'wasm'],
+  ['real/llama3.1', 'wasm'],
+  ['real/gpt2', 'wasm'],
   ['real/sentencepiece', 'webgpu'],
 ] as const) {
   test(`run: the micro pipeline on ${repo} on ${backend}`, async () => {
