@@ -3,6 +3,7 @@
  * fine-tune each the lab's default way. Everything comes from configs (the built-in model's
  * `models/<name>/config.json`, the curated `config.json`s); nothing is downloaded.
  */
+import { recomputeBlocks } from '../src/core/config/schema';
 import { readFileSync } from 'node:fs';
 import { DEFAULT_CONFIG } from '../src/core/config/schema';
 import { CURATED_MODELS } from '../src/core/hub/curated';
@@ -117,7 +118,10 @@ function row(entry: {
   run: MemoryRun;
 }): ModelRow {
   // As a run of this model would: Hub models recompute block activations backward by default.
-  const run = { ...entry.run, recompute: entry.run.recompute ?? entry.source === 'hub' };
+  const recompute =
+    entry.run.recompute ??
+    recomputeBlocks({ model: { base: entry.model }, runtime: { backend: 'auto' } });
+  const run = { ...entry.run, recompute };
   const memory = estimateMemory(entry.config, run);
   const atDefault = deviceFit(memory, WEBGPU_DEFAULT_LIMITS);
   const atDesktop = deviceFit(memory, WEBGPU_DESKTOP_LIMITS);

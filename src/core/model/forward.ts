@@ -69,6 +69,9 @@ export interface ForwardContext {
   recompute?: boolean;
 }
 
+/** The rotary table's rows at each token's position, `[tokens, 1, rotaryDim]` each (`rotaryRows`). */
+type RotaryRows = { cos: tf.Tensor3D; sin: tf.Tensor3D };
+
 /** `cos` and `sin` of `position · inverseFrequency`, `[contextLength, rotaryDim]` (`cat(freqs, freqs)`, as Hugging Face). */
 export interface RotaryTable {
   cos: tf.Tensor2D;
@@ -157,7 +160,7 @@ function block(
   layer: number,
   x: tf.Tensor2D,
   input: ForwardInput,
-  rotary: { cos: tf.Tensor3D; sin: tf.Tensor3D } | undefined,
+  rotary: RotaryRows | undefined,
   cache?: { keys: tf.Tensor3D; values: tf.Tensor3D; writeMask: tf.Tensor3D },
 ): { output: tf.Tensor2D; keys?: tf.Tensor3D; values?: tf.Tensor3D } {
   const { config, weights } = ctx;
@@ -200,7 +203,7 @@ function recomputedBlock(
   layer: number,
   x: tf.Tensor2D,
   input: ForwardInput,
-  rotary: { cos: tf.Tensor3D; sin: tf.Tensor3D } | undefined,
+  rotary: RotaryRows | undefined,
 ): tf.Tensor2D {
   const prefix = `${architectureOf(ctx.config).names.layer(layer)}.`;
   const trained: tf.Variable[] = [];
@@ -452,10 +455,7 @@ function queryKeyValue(
 }
 
 /** The rotary table's rows for the tokens' positions, `[tokens, 1, rotaryDim]`. */
-function rotaryRows(
-  ctx: ForwardContext,
-  positions: tf.Tensor1D,
-): { cos: tf.Tensor3D; sin: tf.Tensor3D } {
+function rotaryRows(ctx: ForwardContext, positions: tf.Tensor1D): RotaryRows {
   if (!ctx.rotary) throw new Error(`${ctx.config.family}: a rotary model needs its rotary table`);
   const tokens = positions.shape[0];
   const dim = ctx.config.rotaryDim;
@@ -466,11 +466,7 @@ function rotaryRows(
 }
 
 /** Rotates the first `rotaryDim` features of each head of `x: [tokens, heads, headDim]` (`rotate_half`). */
-function rotate(
-  x: tf.Tensor3D,
-  tables: { cos: tf.Tensor3D; sin: tf.Tensor3D },
-  rotaryDim: number,
-): tf.Tensor3D {
+function rotate(x: tf.Tensor3D, tables: RotaryRows, rotaryDim: number): tf.Tensor3D {
   const [tokens, heads, headDim] = x.shape;
   const rotating = rotaryDim === headDim ? x : tf.slice(x, [0, 0, 0], [tokens, heads, rotaryDim]);
   const [first, second] = tf.split(rotating, 2, 2);
@@ -491,7 +487,7 @@ function attention(
   layer: number,
   x: tf.Tensor2D,
   input: ForwardInput,
-  rotary: { cos: tf.Tensor3D; sin: tf.Tensor3D } | undefined,
+  rotary: RotaryRows | undefined,
   cache?: { keys: tf.Tensor3D; values: tf.Tensor3D; writeMask: tf.Tensor3D },
 ): { output: tf.Tensor2D; keys?: tf.Tensor3D; values?: tf.Tensor3D } {
   const { config, weights } = ctx;

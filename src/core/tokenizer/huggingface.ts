@@ -68,6 +68,7 @@ export class HuggingFaceTokenizer implements Tokenizer {
     private readonly tokenizerJSON: JsonRecord,
     ids: Record<SpecialTokenRole, number>,
     settings: {
+      vocabSize: number;
       cleanUpTokenizationSpaces: boolean;
       bosIds: readonly number[];
       stopIds: readonly number[];
@@ -75,10 +76,7 @@ export class HuggingFaceTokenizer implements Tokenizer {
       owner: string;
     },
   ) {
-    // A loop, not `Math.max(...ids)`: 128k–152k arguments overflow V8's stack.
-    let largest = -1;
-    for (const id of hf.get_vocab().values()) if (id > largest) largest = id;
-    this.vocabSize = largest + 1;
+    this.vocabSize = settings.vocabSize;
     this.padId = ids.pad;
     this.eosId = ids.eos;
     this.unkId = ids.unk;
@@ -255,7 +253,11 @@ export function loadHuggingFaceTokenizer(
         'different padToken (any token the data never uses)',
     );
   }
+  // A loop, not `Math.max(...ids)`: 128k–152k arguments overflow V8's stack.
+  let largest = -1;
+  for (const id of vocab.values()) if (id > largest) largest = id;
   return new HuggingFaceTokenizer(hf, json, ids, {
+    vocabSize: largest + 1,
     cleanUpTokenizationSpaces: config.clean_up_tokenization_spaces === true,
     bosIds: bosIdsOf(hf, config, vocab),
     stopIds: options.stopIds ?? [],

@@ -59,7 +59,7 @@ function chatRow(
   const instruction = example.prompt.trim();
   const response = example.response.trim();
   const promptText = chat.renderPrompt(instruction);
-  const promptIds = tokenizePrompt(instruction, tokenizer);
+  const promptIds = withBos(tokenizer.encode(promptText), tokenizer);
   const conversation = chat.renderConversation(instruction, response);
   let ids: number[];
   if (!conversation.startsWith(promptText)) {
