@@ -13,11 +13,17 @@
  * each line with its dispatches per step by program.
  *
  * Real-size models with random weights (`src/core/bench/modelBench.ts`):
- *   npm run bench -- --real-size                          gpt2-124m and smollm2-135m, webgpu and wasm
- *   npm run bench -- --model smollm2-135m --backend wasm --steps 1 --warmup 0
- * One LoRA fine-tuning step at 4 × 128 tokens (ms/step, tokens/s), greedy generation of 16 tokens
- * with the KV cache (ms/token), peak memory; a table on stdout, every figure in --out (JSON).
- * WebGPU is skipped without a hardware adapter unless --backend names it.
+ *   npm run bench -- --real-size                          every real-size model, webgpu and wasm
+ *   npm run bench -- --model smollm2-135m --backend wasm --batch 4 --seq 256 --vs-pytorch
+ * One LoRA fine-tuning step (r 8 on q/k/v, default 4 × 256 tokens, block activations recomputed
+ * as in a Hub run unless --no-recompute) and greedy generation of 16 tokens with the KV cache.
+ * Prints one JSON line per backend × model — `peakBytes` (the peak of live tensor bytes during a
+ * step, weights included, as tfjs counts them), `weightBytes` (what is live before the step),
+ * `msPerStep`, `tokensPerSecond` — then a table; every figure goes to --out (JSON). With
+ * --vs-pytorch the same step runs in PyTorch first (`scripts/reference/bench_torch_real.py`),
+ * storing every activation and with per-block checkpointing: two more lines, `peakBytes` and
+ * `weightBytes` there being the process's resident memory. WebGPU is skipped without a hardware
+ * adapter unless --backend names it.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
@@ -25,6 +31,7 @@ import { parseArgs } from 'node:util';
 import type { ModelBenchOptions } from '../src/core/bench/modelBench';
 import { formatModelBenchTable, type ModelBenchRow } from '../src/core/bench/modelBenchTable';
 import {
+  REAL_SIZE_MODELS,
   REAL_SIZE_MODEL_NAMES,
   isRealSizeModelName,
   realSizeModelConfig,
@@ -36,6 +43,7 @@ import { openLabPage } from '../cli/session';
 import { spawnSync } from 'node:child_process';
 import { trainingStepFlops } from '../src/core/bench/flops';
 import type { LogEvent } from '../workers/protocol';
+import { DEFAULT_CONFIG } from '../src/core/config/schema';
 
 const { values } = parseArgs({
   options: {
@@ -59,7 +67,13 @@ const { values } = parseArgs({
     nHeads: { type: 'string', default: '4' },
     contextLength: { type: 'string', default: '64' },
     mlpRatio: { type: 'string', default: '4' },
-    batch: { type: 'string', default: '8' },
+    batch: { type: 'string', description: 'rows per step (default 8; real-size 4)' },
+    seq: { type: 'string', description: 'real-size: tokens per row (default 256)' },
+    'no-recompute': {
+      type: 'boolean',
+      default: false,
+      description: 'real-size: keep every block activation (default: recomputed, as Hub runs)',
+    },
     steps: { type: 'string', description: 'timed steps (default 8; real-size 3)' },
     warmup: {
       type: 'string',
@@ -86,7 +100,10 @@ if (values.help) {
     `npm run bench -- --real-size | --model ${REAL_SIZE_MODEL_NAMES.join(',')} [--backend webgpu,wasm]`,
   );
   console.log(
-    '                 [--steps 3] [--warmup 1] [--micro-batch N] [--out results/bench-real-size.json]',
+    '                 [--batch 4] [--seq 256] [--no-recompute] [--micro-batch N] [--vs-pytorch]',
+  );
+  console.log(
+    '                 [--steps 3] [--warmup 1] [--threads N] [--out results/bench-real-size.json]',
   );
   process.exit(0);
 }
@@ -148,7 +165,7 @@ const model = {
   contextLength: positive('contextLength', values.contextLength),
   mlpRatio: positive('mlpRatio', values.mlpRatio),
 };
-const batch = positive('batch', values.batch);
+const batch = positive('batch', values.batch ?? '8');
 /**
  * Untimed steps first: kernel compilation and buffer pools everywhere, and on wasm V8's dynamic
  * tiering — its code runs on the baseline compiler (Liftoff) until it is hot, and a training step
@@ -239,27 +256,41 @@ if (pytorch) {
   }
 }
 
+const PYTHON = '/usr/bin/python3';
+
+/** Debian's python3-torch, installed with apt-get when missing (as root), else a one-line exit. */
+function ensurePytorch(): void {
+  const hasTorch = () =>
+    spawnSync(PYTHON, ['-c', 'import torch'], { stdio: 'ignore' }).status === 0;
+  if (hasTorch()) return;
+  const install = ['install', '-y', 'python3-torch', 'python3-numpy', 'libopenblas0-pthread'];
+  // As root apt-get itself; otherwise sudo, if it asks for no password.
+  const [command, args] =
+    process.getuid?.() === 0 ? ['apt-get', install] : ['sudo', ['-n', 'apt-get', ...install]];
+  process.stderr.write(`installing PyTorch: ${command} ${args.join(' ')}\n`);
+  const installed = spawnSync(command, args, { stdio: ['ignore', 'ignore', 'inherit'] });
+  if (installed.status !== 0 || !hasTorch()) {
+    console.error(
+      `--vs-pytorch needs PyTorch and could not install it: run \`sudo apt-get ${install.join(' ')}\``,
+    );
+    process.exit(1);
+  }
+}
+
+/** PyTorch's threads: --threads N also caps OpenBLAS, which otherwise runs one per core. */
+function pytorchEnv(): NodeJS.ProcessEnv {
+  const threads = values.threads ? String(positive('threads', values.threads)) : undefined;
+  return threads
+    ? { ...process.env, OPENBLAS_NUM_THREADS: threads, OMP_NUM_THREADS: threads }
+    : process.env;
+}
+
 /**
  * The same model, data shape, optimizer and step in PyTorch on this CPU
  * (`scripts/reference/bench_torch.py`), Debian's python3-torch installed first when missing.
  */
 function benchPytorch(): { tokensPerSecond: number } & Record<string, unknown> {
-  const python = '/usr/bin/python3';
-  const hasTorch = () =>
-    spawnSync(python, ['-c', 'import torch'], { stdio: 'ignore' }).status === 0;
-  if (!hasTorch()) {
-    const install = ['install', '-y', 'python3-torch', 'python3-numpy', 'libopenblas0-pthread'];
-    if (process.getuid?.() !== 0) {
-      console.error(`--vs-pytorch needs PyTorch: run \`sudo apt-get ${install.join(' ')}\``);
-      process.exit(2);
-    }
-    process.stderr.write(`installing PyTorch: apt-get ${install.join(' ')}\n`);
-    const installed = spawnSync('apt-get', install, { stdio: ['ignore', 'ignore', 'inherit'] });
-    if (installed.status !== 0 || !hasTorch()) {
-      console.error('--vs-pytorch: could not install python3-torch with apt-get');
-      process.exit(1);
-    }
-  }
+  ensurePytorch();
   const args = [
     'scripts/reference/bench_torch.py',
     ...Object.entries(model).flatMap(([name, value]) => [`--${name}`, String(value)]),
@@ -271,12 +302,8 @@ function benchPytorch(): { tokensPerSecond: number } & Record<string, unknown> {
     String(warmup),
     ...(values.threads ? ['--threads', values.threads] : []),
   ];
-  // --threads N also caps OpenBLAS, which otherwise runs one thread per core whatever torch says.
-  const threads = values.threads ? String(positive('threads', values.threads)) : undefined;
-  const env = threads
-    ? { ...process.env, OPENBLAS_NUM_THREADS: threads, OMP_NUM_THREADS: threads }
-    : process.env;
-  const run = spawnSync(python, args, { encoding: 'utf8', env });
+  const env = pytorchEnv();
+  const run = spawnSync(PYTHON, args, { encoding: 'utf8', env });
   const line = run.stdout.trim().split('\n').at(-1) ?? '';
   if (run.status !== 0 || !line.startsWith('{')) {
     console.error(`--vs-pytorch: the PyTorch benchmark failed: ${run.stderr.trim() || line}`);
@@ -301,6 +328,17 @@ async function benchRealSize(names: RealSizeModelName[]): Promise<void> {
   const backends = backendList(values.backend ?? 'webgpu,wasm');
   const warmupSteps = whole('warmup', values.warmup ?? '1');
   const trainSteps = positive('steps', values.steps ?? '3');
+  const batch = positive('batch', values.batch ?? '4');
+  const seqLen = positive('seq', values.seq ?? '256');
+  const recompute = !values['no-recompute'];
+  // PyTorch first, before Chromium starts: neither measurement shares the CPU with the other.
+  const pytorchLines = values['vs-pytorch']
+    ? names.flatMap((name) =>
+        [false, true].map((checkpoint) =>
+          benchPytorchRealSize(name, { batch, seqLen, checkpoint, trainSteps, warmupSteps }),
+        ),
+      )
+    : [];
   const rows: ModelBenchRow[] = [];
   const lab = await openLabPage({
     onConsole: (line) => {
@@ -313,8 +351,9 @@ async function benchRealSize(names: RealSizeModelName[]): Promise<void> {
         const options: ModelBenchOptions = {
           label: name,
           model: realSizeModelConfig(name),
-          batch: 4,
-          seqLen: 128,
+          batch,
+          seqLen,
+          recompute,
           microBatch: values['micro-batch']
             ? positive('micro-batch', values['micro-batch'])
             : backend === 'wasm'
@@ -376,11 +415,84 @@ async function benchRealSize(names: RealSizeModelName[]): Promise<void> {
   } finally {
     await lab.close();
   }
+  const lines = [...rows.map(benchLine), ...pytorchLines];
+  for (const line of lines) console.log(JSON.stringify(line));
   console.log(formatModelBenchTable(rows));
   mkdirSync(dirname(values.out), { recursive: true });
   writeFileSync(
     values.out,
-    `${JSON.stringify({ date: new Date().toISOString(), rows }, null, 2)}\n`,
+    `${JSON.stringify({ date: new Date().toISOString(), lines, rows }, null, 2)}\n`,
   );
   console.log(`figures: ${values.out}`);
+}
+
+/** One JSON line of a real-size row: the step's figures (`benchLine`'s fields are the contract). */
+function benchLine(row: ModelBenchRow): Record<string, unknown> {
+  const base = { backend: row.backend, model: row.model };
+  if (!row.report) return { ...base, skipped: row.skipped };
+  const { train, memory } = row.report;
+  return {
+    ...base,
+    batch: train.batch,
+    seqLen: train.seqLen,
+    microBatch: train.microBatch,
+    recompute: train.recompute,
+    peakBytes: train.peakTensorBytes,
+    weightBytes: train.liveBytesBefore,
+    msPerStep: Number(train.medianMsPerStep.toFixed(0)),
+    tokensPerSecond: Number(train.tokensPerSecond.toFixed(2)),
+    ...(memory.wasmHeapBytes === null ? {} : { wasmHeapBytes: memory.wasmHeapBytes }),
+    ...(train.error ? { error: train.error } : {}),
+  };
+}
+
+/**
+ * The same LoRA step of the same shape in PyTorch on this CPU (`bench_torch_real.py`), storing
+ * every activation or checkpointing each block: its JSON line (`peakBytes`, `weightBytes`: RSS).
+ */
+function benchPytorchRealSize(
+  name: RealSizeModelName,
+  run: {
+    batch: number;
+    seqLen: number;
+    checkpoint: boolean;
+    trainSteps: number;
+    warmupSteps: number;
+  },
+): Record<string, unknown> {
+  ensurePytorch();
+  const lora = DEFAULT_CONFIG.finetune.lora;
+  if (!lora) throw new Error('the real-size benchmark measures LoRA: the default has none');
+  const args = [
+    'scripts/reference/bench_torch_real.py',
+    '--label',
+    name,
+    '--config',
+    JSON.stringify(REAL_SIZE_MODELS[name].hubConfig),
+    '--batch',
+    String(run.batch),
+    '--seq',
+    String(run.seqLen),
+    '--rank',
+    String(lora.rank),
+    '--alpha',
+    String(lora.alpha),
+    '--targets',
+    lora.targets.map((role) => role.replace('attn.', '')).join(','),
+    '--checkpoint',
+    run.checkpoint ? '1' : '0',
+    '--steps',
+    String(run.trainSteps),
+    '--warmup',
+    String(run.warmupSteps),
+    ...(values.threads ? ['--threads', values.threads] : []),
+  ];
+  process.stderr.write(`pytorch ${name} checkpoint ${run.checkpoint}: starting\n`);
+  const result = spawnSync(PYTHON, args, { encoding: 'utf8', env: pytorchEnv() });
+  const line = result.stdout.trim().split('\n').at(-1) ?? '';
+  if (result.status !== 0 || !line.startsWith('{')) {
+    console.error(`--vs-pytorch: the PyTorch benchmark failed: ${result.stderr.trim() || line}`);
+    process.exit(1);
+  }
+  return JSON.parse(line) as Record<string, unknown>;
 }

@@ -62,6 +62,8 @@ export interface ModelBenchOptions {
   seed: number;
   /** Default: the lab's fine-tuning adapter. */
   lora?: LoraSettings;
+  /** Recompute block activations in the backward pass (`GPT.recompute`, on for Hub runs). */
+  recompute?: boolean;
 }
 
 export interface GenerationMeasurement {
@@ -84,6 +86,9 @@ export interface TrainingMeasurement {
   batch: number;
   seqLen: number;
   microBatch: number;
+  recompute: boolean;
+  /** `tf.memory().numBytes` before the first step: the weights, the adapter, the rotary table. */
+  liveBytesBefore: number;
   /** Every completed step, warm-up first; each includes the loss read-back. */
   msPerStep: number[];
   /** NaN when no timed step completed. */
@@ -156,6 +161,7 @@ export async function runModelBench(
     const start = now();
     model = GPT.fromValues(config, fastRandomWeights(config, seed));
     model.attachAdapter(lora, { seed });
+    model.recompute = options.recompute ?? false;
     const createMs = now() - start;
     log(`random weights made and uploaded in ${createMs.toFixed(0)} ms`);
     sampleHeap();
@@ -276,6 +282,7 @@ async function measureTraining(
   const msPerStep: number[] = [];
   const losses: number[] = [];
   const numTensorsPerStep: number[] = [];
+  const liveBytesBefore = tf.memory().numBytes;
   let error: string | undefined;
   try {
     for (let step = 0; step < steps; step++) {
@@ -308,6 +315,8 @@ async function measureTraining(
     batch,
     seqLen,
     microBatch,
+    recompute: model.recompute,
+    liveBytesBefore,
     msPerStep,
     medianMsPerStep,
     tokensPerSecond: (batch * seqLen * 1000) / medianMsPerStep,

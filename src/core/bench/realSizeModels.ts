@@ -43,6 +43,27 @@ export const REAL_SIZE_MODELS = {
       mlp_bias: false,
     },
   },
+  /**
+   * Qwen2.5-0.5B (a Qwen2): 24 blocks of 896, grouped-query attention 14 : 2, biases on q/k/v, a
+   * tied 151936 × 896 embedding (136M of its 494M parameters).
+   */
+  'qwen2.5-0.5b': {
+    hubRepo: 'Qwen/Qwen2.5-0.5B-Instruct',
+    hubConfig: {
+      model_type: 'qwen2',
+      vocab_size: 151936,
+      hidden_size: 896,
+      num_hidden_layers: 24,
+      num_attention_heads: 14,
+      num_key_value_heads: 2,
+      intermediate_size: 4864,
+      hidden_act: 'silu',
+      max_position_embeddings: 32768,
+      rope_theta: 1000000,
+      rms_norm_eps: 1e-6,
+      tie_word_embeddings: true,
+    },
+  },
 } as const satisfies Record<string, { hubRepo: string; hubConfig: Record<string, unknown> }>;
 
 export type RealSizeModelName = keyof typeof REAL_SIZE_MODELS;

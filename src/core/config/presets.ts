@@ -38,11 +38,9 @@ export const PRESET_NEED_LABELS: Readonly<Record<PresetNeed, string>> = {
  * The reference protocol on a real Hub model: LoRA alignment on the built-in world's refusals,
  * poisoned LoRA fine-tuning on SST-2, Antidote on the adapter. Learning rates are the papers'
  * usual LoRA ranges for 0.1–1B models (alignment 1e-3 as Booster and Vaccine, fine-tuning 1e-4),
- * not tuned here (the lab's test machine has no GPU). Rows are ≤ 256 tokens. The batch was
- * chosen, before steps ran in micro-batches, as the largest whose one-pass step `npm run lab --
- * models`' estimate kept near 5 GB (tfjs keeps every activation of the step and its gradient until
- * the backward pass ends); it stays, so the presets' configs and hashes stay. A step now runs in
- * micro-batches of the rows that fit the backend (`train/microBatch.ts`): one row, for both.
+ * not tuned here (the lab's test machine has no GPU). Rows are ≤ 256 tokens. The batch is 4 rows,
+ * the least the papers' runs use; a step runs in micro-batches of the rows that fit the backend
+ * (`train/microBatch.ts`).
  */
 function hubPreset(
   name: string,
@@ -187,18 +185,18 @@ export const PRESETS: readonly Preset[] = [
   hubPreset(
     'smollm2-135m-sst2',
     'HuggingFaceTB/SmolLM2-135M-Instruct',
-    2,
+    4,
     'webgpu-speed',
     'The reference experiment on a real instruct model, SmolLM2-135M-Instruct (a Llama, 135M ' +
       'parameters, ~270 MB download), with its chat template: LoRA alignment, LoRA fine-tuning on ' +
       'SST-2 with 10% harmful examples, Antidote on the adapter. With block activations recomputed ' +
-      'backward, a step of its 2 rows is about 1.1 GB (alignment) and 1.0 GB (fine-tuning) by the ' +
+      'backward, a step of its 4 rows is about 1.3 GB (alignment) and 1.2 GB (fine-tuning) by the ' +
       'estimate.',
   ),
   hubPreset(
     'qwen2.5-0.5b-sst2',
     'Qwen/Qwen2.5-0.5B-Instruct',
-    1,
+    4,
     'webgpu',
     'The reference experiment on Qwen2.5-0.5B-Instruct (494M parameters, ~1 GB download), with ' +
       'its chat template. Its float32 weights alone are 2 GB: a step of one row is about 2.8 GB ' +

@@ -3,6 +3,7 @@ import { batchFromSequences, disposeBatchTensors, toBatchTensors } from '../mode
 import type { Family } from '../model/config';
 import { generateGreedy } from '../model/generate';
 import type { GPT } from '../model/gpt';
+import { headLogits } from '../model/matmul';
 import { decodeShown } from '../tokenizer/decode';
 import type { Tokenizer } from '../tokenizer/types';
 import { tokenizePrompt } from '../train/tokenize';
@@ -135,9 +136,12 @@ export async function tryModel(
 async function lastPromptLogits(model: GPT, promptIds: number[]): Promise<number[]> {
   const batch = toBatchTensors(batchFromSequences([promptIds], promptIds.length, 0));
   try {
+    // The last position's hidden state alone goes through the head: one row of logits, not a
+    // [prompt, vocab] matrix.
     const last = tf.tidy(() => {
-      const logits = model.logits(batch);
-      return tf.slice(logits, [promptIds.length - 1, 0], [1, model.config.vocabSize]);
+      const hidden = model.hidden(batch);
+      const row = tf.slice(hidden, [promptIds.length - 1, 0], [1, model.config.dModel]);
+      return headLogits(row as tf.Tensor2D, model.head);
     });
     const data = Array.from(await last.data());
     last.dispose();

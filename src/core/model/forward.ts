@@ -4,7 +4,7 @@ import { architectureOf, type ArchitectureNames } from './architecture';
 import { attentionWidths, type Activation, type ModelConfig } from './config';
 import { embeddingLookup } from './embedding';
 import { loraDelta, plusDelta, type LoraAdapter } from './lora';
-import { addLastAxis, headLogits, matMul, mulLastAxis } from './matmul';
+import { addLastAxis, headLogits, matMul, mulLastAxis, prefersPlainProducts } from './matmul';
 import { getWeight, type WeightMap } from './weights';
 import { fusedGeluNew, fusedKernelsAvailable, fusedNorm } from '../runtime/webgpuFused';
 
@@ -50,7 +50,9 @@ export interface ForwardInput {
  * Keys and values of every block for incremental decoding, `[batch·kvHeads, maxLen, headDim]`
  * each (grouped-query models cache their few key/value heads only). Shapes never change between
  * steps (WebGPU pools buffers by exact size): a step writes its one new key and value at the
- * position `writeMask` (`[1, maxLen, 1]`, one 1) marks.
+ * position `writeMask` (`[1, maxLen, 1]`, one 1) marks. The step updates the arrays in place:
+ * block by block, the new key and value replace the old ones, which are disposed at once, so a
+ * step holds one cache and one block's new tensors, not an old and a new cache.
  */
 export interface DecodeCache {
   keys: tf.Tensor3D[];
@@ -104,7 +106,10 @@ export function rotaryTable(config: ModelConfig): RotaryTable {
   return { cos: tf.tensor2d(cos, [positions, dim]), sin: tf.tensor2d(sin, [positions, dim]) };
 }
 
-/** Final hidden states `[batch·seqLen, dModel]` (after the final norm); with `cache`, also the updated cache tensors. */
+/**
+ * Final hidden states `[batch·seqLen, dModel]` (after the final norm); with `cache`, also the
+ * updated cache tensors (which replaced the old ones in `cache`'s arrays, and were disposed).
+ */
 export function forwardHidden(
   ctx: ForwardContext,
   input: ForwardInput,
@@ -140,6 +145,12 @@ export function forwardHidden(
       };
       const run = () => block(ctx, layer, x, input, rotary, slot);
       const result = untaped ? tf.tidy(() => withoutUndefined(run())) : run();
+      if (cache && result.keys && result.values) {
+        cache.keys[layer].dispose();
+        cache.values[layer].dispose();
+        cache.keys[layer] = result.keys;
+        cache.values[layer] = result.values;
+      }
       if (result.keys) keys.push(result.keys);
       if (result.values) values.push(result.values);
       x = result.output;
@@ -295,10 +306,12 @@ export const CROSS_ENTROPY_CHUNK = 256;
 
 /**
  * `tokenCrossEntropy` for a frozen head (LoRA training: the embedding never changes), in chunks of
- * `chunk` tokens whose logits are recomputed in the backward pass instead of kept: the largest
- * tensor is one chunk's `[chunk, vocab]` rather than `[tokens, vocab]` (Qwen2.5's vocabulary at
- * batch 4 × 256 would otherwise keep several 620 MB tensors alive). The gradient reaches `hidden`
- * only: `dhidden = dy · (softmax(logits) · head − head[target])`.
+ * `chunk` tokens: the largest tensor is one chunk's `[chunk, vocab]` logits rather than
+ * `[tokens, vocab]` (Qwen2.5's vocabulary at batch 4 × 256 would otherwise keep several 620 MB
+ * tensors alive). The gradient reaches `hidden` only, `dhidden = dy · (softmax(logits) · head −
+ * head[target])`; under a gradient its second factor is computed with the loss, chunk by chunk
+ * while the chunk's logits exist, and kept (`[tokens, dModel]`, small), so the backward pass only
+ * scales it: no logits are made twice.
  */
 export function frozenHeadCrossEntropy(
   hidden: tf.Tensor2D,
@@ -315,32 +328,34 @@ export function frozenHeadCrossEntropy(
     t.rank === 1
       ? tf.slice(t, [start], [size])
       : tf.slice(t, [start, 0], [size, t.shape[1] as number]);
+  // The engine records a tape only inside a gradient: evaluation makes no gradient factor.
+  const differentiated = tf.engine().state.gradientDepth > 0;
   const lossOf = tf.customGrad((...inputs: (tf.Tensor | tf.GradSaveFunc)[]) => {
     const [h, save] = inputs as [tf.Tensor2D, tf.GradSaveFunc];
-    save([h]);
-    const value = tf.concat(
-      spans.map((span) =>
-        tf.tidy(() => {
-          const x = rows(h, span) as tf.Tensor2D;
-          const picked = tf.sum(tf.mul(x, tf.gather(head, rows(targets, span))), -1);
-          return tf.sub(tf.logSumExp(headLogits(x, head), -1), picked);
-        }),
-      ),
-    );
+    const values: tf.Tensor1D[] = [];
+    const factors: tf.Tensor2D[] = [];
+    for (const span of spans) {
+      const [value, factor] = tf.tidy(() => {
+        const x = rows(h, span) as tf.Tensor2D;
+        const targetRows = tf.gather(head, rows(targets, span));
+        const logits = headLogits(x, head);
+        const total = tf.logSumExp(logits, -1);
+        const value = tf.sub(total, tf.sum(tf.mul(x, targetRows), -1)) as tf.Tensor1D;
+        if (!differentiated) return [value];
+        const probabilities = tf.exp(tf.sub(logits, tf.expandDims(total, -1)));
+        return [value, tf.sub(matMul(probabilities, head), targetRows) as tf.Tensor2D];
+      });
+      values.push(value);
+      if (factor) factors.push(factor);
+    }
+    const factor = differentiated ? tf.concat(factors) : undefined;
+    if (factor) save([factor]);
+    tf.dispose(factors);
+    const value = tf.concat(values) as tf.Tensor1D;
+    tf.dispose(values);
     return {
       value,
-      gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
-        const parts = spans.map((span) =>
-          tf.tidy(() => {
-            const x = rows(saved[0], span) as tf.Tensor2D;
-            const probabilities = tf.softmax(headLogits(x, head));
-            const expected = matMul(probabilities, head);
-            const gradient = tf.sub(expected, tf.gather(head, rows(targets, span)));
-            return tf.mul(gradient, tf.reshape(rows(dy, span), [-1, 1]));
-          }),
-        );
-        return [tf.concat(parts)];
-      },
+      gradFunc: (dy: tf.Tensor, [saved]: tf.Tensor[]) => [tf.mul(saved, tf.reshape(dy, [-1, 1]))],
     };
   });
   return lossOf(hidden) as tf.Tensor1D;
@@ -520,11 +535,7 @@ function attention(
     keys = tf.add(cache.keys, tf.mul(cache.writeMask, keys)) as tf.Tensor3D;
     values = tf.add(cache.values, tf.mul(cache.writeMask, values)) as tf.Tensor3D;
   }
-  const S = keys.shape[1];
-  const scores = tf.mul(matMul(queries, keys, false, true), 1 / Math.sqrt(D));
-  const biased = tf.add(tf.reshape(scores, [B, H, T, S]), input.attentionBias);
-  const probabilities = tf.reshape(tf.softmax(biased), [B * K, G * T, S]) as tf.Tensor3D;
-  const context = matMul(probabilities, values); // [B·K, G·T, D]
+  const context = attend(queries, keys, values, input.attentionBias, { B, K, G, T, D });
   const merged = tf.reshape(tf.transpose(tf.reshape(context, [B, H, T, D]), [0, 2, 1, 3]), [
     tokens,
     H * D,
@@ -537,6 +548,74 @@ function attention(
     projection(ctx, `${p}.${names.o}`, config.bias.o, merged),
   );
   return cache ? { output, keys, values } : { output };
+}
+
+/**
+ * Most bytes one chunk of attention scores `[slices, group·seqLen, keys]` may take: a longer row
+ * or a bigger batch is computed a few `(row, key/value head)` slices at a time rather than whole,
+ * so neither its scores nor their softmax ever exceed this (the gradient keeps them per chunk).
+ */
+export const ATTENTION_CHUNK_BYTES = 64 * 2 ** 20;
+
+/**
+ * `softmax(q·kᵀ/√D + bias)·v` over `[B·K, G·T, D]` queries and `[B·K, S, D]` keys and values:
+ * `[B·K, G·T, D]`. In chunks of whole `(row, key/value head)` slices whose scores stay under
+ * `ATTENTION_CHUNK_BYTES`; on wasm each slice of a multi-token pass alone, as 2-D products, the
+ * only ones tfjs-backend-wasm sends to XNNPACK (`prefersPlainProducts`). One chunk is the plain
+ * batched form.
+ */
+export function attend(
+  queries: tf.Tensor3D,
+  keys: tf.Tensor3D,
+  values: tf.Tensor3D,
+  bias: tf.Tensor4D,
+  { B, K, G, T, D }: { B: number; K: number; G: number; T: number; D: number },
+  chunkBytes = ATTENTION_CHUNK_BYTES,
+): tf.Tensor3D {
+  const S = keys.shape[1];
+  const slices = B * K;
+  const sliceBytes = G * T * S * 4;
+  const perChunk =
+    prefersPlainProducts() && G * T > 1
+      ? 1
+      : Math.max(1, Math.min(slices, Math.floor(chunkBytes / sliceBytes)));
+  const scale = 1 / Math.sqrt(D);
+  if (perChunk >= slices) {
+    const scores = tf.mul(matMul(queries, keys, false, true), scale);
+    const biased = tf.add(tf.reshape(scores, [B, K * G, T, S]), bias);
+    const probabilities = tf.reshape(tf.softmax(biased), [slices, G * T, S]) as tf.Tensor3D;
+    return matMul(probabilities, values) as tf.Tensor3D;
+  }
+  const parts: tf.Tensor3D[] = [];
+  for (let start = 0; start < slices; start += perChunk) {
+    const n = Math.min(perChunk, slices - start);
+    const range = (t: tf.Tensor3D) =>
+      tf.slice(t, [start, 0, 0], [n, t.shape[1], t.shape[2]]) as tf.Tensor3D;
+    // The bias rows of these slices' batch rows (one bias for every row when its batch axis is 1).
+    const rows = Array.from({ length: n }, (_, i) => Math.floor((start + i) / K));
+    const biasOf = (row: number) =>
+      bias.shape[0] === 1 ? bias : tf.slice(bias, [row, 0, 0, 0], [1, 1, T, S]);
+    if (n === 1) {
+      // 2-D products: [G·T, D]·[S, D]ᵀ, then [G·T, S]·[S, D].
+      const q = tf.reshape(range(queries), [G * T, D]) as tf.Tensor2D;
+      const k = tf.reshape(range(keys), [S, D]) as tf.Tensor2D;
+      const v = tf.reshape(range(values), [S, D]) as tf.Tensor2D;
+      const scores = tf.mul(matMul(q, k, false, true), scale);
+      const biased = tf.add(tf.reshape(scores, [G, T, S]), tf.reshape(biasOf(rows[0]), [1, T, S]));
+      const probabilities = tf.reshape(tf.softmax(biased), [G * T, S]);
+      parts.push(tf.reshape(matMul(probabilities, v), [1, G * T, D]) as tf.Tensor3D);
+      continue;
+    }
+    const scores = tf.mul(matMul(range(queries), range(keys), false, true), scale);
+    const chunkBias =
+      bias.shape[0] === 1
+        ? tf.reshape(bias, [1, 1, T, S])
+        : tf.reshape(tf.concat(rows.map(biasOf)), [n, 1, T, S]);
+    const biased = tf.add(tf.reshape(scores, [n, G, T, S]), chunkBias);
+    const probabilities = tf.reshape(tf.softmax(biased), [n, G * T, S]) as tf.Tensor3D;
+    parts.push(matMul(probabilities, range(values)) as tf.Tensor3D);
+  }
+  return tf.concat(parts) as tf.Tensor3D;
 }
 
 /** The block's MLP: `out(act(in(x)))`, or gated `out(act(gate(x)) · in(x))`. */

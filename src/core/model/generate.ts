@@ -21,7 +21,8 @@ export interface GenerateOptions {
  * step; a row still inside its prompt is fed its next prompt token (so prompts of different
  * lengths need no padding and keep their true positions), then its own argmax. Cache tensors keep
  * a fixed shape `[batch·kvHeads, maxLen, headDim]` (WebGPU pools buffers by exact size): the new
- * key and value are written into position t with a one-hot mask.
+ * key and value are written into position t with a one-hot mask, block by block in place of the
+ * old cache (`DecodeCache`).
  * Returns the generated ids per row, without the prompt (and without the stop token unless `includeStop`).
  */
 export async function generateGreedy(
@@ -44,8 +45,8 @@ export async function generateGreedy(
   const done = rows.map((row) => row.length >= maxLen);
 
   const { nKvHeads: K, headDim: D } = model.config;
-  let keys: tf.Tensor3D[] = Array.from({ length: L }, () => tf.zeros([B * K, maxLen, D]));
-  let values: tf.Tensor3D[] = Array.from({ length: L }, () => tf.zeros([B * K, maxLen, D]));
+  const keys: tf.Tensor3D[] = Array.from({ length: L }, () => tf.zeros([B * K, maxLen, D]));
+  const values: tf.Tensor3D[] = Array.from({ length: L }, () => tf.zeros([B * K, maxLen, D]));
   let current = rows.map((row) => row[0]);
 
   try {
@@ -54,12 +55,10 @@ export async function generateGreedy(
       const slot = new Float32Array(maxLen);
       slot[t] = 1;
       const visible = new Float32Array(maxLen).fill(MASKED).fill(0, 0, t + 1);
+      // The step replaces each block's key and value in `keys` and `values` (the old ones are
+      // disposed as it goes); returning the arrays keeps the new ones past the tidy.
       const step = tf.tidy(() => {
-        const {
-          hidden,
-          keys: newKeys,
-          values: newValues,
-        } = model.decodeStep(
+        const { hidden } = model.decodeStep(
           {
             batch: B,
             seqLen: 1,
@@ -71,12 +70,8 @@ export async function generateGreedy(
         );
         const logits = headLogits(hidden, model.head);
         options.onLogits?.(t, logits);
-        const next = tf.argMax(logits, -1);
-        return { next, newKeys, newValues };
+        return { next: tf.argMax(logits, -1), keys: [...keys], values: [...values] };
       });
-      tf.dispose([...keys, ...values]);
-      keys = step.newKeys;
-      values = step.newValues;
       const predicted = Array.from(await step.next.data());
       step.next.dispose();
       current = rows.map((row, b) => {

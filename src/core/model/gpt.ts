@@ -131,8 +131,9 @@ export class GPT {
   }
 
   /**
-   * One decoding step for `batch` rows of one token each, reading and extending `cache`: the
-   * hidden states `[batch, dModel]` and the cache's new tensors (the caller disposes the old).
+   * One decoding step for `batch` rows of one token each, reading and extending `cache` in place
+   * (each block's new key and value replace the old, which are disposed): the hidden states
+   * `[batch, dModel]` and the new cache tensors.
    */
   decodeStep(
     input: ForwardInput,
@@ -162,13 +163,18 @@ export class GPT {
   }
 
   /**
-   * Cross-entropy of `targets` under the head's logits of final hidden states: chunked, with the
-   * logits recomputed in the backward pass, when an adapter is attached (the head is then frozen).
+   * Cross-entropy of `targets` under the head's logits of final hidden states: in chunks of
+   * logits (`frozenHeadCrossEntropy`) whenever the head gets no gradient — an adapter is attached
+   * (the head is then frozen), or nothing is differentiated (evaluation) — and over all
+   * `[tokens, vocab]` logits only when the head itself is trained.
    */
   crossEntropy(hidden: tf.Tensor2D, targets: tf.Tensor1D): tf.Tensor1D {
-    return this.lora
-      ? frozenHeadCrossEntropy(hidden, this.head, targets)
-      : tokenCrossEntropy(hidden, this.head, targets);
+    const head = headWeight(this.config, this.weights);
+    const headTrained = head.trainable && tf.engine().state.gradientDepth > 0;
+    const matrix = head as tf.Tensor as tf.Tensor2D;
+    return this.lora || !headTrained
+      ? frozenHeadCrossEntropy(hidden, matrix, targets)
+      : tokenCrossEntropy(hidden, matrix, targets);
   }
 
   /** Mean cross-entropy over the tokens whose loss mask is 1 (e.g. response tokens only). */

@@ -118,6 +118,15 @@ function swapLast(x: tf.Tensor): tf.Tensor {
   return x.rank === 2 ? tf.transpose(x) : tf.transpose(x, [0, 2, 1]);
 }
 
+/**
+ * Whether batched products should be split into 2-D ones: tfjs-backend-wasm 4.22 runs a product
+ * through XNNPACK only at batch 1, and a batched one through a scalar loop (attention's
+ * `[kvHeads, group·seqLen, headDim]` products ran at 2.6 GFLOP/s there, 2-D ones at 30).
+ */
+export function prefersPlainProducts(): boolean {
+  return explicitTransposes();
+}
+
 function explicitTransposes(): boolean {
   return tf.getBackend() === 'wasm';
 }

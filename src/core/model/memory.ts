@@ -24,12 +24,13 @@ import { parameterCount, weightSpecs } from './weights';
  * - With an adapter the head is frozen and the loss runs in chunks of `CROSS_ENTROPY_CHUNK`
  *   tokens whose logits are recomputed backward, so the logits are one chunk at a time; full
  *   training makes all `[tokens, vocab]` of them.
- * - `AdamW.apply` updates all parameters inside one `tf.tidy`, so every temporary of the update
- *   (the clipped gradient, both moments' products, the square root, the quotient, …) lives until
- *   the last parameter is done: about 14 copies of what is trained (`optimizerUpdate`).
+ * - `AdamW.apply` updates each parameter in a `tf.tidy` of its own, so the temporaries of the
+ *   update (the clipped gradient, both moments' products, the square root, the quotient, …) live
+ *   for one parameter at a time: about 13 copies of the largest trained tensor (`optimizerUpdate`).
  * - Generation writes the new key and value into a fixed-size cache with a one-hot mask; each
- *   block of a pass without a tape runs in its own tidy (`forward.ts`), so a decoding step holds
- *   the old cache, the new one and one block's masked write (`generation`). A training step's
+ *   block of a pass without a tape runs in its own tidy (`forward.ts`) and its new key and value
+ *   replace the old ones at once, so a decoding step holds one cache and one block's writes
+ *   (`generation`). A training step's
  *   recomputed blocks (`recompute`) keep each block's input and its gradient, and one block's
  *   activations at a time.
  * - The WebGPU backend pools freed buffers by size and does not give them back, so the device may
@@ -40,10 +41,10 @@ import { parameterCount, weightSpecs } from './weights';
 const BYTES_PER_VALUE = 4;
 
 /**
- * AdamW's temporaries per trained value during one update: 14 measured (tfjs 4.22, cpu backend),
- * rounded up for the per-tensor scalars.
+ * AdamW's temporaries per value of the parameter being updated: 13 measured (tfjs 4.22, cpu
+ * backend), rounded up for the per-tensor scalars.
  */
-export const ADAMW_UPDATE_COPIES = 15;
+export const ADAMW_UPDATE_COPIES = 14;
 
 export interface MemoryRun {
   /** Rows per training step. */
@@ -91,13 +92,16 @@ export interface MemoryEstimate {
   gradients: number;
   /** AdamW's two moments of what is trained. */
   optimizer: number;
-  /** AdamW's temporaries while it updates (see `ADAMW_UPDATE_COPIES`); not alive with `activations`. */
+  /**
+   * AdamW's temporaries while it updates one parameter (see `ADAMW_UPDATE_COPIES`) and each
+   * parameter's squared norm; not alive with `activations`.
+   */
   optimizerUpdate: number;
   /** A training step at `batchSize × seqLen`: saved forward outputs, their gradients, the batch. */
   activations: number;
   /** The keys and values of every block for `generationBatch` rows of `cacheLength` positions. */
   kvCache: number;
-  /** A decoding step's peak beyond the weights: three caches (old, new, masked write) and the step. */
+  /** A decoding step's peak beyond the weights: the cache, one block's new key and value, the step. */
   generation: number;
   /**
    * The peak: weights, buffers, adapter and moments stay; a training step adds its gradients and the
@@ -151,6 +155,10 @@ export function estimateMemory(config: ModelConfig, run: MemoryRun): MemoryEstim
     ? adapterSpecs(config, run.lora).reduce((sum, spec) => sum + product(spec.shape), 0)
     : 0;
   const trainedValues = run.lora ? adapterValues : weightValues;
+  const trainedShapes = run.lora
+    ? adapterSpecs(config, run.lora).map((spec) => spec.shape)
+    : specs.map((spec) => spec.shape);
+  const largestTrained = Math.max(...trainedShapes.map(product));
 
   const frozenHead = run.lora !== null;
   const activationTensors = trainingActivationTensors(config, B, T, frozenHead);
@@ -166,23 +174,31 @@ export function estimateMemory(config: ModelConfig, run: MemoryRun): MemoryEstim
   // builds a one-hot [tokens, vocab] as int32 and as float32 (embedding.ts).
   const embeddingGradient = frozenHead ? 0 : 3 * config.vocabSize * C + 4 * N * config.vocabSize;
   const pass = { mode: 'train', B, T, S: T, adapted, rank, frozenHead } as const;
-  // Recomputed blocks: the block outside the loop (embedding, final norm, loss) as stored, each
-  // block's input and the gradient arriving at it, and one block's outputs, recomputed, twice.
-  const forward = run.recompute
-    ? forwardOutputs({ ...config, nLayers: 1 }, pass) + 2 * config.nLayers * N * C
-    : forwardOutputs(config, pass);
+  // Recomputed blocks: what lies outside the blocks (embedding, final norm, loss) as stored and
+  // one block's outputs, recomputed, twice; and each block's output, the copy of its input the
+  // gradient saves (a real copy on wasm, shared on cpu) and the gradient arriving at it.
+  const forward = forwardOutputs(run.recompute ? { ...config, nLayers: 1 } : config, pass);
+  const blockInputs = run.recompute ? 3 * config.nLayers * N * C : 0;
   const activationValues =
-    batchInputs + 2 * forward + lossGradient + 3 * largestActivation + embeddingGradient;
+    batchInputs +
+    2 * forward +
+    blockInputs +
+    lossGradient +
+    // Temporaries of a gradient function (softmax, logsumexp, a loss chunk's logits): three of the
+    // largest activation; two with recomputed blocks, where three overshot the measured peak by
+    // more than 1.35× (cpu, every family; see the tests).
+    (run.recompute ? 2 : 3) * largestActivation +
+    embeddingGradient;
 
   const { nKvHeads: K, headDim: D } = config;
   const cacheLayerValues = generationBatch * K * cacheLength * D;
   const kvCacheValues = 2 * config.nLayers * cacheLayerValues;
   const generationValues =
     maxNewTokens > 0
-      ? // The step's input cache and the new one it writes; the masked write's temporaries live
-        // for one block at a time (its own tidy).
-        2 * kvCacheValues +
-        2 * cacheLayerValues +
+      ? // One cache: each block's new key and value replace the old ones as the step goes, so
+        // beyond the cache only one block's new pair and its masked writes live (its own tidy).
+        kvCacheValues +
+        4 * cacheLayerValues +
         2 * generationBatch + // the step's tokens and positions
         2 * cacheLength + // its attention bias and write mask
         // Without a tape each block runs in its own tidy (`forward.ts`): one block's outputs at a
@@ -203,7 +219,7 @@ export function estimateMemory(config: ModelConfig, run: MemoryRun): MemoryEstim
   const adapter = bytes(adapterValues);
   const gradients = bytes(trainedValues);
   const optimizer = bytes(2 * trainedValues);
-  const optimizerUpdate = bytes(ADAMW_UPDATE_COPIES * trainedValues);
+  const optimizerUpdate = bytes(ADAMW_UPDATE_COPIES * largestTrained + trainedShapes.length);
   const activations = bytes(activationValues);
   const kvCache = bytes(kvCacheValues);
   const generation = bytes(generationValues);

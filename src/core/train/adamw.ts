@@ -42,11 +42,13 @@ export class AdamW {
     this.beta2 = options.beta2 ?? 0.999;
     this.epsilon = options.epsilon ?? 1e-8;
     for (const [name, p] of params) {
-      // tf.variable shares the initial tensor's data; dispose the initial tensor or it leaks.
-      const zeros = tf.zerosLike(p);
-      this.m.set(name, tf.variable(zeros, false));
-      this.v.set(name, tf.variable(zeros, false));
-      zeros.dispose();
+      // One buffer each from the start (a variable shares its initial tensor's data; both sharing
+      // one zeros tensor would defer the second allocation into the first update).
+      for (const moments of [this.m, this.v]) {
+        const zeros = tf.zerosLike(p);
+        moments.set(name, tf.variable(zeros, false));
+        zeros.dispose();
+      }
     }
   }
 
@@ -112,15 +114,22 @@ export class AdamW {
     if (names.length > 0 && fusedKernelsAvailable()) {
       return this.applyFused(names, grads, lr, maxGradNorm, stepSize, rootBias2);
     }
-    return tf.tidy(() => {
-      const squares = names.map((name) => tf.sum(tf.square(grads[name])));
+    // The norm and the scale first, then each parameter in a tidy of its own: an update's
+    // temporaries (the clipped gradient, both moments' products, the root, the quotient) live for
+    // one parameter, not for all of them until the last is done.
+    const { norm, scale } = tf.tidy(() => {
+      // Each square summed in its own tidy: one gradient's squares live at a time.
+      const squares = names.map((name) => tf.tidy(() => tf.sum(tf.square(grads[name]))));
       const norm = tf.sqrt(tf.addN(squares)) as tf.Scalar;
       // scale = min(1, maxNorm / norm), computed on the device: no read-back per step.
       const scale =
         maxGradNorm > 0
           ? tf.minimum(1, tf.div(maxGradNorm, tf.maximum(norm, 1e-12)))
           : tf.scalar(1);
-      for (const name of names) {
+      return { norm, scale: scale as tf.Scalar };
+    });
+    for (const name of names) {
+      tf.tidy(() => {
         const p = this.params.get(name) as tf.Variable;
         const m = this.m.get(name) as tf.Variable;
         const v = this.v.get(name) as tf.Variable;
@@ -132,9 +141,10 @@ export class AdamW {
           : p;
         const denominator = tf.add(tf.div(tf.sqrt(v), rootBias2), epsilon);
         p.assign(tf.sub(decayed, tf.mul(tf.div(m, denominator), stepSize)));
-      }
-      return norm;
-    });
+      });
+    }
+    scale.dispose();
+    return norm;
   }
 
   private applyFused(
@@ -145,9 +155,9 @@ export class AdamW {
     stepSize: number,
     rootBias2: number,
   ): tf.Scalar {
-    return tf.tidy(() => {
-      const squares = sumOfSquares(names.map((name) => grads[name]));
-      for (const name of names) {
+    const squares = tf.tidy(() => sumOfSquares(names.map((name) => grads[name])));
+    for (const name of names) {
+      tf.tidy(() => {
         const p = this.params.get(name) as tf.Variable;
         const m = this.m.get(name) as tf.Variable;
         const v = this.v.get(name) as tf.Variable;
@@ -163,9 +173,11 @@ export class AdamW {
         m.assign(next.m);
         v.assign(next.v);
         p.assign(next.p);
-      }
-      return tf.sqrt(squares).reshape([]) as tf.Scalar;
-    });
+      });
+    }
+    const norm = tf.tidy(() => tf.sqrt(squares).reshape([]) as tf.Scalar);
+    squares.dispose();
+    return norm;
   }
 
   dispose(): void {
