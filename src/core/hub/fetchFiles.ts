@@ -1,7 +1,9 @@
 /**
  * Load the files a model needs from a Hub repo: its config, its tokenizer, optional tokenizer and
  * generation configs, and its safetensors weights (one file, or shards listed by an index).
- * The result is tensors and parsed JSON; turning them into a model is the model module's job.
+ * The result is tensors and parsed JSON; turning them into a model is the model module's job. The
+ * weight files are only indexed here (their headers checked), not decoded: each tensor is decoded
+ * when it is converted, so a model can be built holding one weight's floats, not every weight's.
  *
  * With a cache, a complete earlier load of the same repo, revision and endpoint is replayed from
  * the cache without a single request (a manifest records which files the load consisted of, so
@@ -9,7 +11,7 @@
  * cache when it is there, so an interrupted download resumes at the first missing file.
  */
 
-import { readSafetensors, type NamedTensor } from '../model/safetensors';
+import { indexSafetensors, type NamedTensor } from '../model/safetensors';
 import type { HubFileCache } from './cache';
 import {
   downloadHubFile,
@@ -74,6 +76,11 @@ export interface HubModelFiles {
   tokenizerJson: unknown;
   tokenizerConfig: Record<string, unknown> | null;
   generationConfig: Record<string, unknown> | null;
+  /**
+   * The weights, each decoded from its file's bytes when its `data` is read (anew on every read).
+   * A file's bytes stay alive while any of its tensors is here: `modelFromHubFiles` and
+   * `loadHubBaseModel` take the tensors out as they convert them.
+   */
   tensors: Map<string, NamedTensor>;
   /** Every file the load used, in load order, with its SHA-256 (for results files and audits). */
   files: HubFileRecord[];
@@ -218,7 +225,7 @@ async function loadFrom(
     record(weights);
     let shard: Map<string, NamedTensor>;
     try {
-      shard = readSafetensors(weights.bytes).tensors;
+      shard = indexSafetensors(weights.bytes).tensors;
     } catch (error) {
       throw new HubError(
         'corrupt',

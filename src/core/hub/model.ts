@@ -1,4 +1,4 @@
-import { modelConfigFromHub, valuesFromHubTensors } from '../model/checkpoint';
+import { hubWeightSource, modelConfigFromHub } from '../model/checkpoint';
 import type { ModelConfig } from '../model/config';
 import { GPT } from '../model/gpt';
 import { parameterCount } from '../model/weights';
@@ -34,12 +34,15 @@ export function eosIdsOf(
 /**
  * The model described by downloaded Hub files. Throws one-line errors naming what is wrong: an
  * unsupported `model_type` or setting (`config.json: …`), a missing, misshapen or unexpected
- * tensor (`checkpoint: …`).
+ * tensor (`checkpoint: …`), before any weight is decoded.
+ *
+ * The weights are decoded one at a time, each straight into its tf tensor, and taken out of
+ * `files.tensors` as they go, so the model is built holding the file bytes, the tensors made so far
+ * and one weight's floats, and afterwards `files` holds no weights: build once per load.
  */
 export function modelFromHubFiles(files: HubModelFiles): LoadedHubModel {
   const config = modelConfigFromHub(files.configJson);
-  const values = valuesFromHubTensors(config, files.tensors);
-  const model = GPT.fromValues(config, values);
+  const model = GPT.fromValues(config, hubWeightSource(config, files.tensors));
   const template = files.tokenizerConfig?.chat_template;
   return {
     model,

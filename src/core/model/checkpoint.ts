@@ -6,7 +6,7 @@ import type { ModelConfig } from './config';
 import { GPT } from './gpt';
 import { adapterSpecs } from './lora';
 import { readSafetensors, writeSafetensors, type NamedTensor } from './safetensors';
-import { weightSpecs } from './weights';
+import { weightSpecs, type WeightValues } from './weights';
 
 /**
  * A model as files: `model.safetensors` + `config.json` in the family's own Hugging Face layout
@@ -31,17 +31,23 @@ function transpose(data: Float32Array, rows: number, columns: number): Float32Ar
   return out;
 }
 
+/** A file tensor matched to the lab weight it becomes, found and checked before any is decoded. */
+interface MatchedTensor {
+  fileName: string;
+  tensor: NamedTensor;
+  /** The file holds it as `[out, in]`: `[rows, columns]` to transpose. */
+  transposeFrom: [number, number] | null;
+}
+
 /**
- * The lab's weight values from a checkpoint's tensors (one file or all shards): names found with
- * or without the family's optional prefix, nn.Linear weights transposed to `[in, out]`, a tied
- * head's duplicate and known buffers skipped. Anything missing, misshapen or unexpected is an
- * error naming the tensor.
+ * Every lab weight's file tensor (one file or all shards): names found with or without the
+ * family's optional prefix, a tied head's duplicate and known buffers skipped. Anything missing,
+ * misshapen or unexpected is an error naming the tensor, thrown before a single value is decoded.
  */
-export function valuesFromHubTensors(
+function matchHubTensors(
   config: ModelConfig,
   tensors: ReadonlyMap<string, NamedTensor>,
-  options: { consume?: boolean } = {},
-): Map<string, Float32Array> {
+): Map<string, MatchedTensor> {
   const architecture = architectureOf(config);
   const transposed = transposedNames(config);
   const prefix = architecture.optionalPrefix;
@@ -55,9 +61,6 @@ export function valuesFromHubTensors(
     }
     return undefined;
   };
-  // First find every tensor (and refuse anything unexpected), then convert: with `consume`, each
-  // file tensor is dropped from the caller's map once converted, so a model's gigabytes are not
-  // held twice.
   const found = weightSpecs(config).map((spec) => {
     const entry = lookup(spec.name);
     if (!entry) throw new Error(`checkpoint: missing weight "${spec.name}"`);
@@ -73,7 +76,7 @@ export function valuesFromHubTensors(
       `checkpoint: ${unexpected.length} tensor(s) a ${config.family} model does not have: ${shown}${unexpected.length > 3 ? ', …' : ''}`,
     );
   }
-  const values = new Map<string, Float32Array>();
+  const matched = new Map<string, MatchedTensor>();
   for (const { spec, fileName, tensor } of found) {
     const flip = transposed.has(spec.name);
     const expected = flip ? [spec.shape[1], spec.shape[0]] : spec.shape;
@@ -82,11 +85,64 @@ export function valuesFromHubTensors(
         `checkpoint: "${fileName}" has shape [${tensor.shape}], expected [${expected}]`,
       );
     }
-    values.set(spec.name, flip ? transpose(tensor.data, expected[0], expected[1]) : tensor.data);
-    if (options.consume) (tensors as Map<string, NamedTensor>).delete(fileName);
+    matched.set(spec.name, {
+      fileName,
+      tensor,
+      transposeFrom: flip ? [expected[0], expected[1]] : null,
+    });
+  }
+  return matched;
+}
+
+/** The lab's values of one matched tensor: decoded (for a lazy tensor, now) and transposed. */
+function labValues({ tensor, transposeFrom }: MatchedTensor): Float32Array {
+  const data = tensor.data;
+  return transposeFrom ? transpose(data, transposeFrom[0], transposeFrom[1]) : data;
+}
+
+/**
+ * The lab's weight values from a checkpoint's tensors (one file or all shards), every one at
+ * once, nn.Linear weights transposed to `[in, out]`; the errors of `matchHubTensors`. With
+ * `consume`, each file tensor is dropped from the caller's map once converted, so a model's
+ * gigabytes are not held twice.
+ */
+export function valuesFromHubTensors(
+  config: ModelConfig,
+  tensors: ReadonlyMap<string, NamedTensor>,
+  options: { consume?: boolean } = {},
+): Map<string, Float32Array> {
+  const matched = matchHubTensors(config, tensors);
+  const values = new Map<string, Float32Array>();
+  for (const [name, match] of matched) {
+    values.set(name, labValues(match));
+    if (options.consume) (tensors as Map<string, NamedTensor>).delete(match.fileName);
   }
   if (options.consume) (tensors as Map<string, NamedTensor>).clear();
   return values;
+}
+
+/**
+ * The lab's weight values from a checkpoint's tensors, each made only when `createWeights` asks
+ * for it (with lazy tensors from `indexSafetensors`: decoded then), so one weight's floats exist
+ * at a time. The checks of `matchHubTensors` run here, before anything is decoded. Each tensor is
+ * taken out of `tensors` as it is read, and the rest (buffers, a tied head's duplicate) once the
+ * last weight is: the map then no longer keeps the file's bytes alive.
+ */
+export function hubWeightSource(
+  config: ModelConfig,
+  tensors: Map<string, NamedTensor>,
+): WeightValues {
+  const matched = matchHubTensors(config, tensors);
+  return {
+    get(name) {
+      const match = matched.get(name);
+      if (!match) return undefined;
+      matched.delete(name);
+      tensors.delete(match.fileName);
+      if (matched.size === 0) tensors.clear();
+      return labValues(match);
+    },
+  };
 }
 
 function unexpectedTensors(

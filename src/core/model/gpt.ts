@@ -34,6 +34,7 @@ import {
   initialValues,
   readWeights,
   type WeightMap,
+  type WeightValues,
 } from './weights';
 
 /**
@@ -101,7 +102,7 @@ export class GPT {
     return new GPT(config, createWeights(config, initialValues(config, seed)));
   }
 
-  static fromValues(input: ModelConfigInput, values: Map<string, Float32Array>): GPT {
+  static fromValues(input: ModelConfigInput, values: WeightValues): GPT {
     const config = resolveModelConfig(input);
     assertModelConfig(config);
     return new GPT(config, createWeights(config, values));

@@ -6,6 +6,10 @@
  */
 const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
 
+/**
+ * A tensor's shape and values. One from `indexSafetensors` decodes its values on every read of
+ * `data`: read it once, and keep the array only as long as it is needed.
+ */
 export interface NamedTensor {
   shape: number[];
   data: Float32Array;
@@ -81,7 +85,25 @@ export interface SafetensorsFile {
   metadata: Record<string, string>;
 }
 
+/**
+ * Every tensor decoded to floats at once, for callers that keep the arrays (checkpoints, adapters).
+ */
 export function readSafetensors(bytes: Uint8Array): SafetensorsFile {
+  const { tensors, metadata } = indexSafetensors(bytes);
+  const decoded = new Map<string, NamedTensor>();
+  for (const [name, tensor] of tensors)
+    decoded.set(name, { shape: tensor.shape, data: tensor.data });
+  return { tensors: decoded, metadata };
+}
+
+/**
+ * The file's header, checked in full (so a corrupt file fails here, not halfway through building a
+ * model), with tensors whose `data` is decoded from `bytes` only when read, and anew on every
+ * read: nothing keeps the floats, so a loader that turns each tensor into a tf tensor before
+ * reading the next holds one tensor's floats at a time instead of the whole model's. Each tensor
+ * keeps `bytes` alive until it is dropped.
+ */
+export function indexSafetensors(bytes: Uint8Array): SafetensorsFile {
   if (bytes.length < 8)
     throw new Error('safetensors: file is shorter than its 8-byte header length');
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
@@ -107,38 +129,70 @@ export function readSafetensors(bytes: Uint8Array): SafetensorsFile {
       metadata = raw as Record<string, string>;
       continue;
     }
+    if (typeof raw !== 'object' || raw === null)
+      throw new Error(`safetensors: "${name}" is not a tensor entry`);
     const entry = raw as HeaderEntry;
-    const [begin, end] = entry.data_offsets ?? [];
-    const count = (entry.shape ?? []).reduce((a, b) => a * b, 1);
     const width = WIDTHS[entry.dtype];
     if (width === undefined)
       throw new Error(`safetensors: "${name}" has unsupported dtype ${entry.dtype}`);
-    if (!(end - begin === count * width && dataStart + end <= bytes.length)) {
+    if (!Array.isArray(entry.shape) || !entry.shape.every((n) => Number.isSafeInteger(n) && n >= 0))
+      throw new Error(
+        `safetensors: "${name}" has shape ${JSON.stringify(entry.shape)}, not a list of sizes`,
+      );
+    const [begin, end] = entry.data_offsets ?? [];
+    const count = entry.shape.reduce((a, b) => a * b, 1);
+    // Decoding happens later, possibly in the middle of building a model, so everything it relies
+    // on is checked now: whole, in-bounds offsets that hold exactly the shape's values.
+    if (!(
+      Number.isSafeInteger(begin) &&
+      begin >= 0 &&
+      end - begin === count * width &&
+      dataStart + end <= bytes.length
+    )) {
       throw new Error(
         `safetensors: "${name}" offsets [${begin}, ${end}] do not match shape [${entry.shape}] ${entry.dtype}`,
       );
     }
-    const dv = new DataView(bytes.buffer, bytes.byteOffset + dataStart + begin, end - begin);
-    if (entry.dtype === 'F32' && LITTLE_ENDIAN) {
-      // slice() copies into a fresh, aligned buffer.
-      const copy = bytes.slice(dataStart + begin, dataStart + end);
-      tensors.set(name, { shape: entry.shape, data: new Float32Array(copy.buffer) });
-      continue;
-    }
-    let data: Float32Array;
-    if (entry.dtype === 'BF16' && LITTLE_ENDIAN) {
-      // A bfloat16 is the top half of a float32: shift the 16 bits into place, no per-value calls.
-      const halves = new Uint16Array(bytes.slice(dataStart + begin, dataStart + end).buffer);
-      data = new Float32Array(count);
-      const words = new Uint32Array(data.buffer);
-      for (let i = 0; i < count; i++) words[i] = halves[i] << 16;
-    } else {
-      data = new Float32Array(count);
-      for (let i = 0; i < count; i++) data[i] = decode(dv, i, entry.dtype);
-    }
-    tensors.set(name, { shape: entry.shape, data });
+    const tensor = { shape: entry.shape } as NamedTensor;
+    Object.defineProperty(tensor, 'data', {
+      get: () => decodeTensor(bytes, dataStart + begin, count, entry.dtype),
+      // Enumerable, so the tensor reads (and compares) like one with its data in place.
+      enumerable: true,
+    });
+    tensors.set(name, tensor);
   }
   return { tensors, metadata };
+}
+
+/** `count` values of `dtype` at `start` in `bytes`, as fresh floats sharing no memory with it. */
+function decodeTensor(
+  bytes: Uint8Array,
+  start: number,
+  count: number,
+  dtype: string,
+): Float32Array {
+  const width = WIDTHS[dtype];
+  if (dtype === 'F32' && LITTLE_ENDIAN) {
+    // slice() copies into a fresh, aligned buffer: a view would keep the whole file alive for as
+    // long as the tf tensor made from it (the cpu backend keeps the array it is given).
+    return new Float32Array(bytes.slice(start, start + count * width).buffer);
+  }
+  const data = new Float32Array(count);
+  if (dtype === 'BF16' && LITTLE_ENDIAN) {
+    // A bfloat16 is the top half of a float32: shift the 16 bits into place, no per-value calls.
+    // The halves are read in place when they are 2-byte aligned (the header length need not be).
+    const offset = bytes.byteOffset + start;
+    const halves =
+      offset % 2 === 0
+        ? new Uint16Array(bytes.buffer, offset, count)
+        : new Uint16Array(bytes.slice(start, start + count * 2).buffer);
+    const words = new Uint32Array(data.buffer);
+    for (let i = 0; i < count; i++) words[i] = halves[i] << 16;
+    return data;
+  }
+  const dv = new DataView(bytes.buffer, bytes.byteOffset + start, count * width);
+  for (let i = 0; i < count; i++) data[i] = decode(dv, i, dtype);
+  return data;
 }
 
 function decode(dv: DataView, i: number, dtype: string): number {

@@ -30,12 +30,20 @@ export function initialValues(config: ModelConfigInput, seed: number): Map<strin
   return values;
 }
 
-export function createWeights(
-  config: ModelConfigInput,
-  values: Map<string, Float32Array>,
-): WeightMap {
+/**
+ * Where `createWeights` gets each weight's floats: a map of them, or a source that makes each one
+ * when asked (`hubWeightSource`: a file's tensor decoded and transposed), so that only one
+ * weight's floats need exist at a time. Each weight is asked for once, in `weightSpecs` order.
+ */
+export interface WeightValues {
+  get(name: string): Float32Array | undefined;
+}
+
+export function createWeights(config: ModelConfigInput, values: WeightValues): WeightMap {
   const weights: WeightMap = new Map();
   for (const spec of weightSpecs(config)) {
+    // Each weight's floats go out of scope when its tensor is made (a copy on wasm and WebGPU),
+    // before the next weight's are asked for.
     const data = values.get(spec.name);
     if (!data) throw new Error(`missing weight "${spec.name}"`);
     const size = spec.shape.reduce((a, b) => a * b, 1);
