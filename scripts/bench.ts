@@ -439,6 +439,8 @@ function benchLine(row: ModelBenchRow): Record<string, unknown> {
     recompute: train.recompute,
     peakBytes: train.peakTensorBytes,
     weightBytes: train.liveBytesBefore,
+    estimatedPeakBytes: train.estimatedPeakBytes,
+    estimateOverPeak: Number((train.estimatedPeakBytes / train.peakTensorBytes).toFixed(3)),
     msPerStep: Number(train.medianMsPerStep.toFixed(0)),
     tokensPerSecond: Number(train.tokensPerSecond.toFixed(2)),
     ...(memory.wasmHeapBytes === null ? {} : { wasmHeapBytes: memory.wasmHeapBytes }),
@@ -494,5 +496,6 @@ function benchPytorchRealSize(
     console.error(`--vs-pytorch: the PyTorch benchmark failed: ${result.stderr.trim() || line}`);
     process.exit(1);
   }
-  return JSON.parse(line) as Record<string, unknown>;
+  // The contract names PyTorch's lines by where they ran.
+  return { ...(JSON.parse(line) as Record<string, unknown>), backend: 'pytorch-cpu' };
 }

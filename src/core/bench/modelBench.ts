@@ -7,6 +7,7 @@ import { GPT } from '../model/gpt';
 import { parameterCount } from '../model/weights';
 import { createRng, type Rng } from '../random';
 import { checkpoint, type CancelToken } from '../runtime/cancel';
+import { stepMemory } from '../train/microBatch';
 import { Trainer } from '../train/trainer';
 import { fastRandomWeights } from './fastRandomWeights';
 import {
@@ -89,6 +90,11 @@ export interface TrainingMeasurement {
   recompute: boolean;
   /** `tf.memory().numBytes` before the first step: the weights, the adapter, the rotary table. */
   liveBytesBefore: number;
+  /**
+   * The lab's estimate of the same step's peak (`stepMemory`, what `lab models` and the automatic
+   * micro-batch use), to hold against `peakTensorBytes`.
+   */
+  estimatedPeakBytes: number;
   /** Every completed step, warm-up first; each includes the loss read-back. */
   msPerStep: number[];
   /** NaN when no timed step completed. */
@@ -317,6 +323,17 @@ async function measureTraining(
     microBatch,
     recompute: model.recompute,
     liveBytesBefore,
+    estimatedPeakBytes: stepMemory(
+      model.config,
+      {
+        batchSize: batch,
+        seqLen,
+        lora: options.lora ?? DEFAULT_CONFIG.finetune.lora,
+        recompute: model.recompute,
+      },
+      microBatch,
+      { maxBufferSize: Infinity, maxStorageBufferBindingSize: Infinity },
+    ).bytes,
     msPerStep,
     medianMsPerStep,
     tokensPerSecond: (batch * seqLen * 1000) / medianMsPerStep,
