@@ -25,6 +25,29 @@ export interface BatchTensors {
   lossMask: tf.Tensor1D;
   positions: tf.Tensor1D;
   attentionBias: tf.Tensor4D;
+  /**
+   * The positions whose loss counts (mask 1), then masked ones up to a multiple of
+   * `COUNTED_ROWS_MULTIPLE` (a few fixed shapes for WebGPU's programs), when not every position
+   * counts: `GPT.loss` sends only these through the output head. Absent when all count.
+   */
+  countedRows?: tf.Tensor1D;
+}
+
+/** `countedRows` is padded to a multiple of this many positions (or to all of them). */
+export const COUNTED_ROWS_MULTIPLE = 64;
+
+/**
+ * The positions whose loss counts, padded with positions that do not to a multiple of
+ * `COUNTED_ROWS_MULTIPLE`; null when that would be every position.
+ */
+export function countedRows(lossMask: Float32Array): Int32Array | null {
+  const counted: number[] = [];
+  const masked: number[] = [];
+  lossMask.forEach((m, i) => (m !== 0 ? counted : masked).push(i));
+  const size =
+    Math.max(1, Math.ceil(counted.length / COUNTED_ROWS_MULTIPLE)) * COUNTED_ROWS_MULTIPLE;
+  if (size >= lossMask.length) return null;
+  return Int32Array.from([...counted, ...masked.slice(0, size - counted.length)]);
 }
 
 export const MASKED = -1e9;
@@ -69,7 +92,13 @@ export function toBatchTensors(batch: TokenBatch): BatchTensors {
     lossMask: tf.tensor1d(batch.lossMask, 'float32'),
     positions: tf.tensor1d(batch.positions, 'int32'),
     attentionBias: tf.tensor4d(attentionBiasValues(B, T, batch.segments), [B, 1, T, T]),
+    ...counted(batch.lossMask),
   };
+}
+
+function counted(lossMask: Float32Array): { countedRows?: tf.Tensor1D } {
+  const rows = countedRows(lossMask);
+  return rows ? { countedRows: tf.tensor1d(rows, 'int32') } : {};
 }
 
 export function disposeBatchTensors(tensors: BatchTensors): void {
@@ -79,6 +108,7 @@ export function disposeBatchTensors(tensors: BatchTensors): void {
     tensors.lossMask,
     tensors.positions,
     tensors.attentionBias,
+    ...(tensors.countedRows ? [tensors.countedRows] : []),
   ]);
 }
 

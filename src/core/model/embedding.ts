@@ -16,9 +16,16 @@ export function oneHotFloat(ids: tf.Tensor1D, depth: number): tf.Tensor2D {
  */
 export function embeddingLookup(table: tf.Tensor2D, ids: tf.Tensor1D): tf.Tensor2D {
   const rows = table.shape[0];
-  const lookup = tf.customGrad((...inputs: (tf.Tensor | tf.GradSaveFunc)[]) => ({
-    value: tf.gather(inputs[0] as tf.Tensor, ids),
-    gradFunc: (dy: tf.Tensor) => matMul(oneHotFloat(ids, rows), dy as tf.Tensor2D, true, false),
-  }));
+  const lookup = tf.customGrad((...inputs: (tf.Tensor | tf.GradSaveFunc)[]) => {
+    const save = inputs[1] as tf.GradSaveFunc;
+    // Saved, not read from the closure: the ids may be a temporary of the forward pass (gathered
+    // targets), which the engine disposes when the forward pass ends unless a gradient saves it.
+    save([ids]);
+    return {
+      value: tf.gather(inputs[0] as tf.Tensor, ids),
+      gradFunc: (dy: tf.Tensor, [saved]: tf.Tensor[]) =>
+        matMul(oneHotFloat(saved as tf.Tensor1D, rows), dy as tf.Tensor2D, true, false),
+    };
+  });
   return lookup(table) as tf.Tensor2D;
 }

@@ -28,6 +28,7 @@ import {
   mergeAdapter,
   type LoraAdapter,
 } from './lora';
+import { embeddingLookup } from './embedding';
 import {
   createWeights,
   disposeWeights,
@@ -180,8 +181,17 @@ export class GPT {
 
   /** Mean cross-entropy over the tokens whose loss mask is 1 (e.g. response tokens only). */
   loss(input: BatchTensors, hooks?: ForwardHooks): tf.Scalar {
-    const masked = tf.sum(tf.mul(this.tokenLosses(input, hooks), input.lossMask));
-    return tf.div(masked, tf.maximum(tf.sum(input.lossMask), 1)) as tf.Scalar;
+    const rows = input.countedRows;
+    if (!rows) {
+      const masked = tf.sum(tf.mul(this.tokenLosses(input, hooks), input.lossMask));
+      return tf.div(masked, tf.maximum(tf.sum(input.lossMask), 1)) as tf.Scalar;
+    }
+    // Only the positions that count (and a few masked ones, padding) go through the output head:
+    // a fine-tuning row's prompt is most of it, and the head is most of a small model's step.
+    const hidden = embeddingLookup(this.hidden(input, hooks), rows);
+    const mask = tf.gather(input.lossMask, rows);
+    const losses = this.crossEntropy(hidden, tf.gather(input.targets, rows) as tf.Tensor1D);
+    return tf.div(tf.sum(tf.mul(losses, mask)), tf.maximum(tf.sum(mask), 1)) as tf.Scalar;
   }
 
   /** The weights, without the adapter. */
