@@ -28,6 +28,7 @@ import type { Tokenizer } from '../tokenizer/types';
 import { packExamples, rowsToBatch } from '../train/batching';
 import { ResumeMismatchError, trainingSeqLen, type TrainingCheckpoint } from '../train/sft';
 import { trainingLimits } from '../train/microBatch';
+import { NonFiniteTrainingError } from '../train/trainer';
 import { tokenizeExamples } from '../train/tokenize';
 import { CORE_SOURCE_HASH, LAB_VERSION } from '../version';
 import type { Example } from '../data/types';
@@ -589,7 +590,7 @@ export async function runExperiment(
         stepBytes: micro.stepBytes,
         ...(micro.fits ? {} : { problem: micro.problems[0] }),
       });
-      const report = await getTrainMethod(stage, settings.method).train({
+      const training = getTrainMethod(stage, settings.method).train({
         model,
         stage,
         config,
@@ -635,6 +636,10 @@ export async function runExperiment(
           });
           await afterStep?.(result.step + 1, emit);
         },
+      });
+      // The trainer knows the step and the lr; the stage, and so the field to lower, is known here.
+      const report = await training.catch((error: unknown) => {
+        throw error instanceof NonFiniteTrainingError ? error.inStage(stage) : error;
       });
       return {
         steps: report.steps,

@@ -39,6 +39,52 @@ export interface StepResult {
 }
 
 /**
+ * A training step's loss or global gradient norm was NaN or ±Infinity. The message is one line
+ * naming the step and the peak learning rate; `inStage` adds the stage and the field to lower
+ * (`finetune: the loss became NaN at step 12 of 63 (lr 1e-2): lower finetune.lr`).
+ */
+export class NonFiniteTrainingError extends Error {
+  readonly quantity: 'loss' | 'gradient norm';
+  readonly value: number;
+  /** 1-based, as progress reports it. */
+  readonly step: number;
+  readonly totalSteps: number;
+  /** The schedule's peak learning rate: the setting to lower. */
+  readonly lr: number;
+  readonly stage?: string;
+
+  constructor(at: {
+    quantity: 'loss' | 'gradient norm';
+    value: number;
+    step: number;
+    totalSteps: number;
+    lr: number;
+    stage?: string;
+  }) {
+    const where = `the ${at.quantity} became ${at.value} at step ${at.step} of ${at.totalSteps} (lr ${formatLr(at.lr)})`;
+    super(at.stage === undefined ? where : `${at.stage}: ${where}: lower ${at.stage}.lr`);
+    this.name = 'NonFiniteTrainingError';
+    this.quantity = at.quantity;
+    this.value = at.value;
+    this.step = at.step;
+    this.totalSteps = at.totalSteps;
+    this.lr = at.lr;
+    this.stage = at.stage;
+  }
+
+  /** The same error, said of `stage` (a config section with an `lr`: alignment, finetune). */
+  inStage(stage: string): NonFiniteTrainingError {
+    const { quantity, value, step, totalSteps, lr } = this;
+    return new NonFiniteTrainingError({ quantity, value, step, totalSteps, lr, stage });
+  }
+}
+
+/** `1e-2`, `3e-4`, `1.5e-3`: as a config is usually written. */
+function formatLr(lr: number): string {
+  return Number(lr.toPrecision(3)).toExponential();
+}
+
+/**
  * Owns the optimizer state of one model and applies training steps. The loss of a step can be
  * overridden (`lossFn`) so that defenses that change the objective reuse the same machinery.
  */
@@ -102,17 +148,35 @@ export class Trainer {
       this.options.microBatch ?? batch.batch,
       compute,
     );
+    let norm: tf.Scalar;
     try {
-      const norm = this.optimizer.apply(grads, lr, this.options.maxGradNorm);
-      norm.dispose();
+      norm = this.optimizer.apply(grads, lr, this.options.maxGradNorm);
     } catch (error) {
       lossTensor.dispose();
       throw error;
     } finally {
       tf.dispose(Object.values(grads));
     }
-    const loss = (await lossTensor.data())[0];
-    lossTensor.dispose();
+    // Both read back together, after the update is queued: one wait per step, as before.
+    const [lossData, normData] = await Promise.all([lossTensor.data(), norm.data()]);
+    tf.dispose([lossTensor, norm]);
+    const loss = lossData[0];
+    // A NaN or infinite loss or gradient has already made the weights NaN (or will at the next
+    // step): every later step would train nothing, so the stage stops here, saying where.
+    for (const [quantity, value] of [
+      ['loss', loss],
+      ['gradient norm', normData[0]],
+    ] as const) {
+      if (!Number.isFinite(value)) {
+        throw new NonFiniteTrainingError({
+          quantity,
+          value,
+          step: this.stepIndex + 1,
+          totalSteps: this.options.schedule.totalSteps,
+          lr: this.options.schedule.peakLr,
+        });
+      }
+    }
     const result = { step: this.stepIndex, loss, lr };
     this.stepIndex += 1;
     return result;
