@@ -224,12 +224,13 @@ async function loadFrom(
     }
     record(weights);
     let shard: Map<string, NamedTensor>;
+    const file = `${name} of ${label(session)}`;
     try {
-      shard = indexSafetensors(weights.bytes).tensors;
+      shard = indexSafetensors(weights.bytes, file).tensors;
     } catch (error) {
       throw new HubError(
         'corrupt',
-        `${name} of ${label(session)} is corrupt: ${errorMessage(error)}`,
+        errorMessage(error).replace(`${file}: `, `${file} is corrupt: `),
         where(name),
         error,
       );

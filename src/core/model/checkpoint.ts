@@ -207,7 +207,7 @@ export function checkpointValues(files: CheckpointFiles): {
   values: Map<string, Float32Array>;
 } {
   const config = modelConfigFromHub(JSON.parse(files.configJson) as Record<string, unknown>);
-  const { tensors } = readSafetensors(files.safetensors);
+  const { tensors } = readSafetensors(files.safetensors, 'model.safetensors');
   return { config, values: valuesFromHubTensors(config, tensors) };
 }
 
@@ -245,7 +245,7 @@ export function readAdapter(
   settings: LoraSettings,
   bytes: Uint8Array,
 ): Map<string, Float32Array> {
-  const { tensors, metadata } = readSafetensors(bytes);
+  const { tensors, metadata } = readSafetensors(bytes, 'adapter.safetensors');
   if (metadata['safetune.kind'] !== ADAPTER_KIND) {
     throw new Error('adapter: the file is not a LoRA adapter (no safetune.kind metadata)');
   }

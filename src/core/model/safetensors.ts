@@ -87,14 +87,27 @@ export interface SafetensorsFile {
 
 /**
  * Every tensor decoded to floats at once, for callers that keep the arrays (checkpoints, adapters).
+ * `source` names the file in refusals (`indexSafetensors`).
  */
-export function readSafetensors(bytes: Uint8Array): SafetensorsFile {
-  const { tensors, metadata } = indexSafetensors(bytes);
+export function readSafetensors(bytes: Uint8Array, source?: string): SafetensorsFile {
+  const { tensors, metadata } = indexSafetensors(bytes, source);
   const decoded = new Map<string, NamedTensor>();
   for (const [name, tensor] of tensors)
     decoded.set(name, { shape: tensor.shape, data: tensor.data });
   return { tensors: decoded, metadata };
 }
+
+/** The reference implementation's cap on a header (`MAX_HEADER_SIZE` in safetensors' Rust crate). */
+export const MAX_HEADER_BYTES = 100_000_000;
+
+/**
+ * More entries than any model has (a 512-block model with biases and q/k norms has about 10,000),
+ * so a header of tiny entries cannot make the index hold millions of objects.
+ */
+export const MAX_HEADER_ENTRIES = 100_000;
+
+/** The header is an object of entries, an entry an object whose lists hold numbers: 3 levels. */
+const MAX_HEADER_DEPTH = 3;
 
 /**
  * The file's header, checked in full (so a corrupt file fails here, not halfway through building a
@@ -102,66 +115,193 @@ export function readSafetensors(bytes: Uint8Array): SafetensorsFile {
  * read: nothing keeps the floats, so a loader that turns each tensor into a tf tensor before
  * reading the next holds one tensor's floats at a time instead of the whole model's. Each tensor
  * keeps `bytes` alive until it is dropped.
+ *
+ * The checks are the reference implementation's: a header of at most `MAX_HEADER_BYTES` that is a
+ * JSON object of entries (and an optional `__metadata__` of strings), each with a known dtype,
+ * whole non-negative dims and whole `data_offsets` whose length is dtype × shape; no name twice;
+ * the entries, by offset, hold the data section back to back from its first byte to its last, so
+ * no two share a byte (64 entries over the same 16 MiB would decode to 1 GiB) and no byte is left
+ * to no tensor. Each refusal is one line starting with `source` (the file's name; default
+ * "safetensors") and naming the entry.
  */
-export function indexSafetensors(bytes: Uint8Array): SafetensorsFile {
-  if (bytes.length < 8)
-    throw new Error('safetensors: file is shorter than its 8-byte header length');
+export function indexSafetensors(bytes: Uint8Array, source = 'safetensors'): SafetensorsFile {
+  const fail = (why: string): never => {
+    throw new Error(`${source}: ${why}`);
+  };
+  if (bytes.length < 8) fail('the file is shorter than its 8-byte header length');
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const headerLength = Number(view.getBigUint64(0, true));
-  if (8 + headerLength > bytes.length)
-    throw new Error(`safetensors: header length ${headerLength} runs past the end of the file`);
-  let header: Record<string, unknown>;
-  try {
-    header = JSON.parse(new TextDecoder().decode(bytes.subarray(8, 8 + headerLength))) as Record<
-      string,
-      unknown
-    >;
-  } catch (error) {
-    throw new Error(`safetensors: header is not valid JSON (${(error as Error).message})`, {
-      cause: error,
-    });
+  if (headerLength > MAX_HEADER_BYTES) {
+    fail(
+      `the header length ${headerLength} is over the ${MAX_HEADER_BYTES}-byte cap on a safetensors header`,
+    );
   }
+  if (8 + headerLength > bytes.length) {
+    fail(`the header length ${headerLength} runs past the end of the ${bytes.length}-byte file`);
+  }
+  const text = new TextDecoder().decode(bytes.subarray(8, 8 + headerLength));
+  scanHeader(text, fail);
+  let header: unknown;
+  try {
+    header = JSON.parse(text);
+  } catch (error) {
+    fail(`the header is not valid JSON (${oneLine((error as Error).message)})`);
+  }
+  if (!isPlainObject(header)) return fail('the header is not a JSON object');
+
   const dataStart = 8 + headerLength;
-  const tensors = new Map<string, NamedTensor>();
+  const dataLength = bytes.length - dataStart;
+  const entries: { name: string; dtype: string; shape: number[]; begin: number; end: number }[] =
+    [];
   let metadata: Record<string, string> = {};
   for (const [name, raw] of Object.entries(header)) {
     if (name === '__metadata__') {
+      if (!isPlainObject(raw) || !Object.values(raw).every((v) => typeof v === 'string')) {
+        fail(`__metadata__ must be an object of strings (got ${shown(raw)})`);
+      }
       metadata = raw as Record<string, string>;
       continue;
     }
-    if (typeof raw !== 'object' || raw === null)
-      throw new Error(`safetensors: "${name}" is not a tensor entry`);
-    const entry = raw as HeaderEntry;
-    const width = WIDTHS[entry.dtype];
-    if (width === undefined)
-      throw new Error(`safetensors: "${name}" has unsupported dtype ${entry.dtype}`);
-    if (!Array.isArray(entry.shape) || !entry.shape.every((n) => Number.isSafeInteger(n) && n >= 0))
-      throw new Error(
-        `safetensors: "${name}" has shape ${JSON.stringify(entry.shape)}, not a list of sizes`,
-      );
-    const [begin, end] = entry.data_offsets ?? [];
-    const count = entry.shape.reduce((a, b) => a * b, 1);
-    // Decoding happens later, possibly in the middle of building a model, so everything it relies
-    // on is checked now: whole, in-bounds offsets that hold exactly the shape's values.
-    if (!(
-      Number.isSafeInteger(begin) &&
-      begin >= 0 &&
-      end - begin === count * width &&
-      dataStart + end <= bytes.length
-    )) {
-      throw new Error(
-        `safetensors: "${name}" offsets [${begin}, ${end}] do not match shape [${entry.shape}] ${entry.dtype}`,
+    const entry = `"${shownName(name)}"`;
+    if (!isPlainObject(raw)) return fail(`${entry} is not a tensor entry`);
+    const { dtype, shape, data_offsets: offsets } = raw;
+    if (typeof dtype !== 'string' || !Object.hasOwn(WIDTHS, dtype)) {
+      return fail(
+        `${entry} has dtype ${shown(dtype)}, which the lab does not read (${Object.keys(WIDTHS).join(', ')})`,
       );
     }
-    const tensor = { shape: entry.shape } as NamedTensor;
+    if (!Array.isArray(shape) || !shape.every((n) => Number.isSafeInteger(n) && n >= 0)) {
+      return fail(`${entry} has shape ${shown(shape)}, not a list of sizes`);
+    }
+    if (
+      !Array.isArray(offsets) ||
+      offsets.length !== 2 ||
+      !offsets.every((n) => Number.isSafeInteger(n)) ||
+      !(0 <= offsets[0] && offsets[0] <= offsets[1] && offsets[1] <= dataLength)
+    ) {
+      return fail(
+        `${entry} has data_offsets ${shown(offsets)}, not [begin, end] with 0 ≤ begin ≤ end ≤ ${dataLength} (the data's length)`,
+      );
+    }
+    const [begin, end] = offsets as [number, number];
+    // A product past 2^53 is inexact, but then far over any file's length: never equal to it.
+    const needed = (shape as number[]).reduce((a, b) => a * b, 1) * WIDTHS[dtype];
+    if (end - begin !== needed) {
+      fail(
+        `${entry} has data_offsets [${begin}, ${end}] (${end - begin} bytes) but shape [${shape.join(',')}] ${dtype} needs ${needed}`,
+      );
+    }
+    entries.push({ name, dtype, shape: shape as number[], begin, end });
+  }
+
+  // Back to back by offset (zero-size tensors sit anywhere between two others).
+  const byOffset = [...entries].sort((a, b) => a.begin - b.begin || a.end - b.end);
+  let covered = 0;
+  let previous: (typeof entries)[number] | null = null;
+  for (const entry of byOffset) {
+    if (entry.begin < covered && previous !== null) {
+      fail(
+        `"${shownName(entry.name)}" shares bytes with "${shownName(previous.name)}" (offsets [${entry.begin}, ${entry.end}] and [${previous.begin}, ${previous.end}]); tensors must not overlap`,
+      );
+    }
+    if (entry.begin > covered) {
+      fail(
+        `bytes [${covered}, ${entry.begin}) of the data belong to no tensor (before "${shownName(entry.name)}"); a file holds its tensors back to back`,
+      );
+    }
+    covered = entry.end;
+    previous = entry;
+  }
+  if (covered !== dataLength) {
+    fail(
+      previous === null
+        ? `${dataLength} bytes of data belong to no tensor (the header lists none)`
+        : `${dataLength - covered} bytes after the last tensor ("${shownName(previous.name)}") belong to no tensor`,
+    );
+  }
+
+  const tensors = new Map<string, NamedTensor>();
+  for (const { name, dtype, shape, begin, end } of entries) {
+    const count = (end - begin) / WIDTHS[dtype];
+    const tensor = { shape } as NamedTensor;
     Object.defineProperty(tensor, 'data', {
-      get: () => decodeTensor(bytes, dataStart + begin, count, entry.dtype),
+      get: () => decodeTensor(bytes, dataStart + begin, count, dtype),
       // Enumerable, so the tensor reads (and compares) like one with its data in place.
       enumerable: true,
     });
     tensors.set(name, tensor);
   }
   return { tensors, metadata };
+}
+
+/**
+ * One pass over the header's text before `JSON.parse`: it must be an object, nest no deeper than
+ * a header does (a megabyte of `[` would otherwise parse for seconds), hold at most
+ * `MAX_HEADER_ENTRIES` entries and no name twice (`JSON.parse` keeps the last silently).
+ */
+function scanHeader(text: string, fail: (why: string) => never): void {
+  let i = 0;
+  while (i < text.length && isSpace(text.charCodeAt(i))) i++;
+  if (text.charCodeAt(i) !== 0x7b /* { */) fail('the header is not a JSON object');
+  const names = new Set<string>();
+  let depth = 0;
+  for (; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 0x22 /* " */) {
+      const start = i;
+      let escaped = false;
+      for (i++; i < text.length; i++) {
+        const d = text.charCodeAt(i);
+        if (d === 0x5c /* \ */) {
+          escaped = true;
+          i++;
+        } else if (d === 0x22) break;
+      }
+      if (depth !== 1) continue;
+      let j = i + 1;
+      while (j < text.length && isSpace(text.charCodeAt(j))) j++;
+      if (text.charCodeAt(j) !== 0x3a /* : */) continue;
+      const raw = text.slice(start, i + 1);
+      let name = raw.slice(1, -1);
+      if (escaped) {
+        try {
+          name = JSON.parse(raw) as string;
+        } catch {
+          continue; // JSON.parse reports the bad escape with its position
+        }
+      }
+      if (names.has(name)) fail(`"${shownName(name)}" appears twice in the header`);
+      names.add(name);
+      if (names.size > MAX_HEADER_ENTRIES) {
+        fail(`the header has more than ${MAX_HEADER_ENTRIES} entries`);
+      }
+    } else if (c === 0x7b || c === 0x5b /* [ */) {
+      depth++;
+      if (depth > MAX_HEADER_DEPTH) {
+        fail(`the header nests deeper than a safetensors header does (${MAX_HEADER_DEPTH} levels)`);
+      }
+    } else if (c === 0x7d /* } */ || c === 0x5d /* ] */) depth--;
+  }
+}
+
+const isSpace = (c: number) => c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09;
+
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+const oneLine = (text: string) => text.replace(/\s+/g, ' ');
+
+/** A name as a message shows it: escaped onto one line, and cut when long. */
+function shownName(name: string): string {
+  const escaped = JSON.stringify(name).slice(1, -1);
+  return escaped.length > 80 ? `${escaped.slice(0, 80)}…` : escaped;
+}
+
+/** A header value as a message shows it: JSON on one line, cut when long. */
+function shown(value: unknown): string {
+  const text = value === undefined ? 'nothing' : JSON.stringify(value);
+  return text.length > 80 ? `${text.slice(0, 80)}…` : text;
 }
 
 /** `count` values of `dtype` at `start` in `bytes`, as fresh floats sharing no memory with it. */
