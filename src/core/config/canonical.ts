@@ -3,7 +3,7 @@
  * experiment gets the same hash whatever the key order of the file it came from; each stage's
  * cached weights are keyed by the part of the config that determines them.
  */
-import { clonePlain, isPlainObject } from './merge';
+import { MAX_NESTING, clonePlain, isPlainObject } from './merge';
 import type { DataConfig, ExperimentConfig, PostConfig, Stage } from './schema';
 
 /** The post fields besides `method`, `target` and `params` that a post method may read. */
@@ -12,7 +12,8 @@ export type SharedPostField = 'maskRatio' | 'layers' | 'realignmentSamples';
 /**
  * JSON with object keys sorted (by UTF-16 code unit, as RFC 8785) at every depth and no
  * whitespace. Throws on anything JSON cannot carry exactly: NaN, ±Infinity, undefined, functions,
- * bigints, symbols, cycles and non-plain objects (Date, Map, typed arrays, class instances).
+ * bigints, symbols, cycles and non-plain objects (Date, Map, typed arrays, class instances), and
+ * on nesting deeper than `MAX_NESTING` (a one-line Error, not a stack overflow).
  */
 export function canonicalJSON(value: unknown): string {
   return serialize(value, '(root)', []);
@@ -134,6 +135,9 @@ function serialize(value: unknown, path: string, ancestors: object[]): string {
   }
   if (value === null) return 'null';
   if (ancestors.includes(value)) throw new Error(`canonicalJSON: ${path} refers back to itself`);
+  if (ancestors.length > MAX_NESTING) {
+    throw new Error(`canonicalJSON: the value is nested more than ${MAX_NESTING} levels deep`);
+  }
   const inside = [...ancestors, value];
   if (Array.isArray(value)) {
     const items = value.map((item: unknown, i) => serialize(item, `${path}[${i}]`, inside));

@@ -1,4 +1,5 @@
 /** "Did you mean …?" for typos in field names, method names, task names and presets. */
+import { MAX_SUGGEST_LENGTH } from './bounds';
 
 /**
  * Optimal-string-alignment distance (Levenshtein plus adjacent transposition), case-insensitive:
@@ -26,13 +27,18 @@ export function editDistance(a: string, b: string): number {
 
 /**
  * The candidate closest to `word`, if close enough to be a plausible typo: at most a third of the
- * word's length in edits (at least 1), so short words only match near-identical candidates.
+ * word's length in edits (at least 1), so short words only match near-identical candidates. A
+ * word over `MAX_SUGGEST_LENGTH` characters is no typo of a name and is not searched (one
+ * 300,000-character key took 4 s), nor is a candidate whose length alone puts it out of reach.
  */
 export function closestMatch(word: string, candidates: readonly string[]): string | undefined {
+  if (word.length > MAX_SUGGEST_LENGTH) return undefined;
   const limit = Math.max(1, Math.floor(word.length / 3));
   let best: string | undefined;
   let bestDistance = Infinity;
   for (const candidate of candidates) {
+    // The distance is at least the difference in length.
+    if (Math.abs(candidate.length - word.length) > limit) continue;
     const distance = editDistance(word, candidate);
     if (distance < bestDistance) {
       best = candidate;

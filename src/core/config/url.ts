@@ -1,7 +1,9 @@
 /**
  * Shareable links: a config travels in a URL as base64url(deflate-raw(canonical JSON)). Decoding
- * validates like a file does; a damaged link gives an error at `(url)`, never an exception.
+ * validates like a file does (bounded: at most 32 KiB of link, 1 MiB inflated, then the config's
+ * own limits); a damaged or hostile link gives one-line errors, never an exception.
  */
+import { oneLine } from './bounds';
 import { canonicalJSON } from './canonical';
 import type { ValidationContext } from './context';
 import type { ExperimentConfig } from './schema';
@@ -63,9 +65,15 @@ export async function decodeConfigFromUrl(
   try {
     input = JSON.parse(json);
   } catch (error) {
-    return fail(`${DAMAGED}: what it carries is not a config (${reason(error)})`);
+    return fail(`${DAMAGED}: what it carries is not a config (${oneLine(reason(error), 200)})`);
   }
-  return validateConfig(input, ctx, options);
+  try {
+    // validateConfig bounds the input before walking it; the page's start-up reads links through
+    // here, so even a fault of the validator itself must come back as a message, not a throw.
+    return validateConfig(input, ctx, options);
+  } catch (error) {
+    return fail(`this link's config could not be checked (${oneLine(reason(error), 200)})`);
+  }
 }
 
 class TooLargeError extends Error {}

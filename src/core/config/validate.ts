@@ -20,6 +20,18 @@
 import type { ValidationContext } from './context';
 import { HUB_SEGMENT } from '../data/hub/catalog';
 import { isRepoSpec, parseRepoSpec } from '../hub/repo';
+import {
+  CONFIG_LIMITS,
+  MAX_PROBLEMS,
+  MAX_SUGGEST_LENGTH,
+  MORE_PATH,
+  jsonBoundsProblem,
+  moreProblems,
+  oneLine,
+  showKey,
+  showName,
+  sizeProblem,
+} from './bounds';
 import { clonePlain, isPlainObject } from './merge';
 import { migrateConfigInput } from './migrate';
 import {
@@ -51,7 +63,10 @@ import type {
 import { closestMatch } from './suggest';
 
 export interface ValidationError {
-  /** Dotted field path (`finetune.poisonRatio`), or `(root)` / `(json)` / `(url)` for the whole input. */
+  /**
+   * Dotted field path (`finetune.poisonRatio`), or `(root)` / `(json)` / `(url)` for the whole
+   * input, or `(more)` for the line that counts the problems past the first `MAX_PROBLEMS`.
+   */
   path: string;
   message: string;
 }
@@ -84,6 +99,11 @@ export function formatErrors(errors: readonly ValidationError[]): string {
   return errors.map((error) => `${error.path}: ${error.message}`).join('\n');
 }
 
+/**
+ * Checks `input` (see the module comment). Its shape is bounded first (`CONFIG_LIMITS`: depth,
+ * values, keys, items) by a walk that never recurses, so a hostile input is one `(root)` line,
+ * never a stack overflow; at most `MAX_PROBLEMS` problems are listed, each on one short line.
+ */
 export function validateConfig(
   input: unknown,
   ctx: ValidationContext,
@@ -94,6 +114,10 @@ export function validateConfig(
       ok: false,
       errors: [{ path: ROOT_PATH, message: `must be a JSON object (got ${describe(input)})` }],
     };
+  }
+  const tooLarge = jsonBoundsProblem(input, CONFIG_LIMITS);
+  if (tooLarge !== undefined) {
+    return { ok: false, errors: [{ path: ROOT_PATH, message: tooLarge }] };
   }
   const run = new Run(ctx, options.strict ?? false);
   const given = migrateConfigInput(input, { fillDefaults: !run.strict });
@@ -109,23 +133,28 @@ export function validateConfig(
     );
   }
   const config = checkObject(run, given, DEFAULT_CONFIG as unknown as Record<string, unknown>, '');
-  if (run.errors.length === 0) checkAcrossFields(run, config as unknown as ExperimentConfig);
-  if (run.errors.length > 0) return { ok: false, errors: run.errors };
+  if (!run.failed) checkAcrossFields(run, config as unknown as ExperimentConfig);
+  if (run.failed) return { ok: false, errors: run.report() };
   // checkObject rebuilt the object field by field from DEFAULT_CONFIG's shape, checking each one.
   return { ok: true, config: config as unknown as ExperimentConfig };
 }
 
-/** `validateConfig` on JSON text; a syntax error is reported at `(json)`, never thrown. */
+/**
+ * `validateConfig` on JSON text; text over `CONFIG_LIMITS.maxChars` (checked before parsing) and
+ * a syntax error are reported at `(json)`, never thrown.
+ */
 export function validateConfigJSON(
   text: string,
   ctx: ValidationContext,
   options: ValidateOptions = {},
 ): ValidationResult {
+  const tooLong = sizeProblem(text.length, CONFIG_LIMITS);
+  if (tooLong !== undefined) return { ok: false, errors: [{ path: JSON_PATH, message: tooLong }] };
   let input: unknown;
   try {
     input = JSON.parse(text);
   } catch (error) {
-    const reason = error instanceof Error ? error.message : String(error);
+    const reason = oneLine(error instanceof Error ? error.message : String(error), 300);
     return { ok: false, errors: [{ path: JSON_PATH, message: `not valid JSON (${reason})` }] };
   }
   return validateConfig(input, ctx, options);
@@ -156,14 +185,38 @@ export function validationContextProblems(ctx: ValidationContext): string[] {
   return problems;
 }
 
+/** Longest path and message reported: one line of a terminal or two, whatever the input. */
+const MAX_PATH_CHARS = 200;
+const MAX_MESSAGE_CHARS = 1_000;
+
 class Run {
-  readonly errors: ValidationError[] = [];
+  private readonly errors: ValidationError[] = [];
+  /** Problems found past the first `MAX_PROBLEMS`: counted, their messages never built. */
+  private unlisted = 0;
   constructor(
     readonly ctx: ValidationContext,
     readonly strict: boolean,
   ) {}
-  fail(path: string, message: string): void {
-    this.errors.push({ path, message });
+  get failed(): boolean {
+    return this.errors.length > 0;
+  }
+  /** A problem at `path`; a message that costs something to build can come as a function. */
+  fail(path: string, message: string | (() => string)): void {
+    if (this.errors.length >= MAX_PROBLEMS) {
+      this.unlisted += 1;
+      return;
+    }
+    const text = typeof message === 'string' ? message : message();
+    this.errors.push({
+      path: oneLine(path, MAX_PATH_CHARS),
+      message: oneLine(text, MAX_MESSAGE_CHARS),
+    });
+  }
+  /** The problems, then one line counting those not listed. */
+  report(): ValidationError[] {
+    return this.unlisted === 0
+      ? [...this.errors]
+      : [...this.errors, { path: MORE_PATH, message: moreProblems(this.unlisted) }];
   }
 }
 
@@ -207,14 +260,17 @@ function checkNameList(
     );
     return null;
   }
+  // A Set, not indexOf: 40,000 labels took quadratic time.
+  const seen = new Set<string>();
   value.forEach((item: unknown, i) => {
     if (typeof item !== 'string' || item.trim() === '') {
       run.fail(`${path}[${i}]`, `must be a non-empty string (got ${describe(item)})`);
       return;
     }
-    const problem = known === null ? undefined : unknownName(item, known, what);
-    if (problem !== undefined) run.fail(`${path}[${i}]`, problem);
-    else if (value.indexOf(item) !== i) run.fail(`${path}[${i}]`, `'${item}' is listed twice`);
+    if (known !== null && !known.includes(item)) {
+      run.fail(`${path}[${i}]`, () => unknownName(item, known, what) ?? '');
+    } else if (seen.has(item)) run.fail(`${path}[${i}]`, `${showName(item)} is listed twice`);
+    seen.add(item);
   });
   return [...(value as string[])];
 }
@@ -241,7 +297,7 @@ function checkDataSource(
   const fields = ['dataset', 'config', 'train', 'eval', 'maxRows', 'files'];
   for (const key of Object.keys(value)) {
     if (!fields.includes(key))
-      run.fail(`${path}.${key}`, `unknown field${fieldHint(key, fields, path)}`);
+      run.fail(`${path}.${showKey(key)}`, () => `unknown field${fieldHint(key, fields, path)}`);
   }
   const dataset = value.dataset;
   if (!Object.hasOwn(value, 'dataset')) {
@@ -343,7 +399,7 @@ function checkDatasetFiles(
     return null;
   }
   for (const key of Object.keys(value)) {
-    if (key !== 'train' && key !== 'eval') run.fail(`${path}.${key}`, 'unknown field');
+    if (key !== 'train' && key !== 'eval') run.fail(`${path}.${showKey(key)}`, 'unknown field');
   }
   const list = (key: 'train' | 'eval'): string[] | null => {
     const given = value[key];
@@ -383,7 +439,7 @@ function checkDatasetFiles(
 /** A Hub repo id `owner/name[@revision]`. */
 function repoProblem(value: string, what: string): string | undefined {
   if (!isRepoSpec(value))
-    return `a ${what} is a Hub repo id owner/name[@revision] (got '${value}')`;
+    return `a ${what} is a Hub repo id owner/name[@revision] (got ${showName(value)})`;
   try {
     parseRepoSpec(value);
     return undefined;
@@ -453,7 +509,7 @@ function checkObject(
   const known = [...Object.keys(template), ...optional];
   for (const key of Object.keys(input)) {
     if (!known.includes(key))
-      run.fail(join(prefix, key), `unknown field${fieldHint(key, known, prefix)}`);
+      run.fail(join(prefix, showKey(key)), () => `unknown field${fieldHint(key, known, prefix)}`);
   }
   const out: Record<string, unknown> = {};
   for (const [key, fallback] of Object.entries(template)) {
@@ -527,7 +583,7 @@ function checkLora(run: Run, value: unknown, path: string): LoraSettings | null 
   const known = Object.keys(LORA_RANGES).concat('targets');
   for (const key of Object.keys(value)) {
     if (!known.includes(key))
-      run.fail(`${path}.${key}`, `unknown field${fieldHint(key, known, path)}`);
+      run.fail(`${path}.${showKey(key)}`, () => `unknown field${fieldHint(key, known, path)}`);
   }
   const out: Record<string, unknown> = {};
   for (const [key, range] of Object.entries(LORA_RANGES)) {
@@ -548,16 +604,18 @@ function checkLora(run: Run, value: unknown, path: string): LoraSettings | null 
       `must be a non-empty array of layer roles (${LAYER_ROLES.join(', ')}) (got ${Array.isArray(targets) ? 'an empty array' : describe(targets)})`,
     );
   } else {
+    const seen = new Set<string>();
     targets.forEach((role: unknown, i) => {
       if (typeof role !== 'string' || !(LAYER_ROLES as readonly string[]).includes(role)) {
-        const hint =
+        run.fail(`${path}.targets[${i}]`, () =>
           typeof role === 'string'
             ? notOneOf(role, LAYER_ROLES)
-            : `must be a layer role (got ${describe(role)})`;
-        run.fail(`${path}.targets[${i}]`, hint);
-      } else if (targets.indexOf(role) !== i) {
+            : `must be a layer role (got ${describe(role)})`,
+        );
+      } else if (seen.has(role)) {
         run.fail(`${path}.targets[${i}]`, `'${role}' is listed twice`);
       }
+      if (typeof role === 'string') seen.add(role);
     });
     out.targets = [...(targets as string[])];
   }
@@ -666,12 +724,14 @@ function checkParams(
   const names = Object.keys(specs);
   for (const key of Object.keys(given)) {
     if (names.includes(key)) continue;
-    const suggestion = closestMatch(key, names);
-    const hint =
-      names.length === 0
-        ? `method '${method}' takes no parameters`
-        : `${method} takes ${names.join(', ')}${suggestion ? `; did you mean ${suggestion}?` : ''}`;
-    run.fail(`${path}.${key}`, `unknown parameter (${hint})`);
+    run.fail(`${path}.${showKey(key)}`, () => {
+      const suggestion = closestMatch(key, names);
+      const hint =
+        names.length === 0
+          ? `method '${method}' takes no parameters`
+          : `${method} takes ${names.join(', ')}${suggestion ? `; did you mean ${suggestion}?` : ''}`;
+      return `unknown parameter (${hint})`;
+    });
   }
   const out: Record<string, unknown> = {};
   for (const [name, spec] of Object.entries(specs)) {
@@ -747,20 +807,22 @@ function baseModelProblem(value: string, known: readonly string[]): string | und
 
 function unknownName(value: string, known: readonly string[], what: string): string | undefined {
   if (known.includes(value)) return undefined;
-  if (known.length === 0) return `unknown ${what} '${value}' (none is registered)`;
+  if (known.length === 0) return `unknown ${what} ${showName(value)} (none is registered)`;
   const suggestion = closestMatch(value, known);
   const hint = suggestion === undefined ? '' : `; did you mean '${suggestion}'?`;
-  return `unknown ${what} '${value}' (known: ${known.join(', ')}${hint})`;
+  return `unknown ${what} ${showName(value)} (known: ${known.join(', ')}${hint})`;
 }
 
 function notOneOf(value: string, values: readonly string[]): string {
   const suggestion = closestMatch(value, values);
   const hint = suggestion === undefined ? '' : `; did you mean '${suggestion}'?`;
-  return `must be one of ${values.map((v) => `'${v}'`).join(', ')} (got ${JSON.stringify(value)}${hint})`;
+  const got = value.length <= MAX_SUGGEST_LENGTH ? JSON.stringify(value) : showKey(value);
+  return `must be one of ${values.map((v) => `'${v}'`).join(', ')} (got ${got}${hint})`;
 }
 
 /** "(did you mean poisonRatio?)" for a typo of a sibling, or the full path if it lives elsewhere. */
 function fieldHint(key: string, siblings: readonly string[], prefix: string): string {
+  if (key.length > MAX_SUGGEST_LENGTH) return '';
   const sibling = closestMatch(key, siblings);
   if (sibling !== undefined) return ` (did you mean ${sibling}?)`;
   const elsewhere = ALL_PATHS.filter((path) => {
