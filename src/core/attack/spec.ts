@@ -5,6 +5,7 @@
  * planning need no tfjs, so the CLI and the page list what a search will run, with field-path
  * errors, before anything trains.
  */
+import { SPEC_LIMITS, boundedProblems, jsonBoundsProblem, showKey } from '../config/bounds';
 import type { ValidationContext } from '../config/context';
 import { applyPatches, clonePlain, isPlainObject } from '../config/merge';
 import { presetStack } from '../config/presets';
@@ -67,17 +68,25 @@ const FIELDS = [
  * Checks a search from untrusted input. Besides its own shape, every defense's config is
  * validated at the default setting and at each corner of the space (every dimension at its
  * lowest and at its highest), so a range that leaves the valid configs is named before any run.
+ * The input is bounded first (`SPEC_LIMITS`), and at most 20 problems are listed, each on one line.
  */
 export function checkAttackSpec(input: unknown, ctx: ValidationContext): AttackSpecResult {
+  const result = checkUnbounded(input, ctx);
+  return result.ok ? result : { ok: false, errors: boundedProblems(result.errors) };
+}
+
+function checkUnbounded(input: unknown, ctx: ValidationContext): AttackSpecResult {
   const errors: ValidationError[] = [];
   const fail = (path: string, message: string) => errors.push({ path, message });
   if (!isPlainObject(input)) {
     return { ok: false, errors: [{ path: '(root)', message: 'a search must be a JSON object' }] };
   }
+  const tooLarge = jsonBoundsProblem(input, { ...SPEC_LIMITS, what: 'a search' });
+  if (tooLarge !== undefined) return { ok: false, errors: [{ path: '(root)', message: tooLarge }] };
   for (const key of Object.keys(input)) {
     if (!FIELDS.includes(key)) {
       const near = closestMatch(key, FIELDS);
-      fail(key, `unknown field${near ? `; did you mean ${near}?` : ''}`);
+      fail(showKey(key), `unknown field${near ? `; did you mean ${near}?` : ''}`);
     }
   }
   if (input.schemaVersion !== ATTACK_SCHEMA_VERSION) {
@@ -90,7 +99,8 @@ export function checkAttackSpec(input: unknown, ctx: ValidationContext): AttackS
     fail('description', 'must be text');
   }
   checkBase(input.base, fail);
-  const labels: string[] = [];
+  // A Set, not a list: 40,000 defenses' labels were compared in quadratic time.
+  const labels = new Set<string>();
   if (!Array.isArray(input.defenses) || input.defenses.length === 0) {
     fail('defenses', 'must be a non-empty list of {"label": …, "patch": {…}}');
   } else {
@@ -99,19 +109,21 @@ export function checkAttackSpec(input: unknown, ctx: ValidationContext): AttackS
       if (!isPlainObject(variant)) return fail(at, 'must be {"label": …, "patch": {…}}');
       for (const key of Object.keys(variant)) {
         if (key !== 'label' && key !== 'patch')
-          fail(`${at}.${key}`, 'unknown field (label, patch)');
+          fail(`${at}.${showKey(key)}`, 'unknown field (label, patch)');
       }
       if (typeof variant.label !== 'string' || variant.label.trim() === '') {
         fail(`${at}.label`, 'must be a non-empty label');
-      } else if (labels.includes(variant.label)) {
+      } else if (labels.has(variant.label)) {
         fail(`${at}.label`, `"${variant.label}" is used twice`);
-      } else labels.push(variant.label);
+      } else labels.add(variant.label);
       if (!isPlainObject(variant.patch)) fail(`${at}.patch`, 'must be an object');
     });
   }
-  if (typeof input.reference !== 'string' || !labels.includes(input.reference)) {
-    if (labels.length > 0) {
-      fail('reference', `must be one of the defenses' labels (${labels.join(', ')})`);
+  if (typeof input.reference !== 'string' || !labels.has(input.reference)) {
+    if (labels.size > 0) {
+      const named = [...labels].slice(0, 10).join(', ');
+      const more = labels.size > 10 ? `, … ${labels.size} in all` : '';
+      fail('reference', `must be one of the defenses' labels (${named}${more})`);
     }
   }
   const space = checkSpace(input.space, 'space');

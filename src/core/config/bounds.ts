@@ -167,6 +167,25 @@ export function capProblems<T>(problems: readonly T[], more: (count: number) => 
   return [...problems.slice(0, MAX_PROBLEMS), more(problems.length - MAX_PROBLEMS)];
 }
 
+/** Longest path and message reported: a line or two of a terminal, whatever the input. */
+export const MAX_PATH_CHARS = 200;
+export const MAX_MESSAGE_CHARS = 1_000;
+
+/**
+ * `problems` as they are reported: the first `MAX_PROBLEMS`, then a `(more)` line counting the
+ * rest, each path and message on one line of bounded length.
+ */
+export function boundedProblems(
+  problems: readonly { path: string; message: string }[],
+): { path: string; message: string }[] {
+  return capProblems(problems, (count) => ({ path: MORE_PATH, message: moreProblems(count) })).map(
+    (problem) => ({
+      path: oneLine(problem.path, MAX_PATH_CHARS),
+      message: oneLine(problem.message, MAX_MESSAGE_CHARS),
+    }),
+  );
+}
+
 /** The counting line's message: `… and 123 more problems`. */
 export function moreProblems(count: number): string {
   return `… and ${count} more problem${count === 1 ? '' : 's'}`;

@@ -22,6 +22,8 @@ import { HUB_SEGMENT } from '../data/hub/catalog';
 import { isRepoSpec, parseRepoSpec } from '../hub/repo';
 import {
   CONFIG_LIMITS,
+  MAX_MESSAGE_CHARS,
+  MAX_PATH_CHARS,
   MAX_PROBLEMS,
   MAX_SUGGEST_LENGTH,
   MORE_PATH,
@@ -184,10 +186,6 @@ export function validationContextProblems(ctx: ValidationContext): string[] {
   }
   return problems;
 }
-
-/** Longest path and message reported: one line of a terminal or two, whatever the input. */
-const MAX_PATH_CHARS = 200;
-const MAX_MESSAGE_CHARS = 1_000;
 
 class Run {
   private readonly errors: ValidationError[] = [];

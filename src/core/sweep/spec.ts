@@ -5,6 +5,7 @@
  * patch that may touch several stages). Expanding and validating needs no tfjs, so the CLI and
  * the page both list a sweep's runs, with field-path errors, before anything trains.
  */
+import { SPEC_LIMITS, boundedProblems, jsonBoundsProblem, showKey } from '../config/bounds';
 import type { ValidationContext } from '../config/context';
 import { applyPatches, clonePlain, isPlainObject } from '../config/merge';
 import { presetStack } from '../config/presets';
@@ -100,19 +101,27 @@ export function axisName(axis: SweepAxis): string {
 /**
  * Checks a sweep from untrusted input and expands it into validated runs. Every problem is one
  * error with a path: `axes[0].values[2]: …` for the sweep's own shape, and
- * `runs[5] (method=vaccine, p=0.1): finetune.lr: …` for a run whose config is invalid.
+ * `runs[5] (method=vaccine, p=0.1): finetune.lr: …` for a run whose config is invalid. The input
+ * is bounded first (`SPEC_LIMITS`), and at most 20 problems are listed, each on one line.
  */
 export function expandSweep(input: unknown, ctx: ValidationContext): SweepResult {
+  const result = expandChecked(input, ctx);
+  return result.ok ? result : { ok: false, errors: boundedProblems(result.errors) };
+}
+
+function expandChecked(input: unknown, ctx: ValidationContext): SweepResult {
   const errors: ValidationError[] = [];
   const fail = (path: string, message: string) => errors.push({ path, message });
   if (!isPlainObject(input)) {
     return { ok: false, errors: [{ path: '(root)', message: 'a sweep must be a JSON object' }] };
   }
+  const tooLarge = jsonBoundsProblem(input, { ...SPEC_LIMITS, what: 'a sweep' });
+  if (tooLarge !== undefined) return { ok: false, errors: [{ path: '(root)', message: tooLarge }] };
   const known = ['schemaVersion', 'name', 'description', 'base', 'axes', 'seeds'];
   for (const key of Object.keys(input)) {
     if (!known.includes(key)) {
       const near = closestMatch(key, known);
-      fail(key, `unknown field${near ? `; did you mean ${near}?` : ''}`);
+      fail(showKey(key), `unknown field${near ? `; did you mean ${near}?` : ''}`);
     }
   }
   const version = input.schemaVersion;
@@ -238,7 +247,8 @@ export function checkBase(
     return undefined;
   }
   for (const key of Object.keys(value)) {
-    if (key !== 'preset' && key !== 'patch') fail(`base.${key}`, 'unknown field (preset, patch)');
+    if (key !== 'preset' && key !== 'patch')
+      fail(`base.${showKey(key)}`, 'unknown field (preset, patch)');
   }
   if (value.preset !== undefined && typeof value.preset !== 'string') {
     fail('base.preset', 'must be a preset name');
@@ -310,7 +320,7 @@ function checkAxes(
       }
       for (const key of Object.keys(axis)) {
         if (key !== 'field' && key !== 'values' && key !== 'aggregate')
-          fail(`${at}.${key}`, 'unknown field (field, values, aggregate)');
+          fail(`${at}.${showKey(key)}`, 'unknown field (field, values, aggregate)');
       }
     } else if ('variants' in axis) {
       if (typeof axis.name !== 'string' || axis.name.trim() === '') {
