@@ -8,6 +8,17 @@
  * checked are a prune report's `maskGrid`, because the page decodes it into a heatmap, and its
  * `projection` (SafeLoRA), because the page charts it.
  */
+import {
+  MAX_MESSAGE_CHARS,
+  MAX_PATH_CHARS,
+  MAX_PROBLEMS,
+  MORE_PATH,
+  RESULTS_LIMITS,
+  jsonBoundsProblem,
+  moreProblems,
+  oneLine,
+  showKey,
+} from '../config/bounds';
 import { canonicalJSON, sha256Hex } from '../config/canonical';
 import { isPlainObject } from '../config/merge';
 import { SCHEMA_VERSION } from '../config/schema';
@@ -35,11 +46,21 @@ export const STAGE_NAMES = [
 
 const HASH_PATTERN = /^[0-9a-f]{64}$/;
 
-/** Every way `value` breaks the results-file contract; empty when it keeps it. */
+/**
+ * Every way `value` breaks the results-file contract; empty when it keeps it. Its shape is bounded
+ * first (`RESULTS_LIMITS`, by a walk that never recurses); at most `MAX_PROBLEMS` problems are
+ * listed, then one `(more)` line counting the rest, each on one line.
+ */
 export async function resultsFileProblems(value: unknown): Promise<string[]> {
   const problems: string[] = [];
-  const fail = (path: string, message: string) => problems.push(`${path}: ${message}`);
+  let unlisted = 0;
+  const fail = (path: string, message: string) => {
+    if (problems.length >= MAX_PROBLEMS) unlisted += 1;
+    else problems.push(`${oneLine(path, MAX_PATH_CHARS)}: ${oneLine(message, MAX_MESSAGE_CHARS)}`);
+  };
   if (!isPlainObject(value)) return [`(root): must be a JSON object (got ${describe(value)})`];
+  const tooLarge = jsonBoundsProblem(value, RESULTS_LIMITS);
+  if (tooLarge !== undefined) return [`(root): ${tooLarge}`];
   if (value.schemaVersion !== RESULTS_SCHEMA_VERSION) {
     // Another version follows another schema: checking the rest against this one means nothing.
     return [
@@ -209,7 +230,7 @@ export async function resultsFileProblems(value: unknown): Promise<string[]> {
     });
   }
   if (value.judges !== undefined) judgesProblems(value.judges, fail);
-  return problems;
+  return unlisted === 0 ? problems : [...problems, `${MORE_PATH}: ${moreProblems(unlisted)}`];
 }
 
 /**
@@ -226,15 +247,16 @@ function judgesProblems(judges: unknown, fail: (path: string, message: string) =
     fail('judges.scores', `must be an object (got ${describe(judges.scores)})`);
   } else {
     for (const [checkpoint, byJudge] of Object.entries(judges.scores)) {
+      const at = `judges.scores.${showKey(checkpoint)}`;
       if (!isPlainObject(byJudge)) {
-        fail(`judges.scores.${checkpoint}`, `must be an object (got ${describe(byJudge)})`);
+        fail(at, `must be an object (got ${describe(byJudge)})`);
         continue;
       }
       for (const [name, scores] of Object.entries(byJudge)) {
         const score = isPlainObject(scores) ? scores.harmfulScore : undefined;
         if (!isFiniteNumber(score) || score < 0 || score > 100) {
           fail(
-            `judges.scores.${checkpoint}.${name}.harmfulScore`,
+            `${at}.${showKey(name)}.harmfulScore`,
             `must be a number between 0 and 100 (got ${describe(score)})`,
           );
         }

@@ -1,0 +1,64 @@
+/**
+ * Hostile results files (issue 24, point 2): a results file is read back from disk, imported in
+ * the page and listed from IndexedDB. It is bounded before it is walked (a config nested deep
+ * enough to overflow canonicalJSON) and its problems are at most 21 one-line lines.
+ */
+import { describe, expect, it } from 'vitest';
+import { resultsFileProblems } from '../../../src/core/pipeline/resultsSchema';
+import { validResultsFile } from '../cli/fixtures';
+
+function nestedArray(depth: number): unknown {
+  let value: unknown = 0;
+  for (let i = 0; i < depth; i++) value = [value];
+  return value;
+}
+
+function checkLines(problems: string[]): string[] {
+  expect(problems.length).toBeLessThanOrEqual(21);
+  for (const line of problems) {
+    expect(line).not.toMatch(/[\n\r\u2028\u2029]/);
+    expect(line.length).toBeLessThan(1_500);
+  }
+  return problems;
+}
+
+describe('a hostile results file is refused in a few one-line problems', () => {
+  it('a valid file has none', async () => {
+    expect(await resultsFileProblems(await validResultsFile())).toEqual([]);
+  });
+
+  it('a config nested 100,000 deep (canonicalJSON overflowed the stack) is one line', async () => {
+    const file = {
+      ...(await validResultsFile()),
+      config: { schemaVersion: 3, x: nestedArray(100_000) },
+    };
+    expect(checkLines(await resultsFileProblems(file))).toEqual([
+      '(root): a results file is nested more than 32 levels deep',
+    ]);
+  });
+
+  it('100,000 broken samples: 20 listed, then one line counting the rest', async () => {
+    const file = {
+      ...(await validResultsFile()),
+      samples: Array.from({ length: 100_000 }, () => 1),
+    };
+    const problems = checkLines(await resultsFileProblems(file));
+    expect(problems).toHaveLength(21);
+    expect(problems[0]).toBe('samples[0]: must be an object (got number 1)');
+    expect(problems[20]).toBe('(more): … and 99980 more problems');
+  });
+
+  it("a judge's name with a line break stays on one line", async () => {
+    const file = {
+      ...(await validResultsFile()),
+      judges: {
+        names: ['a'],
+        scores: { post: { 'two\nlines': { harmfulScore: 500 } } },
+        agreement: [],
+      },
+    };
+    expect(checkLines(await resultsFileProblems(file))).toEqual([
+      'judges.scores.post."two\\nlines".harmfulScore: must be a number between 0 and 100 (got number 500)',
+    ]);
+  });
+});
