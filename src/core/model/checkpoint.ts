@@ -2,11 +2,26 @@ import type { LoraSettings } from '../config/schema';
 import { architectureOf, linearLayers, modelConfigFromHub } from './architecture';
 
 export { familyOf, modelConfigFromHub } from './architecture';
-import type { ModelConfig } from './config';
+import { hubConfigRangeProblem, modelConfigProblems, type ModelConfig } from './config';
 import { GPT } from './gpt';
 import { adapterSpecs } from './lora';
 import { readSafetensors, writeSafetensors, type NamedTensor } from './safetensors';
 import { weightSpecs, type WeightValues } from './weights';
+
+/**
+ * A `config.json` from outside → the lab's model config: `modelConfigFromHub` after every number
+ * is checked against its sane range (`hubConfigRangeProblem`), and what the family derived from
+ * them (a head width, a rotary width) checked as a buildable model. Each refusal is one line
+ * starting `config.json:`. The memory guard and the downloads trust what this returns.
+ */
+export function checkedHubConfig(json: Record<string, unknown>): ModelConfig {
+  const problem = hubConfigRangeProblem(json);
+  if (problem !== null) throw new Error(problem);
+  const config = modelConfigFromHub(json);
+  const derived = modelConfigProblems(config, 'config.json');
+  if (derived.length > 0) throw new Error(derived[0]);
+  return config;
+}
 
 /**
  * A model as files: `model.safetensors` + `config.json` in the family's own Hugging Face layout
@@ -206,7 +221,7 @@ export function checkpointValues(files: CheckpointFiles): {
   config: ModelConfig;
   values: Map<string, Float32Array>;
 } {
-  const config = modelConfigFromHub(JSON.parse(files.configJson) as Record<string, unknown>);
+  const config = checkedHubConfig(JSON.parse(files.configJson) as Record<string, unknown>);
   const { tensors } = readSafetensors(files.safetensors, 'model.safetensors');
   return { config, values: valuesFromHubTensors(config, tensors) };
 }

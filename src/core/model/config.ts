@@ -99,23 +99,33 @@ export function resolveModelConfig(input: ModelConfigInput): ModelConfig {
   return 'family' in input ? input : gpt2Config(input);
 }
 
+/**
+ * The largest size the lab takes for each dimension: above any real decoder-only model (Llama 3.1
+ * 405B: vocabulary 128,256, width 16,384, MLP 53,248, 126 blocks, 128 heads, 131,072 positions;
+ * Qwen2.5-1M: 1,010,000 positions) and small enough that sizes multiply without overflowing and
+ * a memory estimate stays a handful of arithmetic (a config from a link is read before anything
+ * else is checked).
+ */
+export const MODEL_SIZE_LIMITS = {
+  vocabSize: 2 ** 20,
+  dModel: 65_536,
+  nLayers: 512,
+  nHeads: 4096,
+  nKvHeads: 4096,
+  headDim: 65_536,
+  ffnDim: 262_144,
+  contextLength: 2 ** 20,
+} as const satisfies Partial<Record<keyof ModelConfig, number>>;
+
 /** Field-path messages for a model config; empty when valid. */
 export function modelConfigProblems(config: ModelConfig, path = 'model'): string[] {
   const problems: string[] = [];
-  const positive = [
-    'vocabSize',
-    'dModel',
-    'nLayers',
-    'nHeads',
-    'nKvHeads',
-    'headDim',
-    'ffnDim',
-    'contextLength',
-  ] as const;
-  for (const name of positive) {
-    const value = config[name];
-    if (!Number.isInteger(value) || value <= 0) {
-      problems.push(`${path}.${name}: must be a positive integer (got ${String(value)})`);
+  for (const [name, limit] of Object.entries(MODEL_SIZE_LIMITS)) {
+    const value = config[name as keyof typeof MODEL_SIZE_LIMITS];
+    if (!Number.isInteger(value) || value <= 0 || value > limit) {
+      problems.push(
+        `${path}.${name}: must be a positive integer of at most ${limit} (got ${String(value)})`,
+      );
     }
   }
   if (problems.length > 0) return problems;
@@ -128,7 +138,9 @@ export function modelConfigProblems(config: ModelConfig, path = 'model'): string
     problems.push(`${path}.nHeads: must divide dModel (${config.dModel} / ${config.nHeads})`);
   }
   if (config.positions === 'rotary') {
-    if (!(config.ropeTheta > 0)) problems.push(`${path}.ropeTheta: must be positive`);
+    if (!(config.ropeTheta > 0 && Number.isFinite(config.ropeTheta))) {
+      problems.push(`${path}.ropeTheta: must be a finite number above 0 (got ${config.ropeTheta})`);
+    }
     if (
       !Number.isInteger(config.rotaryDim) ||
       config.rotaryDim <= 0 ||
@@ -140,8 +152,77 @@ export function modelConfigProblems(config: ModelConfig, path = 'model'): string
       );
     }
   }
-  if (!(config.normEps > 0)) problems.push(`${path}.normEps: must be positive`);
+  if (!(config.normEps > 0 && config.normEps < 1)) {
+    problems.push(`${path}.normEps: must be above 0 and below 1 (got ${config.normEps})`);
+  }
   return problems;
+}
+
+/** A `config.json` size field and the dimension it sets (each family reads its own names). */
+const HUB_SIZE_FIELDS: Record<string, keyof typeof MODEL_SIZE_LIMITS> = {
+  vocab_size: 'vocabSize',
+  hidden_size: 'dModel',
+  n_embd: 'dModel',
+  num_hidden_layers: 'nLayers',
+  n_layer: 'nLayers',
+  num_attention_heads: 'nHeads',
+  n_head: 'nHeads',
+  num_key_value_heads: 'nKvHeads',
+  head_dim: 'headDim',
+  intermediate_size: 'ffnDim',
+  n_inner: 'ffnDim',
+  max_position_embeddings: 'contextLength',
+  n_positions: 'contextLength',
+  n_ctx: 'contextLength',
+};
+
+/** `config.json`'s real-valued fields: what each must be, as a test and as words. */
+const HUB_REAL_FIELDS: Record<string, [(value: number) => boolean, string]> = {
+  rope_theta: [(v) => v > 0 && Number.isFinite(v), 'a finite number above 0'],
+  rotary_emb_base: [(v) => v > 0 && Number.isFinite(v), 'a finite number above 0'],
+  'rope_parameters.rope_theta': [(v) => v > 0 && Number.isFinite(v), 'a finite number above 0'],
+  layer_norm_epsilon: [(v) => v > 0 && v < 1, 'a number above 0 and below 1'],
+  layer_norm_eps: [(v) => v > 0 && v < 1, 'a number above 0 and below 1'],
+  rms_norm_eps: [(v) => v > 0 && v < 1, 'a number above 0 and below 1'],
+  rotary_pct: [(v) => v > 0 && v <= 1, 'a number above 0 and at most 1'],
+  partial_rotary_factor: [(v) => v > 0 && v <= 1, 'a number above 0 and at most 1'],
+  'rope_parameters.partial_rotary_factor': [
+    (v) => v > 0 && v <= 1,
+    'a number above 0 and at most 1',
+  ],
+};
+
+/**
+ * The first number of a Hub `config.json` out of its sane range, as one line
+ * `config.json: <field> must be …`, or null. Sizes are whole numbers up to `MODEL_SIZE_LIMITS`;
+ * a rotary base is finite and positive (`1e400` parses as Infinity); a norm's epsilon lies in
+ * (0, 1). Fields that are absent, null or not numbers are left to the family's reader, which
+ * says what it expected.
+ */
+export function hubConfigRangeProblem(json: Record<string, unknown>): string | null {
+  const field = (key: string): unknown => {
+    const [outer, inner] = key.split('.');
+    const value = Object.hasOwn(json, outer) ? json[outer] : undefined;
+    if (inner === undefined) return value;
+    return typeof value === 'object' && value !== null && Object.hasOwn(value, inner)
+      ? (value as Record<string, unknown>)[inner]
+      : undefined;
+  };
+  for (const [key, dimension] of Object.entries(HUB_SIZE_FIELDS)) {
+    const value = field(key);
+    if (typeof value !== 'number') continue;
+    const limit = MODEL_SIZE_LIMITS[dimension];
+    if (!Number.isInteger(value) || value < 1 || value > limit) {
+      return `config.json: ${key} must be a whole number from 1 to ${limit} (got ${value})`;
+    }
+  }
+  for (const [key, [ok, what]] of Object.entries(HUB_REAL_FIELDS)) {
+    const value = field(key);
+    if (typeof value === 'number' && !ok(value)) {
+      return `config.json: ${key} must be ${what} (got ${value})`;
+    }
+  }
+  return null;
 }
 
 export function assertModelConfig(config: ModelConfig): void {
