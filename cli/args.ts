@@ -38,6 +38,8 @@ export type Command =
       /** A search file, or a built-in search preset. */
       source: { searchPath: string } | { preset: string };
       out?: string;
+      /** Replace run files of other configs in <out>/runs instead of writing beside them. */
+      force: boolean;
       backend?: Backend;
       verbose: boolean;
       freshProfile: boolean;
@@ -49,6 +51,8 @@ export type Command =
       /** A sweep file, or a built-in sweep preset. */
       source: { sweepPath: string } | { preset: string };
       out?: string;
+      /** Replace run files of other configs in <out>/runs instead of writing beside them. */
+      force: boolean;
       backend?: Backend;
       verbose: boolean;
       freshProfile: boolean;
@@ -75,6 +79,8 @@ export type Command =
       name: 'run';
       source: RunSource;
       out?: string;
+      /** Replace an existing results file instead of writing the results beside it. */
+      force: boolean;
       backend?: Backend;
       verbose: boolean;
       /** Start from an empty browser profile, i.e. an empty stage cache (a cold run). */
@@ -116,14 +122,18 @@ export const HELP: Record<CommandName | 'lab', string> = {
   run: `Usage: npm run lab -- run <config.json> [options]
        npm run lab -- run --preset <name> [options]
 
-Validates the config (exit 2 on problems), runs the three-stage pipeline in headless Chromium
-through the lab's worker, prints progress and the metrics table, and
-writes the results file. Needs the built app: npm run build.
+Validates the config (exit 2 on problems), checks --out (exit 2 if it cannot be written), prints
+a cost estimate on stderr (steps per stage, the model's parameters, a step's memory), runs the
+three-stage pipeline in headless Chromium through the lab's worker, prints progress and the
+metrics table, and writes the results file. Needs the built app: npm run build.
 
 Options:
   --preset <name>    run a built-in preset instead of a config file (see: presets)
   --backend <name>   ${BACKENDS.join('|')}; overrides runtime.backend of the config
-  --out <file>       results file (default: results/<configHash>.json)
+  --out <file>       results file (default: results/<configHash>.json); an existing file is kept:
+                     the results go to the first free name beside it (<file>-1.json, …), said on
+                     stderr; a directory, or a path under /proc, /sys or /dev, is refused (exit 2)
+  --force            replace an existing --out file
   --verbose          also print the browser's console messages (on stderr)
   --fresh-profile    start with an empty stage cache (a cold run); by default the browser profile,
                      and so the cache of trained stages, is kept in $SAFETUNE_PROFILE_DIR or
@@ -144,16 +154,21 @@ A sweep is a base config plus axes whose grid product is the runs:
     "axes": [ { "field": "finetune.poisonRatio", "values": [0.05, 0.2] },
               { "name": "method", "variants": [ { "label": "antidote",
                   "patch": { "post": { "method": "antidote" } } } ] } ] }
-Every run is validated first (exit 2 with one line per problem). Runs go one after another in one
-kept browser profile, so stages trained by one run are re-used by the next. Each run's results
-file is written to <out>/runs/; a run whose file is already there is not run again (so an
-interrupted sweep resumes). Then <out>/leaderboard.json and <out>/leaderboard.csv.
+Every run is validated first (exit 2 with one line per problem), and a cost estimate of them all
+is printed on stderr. Runs go one after another in one kept browser profile, so stages trained by
+one run are re-used by the next. Each run's results file is written to <out>/runs/; a run whose
+file is already there is not run again (so an interrupted sweep resumes). Then
+<out>/leaderboard.json and <out>/leaderboard.csv.
 
 Options:
   --preset <name>    a built-in sweep instead of a file
   --backend <name>   ${BACKENDS.join('|')}; overrides runtime.backend of every run
-  --out <dir>        output folder (default: results/sweeps/<sweep name>)
-  --dry-run          list the runs and exit
+  --out <dir>        output folder (default: results/sweeps/<sweep name>), checked and made before
+                     the first run (a file, or a path under /proc, /sys or /dev: exit 2); a file in
+                     <out>/runs/ holding another config's results is kept, the run's goes beside it
+                     (000-1.json, …); the leaderboard files are rewritten
+  --force            replace such files in <out>/runs/ instead
+  --dry-run          list the runs (and the cost estimate, on stderr) and exit
   --verbose          also print the browser's console messages (on stderr)
   --fresh-profile    start with an empty stage cache
   -h, --help         this help
@@ -182,8 +197,12 @@ and the table.
 Options:
   --preset <name>    a built-in search instead of a file
   --backend <name>   ${BACKENDS.join('|')}; overrides runtime.backend of every run
-  --out <dir>        output folder (default: results/attacks/<search name>)
-  --dry-run          list the plan (defenses, space, runs) and exit
+  --out <dir>        output folder (default: results/attacks/<search name>), checked and made before
+                     the first run (a file, or a path under /proc, /sys or /dev: exit 2); a file in
+                     <out>/runs/ holding another config's results is kept, the run's goes beside it
+                     (…-1.json); the robustness files are rewritten
+  --force            replace such files in <out>/runs/ instead
+  --dry-run          list the plan (defenses, space, runs; the cost estimate on stderr) and exit
   --verbose          also print the browser's console messages (on stderr)
   --fresh-profile    start with an empty stage cache
   -h, --help         this help
@@ -366,6 +385,7 @@ const RUN_OPTIONS: OptionSpecs = {
   preset: { type: 'string' },
   backend: { type: 'string' },
   out: { type: 'string' },
+  force: { type: 'boolean' },
   verbose: { type: 'boolean' },
   'fresh-profile': { type: 'boolean' },
 };
@@ -412,6 +432,7 @@ function parseRun(values: OptionValues, positionals: string[]): Command {
     name: 'run',
     source: 'path' in source ? { configPath: source.path } : source,
     out,
+    force: values.force === true,
     backend: backendOption('run', values),
     verbose: values.verbose === true,
     freshProfile: values['fresh-profile'] === true,
@@ -426,6 +447,7 @@ function parseAttack(values: OptionValues, positionals: string[]): Command {
     name: 'attack',
     source: 'path' in source ? { searchPath: source.path } : source,
     out,
+    force: values.force === true,
     backend: backendOption('attack', values),
     verbose: values.verbose === true,
     freshProfile: values['fresh-profile'] === true,
@@ -441,6 +463,7 @@ function parseSweep(values: OptionValues, positionals: string[]): Command {
     name: 'sweep',
     source: 'path' in source ? { sweepPath: source.path } : source,
     out,
+    force: values.force === true,
     backend: backendOption('sweep', values),
     verbose: values.verbose === true,
     freshProfile: values['fresh-profile'] === true,

@@ -5,26 +5,38 @@
  * the same search again re-uses the files already written: an interrupted search resumes with
  * the same trial sequence.
  */
-import { mkdir, mkdtemp, writeFile } from 'node:fs/promises';
+import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, relative, resolve } from 'node:path';
+import { validateConfig, type ExperimentConfig } from '../src/core/config';
 import { DEFAULT_VALIDATION_CONTEXT } from '../src/core/config/context';
 import {
   attackRunCount,
   buildRobustnessBoard,
   checkAttackSpec,
   describePoint,
+  fromUnit,
   getAttackPreset,
   robustnessCsv,
   robustnessTable,
   runAttack,
+  trialConfig,
   type AttackRun,
+  type AttackSpec,
+  type Point,
 } from '../src/core/attack';
 import type { Command } from './args';
 import { defaultProfileDir } from './browser';
 import { EXIT_BAD_INPUT, EXIT_OK } from './exit';
 import type { CliContext } from './lab';
-import { readSpecSource, runConfigInBrowser, savedResults } from './sweep';
+import { estimateLine, formatPlanEstimate, type PlannedRun } from './estimate';
+import {
+  prepareOut,
+  readSpecSource,
+  runConfigInBrowser,
+  savedResults,
+  writeRunFile,
+} from './sweep';
 
 export async function attack(
   command: Extract<Command, { name: 'attack' }>,
@@ -45,6 +57,12 @@ export async function attack(
     return EXIT_BAD_INPUT;
   }
   const { spec } = checked;
+  // Where the results go is checked (and made) before anything runs.
+  const dir = resolve(cli.cwd, command.out ?? join('results', 'attacks', spec.name));
+  const runsDir = join(dir, 'runs');
+  if (!command.dryRun && !prepareOut('attack', dir, command.out, cli.cwd, err)) {
+    return EXIT_BAD_INPUT;
+  }
   const base =
     command.backend === undefined
       ? checked.base
@@ -62,11 +80,12 @@ export async function attack(
   out(
     `  utility floor: ${Math.round(spec.utilityFloor * 100)}% of ${spec.reference}'s fine-tuned FA at the default setting; ${spec.randomTrials} random trials then TPE, seed ${spec.seed}`,
   );
+  err(
+    estimateLine(() =>
+      formatPlanEstimate(plannedRuns(spec, base), 'trials counted at the top of the space'),
+    ),
+  );
   if (command.dryRun) return EXIT_OK;
-
-  const dir = resolve(cli.cwd, command.out ?? join('results', 'attacks', spec.name));
-  const runsDir = join(dir, 'runs');
-  await mkdir(runsDir, { recursive: true });
   const fileOf = (run: AttackRun) =>
     join(
       runsDir,
@@ -90,7 +109,7 @@ export async function attack(
         out,
         err,
       );
-      await writeFile(fileOf(run), `${JSON.stringify(results, null, 2)}\n`);
+      await writeRunFile(fileOf(run), results, command.force, cli.cwd, err);
       return results;
     },
     {
@@ -127,6 +146,31 @@ export async function attack(
   out(`wall time: ${((cli.now() - started) / 1000).toFixed(0)} s`);
   out(`robustness leaderboard: ${join(dir, 'robustness.json')} and robustness.csv`);
   return EXIT_OK;
+}
+
+/**
+ * The runs of a search for its cost estimate: each defense's default-setting runs, and its trials
+ * as if each were at the top of the space (every dimension at its highest: the most epochs and
+ * samples, the largest rank), the trials' settings being known only as the search goes.
+ */
+function plannedRuns(spec: AttackSpec, base: ExperimentConfig): PlannedRun[] {
+  const valid = (config: ExperimentConfig): ExperimentConfig | undefined => {
+    const checked = validateConfig(config, DEFAULT_VALIDATION_CONTEXT);
+    return checked.ok ? checked.config : undefined;
+  };
+  const top: Point = Object.fromEntries(spec.space.map((dim) => [dim.field, fromUnit(dim, 1)]));
+  return spec.defenses.flatMap((defense) => {
+    const defaults = spec.defaultSeeds.flatMap((seed) => {
+      const config = valid(trialConfig(spec, base, defense, {}, seed));
+      return config ? [{ config }] : [];
+    });
+    const trial =
+      valid(trialConfig(spec, base, defense, top, base.seed)) ??
+      valid(trialConfig(spec, base, defense, {}, base.seed));
+    return spec.budget > 0 && trial
+      ? [...defaults, { config: trial, trials: spec.budget }]
+      : defaults;
+  });
 }
 
 function slug(label: string): string {

@@ -1,9 +1,9 @@
 /**
  * The lab's command line (`npm run lab -- <command>`; the "CLI" contract in ARCHITECTURE.md):
- *   run <config.json> | --preset <name>   [--out <file>] [--backend <name>] [--verbose]
+ *   run <config.json> | --preset <name>   [--out <file>] [--force] [--backend <name>] [--verbose]
  *   validate <config.json>
- *   sweep <sweep.json> | --preset <name>  [--out <dir>] [--backend <name>] [--dry-run]
- *   attack <search.json> | --preset <name> [--out <dir>] [--backend <name>] [--dry-run]
+ *   sweep <sweep.json> | --preset <name>  [--out <dir>] [--force] [--backend <name>] [--dry-run]
+ *   attack <search.json> | --preset <name> [--out <dir>] [--force] [--backend <name>] [--dry-run]
  *   presets
  *   preset <name>
  *   methods
@@ -14,8 +14,8 @@
  *   judges [--json]
  * Exit status: 0 success, 1 a run failed, 2 bad input. Bad input never prints a stack trace.
  */
-import { mkdir, writeFile } from 'node:fs/promises';
-import { dirname, isAbsolute, join, relative, resolve } from 'node:path';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { configHash, listPresets, resolvePreset, type ExperimentConfig } from '../src/core/config';
 import { resultsFileProblems } from '../src/core/pipeline/resultsSchema';
@@ -25,6 +25,8 @@ import { EXIT_BAD_INPUT, EXIT_FAILED, EXIT_OK } from './exit';
 import { defaultProfileDir } from './browser';
 import { describeRunFailure, runInBrowser, type LabRunner } from './browserRun';
 import { loadConfigFile } from './configFile';
+import { estimateLine, estimateRun, formatRunEstimate } from './estimate';
+import { OutPathError, checkOutFile, displayPath, writeKeepingExisting } from './outPath';
 import { formatMethods, sweep } from './sweep';
 import { attack } from './attack';
 import { models } from './models';
@@ -162,7 +164,18 @@ async function run(
   }
   if (command.backend !== undefined)
     config = { ...config, runtime: { ...config.runtime, backend: command.backend } };
-  out(`config: ${config.name} (configHash ${await configHash(config)})`);
+  const hash = await configHash(config);
+  // Where the results go is checked before anything runs: a finished run is never lost to it.
+  const outPath = resolve(cli.cwd, command.out ?? join('results', `${hash}.json`));
+  try {
+    checkOutFile(outPath, command.out ?? displayPath(outPath, cli.cwd), cli.cwd);
+  } catch (error) {
+    if (!(error instanceof OutPathError)) throw error;
+    err(`error: run: ${error.message}`);
+    return EXIT_BAD_INPUT;
+  }
+  err(estimateLine(() => formatRunEstimate(estimateRun(config))));
+  out(`config: ${config.name} (configHash ${hash})`);
 
   const progress = new ProgressPrinter(out, { now: cli.now });
   let results: unknown;
@@ -186,22 +199,34 @@ async function run(
 
   // What came back from the page is checked against the contract before anyone reads it.
   const problems = await resultsFileProblems(results);
-  const hash =
-    problems.length === 0 ? (results as ResultsFile).configHash : await configHash(config);
-  const outPath = resolve(cli.cwd, command.out ?? join('results', `${hash}.json`));
+  const text = `${JSON.stringify(results, null, 2)}\n`;
+  let written: string;
   try {
-    await mkdir(dirname(outPath), { recursive: true });
-    await writeFile(outPath, `${JSON.stringify(results, null, 2)}\n`);
+    written = await writeKeepingExisting(outPath, text, command.force);
   } catch (error) {
+    // Checked before the run, yet unwritable now (a full disk, a folder gone): the results are
+    // kept in the temporary folder rather than lost.
+    const reason = error instanceof Error ? error.message : String(error);
+    const rescue = await writeKeepingExisting(
+      join(tmpdir(), `safetune-results-${hash}.json`),
+      text,
+      false,
+    ).catch(() => undefined);
     err(
-      `error: cannot write ${outPath}: ${error instanceof Error ? error.message : String(error)}`,
+      `error: cannot write ${displayPath(outPath, cli.cwd)}: ${reason}` +
+        (rescue ? `; the results are in ${rescue}` : ''),
     );
     return EXIT_FAILED;
+  }
+  if (written !== outPath) {
+    err(
+      `note: ${displayPath(outPath, cli.cwd)} exists and is kept; the results go to ${displayPath(written, cli.cwd)}`,
+    );
   }
   if (problems.length > 0) {
     const more = problems.length > 1 ? ` (and ${problems.length - 1} more problems)` : '';
     err(
-      `error: the results file breaks its contract: ${problems[0]}${more}; written to ${displayPath(outPath, cli.cwd)}`,
+      `error: the results file breaks its contract: ${problems[0]}${more}; written to ${displayPath(written, cli.cwd)}`,
     );
     return EXIT_FAILED;
   }
@@ -215,7 +240,7 @@ async function run(
   out();
   out(formatStageTable(file.stages));
   out();
-  out(`results: ${displayPath(outPath, cli.cwd)}`);
+  out(`results: ${displayPath(written, cli.cwd)}`);
   return EXIT_OK;
 }
 
@@ -227,12 +252,6 @@ function presetConfig(name: string, err: (line: string) => void): ExperimentConf
     err(`error: ${error instanceof Error ? error.message : String(error)}`);
     return undefined;
   }
-}
-
-/** Relative to `cwd` when inside it, so the line can be pasted back into a command. */
-function displayPath(path: string, cwd: string): string {
-  const inside = relative(cwd, path);
-  return inside !== '' && !inside.startsWith('..') && !isAbsolute(inside) ? inside : path;
 }
 
 /**

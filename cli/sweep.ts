@@ -3,7 +3,7 @@
  * kept profile, so the stage cache carries over), writes every results file as it arrives, and
  * ends with the leaderboard as JSON, CSV and a table. `methods` lists the method registry.
  */
-import { mkdir, mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { canonicalJSON, type ExperimentConfig } from '../src/core/config';
@@ -27,8 +27,10 @@ import { defaultProfileDir } from './browser';
 import { describeRunFailure } from './browserRun';
 import { EXIT_BAD_INPUT, EXIT_FAILED, EXIT_OK } from './exit';
 import { readFailure } from './configFile';
+import { estimateLine, formatPlanEstimate } from './estimate';
 import { ProgressPrinter } from './format';
 import type { CliContext } from './lab';
+import { OutPathError, displayPath, prepareOutFolder, writeKeepingExisting } from './outPath';
 
 export async function sweep(
   command: Extract<Command, { name: 'sweep' }>,
@@ -57,15 +59,19 @@ export async function sweep(
           config: { ...run.config, runtime: { ...run.config.runtime, backend: command.backend } },
         },
   );
+  // Where the results go is checked (and made) before anything runs.
+  const dir = resolve(cli.cwd, command.out ?? join('results', 'sweeps', spec.name));
+  const runsDir = join(dir, 'runs');
+  if (!command.dryRun && !prepareOut('sweep', dir, command.out, cli.cwd, err)) {
+    return EXIT_BAD_INPUT;
+  }
+  err(estimateLine(() => formatPlanEstimate(runs)));
   out(`sweep: ${spec.name}, ${runs.length} runs`);
   if (command.dryRun) {
     for (const run of runs) out(`  ${run.index}: ${describeCoordinates(run.coordinates)}`);
     return EXIT_OK;
   }
 
-  const dir = resolve(cli.cwd, command.out ?? join('results', 'sweeps', spec.name));
-  const runsDir = join(dir, 'runs');
-  await mkdir(runsDir, { recursive: true });
   const fileOf = (run: SweepRun) => join(runsDir, `${String(run.index).padStart(3, '0')}.json`);
   const started = cli.now();
   // One profile for the whole sweep (its stage cache is the point); a new empty one if asked.
@@ -84,7 +90,7 @@ export async function sweep(
         out,
         err,
       );
-      await writeFile(fileOf(run), `${JSON.stringify(results, null, 2)}\n`);
+      await writeRunFile(fileOf(run), results, command.force, cli.cwd, err);
       return results;
     },
     {
@@ -122,6 +128,46 @@ export async function sweep(
         : ''),
   );
   return outcome.failures.size > 0 ? EXIT_FAILED : EXIT_OK;
+}
+
+/**
+ * Checks `--out` and makes it with its runs folder before the first run; false (the problem
+ * printed as one line) when it cannot hold the files.
+ */
+export function prepareOut(
+  command: 'sweep' | 'attack',
+  dir: string,
+  given: string | undefined,
+  cwd: string,
+  err: (line: string) => void,
+): boolean {
+  try {
+    prepareOutFolder(dir, given ?? displayPath(dir, cwd), cwd, 'runs');
+    return true;
+  } catch (error) {
+    if (!(error instanceof OutPathError)) throw error;
+    err(`error: ${command}: ${error.message}`);
+    return false;
+  }
+}
+
+/**
+ * A run's results file: a file already at `path` (another config's, as `savedResults` found no
+ * match) is kept unless `force`, and the results go beside it, said on stderr.
+ */
+export async function writeRunFile(
+  path: string,
+  results: ResultsFile,
+  force: boolean,
+  cwd: string,
+  err: (line: string) => void,
+): Promise<void> {
+  const written = await writeKeepingExisting(path, `${JSON.stringify(results, null, 2)}\n`, force);
+  if (written !== path) {
+    err(
+      `note: ${displayPath(path, cwd)} exists and is kept; the results go to ${displayPath(written, cwd)}`,
+    );
+  }
 }
 
 /**

@@ -50,7 +50,8 @@ describe('lab attack (with a fake browser)', () => {
     writeFileSync(join(dir, 's.json'), JSON.stringify(SEARCH));
     const browser = fakeBrowser();
     const result = await lab(['attack', 's.json', '--backend', 'wasm'], browser.runner);
-    expect(result.stderr).toBe('');
+    // stderr: only the cost estimate, printed before the first run.
+    expect(result.stderr).toMatch(/^estimate: 10 runs, [^\n]*\n$/);
     expect(result.status).toBe(0);
     expect(browser.seen).toHaveLength(2 * (2 + 3));
     expect(browser.seen.every((c) => c.runtime.backend === 'wasm')).toBe(true);

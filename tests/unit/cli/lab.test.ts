@@ -170,7 +170,8 @@ describe('lab run (with a fake browser)', () => {
       ['run', '--preset', 'micro', '--backend', 'wasm', '--out', 'out/r.json'],
       runner,
     );
-    expect(result.stderr).toBe('');
+    // stderr: only the cost estimate, printed before the browser starts.
+    expect(result.stderr).toMatch(/^estimate: [^\n]*\n$/);
     expect(result.status).toBe(0);
     expect(requests[0].config).toEqual({ ...resolvePreset('micro'), runtime: { backend: 'wasm' } });
     expect(requests[0].onConsole).toBeUndefined();
@@ -200,7 +201,7 @@ describe('lab run (with a fake browser)', () => {
   it('--verbose passes browser console lines to stderr', async () => {
     const result = await lab(['run', '--preset', 'micro', '--verbose'], fakeRunner().runner);
     expect(result.status).toBe(0);
-    expect(result.stderr).toBe('[browser error] something odd\n');
+    expect(result.stderr).toMatch(/^estimate: [^\n]*\n\[browser error\] something odd\n$/);
   });
 
   it('an invalid config never reaches the browser: exit 2 with field-path lines', async () => {
@@ -220,7 +221,8 @@ describe('lab run (with a fake browser)', () => {
       throw new Error('page.evaluate: Error: out of memory\n    at lab.worker.js:1:2\n    at x');
     };
     const result = await lab(['run', '--preset', 'micro'], runner);
-    expect(result).toMatchObject({ status: 1, stderr: 'error: out of memory\n' });
+    expect(result.status).toBe(1);
+    expect(result.stderr).toMatch(/^estimate: [^\n]*\nerror: out of memory\n$/);
     expect(existsSync(join(dir, 'results'))).toBe(false);
   });
 
@@ -231,7 +233,8 @@ describe('lab run (with a fake browser)', () => {
       );
     };
     const result = await lab(['run', '--preset', 'micro'], runner);
-    expect(result).toMatchObject({ status: 2, stderr: 'post.method: unknown method\n' });
+    expect(result.status).toBe(2);
+    expect(result.stderr).toMatch(/^estimate: [^\n]*\npost\.method: unknown method\n$/);
   });
 
   it('results that break the contract: exit 1 naming the problem, file kept for inspection', async () => {
@@ -242,7 +245,7 @@ describe('lab run (with a fake browser)', () => {
     );
     expect(result.status).toBe(1);
     expect(result.stderr).toMatch(
-      /^error: the results file breaks its contract: metrics\.aligned: must be an object \(got nothing\) \(and 2 more problems\); written to r\.json\n$/,
+      /^estimate: [^\n]*\nerror: the results file breaks its contract: metrics\.aligned: must be an object \(got nothing\) \(and 2 more problems\); written to r\.json\n$/,
     );
     expect(existsSync(join(dir, 'r.json'))).toBe(true);
   });
