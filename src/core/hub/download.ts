@@ -1,8 +1,11 @@
 /**
  * Download one file of a Hub repo: from the cache when it has it, otherwise a streamed GET whose
- * length and checksum are verified before the bytes are used. Every failure becomes a `HubError`.
+ * length and checksum are verified before the bytes are used. Every file has a cap (the caller's
+ * `limit`): a larger Content-Length, cached file or body is refused, and the buffer grows with
+ * the bytes that arrive, never from a header alone. Every failure becomes a `HubError`.
  */
 
+import { formatBytes } from '../model/memory';
 import type { HubFileCache } from './cache';
 import { HubError, errorMessage } from './errors';
 import { fileUrl, formatRepoSpec, normalizeEndpoint, type RepoRef } from './repo';
@@ -23,11 +26,29 @@ export interface DownloadedFile {
   fromCache: boolean;
 }
 
+/** The most bytes the lab takes for one file, and why (shown when a file is refused). */
+export interface DownloadLimit {
+  bytes: number;
+  /** "a JSON file", "twice the weights config.json describes, plus a header", … */
+  why: string;
+}
+
+/**
+ * The cap of a file whose caller names none: larger than any file the lab can use (every backend's
+ * memory budget is at most 4 GiB, and a file holds at least 2 bytes for each float it becomes).
+ */
+export const MAX_DOWNLOAD: DownloadLimit = {
+  bytes: 8 * 2 ** 30,
+  why: 'no file the lab can use is larger',
+};
+
 export interface DownloadHandlers {
   /** Called once the file's size is known (from the cache, or the response's Content-Length). */
   onStart?: (totalBytes: number | null) => void;
   /** Called after each chunk of the body, with the chunk's size. */
   onBytes?: (bytes: number) => void;
+  /** The most bytes to take for this file (default `MAX_DOWNLOAD`). */
+  limit?: DownloadLimit;
 }
 
 /** `owner/name@revision`, as messages name the repo. */
@@ -101,8 +122,20 @@ export async function downloadHubFile(
   const url = fileUrl(session.endpoint, session.ref, file);
   const where = { repo: label(session), file };
 
+  const limit = handlers.limit ?? MAX_DOWNLOAD;
+  const overLimit = (what: string) =>
+    new HubError(
+      'too-large',
+      `${file} of ${label(session)} ${what}, over the ${formatBytes(limit.bytes)} the lab takes ` +
+        `for it (${limit.why})`,
+      where,
+    );
+
   const cached = await getCachedFile(session, url, file);
   if (cached !== undefined) {
+    if (cached.byteLength > limit.bytes) {
+      throw overLimit(`in the file cache is ${cached.byteLength} bytes`);
+    }
     throwIfCancelled(session, file);
     handlers.onStart?.(cached.byteLength);
     handlers.onBytes?.(cached.byteLength);
@@ -150,8 +183,14 @@ export async function downloadHubFile(
   }
 
   const expectedLength = declaredLength(response);
+  if (expectedLength !== null && expectedLength > limit.bytes) {
+    await response.body?.cancel().catch(() => undefined);
+    throw overLimit(`announces ${expectedLength} bytes (Content-Length)`);
+  }
   handlers.onStart?.(expectedLength);
-  const bytes = await readBody(session, file, response, expectedLength, handlers);
+  const bytes = await readBody(session, file, response, expectedLength, handlers, (received) =>
+    overLimit(`sent ${received} bytes`),
+  );
 
   const sha256 = await sha256Hex(bytes);
   const announced =
@@ -182,14 +221,19 @@ function declaredLength(response: Response): number | null {
   return Number(header);
 }
 
+/** The first buffer of a body; it doubles as bytes arrive. */
+const FIRST_BUFFER_BYTES = 1 << 16;
+
 async function readBody(
   session: HubSession,
   file: string,
   response: Response,
   expectedLength: number | null,
   handlers: DownloadHandlers,
+  tooLarge: (received: number) => HubError,
 ): Promise<Uint8Array> {
   const where = { repo: label(session), file };
+  const limit = (handlers.limit ?? MAX_DOWNLOAD).bytes;
   const truncated = (received: number, cause?: unknown) =>
     new HubError(
       'corrupt',
@@ -201,6 +245,7 @@ async function readBody(
 
   if (response.body === null) {
     const bytes = new Uint8Array(await response.arrayBuffer());
+    if (bytes.byteLength > limit) throw tooLarge(bytes.byteLength);
     handlers.onBytes?.(bytes.byteLength);
     if (expectedLength !== null && bytes.byteLength !== expectedLength) {
       throw truncated(bytes.byteLength);
@@ -208,16 +253,21 @@ async function readBody(
     return bytes;
   }
 
-  // Write straight into one buffer of the announced size: a model file is large, and collecting
-  // chunks to concatenate later would hold it in memory twice.
-  let buffer = new Uint8Array(expectedLength ?? 1 << 16);
+  // One buffer, doubled as bytes arrive and never past what may arrive (the announced length, or
+  // the cap), so an honest Content-Length ends in a buffer of exactly the file's size and a false
+  // one costs only the bytes actually sent. Collecting chunks to join at the end would hold a
+  // model file twice.
+  const ceiling = expectedLength ?? limit;
+  let buffer = new Uint8Array(Math.min(FIRST_BUFFER_BYTES, ceiling));
   let received = 0;
   const reader = response.body.getReader();
   try {
     for (;;) {
       const { done, value } = await reader.read();
       if (done) break;
-      if (expectedLength !== null && received + value.byteLength > expectedLength) {
+      const needed = received + value.byteLength;
+      if (needed > limit) throw tooLarge(needed);
+      if (expectedLength !== null && needed > expectedLength) {
         throw new HubError(
           'corrupt',
           `${file} of ${label(session)} is longer than the ${expectedLength} bytes its ` +
@@ -225,13 +275,13 @@ async function readBody(
           where,
         );
       }
-      if (received + value.byteLength > buffer.byteLength) {
-        const grown = new Uint8Array(Math.max(buffer.byteLength * 2, received + value.byteLength));
+      if (needed > buffer.byteLength) {
+        const grown = new Uint8Array(Math.min(Math.max(buffer.byteLength * 2, needed), ceiling));
         grown.set(buffer.subarray(0, received));
         buffer = grown;
       }
       buffer.set(value, received);
-      received += value.byteLength;
+      received = needed;
       handlers.onBytes?.(value.byteLength);
     }
   } catch (error) {

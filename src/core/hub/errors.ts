@@ -15,6 +15,11 @@ export type HubErrorKind =
   | 'http'
   /** A file arrived truncated, fails its checksum, or does not parse. */
   | 'corrupt'
+  /**
+   * A file is larger than the lab takes for it (announced by its Content-Length, found in the
+   * cache, or received), or `config.json` describes sizes out of the lab's range.
+   */
+  | 'too-large'
   /** The caller's AbortSignal fired. */
   | 'cancelled'
   /** The file cache could not be read or written (for example the storage quota is full). */
