@@ -19,7 +19,7 @@ interface FakeFile {
 function fakeHub(files: Record<string, FakeFile>) {
   const pulled: Record<string, number> = {};
   const cancelled: Record<string, boolean> = {};
-  const fetch = (async (input: RequestInfo | URL) => {
+  const fetch: typeof globalThis.fetch = async (input: RequestInfo | URL) => {
     const url = String(input);
     const name = url.slice(url.indexOf('/resolve/main/') + '/resolve/main/'.length);
     const file = files[name];
@@ -37,7 +37,7 @@ function fakeHub(files: Record<string, FakeFile>) {
       },
     });
     return new Response(body, { headers: file.headers ?? {} });
-  }) as typeof fetch;
+  };
   const session = (cache?: HubFileCache): HubSession => ({
     endpoint: 'https://hub.test',
     ref: { repo: 'evil/model', revision: 'main' },
@@ -136,7 +136,8 @@ describe('download caps', () => {
     const chunks = Array.from({ length: 30 }, (_, i) =>
       bytes.subarray(i * 10_000, (i + 1) * 10_000),
     );
-    for (const headers of [{ 'content-length': String(bytes.length) }, {}]) {
+    const withLength: Record<string, string> = { 'content-length': String(bytes.length) };
+    for (const headers of [withLength, {}]) {
       const hub = fakeHub({ 'model.safetensors': { chunks, headers } });
       const file = await downloadHubFile(hub.session(), 'model.safetensors', {
         limit: { bytes: bytes.length, why: 'test' },
