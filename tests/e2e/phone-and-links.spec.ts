@@ -3,10 +3,19 @@
  * Run button sits in a bar fixed at the foot of the screen wherever the page is scrolled, while
  * 1280 px keeps it at the top of the right column; a link's config shows as its preset or as
  * "shared config", and the precomputed example of another config is replaced by a note until the
- * link's config has run. Screenshots go to test-results/.
+ * link's config has run. A hostile link (issue 24) is one line of error and the rest of the page
+ * still loads. Screenshots go to test-results/.
  */
+import { readFileSync } from 'node:fs';
 import { expect, test, type Locator, type Page } from '@playwright/test';
-import { encodeConfigForUrl, resolvePreset, type ExperimentConfig } from '../../src/core/config';
+import {
+  configHash,
+  encodeConfigForUrl,
+  resolvePreset,
+  type ExperimentConfig,
+} from '../../src/core/config';
+import type { ResultsFile } from '../../src/core/pipeline/types';
+import { DEFAULT_DB_NAME } from '../../src/core/store/schema';
 
 const SHOTS = 'test-results';
 const DESKTOP = { width: 1280, height: 800 };
@@ -188,4 +197,109 @@ test('once a shared config has run, its own results replace the note', async ({ 
   await expect(page.getByTestId('results')).toContainText('This run');
   await expect(page.getByTestId('shared-config-note')).toHaveCount(0);
   await expect(page.getByRole('button', { name: 'Show progress' })).toHaveCount(0);
+});
+
+/** A link built by hand from arbitrary text, as an attacker would. */
+async function linkOf(text: string): Promise<string> {
+  const stream = new Blob([text]).stream().pipeThrough(new CompressionStream('deflate-raw'));
+  return Buffer.from(await new Response(stream).arrayBuffer()).toString('base64url');
+}
+
+/** Saves `results` as a run in the page's database, as the page does when a run finishes. */
+async function saveRun(page: Page, results: ResultsFile): Promise<void> {
+  const record = {
+    id: 'run-saved',
+    createdAt: Date.UTC(2025, 0, 1, 12),
+    name: results.config.name,
+    configHash: results.configHash,
+    config: results.config,
+    results,
+  };
+  await page.evaluate(
+    async ({ dbName, record }) => {
+      const db = await new Promise<IDBDatabase>((resolve, reject) => {
+        const open = indexedDB.open(dbName);
+        open.onsuccess = () => resolve(open.result);
+        open.onerror = () => reject(open.error);
+      });
+      const tx = db.transaction('runs', 'readwrite');
+      tx.objectStore('runs').put(record);
+      await new Promise((resolve, reject) => {
+        tx.oncomplete = resolve;
+        tx.onerror = () => reject(tx.error);
+      });
+      db.close();
+    },
+    { dbName: DEFAULT_DB_NAME, record },
+  );
+}
+
+test('a short link nested 200,000 deep is one line of error; saved runs and the resume offer still load', async ({
+  page,
+}) => {
+  const problems: string[] = [];
+  page.on('pageerror', (e) => problems.push(e.message));
+  await page.setViewportSize(DESKTOP);
+  await page.goto('/');
+  // The empty list means the page has opened (and so created) its database.
+  await expect(
+    page.getByText('Finished runs are saved in this browser and listed here.', { exact: true }),
+  ).toBeVisible({ timeout: 60_000 });
+  const example = JSON.parse(
+    readFileSync('public/examples/antidote-sst2.json', 'utf8'),
+  ) as ResultsFile;
+  await saveRun(page, example);
+  // A run an earlier page left unfinished, as the page remembers it.
+  const micro = resolvePreset('micro');
+  const active = { config: micro, configHash: await configHash(micro), startedAt: Date.now() };
+  await page.evaluate(
+    (run) => localStorage.setItem('safetune-lab.active-run', run),
+    JSON.stringify(active),
+  );
+
+  const payload = await linkOf(
+    `{"schemaVersion":1,"seed":${'['.repeat(200_000)}${']'.repeat(200_000)}}`,
+  );
+  expect(payload.length).toBeLessThan(1_500);
+  await page.goto('about:blank');
+  await page.goto(`/#config=${payload}`);
+  const alert = page
+    .getByRole('alert')
+    .filter({ hasText: 'The config in this link could not be used' });
+  await expect(alert.locator('li')).toHaveCount(1);
+  await expect(alert.locator('li')).toHaveText(
+    '(root): a config is nested more than 32 levels deep',
+  );
+  await expect(page.getByLabel('Preset').locator('option:checked')).toHaveText('antidote-sst2');
+  await expect(page.getByTestId('run-row')).toHaveCount(1);
+  await expect(page.getByTestId('run-row')).toContainText(example.config.name);
+  await expect(page.getByTestId('resume-notice')).toBeVisible();
+  await expect(page.getByTestId('resume-name')).toHaveText(micro.name);
+  expect(problems).toEqual([]);
+});
+
+test('a link to a run at every training maximum shows its estimate and asks before it runs', async ({
+  page,
+}) => {
+  await page.setViewportSize(PHONE);
+  const config = resolvePreset('micro');
+  config.runtime.backend = 'wasm';
+  for (const stage of [config.alignment, config.finetune]) {
+    stage.samples = 100_000;
+    stage.epochs = 100;
+  }
+  await openLink(page, config);
+  const run = page.getByTestId('run-button');
+  await expect(run).toBeEnabled({ timeout: 60_000 });
+  await run.click();
+  const check = page.getByRole('alertdialog');
+  await expect(check).toBeVisible();
+  await expect(check.getByTestId('cost-estimate')).toContainText(
+    'training steps (20,000,000 rows) on a 486k-parameter model',
+  );
+  await expect(check).toBeInViewport();
+  await page.screenshot({ path: `${SHOTS}/link-cost-check-390.png` });
+  await check.getByRole('button', { name: 'Cancel' }).click();
+  await expect(check).toHaveCount(0);
+  await expect(page.getByTestId('run-monitor')).toHaveCount(0);
 });

@@ -68,3 +68,5 @@ export type { StageKeyMaterial } from './canonical';
 export { URL_PATH, decodeConfigFromUrl, encodeConfigForUrl } from './url';
 export { applyPatches, clonePlain, deepFreeze, deepMerge, isPlainObject } from './merge';
 export { closestMatch, editDistance } from './suggest';
+export { CONFIRM_WORK, builtInParameters, describeCost, needsConfirmation, runCost } from './cost';
+export type { RunCost } from './cost';
