@@ -6,6 +6,7 @@
  * the built-in world's data and the keyword moderation judge, the only ones version 2 had. The
  * result is a version-3 input for the validator, which then checks it like any other.
  */
+import { CONFIG_LIMITS, jsonBoundsProblem } from './bounds';
 import { clonePlain, deepFreeze, deepMerge, isPlainObject } from './merge';
 import { DEFAULT_CLASSIFIER } from './schema';
 
@@ -92,13 +93,17 @@ function addMeaning(
  * A schemaVersion-1 or -2 input as a version-3 input (anything else is returned as it is).
  * Fields of the wrong type are kept for the validator to report; only plain-object sections are
  * merged. `fillDefaults: false` (the validator's strict mode) adds only the fields later versions
- * added, so an old file that lacks one of its own fields is still reported incomplete.
+ * added, so an old file that lacks one of its own fields is still reported incomplete. An input
+ * outside `CONFIG_LIMITS` is returned as it is (never walked): the validator refuses it.
  */
 export function migrateConfigInput(
   input: Record<string, unknown>,
   { fillDefaults = true }: { fillDefaults?: boolean } = {},
 ): Record<string, unknown> {
   if (input.schemaVersion !== 1 && input.schemaVersion !== 2) return input;
+  // Migration merges and clones recursively: an input out of bounds (an array nested 100,000
+  // deep overflowed the stack here) is left as it is, for the validator to refuse in one line.
+  if (jsonBoundsProblem(input, CONFIG_LIMITS) !== undefined) return input;
   let filled: Record<string, unknown>;
   if (input.schemaVersion === 1) {
     filled = fillDefaults

@@ -10,6 +10,7 @@ import {
   closestMatch,
   decodeConfigFromUrl,
   formatErrors,
+  migrateConfigInput,
   validateConfig,
   validateConfigJSON,
   type ValidationResult,
@@ -182,5 +183,13 @@ describe('jsonBoundsProblem', () => {
   it('counts values in all', () => {
     const wide = Array.from({ length: 30 }, () => Array.from({ length: 1_000 }, () => 0));
     expect(jsonBoundsProblem(wide, limits)).toBe('it holds more than 20000 values');
+  });
+});
+
+describe('migrateConfigInput', () => {
+  it('returns a version-1 input nested 100,000 deep as it is, for the validator to refuse (it overflowed the stack)', () => {
+    const input = { schemaVersion: 1, seed: nestedArray(100_000) };
+    expect(migrateConfigInput(input)).toBe(input);
+    expect(migrateConfigInput(input, { fillDefaults: false })).toBe(input);
   });
 });
