@@ -114,7 +114,12 @@ export function validateConfig(
   if (!isPlainObject(input)) {
     return {
       ok: false,
-      errors: [{ path: ROOT_PATH, message: `must be a JSON object (got ${describe(input)})` }],
+      errors: [
+        {
+          path: ROOT_PATH,
+          message: oneLine(`must be a JSON object (got ${describe(input)})`, MAX_MESSAGE_CHARS),
+        },
+      ],
     };
   }
   const tooLarge = jsonBoundsProblem(input, CONFIG_LIMITS);

@@ -58,13 +58,18 @@ export async function resultsFileProblems(value: unknown): Promise<string[]> {
     if (problems.length >= MAX_PROBLEMS) unlisted += 1;
     else problems.push(`${oneLine(path, MAX_PATH_CHARS)}: ${oneLine(message, MAX_MESSAGE_CHARS)}`);
   };
-  if (!isPlainObject(value)) return [`(root): must be a JSON object (got ${describe(value)})`];
+  if (!isPlainObject(value)) {
+    return [oneLine(`(root): must be a JSON object (got ${describe(value)})`, MAX_MESSAGE_CHARS)];
+  }
   const tooLarge = jsonBoundsProblem(value, RESULTS_LIMITS);
   if (tooLarge !== undefined) return [`(root): ${tooLarge}`];
   if (value.schemaVersion !== RESULTS_SCHEMA_VERSION) {
     // Another version follows another schema: checking the rest against this one means nothing.
     return [
-      `schemaVersion: must be ${RESULTS_SCHEMA_VERSION} (got ${describe(value.schemaVersion)})`,
+      oneLine(
+        `schemaVersion: must be ${RESULTS_SCHEMA_VERSION} (got ${describe(value.schemaVersion)})`,
+        MAX_MESSAGE_CHARS,
+      ),
     ];
   }
 

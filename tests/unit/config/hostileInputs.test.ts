@@ -193,3 +193,11 @@ describe('migrateConfigInput', () => {
     expect(migrateConfigInput(input, { fillDefaults: false })).toBe(input);
   });
 });
+
+describe('one line even where validation stops at once', () => {
+  it('a config that is a string with a line separator (U+2028, which JSON.stringify keeps)', () => {
+    expect(problems(validateConfig('a\u2028b', CTX))).toEqual([
+      '(root): must be a JSON object (got string "a\\u2028b")',
+    ]);
+  });
+});

@@ -62,3 +62,18 @@ describe('a hostile results file is refused in a few one-line problems', () => {
     ]);
   });
 });
+
+describe('one line even where the check stops at once', () => {
+  it('a schemaVersion that is a string with a line separator (U+2028, which JSON.stringify keeps)', async () => {
+    const file = { ...(await validResultsFile()), schemaVersion: 'a\u2028b' };
+    expect(checkLines(await resultsFileProblems(file))).toEqual([
+      'schemaVersion: must be 1 (got string "a\\u2028b")',
+    ]);
+  });
+
+  it('a results file that is a string with a line separator', async () => {
+    expect(checkLines(await resultsFileProblems('a\u2028b'))).toEqual([
+      '(root): must be a JSON object (got string "a\\u2028b")',
+    ]);
+  });
+});
