@@ -210,7 +210,9 @@ async function probe(
   try {
     result = await call();
   } catch (error) {
-    throw new Error(`${what} threw: ${error instanceof Error ? error.message : String(error)}`);
+    throw new Error(`${what} threw: ${error instanceof Error ? error.message : String(error)}`, {
+      cause: error,
+    });
   }
   const ms = performance.now() - started;
   if (ms > slowest.ms) Object.assign(slowest, { ms, what });
