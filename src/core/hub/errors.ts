@@ -16,8 +16,8 @@ export type HubErrorKind =
   /** A file arrived truncated, fails its checksum, or does not parse. */
   | 'corrupt'
   /**
-   * A file is larger than the lab takes for it (announced by its Content-Length, found in the
-   * cache, or received), or `config.json` describes sizes out of the lab's range.
+   * A file is larger than the lab takes for it: announced by its Content-Length, found in the
+   * cache, or received.
    */
   | 'too-large'
   /** The caller's AbortSignal fired. */

@@ -9,16 +9,26 @@
  * the cache without a single request (a manifest records which files the load consisted of, so
  * optional files that were absent are not probed again). Otherwise each file still comes from the
  * cache when it is there, so an interrupted download resumes at the first missing file.
+ *
+ * Every file is capped before its bytes are taken: 50 MB for each JSON file, and for the weight
+ * files together what `config.json` implies (`weightFilesCap`); a `config.json` whose sizes are out
+ * of range is refused before anything else downloads.
  */
 
-import { indexSafetensors, type NamedTensor } from '../model/safetensors';
+import { modelConfigFromHub } from '../model/checkpoint';
+import { hubConfigRangeProblem } from '../model/config';
+import { formatBytes } from '../model/memory';
+import { MAX_HEADER_BYTES, indexSafetensors, type NamedTensor } from '../model/safetensors';
+import { parameterCount } from '../model/weights';
 import type { HubFileCache } from './cache';
 import {
+  MAX_DOWNLOAD,
   downloadHubFile,
   getCachedFile,
   label,
   putCachedFile,
   throwIfCancelled,
+  type DownloadLimit,
   type DownloadedFile,
   type HubSession,
 } from './download';
@@ -96,9 +106,40 @@ export const WEIGHTS_INDEX_FILE = 'model.safetensors.index.json';
 /** Where a file comes from: the network (with the cache in front), or a manifest-replayed cache. */
 type FileSource = (
   file: string,
+  limit: DownloadLimit,
   onStart?: (total: number | null) => void,
   onBytes?: (n: number) => void,
 ) => Promise<DownloadedFile | null>;
+
+/** The cap on each JSON file of a model repo (Qwen's tokenizer.json is 11 MB, Gemma's 34 MB). */
+export const JSON_FILE_LIMIT: DownloadLimit = {
+  bytes: 50e6,
+  why: 'a JSON file of a model repo',
+};
+
+/**
+ * What all weight files of a model may hold together: twice its weights as float32 (the widest
+ * dtype the lab reads for weights; the slack is for buffers such as GPT-NeoX's masks and a tied
+ * head stored twice) plus a header's cap per file, or `MAX_DOWNLOAD` each when the config does
+ * not describe a model the lab reads (that refusal comes when the model is built).
+ */
+function weightFilesCap(
+  configJson: Record<string, unknown>,
+  files: number,
+): { total: number; why: string } | null {
+  let weightBytes: number;
+  try {
+    weightBytes = 4 * parameterCount(modelConfigFromHub(configJson));
+  } catch {
+    return null;
+  }
+  return {
+    total: 2 * weightBytes + files * MAX_HEADER_BYTES,
+    why:
+      `twice the ${formatBytes(weightBytes)} of float32 weights config.json describes, ` +
+      `plus ${formatBytes(MAX_HEADER_BYTES)} of header per weight file`,
+  };
+}
 
 export async function loadHubModelFiles(
   spec: string | RepoRef,
@@ -121,7 +162,7 @@ export async function loadHubModelFiles(
 
   const result = await loadFrom(
     session,
-    (file, onStart, onBytes) => downloadHubFile(session, file, { onStart, onBytes }),
+    (file, limit, onStart, onBytes) => downloadHubFile(session, file, { onStart, onBytes, limit }),
     options,
   );
   if (session.cache !== undefined) {
@@ -151,7 +192,7 @@ async function loadFrom(
     return file;
   };
 
-  const config = await source(CONFIG_FILE);
+  const config = await source(CONFIG_FILE, JSON_FILE_LIMIT);
   if (config === null) {
     throw new HubError(
       'not-found',
@@ -160,8 +201,18 @@ async function loadFrom(
     );
   }
   const configJson = parseJsonObject(session, record(config));
+  // Sizes out of range are refused before anything else downloads (the weights' cap and the
+  // memory guard are computed from them).
+  const outOfRange = hubConfigRangeProblem(configJson);
+  if (outOfRange !== null) {
+    throw new HubError(
+      'corrupt',
+      outOfRange.replace(/^config\.json:/, `${CONFIG_FILE} of ${label(session)}:`),
+      where(CONFIG_FILE),
+    );
+  }
 
-  const tokenizer = await source(TOKENIZER_FILE);
+  const tokenizer = await source(TOKENIZER_FILE, JSON_FILE_LIMIT);
   if (tokenizer === null) {
     throw new HubError(
       'not-found',
@@ -171,18 +222,20 @@ async function loadFrom(
   }
   const tokenizerJson = parseJson(session, record(tokenizer));
 
-  const tokenizerConfigFile = await source(TOKENIZER_CONFIG_FILE);
+  const tokenizerConfigFile = await source(TOKENIZER_CONFIG_FILE, JSON_FILE_LIMIT);
   const tokenizerConfig =
     tokenizerConfigFile === null ? null : parseJsonObject(session, record(tokenizerConfigFile));
-  const generationConfigFile = await source(GENERATION_CONFIG_FILE);
+  const generationConfigFile = await source(GENERATION_CONFIG_FILE, JSON_FILE_LIMIT);
   const generationConfig =
     generationConfigFile === null ? null : parseJsonObject(session, record(generationConfigFile));
 
   await options.beforeWeights?.({ configJson, tokenizerConfig });
 
-  const indexFile = await source(WEIGHTS_INDEX_FILE);
+  const indexFile = await source(WEIGHTS_INDEX_FILE, JSON_FILE_LIMIT);
   const weightMap = indexFile === null ? null : parseWeightMap(session, record(indexFile));
   const weightFiles = weightMap === null ? [WEIGHTS_FILE] : [...new Set(weightMap.values())].sort();
+  const cap = weightFilesCap(configJson, weightFiles.length);
+  let weightBytes = 0;
 
   const progress = {
     loadedBytes: 0,
@@ -199,8 +252,16 @@ async function loadFrom(
         fileIndex,
         fileCount: weightFiles.length,
       });
+    const limit: DownloadLimit =
+      cap === null
+        ? MAX_DOWNLOAD
+        : {
+            bytes: Math.min(cap.total - weightBytes, MAX_DOWNLOAD.bytes),
+            why: weightBytes === 0 ? cap.why : `what the earlier weight files left of ${cap.why}`,
+          };
     const weights = await source(
       name,
+      limit,
       (total) => {
         if (total === null) progress.totalUnknown = true;
         else progress.knownTotal += total;
@@ -223,6 +284,7 @@ async function loadFrom(
       );
     }
     record(weights);
+    weightBytes += weights.bytes.byteLength;
     let shard: Map<string, NamedTensor>;
     const file = `${name} of ${label(session)}`;
     try {
@@ -368,12 +430,13 @@ async function replayFromCache(
   if (manifest === null) return null;
   const listed = new Map(manifest.files.map((file) => [file.name, file.sha256]));
 
-  const source: FileSource = async (file, onStart, onBytes) => {
+  const source: FileSource = async (file, limit, onStart, onBytes) => {
     // Files the complete load did not have were absent upstream (404): answer the same.
     const expected = listed.get(file);
     if (expected === undefined) return null;
     const bytes = await getCachedFile(session, fileUrl(session.endpoint, session.ref, file), file);
-    if (bytes === undefined) throw new ReplayMiss();
+    // A file over its cap is the network path's to refuse, with the figures.
+    if (bytes === undefined || bytes.byteLength > limit.bytes) throw new ReplayMiss();
     const sha256 = await sha256Hex(bytes);
     if (sha256 !== expected) throw new ReplayMiss();
     onStart?.(bytes.byteLength);

@@ -8,6 +8,10 @@ import { describe, expect, it } from 'vitest';
 import { downloadHubFile, type HubSession } from '../../../src/core/hub/download';
 import { HubError } from '../../../src/core/hub/errors';
 import type { HubFileCache } from '../../../src/core/hub/cache';
+import { loadHubModelFiles } from '../../../src/core/hub/fetchFiles';
+import { modelConfigFromHub } from '../../../src/core/model/checkpoint';
+import { MAX_HEADER_BYTES, writeSafetensors } from '../../../src/core/model/safetensors';
+import { parameterCount } from '../../../src/core/model/weights';
 
 interface FakeFile {
   /** The body, as chunks; a function makes them on demand (an endless body). */
@@ -161,5 +165,97 @@ describe('download caps', () => {
     expect(error.message).toBe(
       'config.json of evil/model@main in the file cache is 2000000 bytes, over the 1.0 MB the lab takes for it (a JSON file)',
     );
+  });
+});
+
+/** A tiny Llama's config.json: 320 × 32 embeddings and two blocks, about 52,000 parameters. */
+const TINY_LLAMA = {
+  model_type: 'llama',
+  vocab_size: 320,
+  hidden_size: 32,
+  intermediate_size: 64,
+  num_hidden_layers: 2,
+  num_attention_heads: 4,
+  num_key_value_heads: 2,
+  max_position_embeddings: 256,
+};
+
+const text = (value: unknown) => [new TextEncoder().encode(JSON.stringify(value))];
+
+describe("the caps a model repo's files get", () => {
+  const small = writeSafetensors(new Map([['w', { shape: [2], data: new Float32Array(2) }]]));
+
+  it('refuses a weight file announced over twice the weights config.json describes, before reading it', async () => {
+    const hub = fakeHub({
+      'config.json': { chunks: text(TINY_LLAMA) },
+      'tokenizer.json': { chunks: text({}) },
+      'model.safetensors': {
+        chunks: [small],
+        headers: { 'content-length': String(200 * MB) },
+      },
+    });
+    const error = await refusal(
+      loadHubModelFiles('evil/model', { endpoint: 'https://hub.test', fetch: hub.session().fetch }),
+    );
+    expect(error.kind).toBe('too-large');
+    expect(error.message).toMatch(
+      /^model\.safetensors of evil\/model@main announces 200000000 bytes \(Content-Length\), over the 100 MB the lab takes for it \(twice the [\d.]+ kB of float32 weights config\.json describes, plus 100 MB of header per weight file\)$/,
+    );
+    expect(hub.pulled['model.safetensors'] ?? 0).toBeLessThanOrEqual(1);
+  });
+
+  it('caps the shards together: what one shard took is not there for the next', async () => {
+    const weights = 4 * parameterCount(modelConfigFromHub(TINY_LLAMA));
+    const cap = 2 * weights + 2 * MAX_HEADER_BYTES;
+    const hub = fakeHub({
+      'config.json': { chunks: text(TINY_LLAMA) },
+      'tokenizer.json': { chunks: text({}) },
+      'model.safetensors.index.json': {
+        chunks: text({ weight_map: { w: 'a.safetensors', v: 'b.safetensors' } }),
+      },
+      'a.safetensors': { chunks: [small] },
+      // Under the two files' cap, over what the first shard left of it.
+      'b.safetensors': { chunks: [small], headers: { 'content-length': String(cap - 10) } },
+    });
+    const error = await refusal(
+      loadHubModelFiles('evil/model', { endpoint: 'https://hub.test', fetch: hub.session().fetch }),
+    );
+    expect(error.kind).toBe('too-large');
+    expect(error.message).toMatch(
+      new RegExp(
+        `^b\\.safetensors of evil/model@main announces ${cap - 10} bytes .*\\(what the earlier weight files left of twice`,
+      ),
+    );
+  });
+
+  it('refuses a tokenizer.json announced over 50 MB', async () => {
+    const hub = fakeHub({
+      'config.json': { chunks: text(TINY_LLAMA) },
+      'tokenizer.json': { chunks: text({}), headers: { 'content-length': String(60 * MB) } },
+    });
+    const error = await refusal(
+      loadHubModelFiles('evil/model', { endpoint: 'https://hub.test', fetch: hub.session().fetch }),
+    );
+    expect(error.message).toBe(
+      'tokenizer.json of evil/model@main announces 60000000 bytes (Content-Length), over the 50.0 MB the lab takes for it (a JSON file of a model repo)',
+    );
+  });
+
+  it('refuses config.json with a size out of range before any other file is requested', async () => {
+    const hub = fakeHub({
+      'config.json': { chunks: text({ ...TINY_LLAMA, num_hidden_layers: 100_000 }) },
+      'tokenizer.json': { chunks: text({}) },
+    });
+    const error = await refusal(
+      loadHubModelFiles('evil/model', { endpoint: 'https://hub.test', fetch: hub.session().fetch }),
+    );
+    expect({ kind: error.kind, file: error.file }).toEqual({
+      kind: 'corrupt',
+      file: 'config.json',
+    });
+    expect(error.message).toBe(
+      'config.json of evil/model@main: num_hidden_layers must be a whole number from 1 to 512 (got 100000)',
+    );
+    expect(Object.keys(hub.pulled)).toEqual(['config.json']);
   });
 });
