@@ -109,9 +109,20 @@ function matchHubTensors(
   return matched;
 }
 
-/** The lab's values of one matched tensor: decoded (for a lazy tensor, now) and transposed. */
-function labValues({ tensor, transposeFrom }: MatchedTensor): Float32Array {
+/**
+ * The lab's values of one matched tensor: decoded (for a lazy tensor, now), checked finite, and
+ * transposed. A NaN or an infinity in a weight would surface as a NaN loss far from its cause.
+ */
+function labValues({ fileName, tensor, transposeFrom }: MatchedTensor): Float32Array {
   const data = tensor.data;
+  for (let i = 0; i < data.length; i++) {
+    // x − x is 0 for every finite x, NaN for NaN and ±Infinity.
+    if (data[i] - data[i] !== 0) {
+      throw new Error(
+        `checkpoint: ${JSON.stringify(fileName)} holds ${data[i]} at index ${i}; a weight must be a finite number`,
+      );
+    }
+  }
   return transposeFrom ? transpose(data, transposeFrom[0], transposeFrom[1]) : data;
 }
 
