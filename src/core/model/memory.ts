@@ -1,8 +1,8 @@
 import type { LayerRole, LoraSettings } from '../config/schema';
 import { attentionWidths, type ModelConfig } from './config';
 import { CROSS_ENTROPY_CHUNK } from './forward';
-import { adapterSpecs } from './lora';
-import { parameterCount, weightSpecs } from './weights';
+import { adaptedRoles, adapterSpecs } from './lora';
+import { parameterCount, weightSpecGroups } from './weights';
 
 /**
  * How much memory a run needs, from the config alone (before anything is downloaded), and whether
@@ -149,16 +149,24 @@ export function estimateMemory(config: ModelConfig, run: MemoryRun): MemoryEstim
 
   const adapted = run.lora ? adaptedSet(config, run.lora) : new Set<LayerRole>();
   const rank = run.lora?.rank ?? 0;
-  const specs = weightSpecs(config);
+  // Block 0's weights and adapter stand for every block's: the estimate's time and memory do not
+  // grow with the depth (a config from a link may say 512 blocks).
+  const weightGroups = weightSpecGroups(config);
+  const blockAdapter = run.lora ? adapterSpecs({ ...config, nLayers: 1 }, run.lora) : [];
   const weightValues = parameterCount(config);
-  const adapterValues = run.lora
-    ? adapterSpecs(config, run.lora).reduce((sum, spec) => sum + product(spec.shape), 0)
-    : 0;
+  const adapterValues =
+    config.nLayers * blockAdapter.reduce((sum, spec) => sum + product(spec.shape), 0);
   const trainedValues = run.lora ? adapterValues : weightValues;
   const trainedShapes = run.lora
-    ? adapterSpecs(config, run.lora).map((spec) => spec.shape)
-    : specs.map((spec) => spec.shape);
-  const largestTrained = Math.max(...trainedShapes.map(product));
+    ? blockAdapter.map((spec) => spec.shape)
+    : weightGroups.map(({ spec }) => spec.shape);
+  const trainedTensors = run.lora
+    ? config.nLayers * blockAdapter.length
+    : weightGroups.reduce((sum, group) => sum + group.count, 0);
+  const largestTrained = trainedShapes.reduce(
+    (largest, shape) => Math.max(largest, product(shape)),
+    0,
+  );
 
   const frozenHead = run.lora !== null;
   const activationTensors = trainingActivationTensors(config, B, T, frozenHead);
@@ -219,7 +227,7 @@ export function estimateMemory(config: ModelConfig, run: MemoryRun): MemoryEstim
   const adapter = bytes(adapterValues);
   const gradients = bytes(trainedValues);
   const optimizer = bytes(2 * trainedValues);
-  const optimizerUpdate = bytes(ADAMW_UPDATE_COPIES * largestTrained + trainedShapes.length);
+  const optimizerUpdate = bytes(ADAMW_UPDATE_COPIES * largestTrained + trainedTensors);
   const activations = bytes(activationValues);
   const kvCache = bytes(kvCacheValues);
   const generation = bytes(generationValues);
@@ -231,7 +239,7 @@ export function estimateMemory(config: ModelConfig, run: MemoryRun): MemoryEstim
     Math.max(gradients + Math.max(activations, optimizerUpdate), generation);
 
   const tensors: TensorSize[] = [
-    ...specs.map((spec) => ({
+    ...weightGroups.map(({ spec }) => ({
       name: spec.name,
       shape: spec.shape,
       bytes: bytes(product(spec.shape)),
@@ -287,8 +295,8 @@ export function estimateMemory(config: ModelConfig, run: MemoryRun): MemoryEstim
 }
 
 function adaptedSet(config: ModelConfig, lora: LoraSettings): Set<LayerRole> {
-  // adapterSpecs skips the roles a family lacks (and throws when none is left), as the model does.
-  return new Set(adapterSpecs(config, lora).map((spec) => spec.role));
+  // adaptedRoles skips the roles a family lacks (and throws when none is left), as the model does.
+  return new Set(adaptedRoles(config, lora));
 }
 
 /** The big activations of a training step, the candidates for the largest single buffer. */
