@@ -24,6 +24,7 @@ import { GENERATION_BATCH } from '../src/core/pipeline/generation';
 import {
   TRAINING_MEMORY_BUDGET,
   WASM_HEAP_BYTES,
+  WASM_WEIGHT_OVERHEAD,
   chooseMicroBatch,
   trainingLimits,
 } from '../src/core/train/microBatch';
@@ -231,7 +232,8 @@ export function formatModelsTable(rows: readonly ModelRow[], run: MemoryRun = MO
       `and maxBufferSize ${mib(WEBGPU_DEFAULT_LIMITS.maxBufferSize)}; "raised" = within a desktop adapter's limits, which tfjs requests ` +
       `(${mib(WEBGPU_DESKTOP_LIMITS.maxStorageBufferBindingSize)} and ${mib(WEBGPU_DESKTOP_LIMITS.maxBufferSize)} assumed).`,
     `wasm rows: rows per forward/backward pass on wasm (a step accumulates the gradients of its micro-batches: the same step, ` +
-      `slower) whose step fits ${mib(TRAINING_MEMORY_BUDGET.wasm)} of the ${mib(WASM_HEAP_BYTES)} heap; "tight" = one row is over that ` +
+      `slower) whose step, with ${WASM_WEIGHT_OVERHEAD} byte per byte of weights for what the estimate leaves out (measured), ` +
+      `fits ${mib(TRAINING_MEMORY_BUDGET.wasm)} of the ${mib(WASM_HEAP_BYTES)} heap; "tight" = one row is over that ` +
       `but within the heap; "no" = one row is over the heap (train on WebGPU, or with shorter rows).`,
   ];
   return [table(columns, cells), '', ...notes].join('\n');

@@ -45,6 +45,9 @@ import { trainingStepFlops } from '../src/core/bench/flops';
 import type { LogEvent } from '../workers/protocol';
 import { DEFAULT_CONFIG } from '../src/core/config/schema';
 
+/** Debian's Python, which has python3-torch (`ensurePytorch`). */
+const PYTHON = '/usr/bin/python3';
+
 const { values } = parseArgs({
   options: {
     backend: { type: 'string' },
@@ -255,8 +258,6 @@ if (pytorch) {
     );
   }
 }
-
-const PYTHON = '/usr/bin/python3';
 
 /** Debian's python3-torch, installed with apt-get when missing (as root), else a one-line exit. */
 function ensurePytorch(): void {

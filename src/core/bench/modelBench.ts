@@ -26,18 +26,14 @@ import { median } from './syntheticTraining';
  * key/value cache, then a LoRA fine-tuning step as the lab runs it (`DEFAULT_CONFIG.finetune`:
  * r = 8, α = 16 on attn.q/k/v, AdamW, gradient clipping), on whatever backend tfjs has.
  *
- * Memory on wasm (tfjs 4.22, float32, LoRA r = 8 on q/k/v, batch 4 × 128, measured in Node and
- * in Chromium at 9014a85; "heap" is the wasm linear memory, capped at 4 GiB = 4295 MB):
- *                  weights   training, 1 row per pass       one pass of 4 rows   generation peak
- *   GPT-2 124M     498 MB    2.74 GB tensors, 3.47 GB heap  out of memory        663 MB tensors
- *   SmolLM2-135M   538 MB    3.27 GB tensors, 4.25 GB heap  out of memory        665 MB tensors
- * A pass keeps every op's output, tfjs's copy of each tensor saved for the gradient (the wasm
- * Identity kernel copies) and every gradient until its backward pass ends: about 1.3 GB per
- * extra row of 128 tokens. On top of that `matmul.ts`'s wasm gradient saves a copy of each frozen
- * weight, computes that weight's unused gradient and its Wᵀ, all alive until the end, and
- * XNNPACK packs a copy of each right-hand operand while it lives (~1 GB for these models). So on
- * wasm the benchmark runs one row per pass (`microBatch` 1) and sums the 4 passes' gradients:
- * the same step, the least memory; SmolLM2 then has 40 MB to spare.
+ * Memory on wasm before block recomputation (tfjs 4.22, float32, LoRA r = 8 on q/k/v, 4 × 128,
+ * one row per pass, at 9014a85): GPT-2 124M 2.74 GB of tensors (3.47 GB heap), SmolLM2-135M
+ * 3.27 GB (4.25 GB heap); one pass of 4 rows ran out of the 4 GiB heap. A pass kept every op's
+ * output and every gradient until its backward pass ended, about 1.3 GB per row of 128 tokens.
+ * With recomputed blocks (`recompute`, on for Hub runs) a step holds each block's input and one
+ * block's activations: SmolLM2-135M at 4 × 256 peaks at 755 MB of tensors, 550 MB of them the
+ * weights (README, "Memory and speed at real size"). `train.estimatedPeakBytes` is the lab's own
+ * estimate of the step, beside the measured peak.
  * The adapter and its AdamW moments are < 1 MB; the loss builds no `[tokens, vocab]` one-hot.
  */
 export interface ModelBenchOptions {

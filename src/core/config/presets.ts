@@ -199,8 +199,8 @@ export const PRESETS: readonly Preset[] = [
     4,
     'webgpu',
     'The reference experiment on Qwen2.5-0.5B-Instruct (494M parameters, ~1 GB download), with ' +
-      'its chat template. Its float32 weights alone are 2 GB: a step of one row is about 2.8 GB ' +
-      "by the estimate, over wasm's 2.5 GiB training budget.",
+      'its chat template. Its float32 weights alone are 2 GB: on wasm one row per pass took the ' +
+      'heap to 3.7 of its 4 GiB (a benchmark at 4 × 256), so it is for a WebGPU GPU.',
   ),
 ];
 

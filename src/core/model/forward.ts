@@ -4,7 +4,14 @@ import { architectureOf, type ArchitectureNames } from './architecture';
 import { attentionWidths, type Activation, type ModelConfig } from './config';
 import { embeddingLookup } from './embedding';
 import { loraDelta, plusDelta, type LoraAdapter } from './lora';
-import { addLastAxis, headLogits, matMul, mulLastAxis, prefersPlainProducts } from './matmul';
+import {
+  addLastAxis,
+  headLogits,
+  matMul,
+  mulLastAxis,
+  prefersPlainProducts,
+  productWithHead,
+} from './matmul';
 import { getWeight, type WeightMap } from './weights';
 import { fusedGeluNew, fusedKernelsAvailable, fusedNorm } from '../runtime/webgpuFused';
 
@@ -301,14 +308,27 @@ export function rowLogSumExp(x: tf.Tensor2D): tf.Tensor1D {
   return lse(x) as tf.Tensor1D;
 }
 
-/** Tokens per chunk of `frozenHeadCrossEntropy` (a `[256, 152k]` chunk of logits is 155 MB). */
+/** Most tokens per chunk of `frozenHeadCrossEntropy`. */
 export const CROSS_ENTROPY_CHUNK = 256;
+
+/** Most bytes of one loss chunk's logits: a chunk has fewer tokens at a large vocabulary. */
+export const CROSS_ENTROPY_CHUNK_BYTES = 64 * 2 ** 20;
+
+/**
+ * Tokens per chunk of `frozenHeadCrossEntropy` at `vocabSize`: 256, or fewer so that a chunk's
+ * logits stay under `CROSS_ENTROPY_CHUNK_BYTES` (Qwen's 151,936 rows: 110 tokens, 67 MB, where 256
+ * tokens made 155 MB, three of them alive at once), never under 16.
+ */
+export function crossEntropyChunk(vocabSize: number): number {
+  const fitting = Math.floor(CROSS_ENTROPY_CHUNK_BYTES / (4 * vocabSize));
+  return Math.max(16, Math.min(CROSS_ENTROPY_CHUNK, fitting));
+}
 
 /**
  * `tokenCrossEntropy` for a frozen head (LoRA training: the embedding never changes), in chunks of
- * `chunk` tokens: the largest tensor is one chunk's `[chunk, vocab]` logits rather than
- * `[tokens, vocab]` (Qwen2.5's vocabulary at batch 4 × 256 would otherwise keep several 620 MB
- * tensors alive). The gradient reaches `hidden` only, `dhidden = dy · (softmax(logits) · head −
+ * `chunk` tokens (`crossEntropyChunk`): the largest tensor is one chunk's `[chunk, vocab]` logits
+ * rather than `[tokens, vocab]` (Qwen2.5's vocabulary at batch 4 × 256 would otherwise keep several
+ * 620 MB tensors alive). The gradient reaches `hidden` only, `dhidden = dy · (softmax(logits) · head −
  * head[target])`; under a gradient its second factor is computed with the loss, chunk by chunk
  * while the chunk's logits exist, and kept (`[tokens, dModel]`, small), so the backward pass only
  * scales it: no logits are made twice.
@@ -317,7 +337,7 @@ export function frozenHeadCrossEntropy(
   hidden: tf.Tensor2D,
   head: tf.Tensor2D,
   targets: tf.Tensor1D,
-  chunk = CROSS_ENTROPY_CHUNK,
+  chunk = crossEntropyChunk(head.shape[0]),
 ): tf.Tensor1D {
   const tokens = hidden.shape[0];
   const spans: [number, number][] = [];
@@ -338,12 +358,20 @@ export function frozenHeadCrossEntropy(
       const [value, factor] = tf.tidy(() => {
         const x = rows(h, span) as tf.Tensor2D;
         const targetRows = tf.gather(head, rows(targets, span));
+        // Each `[chunk, vocab]` tensor is let go as soon as the next exists (nested tidies and
+        // disposes): a tidy keeps every intermediate until it ends, and at a real vocabulary the
+        // logsumexp's and the softmax's intermediates were most of a step's peak.
         const logits = headLogits(x, head);
-        const total = tf.logSumExp(logits, -1);
+        const total = tf.tidy(() => tf.logSumExp(logits, -1));
         const value = tf.sub(total, tf.sum(tf.mul(x, targetRows), -1)) as tf.Tensor1D;
         if (!differentiated) return [value];
-        const probabilities = tf.exp(tf.sub(logits, tf.expandDims(total, -1)));
-        return [value, tf.sub(matMul(probabilities, head), targetRows) as tf.Tensor2D];
+        const probabilities = tf.tidy(
+          () => tf.exp(tf.sub(logits, tf.expandDims(total, -1))) as tf.Tensor2D,
+        );
+        logits.dispose();
+        const expected = productWithHead(probabilities, head);
+        probabilities.dispose();
+        return [value, tf.sub(expected, targetRows) as tf.Tensor2D];
       });
       values.push(value);
       if (factor) factors.push(factor);

@@ -63,6 +63,41 @@ export function headLogits(x: tf.Tensor2D, head: tf.Tensor2D): tf.Tensor2D {
   return tf.tidy(() => tf.transpose(tf.matMul(head, tf.transpose(x))) as tf.Tensor2D);
 }
 
+/** Most bytes of the head's rows one product of `productWithHead` takes on wasm. */
+const HEAD_BLOCK_BYTES = 64 * 2 ** 20;
+
+/**
+ * `p · head` for `p: [rows, vocab]` and the head `[vocab, dModel]`, outside any gradient (the
+ * frozen-head loss's `softmax · head`). On wasm as a sum over blocks of the head's rows: XNNPACK
+ * packs a copy of a product's right-hand operand for the call, which for a whole real-vocabulary
+ * head (Qwen2.5's 545 MB) came on top of everything else at the step's peak; a block's copy is at
+ * most `HEAD_BLOCK_BYTES`.
+ */
+export function productWithHead(
+  p: tf.Tensor2D,
+  head: tf.Tensor2D,
+  blockBytes = HEAD_BLOCK_BYTES,
+): tf.Tensor2D {
+  const [vocab, width] = head.shape;
+  const blockRows = Math.max(1, Math.floor(blockBytes / (4 * width)));
+  if (!explicitTransposes() || blockRows >= vocab) return tf.matMul(p, head);
+  // Each block in a tidy of its own: its slices and product go before the next block's come.
+  let sum: tf.Tensor2D | undefined;
+  for (let start = 0; start < vocab; start += blockRows) {
+    const size = Math.min(blockRows, vocab - start);
+    const previous = sum;
+    sum = tf.tidy(() => {
+      const part = tf.matMul(
+        tf.slice(p, [0, start], [p.shape[0], size]),
+        tf.slice(head, [start, 0], [size, width]),
+      ) as tf.Tensor2D;
+      return previous ? (tf.add(previous, part) as tf.Tensor2D) : part;
+    });
+    previous?.dispose();
+  }
+  return sum as tf.Tensor2D;
+}
+
 /**
  * `x + v` and `x · v` for a vector `v` over the last axis of `x` (a bias, a norm's gain). Their
  * gradient for `v` sums `dy` over every other axis; tfjs-backend-wasm 4.22 sums along an outer

@@ -1,6 +1,6 @@
 import type { LayerRole, LoraSettings } from '../config/schema';
 import { attentionWidths, type ModelConfig } from './config';
-import { CROSS_ENTROPY_CHUNK } from './forward';
+import { crossEntropyChunk } from './forward';
 import { adaptedRoles, adapterSpecs } from './lora';
 import { parameterCount, weightSpecGroups } from './weights';
 
@@ -21,9 +21,10 @@ import { parameterCount, weightSpecGroups } from './weights';
  *   nothing, and with LoRA the first block's frozen projections get no gradient. The unit tests
  *   measure the real peak of live buffers on the cpu backend and hold the estimate between it and
  *   1.35 times it, for each family.
- * - With an adapter the head is frozen and the loss runs in chunks of `CROSS_ENTROPY_CHUNK`
- *   tokens whose logits are recomputed backward, so the logits are one chunk at a time; full
- *   training makes all `[tokens, vocab]` of them.
+ * - With an adapter the head is frozen and the loss runs in chunks of `crossEntropyChunk(vocab)`
+ *   tokens, each making its gradient factor while its logits exist, so the logits are one chunk
+ *   at a time (at most three `[chunk, vocab]` tensors at once); full training makes all
+ *   `[tokens, vocab]` of them.
  * - `AdamW.apply` updates each parameter in a `tf.tidy` of its own, so the temporaries of the
  *   update (the clipped gradient, both moments' products, the square root, the quotient, …) live
  *   for one parameter at a time: about 13 copies of the largest trained tensor (`optimizerUpdate`).
@@ -76,7 +77,7 @@ export interface TensorSize {
   bytesPerRow?: number;
   /**
    * How an activation grows: per token, per token pair (attention), or not past a loss chunk
-   * (`CROSS_ENTROPY_CHUNK` tokens, then constant).
+   * (`crossEntropyChunk` tokens, then constant).
    */
   growth?: 'tokens' | 'tokens²' | 'chunk';
 }
@@ -171,6 +172,7 @@ export function estimateMemory(config: ModelConfig, run: MemoryRun): MemoryEstim
   const frozenHead = run.lora !== null;
   const activationTensors = trainingActivationTensors(config, B, T, frozenHead);
   const largestActivation = Math.max(...activationTensors.map((t) => product(t.shape)));
+  const lossChunk = product(activationTensors[0].shape); // the logits: one chunk's, or all of them
   const N = B * T;
   const C = config.dModel;
   const batchInputs = 4 * N + B * T * T; // tokens, targets, positions, loss mask; attention bias
@@ -195,7 +197,7 @@ export function estimateMemory(config: ModelConfig, run: MemoryRun): MemoryEstim
     // Temporaries of a gradient function (softmax, logsumexp, a loss chunk's logits): three of the
     // largest activation; two with recomputed blocks, where three overshot the measured peak by
     // more than 1.35× (cpu, every family; see the tests).
-    (run.recompute ? 2 : 3) * largestActivation +
+    Math.max((run.recompute ? 2 : 3) * largestActivation, frozenHead ? 3 * lossChunk : 0) +
     embeddingGradient;
 
   const { nKvHeads: K, headDim: D } = config;
@@ -312,7 +314,7 @@ function trainingActivationTensors(
   const logits: Omit<TensorSize, 'bytes' | 'kind'> = frozenHead
     ? {
         name: 'logits of one loss chunk',
-        shape: [Math.min(CROSS_ENTROPY_CHUNK, N), config.vocabSize],
+        shape: [Math.min(crossEntropyChunk(config.vocabSize), N), config.vocabSize],
         growth: 'chunk',
       }
     : { name: 'logits', shape: [N, config.vocabSize], growth: 'tokens' };
@@ -407,6 +409,11 @@ export interface DeviceLimits {
   maxStorageBufferBindingSize: number;
   /** Memory the run may use in all, when known. */
   deviceMemoryBytes?: number;
+  /**
+   * Bytes the backend holds beyond the estimate's live tensors, per byte of weights, counted
+   * against `deviceMemoryBytes` (wasm: see `TRAINING_MEMORY_BUDGET`); absent: none.
+   */
+  weightOverhead?: number;
 }
 
 /** The WebGPU spec's defaults: what a device has unless higher limits are requested. */
@@ -444,19 +451,24 @@ export function deviceFit(
     problems.push(`${what}: ${advice(tensor, limit, estimate)}`);
   }
   const budget = limits.deviceMemoryBytes;
-  if (budget !== undefined && estimate.total > budget) {
+  // What the backend holds beyond the estimate's tensors (wasm's), counted against the budget.
+  const needed = estimate.total + (limits.weightOverhead ?? 0) * estimate.weights;
+  if (budget !== undefined && needed > budget) {
     const parts = [
       `weights ${formatBytes(estimate.weights)}`,
       `optimizer ${formatBytes(estimate.optimizer)}`,
       `activations ${formatBytes(estimate.activations)}`,
       ...(estimate.generation > 0 ? [`generation ${formatBytes(estimate.generation)}`] : []),
+      ...(needed > estimate.total
+        ? [`the backend's own ${formatBytes(needed - estimate.total)}`]
+        : []),
     ];
     const change =
       estimate.run.trained === 'weights'
         ? 'train a LoRA adapter instead of every weight, use a smaller batch or a shorter seqLen, or a smaller model'
         : 'use a smaller batch, a shorter seqLen, fewer generation rows, or a smaller model';
     problems.push(
-      `the run needs about ${formatBytes(estimate.total)} (${parts.join(', ')}), over the memory budget of ${formatBytes(budget)}: ${change}`,
+      `the run needs about ${formatBytes(needed)} (${parts.join(', ')}), over the memory budget of ${formatBytes(budget)}: ${change}`,
     );
   }
   return { fits: problems.length === 0, problems };
@@ -468,9 +480,11 @@ function advice(tensor: TensorSize, limit: number, estimate: MemoryEstimate): st
     return 'use a smaller model, or a device that grants a larger limit';
   }
   if (tensor.growth === 'chunk') {
+    // The chunk is already as few tokens as the loss takes at this vocabulary (crossEntropyChunk);
+    // only a step of fewer tokens than that would make it smaller.
     const tokens = Math.floor(limit / (tensor.bytes / tensor.shape[0]));
     return tokens >= 1
-      ? `the loss makes its logits ${CROSS_ENTROPY_CHUNK} tokens at a time, so only a step of at most ${tokens} tokens (batch × seqLen, now ${batchSize * seqLen}) fits; or use a model with a smaller vocabulary`
+      ? `the loss makes its logits ${tensor.shape[0]} tokens at a time, so only a step of at most ${tokens} tokens (batch × seqLen, now ${batchSize * seqLen}) fits; or use a model with a smaller vocabulary`
       : 'even one token is too much: use a model with a smaller vocabulary';
   }
   const rows = Math.floor(limit / (tensor.bytesPerRow as number));

@@ -17,24 +17,28 @@ export const WASM_HEAP_BYTES = 4 * GiB;
 /**
  * What one training step may take by the estimate (`estimateMemory`, which counts live tensors:
  * weights, adapter, AdamW's moments, gradients, activations) on each backend:
- * - wasm: 2.5 GiB of the 4 GiB heap. The rest is for what the estimate leaves out: XNNPACK's
- *   packed copy of each right-hand operand, the explicit transposes of `matmul.ts`, the
- *   allocator's fragmentation. Measured on SmolLM2-135M's shape with recomputed blocks (LoRA,
- *   256-token rows): 4 rows, estimate 1.29 GB, live peak 1.15 GB, heap 1.76 GB; 8 rows with an
- *   adapter on every role, estimate 2.10 GB, live peak 2.05 GB, heap 2.56 GB. The heap runs
- *   0.45–0.6 GB above the estimate (the bench has seen about 1 GB above the live tensors without
- *   recomputation, `modelBench.ts`); an allocation past 4 GiB aborts the whole wasm module.
+ * - wasm: 3.5 GiB of the 4 GiB heap, counting besides the estimate 0.8 bytes per byte of weights
+ *   (`WASM_WEIGHT_OVERHEAD`) for what the estimate leaves out: XNNPACK's packed copy of each
+ *   right-hand operand, the explicit transposes of `matmul.ts`, the allocator's fragmentation and
+ *   the heap's growth in steps. Measured with recomputed blocks (LoRA, 256-token rows; the heap
+ *   above the estimate, per byte of weights): SmolLM2-135M 4 rows 0.87, 8 rows on every role 0.85,
+ *   4 rows one per pass 1.35 (`npm run bench`); Qwen2.5-0.5B one row per pass 0.80, its heap
+ *   3.73 GiB, which estimate + 0.8 × weights gives (it under-counts the small model, whose steps
+ *   are far from the ceiling). An allocation past 4 GiB aborts the whole wasm module.
  * - webgpu: 4 GiB. WebGPU reports no memory size and tfjs's pool keeps freed buffers, so this is a
  *   laptop GPU's share, not the card's; `runtime.microBatch` asks for more rows on a larger one.
  * - webgl: 2 GiB of textures.
  * - cpu: 4 GiB of typed arrays in the JavaScript heap (a browser tab's, or Node's).
  */
 export const TRAINING_MEMORY_BUDGET: Readonly<Record<BackendName, number>> = {
-  wasm: 2.5 * GiB,
+  wasm: 3.5 * GiB,
   webgpu: 4 * GiB,
   webgl: 2 * GiB,
   cpu: 4 * GiB,
 };
+
+/** The wasm heap's bytes beyond the estimate per byte of weights (see `TRAINING_MEMORY_BUDGET`). */
+export const WASM_WEIGHT_OVERHEAD = 0.8;
 
 /**
  * The limits a training step is chosen against on `backend`: per-buffer limits (WebGPU's granted
@@ -54,7 +58,15 @@ export function trainingLimits(backend: BackendName, device?: DeviceLimits | nul
       deviceMemoryBytes: budget,
     };
   }
-  const buffer = backend === 'wasm' ? WASM_HEAP_BYTES : Number.POSITIVE_INFINITY;
+  if (backend === 'wasm') {
+    return {
+      maxBufferSize: WASM_HEAP_BYTES,
+      maxStorageBufferBindingSize: WASM_HEAP_BYTES,
+      deviceMemoryBytes: budget,
+      weightOverhead: WASM_WEIGHT_OVERHEAD,
+    };
+  }
+  const buffer = Number.POSITIVE_INFINITY;
   return { maxBufferSize: buffer, maxStorageBufferBindingSize: buffer, deviceMemoryBytes: budget };
 }
 
@@ -132,7 +144,8 @@ export function stepMemory(
     sums +
     ((extra.passes ?? 1) - 1) * estimate.activations +
     (extra.weightCopies ?? 0) * estimate.weights +
-    (extra.trainedCopies ?? 0) * estimate.gradients;
+    (extra.trainedCopies ?? 0) * estimate.gradients +
+    (limits.weightOverhead ?? 0) * estimate.weights;
   // The per-tensor limits, one of the estimate's largest tensors at a time (the total is this
   // step's, below, not the estimate's).
   const buffers = {

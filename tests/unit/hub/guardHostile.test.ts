@@ -136,7 +136,7 @@ describe('the memory guard on configs from outside', () => {
       deviceMemoryBytes: 2 ** 30,
     };
     expect(guardLimits('webgpu', device)).toEqual(device);
-    expect(guardLimits('wasm').deviceMemoryBytes).toBe(2.5 * 2 ** 30);
+    expect(guardLimits('wasm').deviceMemoryBytes).toBe(3.5 * 2 ** 30);
     expect(guardLimits('cpu').deviceMemoryBytes).toBe(4 * 2 ** 30);
     expect(guardLimits('webgl').deviceMemoryBytes).toBe(2 * 2 ** 30);
   });

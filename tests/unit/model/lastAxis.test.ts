@@ -5,7 +5,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { addLastAxis, mulLastAxis } from '../../../src/core/model/matmul';
+import { addLastAxis, mulLastAxis, productWithHead } from '../../../src/core/model/matmul';
 import { createRng } from '../../../src/core/random';
 import { useBackend } from '../support/backend';
 
@@ -50,4 +50,22 @@ describe('addLastAxis and mulLastAxis on wasm', () => {
       }
     });
   }
+});
+
+describe('productWithHead on wasm', () => {
+  beforeAll(() => useBackend('wasm'));
+
+  it('sums blocks of the head to the whole product, for blocks that do and do not divide the vocabulary', async () => {
+    const p = random([5, 23], 4) as tf.Tensor2D;
+    const head = random([23, 6], 5) as tf.Tensor2D;
+    const whole = await tf.matMul(p, head).data();
+    for (const rows of [1, 4, 23, 50]) {
+      const before = tf.memory().numTensors;
+      const blocked = productWithHead(p, head, rows * 6 * 4);
+      expect(tf.memory().numTensors).toBe(before + 1);
+      const values = await blocked.data();
+      blocked.dispose();
+      values.forEach((v, i) => expect(v).toBeCloseTo(whole[i], 5));
+    }
+  });
 });

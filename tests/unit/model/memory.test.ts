@@ -180,14 +180,22 @@ describe('deviceFit', () => {
   });
 
   it('a loss chunk over the limit asks for fewer tokens per step or a smaller vocabulary', () => {
-    const config = { ...GPT2_SMALL, vocabSize: 151936 };
+    // A real vocabulary's chunk has fewer tokens (Qwen's 151,936 rows: 110 tokens, 67 MB): it fits.
+    const qwenSized = { ...GPT2_SMALL, vocabSize: 151936 };
+    const qwenFit = deviceFit(
+      estimateMemory(qwenSized, { batchSize: 4, seqLen: 256, lora: QKV }),
+      WEBGPU_DEFAULT_LIMITS,
+    ).problems;
+    expect(qwenFit.filter((p) => p.startsWith('logits'))).toEqual([]);
+    // At 3M rows even the smallest chunk (16 tokens, 192 MB) is over a 128 MiB binding:
+    // 128 MiB / (3e6 × 4 bytes) = 11.2 tokens.
+    const config = { ...GPT2_SMALL, vocabSize: 3_000_000 };
     const problems = deviceFit(
       estimateMemory(config, { batchSize: 4, seqLen: 256, lora: QKV }),
       WEBGPU_DEFAULT_LIMITS,
     ).problems;
-    // 128 MiB / (151936 × 4 bytes) = 220.8 tokens.
     expect(problems).toContain(
-      "logits of one loss chunk [256, 151936] is 156 MB, over this device's maxStorageBufferBindingSize of 134 MB (128 MiB): the loss makes its logits 256 tokens at a time, so only a step of at most 220 tokens (batch × seqLen, now 1024) fits; or use a model with a smaller vocabulary",
+      "logits of one loss chunk [16, 3000000] is 192 MB, over this device's maxStorageBufferBindingSize of 134 MB (128 MiB): the loss makes its logits 16 tokens at a time, so only a step of at most 11 tokens (batch × seqLen, now 1024) fits; or use a model with a smaller vocabulary",
     );
   });
 

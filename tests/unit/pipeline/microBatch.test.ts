@@ -5,7 +5,11 @@ import { stageMicroBatch } from '../../../src/core/pipeline/microBatch';
 import { resultsFileProblems } from '../../../src/core/pipeline/resultsSchema';
 import { runExperiment, type BaseModel } from '../../../src/core/pipeline/run';
 import type { PipelineEvent } from '../../../src/core/pipeline/types';
-import { stepMemory, trainingLimits } from '../../../src/core/train/microBatch';
+import {
+  WASM_WEIGHT_OVERHEAD,
+  stepMemory,
+  trainingLimits,
+} from '../../../src/core/train/microBatch';
 import { trainingSeqLen } from '../../../src/core/train/sft';
 import { useBackend } from '../support/backend';
 import { tinyWorldBase } from '../support/tinyBase';
@@ -70,7 +74,11 @@ describe('the pipeline’s micro-batches', () => {
     };
     const small: DeviceLimits = {
       ...unbounded,
-      deviceMemoryBytes: stepMemory(base.config, finetuneRun, 5, unbounded).bytes,
+      // wasm counts its overhead per byte of weights against the budget (trainingLimits).
+      deviceMemoryBytes: stepMemory(base.config, finetuneRun, 5, {
+        ...unbounded,
+        weightOverhead: WASM_WEIGHT_OVERHEAD,
+      }).bytes,
     };
     const split = await run(config, small);
     for (const stage of TRAINING) {

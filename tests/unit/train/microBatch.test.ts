@@ -44,7 +44,7 @@ describe('the automatic micro-batch', () => {
 
   it('splits SmolLM2-135M’s batch of 64 × 256 on wasm into the most rows that fit the budget', () => {
     const limits = trainingLimits('wasm');
-    expect(limits.deviceMemoryBytes).toBe(2.5 * GiB);
+    expect(limits.deviceMemoryBytes).toBe(3.5 * GiB);
     expect(trainingSeqLen(SMOL)).toBe(256);
     // The built-in world's config on a Hub model's shape, with a big batch: blocks recomputed (a
     // Hub model's default).
@@ -58,7 +58,7 @@ describe('the automatic micro-batch', () => {
       const choice = stageMicroBatch(hub, stage, SMOL, limits);
       expect(choice, stage).toMatchObject({ batchSize: 64, chosen: 'auto', fits: true });
       expect(choice.rows, stage).toBeLessThan(64);
-      expect(choice.stepBytes, stage).toBeLessThanOrEqual(2.5 * GiB);
+      expect(choice.stepBytes, stage).toBeLessThanOrEqual(3.5 * GiB);
       // The largest: one more row is over the budget.
       const run = {
         batchSize: 64,
@@ -74,7 +74,7 @@ describe('the automatic micro-batch', () => {
     const alignment = stageMicroBatch(stored, 'alignment', SMOL, limits);
     expect(alignment).toMatchObject({ rows: 1, fits: false });
     expect(alignment.problems.join('; ')).toMatch(
-      /a step of 1 row × 256 tokens needs about [\d.]+ GB, over the budget of 2\.7 GB/,
+      /a step of 1 row × 256 tokens needs about [\d.]+ GB, over the budget of 3\.8 GB/,
     );
     // WebGPU's default limits hold every SmolLM2 tensor; its 4 GiB budget decides.
     const gpu = stageMicroBatch(stored, 'finetune', SMOL, trainingLimits('webgpu'));
@@ -156,7 +156,7 @@ describe('the automatic micro-batch', () => {
     expect(smol).toMatchObject({ rows: 8, chosen: 'config', fits: false });
   });
 
-  it('bears out the Hub presets’ labels: SmolLM2 trains its batch of 4 in one pass on wasm, Qwen2.5 a row per pass', () => {
+  it('bears out the Hub presets’ labels: SmolLM2 trains its batch of 4 in one pass on wasm, Qwen2.5 needs WebGPU', () => {
     const smolPreset = resolvePreset('smollm2-135m-sst2');
     for (const stage of STAGES) {
       expect(smolPreset[stage].batchSize, stage).toBe(4);
@@ -171,17 +171,19 @@ describe('the automatic micro-batch', () => {
         trainingLimits('wasm'),
       );
       expect(stored.rows, stage).toBe(1);
-      expect(stored.stepBytes, stage).toBeGreaterThan(choice.stepBytes * 2);
+      expect(stored.stepBytes, stage).toBeGreaterThan(choice.stepBytes * 1.5);
     }
+    // Qwen2.5's 2 GB of float32 weights: one row per pass is over the training budget (with the
+    // heap's overhead per byte of weights) but within the heap — it trained on wasm at 1 row per
+    // pass with the heap at 3.73 GiB (npm run bench).
     const qwen = curatedModel('Qwen/Qwen2.5-0.5B-Instruct')!.config;
     const qwenPreset = resolvePreset('qwen2.5-0.5b-sst2');
     for (const stage of STAGES) {
       expect(qwenPreset[stage].batchSize, stage).toBe(4);
       const choice = stageMicroBatch(qwenPreset, stage, qwen, trainingLimits('wasm'));
-      expect(choice, stage).toMatchObject({ rows: 1, fits: true });
-      expect(choice.stepBytes, stage).toBeLessThanOrEqual(
-        trainingLimits('wasm').deviceMemoryBytes!,
-      );
+      expect(choice, stage).toMatchObject({ rows: 1, fits: false });
+      expect(choice.stepBytes, stage).toBeGreaterThan(trainingLimits('wasm').deviceMemoryBytes!);
+      expect(choice.stepBytes, stage).toBeLessThan(4 * GiB);
     }
   });
 
@@ -189,7 +191,8 @@ describe('the automatic micro-batch', () => {
     expect(trainingLimits('wasm')).toEqual({
       maxBufferSize: 4 * GiB,
       maxStorageBufferBindingSize: 4 * GiB,
-      deviceMemoryBytes: 2.5 * GiB,
+      deviceMemoryBytes: 3.5 * GiB,
+      weightOverhead: 0.8,
     });
     expect(trainingLimits('webgpu')).toEqual({
       ...WEBGPU_DEFAULT_LIMITS,
