@@ -3,10 +3,11 @@
  * kept profile, so the stage cache carries over), writes every results file as it arrives, and
  * ends with the leaderboard as JSON, CSV and a table. `methods` lists the method registry.
  */
-import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { canonicalJSON, type ExperimentConfig } from '../src/core/config';
+import { SPEC_LIMITS, parseBoundedJSON, sizeProblem } from '../src/core/config/bounds';
 import { DEFAULT_VALIDATION_CONTEXT } from '../src/core/config/context';
 import { resultsFileProblems } from '../src/core/pipeline/resultsSchema';
 import type { ResultsFile } from '../src/core/pipeline/types';
@@ -190,17 +191,23 @@ export async function readSpecSource(
   }
   let text: string;
   try {
+    // The size first: a huge file is refused before it is read, let alone parsed.
+    const size = sizeProblem((await stat(resolve(cwd, source.path))).size, SPEC_LIMITS);
+    if (size !== undefined) {
+      err(`error: ${source.path}: ${size}`);
+      return undefined;
+    }
     text = await readFile(resolve(cwd, source.path), 'utf8');
   } catch (error) {
     err(`error: cannot read ${source.path}: ${readFailure(error)}`);
     return undefined;
   }
-  try {
-    return JSON.parse(text) as unknown;
-  } catch (error) {
-    err(`(json): ${(error as Error).message}`);
+  const parsed = parseBoundedJSON(text, SPEC_LIMITS);
+  if (!parsed.ok) {
+    err(`(json): ${parsed.message}`);
     return undefined;
   }
+  return parsed.value;
 }
 
 /**

@@ -15,7 +15,7 @@ import {
   type RunnableModel,
 } from '../src/core/generation/tryModel';
 import { deviceLimits, initBackend } from './backends';
-import { checkModelFits, pipelineMemoryRun } from '../src/core/hub/guard';
+import { checkModelFits, guardLimits, pipelineMemoryRun } from '../src/core/hub/guard';
 import { baseModelLoader, hubFileCache, loadRunnableModel } from './baseModels';
 import { DEFAULT_HUB_ENDPOINT } from '../src/core/hub/repo';
 import { tryModel } from '../src/core/generation/tryModel';
@@ -118,13 +118,13 @@ const api: LabWorkerApi = {
         loadBase: baseModelLoader(endpoint, {
           signal: token.signal,
           // Before gigabytes download: refuse a model this device cannot hold, with the figures.
+          // Every backend has a budget (guardLimits): wasm's heap, WebGPU's adapter, the JS heap.
           beforeWeights: ({ configJson }) => {
-            if (!limits) return;
             const summary = checkModelFits(
               config.model.base,
               configJson,
               (model) => pipelineMemoryRun(config, model, info.backend, limits),
-              limits,
+              guardLimits(info.backend, limits),
             );
             onEvent({ type: 'log', message: `memory estimate: ${summary}` });
           },
@@ -155,7 +155,6 @@ const api: LabWorkerApi = {
       : await loadRunnableModel(request.model, endpoint, download, {
           signal: token.signal,
           beforeWeights: ({ configJson }) => {
-            if (!limits) return;
             checkModelFits(
               request.model,
               configJson,
@@ -167,7 +166,7 @@ const api: LabWorkerApi = {
                 generationBatch: 1,
                 maxNewTokens: request.maxNewTokens,
               }),
-              limits,
+              guardLimits(info.backend, limits),
             );
           },
         });

@@ -41,21 +41,27 @@ export interface WeightValues {
 
 export function createWeights(config: ModelConfigInput, values: WeightValues): WeightMap {
   const weights: WeightMap = new Map();
-  for (const spec of weightSpecs(config)) {
-    // Each weight's floats go out of scope when its tensor is made (a copy on wasm and WebGPU),
-    // before the next weight's are asked for.
-    const data = values.get(spec.name);
-    if (!data) throw new Error(`missing weight "${spec.name}"`);
-    const size = spec.shape.reduce((a, b) => a * b, 1);
-    if (data.length !== size) {
-      throw new Error(
-        `weight "${spec.name}": expected ${size} values for shape [${spec.shape}], got ${data.length}`,
-      );
+  try {
+    for (const spec of weightSpecs(config)) {
+      // Each weight's floats go out of scope when its tensor is made (a copy on wasm and WebGPU),
+      // before the next weight's are asked for.
+      const data = values.get(spec.name);
+      if (!data) throw new Error(`missing weight "${spec.name}"`);
+      const size = spec.shape.reduce((a, b) => a * b, 1);
+      if (data.length !== size) {
+        throw new Error(
+          `weight "${spec.name}": expected ${size} values for shape [${spec.shape}], got ${data.length}`,
+        );
+      }
+      // Unnamed: tfjs variable names are global, and a worker holds several models at once.
+      const initial = tf.tensor(data, spec.shape, 'float32');
+      weights.set(spec.name, tf.variable(initial, true));
+      initial.dispose();
     }
-    // Unnamed: tfjs variable names are global, and a worker holds several models at once.
-    const initial = tf.tensor(data, spec.shape, 'float32');
-    weights.set(spec.name, tf.variable(initial, true));
-    initial.dispose();
+  } catch (error) {
+    // A weight refused half-way (a NaN in a later block's file tensor): the ones made go too.
+    disposeWeights(weights);
+    throw error;
   }
   return weights;
 }

@@ -100,6 +100,15 @@ describe('lab sweep (with a fake browser)', () => {
     expect((await lab(['sweep', 'missing.json'], never)).stderr).toBe(
       'error: cannot read missing.json: no such file\n',
     );
+    // Bounded before it is read or walked: a 2 MB file, and an array nested 100,000 deep.
+    writeFileSync(join(dir, 'huge.json'), `{"name": "${'x'.repeat(2_000_000)}"}`);
+    const huge = await lab(['sweep', 'huge.json'], never);
+    expect(huge.status).toBe(2);
+    expect(huge.stderr).toMatch(/^error: huge\.json: .* characters long; at most \d+\n$/);
+    writeFileSync(join(dir, 'deep.json'), `{"axes": ${'['.repeat(100_000)}${']'.repeat(100_000)}}`);
+    const deep = await lab(['sweep', 'deep.json'], never);
+    expect(deep.status).toBe(2);
+    expect(deep.stderr.split('\n').filter(Boolean)).toHaveLength(1);
     expect((await lab(['sweep', '--preset', 'nope'], never)).stderr).toMatch(
       /^error: unknown sweep preset "nope" \(valid: defenses-vs-poison, /,
     );

@@ -3,6 +3,7 @@
  * every loss NaN many minutes later, far from its cause. Loading refuses it in one line naming the
  * tensor, as each weight is decoded.
  */
+import * as tf from '@tensorflow/tfjs';
 import { describe, expect, it } from 'vitest';
 import {
   checkpointFiles,
@@ -14,6 +15,7 @@ import {
   writeSafetensors,
   type WrittenDtype,
 } from '../../../src/core/model/safetensors';
+import { GPT } from '../../../src/core/model/gpt';
 import { initialValues } from '../../../src/core/model/weights';
 import { TINY } from '../support/tiny';
 
@@ -58,5 +60,14 @@ describe('non-finite weights', () => {
     expect(valuesFromHubTensors(TINY, tensors).get(POISONED)!.slice(0, 4)).toEqual(
       values.get(POISONED)!.slice(0, 4),
     );
+  });
+});
+
+describe('a model refused half-way through its weights', () => {
+  it('keeps none of the tensors it had made (the NaN is in block 1, after block 0 was built)', () => {
+    const before = tf.memory().numTensors;
+    const source = hubWeightSource(TINY, readSafetensors(checkpointWith(NaN)).tensors);
+    expect(() => GPT.fromValues(TINY, source)).toThrow(/holds NaN at index 5/);
+    expect(tf.memory().numTensors).toBe(before);
   });
 });
