@@ -61,6 +61,20 @@ export const RESULTS_LIMITS: JsonLimits = {
 };
 
 /** Problems listed at most; one more line counts the rest. */
+/**
+ * A Hub repo's JSON files (`config.json`, `tokenizer.json`, …): a real tokenizer's vocabulary is one
+ * object of up to a few hundred thousand keys and its merges an array as long, but nothing in them
+ * nests deeper than a dozen levels.
+ */
+export const HUB_JSON_LIMITS: JsonLimits = {
+  what: 'a Hub JSON file',
+  maxChars: 50_000_000,
+  maxDepth: 64,
+  maxValues: 5_000_000,
+  maxKeys: 1_000_000,
+  maxItems: 1_000_000,
+};
+
 export const MAX_PROBLEMS = 20;
 /** Pseudo-path of the line that counts the problems not listed. */
 export const MORE_PATH = '(more)';

@@ -16,6 +16,7 @@
  */
 
 import { modelConfigFromHub } from '../model/checkpoint';
+import { HUB_JSON_LIMITS, jsonBoundsProblem } from '../config/bounds';
 import { hubConfigRangeProblem } from '../model/config';
 import { formatBytes } from '../model/memory';
 import { MAX_HEADER_BYTES, indexSafetensors, type NamedTensor } from '../model/safetensors';
@@ -335,8 +336,9 @@ async function loadFrom(
 }
 
 function parseJson(session: HubSession, file: DownloadedFile): unknown {
+  let value: unknown;
   try {
-    return JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(file.bytes));
+    value = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(file.bytes));
   } catch (error) {
     throw new HubError(
       'corrupt',
@@ -345,6 +347,15 @@ function parseJson(session: HubSession, file: DownloadedFile): unknown {
       error,
     );
   }
+  // Bounded before anything walks it (the tokenizer's and the config's readers recurse).
+  const problem = jsonBoundsProblem(value, HUB_JSON_LIMITS);
+  if (problem !== undefined) {
+    throw new HubError('corrupt', `${file.name} of ${label(session)}: ${problem}`, {
+      repo: label(session),
+      file: file.name,
+    });
+  }
+  return value;
 }
 
 function parseJsonObject(session: HubSession, file: DownloadedFile): Record<string, unknown> {

@@ -49,6 +49,12 @@ beforeAll(async () => {
   root.write('broken/config', 'config.json', '{"model_type": "gpt2",');
   copyRepo(root, SINGLE, 'broken/config-array', ['tokenizer.json', 'model.safetensors']);
   root.write('broken/config-array', 'config.json', JSON.stringify([CONFIG]));
+  copyRepo(root, SINGLE, 'broken/deep-tokenizer', ['config.json', 'model.safetensors']);
+  root.write(
+    'broken/deep-tokenizer',
+    'tokenizer.json',
+    `{"model": ${'['.repeat(100_000)}${']'.repeat(100_000)}}`,
+  );
 
   copyRepo(root, SHARDED, 'broken/index', [...JSON_FILES, ...SHARDS]);
   root.write(
@@ -234,6 +240,15 @@ describe('HubError kinds', () => {
       'corrupt',
       /config\.json of broken\/config-array@main is not a JSON object/,
       'config.json',
+    );
+  });
+
+  it('corrupt: a tokenizer.json nested 100,000 deep is refused in one line before anything walks it', async () => {
+    expectKind(
+      await failure('broken/deep-tokenizer'),
+      'corrupt',
+      /^tokenizer\.json of broken\/deep-tokenizer@main: a Hub JSON file is nested more than 64 levels deep$/,
+      'tokenizer.json',
     );
   });
 
