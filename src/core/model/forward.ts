@@ -585,12 +585,15 @@ function attention(
  */
 export const ATTENTION_CHUNK_BYTES = 64 * 2 ** 20;
 
+/** Multiply-adds of one slice's product from which wasm runs attention slice by slice. */
+const PLAIN_PRODUCT_MIN = 2 ** 20;
+
 /**
  * `softmax(q·kᵀ/√D + bias)·v` over `[B·K, G·T, D]` queries and `[B·K, S, D]` keys and values:
  * `[B·K, G·T, D]`. In chunks of whole `(row, key/value head)` slices whose scores stay under
- * `ATTENTION_CHUNK_BYTES`; on wasm each slice of a multi-token pass alone, as 2-D products, the
- * only ones tfjs-backend-wasm sends to XNNPACK (`prefersPlainProducts`). One chunk is the plain
- * batched form.
+ * `ATTENTION_CHUNK_BYTES`; on wasm each slice of a multi-token pass with large products alone,
+ * as 2-D products, the only ones tfjs-backend-wasm sends to XNNPACK (`prefersPlainProducts`). One
+ * chunk is the plain batched form.
  */
 export function attend(
   queries: tf.Tensor3D,
@@ -603,10 +606,12 @@ export function attend(
   const S = keys.shape[1];
   const slices = B * K;
   const sliceBytes = G * T * S * 4;
-  const perChunk =
-    prefersPlainProducts() && G * T > 1
-      ? 1
-      : Math.max(1, Math.min(slices, Math.floor(chunkBytes / sliceBytes)));
+  // 2-D products pay on wasm when a slice's product is large (SmolLM2's: 12.6M multiply-adds);
+  // for small ones (the built-in model's 131k, a decoding step's one query per head) the ops per
+  // slice cost more than the batched loop they replace (a tiny Llama's evaluation, 128 slices per
+  // block and token, ran minutes instead of seconds).
+  const plain = prefersPlainProducts() && T > 1 && G * T * S * D >= PLAIN_PRODUCT_MIN;
+  const perChunk = plain ? 1 : Math.max(1, Math.min(slices, Math.floor(chunkBytes / sliceBytes)));
   const scale = 1 / Math.sqrt(D);
   if (perChunk >= slices) {
     const scores = tf.mul(matMul(queries, keys, false, true), scale);

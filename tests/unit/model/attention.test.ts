@@ -9,7 +9,8 @@ import { useBackend } from '../support/backend';
  * gradients: on cpu with chunk budgets of one, two and every slice, and on wasm, where each slice
  * of a multi-token pass is its own pair of 2-D products (XNNPACK's only case).
  */
-const [B, K, G, T, D] = [2, 2, 3, 5, 4];
+// Each slice's product is 2 · 128 · 128 · 32 = 1M multiply-adds: large enough for wasm to split.
+const [B, K, G, T, D] = [2, 2, 2, 128, 32];
 const shape = { B, K, G, T, D };
 
 function inputs(perRowBias: boolean) {
