@@ -66,12 +66,15 @@ export function headLogits(x: tf.Tensor2D, head: tf.Tensor2D): tf.Tensor2D {
 /** Most bytes of the head's rows one product of `productWithHead` takes on wasm. */
 const HEAD_BLOCK_BYTES = 64 * 2 ** 20;
 
+/** A head up to this size goes through in one product (SmolLM2's 113 MB: blocks cost it 10 %). */
+const HEAD_WHOLE_BYTES = 128 * 2 ** 20;
+
 /**
  * `p · head` for `p: [rows, vocab]` and the head `[vocab, dModel]`, outside any gradient (the
  * frozen-head loss's `softmax · head`). On wasm as a sum over blocks of the head's rows: XNNPACK
  * packs a copy of a product's right-hand operand for the call, which for a whole real-vocabulary
  * head (Qwen2.5's 545 MB) came on top of everything else at the step's peak; a block's copy is at
- * most `HEAD_BLOCK_BYTES`.
+ * most `HEAD_BLOCK_BYTES`. A head under `HEAD_WHOLE_BYTES` goes through whole.
  */
 export function productWithHead(
   p: tf.Tensor2D,
@@ -80,7 +83,8 @@ export function productWithHead(
 ): tf.Tensor2D {
   const [vocab, width] = head.shape;
   const blockRows = Math.max(1, Math.floor(blockBytes / (4 * width)));
-  if (!explicitTransposes() || blockRows >= vocab) return tf.matMul(p, head);
+  const whole = blockBytes === HEAD_BLOCK_BYTES && 4 * vocab * width <= HEAD_WHOLE_BYTES;
+  if (!explicitTransposes() || whole || blockRows >= vocab) return tf.matMul(p, head);
   // Each block in a tidy of its own: its slices and product go before the next block's come.
   let sum: tf.Tensor2D | undefined;
   for (let start = 0; start < vocab; start += blockRows) {
