@@ -9,6 +9,7 @@
 import { readFileSync } from 'node:fs';
 import { canonicalJSON, type Backend, type ExperimentConfig } from '../src/core/config';
 import { stageKeyMaterial } from '../src/core/config/canonical';
+import { stageSteps } from '../src/core/config/cost';
 import { curatedModel } from '../src/core/hub/curated';
 import { BASE_MODEL_NAMES } from '../src/core/model/bases';
 import { modelConfigFromHub } from '../src/core/model/checkpoint';
@@ -70,17 +71,11 @@ export function modelSize(base: string): ModelSize {
     : { name: base, config: null, parameters: null };
 }
 
-/** Training steps of a stage, as the line counts them. */
-export function stageSteps(config: ExperimentConfig, stage: TrainingStage): number {
-  const { epochs, samples, batchSize } = config[stage];
-  return epochs * Math.ceil(samples / batchSize);
-}
-
 export function estimateRun(config: ExperimentConfig): RunEstimate {
   const model = modelSize(config.model.base);
   const steps = {
-    alignment: stageSteps(config, 'alignment'),
-    finetune: stageSteps(config, 'finetune'),
+    alignment: stageSteps(config.alignment),
+    finetune: stageSteps(config.finetune),
   };
   return { model, steps, step: model.config ? largestStep(config, model.config) : null };
 }

@@ -7,6 +7,8 @@
  * (issue 24, point 4). Evaluation is left out: it generates, it does not train.
  */
 import { BASE_MODELS } from '../model/bases';
+import { gpt2Config } from '../model/config';
+import { parameterCount } from '../model/weights';
 import { resolvePreset } from './presets';
 import type { ExperimentConfig } from './schema';
 
@@ -45,11 +47,16 @@ export function runCost(config: ExperimentConfig, parameters: number | null): Ru
   let steps = 0;
   let rows = 0;
   for (const stage of [config.alignment, config.finetune]) {
-    const batches = Math.ceil(stage.samples / stage.batchSize);
-    steps += batches * stage.epochs;
-    rows += batches * stage.batchSize * stage.epochs;
+    const stageCount = stageSteps(stage);
+    steps += stageCount;
+    rows += stageCount * stage.batchSize;
   }
   return { steps, rows, parameters, work: parameters === null ? null : rows * parameters };
+}
+
+/** Optimizer steps of a training stage: each epoch rounded up to whole batches. */
+export function stageSteps(stage: { epochs: number; samples: number; batchSize: number }): number {
+  return stage.epochs * Math.ceil(stage.samples / stage.batchSize);
 }
 
 /** Whether a run from outside of this cost asks first: above `CONFIRM_WORK`, or of unknown size. */
@@ -57,21 +64,10 @@ export function needsConfirmation(cost: RunCost): boolean {
   return cost.work === null || cost.work > CONFIRM_WORK;
 }
 
-/**
- * Parameters of a built-in base model, from its shape: embeddings, positions, and per block
- * attention (4 d²) and MLP (2 × ratio × d²) with their biases and two norms; the head is tied.
- */
+/** Parameters of a built-in base model, from its shape (null for any other name). */
 export function builtInParameters(base: string): number | null {
   if (!Object.hasOwn(BASE_MODELS, base)) return null;
-  const {
-    vocabSize,
-    dModel: d,
-    nLayers,
-    contextLength,
-    mlpRatio,
-  } = BASE_MODELS[base as keyof typeof BASE_MODELS].shape;
-  const block = 4 * d * d + 4 * d + 2 * mlpRatio * d * d + mlpRatio * d + d + 4 * d;
-  return vocabSize * d + contextLength * d + nLayers * block + 2 * d;
+  return parameterCount(gpt2Config(BASE_MODELS[base as keyof typeof BASE_MODELS].shape));
 }
 
 /**
