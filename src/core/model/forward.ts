@@ -625,25 +625,16 @@ export function attend(
     const range = (t: tf.Tensor3D) =>
       tf.slice(t, [start, 0, 0], [n, t.shape[1], t.shape[2]]) as tf.Tensor3D;
     // The bias rows of these slices' batch rows (one bias for every row when its batch axis is 1).
-    const rows = Array.from({ length: n }, (_, i) => Math.floor((start + i) / K));
-    const biasOf = (row: number) =>
-      bias.shape[0] === 1 ? bias : tf.slice(bias, [row, 0, 0, 0], [1, 1, T, S]);
-    if (n === 1) {
-      // 2-D products: [G·T, D]·[S, D]ᵀ, then [G·T, S]·[S, D].
-      const q = tf.reshape(range(queries), [G * T, D]) as tf.Tensor2D;
-      const k = tf.reshape(range(keys), [S, D]) as tf.Tensor2D;
-      const v = tf.reshape(range(values), [S, D]) as tf.Tensor2D;
-      const scores = tf.mul(matMul(q, k, false, true), scale);
-      const biased = tf.add(tf.reshape(scores, [G, T, S]), tf.reshape(biasOf(rows[0]), [1, T, S]));
-      const probabilities = tf.reshape(tf.softmax(biased), [G * T, S]);
-      parts.push(tf.reshape(matMul(probabilities, v), [1, G * T, D]) as tf.Tensor3D);
-      continue;
-    }
-    const scores = tf.mul(matMul(range(queries), range(keys), false, true), scale);
     const chunkBias =
       bias.shape[0] === 1
-        ? tf.reshape(bias, [1, 1, T, S])
-        : tf.reshape(tf.concat(rows.map(biasOf)), [n, 1, T, S]);
+        ? bias
+        : tf.concat(
+            Array.from({ length: n }, (_, i) =>
+              tf.slice(bias, [Math.floor((start + i) / K), 0, 0, 0], [1, 1, T, S]),
+            ),
+          );
+    // One slice is a batch of 1, which tfjs-backend-wasm runs through XNNPACK like a 2-D product.
+    const scores = tf.mul(matMul(range(queries), range(keys), false, true), scale);
     const biased = tf.add(tf.reshape(scores, [n, G, T, S]), chunkBias);
     const probabilities = tf.reshape(tf.softmax(biased), [n, G * T, S]) as tf.Tensor3D;
     parts.push(matMul(probabilities, range(values)) as tf.Tensor3D);
