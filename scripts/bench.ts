@@ -303,14 +303,7 @@ function benchPytorch(): { tokensPerSecond: number } & Record<string, unknown> {
     String(warmup),
     ...(values.threads ? ['--threads', values.threads] : []),
   ];
-  const env = pytorchEnv();
-  const run = spawnSync(PYTHON, args, { encoding: 'utf8', env });
-  const line = run.stdout.trim().split('\n').at(-1) ?? '';
-  if (run.status !== 0 || !line.startsWith('{')) {
-    console.error(`--vs-pytorch: the PyTorch benchmark failed: ${run.stderr.trim() || line}`);
-    process.exit(1);
-  }
-  const result = JSON.parse(line) as { tokensPerSecond: number; stepFlops: number };
+  const result = runPytorch(args) as { tokensPerSecond: number; stepFlops: number };
   if (result.stepFlops !== stepFlops) {
     console.error(
       `--vs-pytorch: PyTorch counts ${result.stepFlops} FLOPs per step, the lab ${stepFlops}`,
@@ -491,12 +484,17 @@ function benchPytorchRealSize(
     ...(values.threads ? ['--threads', values.threads] : []),
   ];
   process.stderr.write(`pytorch ${name} checkpoint ${run.checkpoint}: starting\n`);
-  const result = spawnSync(PYTHON, args, { encoding: 'utf8', env: pytorchEnv() });
-  const line = result.stdout.trim().split('\n').at(-1) ?? '';
-  if (result.status !== 0 || !line.startsWith('{')) {
-    console.error(`--vs-pytorch: the PyTorch benchmark failed: ${result.stderr.trim() || line}`);
+  // The contract names PyTorch's lines by where they ran.
+  return { ...runPytorch(args), backend: 'pytorch-cpu' };
+}
+
+/** Runs a PyTorch benchmark script and reads its last stdout line as JSON; a failure exits 1. */
+function runPytorch(args: string[]): Record<string, unknown> {
+  const run = spawnSync(PYTHON, args, { encoding: 'utf8', env: pytorchEnv() });
+  const line = run.stdout.trim().split('\n').at(-1) ?? '';
+  if (run.status !== 0 || !line.startsWith('{')) {
+    console.error(`--vs-pytorch: the PyTorch benchmark failed: ${run.stderr.trim() || line}`);
     process.exit(1);
   }
-  // The contract names PyTorch's lines by where they ran.
-  return { ...(JSON.parse(line) as Record<string, unknown>), backend: 'pytorch-cpu' };
+  return JSON.parse(line) as Record<string, unknown>;
 }
