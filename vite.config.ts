@@ -1,16 +1,17 @@
 import { svelte } from '@sveltejs/vite-plugin-svelte';
 import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vitest/config';
-import { hashSourceTree } from './scripts/sourceHash';
+import { stageCodeHash } from './scripts/sourceHash';
 
 // The tfjs wasm binaries are imported with `?url` in workers/backends.ts, so Vite copies them
 // into the bundle and serves them locally: no CDN at run time.
 export default defineConfig({
   plugins: [svelte()],
-  // Part of every stage cache key (src/core/version.ts): a change to the core invalidates the cache.
+  // Part of every stage cache key (src/core/version.ts): a change to the code that determines a
+  // stage's weights (scripts/sourceHash.ts's import graph) invalidates the cache.
   define: {
     __SAFETUNE_CORE_HASH__: JSON.stringify(
-      hashSourceTree(fileURLToPath(new URL('./src/core', import.meta.url))),
+      stageCodeHash(fileURLToPath(new URL('.', import.meta.url))),
     ),
   },
   worker: { format: 'es' },
