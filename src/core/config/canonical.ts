@@ -83,7 +83,7 @@ export function stageKeyMaterial(
 export interface StageKeyContext {
   /** SHA-256 of the base model's weights. */
   baseModelSha256: string;
-  /** SHA-256 of the core's source as built (`CORE_SOURCE_HASH`): new code, new keys. */
+  /** SHA-256 of the stage code as built (`CORE_SOURCE_HASH`): new code, new keys. */
   coreSourceHash: string;
   /** tfjs backend: backends agree only within float tolerance, so their weights are kept apart. */
   backend: string;
@@ -99,7 +99,8 @@ export interface StageKeyContext {
 
 /**
  * The stage cache's key — the only one: SHA-256 of the canonical JSON of the config's stage
- * material, the base model's hash, the core's source hash and the backend.
+ * material, the base model's hash, the source hash of the stage code, the backend and the Hub data
+ * files' hash when the stage reads any.
  */
 export function stageKey(
   config: ExperimentConfig,

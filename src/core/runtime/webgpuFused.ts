@@ -17,8 +17,8 @@
  * ops otherwise. The arithmetic is AdamW's as `train/adamw.ts` writes it, in the same order, so the
  * results match the plain ops' to float rounding (tested against them in the browser).
  *
- * It lives in src/core because it changes what training computes (in the last bits): the stage
- * cache's source hash covers src/core.
+ * It changes what training computes (in the last bits), so the stage cache's source hash covers
+ * it (a root of `STAGE_CODE_ROOTS` in scripts/sourceHash.ts).
  */
 import * as tf from '@tensorflow/tfjs';
 import { countLabDispatch } from './dispatchCount';

@@ -7,8 +7,9 @@
  * whatever the buffer held, and training went on with that norm. Summing in chunks of at most
  * 7 inputs, as tfjs's own Concat does, keeps every dispatch within the limit.
  *
- * It lives in src/core (not workers/) because it changes what training computes: the stage
- * cache's source hash covers src/core, so weights trained without the mend are never re-used.
+ * It changes what training computes, so it is a root of the stage cache's source hash
+ * (`STAGE_CODE_ROOTS` in scripts/sourceHash.ts) although no stage module imports it: weights
+ * trained without the mend are never re-used.
  */
 import * as tf from '@tensorflow/tfjs';
 

@@ -7,8 +7,10 @@ export type CachedStage = (typeof CACHED_STAGES)[number];
 /** Everything about a cached stage except its weights. */
 export interface StageInfo {
   /**
-   * Hash of everything that determined the weights (config prefix + base model hash + lab
-   * version + backend); the pipeline computes it, the store treats it as an opaque id.
+   * `stageKey` (config/canonical.ts): SHA-256 of everything that determined the weights (the
+   * config's stage material, the base model's hash, `CORE_SOURCE_HASH`, the backend, and the Hub
+   * data files' hash when the stage reads any); the pipeline computes it, the store treats it as
+   * an opaque id. `labVersion` and `backend` below are shown beside it.
    */
   key: string;
   stage: CachedStage;
