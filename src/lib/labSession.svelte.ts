@@ -18,7 +18,12 @@ import {
   type LabWorkerHandle,
 } from './labClient';
 
+/** What holds the page's one worker: the builder's run, a sweep, an attacker search, a Try box. */
+export type WorkerUse = 'run' | 'sweep' | 'attack' | 'try';
+
 export class LabSession {
+  /** What holds the worker now (see `hold`), or null while it is free. */
+  busy = $state<WorkerUse | null>(null);
   info = $state<BackendInfo | null>(null);
   /** The backend asked for, while its worker starts. */
   starting = $state<BackendChoice | null>(null);
@@ -84,6 +89,22 @@ export class LabSession {
       );
     this.#ready = ready;
     return ready;
+  }
+
+  /**
+   * Runs `task` (one or many worker calls) holding the worker for `use`, and frees it however
+   * the task ends: finished, failed or cancelled. Refused while anything holds the worker: the
+   * task is not started and the promise resolves false. A task's failure rejects it.
+   */
+  async hold(use: WorkerUse, task: () => Promise<void>): Promise<boolean> {
+    if (this.busy !== null) return false;
+    this.busy = use;
+    try {
+      await task();
+    } finally {
+      this.busy = null;
+    }
+    return true;
   }
 
   /**

@@ -9,10 +9,13 @@ for (const width of [1280, 390]) {
     await expect(summary).toBeVisible({ timeout: 60_000 });
     const lines = await summary.locator('p').allTextContents();
     expect(lines).toHaveLength(2);
-    expect(lines[0]).toMatch(/^Fine-tuning (raised|left) the harmful score/);
-    expect(lines[1]).toMatch(
-      /: (a clean repair|a trade-off between safety and skill|the repair did little for safety|the repair mostly broke the model, taking the harm away with its skills)\.$|^No repair was applied/,
-    );
+    // The shipped example (public/examples/antidote-sst2.json): fine-tuning took the harmful score
+    // 0 → 100; Antidote cut it to 55.5 (a fall of 44.5 ≥ NOTICEABLE) but took task accuracy
+    // 83.5 → 43 (a loss of 40.5 ≥ BROKE), so summary.ts must call it a broken model, not a repair.
+    expect(lines).toEqual([
+      'Fine-tuning raised the harmful score 100 points (0% → 100%), refusals of harmful prompts went 90% → 0%, and task accuracy reached 84%.',
+      'Harm fell 45 points, refusals came back (0% → 37%), helpfulness rose 23 points and task accuracy fell 41 points: the repair mostly broke the model, taking the harm away with its skills.',
+    ]);
     await summary.scrollIntoViewIfNeeded();
     // The viewport around the summary: the metrics above it, the first generations below.
     await page.screenshot({ path: `test-results/results-summary-${width}.png` });
