@@ -47,7 +47,6 @@ export type {
   StageTraining,
 } from './schema';
 export { migrateConfigInput, SCHEMA_V1_DEFAULTS } from './migrate';
-export { DEFAULT_VALIDATION_CONTEXT } from './context';
 export type { ValidationContext } from './context';
 export {
   ConfigError,
@@ -59,8 +58,8 @@ export {
   validationContextProblems,
 } from './validate';
 export type { ValidateOptions, ValidationError, ValidationResult } from './validate';
-export { PRESETS, checkPresets, listPresets, presetStack, resolvePreset } from './presets';
-export type { Preset, PresetNeed, ResolveOptions } from './presets';
+export { PRESETS, checkPresets, listPresets, presetStack, resolvePresetIn } from './presets';
+export type { Preset, PresetNeed } from './presets';
 export { PRESET_NEED_LABELS } from './presets';
 export { canonicalJSON, configHash, sha256Hex, stageKey, stageKeyMaterial } from './canonical';
 export type { SharedPostField, StageKeyContext } from './canonical';

@@ -1,5 +1,5 @@
 /**
- * The experiment config (schemaVersion 1): the single source of truth for a run. A config file
+ * The experiment config (schemaVersion 3): the single source of truth for a run. A config file
  * fully determines a run's numbers, so every knob the pipeline reads lives here, typed once.
  *
  * Every default number is in `DEFAULT_CONFIG` and every bound in `RANGES` / `CHOICES`: re-tune
@@ -10,7 +10,12 @@
  * tools (CLI, sweeps, results file): renaming one is a new schemaVersion.
  */
 
+import { LAYER_ROLES, type LayerRole, type LoraSettings } from '../model/roles';
 import { clonePlain, deepFreeze } from './merge';
+
+/** The model's layer roles and LoRA settings, as the config speaks them (owned by `model/roles.ts`). */
+export { LAYER_ROLES };
+export type { LayerRole, LoraSettings };
 
 /**
  * Version 2 added LoRA (`alignment.lora`, `finetune.lora`) and `post.target`; version 3 added
@@ -32,33 +37,9 @@ export type Schedule = (typeof SCHEDULES)[number];
 export const PRUNE_LAYERS = ['mlp', 'mlp-fc', 'mlp-proj', 'attn', 'all'] as const;
 export type PruneLayers = (typeof PRUNE_LAYERS)[number];
 
-/**
- * Layer roles: what a linear layer does in a block, whatever the architecture calls its weight
- * (GPT-2 fuses q, k and v in `attn.c_attn`; Llama's `up_proj` is `mlp.in`, its `gate_proj`
- * `mlp.gate`, which GPT-2 and GPT-NeoX do not have). LoRA `targets` name roles.
- */
-export const LAYER_ROLES = [
-  'attn.q',
-  'attn.k',
-  'attn.v',
-  'attn.o',
-  'mlp.gate',
-  'mlp.in',
-  'mlp.out',
-] as const;
-export type LayerRole = (typeof LAYER_ROLES)[number];
-
 /** What a post-fine-tuning method acts on: the fine-tuning adapter, or the merged weights. */
 export const POST_TARGETS = ['adapter', 'merged'] as const;
 export type PostTarget = (typeof POST_TARGETS)[number];
-
-/** A stage's LoRA adapter: `y = x·W + (alpha/rank)·x·A·B` on each targeted role. */
-export interface LoraSettings {
-  rank: number;
-  alpha: number;
-  /** Roles adapted in every block, e.g. `['attn.q', 'attn.v']`; non-empty, no repeats. */
-  targets: LayerRole[];
-}
 
 /**
  * The layer roles each `post.layers` option selects (GPT-2: mlp = c_fc and c_proj, attn = c_attn

@@ -18,8 +18,7 @@
  * schema.
  */
 import type { ValidationContext } from './context';
-import { HUB_SEGMENT } from '../data/hub/catalog';
-import { isRepoSpec, parseRepoSpec } from '../hub/repo';
+import { HUB_SEGMENT, isRepoSpec, parseRepoSpec } from './repoSpec';
 import {
   CONFIG_LIMITS,
   MAX_MESSAGE_CHARS,

@@ -1,7 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import {
   DEFAULT_CONFIG,
-  DEFAULT_VALIDATION_CONTEXT,
   SCHEMA_V1_DEFAULTS,
   clonePlain,
   formatErrors,
@@ -11,6 +10,7 @@ import {
   type ValidationContext,
   type ValidationResult,
 } from '../../../src/core/config';
+import { DEFAULT_VALIDATION_CONTEXT } from '../../../src/core/lab';
 import { CTX_WITH_PARAMS } from './helpers';
 
 const CTX = DEFAULT_VALIDATION_CONTEXT;
