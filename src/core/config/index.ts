@@ -13,8 +13,6 @@ export {
   LORA_RANGES,
   NAME_MAX_LENGTH,
   POST_TARGETS,
-  PRUNE_LAYER_ROLES,
-  PRUNE_LAYERS,
   RANGES,
   SCHEDULES,
   SCHEMA_VERSION,
@@ -40,13 +38,12 @@ export type {
   ParamSpec,
   PostConfig,
   PostTarget,
-  PruneLayers,
   RangeSpec,
   Schedule,
   Stage,
   StageTraining,
 } from './schema';
-export { migrateConfigInput, SCHEMA_V1_DEFAULTS } from './migrate';
+export { migrateConfigInput, SCHEMA_V1_DEFAULTS, V3_POST_LAYER_GROUPS } from './migrate';
 export type { ValidationContext } from './context';
 export {
   ConfigError,
