@@ -314,7 +314,7 @@ describe('validateConfig: closed vocabularies', () => {
     });
     expect(lines(validateConfig(input, CTX))).toEqual([
       "alignment.schedule: must be one of 'cosine', 'constant' (got \"cosin\"; did you mean 'cosine'?)",
-      'post.layers: must be a non-empty array of layer roles (attn.q, attn.k, attn.v, attn.o, mlp.gate, mlp.in, mlp.out) (got "attention")',
+      'post.layers: must be a non-empty array of layer roles (attn.q, attn.k, attn.v, attn.o, mlp.gate, mlp.in, mlp.out) (got string "attention")',
       "runtime.backend: must be one of 'auto', 'webgpu', 'webgl', 'wasm', 'cpu' (got \"webgpuu\"; did you mean 'webgpu'?)",
     ]);
   });
