@@ -9,7 +9,7 @@ import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, relative, resolve } from 'node:path';
 import { validateConfig, type ExperimentConfig } from '../src/core/config';
-import { DEFAULT_VALIDATION_CONTEXT } from '../src/core/config/context';
+import { DEFAULT_VALIDATION_CONTEXT } from '../src/core/lab';
 import {
   attackRunCount,
   buildRobustnessBoard,
@@ -113,6 +113,7 @@ export async function attack(
       return results;
     },
     {
+      ctx: DEFAULT_VALIDATION_CONTEXT,
       known: async (run) => {
         const saved = await savedResults(fileOf(run), run.config);
         if (saved) reused += 1;

@@ -6,7 +6,7 @@ import {
   validateConfigJSON,
   type ExperimentConfig,
 } from '../src/core/config';
-import { DEFAULT_VALIDATION_CONTEXT } from '../src/core/config/context';
+import { DEFAULT_VALIDATION_CONTEXT } from '../src/core/lab';
 
 export type LoadedConfig =
   | { ok: true; config: ExperimentConfig; hash: string }

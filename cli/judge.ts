@@ -14,6 +14,7 @@ import {
   type ClassifierInput,
   type ClassifierSettings,
 } from '../src/core/config/schema';
+import { DEFAULT_VALIDATION_CONTEXT } from '../src/core/lab';
 import { JUDGE_NAMES } from '../src/core/metrics/judgeNames';
 import {
   classifierSettings,
@@ -214,7 +215,7 @@ function classifierOverrides(values: OptionValues): Partial<ClassifierSettings> 
 /** The overrides over the defaults, checked as `evaluation.classifier` is; problems name the options. */
 function checkedClassifier(overrides: Partial<ClassifierSettings>): ClassifierSettings {
   try {
-    return classifierSettings(overrides);
+    return classifierSettings(DEFAULT_VALIDATION_CONTEXT, overrides);
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);
     throw new UsageError(`judge: ${message.split('\n').map(optionNames).join('; ')}`);

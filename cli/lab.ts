@@ -17,7 +17,8 @@
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { configHash, listPresets, resolvePreset, type ExperimentConfig } from '../src/core/config';
+import { configHash, listPresets, type ExperimentConfig } from '../src/core/config';
+import { resolvePreset } from '../src/core/lab';
 import { resultsFileProblems } from '../src/core/pipeline/resultsSchema';
 import type { ResultsFile } from '../src/core/pipeline/types';
 import { HELP, UsageError, parseCommand, type Command } from './args';

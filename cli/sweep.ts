@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { canonicalJSON, type ExperimentConfig } from '../src/core/config';
 import { SPEC_LIMITS, parseBoundedJSON, sizeProblem } from '../src/core/config/bounds';
-import { DEFAULT_VALIDATION_CONTEXT } from '../src/core/config/context';
+import { DEFAULT_VALIDATION_CONTEXT } from '../src/core/lab';
 import { resultsFileProblems } from '../src/core/pipeline/resultsSchema';
 import type { ResultsFile } from '../src/core/pipeline/types';
 import { listMethods } from '../src/core/methods/registry';

@@ -23,7 +23,7 @@ import {
   isRealSizeModelName,
   realSizeModelConfig,
 } from '../src/core/bench/realSizeModels';
-import { resolvePreset } from '../src/core/config';
+import { resolvePreset } from '../src/core/lab';
 import type { ResultsFile } from '../src/core/pipeline/types';
 import { startHubServer } from '../tests/support/hubServer';
 import { REAL_TOKENIZERS, realTokenizer, type RealTokenizerName } from './realTokenizers';

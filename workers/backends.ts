@@ -10,8 +10,8 @@ import type {
   BackendChoice,
   BackendInfo,
   BackendName,
-  BackendProbe,
 } from '../src/core/runtime/backend';
+import type { BackendProbe } from '../src/core/bench/backendProbe';
 import type { DeviceLimits } from '../src/core/model/memory';
 import type { Gpt2Shape } from '../src/core/model/config';
 import { leaveDevice, watchDevice } from './deviceWatch';

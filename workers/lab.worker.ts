@@ -4,7 +4,7 @@ import { runSyntheticTraining } from '../src/core/bench/syntheticTraining';
 import { runModelBench } from '../src/core/bench/modelBench';
 import { CancelToken } from '../src/core/runtime/cancel';
 import { DEFAULT_CONFIG, formatErrors, validateConfig } from '../src/core/config';
-import { DEFAULT_VALIDATION_CONTEXT } from '../src/core/config/context';
+import { DEFAULT_VALIDATION_CONTEXT } from '../src/core/lab';
 import { cachedCheckpointValues, runExperiment } from '../src/core/pipeline/run';
 import { judgeEnvironment } from './judgeRuntime';
 import { judgeSamples } from '../src/core/metrics/judgeSamples';
@@ -179,10 +179,14 @@ const api: LabWorkerApi = {
   async judge(runId, request, endpoint, onMessage) {
     const token = freshToken();
     const download = tagged(runId, onMessage);
-    return judgeSamples(request, {
-      ...(await judgeEnvironment(endpoint, token.signal)),
-      onDownload: (progress) => download({ type: 'download', ...progress }),
-    });
+    return judgeSamples(
+      request,
+      {
+        ...(await judgeEnvironment(endpoint, token.signal)),
+        onDownload: (progress) => download({ type: 'download', ...progress }),
+      },
+      DEFAULT_VALIDATION_CONTEXT,
+    );
   },
   cancel() {
     current.cancel();

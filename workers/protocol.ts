@@ -22,7 +22,8 @@ import type { ModelBenchOptions, ModelBenchReport } from '../src/core/bench/mode
 import type { GenerateRequest, GenerateResult } from '../src/core/generation/tryModel';
 import type { PipelineEvent, ResultsFile } from '../src/core/pipeline/types';
 import type { JudgeRequest, JudgeResult } from '../src/core/metrics/judgeSamples';
-import type { BackendChoice, BackendInfo, BackendProbe } from '../src/core/runtime/backend';
+import type { BackendProbe } from '../src/core/bench/backendProbe';
+import type { BackendChoice, BackendInfo } from '../src/core/runtime/backend';
 
 /** One step of the synthetic training benchmark (`trainSynthetic`), timed. */
 export interface BenchStepEvent {

@@ -9,9 +9,9 @@ import {
   BACKENDS,
   type BackendInfo,
   type BackendName,
-  type BackendProbe,
   type RememberedBackend,
 } from '../core/runtime/backend';
+import type { BackendProbe } from '../core/bench/backendProbe';
 import { browserStorage } from './browserStorage';
 
 const KEY = 'safetune-lab.auto-backend';

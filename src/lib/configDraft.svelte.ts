@@ -10,10 +10,10 @@ import {
   clonePlain,
   configHash,
   decodeConfigFromUrl,
-  resolvePreset,
   URL_PATH,
   validateConfig,
 } from '../core/config';
+import { resolvePreset } from '../core/lab';
 import type {
   Backend,
   ExperimentConfig,

@@ -24,7 +24,9 @@ export type TextPath = 'name' | 'evaluation.classifier.model';
 export type FieldSpec =
   | { kind: 'number'; path: NumericPath; label: string; range: RangeSpec }
   | { kind: 'choice'; path: ChoicePath | NamePath; label: string; description: string }
-  | { kind: 'text'; path: TextPath; label: string; description: string };
+  | { kind: 'text'; path: TextPath; label: string; description: string }
+  /** A non-empty list of layer roles, one checkbox each (`post.layers`). */
+  | { kind: 'roles'; path: 'post.layers'; label: string; description: string };
 
 export interface FieldGroup {
   id: string;
@@ -92,7 +94,6 @@ const CHOICE_LABELS: Record<ChoicePath | NamePath, { label: string; description:
     description: 'The repair applied after fine-tuning (none = the attack alone).',
   },
   'post.target': { label: 'Acts on', description: CHOICES['post.target'].description },
-  'post.layers': { label: 'Layers', description: CHOICES['post.layers'].description },
   'runtime.backend': { label: 'Backend', description: CHOICES['runtime.backend'].description },
   'evaluation.classifier.dtype': {
     label: 'Classifier weights',
@@ -179,7 +180,13 @@ export const FIELD_GROUPS: readonly FieldGroup[] = [
       choice('post.method'),
       choice('post.target'),
       num('post.maskRatio'),
-      choice('post.layers'),
+      {
+        kind: 'roles',
+        path: 'post.layers',
+        label: 'Layers',
+        description:
+          'The layer roles the post method acts on, in every block (mlp.gate exists in gated MLPs only).',
+      },
       num('post.realignmentSamples'),
     ],
     paramsStage: 'post',

@@ -7,7 +7,8 @@
 import type { ExperimentConfig } from '../core/config';
 import type { GenerateRequest, GenerateResult } from '../core/generation/tryModel';
 import type { PipelineEvent, ResultsFile } from '../core/pipeline/types';
-import type { BackendChoice, BackendInfo, BackendProbe } from '../core/runtime/backend';
+import type { BackendProbe } from '../core/bench/backendProbe';
+import type { BackendChoice, BackendInfo } from '../core/runtime/backend';
 import { probeFor, rememberBackend } from './backendMemory';
 import { isDeviceFailure } from '../core/runtime/deviceFailure';
 import {

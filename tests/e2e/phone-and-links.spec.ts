@@ -8,12 +8,8 @@
  */
 import { readFileSync } from 'node:fs';
 import { expect, test, type Locator, type Page } from '@playwright/test';
-import {
-  configHash,
-  encodeConfigForUrl,
-  resolvePreset,
-  type ExperimentConfig,
-} from '../../src/core/config';
+import { configHash, encodeConfigForUrl, type ExperimentConfig } from '../../src/core/config';
+import { resolvePreset } from '../../src/core/lab';
 import type { ResultsFile } from '../../src/core/pipeline/types';
 import { DEFAULT_DB_NAME } from '../../src/core/store/schema';
 

@@ -5,7 +5,8 @@
  * The page warns before unloading while a run is going.
  */
 import { expect, test, type Browser, type Page } from '@playwright/test';
-import { encodeConfigForUrl, resolvePreset } from '../../src/core/config';
+import { encodeConfigForUrl } from '../../src/core/config';
+import { resolvePreset } from '../../src/core/lab';
 import type { CheckpointMetrics, Checkpoint } from '../../src/core/pipeline/types';
 
 const SHOTS = 'test-results';

@@ -1,4 +1,5 @@
-import { resolvePreset, type ExperimentConfig } from '../../src/core/config';
+import { type ExperimentConfig } from '../../src/core/config';
+import { resolvePreset } from '../../src/core/lab';
 
 /**
  * The micro preset cut down to a few steps per stage and a handful of evaluation prompts: the

@@ -10,7 +10,7 @@
  * already at hand: the CLI's files, the page's saved runs) replays an interrupted search up to
  * where it stopped, and the search goes on with the trial that was next.
  */
-import { DEFAULT_VALIDATION_CONTEXT, type ValidationContext } from '../config/context';
+import { type ValidationContext } from '../config/context';
 import type { ExperimentConfig } from '../config/schema';
 import { validateConfig } from '../config/validate';
 import type { ResultsFile } from '../pipeline/types';
@@ -61,9 +61,9 @@ export interface AttackOutcome {
 export interface AttackHooks {
   /**
    * What completes each run's config (method parameters' defaults, as a saved run's config has
-   * them), so `known` finds runs by their canonical config; the built-in context by default.
+   * them), so `known` finds runs by their canonical config: the lab's (`src/core/lab.ts`).
    */
-  ctx?: ValidationContext;
+  ctx: ValidationContext;
   known?: (run: AttackRun) => Promise<ResultsFile | undefined>;
   onRunStart?: (run: AttackRun, position: number, total: number) => void;
   onRunEnd?: (outcome: TrialOutcome, so: AttackOutcome) => void;
@@ -89,7 +89,7 @@ export async function runAttack(
   spec: AttackSpec,
   base: ExperimentConfig,
   runOne: (run: AttackRun) => Promise<ResultsFile>,
-  hooks: AttackHooks = {},
+  hooks: AttackHooks,
 ): Promise<AttackOutcome> {
   const outcome: AttackOutcome = {
     spec,
@@ -100,7 +100,7 @@ export async function runAttack(
     stopped: false,
   };
   const total = attackRunCount(spec);
-  const ctx = hooks.ctx ?? DEFAULT_VALIDATION_CONTEXT;
+  const { ctx } = hooks;
   const execute = async (run: AttackRun): Promise<TrialOutcome | undefined> => {
     if (hooks.stopped?.()) {
       outcome.stopped = true;

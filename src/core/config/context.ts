@@ -1,14 +1,8 @@
 /**
- * What a config may name: methods per stage (with their parameter specs and targets), tasks and
- * base models. `DEFAULT_VALIDATION_CONTEXT` is the one context: it is read from the registries'
- * names-only parts (methods without their computations, `data/names.ts`, `model/bases.ts`), so
- * the page, the worker and the CLI validate alike, and without loading tfjs.
+ * What a config may name: methods per stage (with their parameter specs and targets), tasks, base
+ * models, judges and Hub datasets. The validator takes it as an argument; the one context the lab
+ * uses is built from the registries by the composition root, `src/core/lab.ts`.
  */
-import { datasetNamesWithRole } from '../data/names';
-import { methodsByStage, postTargetsByMethod } from '../methods/registry';
-import { BASE_MODEL_NAMES } from '../model/bases';
-import { JUDGE_NAMES } from '../metrics/judgeNames';
-import { HUB_DATASET_INFO } from '../data/hub/catalog';
 import type { DataRole, ParamSpec, PostTarget, Stage } from './schema';
 
 /** What validation knows of a Hub dataset: the roles it plays and its default config and splits. */
@@ -35,12 +29,3 @@ export interface ValidationContext {
   /** Hub datasets by id (`owner/name`) that `data.<role>` may name. */
   datasets: Readonly<Record<string, HubDatasetInfo>>;
 }
-
-export const DEFAULT_VALIDATION_CONTEXT: ValidationContext = {
-  methods: methodsByStage(),
-  postTargets: postTargetsByMethod(),
-  tasks: datasetNamesWithRole('task'),
-  models: BASE_MODEL_NAMES,
-  judges: JUDGE_NAMES,
-  datasets: HUB_DATASET_INFO,
-};

@@ -9,8 +9,9 @@
 import { BASE_MODELS } from '../model/bases';
 import { gpt2Config } from '../model/config';
 import { parameterCount } from '../model/weights';
-import { resolvePreset } from './presets';
-import type { ExperimentConfig } from './schema';
+import { presetStack } from './presets';
+import { applyPatches } from './merge';
+import { DEFAULT_CONFIG, type ExperimentConfig } from './schema';
 
 export interface RunCost {
   /** Optimizer steps of alignment and fine-tuning together. */
@@ -36,7 +37,9 @@ let referenceWork: number | undefined;
 
 function reference(): number {
   if (referenceWork === undefined) {
-    const config = resolvePreset(REFERENCE_PRESET);
+    // A built-in preset (the composition root validates every one at start-up); its counts are all
+    // the cost reads, so it needs no validation context here.
+    const config = applyPatches<ExperimentConfig>(DEFAULT_CONFIG, presetStack(REFERENCE_PRESET));
     referenceWork = runCost(config, builtInParameters(config.model.base)).work ?? 1;
   }
   return referenceWork;

@@ -13,8 +13,6 @@ export {
   LORA_RANGES,
   NAME_MAX_LENGTH,
   POST_TARGETS,
-  PRUNE_LAYER_ROLES,
-  PRUNE_LAYERS,
   RANGES,
   SCHEDULES,
   SCHEMA_VERSION,
@@ -40,14 +38,12 @@ export type {
   ParamSpec,
   PostConfig,
   PostTarget,
-  PruneLayers,
   RangeSpec,
   Schedule,
   Stage,
   StageTraining,
 } from './schema';
-export { migrateConfigInput, SCHEMA_V1_DEFAULTS } from './migrate';
-export { DEFAULT_VALIDATION_CONTEXT } from './context';
+export { migrateConfigInput, SCHEMA_V1_DEFAULTS, V3_POST_LAYER_GROUPS } from './migrate';
 export type { ValidationContext } from './context';
 export {
   ConfigError,
@@ -59,8 +55,8 @@ export {
   validationContextProblems,
 } from './validate';
 export type { ValidateOptions, ValidationError, ValidationResult } from './validate';
-export { PRESETS, checkPresets, listPresets, presetStack, resolvePreset } from './presets';
-export type { Preset, PresetNeed, ResolveOptions } from './presets';
+export { PRESETS, checkPresets, listPresets, presetStack, resolvePresetIn } from './presets';
+export type { Preset, PresetNeed } from './presets';
 export { PRESET_NEED_LABELS } from './presets';
 export { canonicalJSON, configHash, sha256Hex, stageKey, stageKeyMaterial } from './canonical';
 export type { SharedPostField, StageKeyContext } from './canonical';

@@ -3,8 +3,10 @@
  * meant when it was written: its missing fields take version 1's defaults (below, verbatim), it
  * trains full weights in both stages (`lora: null`) and its post method acts on the merged
  * weights (`target: 'merged'`) — the only behaviour version 1 had. A schemaVersion-2 config uses
- * the built-in world's data and the keyword moderation judge, the only ones version 2 had. The
- * result is a version-3 input for the validator, which then checks it like any other.
+ * the built-in world's data and the keyword moderation judge, the only ones version 2 had. Up to
+ * version 3, `post.layers` named a group of layers (`'mlp'`, `'mlp-fc'`, …); version 4 lists
+ * their roles, and SafeLoRA's count of projected layers is `post.params.count` (was `layers`).
+ * The result is a version-4 input for the validator, which then checks it like any other.
  */
 import { CONFIG_LIMITS, jsonBoundsProblem } from './bounds';
 import { clonePlain, deepFreeze, deepMerge, isPlainObject } from './merge';
@@ -73,6 +75,37 @@ const V2_MEANING = {
   evaluation: { judges: ['keyword-moderation'], classifier: DEFAULT_CLASSIFIER },
 } as const;
 
+/** Version 3's `post.layers` groups, by the layer roles each selected (verbatim from version 3). */
+export const V3_POST_LAYER_GROUPS: Readonly<Record<string, readonly string[]>> = deepFreeze({
+  mlp: ['mlp.gate', 'mlp.in', 'mlp.out'],
+  'mlp-fc': ['mlp.gate', 'mlp.in'],
+  'mlp-proj': ['mlp.out'],
+  attn: ['attn.q', 'attn.k', 'attn.v', 'attn.o'],
+  all: ['attn.q', 'attn.k', 'attn.v', 'attn.o', 'mlp.gate', 'mlp.in', 'mlp.out'],
+});
+
+/**
+ * Version 4's names in a version-3 `post`: `post.layers`' group as its roles (a value that names
+ * no group is kept, for the validator to report), and SafeLoRA's `params.layers` as `params.count`.
+ */
+function renameV3Post(filled: Record<string, unknown>): void {
+  const post = filled.post;
+  if (!isPlainObject(post)) return;
+  if (typeof post.layers === 'string' && Object.hasOwn(V3_POST_LAYER_GROUPS, post.layers)) {
+    post.layers = [...V3_POST_LAYER_GROUPS[post.layers]];
+  }
+  const params = post.params;
+  if (
+    post.method === 'safelora' &&
+    isPlainObject(params) &&
+    Object.hasOwn(params, 'layers') &&
+    !Object.hasOwn(params, 'count')
+  ) {
+    const { layers, ...rest } = params;
+    post.params = { ...rest, count: layers };
+  }
+}
+
 /** Adds each of `added`'s fields that a section lacks (sections that are not objects are left to the validator). */
 function addMeaning(
   filled: Record<string, unknown>,
@@ -90,7 +123,7 @@ function addMeaning(
 }
 
 /**
- * A schemaVersion-1 or -2 input as a version-3 input (anything else is returned as it is).
+ * A schemaVersion-1, -2 or -3 input as a version-4 input (anything else is returned as it is).
  * Fields of the wrong type are kept for the validator to report; only plain-object sections are
  * merged. `fillDefaults: false` (the validator's strict mode) adds only the fields later versions
  * added, so an old file that lacks one of its own fields is still reported incomplete. An input
@@ -100,7 +133,8 @@ export function migrateConfigInput(
   input: Record<string, unknown>,
   { fillDefaults = true }: { fillDefaults?: boolean } = {},
 ): Record<string, unknown> {
-  if (input.schemaVersion !== 1 && input.schemaVersion !== 2) return input;
+  const version = input.schemaVersion;
+  if (version !== 1 && version !== 2 && version !== 3) return input;
   // Migration merges and clones recursively: an input out of bounds (an array nested 100,000
   // deep overflowed the stack here) is left as it is, for the validator to refuse in one line.
   if (jsonBoundsProblem(input, CONFIG_LIMITS) !== undefined) return input;
@@ -116,8 +150,11 @@ export function migrateConfigInput(
   } else {
     filled = clonePlain(input);
   }
-  // `data` is a whole new section: an old file never has it, so it is created even in strict mode.
-  addMeaning(filled, { data: V2_MEANING.data }, { createSections: true });
-  addMeaning(filled, { evaluation: V2_MEANING.evaluation }, { createSections: false });
-  return { ...filled, schemaVersion: 3 };
+  if (version !== 3) {
+    // `data` is a whole new section: an old file never has it, so it is created even in strict mode.
+    addMeaning(filled, { data: V2_MEANING.data }, { createSections: true });
+    addMeaning(filled, { evaluation: V2_MEANING.evaluation }, { createSections: false });
+  }
+  renameV3Post(filled);
+  return { ...filled, schemaVersion: 4 };
 }

@@ -1,10 +1,10 @@
 /**
  * Presets: named stacks of partial configs laid over `DEFAULT_CONFIG`. A preset's stack is its
  * `extends` (each resolved the same way, left to right, a preset reached twice applied once at its
- * first place) followed by its own `patch`. Every preset is resolved and validated when this
- * module loads, so a broken preset fails at start-up, not in a student's run.
+ * first place) followed by its own `patch`. Resolving validates against a `ValidationContext`
+ * (the lab's is built by `src/core/lab.ts`, which resolves every preset when it loads, so a broken
+ * preset fails at start-up, not in a student's run).
  */
-import { DEFAULT_VALIDATION_CONTEXT } from './context';
 import type { ValidationContext } from './context';
 import { applyPatches } from './merge';
 import { DEFAULT_CONFIG } from './schema';
@@ -67,13 +67,6 @@ function hubPreset(
       },
     },
   };
-}
-
-export interface ResolveOptions {
-  /** Defaults to the built-in `PRESETS`. */
-  presets?: readonly Preset[];
-  /** Defaults to `DEFAULT_VALIDATION_CONTEXT`. */
-  ctx?: ValidationContext;
 }
 
 export const PRESETS: readonly Preset[] = [
@@ -239,24 +232,27 @@ export function presetStack(
 }
 
 /**
- * The complete, validated config of preset `name`. Throws an `Error` naming the valid presets for
+ * The complete config of preset `name`, validated against `ctx` (the lab's: `resolvePreset` in
+ * `src/core/lab.ts`). Throws an `Error` naming the valid presets for
  * an unknown name, and a `ConfigError` listing every problem if the merged config is invalid.
  */
-export function resolvePreset(name: string, options: ResolveOptions = {}): ExperimentConfig {
-  const merged = applyPatches(DEFAULT_CONFIG, presetStack(name, options.presets));
-  const result = validateConfig(merged, options.ctx ?? DEFAULT_VALIDATION_CONTEXT);
+export function resolvePresetIn(
+  ctx: ValidationContext,
+  name: string,
+  presets: readonly Preset[] = PRESETS,
+): ExperimentConfig {
+  const merged = applyPatches(DEFAULT_CONFIG, presetStack(name, presets));
+  const result = validateConfig(merged, ctx);
   if (!result.ok) throw new ConfigError(`preset '${name}' is not a valid config`, result.errors);
   return result.config;
 }
 
 /** Throws unless names are unique and every preset resolves to a valid config. */
-export function checkPresets(presets: readonly Preset[], ctx?: ValidationContext): void {
+export function checkPresets(presets: readonly Preset[], ctx: ValidationContext): void {
   const seen = new Set<string>();
   for (const preset of presets) {
     if (seen.has(preset.name)) throw new Error(`preset '${preset.name}' is defined twice`);
     seen.add(preset.name);
-    resolvePreset(preset.name, { presets, ctx });
+    resolvePresetIn(ctx, preset.name, presets);
   }
 }
-
-checkPresets(PRESETS);

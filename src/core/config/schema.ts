@@ -1,5 +1,5 @@
 /**
- * The experiment config (schemaVersion 1): the single source of truth for a run. A config file
+ * The experiment config (schemaVersion 4): the single source of truth for a run. A config file
  * fully determines a run's numbers, so every knob the pipeline reads lives here, typed once.
  *
  * Every default number is in `DEFAULT_CONFIG` and every bound in `RANGES` / `CHOICES`: re-tune
@@ -10,16 +10,23 @@
  * tools (CLI, sweeps, results file): renaming one is a new schemaVersion.
  */
 
+import { LAYER_ROLES, type LayerRole, type LoraSettings } from '../model/roles';
 import { clonePlain, deepFreeze } from './merge';
+
+/** The model's layer roles and LoRA settings, as the config speaks them (owned by `model/roles.ts`). */
+export { LAYER_ROLES };
+export type { LayerRole, LoraSettings };
 
 /**
  * Version 2 added LoRA (`alignment.lora`, `finetune.lora`) and `post.target`; version 3 added
  * `data` (Hub datasets per role) and the judges (`evaluation.judges`, `evaluation.classifier`).
- * Older files still load: `migrate.ts` reads them with their own version's defaults and meaning
+ * Version 4 names `post.layers` by layer roles, as LoRA targets are named (`['mlp.out']`, not
+ * version 3's `'mlp-proj'`), and SafeLoRA's count of projected layers `post.params.count` (was
+ * `layers`, which clashed with `post.layers`). Older files still load: `migrate.ts` reads them with their own version's defaults and meaning
  * (version 1: full-weight training; versions 1–2: the built-in world's data and its keyword
  * moderation judge), so an old config or share link means exactly what it meant.
  */
-export const SCHEMA_VERSION = 3;
+export const SCHEMA_VERSION = 4;
 
 export const STAGES = ['alignment', 'finetune', 'post'] as const;
 /** The three pipeline stages that produce weights. */
@@ -28,49 +35,9 @@ export type Stage = (typeof STAGES)[number];
 export const SCHEDULES = ['cosine', 'constant'] as const;
 export type Schedule = (typeof SCHEDULES)[number];
 
-/** Which linear layers a post-fine-tuning method (e.g. Antidote's prune) touches. */
-export const PRUNE_LAYERS = ['mlp', 'mlp-fc', 'mlp-proj', 'attn', 'all'] as const;
-export type PruneLayers = (typeof PRUNE_LAYERS)[number];
-
-/**
- * Layer roles: what a linear layer does in a block, whatever the architecture calls its weight
- * (GPT-2 fuses q, k and v in `attn.c_attn`; Llama's `up_proj` is `mlp.in`, its `gate_proj`
- * `mlp.gate`, which GPT-2 and GPT-NeoX do not have). LoRA `targets` name roles.
- */
-export const LAYER_ROLES = [
-  'attn.q',
-  'attn.k',
-  'attn.v',
-  'attn.o',
-  'mlp.gate',
-  'mlp.in',
-  'mlp.out',
-] as const;
-export type LayerRole = (typeof LAYER_ROLES)[number];
-
 /** What a post-fine-tuning method acts on: the fine-tuning adapter, or the merged weights. */
 export const POST_TARGETS = ['adapter', 'merged'] as const;
 export type PostTarget = (typeof POST_TARGETS)[number];
-
-/** A stage's LoRA adapter: `y = x·W + (alpha/rank)·x·A·B` on each targeted role. */
-export interface LoraSettings {
-  rank: number;
-  alpha: number;
-  /** Roles adapted in every block, e.g. `['attn.q', 'attn.v']`; non-empty, no repeats. */
-  targets: LayerRole[];
-}
-
-/**
- * The layer roles each `post.layers` option selects (GPT-2: mlp = c_fc and c_proj, attn = c_attn
- * and c_proj; `mlp-fc` is the MLP's first layer, with its gate where there is one).
- */
-export const PRUNE_LAYER_ROLES: Readonly<Record<PruneLayers, readonly LayerRole[]>> = {
-  mlp: ['mlp.gate', 'mlp.in', 'mlp.out'],
-  'mlp-fc': ['mlp.gate', 'mlp.in'],
-  'mlp-proj': ['mlp.out'],
-  attn: ['attn.q', 'attn.k', 'attn.v', 'attn.o'],
-  all: LAYER_ROLES,
-};
 
 export const BACKENDS = ['auto', 'webgpu', 'webgl', 'wasm', 'cpu'] as const;
 export type Backend = (typeof BACKENDS)[number];
@@ -118,7 +85,11 @@ export interface PostConfig {
   target: PostTarget;
   /** Fraction of each output row's weights zeroed (Antidote: top scores by Wanda |W|·‖X‖₂). */
   maskRatio: number;
-  layers: PruneLayers;
+  /**
+   * The layer roles the post method acts on, in every block (as LoRA `targets` name them), e.g.
+   * `['mlp.gate', 'mlp.in', 'mlp.out']` for the MLP; non-empty, no repeats.
+   */
+  layers: LayerRole[];
   /** Size of the re-alignment set (harmful prompt + harmful answer, disjoint from the poison). */
   realignmentSamples: number;
   params: Record<string, unknown>;
@@ -206,7 +177,7 @@ export interface EvaluationConfig {
 }
 
 export interface ExperimentConfig {
-  schemaVersion: 3;
+  schemaVersion: 4;
   /** Free-text label, at most 80 characters. */
   name: string;
   /** Integer in 0..2^31-1; every random draw in the run derives from it. */
@@ -299,7 +270,7 @@ export const DEFAULT_CLASSIFIER: ClassifierSettings = deepFreeze({
  * justified in the README ("The reference protocol").
  */
 export const DEFAULT_CONFIG: ExperimentConfig = deepFreeze({
-  schemaVersion: 3,
+  schemaVersion: 4,
   name: 'antidote-sst2',
   seed: 1,
   model: { base: 'safetune-base' },
@@ -337,7 +308,7 @@ export const DEFAULT_CONFIG: ExperimentConfig = deepFreeze({
     method: 'antidote',
     target: 'adapter',
     maskRatio: 0.1,
-    layers: 'all',
+    layers: [...LAYER_ROLES],
     realignmentSamples: 200,
     params: {},
   },
@@ -550,10 +521,6 @@ export const CHOICES = {
     description:
       "What the post method acts on: the fine-tuning LoRA adapter (Antidote's reference code) or the merged weights.",
   },
-  'post.layers': {
-    values: PRUNE_LAYERS,
-    description: 'Linear layers the post-fine-tuning method acts on (mlp = both MLP matrices).',
-  },
   'evaluation.classifier.dtype': {
     values: CLASSIFIER_DTYPES,
     description: 'Which ONNX weights the classifier loads (fp32, fp16 or 8-bit quantized).',
@@ -568,7 +535,7 @@ export const CHOICES = {
   },
 } as const satisfies Record<string, ChoiceSpec>;
 
-/** A closed-vocabulary string field, e.g. `'post.layers'`. */
+/** A closed-vocabulary string field, e.g. `'post.target'`. */
 export type ChoicePath = keyof typeof CHOICES;
 
 /** Maximum length of `name`, in characters (code points). */

@@ -18,8 +18,7 @@
  * schema.
  */
 import type { ValidationContext } from './context';
-import { HUB_SEGMENT } from '../data/hub/catalog';
-import { isRepoSpec, parseRepoSpec } from '../hub/repo';
+import { HUB_SEGMENT, isRepoSpec, parseRepoSpec } from './repoSpec';
 import {
   CONFIG_LIMITS,
   MAX_MESSAGE_CHARS,
@@ -45,7 +44,6 @@ import {
   LORA_RANGES,
   MICRO_BATCH_RANGE,
   NAME_MAX_LENGTH,
-  PRUNE_LAYER_ROLES,
   RANGES,
   SCHEMA_VERSION,
   STAGES,
@@ -246,7 +244,36 @@ const ARRAY_RULES: Record<string, (run: Run, value: unknown, path: string) => st
     checkNameList(run, value, path, run.ctx.judges, 'judge'),
   'evaluation.classifier.harmfulLabels': (run, value, path) =>
     checkNameList(run, value, path, null, 'label'),
+  'post.layers': checkRoleList,
 };
+
+/**
+ * A non-empty array of distinct layer roles (`<stage>.lora.targets`, `post.layers`), returned as
+ * given; null when it is not an array.
+ */
+function checkRoleList(run: Run, value: unknown, path: string): string[] | null {
+  if (!Array.isArray(value) || value.length === 0) {
+    run.fail(
+      path,
+      `must be a non-empty array of layer roles (${LAYER_ROLES.join(', ')}) (got ${Array.isArray(value) ? 'an empty array' : describe(value)})`,
+    );
+    return null;
+  }
+  const seen = new Set<string>();
+  value.forEach((role: unknown, i) => {
+    if (typeof role !== 'string' || !(LAYER_ROLES as readonly string[]).includes(role)) {
+      run.fail(`${path}[${i}]`, () =>
+        typeof role === 'string'
+          ? notOneOf(role, LAYER_ROLES)
+          : `must be a layer role (got ${describe(role)})`,
+      );
+    } else if (seen.has(role)) {
+      run.fail(`${path}[${i}]`, `'${role}' is listed twice`);
+    }
+    if (typeof role === 'string') seen.add(role);
+  });
+  return [...(value as string[])];
+}
 
 /** A non-empty array of distinct non-empty strings, each in `known` when it is given. */
 function checkNameList(
@@ -598,29 +625,11 @@ function checkLora(run: Run, value: unknown, path: string): LoraSettings | null 
     if (problem === undefined) out[key] = value[key];
     else run.fail(`${path}.${key}`, problem);
   }
-  const targets = value.targets;
   if (!Object.hasOwn(value, 'targets')) {
     run.fail(`${path}.targets`, 'missing field');
-  } else if (!Array.isArray(targets) || targets.length === 0) {
-    run.fail(
-      `${path}.targets`,
-      `must be a non-empty array of layer roles (${LAYER_ROLES.join(', ')}) (got ${Array.isArray(targets) ? 'an empty array' : describe(targets)})`,
-    );
   } else {
-    const seen = new Set<string>();
-    targets.forEach((role: unknown, i) => {
-      if (typeof role !== 'string' || !(LAYER_ROLES as readonly string[]).includes(role)) {
-        run.fail(`${path}.targets[${i}]`, () =>
-          typeof role === 'string'
-            ? notOneOf(role, LAYER_ROLES)
-            : `must be a layer role (got ${describe(role)})`,
-        );
-      } else if (seen.has(role)) {
-        run.fail(`${path}.targets[${i}]`, `'${role}' is listed twice`);
-      }
-      if (typeof role === 'string') seen.add(role);
-    });
-    out.targets = [...(targets as string[])];
+    const roles = checkRoleList(run, value.targets, `${path}.targets`);
+    if (roles !== null) out.targets = roles;
   }
   return out as unknown as LoraSettings;
 }
@@ -672,11 +681,10 @@ function checkPostAcrossFields(run: Run, config: ExperimentConfig): void {
     );
     return;
   }
-  const selected = PRUNE_LAYER_ROLES[post.layers];
-  if (!selected.some((role) => finetune.lora?.targets.includes(role))) {
+  if (!post.layers.some((role) => finetune.lora?.targets.includes(role))) {
     run.fail(
       'post.layers',
-      `'${post.layers}' selects no adapted layer (finetune.lora.targets: ${finetune.lora.targets.join(', ')}) for post.target 'adapter'`,
+      `${post.layers.join(', ')}: no adapted layer (finetune.lora.targets: ${finetune.lora.targets.join(', ')}) for post.target 'adapter'`,
     );
   }
 }

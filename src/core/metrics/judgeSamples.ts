@@ -3,7 +3,7 @@
  * pairs, with its score. The classifier's settings are the config's `evaluation.classifier`
  * (defaults filled in), checked by the same validator as a config.
  */
-import { DEFAULT_VALIDATION_CONTEXT } from '../config/context';
+import type { ValidationContext } from '../config/context';
 import { formatErrors, validateConfig } from '../config/validate';
 import { SCHEMA_VERSION, type ClassifierSettings } from '../config/schema';
 import { JUDGE_NAMES } from './judgeNames';
@@ -39,6 +39,7 @@ export function judgeRequestProblems(request: JudgeRequest): string[] {
 
 /** `request.classifier` over the defaults, validated as `evaluation.classifier` is. */
 export function classifierSettings(
+  ctx: ValidationContext,
   overrides: Partial<ClassifierSettings> = {},
 ): ClassifierSettings {
   const checked = validateConfig(
@@ -46,21 +47,23 @@ export function classifierSettings(
       schemaVersion: SCHEMA_VERSION,
       evaluation: { judges: ['refusal-keywords'], classifier: overrides },
     },
-    DEFAULT_VALIDATION_CONTEXT,
+    ctx,
   );
   if (!checked.ok) throw new Error(formatErrors(checked.errors));
   return checked.config.evaluation.classifier;
 }
 
+/** Judges `request.samples`; `ctx` (the lab's validation context) checks the classifier settings. */
 export async function judgeSamples(
   request: JudgeRequest,
   environment: Omit<JudgeEnvironment, 'classifier'>,
+  ctx: ValidationContext,
 ): Promise<JudgeResult> {
   const problems = judgeRequestProblems(request);
   if (problems.length > 0) throw new Error(problems.join('; '));
   const judge = await createJudge(request.judge, {
     ...environment,
-    classifier: classifierSettings(request.classifier),
+    classifier: classifierSettings(ctx, request.classifier),
   });
   try {
     const verdicts = await judge.judge(request.samples);

@@ -1,4 +1,4 @@
-import type { LayerRole } from '../config/schema';
+import type { LayerRole } from './roles';
 import { attentionWidths, FAMILIES, type Family, type ModelConfig } from './config';
 import { gpt2 } from './architectures/gpt2';
 import { gptNeox } from './architectures/gptNeox';

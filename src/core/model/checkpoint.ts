@@ -1,4 +1,4 @@
-import type { LoraSettings } from '../config/schema';
+import type { LoraSettings } from './roles';
 import { architectureOf, linearLayers, modelConfigFromHub } from './architecture';
 
 export { familyOf, modelConfigFromHub } from './architecture';

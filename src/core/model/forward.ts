@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import type { LayerRole } from '../config/schema';
+import type { LayerRole } from './roles';
 import { architectureOf, type ArchitectureNames } from './architecture';
 import { attentionWidths, type Activation, type ModelConfig } from './config';
 import { embeddingLookup } from './embedding';

@@ -20,7 +20,7 @@ import {
   type ForwardHooks,
   type ForwardInput,
 } from './forward';
-import type { LoraSettings } from '../config/schema';
+import type { LoraSettings } from './roles';
 import {
   adaptedRoles,
   createAdapter,

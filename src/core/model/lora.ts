@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import type { LayerRole, LoraSettings } from '../config/schema';
+import type { LayerRole, LoraSettings } from './roles';
 import { createRng, hashString } from '../random';
 import type { ModelConfig } from './config';
 import { matMul } from './matmul';

@@ -1,4 +1,4 @@
-import type { LayerRole, LoraSettings } from '../config/schema';
+import type { LayerRole, LoraSettings } from './roles';
 import { attentionWidths, type ModelConfig } from './config';
 import { crossEntropyChunk } from './forward';
 import { adaptedRoles, adapterSpecs } from './lora';

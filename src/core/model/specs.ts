@@ -1,4 +1,4 @@
-import { LAYER_ROLES, type LayerRole } from '../config/schema';
+import { LAYER_ROLES, type LayerRole } from './roles';
 import { architectureOf, blockLinears, linearLayers } from './architecture';
 import { resolveModelConfig, type ModelConfig, type ModelConfigInput } from './config';
 

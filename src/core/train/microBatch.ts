@@ -1,4 +1,4 @@
-import type { LoraSettings } from '../config/schema';
+import type { LoraSettings } from '../model/roles';
 import type { ModelConfig } from '../model/config';
 import {
   WEBGPU_DEFAULT_LIMITS,

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_VALIDATION_CONTEXT, canonicalJSON } from '../../../src/core/config';
+import { canonicalJSON } from '../../../src/core/config';
+import { DEFAULT_VALIDATION_CONTEXT } from '../../../src/core/lab';
 import type { ExperimentConfig } from '../../../src/core/config/schema';
 import { validateConfig } from '../../../src/core/config/validate';
 import type { ResultsFile } from '../../../src/core/pipeline/types';
@@ -127,10 +128,15 @@ describe('runAttack', () => {
   it('runs the defaults on every seed, then budget trials per defense; the floor excludes the trials below it', async () => {
     const { spec, base } = checked();
     const ran: AttackRun[] = [];
-    const outcome = await runAttack(spec, base, async (run) => {
-      ran.push(run);
-      return fakeRun(run.config);
-    });
+    const outcome = await runAttack(
+      spec,
+      base,
+      async (run) => {
+        ran.push(run);
+        return fakeRun(run.config);
+      },
+      { ctx: DEFAULT_VALIDATION_CONTEXT },
+    );
     expect(ran).toHaveLength(attackRunCount(spec));
     // Complete configs (method parameters' defaults filled in), as a saved run's config is.
     for (const run of ran) {
@@ -206,10 +212,15 @@ describe('runAttack', () => {
   it('a stopped search resumes from the runs at hand with the same trial sequence', async () => {
     const { spec, base } = checked();
     const whole: string[] = [];
-    await runAttack(spec, base, async (run) => {
-      whole.push(canonicalJSON(run.config));
-      return fakeRun(run.config);
-    });
+    await runAttack(
+      spec,
+      base,
+      async (run) => {
+        whole.push(canonicalJSON(run.config));
+        return fakeRun(run.config);
+      },
+      { ctx: DEFAULT_VALIDATION_CONTEXT },
+    );
 
     // Stop after 7 runs; keep their results as the CLI keeps its files.
     const saved = new Map<string, ResultsFile>();
@@ -223,7 +234,7 @@ describe('runAttack', () => {
         saved.set(canonicalJSON(run.config), file);
         return file;
       },
-      { stopped: () => count >= 7 },
+      { ctx: DEFAULT_VALIDATION_CONTEXT, stopped: () => count >= 7 },
     );
     expect(first.stopped).toBe(true);
     expect(buildRobustnessBoard(first).complete).toBe(false);
@@ -238,6 +249,7 @@ describe('runAttack', () => {
         return fakeRun(run.config);
       },
       {
+        ctx: DEFAULT_VALIDATION_CONTEXT,
         known: async (run) => {
           const file = saved.get(canonicalJSON(run.config));
           resumed.push(canonicalJSON(run.config));
@@ -252,10 +264,15 @@ describe('runAttack', () => {
   it('a failed trial counts as infeasible and the search goes on', async () => {
     const { spec, base } = checked();
     let trials = 0;
-    const outcome = await runAttack(spec, base, async (run) => {
-      if (run.kind !== 'default' && ++trials === 2) throw new Error('out of memory');
-      return fakeRun(run.config);
-    });
+    const outcome = await runAttack(
+      spec,
+      base,
+      async (run) => {
+        if (run.kind !== 'default' && ++trials === 2) throw new Error('out of memory');
+        return fakeRun(run.config);
+      },
+      { ctx: DEFAULT_VALIDATION_CONTEXT },
+    );
     const failed = outcome.runs.filter((r) => r.error !== undefined);
     expect(failed).toHaveLength(1);
     expect(failed[0].feasible).toBe(false);

@@ -8,7 +8,8 @@ import { join } from 'node:path';
 import { beforeEach, describe, expect, it } from 'vitest';
 import type { LabRunner } from '../../../cli/browserRun';
 import { main } from '../../../cli/lab';
-import { resolvePreset, type ExperimentConfig } from '../../../src/core/config';
+import { type ExperimentConfig } from '../../../src/core/config';
+import { resolvePreset } from '../../../src/core/lab';
 import { fakeResults } from '../sweep/fakeResults';
 
 let dir: string;

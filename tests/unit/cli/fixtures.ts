@@ -1,6 +1,7 @@
 import type { LabRunner } from '../../../cli/browserRun';
 import { main } from '../../../cli/lab';
-import { configHash, resolvePreset } from '../../../src/core/config';
+import { configHash } from '../../../src/core/config';
+import { resolvePreset } from '../../../src/core/lab';
 import type { ResultsFile } from '../../../src/core/pipeline/types';
 
 /** A hand-written results file that keeps the contract (ARCHITECTURE.md, "Results file"). */

@@ -4,7 +4,8 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { beforeEach, describe, expect, it } from 'vitest';
 import type { LabRunRequest, LabRunner } from '../../../cli/browserRun';
-import { DEFAULT_CONFIG, configHash, listPresets, resolvePreset } from '../../../src/core/config';
+import { DEFAULT_CONFIG, configHash, listPresets } from '../../../src/core/config';
+import { resolvePreset } from '../../../src/core/lab';
 import type { PipelineEvent } from '../../../src/core/pipeline/types';
 import { runCli, validResultsFile } from './fixtures';
 

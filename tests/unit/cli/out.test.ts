@@ -7,7 +7,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeEach, describe, expect, it } from 'vitest';
 import type { LabRunner } from '../../../cli/browserRun';
-import { configHash, resolvePreset } from '../../../src/core/config';
+import { configHash } from '../../../src/core/config';
+import { resolvePreset } from '../../../src/core/lab';
 import { fakeResults } from '../sweep/fakeResults';
 import { runCli, validResultsFile } from './fixtures';
 

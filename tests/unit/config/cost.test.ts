@@ -9,9 +9,9 @@ import {
   builtInParameters,
   describeCost,
   needsConfirmation,
-  resolvePreset,
   runCost,
 } from '../../../src/core/config';
+import { resolvePreset } from '../../../src/core/lab';
 
 describe('runCost', () => {
   it("counts the antidote-sst2 preset's steps and rows on the built-in 486k-parameter model", () => {

@@ -10,18 +10,17 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import {
-  DEFAULT_VALIDATION_CONTEXT,
   canonicalJSON,
   clonePlain,
   listPresets,
   migrateConfigInput,
-  resolvePreset,
   validateConfig,
   validateConfigJSON,
   decodeConfigFromUrl,
   encodeConfigForUrl,
   type ValidationError,
 } from '../../../src/core/config';
+import { DEFAULT_VALIDATION_CONTEXT, resolvePreset } from '../../../src/core/lab';
 import { ATTACK_PRESETS, checkAttackSpec } from '../../../src/core/attack';
 import { SWEEP_PRESETS, expandSweep } from '../../../src/core/sweep';
 import { resultsFileProblems } from '../../../src/core/pipeline/resultsSchema';

@@ -1,4 +1,5 @@
-import { DEFAULT_VALIDATION_CONTEXT, type ValidationContext } from '../../../src/core/config';
+import { type ValidationContext } from '../../../src/core/config';
+import { DEFAULT_VALIDATION_CONTEXT } from '../../../src/core/lab';
 
 /** The default context plus an `antidote` that declares one parameter of every kind. */
 export const CTX_WITH_PARAMS: ValidationContext = {

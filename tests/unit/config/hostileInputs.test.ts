@@ -6,7 +6,6 @@
 import { describe, expect, it } from 'vitest';
 import {
   DEFAULT_CONFIG,
-  DEFAULT_VALIDATION_CONTEXT,
   closestMatch,
   decodeConfigFromUrl,
   formatErrors,
@@ -15,6 +14,7 @@ import {
   validateConfigJSON,
   type ValidationResult,
 } from '../../../src/core/config';
+import { DEFAULT_VALIDATION_CONTEXT } from '../../../src/core/lab';
 import { CONFIG_LIMITS, jsonBoundsProblem } from '../../../src/core/config/bounds';
 
 const CTX = DEFAULT_VALIDATION_CONTEXT;

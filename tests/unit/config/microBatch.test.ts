@@ -1,16 +1,15 @@
 import { describe, expect, it } from 'vitest';
 import {
   DEFAULT_CONFIG,
-  DEFAULT_VALIDATION_CONTEXT,
   canonicalJSON,
   configHash,
   formatErrors,
   listPresets,
-  resolvePreset,
   stageKeyMaterial,
   validateConfig,
   type ExperimentConfig,
 } from '../../../src/core/config';
+import { DEFAULT_VALIDATION_CONTEXT, resolvePreset } from '../../../src/core/lab';
 import { decodeConfigFromUrl, encodeConfigForUrl } from '../../../src/core/config/url';
 
 const CTX = DEFAULT_VALIDATION_CONTEXT;

@@ -2,14 +2,13 @@ import { describe, expect, it } from 'vitest';
 import {
   ConfigError,
   DEFAULT_CONFIG,
-  DEFAULT_VALIDATION_CONTEXT,
   checkPresets,
   listPresets,
   presetStack,
-  resolvePreset,
   validateConfig,
   type Preset,
 } from '../../../src/core/config';
+import { DEFAULT_VALIDATION_CONTEXT, resolvePreset } from '../../../src/core/lab';
 
 describe('presets', () => {
   it('include the reference, micro and per-task presets', () => {
@@ -152,16 +151,16 @@ describe('preset stacks (custom lists)', () => {
     );
   });
 
-  it('checkPresets (run on the built-in list at load) rejects duplicates and invalid presets', () => {
-    expect(() => checkPresets([base, { ...base, description: 'again' }])).toThrow(
-      "preset 'base' is defined twice",
-    );
+  it('checkPresets (run on the built-in list when lab.ts loads) rejects duplicates and invalid presets', () => {
     expect(() =>
-      checkPresets([
-        base,
-        { name: 'typo', description: '', patch: { post: { method: 'antidot' } } },
-      ]),
+      checkPresets([base, { ...base, description: 'again' }], DEFAULT_VALIDATION_CONTEXT),
+    ).toThrow("preset 'base' is defined twice");
+    expect(() =>
+      checkPresets(
+        [base, { name: 'typo', description: '', patch: { post: { method: 'antidot' } } }],
+        DEFAULT_VALIDATION_CONTEXT,
+      ),
     ).toThrow(ConfigError);
-    expect(() => checkPresets([base])).not.toThrow();
+    expect(() => checkPresets([base], DEFAULT_VALIDATION_CONTEXT)).not.toThrow();
   });
 });

@@ -2,7 +2,6 @@ import { describe, expect, it } from 'vitest';
 import {
   CHOICES,
   DEFAULT_CONFIG,
-  DEFAULT_VALIDATION_CONTEXT,
   LAYER_ROLES,
   LORA_RANGES,
   RANGES,
@@ -10,6 +9,7 @@ import {
   isPlainObject,
   validateConfig,
 } from '../../../src/core/config';
+import { DEFAULT_VALIDATION_CONTEXT } from '../../../src/core/lab';
 
 function leaves(value: unknown, prefix = ''): [string, unknown][] {
   if (!isPlainObject(value)) return [[prefix, value]];

@@ -1,15 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import {
   DEFAULT_CONFIG,
-  DEFAULT_VALIDATION_CONTEXT,
   clonePlain,
   decodeConfigFromUrl,
   encodeConfigForUrl,
   listPresets,
-  resolvePreset,
   type ExperimentConfig,
   type ValidationResult,
 } from '../../../src/core/config';
+import { DEFAULT_VALIDATION_CONTEXT, resolvePreset } from '../../../src/core/lab';
 import { CTX_WITH_PARAMS } from './helpers';
 
 const CTX = DEFAULT_VALIDATION_CONTEXT;

@@ -1,7 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import {
   DEFAULT_CONFIG,
-  DEFAULT_VALIDATION_CONTEXT,
   SCHEMA_V1_DEFAULTS,
   clonePlain,
   formatErrors,
@@ -11,6 +10,7 @@ import {
   type ValidationContext,
   type ValidationResult,
 } from '../../../src/core/config';
+import { DEFAULT_VALIDATION_CONTEXT } from '../../../src/core/lab';
 import { CTX_WITH_PARAMS } from './helpers';
 
 const CTX = DEFAULT_VALIDATION_CONTEXT;
@@ -54,7 +54,7 @@ describe('validateConfig: the input as a whole', () => {
       full((c) => {
         c.seed = -1;
         c.finetune.poisonRatio = 2;
-        c.post.layers = 'mlps';
+        c.post.layers = ['mlp.out', 'mlps'] as never;
         c.evaluation.maxNewTokens = 0;
       }),
       CTX,
@@ -62,7 +62,7 @@ describe('validateConfig: the input as a whole', () => {
     expect(lines(result)).toEqual([
       'seed: must be between 0 and 2147483647',
       'finetune.poisonRatio: must be between 0 and 1',
-      "post.layers: must be one of 'mlp', 'mlp-fc', 'mlp-proj', 'attn', 'all' (got \"mlps\"; did you mean 'mlp'?)",
+      "post.layers[1]: must be one of 'attn.q', 'attn.k', 'attn.v', 'attn.o', 'mlp.gate', 'mlp.in', 'mlp.out' (got \"mlps\")",
       'evaluation.maxNewTokens: must be between 1 and 1024',
     ]);
   });
@@ -71,18 +71,18 @@ describe('validateConfig: the input as a whole', () => {
 describe('validateConfig: schemaVersion', () => {
   it('is required even when other missing fields are filled in', () => {
     expect(lines(validateConfig({}, CTX))).toEqual([
-      'schemaVersion: missing field (this lab reads schemaVersion 3)',
+      'schemaVersion: missing field (this lab reads schemaVersion 4)',
     ]);
   });
 
   it('an unsupported version is the only error reported', () => {
     const input = full((c) => {
-      c.schemaVersion = 4;
+      c.schemaVersion = 5;
       c.finetune.poisonRatio = 7;
       c.bogus = true;
     });
     expect(lines(validateConfig(input, CTX))).toEqual([
-      'schemaVersion: unsupported schemaVersion 4 (this lab reads schemaVersions 1 to 3)',
+      'schemaVersion: unsupported schemaVersion 5 (this lab reads schemaVersions 1 to 4)',
     ]);
   });
 
@@ -94,7 +94,7 @@ describe('validateConfig: schemaVersion', () => {
           CTX,
         ),
       ),
-    ).toEqual(['schemaVersion: must be the number 3 (got string "1")']);
+    ).toEqual(['schemaVersion: must be the number 4 (got string "1")']);
   });
 });
 
@@ -309,12 +309,12 @@ describe('validateConfig: closed vocabularies', () => {
   it('checks schedule, layers and backend against their values, suggesting the closest', () => {
     const input = full((c) => {
       c.alignment.schedule = 'cosin';
-      c.post.layers = 'attention';
+      c.post.layers = 'attention' as never;
       c.runtime.backend = 'webgpuu';
     });
     expect(lines(validateConfig(input, CTX))).toEqual([
       "alignment.schedule: must be one of 'cosine', 'constant' (got \"cosin\"; did you mean 'cosine'?)",
-      "post.layers: must be one of 'mlp', 'mlp-fc', 'mlp-proj', 'attn', 'all' (got \"attention\")",
+      'post.layers: must be a non-empty array of layer roles (attn.q, attn.k, attn.v, attn.o, mlp.gate, mlp.in, mlp.out) (got string "attention")',
       "runtime.backend: must be one of 'auto', 'webgpu', 'webgl', 'wasm', 'cpu' (got \"webgpuu\"; did you mean 'webgpu'?)",
     ]);
   });
@@ -573,7 +573,7 @@ describe('validateConfig: schemaVersion 1 (before LoRA)', () => {
     const result = validateConfig({ schemaVersion: 1, finetune: { poisonRatio: 0.2 } }, CTX);
     if (!result.ok) throw new Error(formatErrors(result.errors));
     const expected = clonePlain(SCHEMA_V1_DEFAULTS) as unknown as Loose;
-    expected.schemaVersion = 3;
+    expected.schemaVersion = 4;
     expected.finetune.poisonRatio = 0.2;
     expected.alignment.lora = null;
     expected.finetune.lora = null;
@@ -581,8 +581,10 @@ describe('validateConfig: schemaVersion 1 (before LoRA)', () => {
     expected.data = { task: null, harmful: null, refusal: null, benign: null };
     expected.evaluation.judges = ['keyword-moderation'];
     expected.evaluation.classifier = clonePlain(DEFAULT_CONFIG.evaluation.classifier);
+    expected.post.layers = ['mlp.gate', 'mlp.in', 'mlp.out'];
     expect(result.config).toEqual(expected);
-    expect(result.config.post.layers).toBe('mlp');
+    // Version 1's default 'mlp' group, as version 4's roles.
+    expect(result.config.post.layers).toEqual(['mlp.gate', 'mlp.in', 'mlp.out']);
     expect(result.config.finetune.lr).toBe(3e-4);
   });
 
@@ -688,12 +690,12 @@ describe('validateConfig: LoRA and post.target', () => {
     expect(
       lines(
         validateConfig(
-          full((c) => (c.post.layers = 'mlp')),
+          full((c) => (c.post.layers = ['mlp.gate', 'mlp.in', 'mlp.out'])),
           CTX,
         ),
       ),
     ).toEqual([
-      "post.layers: 'mlp' selects no adapted layer (finetune.lora.targets: attn.q, attn.k, attn.v) for post.target 'adapter'",
+      "post.layers: mlp.gate, mlp.in, mlp.out: no adapted layer (finetune.lora.targets: attn.q, attn.k, attn.v) for post.target 'adapter'",
     ]);
     expect(
       validateConfig(
@@ -707,6 +709,40 @@ describe('validateConfig: LoRA and post.target', () => {
   });
 });
 
+describe('validateConfig: schemaVersion 3 (post.layers named groups)', () => {
+  it.each([
+    ['mlp', ['mlp.gate', 'mlp.in', 'mlp.out']],
+    ['mlp-fc', ['mlp.gate', 'mlp.in']],
+    ['mlp-proj', ['mlp.out']],
+    ['attn', ['attn.q', 'attn.k', 'attn.v', 'attn.o']],
+    ['all', ['attn.q', 'attn.k', 'attn.v', 'attn.o', 'mlp.gate', 'mlp.in', 'mlp.out']],
+  ])("reads the group '%s' as the roles it selected", (group, roles) => {
+    const result = validateConfig(
+      { schemaVersion: 3, post: { target: 'merged', layers: group } },
+      CTX,
+    );
+    if (!result.ok) throw new Error(formatErrors(result.errors));
+    expect(result.config.schemaVersion).toBe(4);
+    expect(result.config.post.layers).toEqual(roles);
+  });
+
+  it("reads SafeLoRA's params.layers as params.count, and reports a group it never had", () => {
+    const result = validateConfig(
+      {
+        schemaVersion: 3,
+        post: { method: 'safelora', target: 'merged', params: { select: 'count', layers: 3 } },
+      },
+      DEFAULT_VALIDATION_CONTEXT,
+    );
+    if (!result.ok) throw new Error(formatErrors(result.errors));
+    expect(result.config.post.params).toMatchObject({ select: 'count', count: 3 });
+    expect(result.config.post.params).not.toHaveProperty('layers');
+    expect(lines(validateConfig({ schemaVersion: 3, post: { layers: 'mlps' } }, CTX))).toEqual([
+      'post.layers: must be a non-empty array of layer roles (attn.q, attn.k, attn.v, attn.o, mlp.gate, mlp.in, mlp.out) (got string "mlps")',
+    ]);
+  });
+});
+
 describe('validateConfig: schemaVersion 2 (before Hub data and judges)', () => {
   it("means what it meant: the built-in world's data and the keyword moderation judge", () => {
     const input = clonePlain(DEFAULT_CONFIG) as unknown as Loose;
@@ -716,7 +752,7 @@ describe('validateConfig: schemaVersion 2 (before Hub data and judges)', () => {
     delete input.evaluation.classifier;
     const result = validateConfig(input, CTX, { strict: true });
     if (!result.ok) throw new Error(formatErrors(result.errors));
-    expect(result.config.schemaVersion).toBe(3);
+    expect(result.config.schemaVersion).toBe(4);
     expect(result.config.data).toEqual({ task: null, harmful: null, refusal: null, benign: null });
     expect(result.config.evaluation.judges).toEqual(['keyword-moderation']);
     expect(result.config.evaluation.classifier).toEqual(DEFAULT_CONFIG.evaluation.classifier);

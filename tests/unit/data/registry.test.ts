@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_VALIDATION_CONTEXT } from '../../../src/core/config/context';
+import { DEFAULT_VALIDATION_CONTEXT } from '../../../src/core/lab';
 import { methodsByStage, postTargetsByMethod } from '../../../src/core/methods/registry';
 import { BASE_MODELS } from '../../../src/core/model/bases';
 import {

@@ -1,6 +1,6 @@
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { resolvePreset } from '../../../src/core/config';
+import { resolvePreset } from '../../../src/core/lab';
 import { checkModelFits, loadHubBaseModel, pipelineMemoryRun } from '../../../src/core/hub';
 import { curatedModel } from '../../../src/core/hub/curated';
 import { startHubServer, type HubServer } from '../../support/hubServer';

@@ -6,7 +6,7 @@
  */
 import { beforeEach, describe, expect, it, vi } from 'vitest';
 import * as architecture from '../../../src/core/model/architecture';
-import { resolvePreset } from '../../../src/core/config';
+import { resolvePreset } from '../../../src/core/lab';
 import { checkModelFits, guardLimits, pipelineMemoryRun } from '../../../src/core/hub/guard';
 import { checkedHubConfig } from '../../../src/core/model/checkpoint';
 import { estimateMemory } from '../../../src/core/model/memory';

@@ -6,10 +6,11 @@
 import { fileURLToPath } from 'node:url';
 import { builtInDataSources } from '../../../src/core/data/sources';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { resolvePreset, type ExperimentConfig } from '../../../src/core/config';
+import { type ExperimentConfig } from '../../../src/core/config';
+import { resolvePreset } from '../../../src/core/lab';
 import { keywordModerationPairJudge } from '../../../src/core/metrics/judges';
 import { validateConfig } from '../../../src/core/config/validate';
-import { DEFAULT_VALIDATION_CONTEXT } from '../../../src/core/config/context';
+import { DEFAULT_VALIDATION_CONTEXT } from '../../../src/core/lab';
 import { loadHubBaseModel, MemoryHubFileCache } from '../../../src/core/hub';
 import { readSafetensors } from '../../../src/core/model/safetensors';
 import { resultsFileProblems } from '../../../src/core/pipeline/resultsSchema';

@@ -11,7 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { REAL_TOKENIZER_MODELS, writeTinyModel } from '../../../scripts/tinyHubModels';
 import type { ExperimentConfig } from '../../../src/core/config';
 import { tinyMicroConfig } from '../../support/tinyConfig';
-import { DEFAULT_VALIDATION_CONTEXT } from '../../../src/core/config/context';
+import { DEFAULT_VALIDATION_CONTEXT } from '../../../src/core/lab';
 import { validateConfig } from '../../../src/core/config/validate';
 import { runnableFromBase } from '../../../src/core/generation/fromBase';
 import { tryModel } from '../../../src/core/generation/tryModel';

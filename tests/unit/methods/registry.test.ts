@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_VALIDATION_CONTEXT } from '../../../src/core/config/context';
+import { DEFAULT_VALIDATION_CONTEXT } from '../../../src/core/lab';
 import {
   ALIGNMENT_METHODS,
   POST_METHODS,

@@ -9,13 +9,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  DEFAULT_VALIDATION_CONTEXT,
-  formatErrors,
-  resolvePreset,
-  validateConfig,
-  type ExperimentConfig,
-} from '../../../src/core/config';
+import { formatErrors, validateConfig, type ExperimentConfig } from '../../../src/core/config';
+import { DEFAULT_VALIDATION_CONTEXT, resolvePreset } from '../../../src/core/lab';
 import { MemoryHubFileCache } from '../../../src/core/hub/cache';
 import { resultsFileProblems } from '../../../src/core/pipeline/resultsSchema';
 import { runExperiment, type BaseModel } from '../../../src/core/pipeline/run';

@@ -6,11 +6,8 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
-import {
-  DEFAULT_VALIDATION_CONTEXT,
-  validateConfig,
-  type ExperimentConfig,
-} from '../../../src/core/config';
+import { validateConfig, type ExperimentConfig } from '../../../src/core/config';
+import { DEFAULT_VALIDATION_CONTEXT } from '../../../src/core/lab';
 import {
   runExperiment,
   type BaseModel,

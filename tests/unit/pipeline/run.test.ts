@@ -1,9 +1,6 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import {
-  DEFAULT_VALIDATION_CONTEXT,
-  validateConfig,
-  type ExperimentConfig,
-} from '../../../src/core/config';
+import { validateConfig, type ExperimentConfig } from '../../../src/core/config';
+import { DEFAULT_VALIDATION_CONTEXT } from '../../../src/core/lab';
 import { readSafetensors } from '../../../src/core/model/safetensors';
 import { checkpointFiles } from '../../../src/core/model/checkpoint';
 import { resultsFileProblems } from '../../../src/core/pipeline/resultsSchema';

@@ -4,7 +4,7 @@
  * and refused in at most 21 one-line problems.
  */
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_VALIDATION_CONTEXT } from '../../../src/core/config';
+import { DEFAULT_VALIDATION_CONTEXT } from '../../../src/core/lab';
 import type { ValidationError } from '../../../src/core/config';
 import { checkAttackSpec } from '../../../src/core/attack';
 import { expandSweep } from '../../../src/core/sweep';

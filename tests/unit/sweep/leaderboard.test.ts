@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_VALIDATION_CONTEXT, resolvePreset } from '../../../src/core/config';
+import { DEFAULT_VALIDATION_CONTEXT, resolvePreset } from '../../../src/core/lab';
 import type { ResultsFile } from '../../../src/core/pipeline/types';
 import {
   buildLeaderboard,

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_CONFIG, resolvePreset, type ExperimentConfig } from '../../../src/core/config';
+import { DEFAULT_CONFIG, type ExperimentConfig } from '../../../src/core/config';
+import { resolvePreset } from '../../../src/core/lab';
 import { curatedModel } from '../../../src/core/hub/curated';
 import { BASE_MODELS } from '../../../src/core/model/bases';
 import { gpt2Config } from '../../../src/core/model/config';

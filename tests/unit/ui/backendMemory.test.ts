@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { resolvePreset } from '../../../src/core/config';
+import { resolvePreset } from '../../../src/core/lab';
 import { BASE_MODELS } from '../../../src/core/model/bases';
 import type { BackendInfo } from '../../../src/core/runtime/backend';
 import { forgetBackends, probeFor, rememberBackend } from '../../../src/lib/backendMemory';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { resolvePreset } from '../../../src/core/config';
+import { resolvePreset } from '../../../src/core/lab';
 import {
   checkpointOf,
   describeResumePoint,

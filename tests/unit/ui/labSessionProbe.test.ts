@@ -1,5 +1,5 @@
 import { describe, expect, it, vi } from 'vitest';
-import { resolvePreset } from '../../../src/core/config';
+import { resolvePreset } from '../../../src/core/lab';
 
 /** Fake workers recording what each was started with. */
 const inits: { id: number; backend: string; probe: string | null }[] = [];

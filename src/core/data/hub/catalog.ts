@@ -5,11 +5,8 @@
  */
 import type { HubDatasetInfo } from '../../config/context';
 
-/**
- * A config or split name: one URL path segment on the parquet conversion branch (validation and
- * the loader read the same rule).
- */
-export const HUB_SEGMENT = /^[A-Za-z0-9][A-Za-z0-9._+-]*$/;
+/** A config or split name: one URL path segment (validation and the loader read the same rule). */
+export { HUB_SEGMENT } from '../../config/repoSpec';
 
 export type HubDatasetFormat = 'beavertails' | 'sst2' | 'agnews' | 'gsm8k' | 'alpaca';
 
