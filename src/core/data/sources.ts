@@ -5,7 +5,7 @@
  *
  * - `train`: the source's train split, minus the prompts set aside below;
  * - `realign`: prompts of the train split whose hash falls in one residue class of ten (about
- *   10%): Antidote's re-alignment set and the benign calibration set, never trained on;
+ *   10%): Antidote's re-alignment set and wanda-benign's task calibration set, never trained on;
  * - `eval`: the source's eval split (prompts deduplicated: BeaverTails repeats a prompt with
  *   several answers), or, where the dataset has none (Alpaca), another residue class of the train
  *   split's prompts.
