@@ -20,7 +20,7 @@ import {
   type MemoryRun,
 } from '../src/core/model/memory';
 import { parameterCount } from '../src/core/model/weights';
-import { GENERATION_BATCH } from '../src/core/pipeline/generation';
+import { GENERATION_BATCH } from '../src/core/generation/answers';
 import {
   TRAINING_MEMORY_BUDGET,
   WASM_HEAP_BYTES,

@@ -15,7 +15,8 @@ import {
   type RunnableModel,
 } from '../src/core/generation/tryModel';
 import { deviceLimits, initBackend } from './backends';
-import { checkModelFits, guardLimits, pipelineMemoryRun } from '../src/core/hub/guard';
+import { checkModelFits, guardLimits } from '../src/core/hub/guard';
+import { pipelineMemoryRun } from '../src/core/pipeline/microBatch';
 import { baseModelLoader, hubFileCache, loadRunnableModel } from './baseModels';
 import { DEFAULT_HUB_ENDPOINT } from '../src/core/hub/repo';
 import { tryModel } from '../src/core/generation/tryModel';

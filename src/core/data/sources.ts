@@ -5,7 +5,7 @@
  *
  * - `train`: the source's train split, minus the prompts set aside below;
  * - `realign`: prompts of the train split whose hash falls in one residue class of ten (about
- *   10%): Antidote's re-alignment set and the benign calibration set, never trained on;
+ *   10%): Antidote's re-alignment set and wanda-benign's task calibration set, never trained on;
  * - `eval`: the source's eval split (prompts deduplicated: BeaverTails repeats a prompt with
  *   several answers), or, where the dataset has none (Alpaca), another residue class of the train
  *   split's prompts.
@@ -17,13 +17,26 @@ import type { DataRole, DatasetSource, ExperimentConfig } from '../config/schema
 import { sha256Hex } from '../config/canonical';
 import { parseRepoSpec } from '../hub/repo';
 import type { HubFileCache } from '../hub/cache';
-import type { DataProvenance } from '../pipeline/types';
 import { hubDatasetEntry } from './hub/catalog';
 import { examplesFromHubRows, hubDatasetInfo } from './hub/formats';
 import { loadHubDatasetRows, type HubDatasetProgress } from './hub/load';
 import { defineGenerator } from './pool';
 import { getDataset } from './registry';
 import type { DatasetGenerator, Example, Split } from './types';
+
+/** Where a role's Hub data came from (results `data`), for provenance and the licence. */
+export interface DataProvenance {
+  dataset: string;
+  config: string;
+  splits: string[];
+  license: string;
+  /** Rows read per split, before filtering. */
+  rows: Record<string, number>;
+  files: { name: string; sha256: string }[];
+  /** Rows that could not be mapped (skipped), and the first one's problem. */
+  skippedRows?: number;
+  skipReason?: string;
+}
 
 export interface DataSources {
   task: DatasetGenerator;

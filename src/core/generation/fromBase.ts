@@ -1,6 +1,6 @@
 import { GPT } from '../model/gpt';
 import { parameterCount } from '../model/specs';
-import { baseTokenizer, type BaseModel } from '../pipeline/run';
+import { baseTokenizer, type BaseModel } from '../model/base';
 import type { RunnableModel } from './tryModel';
 
 /**

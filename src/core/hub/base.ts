@@ -1,5 +1,5 @@
 import { valuesFromHubTensors } from '../model/checkpoint';
-import type { BaseModel } from '../pipeline/run';
+import type { BaseModel } from '../model/base';
 import { loadHubModelFiles, type HubLoadOptions, type HubModelFiles } from './fetchFiles';
 import { eosIdsOf } from './model';
 import { modelConfigFromHub } from '../model/checkpoint';

@@ -1,4 +1,3 @@
-import { recomputeBlocks, type ExperimentConfig } from '../config/schema';
 import { checkedHubConfig } from '../model/checkpoint';
 import type { ModelConfig } from '../model/config';
 import {
@@ -8,35 +7,8 @@ import {
   type DeviceLimits,
   type MemoryRun,
 } from '../model/memory';
-import { GENERATION_BATCH } from '../pipeline/generation';
-import { stageMicroBatch } from '../pipeline/microBatch';
 import type { BackendName } from '../runtime/backend';
 import { trainingLimits } from '../train/microBatch';
-import { trainingSeqLen } from '../train/sft';
-
-/**
- * The memory-relevant shape of a pipeline run: the training stage that needs more, at the rows of
- * one forward/backward pass (its micro-batch on `backend`, `stageMicroBatch`), its adapter, and
- * the evaluation's generation.
- */
-export function pipelineMemoryRun(
-  config: ExperimentConfig,
-  model: ModelConfig,
-  backend: BackendName,
-  device?: DeviceLimits | null,
-): MemoryRun {
-  const limits = trainingLimits(backend, device);
-  const runs = (['alignment', 'finetune'] as const).map((stage): MemoryRun => ({
-    batchSize: stageMicroBatch(config, stage, model, limits).rows,
-    seqLen: trainingSeqLen(model),
-    lora: config[stage].lora,
-    generationBatch: GENERATION_BATCH,
-    maxNewTokens: config.evaluation.maxNewTokens,
-    recompute: recomputeBlocks(config),
-  }));
-  const [alignment, finetune] = runs.map((run) => estimateMemory(model, run).total);
-  return alignment > finetune ? runs[0] : runs[1];
-}
 
 /**
  * What a model is checked against before its weights download on `backend`: the limits the

@@ -24,4 +24,4 @@ export type { RepoRef } from './repo';
 export { eosIdsOf, modelFromHubFiles } from './model';
 export type { LoadedHubModel } from './model';
 export { hubModelIdentity, loadHubBaseModel } from './base';
-export { checkModelFits, pipelineMemoryRun } from './guard';
+export { checkModelFits } from './guard';

@@ -1,4 +1,4 @@
-import type { Checkpoint, CheckpointMetrics } from '../pipeline/types';
+import type { Checkpoint, CheckpointMetrics } from './checkpoints';
 
 /**
  * A results file's numbers in two sentences of words, so a broken repair never passes for a

@@ -6,7 +6,7 @@ import { GPT } from '../model/gpt';
 import type { CancelToken } from '../runtime/cancel';
 import type { Tokenizer } from '../tokenizer/types';
 import type { EvalSets } from './evalSets';
-import { generateAnswers } from './generation';
+import { generateAnswers } from '../generation/answers';
 import type {
   Checkpoint,
   CheckpointMetrics,

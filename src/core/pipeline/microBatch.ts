@@ -1,8 +1,10 @@
 import { recomputeBlocks, type ExperimentConfig } from '../config/schema';
 import { getTrainMethod } from '../methods/registry';
 import type { ModelConfig } from '../model/config';
-import type { DeviceLimits } from '../model/memory';
-import { chooseMicroBatch, type MicroBatchChoice } from '../train/microBatch';
+import { GENERATION_BATCH } from '../generation/answers';
+import { estimateMemory, type DeviceLimits, type MemoryRun } from '../model/memory';
+import type { BackendName } from '../runtime/backend';
+import { chooseMicroBatch, trainingLimits, type MicroBatchChoice } from '../train/microBatch';
 import { trainingSeqLen } from '../train/sft';
 import type { TrainingStage } from './types';
 
@@ -30,4 +32,28 @@ export function stageMicroBatch(
     limits,
     config.runtime.microBatch,
   );
+}
+
+/**
+ * The memory-relevant shape of a pipeline run: the training stage that needs more, at the rows of
+ * one forward/backward pass (its micro-batch on `backend`, `stageMicroBatch`), its adapter, and
+ * the evaluation's generation.
+ */
+export function pipelineMemoryRun(
+  config: ExperimentConfig,
+  model: ModelConfig,
+  backend: BackendName,
+  device?: DeviceLimits | null,
+): MemoryRun {
+  const limits = trainingLimits(backend, device);
+  const runs = (['alignment', 'finetune'] as const).map((stage): MemoryRun => ({
+    batchSize: stageMicroBatch(config, stage, model, limits).rows,
+    seqLen: trainingSeqLen(model),
+    lora: config[stage].lora,
+    generationBatch: GENERATION_BATCH,
+    maxNewTokens: config.evaluation.maxNewTokens,
+    recompute: recomputeBlocks(config),
+  }));
+  const [alignment, finetune] = runs.map((run) => estimateMemory(model, run).total);
+  return alignment > finetune ? runs[0] : runs[1];
 }

@@ -73,8 +73,11 @@ export function realignmentExamples(config: ExperimentConfig, data: DataSources)
   });
 }
 
-/** Benign calibration data of the same size (for the `wanda-benign` ablation). */
-export function benignCalibrationExamples(config: ExperimentConfig, data: DataSources): Example[] {
+/**
+ * `wanda-benign`'s calibration set, the size of the re-alignment set: the user's own fine-tuning
+ * task data, without poison (the task's `realign` split: never trained on, never evaluated).
+ */
+export function taskCalibrationExamples(config: ExperimentConfig, data: DataSources): Example[] {
   return data.task.generate({
     split: 'realign',
     n: config.post.realignmentSamples,

@@ -1,19 +1,13 @@
 import type { DataRole, ExperimentConfig } from '../config/schema';
+import type { DataProvenance } from '../data/sources';
+import type { Checkpoint, CheckpointMetrics } from '../metrics/checkpoints';
 import type { MaskGrid } from '../prune/maskGrid';
 import type { BackendName } from '../runtime/backend';
 
-/** The checkpoints every run evaluates. */
-export const CHECKPOINTS = ['aligned', 'finetuned', 'post'] as const;
-export type Checkpoint = (typeof CHECKPOINTS)[number];
-
-/** Scores are percentages (0–100) over held-out sets; see ARCHITECTURE "Results file". */
-export interface CheckpointMetrics {
-  harmfulScore: number;
-  harmfulRefusalRate: number;
-  benignRefusalRate: number;
-  benignHelpfulness: number;
-  finetuneAccuracy: number;
-}
+// The results file's contract reads in one place; these types live with their owners.
+export { CHECKPOINTS } from '../metrics/checkpoints';
+export type { Checkpoint, CheckpointMetrics } from '../metrics/checkpoints';
+export type { DataProvenance } from '../data/sources';
 
 export interface StageRecord {
   name: 'alignment' | 'finetune' | 'post' | 'evaluation';
@@ -81,20 +75,6 @@ export interface JudgesReport {
   details: Record<string, Record<string, unknown>>;
   scores: Record<Checkpoint, Record<string, JudgeScores>>;
   agreement: JudgeAgreement[];
-}
-
-/** Where a role's Hub data came from (results `data`), for provenance and the licence. */
-export interface DataProvenance {
-  dataset: string;
-  config: string;
-  splits: string[];
-  license: string;
-  /** Rows read per split, before filtering. */
-  rows: Record<string, number>;
-  files: { name: string; sha256: string }[];
-  /** Rows that could not be mapped (skipped), and the first one's problem. */
-  skippedRows?: number;
-  skipReason?: string;
 }
 
 /** Per pruned matrix, what a post-fine-tuning prune did (the UI's Antidote view). */

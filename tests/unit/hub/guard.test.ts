@@ -1,7 +1,8 @@
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { resolvePreset } from '../../../src/core/lab';
-import { checkModelFits, loadHubBaseModel, pipelineMemoryRun } from '../../../src/core/hub';
+import { checkModelFits, loadHubBaseModel } from '../../../src/core/hub';
+import { pipelineMemoryRun } from '../../../src/core/pipeline/microBatch';
 import { curatedModel } from '../../../src/core/hub/curated';
 import { startHubServer, type HubServer } from '../../support/hubServer';
 

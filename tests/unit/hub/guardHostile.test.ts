@@ -7,7 +7,8 @@
 import { beforeEach, describe, expect, it, vi } from 'vitest';
 import * as architecture from '../../../src/core/model/architecture';
 import { resolvePreset } from '../../../src/core/lab';
-import { checkModelFits, guardLimits, pipelineMemoryRun } from '../../../src/core/hub/guard';
+import { checkModelFits, guardLimits } from '../../../src/core/hub/guard';
+import { pipelineMemoryRun } from '../../../src/core/pipeline/microBatch';
 import { checkedHubConfig } from '../../../src/core/model/checkpoint';
 import { estimateMemory } from '../../../src/core/model/memory';
 import type { BackendName } from '../../../src/core/runtime/backend';

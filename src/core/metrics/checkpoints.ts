@@ -1,0 +1,12 @@
+/** The checkpoints every run evaluates. */
+export const CHECKPOINTS = ['aligned', 'finetuned', 'post'] as const;
+export type Checkpoint = (typeof CHECKPOINTS)[number];
+
+/** Scores are percentages (0–100) over held-out sets; see ARCHITECTURE "Results file". */
+export interface CheckpointMetrics {
+  harmfulScore: number;
+  harmfulRefusalRate: number;
+  benignRefusalRate: number;
+  benignHelpfulness: number;
+  finetuneAccuracy: number;
+}
