@@ -23,10 +23,8 @@ import ts from 'typescript';
  * Where the walk starts, relative to the repository root: the modules that compute a stage's
  * weights. A root that does not exist is an error (a rename must update this list, not shrink the
  * hash). Pipeline orchestration is not a root: `pipeline/run.ts` would bring the evaluation, the
- * judges and the results file in. The few lines of it that do move weights (a fresh adapter's
- * seed, the post stage's calibration batches, how an adapter is merged for the next stage) are
- * covered only through the modules they call; where they move to a module of their own, that
- * module belongs here.
+ * judges and the results file in; the pipeline's rooms that move weights (the stage plan, the
+ * training and post stages) are.
  */
 export const STAGE_CODE_ROOTS: readonly string[] = [
   // Every method's computation (alignment, fine-tuning, post), statically or through the dynamic
@@ -47,6 +45,12 @@ export const STAGE_CODE_ROOTS: readonly string[] = [
   'src/core/pipeline/stageData.ts',
   // The micro-batch a stage trains with (the order of gradient sums).
   'src/core/pipeline/microBatch.ts',
+  // What each stage starts from: a fresh adapter's seed, recomputed blocks, how the parent's
+  // adapter is merged (`stagePlan.ts`); what a training method is given (`trainStage.ts`); the
+  // post method's calibration batches and matrices (`postStage.ts`).
+  'src/core/pipeline/stagePlan.ts',
+  'src/core/pipeline/trainStage.ts',
+  'src/core/pipeline/postStage.ts',
   // The rows behind the stage data: built-in generators and Hub datasets read into examples.
   'src/core/data/sources.ts',
   // Text to token ids: the built-in word-level tokenizer and the Hugging Face path.
