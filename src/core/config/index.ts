@@ -46,7 +46,7 @@ export type {
   Stage,
   StageTraining,
 } from './schema';
-export { migrateConfigInput, SCHEMA_V1_DEFAULTS } from './migrate';
+export { migrateConfigInput, renameSafeLoraLayersParam, SCHEMA_V1_DEFAULTS } from './migrate';
 export { DEFAULT_VALIDATION_CONTEXT } from './context';
 export type { ValidationContext } from './context';
 export {

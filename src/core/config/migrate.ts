@@ -90,16 +90,37 @@ function addMeaning(
 }
 
 /**
- * A schemaVersion-1 or -2 input as a version-3 input (anything else is returned as it is).
+ * SafeLoRA's parameter `post.params.layers` — how many matrices `select: 'count'` projects — is
+ * now `count`, so that it no longer reads as `post.layers` (the roles a post method acts on). A
+ * config, share link or results file written before the rename that gives safelora `layers`
+ * means `count`. The rename came within schemaVersion 3, so it applies at every version, without
+ * a version bump; a config that gives both names is left for the validator to refuse. Shallow:
+ * `input` is not modified, and nothing is walked.
+ */
+export function renameSafeLoraLayersParam(input: Record<string, unknown>): Record<string, unknown> {
+  const post = input.post;
+  if (!isPlainObject(post) || post.method !== 'safelora' || !isPlainObject(post.params)) {
+    return input;
+  }
+  const params = post.params;
+  if (!Object.hasOwn(params, 'layers') || Object.hasOwn(params, 'count')) return input;
+  const { layers, ...rest } = params;
+  return { ...input, post: { ...post, params: { ...rest, count: layers } } };
+}
+
+/**
+ * A schemaVersion-1 or -2 input as a version-3 input (anything else is returned as it is, but for
+ * `renameSafeLoraLayersParam`).
  * Fields of the wrong type are kept for the validator to report; only plain-object sections are
  * merged. `fillDefaults: false` (the validator's strict mode) adds only the fields later versions
  * added, so an old file that lacks one of its own fields is still reported incomplete. An input
  * outside `CONFIG_LIMITS` is returned as it is (never walked): the validator refuses it.
  */
 export function migrateConfigInput(
-  input: Record<string, unknown>,
+  original: Record<string, unknown>,
   { fillDefaults = true }: { fillDefaults?: boolean } = {},
 ): Record<string, unknown> {
+  const input = renameSafeLoraLayersParam(original);
   if (input.schemaVersion !== 1 && input.schemaVersion !== 2) return input;
   // Migration merges and clones recursively: an input out of bounds (an array nested 100,000
   // deep overflowed the stack here) is left as it is, for the validator to refuse in one line.

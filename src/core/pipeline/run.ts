@@ -551,6 +551,7 @@ export async function runExperiment(
 
     const trainingData: TrainingData = {
       alignment: () => tokenizeExamples(alignmentExamples(config, data), tokenizer, 'response'),
+      alignmentExamples: () => alignmentExamples(config, data),
       harmful: (n) =>
         tokenizeExamples(harmfulTrainingExamples(config, n, data), tokenizer, 'response'),
     };

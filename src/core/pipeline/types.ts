@@ -1,6 +1,8 @@
 import type { DataRole, ExperimentConfig } from '../config/schema';
-import type { MaskGrid } from '../prune/maskGrid';
+import type { PruneLayerReport } from '../prune/report';
 import type { BackendName } from '../runtime/backend';
+
+export type { PruneLayerReport };
 
 /** The checkpoints every run evaluates. */
 export const CHECKPOINTS = ['aligned', 'finetuned', 'post'] as const;
@@ -95,22 +97,6 @@ export interface DataProvenance {
   /** Rows that could not be mapped (skipped), and the first one's problem. */
   skippedRows?: number;
   skipReason?: string;
-}
-
-/** Per pruned matrix, what a post-fine-tuning prune did (the UI's Antidote view). */
-export interface PruneLayerReport {
-  weight: string;
-  shape: [number, number];
-  prunedFraction: number;
-  /** Histogram of scores (log10), with the cut marked, for the chart. */
-  scoreHistogram?: { edges: number[]; counts: number[]; cut: number };
-  /** The mask downsampled to a grid of fractions pruned, for the heatmap (absent in older files). */
-  maskGrid?: MaskGrid;
-  /**
-   * SafeLoRA only: the cosine similarity of the projected fine-tuning update with the update
-   * itself, and whether the matrix was projected (its `prunedFraction` is 0: nothing is zeroed).
-   */
-  projection?: { similarity: number; projected: boolean };
 }
 
 /** The results file, `schemaVersion: 1` — a contract (ARCHITECTURE.md). */
