@@ -14,7 +14,7 @@ import { fileURLToPath } from 'node:url';
 /** Bottom to top; each entry is a folder of `src/core/` or a file at its top. */
 export const LAYERS: readonly (readonly string[])[] = [
   // Leaves: no knowledge of models or configs.
-  ['random.ts', 'version.ts', 'errors.ts', 'runtime'],
+  ['random.ts', 'version.ts', 'errors.ts', 'registry.ts', 'runtime'],
   // The model (five families, LoRA, layer roles) and the tokenizers.
   ['model', 'tokenizer'],
   // The experiment config: schema, validation, presets, hashing (speaks the model's roles).
@@ -22,7 +22,7 @@ export const LAYERS: readonly (readonly string[])[] = [
   // What a stage computes with: data, Hub files, generation, training, pruning, metrics.
   ['data', 'hub', 'generation', 'train', 'prune', 'metrics'],
   // The methods (registries of meta + computations built on the layer below).
-  ['methods', 'defenses'],
+  ['methods'],
   // Running an experiment, and keeping its results.
   ['pipeline', 'store'],
   // Many runs: sweeps, the attacker search, benchmarks.

@@ -11,6 +11,7 @@
  */
 
 import { LAYER_ROLES, type LayerRole, type LoraSettings } from '../model/roles';
+import type { ParamSpec } from '../registry';
 import { clonePlain, deepFreeze } from './merge';
 
 /** The model's layer roles and LoRA settings, as the config speaks them (owned by `model/roles.ts`). */
@@ -235,11 +236,8 @@ export function recomputeBlocks(config: Pick<ExperimentConfig, 'model' | 'runtim
   return config.runtime.recompute ?? config.model.base.includes('/');
 }
 
-/** A method's parameter, as declared by its registry entry; `*.params` is checked against these. */
-export type ParamSpec =
-  | { type: 'number' | 'integer'; min?: number; max?: number; default: number; description: string }
-  | { type: 'enum'; values: readonly string[]; default: string; description: string }
-  | { type: 'boolean'; default: boolean; description: string };
+/** A method's parameter, as its registry entry declares it (owned by `src/core/registry.ts`). */
+export type { ParamSpec } from '../registry';
 
 /** Objects become optional all the way down; arrays are replaced whole, never merged. */
 export type DeepPartial<T> = T extends readonly unknown[]

@@ -1,6 +1,6 @@
 /**
  * The dataset registry: every built-in dataset by name, with the roles it can play in a run.
- * `DATASET_NAMES` is the declared list; `checkRegistry` runs when this module loads, so a name that
+ * `DATASET_NAMES` is the declared list; the start-up check runs when this module loads, so a name that
  * is declared but missing (or registered under another name) fails at start-up, never mid-run.
  */
 import { arithmetic } from './arithmetic';
@@ -12,63 +12,68 @@ import { formatPrompt } from './template';
 import type { DatasetGenerator, ExampleKind, Split } from './types';
 import { SPLITS } from './types';
 import { DATASET_NAMES, DATASET_ROLES, type DatasetName, type DatasetRole } from './names';
+import {
+  defineRegistry,
+  lookup,
+  registryProblems,
+  type EntryMeta,
+  type Registry,
+  type RegistryEntry,
+} from '../registry';
 
 export { DATASET_NAMES, datasetNamesWithRole, type DatasetName, type DatasetRole } from './names';
 
-export interface DatasetEntry {
+/** A built-in dataset's entry: what it is (its roles are what it can act as) and its generator. */
+export interface DatasetEntry extends RegistryEntry<
+  EntryMeta & { targets: readonly DatasetRole[] },
+  DatasetGenerator
+> {
+  /** The generator itself: it is plain code, so lookups need not wait for `load`. */
   generator: DatasetGenerator;
-  roles: readonly DatasetRole[];
 }
 
-/** Every generator, with the roles `names.ts` declares for it. */
-const ENTRIES: readonly DatasetEntry[] = [
-  sentiment,
-  topic,
-  arithmetic,
-  instructions,
-  harmfulCompliance,
-  harmfulRefusal,
-].map((generator) => ({
-  generator,
-  roles: (DATASET_ROLES as Record<string, readonly DatasetRole[]>)[generator.name] ?? [],
-}));
+/** `generator`'s entry, with the roles `names.ts` declares for its name. */
+function datasetEntry(generator: DatasetGenerator): DatasetEntry {
+  const roles = (DATASET_ROLES as Record<string, readonly DatasetRole[]>)[generator.name] ?? [];
+  return {
+    meta: { name: generator.name, description: generator.description, targets: roles },
+    generator,
+    load: () => Promise.resolve(generator),
+  };
+}
 
-/** Problems with a registry: declared names that do not resolve, duplicates, undeclared entries. */
-export function registryProblems(
-  entries: readonly DatasetEntry[],
-  names: readonly string[],
+/** Every generator, under the name `names.ts` declares for it. */
+export const DATASETS: Registry<DatasetEntry> = defineRegistry('dataset', {
+  sst2: datasetEntry(sentiment),
+  agnews: datasetEntry(topic),
+  gsm8k: datasetEntry(arithmetic),
+  alpaca: datasetEntry(instructions),
+  beavertails: datasetEntry(harmfulCompliance),
+  'beavertails-refusal': datasetEntry(harmfulRefusal),
+});
+
+const ALL_ROLES: readonly DatasetRole[] = ['task', 'benign', 'harmful', 'refusal'];
+
+/**
+ * The dataset registry's start-up check (`registryProblems`): each entry under its generator's
+ * name, with a description and at least one role, and exactly the names `names.ts` declares.
+ */
+export function datasetRegistryProblems(
+  registry: Registry<DatasetEntry> = DATASETS,
+  declared: readonly string[] = DATASET_NAMES,
 ): string[] {
-  const problems: string[] = [];
-  const seen = new Set<string>();
-  for (const { generator } of entries) {
-    if (seen.has(generator.name)) problems.push(`dataset "${generator.name}" is registered twice`);
-    seen.add(generator.name);
-    if (!names.includes(generator.name))
-      problems.push(`dataset "${generator.name}" is registered but not declared`);
-  }
-  for (const name of names)
-    if (!seen.has(name)) problems.push(`dataset "${name}" is declared but not registered`);
-  return problems;
+  return registryProblems(registry, { declared, targets: ALL_ROLES });
 }
 
-export function checkRegistry(entries: readonly DatasetEntry[], names: readonly string[]): void {
-  const problems = registryProblems(entries, names);
-  if (problems.length > 0) throw new Error(`dataset registry: ${problems.join('; ')}`);
-}
-
-checkRegistry(ENTRIES, DATASET_NAMES);
-
-const BY_NAME = new Map(ENTRIES.map((entry) => [entry.generator.name, entry]));
+const problems = datasetRegistryProblems();
+if (problems.length > 0) throw new Error(`dataset registry: ${problems.join('; ')}`);
 
 export function isDatasetName(name: string): name is DatasetName {
-  return BY_NAME.has(name);
+  return Object.hasOwn(DATASETS.entries, name);
 }
 
 export function getDataset(name: string): DatasetGenerator {
-  const entry = BY_NAME.get(name);
-  if (entry === undefined)
-    throw new Error(`unknown dataset "${name}"; known datasets: ${DATASET_NAMES.join(', ')}`);
-  return entry.generator;
+  return lookup(DATASETS, name).generator;
 }
 
 export interface DatasetInfo {
@@ -82,8 +87,8 @@ export interface DatasetInfo {
 
 export function listDatasets(): DatasetInfo[] {
   return DATASET_NAMES.map((name) => {
-    const entry = BY_NAME.get(name) as DatasetEntry; // checkRegistry guarantees it
-    const { generator, roles } = entry;
+    const { generator, meta } = DATASETS.entries[name]; // the start-up check guarantees it
+    const roles = meta.targets;
     const poolSizes = Object.fromEntries(
       SPLITS.map((split) => [split, generator.poolSize(split)]),
     ) as Record<Split, number>;

@@ -1,4 +1,5 @@
 import type { DataSources } from '../data/sources';
+import type { Example } from '../data/types';
 import type {
   ExperimentConfig,
   ParamSpec,
@@ -10,7 +11,8 @@ import type {
 import type { SharedPostField } from '../config/canonical';
 import type { TokenBatch } from '../model/batch';
 import type { GPT } from '../model/gpt';
-import type { PruneLayerReport } from '../pipeline/types';
+import type { PruneLayerReport } from '../prune/report';
+import type { RegistryEntry } from '../registry';
 import type { CancelToken } from '../runtime/cancel';
 import type { Tokenizer } from '../tokenizer/types';
 import type { TokenizedExample } from '../train/batching';
@@ -18,7 +20,7 @@ import type { StepMemory } from '../train/microBatch';
 import type { SftOptions, TrainingResume } from '../train/sft';
 import type { StepResult } from '../train/trainer';
 
-/** What the registry, the validator and the UI know about a method. */
+/** What the registry, the validator and the UI know about a method: its entry's `meta`. */
 export interface MethodInfo {
   /** The config's `<stage>.method` value, e.g. `'antidote'`. */
   name: string;
@@ -60,6 +62,8 @@ export interface PostContext<P = Record<string, unknown>> {
 export interface TrainingData {
   /** The alignment set: harmful prompt → refusal mixed with benign instructions (train split). */
   alignment(): TokenizedExample[];
+  /** The same alignment set, untokenized (safe-data-mix takes its refusals). */
+  alignmentExamples(): Example[];
   /** `n` harmful prompt → harmful answer pairs (train split; disjoint from evaluation and Antidote's re-alignment set). */
   harmful(n: number): TokenizedExample[];
 }
@@ -119,13 +123,26 @@ export interface TrainReport {
   tokens: number;
 }
 
-/** An alignment- or fine-tuning-stage method: trains the model in place. */
-export interface TrainMethod extends MethodInfo {
+/** What the registry knows of a training method without loading it. */
+export interface TrainMethodMeta extends MethodInfo {
   stage: 'alignment' | 'finetune';
   /** What its step holds beyond plain SFT's, for the micro-batch choice (absent: as plain SFT). */
   stepMemory?: StepMemory;
-  train(ctx: TrainContext): Promise<TrainReport>;
 }
+
+/** What a training method's computation module exports. */
+export interface TrainImpl<P = Record<string, unknown>> {
+  /** Trains `ctx.model` in place. */
+  train(ctx: TrainContext<P>): Promise<TrainReport>;
+}
+
+/** A training method's registry entry: `meta` plus `load`, the import of its computation. */
+export type TrainMethodEntry = RegistryEntry<TrainMethodMeta, TrainImpl> & {
+  load: () => Promise<TrainImpl>;
+};
+
+/** An alignment- or fine-tuning-stage method, ready to run: its meta and `train`, loaded on first use. */
+export interface TrainMethod extends TrainMethodMeta, TrainImpl {}
 
 /**
  * The `SftOptions` a training context implies: its stage settings, seed, pad id, micro-batch,
@@ -143,36 +160,58 @@ export function sftOptions(ctx: TrainContext): SftOptions {
   };
 }
 
-/** A post-fine-tuning method: repairs the fine-tuned model in place, reports per matrix. */
-export interface PostMethod extends MethodInfo {
+/** What the registry knows of a post-fine-tuning method without loading it. */
+export interface PostMethodMeta extends MethodInfo {
   stage: 'post';
   /** The shared `post` fields the method reads: the only ones in its stage's cache key. */
   reads: readonly SharedPostField[];
   /** What it can act on (`post.target`); the validator refuses the others at `post.target`. */
   targets: readonly PostTarget[];
-  apply(ctx: PostContext): Promise<PruneLayerReport[]>;
 }
+
+/** What a post method's computation module exports. */
+export interface PostImpl<P = Record<string, unknown>> {
+  /** Repairs the fine-tuned model in place; reports per matrix. */
+  apply(ctx: PostContext<P>): Promise<PruneLayerReport[]>;
+}
+
+/** A post method's registry entry: `meta` plus `load`, the import of its computation. */
+export type PostMethodEntry = RegistryEntry<PostMethodMeta, PostImpl> & {
+  load: () => Promise<PostImpl>;
+};
+
+/** A post-fine-tuning method, ready to run: its meta and `apply`, loaded on first use. */
+export interface PostMethod extends PostMethodMeta, PostImpl {}
 
 /**
- * A training method whose `params` type is derived from its parameter specs, so the compiler
- * checks every read of `ctx.params`. The one cast is sound because the config validator fills
- * every declared parameter with a value of its declared type before a run starts.
+ * A training method's entry, its `params` type derived from its parameter specs so that the
+ * compiler checks every read of `ctx.params` in the computation. The one cast is sound because
+ * the config validator fills every declared parameter with a value of its declared type before a
+ * run starts.
  */
-export function defineTrainMethod<const S extends Record<string, ParamSpec>>(
-  method: Omit<TrainMethod, 'params' | 'train'> & {
-    params: S;
-    train(ctx: TrainContext<ParamValues<S>>): Promise<TrainReport>;
-  },
-): TrainMethod {
-  return { ...method, train: (ctx) => method.train(ctx as TrainContext<ParamValues<S>>) };
+export function defineTrainMethod<const S extends Record<string, ParamSpec>>(entry: {
+  meta: Omit<TrainMethodMeta, 'params'> & { params: S };
+  load: () => Promise<TrainImpl<ParamValues<S>>>;
+}): TrainMethodEntry {
+  return {
+    meta: entry.meta,
+    load: async () => {
+      const impl = await entry.load();
+      return { train: (ctx) => impl.train(ctx as TrainContext<ParamValues<S>>) };
+    },
+  };
 }
 
-/** A post method whose `params` type is derived from its specs (see `defineTrainMethod`). */
-export function definePostMethod<const S extends Record<string, ParamSpec>>(
-  method: Omit<PostMethod, 'params' | 'apply'> & {
-    params: S;
-    apply(ctx: PostContext<ParamValues<S>>): Promise<PruneLayerReport[]>;
-  },
-): PostMethod {
-  return { ...method, apply: (ctx) => method.apply(ctx as PostContext<ParamValues<S>>) };
+/** A post method's entry, its `params` type derived from its specs (see `defineTrainMethod`). */
+export function definePostMethod<const S extends Record<string, ParamSpec>>(entry: {
+  meta: Omit<PostMethodMeta, 'params'> & { params: S };
+  load: () => Promise<PostImpl<ParamValues<S>>>;
+}): PostMethodEntry {
+  return {
+    meta: entry.meta,
+    load: async () => {
+      const impl = await entry.load();
+      return { apply: (ctx) => impl.apply(ctx as PostContext<ParamValues<S>>) };
+    },
+  };
 }

@@ -10,7 +10,8 @@
 import type { ClassifierSettings } from '../config/schema';
 import type { HubFileCache } from '../hub/cache';
 import { isRefusal, judgeHarmful } from './judge';
-import { JUDGE_NAMES, type JudgeName } from './judgeNames';
+import { JUDGE_INFO, JUDGE_NAMES, type JudgeName } from './judgeNames';
+import { assertRegistry, defineRegistry } from '../registry';
 import { isKeywordRefusal } from './refusalKeywords';
 
 export interface JudgedPair {
@@ -81,6 +82,23 @@ const CREATE: Record<JudgeName, (environment: JudgeEnvironment) => Promise<PairJ
     return loadClassifierJudge(environment.classifier, environment);
   },
 };
+
+/**
+ * The judges as a registry: `judgeNames.ts`'s meta (what the page lists) with the code above,
+ * checked at start-up against `CREATE` both ways.
+ */
+assertRegistry(
+  defineRegistry(
+    'judge',
+    Object.fromEntries(
+      JUDGE_INFO.map(({ name, summary }) => [
+        name,
+        { meta: { name, description: summary }, load: () => Promise.resolve(CREATE[name]) },
+      ]),
+    ),
+  ),
+  { declared: Object.keys(CREATE) },
+);
 
 export function createJudge(name: string, environment: JudgeEnvironment): Promise<PairJudge> {
   if (!Object.hasOwn(CREATE, name))

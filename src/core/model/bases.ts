@@ -1,3 +1,5 @@
+import { assertRegistry, defineRegistry } from '../registry';
+
 /**
  * The base models the lab ships in models/<name>/ (safetensors + config.json + tokenizer.json +
  * model card). The worker maps each name to the served files; validation only needs the names.
@@ -13,3 +15,18 @@ export const BASE_MODELS = {
 
 export type BaseModelName = keyof typeof BASE_MODELS;
 export const BASE_MODEL_NAMES = Object.keys(BASE_MODELS) as BaseModelName[];
+
+// The start-up check every registry runs: here, that each base model says what it is. Its
+// "computation" is its files, which the worker serves by name, so there is nothing to load.
+assertRegistry(
+  defineRegistry(
+    'base model',
+    Object.fromEntries(
+      BASE_MODEL_NAMES.map((name) => [
+        name,
+        { meta: { name, description: BASE_MODELS[name].description } },
+      ]),
+    ),
+  ),
+  { load: false },
+);

@@ -56,6 +56,7 @@ export async function trainStage(
   });
   const trainingData: TrainingData = {
     alignment: () => tokenizeExamples(alignmentExamples(config, data), tokenizer, 'response'),
+    alignmentExamples: () => alignmentExamples(config, data),
     harmful: (n) =>
       tokenizeExamples(harmfulTrainingExamples(config, n, data), tokenizer, 'response'),
   };

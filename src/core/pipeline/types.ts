@@ -1,13 +1,14 @@
 import type { DataRole, ExperimentConfig } from '../config/schema';
 import type { DataProvenance } from '../data/sources';
 import type { Checkpoint, CheckpointMetrics } from '../metrics/checkpoints';
-import type { MaskGrid } from '../prune/maskGrid';
+import type { PruneLayerReport } from '../prune/report';
 import type { BackendName } from '../runtime/backend';
 
 // The results file's contract reads in one place; these types live with their owners.
 export { CHECKPOINTS } from '../metrics/checkpoints';
 export type { Checkpoint, CheckpointMetrics } from '../metrics/checkpoints';
 export type { DataProvenance } from '../data/sources';
+export type { PruneLayerReport } from '../prune/report';
 
 export interface StageRecord {
   name: 'alignment' | 'finetune' | 'post' | 'evaluation';
@@ -77,21 +78,6 @@ export interface JudgesReport {
   agreement: JudgeAgreement[];
 }
 
-/** Per pruned matrix, what a post-fine-tuning prune did (the UI's Antidote view). */
-export interface PruneLayerReport {
-  weight: string;
-  shape: [number, number];
-  prunedFraction: number;
-  /** Histogram of scores (log10), with the cut marked, for the chart. */
-  scoreHistogram?: { edges: number[]; counts: number[]; cut: number };
-  /** The mask downsampled to a grid of fractions pruned, for the heatmap (absent in older files). */
-  maskGrid?: MaskGrid;
-  /**
-   * SafeLoRA only: the cosine similarity of the projected fine-tuning update with the update
-   * itself, and whether the matrix was projected (its `prunedFraction` is 0: nothing is zeroed).
-   */
-  projection?: { similarity: number; projected: boolean };
-}
 
 /** The results file, `schemaVersion: 1` — a contract (ARCHITECTURE.md). */
 export interface ResultsFile {

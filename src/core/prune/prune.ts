@@ -1,5 +1,5 @@
 import type { GPT } from '../model/gpt';
-import type { PruneLayerReport } from '../pipeline/types';
+import type { PruneLayerReport } from './report';
 import { checkpoint, type CancelToken } from '../runtime/cancel';
 import { scoreHistogram } from './histogram';
 import { applyMask, countMasked } from './mask';

@@ -1,6 +1,6 @@
 import type { TokenBatch } from '../model/batch';
 import type { GPT } from '../model/gpt';
-import type { PruneLayerReport } from '../pipeline/types';
+import type { PruneLayerReport } from './report';
 import type { CancelToken } from '../runtime/cancel';
 import { collectActivationNorms } from './activations';
 import { topKPerOutput } from './mask';

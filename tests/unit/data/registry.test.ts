@@ -4,20 +4,25 @@ import { methodsByStage, postTargetsByMethod } from '../../../src/core/methods/r
 import { BASE_MODELS } from '../../../src/core/model/bases';
 import {
   DATASET_NAMES,
-  checkRegistry,
   datasetNamesWithRole,
+  datasetRegistryProblems,
   getDataset,
   isDatasetName,
   listDatasets,
-  registryProblems,
   type DatasetEntry,
 } from '../../../src/core/data/registry';
 import type { DatasetGenerator } from '../../../src/core/data/types';
+import { defineRegistry } from '../../../src/core/registry';
 
-const fake = (name: string): DatasetEntry => ({
-  generator: { name } as DatasetGenerator,
-  roles: ['task'],
-});
+const fake = (name: string, roles: DatasetEntry['meta']['targets'] = ['task']): DatasetEntry => {
+  const generator = { name, description: `the ${name} set` } as DatasetGenerator;
+  return {
+    meta: { name, description: generator.description, targets: roles },
+    generator,
+    load: () => Promise.resolve(generator),
+  };
+};
+const registry = (entries: Record<string, DatasetEntry>) => defineRegistry('dataset', entries);
 
 describe('dataset registry', () => {
   it('resolves every declared name to the generator of that name', () => {
@@ -70,22 +75,25 @@ describe('dataset registry', () => {
 
   it('rejects an unknown name with the list of known ones', () => {
     expect(isDatasetName('sst-2')).toBe(false);
-    expect(() => getDataset('sst-2')).toThrow(
-      'unknown dataset "sst-2"; known datasets: sst2, agnews',
-    );
+    expect(() => getDataset('sst-2')).toThrow('unknown dataset "sst-2" (valid: sst2, agnews');
   });
 
-  it('finds declared-but-missing, undeclared and duplicate entries', () => {
-    expect(registryProblems([fake('a'), fake('b')], ['a', 'b'])).toEqual([]);
-    expect(registryProblems([fake('a')], ['a', 'b'])).toEqual([
+  it('finds declared-but-missing, undeclared, misnamed and roleless entries', () => {
+    expect(datasetRegistryProblems()).toEqual([]);
+    expect(datasetRegistryProblems(registry({ a: fake('a'), b: fake('b') }), ['a', 'b'])).toEqual(
+      [],
+    );
+    expect(datasetRegistryProblems(registry({ a: fake('a') }), ['a', 'b'])).toEqual([
       'dataset "b" is declared but not registered',
     ]);
-    expect(registryProblems([fake('a'), fake('c')], ['a'])).toEqual([
+    expect(datasetRegistryProblems(registry({ a: fake('a'), c: fake('c') }), ['a'])).toEqual([
       'dataset "c" is registered but not declared',
     ]);
-    expect(registryProblems([fake('a'), fake('a')], ['a'])).toEqual([
-      'dataset "a" is registered twice',
+    expect(datasetRegistryProblems(registry({ a: fake('b') }), ['a'])).toEqual([
+      'dataset "a" is named "b"',
     ]);
-    expect(() => checkRegistry([fake('a')], ['a', 'b'])).toThrow('dataset registry:');
+    expect(datasetRegistryProblems(registry({ a: fake('a', []) }), ['a'])).toEqual([
+      'dataset "a" must say what it acts on (targets: task, benign, harmful, refusal)',
+    ]);
   });
 });

@@ -5,7 +5,7 @@
  * state that belongs to the optimizer step (Lisa's alignment batch) advanced once per step.
  */
 import { beforeAll, describe, expect, it } from 'vitest';
-import { HarmfulBatches } from '../../../src/core/defenses/alignmentHelpers';
+import { HarmfulBatches } from '../../../src/core/train/harmfulBatches';
 import { getTrainMethod } from '../../../src/core/methods/registry';
 import type { TrainContext } from '../../../src/core/methods/types';
 import { GPT } from '../../../src/core/model/gpt';

@@ -1,6 +1,8 @@
 import * as tf from '@tensorflow/tfjs';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { DEFAULT_CONFIG, type PostConfig, type PruneLayers } from '../../../src/core/config/schema';
+import { V3_POST_LAYER_GROUPS } from '../../../src/core/config/migrate';
+import { DEFAULT_CONFIG, type PostConfig } from '../../../src/core/config/schema';
+import type { LayerRole } from '../../../src/core/model/roles';
 import { getPostMethod } from '../../../src/core/methods/registry';
 import type { PostContext } from '../../../src/core/methods/types';
 import type { TokenBatch } from '../../../src/core/model/batch';
@@ -18,9 +20,12 @@ import {
   referenceWanda,
 } from '../prune/reference';
 
+/** Version 3's named groups of layers, as the roles `post.layers` lists. */
+const roles = (group: string) => [...V3_POST_LAYER_GROUPS[group]] as LayerRole[];
+
 const REALIGNMENT = [paddedBatch(21), paddedBatch(22)];
 const BENIGN = [paddedBatch(31)];
-const SELECTED: Record<PruneLayers, string[]> = {
+const SELECTED: Record<string, string[]> = {
   mlp: linearWeightNames(TINY, ['mlp.in', 'mlp.out']),
   'mlp-fc': linearWeightNames(TINY, ['mlp.in']),
   'mlp-proj': linearWeightNames(TINY, ['mlp.out']),
@@ -123,7 +128,7 @@ describe.each(['cpu', 'wasm'] as const)('post methods on %s', (backend) => {
     const model = newModel(1);
     const before = await model.readValues();
     const reports = await getPostMethod('none').apply(
-      context(model, { maskRatio: 0.5, layers: 'all' }),
+      context(model, { maskRatio: 0.5, layers: roles('all') }),
     );
     expect(reports).toEqual([]);
     await expectPruned(model, before, new Map());
@@ -136,7 +141,7 @@ describe.each(['cpu', 'wasm'] as const)('post methods on %s', (backend) => {
       const before = await model.readValues();
       const expected = await expectedWandaMasks(model, REALIGNMENT, SELECTED[layers], 0.3);
       const reports = await getPostMethod('antidote').apply(
-        context(model, { maskRatio: 0.3, layers }),
+        context(model, { maskRatio: 0.3, layers: roles(layers) }),
       );
       await expectPruned(model, before, expected);
       expect(reports.map((r) => r.weight)).toEqual(SELECTED[layers]);
@@ -158,7 +163,7 @@ describe.each(['cpu', 'wasm'] as const)('post methods on %s', (backend) => {
     // The fixture distinguishes the two calibration sets.
     expect(names.some((n) => expected.get(n)!.join() !== harmful.get(n)!.join())).toBe(true);
     const reports = await getPostMethod('wanda-benign').apply(
-      context(model, { maskRatio: 0.25, layers: 'all' }),
+      context(model, { maskRatio: 0.25, layers: roles('all') }),
     );
     await expectPruned(model, before, expected);
     expect(reports).toHaveLength(names.length);
@@ -171,7 +176,7 @@ describe.each(['cpu', 'wasm'] as const)('post methods on %s', (backend) => {
     const before = await model.readValues();
     const expected = await expectedMagnitudeMasks(model, names, 0.4);
     const reports = await getPostMethod('magnitude-prune').apply(
-      context(model, { maskRatio: 0.4, layers: 'mlp-fc' }),
+      context(model, { maskRatio: 0.4, layers: roles('mlp-fc') }),
     );
     await expectPruned(model, before, expected);
     expect(reports.map((r) => r.weight)).toEqual(names);
@@ -182,7 +187,7 @@ describe.each(['cpu', 'wasm'] as const)('post methods on %s', (backend) => {
     const names = SELECTED['mlp-proj'];
     const [a, b, c] = [newModel(5), newModel(5), newModel(5)];
     const before = await a.readValues();
-    const post = { maskRatio: 0.3, layers: 'mlp-proj' as const };
+    const post = { maskRatio: 0.3, layers: roles('mlp-proj') };
     const reports = await getPostMethod('random-prune').apply(context(a, post, 7));
     await getPostMethod('random-prune').apply(context(b, post, 7));
     await getPostMethod('random-prune').apply(context(c, post, 8));
@@ -207,7 +212,7 @@ describe.each(['cpu', 'wasm'] as const)('post methods on %s', (backend) => {
     async (name) => {
       const model = newModel(6);
       const before = tf.memory().numTensors;
-      await getPostMethod(name).apply(context(model, { maskRatio: 0.2, layers: 'all' }));
+      await getPostMethod(name).apply(context(model, { maskRatio: 0.2, layers: roles('all') }));
       expect(tf.memory().numTensors).toBe(before);
     },
   );
@@ -220,7 +225,7 @@ describe('post method progress and cancellation', () => {
     const model = GPT.init(TINY, 1);
     const calls: [number, number][] = [];
     await getPostMethod('antidote').apply({
-      ...context(model, { maskRatio: 0.1, layers: 'mlp' }),
+      ...context(model, { maskRatio: 0.1, layers: roles('mlp') }),
       onProgress: (done, total) => calls.push([done, total]),
     });
     const total = REALIGNMENT.length + SELECTED.mlp.length;
@@ -235,7 +240,10 @@ describe('post method progress and cancellation', () => {
     cancel.cancel();
     for (const name of ['antidote', 'random-prune', 'magnitude-prune']) {
       await expect(
-        getPostMethod(name).apply({ ...context(model, { maskRatio: 0.5, layers: 'all' }), cancel }),
+        getPostMethod(name).apply({
+          ...context(model, { maskRatio: 0.5, layers: roles('all') }),
+          cancel,
+        }),
       ).rejects.toBeInstanceOf(CancelledError);
     }
     await expectPruned(model, before, new Map());

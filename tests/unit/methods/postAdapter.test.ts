@@ -4,6 +4,7 @@
  * and B's inputs are X·A, computed here in plain JavaScript from the base layers' taps.
  */
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { V3_POST_LAYER_GROUPS } from '../../../src/core/config/migrate';
 import {
   DEFAULT_CONFIG,
   type LayerRole,
@@ -28,6 +29,9 @@ import {
   referenceWanda,
   tappedInputs,
 } from '../prune/reference';
+
+/** Version 3's named groups of layers, as the roles `post.layers` lists. */
+const roles = (group: string) => [...V3_POST_LAYER_GROUPS[group]] as LayerRole[];
 
 const SETTINGS: LoraSettings = { rank: 4, alpha: 8, targets: ['attn.q', 'attn.v', 'mlp.in'] };
 const REALIGNMENT = [paddedBatch(21), paddedBatch(22)];
@@ -113,7 +117,7 @@ describe.each(['cpu', 'wasm'] as const)('post methods on the adapter (%s)', (bac
 
   it('acts on the adapted roles post.layers selects, A and B of each', () => {
     const model = newModel(1);
-    expect(postWeightNames(model, { target: 'adapter', layers: 'attn' })).toEqual([
+    expect(postWeightNames(model, { target: 'adapter', layers: roles('attn') })).toEqual([
       'transformer.h.0.attn.q.lora_A',
       'transformer.h.0.attn.q.lora_B',
       'transformer.h.0.attn.v.lora_A',
@@ -123,8 +127,8 @@ describe.each(['cpu', 'wasm'] as const)('post methods on the adapter (%s)', (bac
       'transformer.h.1.attn.v.lora_A',
       'transformer.h.1.attn.v.lora_B',
     ]);
-    expect(postWeightNames(model, { target: 'adapter', layers: 'mlp-proj' })).toEqual([]);
-    expect(postWeightNames(model, { target: 'merged', layers: 'mlp-fc' })).toEqual([
+    expect(postWeightNames(model, { target: 'adapter', layers: roles('mlp-proj') })).toEqual([]);
+    expect(postWeightNames(model, { target: 'merged', layers: roles('mlp-fc') })).toEqual([
       'transformer.h.0.mlp.c_fc.weight',
       'transformer.h.1.mlp.c_fc.weight',
     ]);
@@ -142,7 +146,7 @@ describe.each(['cpu', 'wasm'] as const)('post methods on the adapter (%s)', (bac
       const norms = await referenceAdapterNorms(model, batches);
       const maskRatio = 0.3;
       const reports = await getPostMethod(method).apply(
-        context(model, { maskRatio, layers: 'all' }),
+        context(model, { maskRatio, layers: roles('all') }),
       );
       expect(await model.readValues()).toEqual(weightsBefore); // the aligned weights: bit-identical
       const adapterAfter = (await model.readAdapterValues())!;
@@ -164,7 +168,7 @@ describe.each(['cpu', 'wasm'] as const)('post methods on the adapter (%s)', (bac
     async (method) => {
       const model = newModel(3);
       const weightsBefore = await model.readValues();
-      await getPostMethod(method).apply(context(model, { maskRatio: 0.5, layers: 'all' }));
+      await getPostMethod(method).apply(context(model, { maskRatio: 0.5, layers: roles('all') }));
       expect(await model.readValues()).toEqual(weightsBefore);
       for (const [name, values] of (await model.readAdapterValues())!) {
         const shape = model.parameter(name).shape as [number, number];
@@ -187,7 +191,7 @@ describe.each(['cpu', 'wasm'] as const)('post methods on the adapter (%s)', (bac
     const reports = await getPostMethod('safelora').apply({
       ...context(model, {
         method: 'safelora',
-        layers: 'all',
+        layers: roles('all'),
         params: { select: 'threshold', threshold: 1 },
       }),
       checkpoints: { base, aligned },

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { boosterGradients } from '../../../../src/core/defenses/booster';
+import { boosterGradients } from '../../../../src/core/methods/alignment/booster/booster';
 import {
   disposeBatchTensors,
   toBatchTensors,

@@ -5,6 +5,7 @@ import { DEFAULT_CONFIG } from '../../../../src/core/config/schema';
 import { getTrainMethod } from '../../../../src/core/methods/registry';
 import type { TrainContext } from '../../../../src/core/methods/types';
 import type { TokenBatch } from '../../../../src/core/model/batch';
+import { alignmentExamples } from '../../../../src/core/pipeline/stageData';
 import { GPT } from '../../../../src/core/model/gpt';
 import { createRng } from '../../../../src/core/random';
 import type { Tokenizer } from '../../../../src/core/tokenizer/types';
@@ -62,7 +63,12 @@ export function tinyContext(
     settings,
     params,
     examples: ALIGNMENT,
-    data: { alignment: () => ALIGNMENT, harmful: (n) => HARMFUL.slice(0, n) },
+    data: {
+      alignment: () => ALIGNMENT,
+      alignmentExamples: () =>
+        alignmentExamples(DEFAULT_CONFIG, builtInDataSources(DEFAULT_CONFIG)),
+      harmful: (n) => HARMFUL.slice(0, n),
+    },
     parentValues: new Map(),
     tokenizer: TOKENIZER,
     seed: 5,

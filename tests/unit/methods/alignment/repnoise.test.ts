@@ -6,7 +6,7 @@ import {
   logitLensLoss,
   repNoiseObjective,
   repNoiseTerms,
-} from '../../../../src/core/defenses/repnoise';
+} from '../../../../src/core/methods/alignment/repnoise/repnoise';
 import {
   disposeBatchTensors,
   toBatchTensors,

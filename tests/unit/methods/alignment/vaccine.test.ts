@@ -4,7 +4,7 @@ import {
   blockOutputGradients,
   vaccineGradients,
   vaccinePerturbations,
-} from '../../../../src/core/defenses/vaccine';
+} from '../../../../src/core/methods/alignment/vaccine/vaccine';
 import {
   disposeBatchTensors,
   toBatchTensors,

@@ -2,6 +2,7 @@ import { defaultConfig } from '../../../../src/core/config/schema';
 import { builtInDataSources } from '../../../../src/core/data/sources';
 import type { TrainContext } from '../../../../src/core/methods/types';
 import type { GPT } from '../../../../src/core/model/gpt';
+import { alignmentExamples } from '../../../../src/core/pipeline/stageData';
 import { createRng } from '../../../../src/core/random';
 import type { Tokenizer } from '../../../../src/core/tokenizer/types';
 import type { TokenizedExample } from '../../../../src/core/train/batching';
@@ -65,7 +66,15 @@ export async function finetuneContext(
     settings,
     params: {},
     examples: randomExamples(24, 11),
-    data: { alignment: () => randomExamples(10, 12), harmful: () => [] },
+    data: {
+      alignment: () => randomExamples(10, 12),
+      // The alignment set of the context's config, as the pipeline builds it.
+      alignmentExamples: () => {
+        const run = patch.config ?? config;
+        return alignmentExamples(run, builtInDataSources(run));
+      },
+      harmful: () => [],
+    },
     parentValues: await model.readValues(),
     tokenizer: STUB_TOKENIZER,
     seed: 3,

@@ -6,7 +6,7 @@ import {
   ldifsGradients,
   ldifsPenalty,
   realTokenMask,
-} from '../../../../src/core/defenses/ldifs';
+} from '../../../../src/core/methods/finetune/ldifs/ldifs';
 import { getTrainMethod } from '../../../../src/core/methods/registry';
 import {
   disposeBatchTensors,

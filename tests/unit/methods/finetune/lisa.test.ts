@@ -1,6 +1,10 @@
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { lisaSchedule, lisaStates, withProximal } from '../../../../src/core/defenses/lisa';
+import {
+  lisaSchedule,
+  lisaStates,
+  withProximal,
+} from '../../../../src/core/methods/finetune/lisa/lisa';
 import { getTrainMethod } from '../../../../src/core/methods/registry';
 import { GPT } from '../../../../src/core/model/gpt';
 import { CancelToken, CancelledError } from '../../../../src/core/runtime/cancel';

@@ -7,7 +7,7 @@ import {
   mixSafetyData,
   safetyCount,
   safetyExamples,
-} from '../../../../src/core/defenses/safeDataMix';
+} from '../../../../src/core/methods/finetune/safe-data-mix/safeDataMix';
 import { getTrainMethod } from '../../../../src/core/methods/registry';
 import { GPT } from '../../../../src/core/model/gpt';
 import { alignmentExamples } from '../../../../src/core/pipeline/stageData';
@@ -30,6 +30,10 @@ function smallConfig(patch: (c: ExperimentConfig) => void = () => {}): Experimen
 
 const prompts = (examples: { prompt: string }[]) => new Set(examples.map((e) => e.prompt));
 
+/** The run's alignment set for `config`, as the pipeline hands it to the method. */
+const alignmentSet = (config: ExperimentConfig) =>
+  alignmentExamples(config, builtInDataSources(config));
+
 describe('safe-data-mix data', () => {
   it('adds round(f·n / (1 − f)) examples, so they are a fraction f of the mix', () => {
     expect(safetyCount(1000, 0.03)).toBe(31);
@@ -44,7 +48,7 @@ describe('safe-data-mix data', () => {
 
   it("draws exactly k refusals from the alignment set's train split, none from evaluation", () => {
     const config = smallConfig();
-    const safety = safetyExamples(config, 15, builtInDataSources(config));
+    const safety = safetyExamples(alignmentSet(config), 15, config.seed);
     expect(safety).toHaveLength(15);
     expect(safety.every((e) => e.kind === 'harmful-refusal')).toBe(true);
     const alignmentRefusals = alignmentExamples(config, builtInDataSources(config)).filter(
@@ -61,18 +65,13 @@ describe('safe-data-mix data', () => {
         for (const example of safety) expect(held.has(example.prompt)).toBe(false);
       }
     }
-    expect(safetyExamples(config, 15, builtInDataSources(config))).toEqual(safety);
-    expect(
-      safetyExamples(
-        smallConfig((c) => (c.seed = 2)),
-        15,
-        builtInDataSources(smallConfig()),
-      ),
-    ).not.toEqual(safety);
+    expect(safetyExamples(alignmentSet(config), 15, config.seed)).toEqual(safety);
+    const seed2 = smallConfig((c) => (c.seed = 2));
+    expect(safetyExamples(alignmentSet(seed2), 15, seed2.seed)).not.toEqual(safety);
   });
 
   it('repeats the refusals when asked for more than the alignment set holds', () => {
-    const safety = safetyExamples(smallConfig(), 45, builtInDataSources(smallConfig()));
+    const safety = safetyExamples(alignmentSet(smallConfig()), 45, smallConfig().seed);
     expect(safety).toHaveLength(45);
     const counts = new Map<string, number>();
     for (const e of safety) counts.set(e.prompt, (counts.get(e.prompt) ?? 0) + 1);
@@ -82,10 +81,10 @@ describe('safe-data-mix data', () => {
 
   it('refuses to mix when the alignment set has no refusals', () => {
     const config = smallConfig((c) => (c.alignment.harmfulFraction = 0));
-    expect(() => safetyExamples(config, 3, builtInDataSources(config))).toThrow(
+    expect(() => safetyExamples(alignmentSet(config), 3, config.seed)).toThrow(
       /no refusal|has none/,
     );
-    expect(safetyExamples(config, 0, builtInDataSources(config))).toEqual([]);
+    expect(safetyExamples(alignmentSet(config), 0, config.seed)).toEqual([]);
   });
 
   it('keeps the user examples and appends the safety examples', () => {
@@ -121,11 +120,7 @@ describe('safe-data-mix training', () => {
     expect(k).toBe(4);
     const mixed = mixSafetyData(
       examples,
-      tokenizeExamples(
-        safetyExamples(config, k, builtInDataSources(config)),
-        tokenizer,
-        'response',
-      ),
+      tokenizeExamples(safetyExamples(alignmentSet(config), k, config.seed), tokenizer, 'response'),
     );
     const batching = { seed: context.seed, epochs: 1, batchSize: 2, seqLen: 32 };
     expect(report.steps).toBe(countBatches(mixed, batching));

@@ -1,17 +1,14 @@
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
-import {
-  DEFAULT_CONFIG,
-  type PostConfig,
-  type PruneLayers,
-} from '../../../../src/core/config/schema';
+import { LAYER_ROLES, type LayerRole } from '../../../../src/core/model/roles';
+import { DEFAULT_CONFIG, type PostConfig } from '../../../../src/core/config/schema';
 import {
   alignmentMatrix,
   cosineSimilarity,
   projectUpdate,
   selectProjected,
-  type SafeLoraParams,
-} from '../../../../src/core/defenses/safelora';
+} from '../../../../src/core/methods/post/safelora/safelora';
+import type { SafeLoraParams } from '../../../../src/core/methods/post/safelora';
 import { getPostMethod } from '../../../../src/core/methods/registry';
 import type { PostContext } from '../../../../src/core/methods/types';
 import { GPT } from '../../../../src/core/model/gpt';
@@ -89,7 +86,7 @@ function context(
   model: GPT,
   ckpt: { base: Map<string, Float32Array>; aligned: Map<string, Float32Array> },
   params: SafeLoraParams,
-  layers: PruneLayers = 'all',
+  layers: LayerRole[] = [...LAYER_ROLES],
 ): PostContext {
   const post: PostConfig = {
     ...DEFAULT_CONFIG.post,
@@ -142,22 +139,22 @@ describe('SafeLoRA projection', () => {
     tf.dispose([a, c, zero]);
   });
 
-  it('selects by threshold (≤ τ) or the `layers` lowest similarities, ties in order', () => {
+  it('selects by threshold (≤ τ) or the `count` lowest similarities, ties in order', () => {
     const similarities = [0.4, 0.9, 0.1, 0.4, 0.6];
     expect(
-      selectProjected(similarities, { select: 'threshold', threshold: 0.4, layers: 0 }),
+      selectProjected(similarities, { select: 'threshold', threshold: 0.4, count: 0 }),
     ).toEqual([true, false, true, true, false]);
-    expect(selectProjected(similarities, { select: 'count', threshold: 0, layers: 2 })).toEqual([
+    expect(selectProjected(similarities, { select: 'count', threshold: 0, count: 2 })).toEqual([
       true,
       false,
       true,
       false,
       false,
     ]);
-    expect(selectProjected(similarities, { select: 'count', threshold: 0, layers: 0 })).toEqual(
+    expect(selectProjected(similarities, { select: 'count', threshold: 0, count: 0 })).toEqual(
       similarities.map(() => false),
     );
-    expect(selectProjected(similarities, { select: 'count', threshold: 0, layers: 9 })).toEqual(
+    expect(selectProjected(similarities, { select: 'count', threshold: 0, count: 9 })).toEqual(
       similarities.map(() => true),
     );
   });
@@ -217,20 +214,20 @@ describe.each(['cpu', 'wasm'] as const)('safelora on %s', (backend) => {
     const sizes = names.map((n) => ckpt.base.get(n)!.length);
     expect(sizes.length).toBe(8);
     // A threshold between the 3rd and 4th lowest similarity of this fixture.
-    const probe = await expectProjected({ select: 'count', threshold: 0, layers: 0 }, (s) =>
+    const probe = await expectProjected({ select: 'count', threshold: 0, count: 0 }, (s) =>
       s.map(() => false),
     );
     const sorted = [...probe.sims].sort((a, b) => a - b);
     const threshold = (sorted[2] + sorted[3]) / 2;
-    const { chosen } = await expectProjected({ select: 'threshold', threshold, layers: 0 }, (s) =>
+    const { chosen } = await expectProjected({ select: 'threshold', threshold, count: 0 }, (s) =>
       s.map((x) => x <= threshold),
     );
     expect(chosen.filter(Boolean)).toHaveLength(3);
   });
 
-  it('projects exactly the `layers` least similar matrices in count mode', async () => {
+  it('projects exactly the `count` least similar matrices in count mode', async () => {
     const { chosen, sims } = await expectProjected(
-      { select: 'count', threshold: 0, layers: 2 },
+      { select: 'count', threshold: 0, count: 2 },
       (s) => {
         const cut = [...s].sort((a, b) => a - b)[1];
         return s.map((x) => x <= cut);
@@ -245,9 +242,11 @@ describe.each(['cpu', 'wasm'] as const)('safelora on %s', (backend) => {
   it('changes the model where none does not, and only the post.layers matrices', async () => {
     const ckpt = await checkpoints();
     const [a, b] = [GPT.fromValues(TINY, ckpt.finetuned), GPT.fromValues(TINY, ckpt.finetuned)];
-    const params: SafeLoraParams = { select: 'count', threshold: 0, layers: 8 };
+    const params: SafeLoraParams = { select: 'count', threshold: 0, count: 8 };
     await getPostMethod('none').apply(context(a, ckpt, params));
-    const reports = await safelora.apply(context(b, ckpt, params, 'mlp'));
+    const reports = await safelora.apply(
+      context(b, ckpt, params, ['mlp.gate', 'mlp.in', 'mlp.out']),
+    );
     const mlp = linearWeightNames(TINY, ['mlp.in', 'mlp.out']);
     expect(reports.map((r) => r.weight)).toEqual(mlp);
     const [valuesA, valuesB] = [await a.readValues(), await b.readValues()];
@@ -263,7 +262,7 @@ describe.each(['cpu', 'wasm'] as const)('safelora on %s', (backend) => {
   it('reports progress per matrix, stops on cancel untouched, and needs both checkpoints', async () => {
     const ckpt = await checkpoints();
     const model = GPT.fromValues(TINY, ckpt.finetuned);
-    const params: SafeLoraParams = { select: 'count', threshold: 0, layers: 8 };
+    const params: SafeLoraParams = { select: 'count', threshold: 0, count: 8 };
     const cancel = new CancelToken();
     const calls: [number, number][] = [];
     await expect(

@@ -1,0 +1,19 @@
+import { definePostMethod } from '../../types';
+
+export const wandaBenign = definePostMethod({
+  meta: {
+    name: 'wanda-benign',
+    stage: 'post',
+    reads: ['maskRatio', 'layers', 'realignmentSamples'],
+    targets: ['adapter', 'merged'],
+    description:
+      'Ablation of Antidote: the same one-shot Wanda prune (|W|·‖X‖₂, top maskRatio of each output ' +
+      'row), but the activations come from benign instructions instead of harmful ones. It removes ' +
+      'the weights most important for ordinary answers, showing that the harmful re-alignment set is ' +
+      'what makes Antidote target harmful behaviour.',
+    citation:
+      'Sun et al., "A Simple and Effective Pruning Approach for Large Language Models", ICLR 2024.',
+    params: {},
+  },
+  load: () => import('./wandaBenign'),
+});

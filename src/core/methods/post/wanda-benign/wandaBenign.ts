@@ -1,0 +1,11 @@
+import type { PruneLayerReport } from '../../../prune/report';
+import { wandaPrune } from '../../../prune/wanda';
+import type { PostContext } from '../../types';
+
+/** Antidote's prune, calibrated on benign instructions instead of the harmful re-alignment set. */
+export function apply(ctx: PostContext): Promise<PruneLayerReport[]> {
+  return wandaPrune(ctx.model, ctx.benignBatches, ctx.weightNames, ctx.post.maskRatio, {
+    cancel: ctx.cancel,
+    onProgress: ctx.onProgress,
+  });
+}

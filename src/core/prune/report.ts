@@ -1,0 +1,17 @@
+import type { MaskGrid } from './maskGrid';
+
+/** Per pruned matrix, what a post-fine-tuning prune did (the UI's Antidote view). */
+export interface PruneLayerReport {
+  weight: string;
+  shape: [number, number];
+  prunedFraction: number;
+  /** Histogram of scores (log10), with the cut marked, for the chart. */
+  scoreHistogram?: { edges: number[]; counts: number[]; cut: number };
+  /** The mask downsampled to a grid of fractions pruned, for the heatmap (absent in older files). */
+  maskGrid?: MaskGrid;
+  /**
+   * SafeLoRA only: the cosine similarity of the projected fine-tuning update with the update
+   * itself, and whether the matrix was projected (its `prunedFraction` is 0: nothing is zeroed).
+   */
+  projection?: { similarity: number; projected: boolean };
+}
