@@ -4,6 +4,7 @@
  */
 import { parseArgs } from 'node:util';
 import { BACKENDS, type Backend } from '../src/core/config';
+import { errorText } from '../src/core/errors';
 
 export const COMMAND_NAMES = [
   'run',
@@ -486,7 +487,7 @@ export function parseOptions(
     return { values: parsed.values, positionals: parsed.positionals };
   } catch (error) {
     // parseArgs explains the problem in its first sentence, then adds advice (about '--', on more lines).
-    const message = error instanceof Error ? error.message : String(error);
+    const message = errorText(error);
     const first = message.split('\n')[0].split('. ')[0];
     throw new UsageError(`${command}: ${first.replace(/\.$/, '')}`);
   }

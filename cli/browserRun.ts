@@ -9,6 +9,7 @@ import type { Page } from '@playwright/test';
 import type { BackendInfo } from '../src/core/runtime/backend';
 import type { LabEvent, LabMessage } from '../workers/protocol';
 import { hubEndpoint } from './browser';
+import { errorText } from '../src/core/errors';
 
 export interface LabRunRequest {
   config: ExperimentConfig;
@@ -114,7 +115,7 @@ export type RunFailure =
  * followed by one `path: message` line per problem.
  */
 export function describeRunFailure(error: unknown): RunFailure {
-  const raw = error instanceof Error ? error.message : String(error);
+  const raw = errorText(error);
   const lines = raw
     .replace(/^(page|frame)\.\w+: /, '')
     .replace(/^\w*Error: /, '')

@@ -7,6 +7,7 @@ import {
   type ExperimentConfig,
 } from '../src/core/config';
 import { DEFAULT_VALIDATION_CONTEXT } from '../src/core/lab';
+import { errorText } from '../src/core/errors';
 
 export type LoadedConfig =
   | { ok: true; config: ExperimentConfig; hash: string }
@@ -43,6 +44,6 @@ export function readFailure(error: unknown): string {
     case 'EPERM':
       return 'permission denied';
     default:
-      return error instanceof Error ? error.message : String(error);
+      return errorText(error);
   }
 }

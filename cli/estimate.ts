@@ -23,6 +23,7 @@ import {
   trainingLimits,
   type MicroBatchChoice,
 } from '../src/core/train/microBatch';
+import { errorText } from '../src/core/errors';
 
 const TRAINING_STAGES: readonly TrainingStage[] = ['alignment', 'finetune'];
 
@@ -202,6 +203,6 @@ export function estimateLine(format: () => string): string {
   try {
     return format();
   } catch (error) {
-    return `estimate: unavailable (${error instanceof Error ? error.message : String(error)})`;
+    return `estimate: unavailable (${errorText(error)})`;
   }
 }

@@ -31,6 +31,7 @@ import { EXIT_BAD_INPUT, EXIT_FAILED, EXIT_OK } from './exit';
 import { downloadReporter } from './format';
 import { CLASSIFIER_JUDGE, judges } from './judges';
 import type { CliContext } from './lab';
+import { errorText } from '../src/core/errors';
 
 export type JudgeCommandName = 'judge' | 'judges';
 
@@ -217,7 +218,7 @@ function checkedClassifier(overrides: Partial<ClassifierSettings>): ClassifierSe
   try {
     return classifierSettings(DEFAULT_VALIDATION_CONTEXT, overrides);
   } catch (error) {
-    const message = error instanceof Error ? error.message : String(error);
+    const message = errorText(error);
     throw new UsageError(`judge: ${message.split('\n').map(optionNames).join('; ')}`);
   }
 }
@@ -276,7 +277,7 @@ export function parseSamples(text: string, path: string): SamplesFile {
       try {
         entries.push({ where: `line ${i + 1}`, value: JSON.parse(line) });
       } catch (error) {
-        const reason = error instanceof Error ? error.message : String(error);
+        const reason = errorText(error);
         problems.push(`${path}, line ${i + 1}: not JSON (${reason})`);
       }
     });

@@ -49,6 +49,7 @@ import {
   formatPresetList,
   formatStageTable,
 } from './format';
+import { errorText } from '../src/core/errors';
 
 export { EXIT_BAD_INPUT, EXIT_FAILED, EXIT_OK };
 
@@ -207,7 +208,7 @@ async function run(
   } catch (error) {
     // Checked before the run, yet unwritable now (a full disk, a folder gone): the results are
     // kept in the temporary folder rather than lost.
-    const reason = error instanceof Error ? error.message : String(error);
+    const reason = errorText(error);
     const rescue = await writeKeepingExisting(
       join(tmpdir(), `safetune-results-${hash}.json`),
       text,
@@ -250,7 +251,7 @@ function presetConfig(name: string, err: (line: string) => void): ExperimentConf
     return resolvePreset(name);
   } catch (error) {
     // resolvePreset names the valid presets (and the closest one) in its message.
-    err(`error: ${error instanceof Error ? error.message : String(error)}`);
+    err(`error: ${errorText(error)}`);
     return undefined;
   }
 }
@@ -274,7 +275,7 @@ if (isEntryPoint) {
     },
     (error: unknown) => {
       // Not bad input (main reports that itself) but a failure nobody foresaw: still one line.
-      console.error(`error: ${error instanceof Error ? error.message : String(error)}`);
+      console.error(`error: ${errorText(error)}`);
       process.exitCode = EXIT_FAILED;
     },
   );

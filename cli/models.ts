@@ -29,6 +29,7 @@ import {
   trainingLimits,
 } from '../src/core/train/microBatch';
 import { EXIT_FAILED, EXIT_OK } from './exit';
+import { errorText } from '../src/core/errors';
 
 /** The run the table estimates: the lab's default fine-tuning adapter at batch 4 × 256 tokens. */
 export const MODELS_RUN: MemoryRun = {
@@ -249,7 +250,7 @@ export function models(
   try {
     rows = modelRows();
   } catch (error) {
-    err(`error: ${error instanceof Error ? error.message : String(error)}`);
+    err(`error: ${errorText(error)}`);
     return EXIT_FAILED;
   }
   out(command.json ? JSON.stringify(rows, null, 2) : formatModelsTable(rows));

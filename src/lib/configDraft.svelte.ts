@@ -21,8 +21,9 @@ import type {
   ValidationError,
   ValidationResult,
 } from '../core/config';
-import { message } from './labSession.svelte';
+
 import { payloadFromHash } from './shareLink';
+import { errorText } from '../core/errors';
 
 export const FIRST_PRESET = 'antidote-sst2';
 
@@ -143,7 +144,7 @@ export class ConfigDraft {
       const payload = payloadFromHash(hash);
       return payload === undefined ? undefined : await decodeConfigFromUrl(payload, this.ctx);
     } catch (error) {
-      const problem = `this link could not be read (${message(error).split('\n')[0]})`;
+      const problem = `this link could not be read (${errorText(error).split('\n')[0]})`;
       return { ok: false, errors: [{ path: URL_PATH, message: problem }] };
     }
   }

@@ -10,6 +10,7 @@ import type { PipelineEvent, ResultsFile } from '../core/pipeline/types';
 import type { BackendProbe } from '../core/bench/backendProbe';
 import type { BackendChoice, BackendInfo } from '../core/runtime/backend';
 import { probeFor, rememberBackend } from './backendMemory';
+import { errorText } from '../core/errors';
 import { isDeviceFailure } from '../core/runtime/deviceFailure';
 import {
   createLabWorker,
@@ -81,7 +82,7 @@ export class LabSession {
         },
         (error: unknown) => {
           if (this.#handle === handle) {
-            this.error = `could not start the ${choice} backend: ${message(error)}`;
+            this.error = `could not start the ${choice} backend: ${errorText(error)}`;
             this.starting = null;
             this.#ready = null;
           }
@@ -167,7 +168,7 @@ export class LabSession {
     try {
       return await call;
     } catch (error) {
-      if (isDeviceFailure(message(error)) && this.#handle === handle) {
+      if (isDeviceFailure(errorText(error)) && this.#handle === handle) {
         this.dispose();
         this.info = null;
       }
@@ -192,8 +193,4 @@ export class LabSession {
     this.#handle = null;
     this.#ready = null;
   }
-}
-
-export function message(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
 }

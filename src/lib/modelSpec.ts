@@ -3,6 +3,7 @@
  * `owner/name[@revision]`, checked as the worker will check it, so a typo is caught in the field.
  */
 import { isRepoSpec, parseRepoSpec } from '../core/hub/repo';
+import { errorText } from '../core/errors';
 
 /** Why `text` names no model, in one line; null when it does. */
 export function modelSpecProblem(text: string, builtIn: readonly string[]): string | null {
@@ -19,7 +20,7 @@ export function modelSpecProblem(text: string, builtIn: readonly string[]): stri
     parseRepoSpec(text);
     return null;
   } catch (error) {
-    return error instanceof Error ? error.message : String(error);
+    return errorText(error);
   }
 }
 

@@ -31,12 +31,13 @@ import {
   rememberActiveRun,
   type ActiveRun,
 } from './interruptedRun';
-import { message, type LabSession, type WorkerUse } from './labSession.svelte';
+import { type LabSession, type WorkerUse } from './labSession.svelte';
 import type { ModelOption } from './modelChoices';
 import { RunProgress } from './runProgress.svelte';
 import type { SavedRuns } from './savedRuns.svelte';
 import type { ShownResults } from './shownResults.svelte';
 import { holdScreenAwake } from './wakeLock';
+import { errorText } from '../core/errors';
 
 /** Why Run waits, by what holds the worker. */
 const BUSY_REASONS: Record<WorkerUse, string> = {
@@ -276,7 +277,7 @@ export class RunController {
         shown.show(finished, 'This run');
         await saved.save(finished);
       } catch (error) {
-        const text = message(error);
+        const text = errorText(error);
         this.status = /cancelled/i.test(text) ? 'cancelled' : 'failed';
         this.error = this.status === 'cancelled' ? null : text;
       } finally {

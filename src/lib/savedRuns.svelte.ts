@@ -7,8 +7,9 @@ import { resultsFileProblems } from '../core/pipeline/resultsSchema';
 import type { ResultsFile } from '../core/pipeline/types';
 import { openLabStore, type LabStore } from '../core/store';
 import type { RunRow } from '../components/RunsTable.svelte';
-import { message } from './labSession.svelte';
+
 import type { ShownResults } from './shownResults.svelte';
+import { errorText } from '../core/errors';
 
 export class SavedRuns {
   runs = $state<RunRow[]>([]);
@@ -59,7 +60,7 @@ export class SavedRuns {
       this.shownId = id;
       await this.load();
     } catch (error) {
-      this.error = `The run finished but could not be saved in this browser (${message(error)}); its results stay on this page — use "Export config + results" to keep them as a file.`;
+      this.error = `The run finished but could not be saved in this browser (${errorText(error)}); its results stay on this page — use "Export config + results" to keep them as a file.`;
     }
   }
 
@@ -87,7 +88,7 @@ export class SavedRuns {
       );
       this.error = null;
     } catch (error) {
-      this.error = message(error);
+      this.error = errorText(error);
     } finally {
       this.loaded = true;
     }
@@ -125,7 +126,7 @@ export class SavedRuns {
     try {
       await (await this.store()).deleteRun(id);
     } catch (error) {
-      this.error = message(error);
+      this.error = errorText(error);
       throw error;
     }
     if (this.shownId === id) this.shownId = null;

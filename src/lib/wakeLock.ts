@@ -1,3 +1,4 @@
+import { errorText } from '../core/errors';
 /**
  * Keeps the screen awake during a run (a demo laptop must not sleep mid fine-tune). Resolves to a
  * release function and a note for the page; browsers without the Wake Lock API, or that refuse
@@ -19,7 +20,7 @@ export async function holdScreenAwake(): Promise<WakeLockHold> {
       note: 'Keeping the screen awake while the run is in progress.',
     };
   } catch (error) {
-    const reason = error instanceof Error ? error.message : String(error);
+    const reason = errorText(error);
     return {
       release: async () => {},
       note: `The screen may sleep (wake lock refused: ${reason}).`,

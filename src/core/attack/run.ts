@@ -19,6 +19,7 @@ import type { Variant } from '../sweep/spec';
 import { proposeTrial, type Observed } from './proposer';
 import { inSpace, type Dimension, type Point } from './space';
 import { trialConfig, type AttackSpec } from './spec';
+import { errorText } from '../errors';
 
 export type TrialKind = 'default' | 'random' | 'tpe';
 
@@ -113,7 +114,7 @@ export async function runAttack(
       try {
         results = await runOne(run);
       } catch (e) {
-        error = e instanceof Error ? e.message : String(e);
+        error = errorText(e);
         // A cancel ends the search; the run is not recorded as failed.
         if (hooks.stopped?.()) {
           outcome.stopped = true;

@@ -14,6 +14,7 @@ import { closestMatch } from '../config/suggest';
 import { validateConfig, type ValidationError } from '../config/validate';
 import { checkBase, patchAt, type Variant } from '../sweep/spec';
 import { checkSpace, fromUnit, type Dimension, type Point } from './space';
+import { errorText } from '../errors';
 
 export const ATTACK_SCHEMA_VERSION = 1;
 /** Trials per defense at most, and runs in one search at most. */
@@ -175,9 +176,7 @@ function checkUnbounded(input: unknown, ctx: ValidationContext): AttackSpecResul
   } catch (error) {
     return {
       ok: false,
-      errors: [
-        { path: 'base.preset', message: error instanceof Error ? error.message : String(error) },
-      ],
+      errors: [{ path: 'base.preset', message: errorText(error) }],
     };
   }
   if (spec.base.patch) stack.push(spec.base.patch);

@@ -8,6 +8,7 @@
  * (`showKey`).
  */
 import { isPlainObject } from './merge';
+import { errorText } from '../errors';
 
 export interface JsonLimits {
   /** What the JSON is, as a message names it: `a config`, `a sweep`, `a results file`. */
@@ -223,5 +224,5 @@ function escapeChar(char: string): string {
 const SHORT_ESCAPES: Record<string, string> = { '\n': '\\n', '\r': '\\r', '\t': '\\t' };
 
 function reason(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
+  return errorText(error);
 }

@@ -9,6 +9,7 @@ import type { ValidationContext } from './context';
 import type { ExperimentConfig } from './schema';
 import { validateConfig } from './validate';
 import type { ValidateOptions, ValidationResult } from './validate';
+import { errorText } from '../errors';
 
 /** The start of every message about a link that cannot be read. */
 export const DAMAGED = 'this link is damaged or incomplete';
@@ -129,5 +130,5 @@ function fromBase64Url(text: string): Uint8Array<ArrayBuffer> | undefined {
 }
 
 function reason(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
+  return errorText(error);
 }

@@ -61,6 +61,7 @@ import type {
   Stage,
 } from './schema';
 import { closestMatch } from './suggest';
+import { errorText } from '../errors';
 
 export interface ValidationError {
   /**
@@ -159,7 +160,7 @@ export function validateConfigJSON(
   try {
     input = JSON.parse(text);
   } catch (error) {
-    const reason = oneLine(error instanceof Error ? error.message : String(error), 300);
+    const reason = oneLine(errorText(error), 300);
     return { ok: false, errors: [{ path: JSON_PATH, message: `not valid JSON (${reason})` }] };
   }
   return validateConfig(input, ctx, options);
@@ -474,7 +475,7 @@ function repoProblem(value: string, what: string): string | undefined {
     parseRepoSpec(value);
     return undefined;
   } catch (error) {
-    return error instanceof Error ? error.message : String(error);
+    return errorText(error);
   }
 }
 
@@ -812,7 +813,7 @@ function baseModelProblem(value: string, known: readonly string[]): string | und
     parseRepoSpec(value);
     return undefined;
   } catch (error) {
-    return error instanceof Error ? error.message : String(error);
+    return errorText(error);
   }
 }
 

@@ -20,6 +20,7 @@ import {
   topicLabels,
 } from './rows';
 import type { Example } from './types';
+import { errorText } from '../errors';
 
 export { DatasetFormatError } from './rows';
 
@@ -117,7 +118,7 @@ export function parseAgNewsTsv(text: string): Example[] {
 const GSM8K = 'GSM8K JSONL';
 
 function jsonErrorDetail(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
+  return errorText(error);
 }
 
 /** The line a `JSON.parse` error points at, when the engine gives a position (V8 does). */

@@ -23,6 +23,7 @@ import { loadHubDatasetRows, type HubDatasetProgress } from './hub/load';
 import { defineGenerator } from './pool';
 import { getDataset } from './registry';
 import type { DatasetGenerator, Example, Split } from './types';
+import { errorText } from '../errors';
 
 /** Where a role's Hub data came from (results `data`), for provenance and the licence. */
 export interface DataProvenance {
@@ -196,7 +197,7 @@ async function loadRole(
           ...(safe !== undefined ? { safe } : {}),
         });
       } catch (error) {
-        const reason = error instanceof Error ? error.message : String(error);
+        const reason = errorText(error);
         skipped.count += 1;
         skipped.first ??= `${split} ${reason.replace(', row 0:', `, row ${i}:`)}`;
         return [];

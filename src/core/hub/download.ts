@@ -7,7 +7,8 @@
 
 import { formatBytes } from '../model/memory';
 import type { HubFileCache } from './cache';
-import { HubError, errorMessage } from './errors';
+import { errorText } from '../errors';
+import { HubError } from './errors';
 import { fileUrl, formatRepoSpec, normalizeEndpoint, type RepoRef } from './repo';
 import { sha256FromEtag, sha256Hex } from './sha256';
 
@@ -81,7 +82,7 @@ export async function getCachedFile(
   } catch (error) {
     throw new HubError(
       'cache',
-      `could not read ${file} of ${label(session)} from the file cache: ${errorMessage(error)}`,
+      `could not read ${file} of ${label(session)} from the file cache: ${errorText(error)}`,
       { repo: label(session), file },
       error,
     );
@@ -102,7 +103,7 @@ export async function putCachedFile(
     throw new HubError(
       'cache',
       `could not store ${file} of ${label(session)} in the file cache (the storage quota may be ` +
-        `full): ${errorMessage(error)}`,
+        `full): ${errorText(error)}`,
       { repo: label(session), file },
       error,
     );
@@ -152,7 +153,7 @@ export async function downloadHubFile(
       'network',
       `could not fetch ${file} of ${label(session)} from ${normalizeEndpoint(session.endpoint)}: ` +
         `the network is down, or the server does not allow cross-origin requests (CORS) ` +
-        `(${errorMessage(error)})`,
+        `(${errorText(error)})`,
       where,
       error,
     );
@@ -238,7 +239,7 @@ async function readBody(
     new HubError(
       'corrupt',
       `${file} of ${label(session)} is truncated: received ${received} of ${expectedLength} bytes` +
-        (cause === undefined ? '' : ` before the connection closed (${errorMessage(cause)})`),
+        (cause === undefined ? '' : ` before the connection closed (${errorText(cause)})`),
       where,
       cause,
     );
@@ -292,7 +293,7 @@ async function readBody(
     throw new HubError(
       'network',
       `the download of ${file} of ${label(session)} broke off after ${received} bytes ` +
-        `(${errorMessage(error)})`,
+        `(${errorText(error)})`,
       where,
       error,
     );

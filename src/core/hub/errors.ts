@@ -45,7 +45,3 @@ export class HubError extends Error {
     this.file = where.file ?? null;
   }
 }
-
-export function errorMessage(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
-}

@@ -33,7 +33,8 @@ import {
   type DownloadedFile,
   type HubSession,
 } from './download';
-import { HubError, errorMessage } from './errors';
+import { errorText } from '../errors';
+import { HubError } from './errors';
 import { fileUrl, normalizeEndpoint, parseRepoSpec, type RepoRef } from './repo';
 import { sha256Hex } from './sha256';
 
@@ -293,7 +294,7 @@ async function loadFrom(
     } catch (error) {
       throw new HubError(
         'corrupt',
-        errorMessage(error).replace(`${file}: `, `${file} is corrupt: `),
+        errorText(error).replace(`${file}: `, `${file} is corrupt: `),
         where(name),
         error,
       );
@@ -342,7 +343,7 @@ function parseJson(session: HubSession, file: DownloadedFile): unknown {
   } catch (error) {
     throw new HubError(
       'corrupt',
-      `${file.name} of ${label(session)} is not valid JSON (${errorMessage(error)})`,
+      `${file.name} of ${label(session)} is not valid JSON (${errorText(error)})`,
       { repo: label(session), file: file.name },
       error,
     );

@@ -26,6 +26,7 @@ import { formatRepoSpec, normalizeEndpoint, parseRepoSpec, type RepoRef } from '
 import type { JudgeEnvironment, JudgedPair, PairJudge, Verdict } from './judges';
 import { CLASSIFIER_JUDGE } from './judgeNames';
 import { isKeywordRefusal } from './refusalKeywords';
+import { errorText } from '../errors';
 
 /** Pairs classified per forward pass. */
 export const CLASSIFIER_BATCH = 16;
@@ -192,7 +193,7 @@ async function load(
     };
   } catch (error) {
     if (error instanceof HubError) throw error;
-    const reason = error instanceof Error ? error.message : String(error);
+    const reason = errorText(error);
     if (reason.startsWith('evaluation.classifier')) throw error;
     throw new Error(`could not load the moderation classifier ${repo}: ${reason}`, {
       cause: error,

@@ -25,6 +25,7 @@ import { SCHEMA_VERSION } from '../config/schema';
 import { decodeMaskGrid, type MaskGrid } from '../prune/maskGrid';
 import { BACKENDS } from '../runtime/backend';
 import { CHECKPOINTS, type CheckpointMetrics, type StageRecord } from './types';
+import { errorText } from '../errors';
 
 export const RESULTS_SCHEMA_VERSION = 1;
 
@@ -311,7 +312,7 @@ async function hashOfConfig(
   try {
     return { hash: await sha256Hex(canonicalJSON(config)) };
   } catch (error) {
-    return { error: error instanceof Error ? error.message : String(error) };
+    return { error: errorText(error) };
   }
 }
 

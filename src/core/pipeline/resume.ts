@@ -6,16 +6,13 @@ import type { TrainingCheckpoint } from '../train/sft';
 import type { RunContext } from './context';
 import { DEFAULT_CHECKPOINT_POLICY, type ResumeRecord, type ResumeStore } from './ports';
 import type { PipelineEvent, TrainingStage } from './types';
+import { errorText } from '../errors';
 
 /** A training stage's checkpoint to go on from (or none), and how it writes new ones. */
 export interface StageResume {
   from: ResumeRecord | null;
   due(step: number, totalSteps: number): boolean;
   save(training: TrainingCheckpoint, events: PipelineEvent[]): Promise<void>;
-}
-
-function errorText(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
 }
 
 /** The stage's checkpoint, if any; an unreadable one is reported and ignored. */

@@ -13,6 +13,7 @@ import {
 } from './stageCache';
 import type { StagePlan } from './stagePlan';
 import type { StageRecord, TrainingStage } from './types';
+import { errorText } from '../errors';
 
 /** What a stage's method does to the model its plan starts, and what the stage's record adds. */
 export type StageWork = (model: GPT, resume?: StageResume) => Promise<Partial<StageRecord>>;
@@ -39,7 +40,7 @@ export async function runStage(
     try {
       result = decodeCachedStage(modelConfig, cached.bytes, plan);
     } catch (error) {
-      const reason = error instanceof Error ? error.message : String(error);
+      const reason = errorText(error);
       events.log(
         `the cached ${stage} weights are unreadable (${reason}); training the stage again`,
       );

@@ -1,5 +1,6 @@
 import type { ResultsFile } from '../pipeline/types';
 import type { SweepRun } from './spec';
+import { errorText } from '../errors';
 
 export interface SweepOutcome {
   results: Map<number, ResultsFile>;
@@ -42,7 +43,7 @@ export async function runSweep(
       results.set(run.index, file);
       hooks.onRunEnd?.(run, { results: file });
     } catch (error) {
-      const message = error instanceof Error ? error.message : String(error);
+      const message = errorText(error);
       failures.set(run.index, message);
       hooks.onRunEnd?.(run, { error: message });
     }

@@ -12,6 +12,7 @@ import { presetStack } from '../config/presets';
 import { DEFAULT_CONFIG, type DeepPartial, type ExperimentConfig } from '../config/schema';
 import { closestMatch } from '../config/suggest';
 import { validateConfig, type ValidationError } from '../config/validate';
+import { errorText } from '../errors';
 
 /**
  * Version 2 added `seeds` (repeat every point on these seeds) and an axis' `aggregate: true`
@@ -382,5 +383,5 @@ export function patchAt(path: string, value: FieldValue): DeepPartial<Experiment
 }
 
 function messageOf(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
+  return errorText(error);
 }

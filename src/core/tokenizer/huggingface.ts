@@ -12,6 +12,7 @@ import * as transformers from '@huggingface/transformers';
 import { PreTrainedTokenizer } from '@huggingface/transformers';
 import type { ChatTemplate, SpecialTokenRole, Tokenizer } from './types';
 import { TokenizerFormatError, describeValue, isRecord, type JsonRecord } from './json';
+import { errorText } from '../errors';
 
 export interface HuggingFaceTokenizerOptions {
   /** Choose the special tokens by their text, overriding `tokenizer_config.json` and the defaults. */
@@ -166,7 +167,7 @@ export class HuggingFaceTokenizer implements Tokenizer {
         { role: 'assistant', content: answer },
       ]);
     } catch (error) {
-      const reason = error instanceof Error ? error.message : String(error);
+      const reason = errorText(error);
       throw new TokenizerFormatError(
         '',
         `${owner}: its chat template cannot be rendered: ${reason}`,
@@ -232,7 +233,7 @@ export function loadHuggingFaceTokenizer(
   try {
     hf = new (tokenizerClass(config.tokenizer_class))(json, config);
   } catch (error) {
-    const reason = error instanceof Error ? error.message : String(error);
+    const reason = errorText(error);
     throw new TokenizerFormatError('', `transformers.js cannot load it: ${reason}`);
   }
   const vocab = hf.get_vocab();

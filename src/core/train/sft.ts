@@ -6,6 +6,7 @@ import type { ScheduleKind } from './schedule';
 import type { BatchTensors, TokenBatch } from '../model/batch';
 import type { MicroBatch } from './accumulate';
 import { Trainer, type StepGradients, type StepResult, type TrainerState } from './trainer';
+import { errorText } from '../errors';
 
 export interface SftOptions {
   epochs: number;
@@ -175,7 +176,7 @@ export async function trainSupervised(
         trainer.restoreState(from.trainer);
         if (from.method !== null) options.state?.restore(from.method);
       } catch (error) {
-        throw new ResumeMismatchError(error instanceof Error ? error.message : String(error));
+        throw new ResumeMismatchError(errorText(error));
       }
       losses = [...from.losses];
       tokens = from.tokens;

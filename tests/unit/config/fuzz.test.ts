@@ -24,6 +24,7 @@ import { DEFAULT_VALIDATION_CONTEXT, resolvePreset } from '../../../src/core/lab
 import { ATTACK_PRESETS, checkAttackSpec } from '../../../src/core/attack';
 import { SWEEP_PRESETS, expandSweep } from '../../../src/core/sweep';
 import { resultsFileProblems } from '../../../src/core/pipeline/resultsSchema';
+import { errorText } from '../../../src/core/errors';
 
 const ctx = DEFAULT_VALIDATION_CONTEXT;
 /** Longest any one call may take. */
@@ -209,7 +210,7 @@ async function probe(
   try {
     result = await call();
   } catch (error) {
-    throw new Error(`${what} threw: ${error instanceof Error ? error.message : String(error)}`, {
+    throw new Error(`${what} threw: ${errorText(error)}`, {
       cause: error,
     });
   }

@@ -6,6 +6,7 @@
  */
 import { parquetMetadata, parquetReadObjects, parquetSchema, type FileMetaData } from 'hyparquet';
 import { compressors } from 'hyparquet-compressors';
+import { errorText } from '../../errors';
 
 export interface ParquetRows {
   rows: Record<string, unknown>[];
@@ -44,7 +45,7 @@ function hasMagic(bytes: Uint8Array): boolean {
   return MAGIC.every((b, i) => bytes[i] === b && bytes[end + i] === b);
 }
 
-const detail = (error: unknown): string => (error instanceof Error ? error.message : String(error));
+const detail = (error: unknown): string => errorText(error);
 
 export async function readParquetRows(
   bytes: Uint8Array,
