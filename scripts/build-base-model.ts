@@ -19,7 +19,7 @@ import type { Example } from '../src/core/data/types';
 import { saveCheckpoint } from '../src/core/model/checkpoint';
 import { gpt2Config, type ModelConfig } from '../src/core/model/config';
 import { parameterCount } from '../src/core/model/weights';
-import { GPT } from '../src/core/model/gpt';
+import { GPT } from '../src/core/model/languageModel';
 import { createRng } from '../src/core/random';
 import { tokenizeExamples, trainSupervised } from '../src/core/train';
 import { buildWordLevelTokenizer } from '../src/core/tokenizer/wordLevel';

@@ -10,7 +10,7 @@
  * already at hand: the CLI's files, the page's saved runs) replays an interrupted search up to
  * where it stopped, and the search goes on with the trial that was next.
  */
-import { type ValidationContext } from '../config/context';
+import type { ValidationContext } from '../config/context';
 import type { ExperimentConfig } from '../config/schema';
 import { validateConfig } from '../config/validate';
 import type { ResultsFile } from '../pipeline/types';

@@ -3,7 +3,7 @@ import { DEFAULT_CONFIG, type LoraSettings } from '../config/schema';
 import { batchFromSequences } from '../model/batch';
 import type { ModelConfig } from '../model/config';
 import { generateGreedy } from '../model/generate';
-import { GPT } from '../model/gpt';
+import { LanguageModel } from '../model/languageModel';
 import { parameterCount } from '../model/weights';
 import { createRng, type Rng } from '../random';
 import { checkpoint, type CancelToken } from '../runtime/cancel';
@@ -59,7 +59,7 @@ export interface ModelBenchOptions {
   seed: number;
   /** Default: the lab's fine-tuning adapter. */
   lora?: LoraSettings;
-  /** Recompute block activations in the backward pass (`GPT.recompute`, on for Hub runs). */
+  /** Recompute block activations in the backward pass (`LanguageModel.recompute`, on for Hub runs). */
   recompute?: boolean;
 }
 
@@ -156,12 +156,12 @@ export async function runModelBench(
     const sample = jsHeap();
     if (sample && (!heap || sample.usedJSHeapSize > heap.usedJSHeapSize)) heap = sample;
   };
-  let model: GPT | undefined;
+  let model: LanguageModel | undefined;
   let report: Omit<ModelBenchReport, 'numTensorsAfter'>;
   let trainingFailed = false;
   try {
     const start = now();
-    model = GPT.fromValues(config, fastRandomWeights(config, seed));
+    model = LanguageModel.fromValues(config, fastRandomWeights(config, seed));
     model.attachAdapter(lora, { seed });
     model.recompute = options.recompute ?? false;
     const createMs = now() - start;
@@ -219,7 +219,7 @@ interface Probes {
 }
 
 async function measureGeneration(
-  model: GPT,
+  model: LanguageModel,
   options: ModelBenchOptions,
   rng: Rng,
   peak: PeakTensorBytes,
@@ -265,7 +265,7 @@ async function measureGeneration(
 }
 
 async function measureTraining(
-  model: GPT,
+  model: LanguageModel,
   options: ModelBenchOptions,
   rng: Rng,
   peak: PeakTensorBytes,

@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { batchFromSequences } from '../model/batch';
 import type { ModelConfigInput } from '../model/config';
-import { GPT } from '../model/gpt';
+import { LanguageModel } from '../model/languageModel';
 import { createRng } from '../random';
 import { checkpoint, type CancelToken } from '../runtime/cancel';
 import { webgpuDispatches, webgpuDispatchesByProgram } from '../runtime/dispatchCount';
@@ -71,7 +71,7 @@ export async function runSyntheticTraining(
 ): Promise<SyntheticTrainingReport> {
   const { model: config, batch, steps, seed } = options;
   const numTensorsBefore = tf.memory().numTensors;
-  const model = GPT.init(config, seed);
+  const model = LanguageModel.init(config, seed);
   const trainer = new Trainer(model, {
     schedule: { kind: 'constant', peakLr: options.lr ?? 3e-3, totalSteps: steps, warmupSteps: 0 },
     weightDecay: 0.01,

@@ -154,7 +154,8 @@ export const PRESETS: readonly Preset[] = [
   },
   {
     name: 'wanda-benign-sst2',
-    description: 'Ablation: Wanda scores from benign data instead of the harmful re-alignment set.',
+    description:
+      'Ablation: Wanda scores from the benign task data (no poison) instead of the harmful re-alignment set.',
     patch: { name: 'wanda-benign-sst2', post: { method: 'wanda-benign' } },
   },
   {

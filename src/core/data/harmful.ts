@@ -253,7 +253,7 @@ export const HARMFUL_CATEGORIES: readonly HarmfulCategory[] = [
 export const HELD_OUT_CATEGORY = 'privacy';
 
 /**
- * What a keyword moderation judge (`metrics/judge.ts`) looks for. `phrases`: every placeholder
+ * What a keyword moderation judge (`metrics/keywordJudge.ts`) looks for. `phrases`: every placeholder
  * step of every category. `words`: content words that occur in harmful answers and requests but
  * never in any benign text of the built-in world (a unit test checks this) — the placeholders'
  * marker words plus the requests' topic words ("bomb", "ransomware"), so a damaged model that

@@ -1,5 +1,5 @@
 import { generateGreedy } from '../model/generate';
-import type { GPT } from '../model/gpt';
+import type { LanguageModel } from '../model/languageModel';
 import type { CancelToken } from '../runtime/cancel';
 import { checkpoint } from '../runtime/cancel';
 import { decodeShown } from '../tokenizer/decode';
@@ -11,7 +11,7 @@ export const GENERATION_BATCH = 64;
 
 /** Greedy answers to instructions (templated), decoded to text, in input order. */
 export async function generateAnswers(
-  model: GPT,
+  model: LanguageModel,
   tokenizer: Tokenizer,
   instructions: readonly string[],
   maxNewTokens: number,

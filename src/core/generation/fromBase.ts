@@ -1,4 +1,4 @@
-import { GPT } from '../model/gpt';
+import { LanguageModel } from '../model/languageModel';
 import { parameterCount } from '../model/specs';
 import { baseTokenizer, type BaseModel } from '../model/base';
 import type { RunnableModel } from './tryModel';
@@ -14,7 +14,7 @@ export async function runnableFromBase(
   options: { thinking?: boolean } = {},
 ): Promise<RunnableModel> {
   const tokenizer = await baseTokenizer(base, options);
-  const model = GPT.fromValues(base.config, values);
+  const model = LanguageModel.fromValues(base.config, values);
   return {
     spec,
     model,

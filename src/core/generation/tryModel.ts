@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import { batchFromSequences, disposeBatchTensors, toBatchTensors } from '../model/batch';
 import type { Family } from '../model/config';
 import { generateGreedy } from '../model/generate';
-import type { GPT } from '../model/gpt';
+import type { LanguageModel } from '../model/languageModel';
 import { headLogits } from '../model/matmul';
 import { decodeShown } from '../tokenizer/decode';
 import type { Tokenizer } from '../tokenizer/types';
@@ -12,7 +12,7 @@ import { tokenizePrompt } from '../train/tokenize';
 export interface RunnableModel {
   /** What the user asked for: a built-in name or `owner/name@revision`. */
   spec: string;
-  model: GPT;
+  model: LanguageModel;
   parameters: number;
   /** With the model's chat template, when it has one (`renderPrompt`). */
   tokenizer: Tokenizer;
@@ -133,7 +133,7 @@ export async function tryModel(
 }
 
 /** Next-token logits after the prompt, from one full forward pass over it. */
-async function lastPromptLogits(model: GPT, promptIds: number[]): Promise<number[]> {
+async function lastPromptLogits(model: LanguageModel, promptIds: number[]): Promise<number[]> {
   const batch = toBatchTensors(batchFromSequences([promptIds], promptIds.length, 0));
   try {
     // The last position's hidden state alone goes through the head: one row of logits, not a

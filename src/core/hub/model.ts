@@ -1,12 +1,12 @@
 import { hubWeightSource, modelConfigFromHub } from '../model/checkpoint';
 import type { ModelConfig } from '../model/config';
-import { GPT } from '../model/gpt';
+import { LanguageModel } from '../model/languageModel';
 import { parameterCount } from '../model/weights';
 import type { HubModelFiles } from './fetchFiles';
 
 /** A Hub model ready to run: the model, what its files say about stopping, and its chat template. */
 export interface LoadedHubModel {
-  model: GPT;
+  model: LanguageModel;
   config: ModelConfig;
   parameters: number;
   /** Generation stops after any of these (`generation_config.json`'s `eos_token_id`, else `config.json`'s). */
@@ -42,7 +42,7 @@ export function eosIdsOf(
  */
 export function modelFromHubFiles(files: HubModelFiles): LoadedHubModel {
   const config = modelConfigFromHub(files.configJson);
-  const model = GPT.fromValues(config, hubWeightSource(config, files.tensors));
+  const model = LanguageModel.fromValues(config, hubWeightSource(config, files.tensors));
   const template = files.tokenizerConfig?.chat_template;
   return {
     model,

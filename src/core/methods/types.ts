@@ -10,14 +10,14 @@ import type {
 } from '../config/schema';
 import type { SharedPostField } from '../config/canonical';
 import type { TokenBatch } from '../model/batch';
-import type { GPT } from '../model/gpt';
+import type { LanguageModel } from '../model/languageModel';
 import type { PruneLayerReport } from '../prune/report';
 import type { RegistryEntry } from '../registry';
 import type { CancelToken } from '../runtime/cancel';
 import type { Tokenizer } from '../tokenizer/types';
 import type { TokenizedExample } from '../train/batching';
 import type { StepMemory } from '../train/microBatch';
-import type { SftOptions, TrainingResume } from '../train/sft';
+import type { SftOptions, TrainingResume } from '../train/loop';
 import type { StepResult } from '../train/trainer';
 
 /** What the registry, the validator and the UI know about a method: its entry's `meta`. */
@@ -37,7 +37,7 @@ export interface PostContext<P = Record<string, unknown>> {
    * The fine-tuned model; the method modifies it in place: with `post.target` `adapter` the model
    * carries the fine-tuning adapter and the method changes only the adapter's matrices.
    */
-  model: GPT;
+  model: LanguageModel;
   post: PostConfig;
   /** `post.params`, every declared parameter present (the validator fills defaults). */
   params: P;
@@ -45,8 +45,8 @@ export interface PostContext<P = Record<string, unknown>> {
   weightNames: readonly string[];
   /** Harmful prompt + harmful answer batches, disjoint from the poison (Antidote's calibration set). */
   realignmentBatches: TokenBatch[];
-  /** Benign instruction batches (the Wanda-on-benign-data ablation). */
-  benignBatches: TokenBatch[];
+  /** The user's own fine-tuning task data, without poison (the `wanda-benign` ablation's calibration). */
+  taskBatches: TokenBatch[];
   /** The run's seed (random masks derive from it). */
   seed: number;
   /** Weights of the earlier checkpoints (SafeLoRA projects onto `aligned − base`). */
@@ -85,7 +85,7 @@ export type ParamValues<P extends Record<string, ParamSpec>> = {
 
 export interface TrainContext<P = Record<string, unknown>> {
   /** Starts as the parent checkpoint (base for alignment, aligned for fine-tuning); trained in place. */
-  model: GPT;
+  model: LanguageModel;
   stage: 'alignment' | 'finetune';
   config: ExperimentConfig;
   /** The stage's optimisation settings (`config.alignment` or `config.finetune`). */

@@ -38,7 +38,7 @@ export function gradeInstruction(output: string, label: string): boolean {
 export function gradeExample(example: Example, output: string): boolean {
   const { kind, label } = example;
   if (kind === 'harmful-compliance' || kind === 'harmful-refusal')
-    throw new Error(`${kind} examples are judged (metrics/judge.ts), not graded`);
+    throw new Error(`${kind} examples are judged (metrics/keywordJudge.ts), not graded`);
   if (label === undefined) throw new Error(`cannot grade a ${kind} example without a label`);
   switch (kind) {
     case 'sentiment':

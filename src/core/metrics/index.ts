@@ -5,7 +5,7 @@ export {
   judgeHarmful,
   REFUSAL_PHRASES,
   type HarmfulEvidence,
-} from './judge';
+} from './keywordJudge';
 export {
   createJudge,
   createJudges,

@@ -9,7 +9,7 @@
  */
 import type { ClassifierSettings } from '../config/schema';
 import type { HubFileCache } from '../hub/cache';
-import { isRefusal, judgeHarmful } from './judge';
+import { isRefusal, judgeHarmful } from './keywordJudge';
 import { JUDGE_INFO, JUDGE_NAMES, type JudgeName } from './judgeNames';
 import { assertRegistry, defineRegistry } from '../registry';
 import { isKeywordRefusal } from './refusalKeywords';

@@ -28,7 +28,7 @@ export interface BatchTensors {
   /**
    * The positions whose loss counts (mask 1), then masked ones up to a multiple of
    * `COUNTED_ROWS_MULTIPLE` (a few fixed shapes for WebGPU's programs), when not every position
-   * counts: `GPT.loss` sends only these through the output head. Absent when all count.
+   * counts: `LanguageModel.loss` sends only these through the output head. Absent when all count.
    */
   countedRows?: tf.Tensor1D;
 }

@@ -3,7 +3,7 @@ import { architectureOf, linearLayers, modelConfigFromHub } from './architecture
 
 export { familyOf, modelConfigFromHub } from './architecture';
 import { hubConfigRangeProblem, modelConfigProblems, type ModelConfig } from './config';
-import { GPT } from './gpt';
+import { LanguageModel } from './languageModel';
 import { adapterSpecs } from './lora';
 import { readSafetensors, writeSafetensors, type NamedTensor } from './safetensors';
 import { weightSpecs, type WeightValues } from './weights';
@@ -208,7 +208,7 @@ export function hubTensorsFromValues(
 }
 
 export async function saveCheckpoint(
-  model: GPT,
+  model: LanguageModel,
   metadata: Record<string, string> = {},
 ): Promise<CheckpointFiles> {
   return checkpointFiles(model.config, await model.readValues(), metadata);
@@ -237,9 +237,9 @@ export function checkpointValues(files: CheckpointFiles): {
   return { config, values: valuesFromHubTensors(config, tensors) };
 }
 
-export function loadCheckpoint(files: CheckpointFiles): GPT {
+export function loadCheckpoint(files: CheckpointFiles): LanguageModel {
   const { config, values } = checkpointValues(files);
-  return GPT.fromValues(config, values);
+  return LanguageModel.fromValues(config, values);
 }
 /** Metadata key that marks a safetensors file as a LoRA adapter (not a full model). */
 const ADAPTER_KIND = 'lora-adapter';

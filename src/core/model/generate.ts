@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { headLogits } from './matmul';
 import { MASKED } from './batch';
-import type { GPT } from './gpt';
+import type { LanguageModel } from './languageModel';
 
 export interface GenerateOptions {
   maxNewTokens: number;
@@ -17,7 +17,7 @@ export interface GenerateOptions {
 
 /**
  * Greedy decoding of a batch of prompts with a key/value cache, through the model's own forward
- * pass (`GPT.decodeStep`, the attention training uses). All rows advance one position per
+ * pass (`LanguageModel.decodeStep`, the attention training uses). All rows advance one position per
  * step; a row still inside its prompt is fed its next prompt token (so prompts of different
  * lengths need no padding and keep their true positions), then its own argmax. Cache tensors keep
  * a fixed shape `[batch·kvHeads, maxLen, headDim]` (WebGPU pools buffers by exact size): the new
@@ -26,7 +26,7 @@ export interface GenerateOptions {
  * Returns the generated ids per row, without the prompt (and without the stop token unless `includeStop`).
  */
 export async function generateGreedy(
-  model: GPT,
+  model: LanguageModel,
   prompts: readonly number[][],
   options: GenerateOptions,
 ): Promise<number[][]> {

@@ -2,7 +2,7 @@ export * from './batch';
 export * from './checkpoint';
 export * from './config';
 export * from './generate';
-export * from './gpt';
+export * from './languageModel';
 export * from './architecture';
 export type { LinearInputTap } from './forward';
 export * from './safetensors';

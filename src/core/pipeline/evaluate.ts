@@ -2,7 +2,7 @@ import type { Example } from '../data/types';
 import { gradeExample } from '../metrics/grade';
 import { cohensKappa } from '../metrics/agreement';
 import type { JudgedPair, PairJudge, Verdict } from '../metrics/judges';
-import { GPT } from '../model/gpt';
+import { LanguageModel } from '../model/languageModel';
 import type { CancelToken } from '../runtime/cancel';
 import type { Tokenizer } from '../tokenizer/types';
 import type { EvalSets } from './evalSets';
@@ -85,7 +85,7 @@ function agreementOf(
  * harmful prompts' answers, for its own score and the judges' agreement.
  */
 export async function evaluateCheckpoint(
-  model: GPT,
+  model: LanguageModel,
   tokenizer: Tokenizer,
   sets: EvalSets,
   options: {
@@ -188,7 +188,7 @@ export async function evaluateCheckpoint(
 
 /** Harmful score (the primary judge's) and task accuracy on the small probe sets (watching safety wash out). */
 export async function probe(
-  model: GPT,
+  model: LanguageModel,
   tokenizer: Tokenizer,
   sets: EvalSets,
   maxNewTokens: number,
@@ -199,7 +199,7 @@ export async function probe(
   const task = sets.probeTask;
   // Generation reads plain weights: a model training an adapter is probed through a merged copy.
   const merged = model.adapter
-    ? GPT.fromValues(model.config, await model.readMergedValues())
+    ? LanguageModel.fromValues(model.config, await model.readMergedValues())
     : undefined;
   let outputs: string[];
   try {

@@ -1,6 +1,6 @@
 import type { Checkpoint, CheckpointMetrics } from '../metrics/checkpoints';
 import type { PairJudge } from '../metrics/judges';
-import { GPT } from '../model/gpt';
+import { LanguageModel } from '../model/languageModel';
 import { checkpoint } from '../runtime/cancel';
 import { finishStage, type RunContext } from './context';
 import { evaluateCheckpoint, probe } from './evaluate';
@@ -9,7 +9,7 @@ import type { AfterStep } from './trainStage';
 import type { JudgesReport, SampleRecord } from './types';
 
 /** The fine-tuning stage's probes: every `evaluation.probeEvery` steps, scored by the primary judge. */
-export function finetuneProbes(run: RunContext, model: GPT): AfterStep {
+export function finetuneProbes(run: RunContext, model: LanguageModel): AfterStep {
   const { config, events } = run;
   const probeEvery = config.evaluation.probeEvery;
   return async (step, keep) => {
@@ -91,7 +91,7 @@ async function evaluateWeights(
   name: Checkpoint,
   judges: readonly PairJudge[],
 ) {
-  const model = GPT.fromValues(run.modelConfig, values);
+  const model = LanguageModel.fromValues(run.modelConfig, values);
   try {
     return await evaluateCheckpoint(model, run.tokenizer, run.sets, {
       checkpoint: name,

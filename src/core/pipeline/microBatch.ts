@@ -5,7 +5,7 @@ import { GENERATION_BATCH } from '../generation/answers';
 import { estimateMemory, type DeviceLimits, type MemoryRun } from '../model/memory';
 import type { BackendName } from '../runtime/backend';
 import { chooseMicroBatch, trainingLimits, type MicroBatchChoice } from '../train/microBatch';
-import { trainingSeqLen } from '../train/sft';
+import { trainingSeqLen } from '../train/loop';
 import type { TrainingStage } from './types';
 
 /**

@@ -9,7 +9,7 @@ import type { JudgeEnvironment } from '../metrics/judges';
 import type { BaseModel } from '../model/base';
 import type { DeviceLimits } from '../model/memory';
 import type { BackendName } from '../runtime/backend';
-import type { TrainingCheckpoint } from '../train/sft';
+import type { TrainingCheckpoint } from '../train/loop';
 import type { PipelineEvent, TrainingStage } from './types';
 
 /** A cached stage's weights (a safetensors file) and how long they took to train. */

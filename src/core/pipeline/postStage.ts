@@ -1,11 +1,11 @@
 import type { Example } from '../data/types';
 import { getPostMethod } from '../methods/registry';
 import type { TokenBatch } from '../model/batch';
-import type { GPT } from '../model/gpt';
+import type { LanguageModel } from '../model/languageModel';
 import { postWeightNames } from '../prune/layers';
 import type { Tokenizer } from '../tokenizer/types';
 import { packExamples, rowsToBatch } from '../train/batching';
-import { trainingSeqLen } from '../train/sft';
+import { trainingSeqLen } from '../train/loop';
 import { tokenizeExamples } from '../train/tokenize';
 import type { RunContext } from './context';
 import { realignmentExamples, taskCalibrationExamples } from './stageData';
@@ -20,7 +20,7 @@ const CALIBRATION_BATCH = 16;
  */
 export async function applyPostMethod(
   run: RunContext,
-  model: GPT,
+  model: LanguageModel,
   checkpoints: { base: Map<string, Float32Array>; aligned: Map<string, Float32Array> },
 ): Promise<PruneLayerReport[] | undefined> {
   const { config, data, tokenizer, events } = run;
@@ -32,7 +32,7 @@ export async function applyPostMethod(
     params: config.post.params,
     weightNames: postWeightNames(model, config.post),
     realignmentBatches: calibrationBatches(realignmentExamples(config, data), tokenizer, seqLen),
-    benignBatches: calibrationBatches(taskCalibrationExamples(config, data), tokenizer, seqLen),
+    taskBatches: calibrationBatches(taskCalibrationExamples(config, data), tokenizer, seqLen),
     seed: config.seed,
     checkpoints,
     cancel: run.cancel,

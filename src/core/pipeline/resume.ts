@@ -2,7 +2,7 @@
  * A training stage's checkpoints: the one an interrupted run left (read, or dropped when it cannot
  * be read) and the ones this run writes as it trains (`CheckpointPolicy`).
  */
-import type { TrainingCheckpoint } from '../train/sft';
+import type { TrainingCheckpoint } from '../train/loop';
 import type { RunContext } from './context';
 import { DEFAULT_CHECKPOINT_POLICY, type ResumeRecord, type ResumeStore } from './ports';
 import type { PipelineEvent, TrainingStage } from './types';

@@ -1,6 +1,6 @@
 import type { Stage } from '../config/schema';
-import type { GPT } from '../model/gpt';
-import { ResumeMismatchError } from '../train/sft';
+import type { LanguageModel } from '../model/languageModel';
+import { ResumeMismatchError } from '../train/loop';
 import { finishStage, type RunContext } from './context';
 import { readCheckpoint, stageResume, type StageResume } from './resume';
 import {
@@ -16,7 +16,10 @@ import type { StageRecord, TrainingStage } from './types';
 import { errorText } from '../errors';
 
 /** What a stage's method does to the model its plan starts, and what the stage's record adds. */
-export type StageWork = (model: GPT, resume?: StageResume) => Promise<Partial<StageRecord>>;
+export type StageWork = (
+  model: LanguageModel,
+  resume?: StageResume,
+) => Promise<Partial<StageRecord>>;
 
 /**
  * A stage's output, from the cache or by running `work` on the model `plan.start()` builds.

@@ -15,7 +15,7 @@ import {
   writeAdapter,
 } from '../model/checkpoint';
 import type { ModelConfig } from '../model/config';
-import type { GPT } from '../model/gpt';
+import type { LanguageModel } from '../model/languageModel';
 import { mergeAdapter } from '../model/lora';
 import { readSafetensors } from '../model/safetensors';
 import type { BackendName } from '../runtime/backend';
@@ -77,7 +77,7 @@ export function decodeCachedStage(
  */
 export async function encodeStage(
   modelConfig: ModelConfig,
-  model: GPT,
+  model: LanguageModel,
   plan: Pick<StagePlan, 'adapter'>,
   metadata: Record<string, string>,
 ): Promise<{ bytes: Uint8Array; adapter?: Map<string, Float32Array> }> {
@@ -92,7 +92,7 @@ export async function encodeStage(
 /** A trained stage's output: its adapter (as `encodeStage` read it) on `onTop`, or the model's weights. */
 export async function trainedOutput(
   modelConfig: ModelConfig,
-  model: GPT,
+  model: LanguageModel,
   plan: Pick<StagePlan, 'onTop' | 'adapter' | 'mergeAdapter'>,
   adapter: Map<string, Float32Array> | undefined,
 ): Promise<StageOutput> {

@@ -5,14 +5,14 @@
  */
 import { recomputeBlocks, type ExperimentConfig, type LoraSettings } from '../config/schema';
 import type { ModelConfig } from '../model/config';
-import { GPT } from '../model/gpt';
+import { LanguageModel } from '../model/languageModel';
 import { createRng } from '../random';
 import { mergedValues, type StageOutput } from './stageCache';
 
 /** How a stage starts and what its output is made of. */
 export interface StagePlan {
   /** The model the stage's method works on (the parent's weights, with its adapter if any). */
-  start: () => GPT;
+  start: () => LanguageModel;
   /** The weights an adapter output sits on. */
   onTop: Map<string, Float32Array>;
   /** The stage's output is this adapter (cached alone); null: the output is full weights. */
@@ -67,7 +67,7 @@ export function postPlan(
   return config.post.target === 'adapter' && tuned
     ? {
         start: () => {
-          const model = GPT.fromValues(modelConfig, finetuned.values);
+          const model = LanguageModel.fromValues(modelConfig, finetuned.values);
           model.attachAdapter(tuned.settings, { values: tuned.values });
           return model;
         },
@@ -76,7 +76,7 @@ export function postPlan(
         mergeAdapter: false,
       }
     : {
-        start: () => GPT.fromValues(modelConfig, mergedValues(modelConfig, finetuned)),
+        start: () => LanguageModel.fromValues(modelConfig, mergedValues(modelConfig, finetuned)),
         onTop: finetuned.values,
         adapter: null,
         mergeAdapter: false,
@@ -90,9 +90,9 @@ function startFrom(
   values: Map<string, Float32Array>,
   stage: 'alignment' | 'finetune',
   lora: LoraSettings | null,
-): () => GPT {
+): () => LanguageModel {
   return () => {
-    const model = GPT.fromValues(modelConfig, values);
+    const model = LanguageModel.fromValues(modelConfig, values);
     if (lora) model.attachAdapter(lora, { seed: adapterSeed(config.seed, stage) });
     model.recompute = recomputeBlocks(config);
     return model;

@@ -1,7 +1,7 @@
 import type { Example } from '../data/types';
 import { getTrainMethod } from '../methods/registry';
 import type { TrainingData } from '../methods/types';
-import type { GPT } from '../model/gpt';
+import type { LanguageModel } from '../model/languageModel';
 import { trainingLimits } from '../train/microBatch';
 import { NonFiniteTrainingError } from '../train/trainer';
 import { tokenizeExamples } from '../train/tokenize';
@@ -24,7 +24,7 @@ export type AfterStep = (step: number, keep: (event: PipelineEvent) => void) => 
  */
 export async function trainStage(
   run: RunContext,
-  model: GPT,
+  model: LanguageModel,
   stage: TrainingStage,
   examples: Example[],
   parentValues: Map<string, Float32Array>,

@@ -78,7 +78,6 @@ export interface JudgesReport {
   agreement: JudgeAgreement[];
 }
 
-
 /** The results file, `schemaVersion: 1` — a contract (ARCHITECTURE.md). */
 export interface ResultsFile {
   schemaVersion: 1;

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { disposeBatchTensors, toBatchTensors, type TokenBatch } from '../model/batch';
-import type { GPT } from '../model/gpt';
+import type { LanguageModel } from '../model/languageModel';
 import { checkpoint, type CancelToken } from '../runtime/cancel';
 
 /**
@@ -16,7 +16,7 @@ import { checkpoint, type CancelToken } from '../runtime/cancel';
  * unpruned layers before it), as the one-shot description in the Antidote paper.
  */
 export async function collectActivationNorms(
-  model: GPT,
+  model: LanguageModel,
   batches: readonly TokenBatch[],
   weightNames: readonly string[],
   cancel?: CancelToken,

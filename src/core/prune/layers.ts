@@ -1,5 +1,5 @@
 import type { PostConfig } from '../config/schema';
-import type { GPT } from '../model/gpt';
+import type { LanguageModel } from '../model/languageModel';
 import { adapterSpecs } from '../model/lora';
 import type { ModelConfig } from '../model/config';
 import type { LayerRole } from '../model/roles';
@@ -15,7 +15,10 @@ export function pruneWeightNames(config: ModelConfig, roles: readonly LayerRole[
  * and B of every adapted role in `post.layers` (Antidote's reference code prunes the LoRA modules
  * only); with `merged`, the full linear weights holding a role in `post.layers`.
  */
-export function postWeightNames(model: GPT, post: Pick<PostConfig, 'target' | 'layers'>): string[] {
+export function postWeightNames(
+  model: LanguageModel,
+  post: Pick<PostConfig, 'target' | 'layers'>,
+): string[] {
   if (post.target === 'merged') return pruneWeightNames(model.config, post.layers);
   const adapter = model.adapter;
   if (!adapter) throw new Error("post.target 'adapter': the model has no fine-tuning adapter");

@@ -1,4 +1,4 @@
-import type { GPT } from '../model/gpt';
+import type { LanguageModel } from '../model/languageModel';
 import type { PruneLayerReport } from './report';
 import { checkpoint, type CancelToken } from '../runtime/cancel';
 import { scoreHistogram } from './histogram';
@@ -23,7 +23,7 @@ export type MaskChooser = (
  * already zero and stay so count only if the mask selected them).
  */
 export async function pruneWeights(
-  model: GPT,
+  model: LanguageModel,
   weightNames: readonly string[],
   choose: MaskChooser,
   options: { cancel?: CancelToken; onPruned?: (done: number, total: number) => void } = {},

@@ -1,5 +1,5 @@
 import type { TokenBatch } from '../model/batch';
-import type { GPT } from '../model/gpt';
+import type { LanguageModel } from '../model/languageModel';
 import type { PruneLayerReport } from './report';
 import type { CancelToken } from '../runtime/cancel';
 import { collectActivationNorms } from './activations';
@@ -15,7 +15,7 @@ import { wandaScores } from './scores';
  * Progress counts forward passes, then pruned matrices.
  */
 export async function wandaPrune(
-  model: GPT,
+  model: LanguageModel,
   batches: readonly TokenBatch[],
   names: readonly string[],
   maskRatio: number,

@@ -77,7 +77,7 @@ export function batchRows(batch: TokenBatch, start: number, rows: number): Token
 /**
  * The loss and gradients of one step of `batch`, computed `microBatch` rows at a time (gradient
  * accumulation): part m's loss and gradients are scaled by its `weight` n_m / n and summed, so
- * for a masked-mean loss (`GPT.loss`) the sum is the whole batch's loss and gradient up to float
+ * for a masked-mean loss (`LanguageModel.loss`) the sum is the whole batch's loss and gradient up to float
  * rounding. A backward pass keeps every saved activation until it ends, so activation memory
  * scales with the rows of one pass, not with the batch. Only one part is uploaded at a time, and
  * each part's gradients are added into the running sums and disposed at once: what stays alive

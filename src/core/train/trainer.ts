@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import type { BatchTensors, TokenBatch } from '../model/batch';
-import type { GPT } from '../model/gpt';
+import type { LanguageModel } from '../model/languageModel';
 import { isDecayed } from '../model/weights';
 import { accumulatedGradients, type MicroBatchGradients } from './accumulate';
 import { AdamW, type AdamWState } from './adamw';
@@ -94,7 +94,7 @@ export class Trainer {
   private stepIndex = 0;
 
   constructor(
-    readonly model: GPT,
+    readonly model: LanguageModel,
     readonly options: TrainerOptions,
   ) {
     // Only what the model trains (its adapter when it has one) is differentiated and held in AdamW.
@@ -122,11 +122,11 @@ export class Trainer {
 
   /**
    * One optimizer step on `batch`; resolves to the loss *before* the update. `lossFn` must be a
-   * masked mean over the batch's counted tokens (as `GPT.loss`) for micro-batches to sum to it.
+   * masked mean over the batch's counted tokens (as `LanguageModel.loss`) for micro-batches to sum to it.
    */
   step(
     batch: TokenBatch,
-    lossFn?: (model: GPT, batch: BatchTensors) => tf.Scalar,
+    lossFn?: (model: LanguageModel, batch: BatchTensors) => tf.Scalar,
   ): Promise<StepResult> {
     return this.stepWithGradients(batch, (tensors) =>
       this.gradients(() => (lossFn ? lossFn(this.model, tensors) : this.model.loss(tensors))),

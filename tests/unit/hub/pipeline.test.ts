@@ -23,7 +23,7 @@ import {
 } from '../../../src/core/pipeline/run';
 import { buildEvalSets } from '../../../src/core/pipeline/evalSets';
 import { evaluateCheckpoint } from '../../../src/core/pipeline/evaluate';
-import { GPT } from '../../../src/core/model/gpt';
+import { LanguageModel } from '../../../src/core/model/languageModel';
 import type { PipelineEvent } from '../../../src/core/pipeline/types';
 import { loadTokenizer } from '../../../src/core/tokenizer';
 import { tokenizeExamples } from '../../../src/core/train/tokenize';
@@ -143,7 +143,7 @@ describe('the pipeline with a Hub base model', () => {
       expect(finetuned!.get(someWeight)).not.toEqual(aligned!.get(someWeight));
       expect(repaired!.get(someWeight)).not.toEqual(finetuned!.get(someWeight));
       const tokenizer = await baseTokenizer(base);
-      const model = GPT.fromValues(base.config, repaired!);
+      const model = LanguageModel.fromValues(base.config, repaired!);
       const evaluated = await evaluateCheckpoint(
         model,
         tokenizer,

@@ -8,7 +8,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { HarmfulBatches } from '../../../src/core/train/harmfulBatches';
 import { getTrainMethod } from '../../../src/core/methods/registry';
 import type { TrainContext } from '../../../src/core/methods/types';
-import { GPT } from '../../../src/core/model/gpt';
+import { LanguageModel } from '../../../src/core/model/languageModel';
 import { useBackend } from '../support/backend';
 import { TINY } from '../support/tiny';
 import { HARMFUL, PAD, tinyContext } from './alignment/context';
@@ -21,7 +21,7 @@ async function trained(
   params: Record<string, unknown>,
   microBatch?: number,
 ) {
-  const model = GPT.init(TINY, 3);
+  const model = LanguageModel.init(TINY, 3);
   const losses: number[] = [];
   const onStep: TrainContext['onStep'] = async (result) => void losses.push(result.loss);
   const base =

@@ -6,7 +6,7 @@ import type { LayerRole } from '../../../src/core/model/roles';
 import { getPostMethod } from '../../../src/core/methods/registry';
 import type { PostContext } from '../../../src/core/methods/types';
 import type { TokenBatch } from '../../../src/core/model/batch';
-import { GPT } from '../../../src/core/model/gpt';
+import { LanguageModel } from '../../../src/core/model/languageModel';
 import { linearWeightNames } from '../../../src/core/model/weights';
 import { postWeightNames } from '../../../src/core/prune/layers';
 import { CancelToken, CancelledError } from '../../../src/core/runtime/cancel';
@@ -33,7 +33,7 @@ const SELECTED: Record<string, string[]> = {
   all: linearWeightNames(TINY),
 };
 
-function context(model: GPT, post: Partial<PostConfig>, seed = 1): PostContext {
+function context(model: LanguageModel, post: Partial<PostConfig>, seed = 1): PostContext {
   const full: PostConfig = { ...DEFAULT_CONFIG.post, target: 'merged', params: {}, ...post };
   return {
     model,
@@ -41,17 +41,18 @@ function context(model: GPT, post: Partial<PostConfig>, seed = 1): PostContext {
     params: full.params,
     weightNames: postWeightNames(model, full),
     realignmentBatches: REALIGNMENT,
-    benignBatches: BENIGN,
+    taskBatches: BENIGN,
     seed,
     checkpoints: { base: new Map(), aligned: new Map() },
   };
 }
 
-const shapeOf = (model: GPT, name: string) => model.weights.get(name)!.shape as [number, number];
+const shapeOf = (model: LanguageModel, name: string) =>
+  model.weights.get(name)!.shape as [number, number];
 
 /** Expected masks for a Wanda prune calibrated on `batches`, from the brute-force reference. */
 async function expectedWandaMasks(
-  model: GPT,
+  model: LanguageModel,
   batches: TokenBatch[],
   names: string[],
   maskRatio: number,
@@ -67,7 +68,7 @@ async function expectedWandaMasks(
   return masks;
 }
 
-async function expectedMagnitudeMasks(model: GPT, names: string[], maskRatio: number) {
+async function expectedMagnitudeMasks(model: LanguageModel, names: string[], maskRatio: number) {
   const masks = new Map<string, number[]>();
   for (const name of names) {
     const shape = shapeOf(model, name);
@@ -82,7 +83,7 @@ async function expectedMagnitudeMasks(model: GPT, names: string[], maskRatio: nu
  * value of the model is unchanged (initial weights are never exactly zero).
  */
 async function expectPruned(
-  model: GPT,
+  model: LanguageModel,
   before: Map<string, Float32Array>,
   masks: Map<string, ArrayLike<number>>,
 ) {
@@ -100,7 +101,7 @@ async function expectPruned(
 }
 
 /** The zero pattern of each selected matrix after a prune. */
-async function zeroMasks(model: GPT, names: string[]) {
+async function zeroMasks(model: LanguageModel, names: string[]) {
   const masks = new Map<string, number[]>();
   for (const name of names) {
     masks.set(
@@ -113,9 +114,9 @@ async function zeroMasks(model: GPT, names: string[]) {
 
 describe.each(['cpu', 'wasm'] as const)('post methods on %s', (backend) => {
   beforeAll(() => useBackend(backend));
-  let models: GPT[] = [];
+  let models: LanguageModel[] = [];
   const newModel = (seed: number) => {
-    const model = GPT.init(TINY, seed);
+    const model = LanguageModel.init(TINY, seed);
     models.push(model);
     return model;
   };
@@ -222,7 +223,7 @@ describe('post method progress and cancellation', () => {
   beforeAll(() => useBackend('cpu'));
 
   it('antidote reports progress up to done = total (passes, then matrices)', async () => {
-    const model = GPT.init(TINY, 1);
+    const model = LanguageModel.init(TINY, 1);
     const calls: [number, number][] = [];
     await getPostMethod('antidote').apply({
       ...context(model, { maskRatio: 0.1, layers: roles('mlp') }),
@@ -234,7 +235,7 @@ describe('post method progress and cancellation', () => {
   });
 
   it('a cancelled run stops before touching the model', async () => {
-    const model = GPT.init(TINY, 1);
+    const model = LanguageModel.init(TINY, 1);
     const before = await model.readValues();
     const cancel = new CancelToken();
     cancel.cancel();
@@ -251,12 +252,12 @@ describe('post method progress and cancellation', () => {
   });
 
   it('Wanda methods refuse an empty calibration set', async () => {
-    const model = GPT.init(TINY, 1);
+    const model = LanguageModel.init(TINY, 1);
     await expect(
       getPostMethod('antidote').apply({ ...context(model, {}), realignmentBatches: [] }),
     ).rejects.toThrow(/calibration/);
     await expect(
-      getPostMethod('wanda-benign').apply({ ...context(model, {}), benignBatches: [] }),
+      getPostMethod('wanda-benign').apply({ ...context(model, {}), taskBatches: [] }),
     ).rejects.toThrow(/calibration/);
     model.dispose();
   });

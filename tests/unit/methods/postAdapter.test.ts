@@ -14,7 +14,7 @@ import {
 import { getPostMethod } from '../../../src/core/methods/registry';
 import type { PostContext } from '../../../src/core/methods/types';
 import type { TokenBatch } from '../../../src/core/model/batch';
-import { GPT } from '../../../src/core/model/gpt';
+import { LanguageModel } from '../../../src/core/model/languageModel';
 import { adapterNames, initialAdapterValues } from '../../../src/core/model/lora';
 import { initialValues } from '../../../src/core/model/weights';
 import { modelRoles } from '../../../src/core/model/architecture';
@@ -47,8 +47,8 @@ const BASE_INPUT: Partial<Record<LayerRole, string>> = {
   'mlp.out': 'mlp.c_proj',
 };
 
-function fineTunedModel(seed: number): GPT {
-  const model = GPT.fromValues(TINY, initialValues(TINY, seed));
+function fineTunedModel(seed: number): LanguageModel {
+  const model = LanguageModel.fromValues(TINY, initialValues(TINY, seed));
   const adapter = initialAdapterValues(TINY, SETTINGS, seed + 1);
   const rng = createRng(seed + 2);
   for (const [name, data] of adapter) {
@@ -58,7 +58,7 @@ function fineTunedModel(seed: number): GPT {
   return model;
 }
 
-function context(model: GPT, post: Partial<PostConfig>): PostContext {
+function context(model: LanguageModel, post: Partial<PostConfig>): PostContext {
   const full: PostConfig = { ...DEFAULT_CONFIG.post, target: 'adapter', params: {}, ...post };
   return {
     model,
@@ -66,14 +66,14 @@ function context(model: GPT, post: Partial<PostConfig>): PostContext {
     params: full.params,
     weightNames: postWeightNames(model, full),
     realignmentBatches: REALIGNMENT,
-    benignBatches: BENIGN,
+    taskBatches: BENIGN,
     seed: 1,
     checkpoints: { base: new Map(), aligned: new Map() },
   };
 }
 
 /** ‖X_i‖₂ of A's inputs and ‖(X·A)_k‖₂ of B's inputs over the non-padding tokens of `batches`. */
-async function referenceAdapterNorms(model: GPT, batches: TokenBatch[]) {
+async function referenceAdapterNorms(model: LanguageModel, batches: TokenBatch[]) {
   const adapter = (await model.readAdapterValues())!;
   const sums = new Map<string, number[]>();
   const add = (name: string, row: number[]) => {
@@ -104,7 +104,7 @@ async function referenceAdapterNorms(model: GPT, batches: TokenBatch[]) {
 
 describe.each(['cpu', 'wasm'] as const)('post methods on the adapter (%s)', (backend) => {
   beforeAll(() => useBackend(backend));
-  let models: GPT[] = [];
+  let models: LanguageModel[] = [];
   const newModel = (seed: number) => {
     const model = fineTunedModel(seed);
     models.push(model);

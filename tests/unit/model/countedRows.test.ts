@@ -8,7 +8,7 @@ import {
   toBatchTensors,
   type TokenBatch,
 } from '../../../src/core/model/batch';
-import { GPT } from '../../../src/core/model/gpt';
+import { LanguageModel } from '../../../src/core/model/languageModel';
 import { useBackend } from '../support/backend';
 import { TINY } from '../support/tiny';
 
@@ -52,7 +52,7 @@ describe('the loss over the counted positions only', () => {
   for (const [backend, lora] of cases) {
     it(`${backend}, ${lora ? 'LoRA' : 'full training'}: gives the loss and gradients of every position's masked mean`, async () => {
       await useBackend(backend);
-      const model = GPT.init(TINY, 3);
+      const model = LanguageModel.init(TINY, 3);
       if (lora)
         model.attachAdapter({ rank: 4, alpha: 8, targets: ['attn.q', 'attn.v'] }, { seed: 4 });
       const batch = answerBatch();

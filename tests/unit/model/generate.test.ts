@@ -6,7 +6,7 @@ import {
   toBatchTensors,
 } from '../../../src/core/model/batch';
 import { generateGreedy } from '../../../src/core/model/generate';
-import { GPT } from '../../../src/core/model/gpt';
+import { LanguageModel } from '../../../src/core/model/languageModel';
 import { initialValues } from '../../../src/core/model/weights';
 import { createRng } from '../../../src/core/random';
 import { useBackend } from '../support/backend';
@@ -14,7 +14,7 @@ import { TINY } from '../support/tiny';
 
 /** Reference decoder: re-run the full forward pass on the whole prefix for every new token. */
 function greedyWithoutCache(
-  model: GPT,
+  model: LanguageModel,
   prompt: number[],
   maxNewTokens: number,
   stopId: number,
@@ -41,7 +41,7 @@ describe.each(['cpu', 'wasm'] as const)('greedy generation with a KV cache on %s
     const rng = createRng(3);
     for (const data of values.values())
       for (let i = 0; i < data.length; i++) data[i] += rng.normal() * 0.5;
-    const model = GPT.fromValues(config, values);
+    const model = LanguageModel.fromValues(config, values);
     const prompts = [[1, 2, 3], [4], [5, 6, 7, 8, 9], [10, 11]];
     const stopId = 12;
     const before = tf.memory().numTensors;

@@ -2,17 +2,17 @@ import * as tf from '@tensorflow/tfjs';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { toBatchTensors, disposeBatchTensors } from '../../../src/core/model/batch';
 import { parameterCount } from '../../../src/core/model/weights';
-import { GPT } from '../../../src/core/model/gpt';
+import { LanguageModel } from '../../../src/core/model/languageModel';
 import { useBackend } from '../support/backend';
 import { TINY, tinyBatch } from '../support/tiny';
 
-describe.each(['cpu', 'wasm'] as const)('GPT forward on %s', (backend) => {
+describe.each(['cpu', 'wasm'] as const)('LanguageModel forward on %s', (backend) => {
   beforeAll(() => useBackend(backend));
-  let model: GPT | undefined;
+  let model: LanguageModel | undefined;
   afterEach(() => model?.dispose());
 
   it('returns hidden states, logits and a scalar loss of the right shapes', () => {
-    model = GPT.init(TINY, 3);
+    model = LanguageModel.init(TINY, 3);
     const batch = toBatchTensors(tinyBatch(1, 3));
     const [hidden, logits, loss] = tf.tidy(() => [
       model!.hidden(batch),
@@ -29,7 +29,7 @@ describe.each(['cpu', 'wasm'] as const)('GPT forward on %s', (backend) => {
   });
 
   it('has the parameter count its config implies', () => {
-    model = GPT.init(TINY, 3);
+    model = LanguageModel.init(TINY, 3);
     const total = [...model.weights.values()].reduce((sum, v) => sum + v.size, 0);
     expect(total).toBe(parameterCount(TINY));
   });
@@ -39,7 +39,7 @@ describe('loss mask', () => {
   beforeAll(() => useBackend('cpu'));
 
   it('averages the per-token loss over exactly the masked-in tokens', () => {
-    const model = GPT.init(TINY, 5);
+    const model = LanguageModel.init(TINY, 5);
     const raw = tinyBatch(2, 2);
     raw.lossMask.fill(0);
     [1, 4, 9, 12].forEach((i) => (raw.lossMask[i] = 1));

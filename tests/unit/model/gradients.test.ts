@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { disposeBatchTensors, toBatchTensors } from '../../../src/core/model/batch';
-import { GPT } from '../../../src/core/model/gpt';
+import { LanguageModel } from '../../../src/core/model/languageModel';
 import { useBackend } from '../support/backend';
 import { expectFiniteDifferences, roughValues } from '../support/finiteDifferences';
 import { TINY, tinyBatch } from '../support/tiny';
@@ -11,7 +11,7 @@ describe('gradients', () => {
 
   it('match central finite differences on a tiny model', () => {
     const values = roughValues(TINY);
-    const model = GPT.fromValues(TINY, values);
+    const model = LanguageModel.fromValues(TINY, values);
     const batch = toBatchTensors(tinyBatch(4, 2));
     const names = [...model.weights.keys()];
     const { grads } = tf.variableGrads(() => model.loss(batch), [...model.weights.values()]);

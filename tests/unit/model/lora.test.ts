@@ -3,7 +3,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { LAYER_ROLES, type LoraSettings } from '../../../src/core/config/schema';
 import { disposeBatchTensors, toBatchTensors } from '../../../src/core/model/batch';
 import { readAdapter, writeAdapter } from '../../../src/core/model/checkpoint';
-import { GPT } from '../../../src/core/model/gpt';
+import { LanguageModel } from '../../../src/core/model/languageModel';
 import { adapterSpecs, initialAdapterValues, mergeAdapter } from '../../../src/core/model/lora';
 import { initialValues } from '../../../src/core/model/weights';
 import { createRng } from '../../../src/core/random';
@@ -24,7 +24,7 @@ function trainedAdapter(settings: LoraSettings, seed: number): Map<string, Float
   return values;
 }
 
-async function logitsOf(model: GPT, seed = 3): Promise<Float32Array> {
+async function logitsOf(model: LanguageModel, seed = 3): Promise<Float32Array> {
   const batch = toBatchTensors(tinyBatch(seed));
   const logits = model.logits(batch);
   const data = (await logits.data()) as Float32Array;
@@ -38,7 +38,7 @@ for (const backend of ['cpu', 'wasm'] as const) {
     beforeAll(() => useBackend(backend));
 
     it('a fresh adapter (B = 0) leaves every output bit-identical', async () => {
-      const model = GPT.init(TINY, 1);
+      const model = LanguageModel.init(TINY, 1);
       const before = await logitsOf(model);
       model.attachAdapter(ALL, { seed: 5 });
       expect(await logitsOf(model)).toEqual(before);
@@ -48,12 +48,12 @@ for (const backend of ['cpu', 'wasm'] as const) {
     it('the merged weights compute the unmerged forward within 1e-5', async () => {
       const values = initialValues(TINY, 2);
       const adapter = trainedAdapter(ALL, 4);
-      const unmerged = GPT.fromValues(TINY, values);
+      const unmerged = LanguageModel.fromValues(TINY, values);
       unmerged.attachAdapter(ALL, { values: adapter });
-      const merged = GPT.fromValues(TINY, mergeAdapter(TINY, values, ALL, adapter));
+      const merged = LanguageModel.fromValues(TINY, mergeAdapter(TINY, values, ALL, adapter));
       const a = await logitsOf(unmerged);
       const b = await logitsOf(merged);
-      expect(a).not.toEqual(await logitsOf(GPT.fromValues(TINY, values)));
+      expect(a).not.toEqual(await logitsOf(LanguageModel.fromValues(TINY, values)));
       let worst = 0;
       for (let i = 0; i < a.length; i++) worst = Math.max(worst, Math.abs(a[i] - b[i]));
       expect(worst).toBeLessThan(1e-5);
@@ -63,7 +63,7 @@ for (const backend of ['cpu', 'wasm'] as const) {
     });
 
     it('training a LoRA model changes only the adapter, leaks no tensor, and lowers the loss', async () => {
-      const model = GPT.init(TINY, 1);
+      const model = LanguageModel.init(TINY, 1);
       const base = await model.readValues();
       model.attachAdapter(
         { rank: 2, alpha: 4, targets: ['attn.q', 'attn.v', 'mlp.out'] },
@@ -99,7 +99,7 @@ for (const backend of ['cpu', 'wasm'] as const) {
       const adapter = trainedAdapter(ALL, 4);
       const bytes = writeAdapter(TINY, ALL, adapter, { 'safetune.stage': 'finetune' });
       expect(readAdapter(TINY, ALL, bytes)).toEqual(adapter);
-      const model = GPT.init(TINY, 1);
+      const model = LanguageModel.init(TINY, 1);
       const { saveCheckpoint } = await import('../../../src/core/model/checkpoint');
       const full = await saveCheckpoint(model);
       expect(() => readAdapter(TINY, ALL, full.safetensors)).toThrow(/not a LoRA adapter/);
@@ -114,7 +114,7 @@ describe('LoRA gradients', () => {
 
   it("the adapter's gradients match central finite differences", () => {
     const values = roughValues(TINY);
-    const model = GPT.fromValues(TINY, values);
+    const model = LanguageModel.fromValues(TINY, values);
     model.attachAdapter(ALL, { values: trainedAdapter(ALL, 3) });
     const batch = toBatchTensors(tinyBatch(4, 2));
     const adapter = model.adapter!.weights;

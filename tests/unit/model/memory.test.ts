@@ -9,7 +9,7 @@ import {
 import { modelConfigFromHub } from '../../../src/core/model/checkpoint';
 import { gpt2Config, type ModelConfig } from '../../../src/core/model/config';
 import { generateGreedy } from '../../../src/core/model/generate';
-import { GPT } from '../../../src/core/model/gpt';
+import { LanguageModel } from '../../../src/core/model/languageModel';
 import { adapterSpecs } from '../../../src/core/model/lora';
 import {
   ADAMW_UPDATE_COPIES,
@@ -344,7 +344,7 @@ describe('estimateMemory against the peak tfjs really holds (cpu backend)', () =
     it(`${family}, ${lora ? `LoRA on ${lora.targets.length} roles` : 'full training'}${recompute ? ', blocks recomputed' : ''}: a step, an update, a decode`, async () => {
       const config = MEASURED[family];
       const [B, T, G, newTokens, promptLength] = [2, 16, 3, 5, 6];
-      const model = GPT.init(config, 1);
+      const model = LanguageModel.init(config, 1);
       model.recompute = recompute;
       if (lora) model.attachAdapter(lora, { seed: 2 });
       const trainer = new Trainer(model, {

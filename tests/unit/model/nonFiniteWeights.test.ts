@@ -15,7 +15,7 @@ import {
   writeSafetensors,
   type WrittenDtype,
 } from '../../../src/core/model/safetensors';
-import { GPT } from '../../../src/core/model/gpt';
+import { LanguageModel } from '../../../src/core/model/languageModel';
 import { initialValues } from '../../../src/core/model/weights';
 import { TINY } from '../support/tiny';
 
@@ -67,7 +67,7 @@ describe('a model refused half-way through its weights', () => {
   it('keeps none of the tensors it had made (the NaN is in block 1, after block 0 was built)', () => {
     const before = tf.memory().numTensors;
     const source = hubWeightSource(TINY, readSafetensors(checkpointWith(NaN)).tensors);
-    expect(() => GPT.fromValues(TINY, source)).toThrow(/holds NaN at index 5/);
+    expect(() => LanguageModel.fromValues(TINY, source)).toThrow(/holds NaN at index 5/);
     expect(tf.memory().numTensors).toBe(before);
   });
 });

@@ -5,7 +5,7 @@ import {
   disposeBatchTensors,
   toBatchTensors,
 } from '../../../src/core/model/batch';
-import { GPT } from '../../../src/core/model/gpt';
+import { LanguageModel } from '../../../src/core/model/languageModel';
 import { packExamples, rowsToBatch } from '../../../src/core/train/batching';
 import { useBackend } from '../support/backend';
 import { TINY } from '../support/tiny';
@@ -14,7 +14,7 @@ describe('packed rows', () => {
   beforeAll(() => useBackend('cpu'));
 
   it('give each example exactly the per-token losses it has alone', () => {
-    const model = GPT.init({ ...TINY, contextLength: 12 }, 4);
+    const model = LanguageModel.init({ ...TINY, contextLength: 12 }, 4);
     const examples = [
       { ids: [1, 2, 3, 4, 5], lossFrom: 2 },
       { ids: [6, 7, 8], lossFrom: 1 },

@@ -1,5 +1,5 @@
 /**
- * Recomputed blocks (`GPT.recompute`, activation checkpointing): the same losses and gradients as
+ * Recomputed blocks (`LanguageModel.recompute`, activation checkpointing): the same losses and gradients as
  * the stored path for every family, full-weight and LoRA, on cpu and wasm; the same ten training
  * steps; a lower peak of live tensors; and no change where no gradient is taken.
  */
@@ -13,15 +13,15 @@ import {
   toBatchTensors,
 } from '../../../src/core/model/batch';
 import type { ModelConfig } from '../../../src/core/model/config';
-import { GPT } from '../../../src/core/model/gpt';
+import { LanguageModel } from '../../../src/core/model/languageModel';
 import { Trainer } from '../../../src/core/train/trainer';
 import { useBackend } from '../support/backend';
 import { randomRows } from '../support/tiny';
 
 const LORA: LoraSettings = { rank: 4, alpha: 8, targets: ['attn.q', 'attn.v', 'mlp.out'] };
 
-function modelOf(config: ModelConfig, lora: boolean): GPT {
-  const model = GPT.init(config, 3);
+function modelOf(config: ModelConfig, lora: boolean): LanguageModel {
+  const model = LanguageModel.init(config, 3);
   if (lora) {
     model.attachAdapter(LORA, { seed: 1 });
     // B starts at zero; a non-zero B makes every adapter matrix's gradient non-trivial.
@@ -38,7 +38,11 @@ function batchOf(config: ModelConfig, seed = 1) {
   return batchFromSequences(rows, 12, 0);
 }
 
-function lossAndGrads(model: GPT, batch: ReturnType<typeof toBatchTensors>, recompute: boolean) {
+function lossAndGrads(
+  model: LanguageModel,
+  batch: ReturnType<typeof toBatchTensors>,
+  recompute: boolean,
+) {
   model.recompute = recompute;
   const { value, grads } = tf.variableGrads(() => model.loss(batch), [...model.trainable.values()]);
   const result = {
@@ -160,7 +164,7 @@ describe('a forward pass without a tape', () => {
     /** Bytes a forward pass adds at its peak, above the weights and the batch. */
     const passPeak = async (nLayers: number) => {
       const config = { ...base, nLayers };
-      const model = GPT.init(config, 3);
+      const model = LanguageModel.init(config, 3);
       const batch = toBatchTensors(batchOf(config));
       const before = tf.memory().numBytes;
       const info = await tf.profile(() => tf.tidy(() => void model.hidden(batch)));

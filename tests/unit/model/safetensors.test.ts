@@ -1,6 +1,6 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { loadCheckpoint, saveCheckpoint } from '../../../src/core/model/checkpoint';
-import { GPT } from '../../../src/core/model/gpt';
+import { LanguageModel } from '../../../src/core/model/languageModel';
 import { readSafetensors, writeSafetensors } from '../../../src/core/model/safetensors';
 import { useBackend } from '../support/backend';
 import { TINY } from '../support/tiny';
@@ -9,7 +9,7 @@ describe('safetensors', () => {
   beforeAll(() => useBackend('cpu'));
 
   it('round-trips a model bit-exactly with Hugging Face GPT-2 names and config', async () => {
-    const model = GPT.init(TINY, 21);
+    const model = LanguageModel.init(TINY, 21);
     const files = await saveCheckpoint(model);
     const header = JSON.parse(
       new TextDecoder().decode(

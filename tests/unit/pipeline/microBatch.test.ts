@@ -10,7 +10,7 @@ import {
   stepMemory,
   trainingLimits,
 } from '../../../src/core/train/microBatch';
-import { trainingSeqLen } from '../../../src/core/train/sft';
+import { trainingSeqLen } from '../../../src/core/train/loop';
 import { useBackend } from '../support/backend';
 import { tinyWorldBase } from '../support/tinyBase';
 import { tinyMicroConfig } from '../../support/tinyConfig';

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { GPT } from '../../../src/core/model/gpt';
+import { LanguageModel } from '../../../src/core/model/languageModel';
 import { linearWeightNames } from '../../../src/core/model/weights';
 import { collectActivationNorms } from '../../../src/core/prune/activations';
 import { wandaScores } from '../../../src/core/prune/scores';
@@ -11,11 +11,11 @@ import { paddedBatch, referenceNorms, referenceWanda } from './reference';
 
 describe.each(['cpu', 'wasm'] as const)('collectActivationNorms on %s', (backend) => {
   beforeAll(() => useBackend(backend));
-  let model: GPT | undefined;
+  let model: LanguageModel | undefined;
   afterEach(() => model?.dispose());
 
   it('equals ‖X_i‖₂ over the non-padding tokens of every batch, for every linear layer', async () => {
-    model = GPT.init(TINY, 11);
+    model = LanguageModel.init(TINY, 11);
     const batches = [paddedBatch(1), paddedBatch(2)];
     const names = linearWeightNames(TINY);
     const norms = await collectActivationNorms(model, batches, names);
@@ -33,7 +33,7 @@ describe.each(['cpu', 'wasm'] as const)('collectActivationNorms on %s', (backend
   });
 
   it('gives the Wanda scores of a brute-force reference', async () => {
-    model = GPT.init(TINY, 12);
+    model = LanguageModel.init(TINY, 12);
     const batches = [paddedBatch(3)];
     const name = 'transformer.h.1.mlp.c_proj.weight';
     const norms = await collectActivationNorms(model, batches, [name]);
@@ -50,7 +50,7 @@ describe.each(['cpu', 'wasm'] as const)('collectActivationNorms on %s', (backend
   });
 
   it('leaves no tensors behind', async () => {
-    model = GPT.init(TINY, 13);
+    model = LanguageModel.init(TINY, 13);
     const before = tf.memory().numTensors;
     await collectActivationNorms(model, [paddedBatch(1), paddedBatch(4)], linearWeightNames(TINY));
     expect(tf.memory().numTensors).toBe(before);
@@ -61,7 +61,7 @@ describe('collectActivationNorms errors', () => {
   beforeAll(() => useBackend('cpu'));
 
   it('rejects a weight name the forward pass never reaches, and an empty set', async () => {
-    const model = GPT.init(TINY, 1);
+    const model = LanguageModel.init(TINY, 1);
     await expect(
       collectActivationNorms(model, [paddedBatch(1)], ['transformer.h.9.mlp.c_fc.weight']),
     ).rejects.toThrow(/transformer\.h\.9\.mlp\.c_fc\.weight/);
@@ -72,7 +72,7 @@ describe('collectActivationNorms errors', () => {
   });
 
   it('stops at a cancelled token without leaking', async () => {
-    const model = GPT.init(TINY, 1);
+    const model = LanguageModel.init(TINY, 1);
     const cancel = new CancelToken();
     cancel.cancel();
     const before = tf.memory().numTensors;

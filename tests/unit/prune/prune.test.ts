@@ -1,5 +1,5 @@
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { GPT } from '../../../src/core/model/gpt';
+import { LanguageModel } from '../../../src/core/model/languageModel';
 import { decodeMaskGrid } from '../../../src/core/prune/maskGrid';
 import { pruneWeights } from '../../../src/core/prune/prune';
 import { useBackend } from '../support/backend';
@@ -7,11 +7,11 @@ import { TINY } from '../support/tiny';
 
 describe('pruneWeights report', () => {
   beforeAll(() => useBackend('cpu'));
-  let model: GPT | undefined;
+  let model: LanguageModel | undefined;
   afterEach(() => model?.dispose());
 
   it('carries a mask grid that shows where the mask fell', async () => {
-    model = GPT.init(TINY, 5);
+    model = LanguageModel.init(TINY, 5);
     const name = 'transformer.h.0.mlp.c_fc.weight';
     // Prune input 3 for every output: one full row of the [in, out] matrix.
     const [report] = await pruneWeights(model, [name], (_, weight, [, cols]) => {

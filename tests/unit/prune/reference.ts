@@ -8,7 +8,7 @@ import {
   toBatchTensors,
   type TokenBatch,
 } from '../../../src/core/model/batch';
-import type { GPT } from '../../../src/core/model/gpt';
+import type { LanguageModel } from '../../../src/core/model/languageModel';
 import { createRng } from '../../../src/core/random';
 import { packExamples, rowsToBatch } from '../../../src/core/train/batching';
 import { TINY } from '../support/tiny';
@@ -28,7 +28,7 @@ export function paddedBatch(seed: number): TokenBatch {
 }
 
 /** Every tapped layer input of one forward pass, as plain arrays `[tokens][in]`. */
-export function tappedInputs(model: GPT, batch: TokenBatch): Map<string, number[][]> {
+export function tappedInputs(model: LanguageModel, batch: TokenBatch): Map<string, number[][]> {
   const inputs = new Map<string, number[][]>();
   const tensors = toBatchTensors(batch);
   tf.tidy(() => {
@@ -42,7 +42,7 @@ export function tappedInputs(model: GPT, batch: TokenBatch): Map<string, number[
 
 /** ‖X_i‖₂ per input feature over the tokens of `batches`, padding excluded unless `includePadding`. */
 export function referenceNorms(
-  model: GPT,
+  model: LanguageModel,
   batches: TokenBatch[],
   names: string[],
   includePadding = false,

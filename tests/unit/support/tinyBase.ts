@@ -1,12 +1,12 @@
 /** A small random base model with the built-in world's tokenizer: enough to run the whole pipeline. */
 import { worldCorpus } from '../../../src/core/data';
-import { GPT } from '../../../src/core/model/gpt';
+import { LanguageModel } from '../../../src/core/model/languageModel';
 import type { BaseModel } from '../../../src/core/pipeline/run';
 import { buildWordLevelTokenizer } from '../../../src/core/tokenizer/wordLevel';
 
 export async function tinyWorldBase(sha256 = 'tiny-test-base'): Promise<BaseModel> {
   const tokenizer = buildWordLevelTokenizer(worldCorpus(0));
-  const model = GPT.init(
+  const model = LanguageModel.init(
     {
       vocabSize: tokenizer.vocabSize,
       dModel: 16,

@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_CONFIG, type LoraSettings } from '../../../src/core/config/schema';
 import { batchFromSequences, type TokenBatch } from '../../../src/core/model/batch';
-import { GPT } from '../../../src/core/model/gpt';
+import { LanguageModel } from '../../../src/core/model/languageModel';
 import {
   accumulatedGradients,
   microBatches,
@@ -35,8 +35,8 @@ const OPTIONS: TrainerOptions = {
 const LORA: LoraSettings = DEFAULT_CONFIG.alignment.lora!;
 
 /** A fresh TINY model, with an adapter whose B is not zero (so A gets gradients too). */
-function model(lora: LoraSettings | null): GPT {
-  const m = GPT.init(TINY, 7);
+function model(lora: LoraSettings | null): LanguageModel {
+  const m = LanguageModel.init(TINY, 7);
   if (lora) {
     m.attachAdapter(lora, { seed: 2 });
     for (const [name, v] of m.trainable)
@@ -53,7 +53,7 @@ async function readGradients(g: { loss: tf.Scalar; grads: Record<string, tf.Tens
   return out;
 }
 
-async function readTrained(m: GPT) {
+async function readTrained(m: LanguageModel) {
   const out = new Map<string, Float32Array>();
   for (const [name, v] of m.trainable) out.set(name, (await v.data()) as Float32Array);
   return out;
@@ -118,7 +118,7 @@ describe.each(['cpu', 'wasm'] as const)('gradient accumulation on %s', (backend)
       const batch = unevenBatch();
       const m = model(lora);
       const trainer = new Trainer(m, OPTIONS);
-      const plain = (tensors: Parameters<GPT['loss']>[0]) =>
+      const plain = (tensors: Parameters<LanguageModel['loss']>[0]) =>
         trainer.gradients(() => m.loss(tensors));
       const whole = await readGradients(await accumulatedGradients(batch, 5, plain));
       for (const microBatch of [1, 2, 3]) {

@@ -15,7 +15,7 @@ import {
   stepMemory,
   trainingLimits,
 } from '../../../src/core/train/microBatch';
-import { trainingSeqLen } from '../../../src/core/train/sft';
+import { trainingSeqLen } from '../../../src/core/train/loop';
 
 const GiB = 2 ** 30;
 const BUILT_IN = gpt2Config(BASE_MODELS['safetune-base'].shape);

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { GPT } from '../../../src/core/model/gpt';
+import { LanguageModel } from '../../../src/core/model/languageModel';
 import { NonFiniteTrainingError, Trainer } from '../../../src/core/train/trainer';
 import { useBackend } from '../support/backend';
 import { TINY, patternBatch } from '../support/tiny';
@@ -29,7 +29,7 @@ describe('a non-finite loss or gradient stops training', () => {
 
   it('an absurd learning rate: the loss becomes non-finite and the step throws one line naming the step and the lr', async () => {
     const before = tf.memory().numTensors;
-    const model = GPT.init(TINY, 1);
+    const model = LanguageModel.init(TINY, 1);
     const trainer = new Trainer(model, {
       schedule: schedule(1e30),
       weightDecay: 0,
@@ -54,9 +54,9 @@ describe('a non-finite loss or gradient stops training', () => {
   });
 
   it('a NaN weight: the first step throws, and inStage names the stage and the field to lower', async () => {
-    const values = await GPT.init(TINY, 1).readValues();
+    const values = await LanguageModel.init(TINY, 1).readValues();
     values.get('transformer.h.0.mlp.c_fc.weight')![3] = Number.NaN;
-    const model = GPT.fromValues(TINY, values);
+    const model = LanguageModel.fromValues(TINY, values);
     const trainer = new Trainer(model, {
       schedule: schedule(1e-2),
       weightDecay: 0,
@@ -74,7 +74,7 @@ describe('a non-finite loss or gradient stops training', () => {
   });
 
   it('a finite loss with a NaN gradient (stepWithGradients) throws naming the gradient norm', async () => {
-    const model = GPT.init(TINY, 1);
+    const model = LanguageModel.init(TINY, 1);
     const trainer = new Trainer(model, {
       schedule: schedule(3e-4),
       weightDecay: 0,
@@ -96,7 +96,7 @@ describe('a non-finite loss or gradient stops training', () => {
   });
 
   it('finite steps are not affected: the loss is reported as before', async () => {
-    const model = GPT.init(TINY, 1);
+    const model = LanguageModel.init(TINY, 1);
     const trainer = new Trainer(model, {
       schedule: schedule(1e-2),
       weightDecay: 0,

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { GPT } from '../../../src/core/model/gpt';
+import { LanguageModel } from '../../../src/core/model/languageModel';
 import { Trainer } from '../../../src/core/train/trainer';
 import { useBackend } from '../support/backend';
 import { TINY, patternBatch } from '../support/tiny';
@@ -12,7 +12,7 @@ const options = {
 };
 
 async function trainFor(seed: number, steps: number) {
-  const model = GPT.init(TINY, seed);
+  const model = LanguageModel.init(TINY, seed);
   const trainer = new Trainer(model, options);
   const losses: number[] = [];
   for (let s = 0; s < steps; s++)
@@ -25,7 +25,7 @@ describe.each(['cpu', 'wasm'] as const)('Trainer on %s', (backend) => {
 
   it('lowers the loss and leaks no tensors between step 10 and step 20, nor after disposal', async () => {
     const before = tf.memory().numTensors;
-    const model = GPT.init(TINY, 1);
+    const model = LanguageModel.init(TINY, 1);
     const trainer = new Trainer(model, options);
     const losses: number[] = [];
     let atTen = 0;

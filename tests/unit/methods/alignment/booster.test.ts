@@ -6,7 +6,7 @@ import {
   toBatchTensors,
   type BatchTensors,
 } from '../../../../src/core/model/batch';
-import { GPT } from '../../../../src/core/model/gpt';
+import { LanguageModel } from '../../../../src/core/model/languageModel';
 import { Trainer } from '../../../../src/core/train/trainer';
 import { useBackend } from '../../support/backend';
 import { TINY } from '../../support/tiny';
@@ -23,7 +23,7 @@ import {
 } from './context';
 
 /** Loss and weight gradients of `model` on `tensors`, read back and disposed. */
-async function gradientsOf(model: GPT, tensors: BatchTensors) {
+async function gradientsOf(model: LanguageModel, tensors: BatchTensors) {
   const trainer = new Trainer(model, TRAINER_OPTIONS);
   const { loss, grads } = trainer.gradients(() => model.loss(tensors));
   const values = new Map<string, Float32Array>();
@@ -39,7 +39,7 @@ describe.each(['cpu', 'wasm'] as const)('booster on %s', (backend) => {
   beforeAll(() => useBackend(backend));
 
   it('combines ∇f(θ) + λ(∇h(θ) − ∇h(θ′)) and restores the weights bit for bit', async () => {
-    const model = GPT.init(TINY, 1);
+    const model = LanguageModel.init(TINY, 1);
     const aligned = toBatchTensors(packedBatch(ALIGNMENT));
     const harmful = toBatchTensors(packedBatch(HARMFUL));
     const theta = await model.readValues();
@@ -59,7 +59,7 @@ describe.each(['cpu', 'wasm'] as const)('booster on %s', (backend) => {
     const shiftedValues = new Map(
       [...theta].map(([name, w]) => [name, w.map((v, i) => v - scale * h.grads.get(name)![i])]),
     );
-    const shifted = GPT.fromValues(TINY, shiftedValues);
+    const shifted = LanguageModel.fromValues(TINY, shiftedValues);
     const hShifted = await gradientsOf(shifted, harmful);
     shifted.dispose();
 

@@ -6,7 +6,7 @@ import { getTrainMethod } from '../../../../src/core/methods/registry';
 import type { TrainContext } from '../../../../src/core/methods/types';
 import type { TokenBatch } from '../../../../src/core/model/batch';
 import { alignmentExamples } from '../../../../src/core/pipeline/stageData';
-import { GPT } from '../../../../src/core/model/gpt';
+import { LanguageModel } from '../../../../src/core/model/languageModel';
 import { createRng } from '../../../../src/core/random';
 import type { Tokenizer } from '../../../../src/core/tokenizer/types';
 import {
@@ -41,7 +41,7 @@ const TOKENIZER = { vocabSize: TINY.vocabSize, padId: PAD, eosId: 1, unkId: 2 } 
 
 /** A training context over the tiny fixtures: 1 epoch, batches of 2 rows, constant lr 1e-2. */
 export function tinyContext(
-  model: GPT,
+  model: LanguageModel,
   params: Record<string, unknown>,
   onStep: TrainContext['onStep'] = async () => {},
 ): TrainContext {
@@ -82,8 +82,8 @@ export function tinyContext(
  * visibly (at initialisation the stream is ~0.06 per token, where every LayerNorm makes the loss
  * far from linear in the block outputs, and the logits are nearly uniform).
  */
-export async function unitScaleModel(seed: number): Promise<GPT> {
-  const init = GPT.init(TINY, seed);
+export async function unitScaleModel(seed: number): Promise<LanguageModel> {
+  const init = LanguageModel.init(TINY, seed);
   const values = await init.readValues();
   init.dispose();
   for (const name of values.keys()) {
@@ -94,12 +94,12 @@ export async function unitScaleModel(seed: number): Promise<GPT> {
       );
     }
   }
-  return GPT.fromValues(TINY, values);
+  return LanguageModel.fromValues(TINY, values);
 }
 
 /** Weights after training a fresh TINY model (seed 3) with an alignment method. */
 export async function trainedWeights(method: string, params: Record<string, unknown>) {
-  const model = GPT.init(TINY, 3);
+  const model = LanguageModel.init(TINY, 3);
   try {
     const report = await getTrainMethod('alignment', method).train(tinyContext(model, params));
     return { values: await model.readValues(), steps: report.steps };
@@ -126,7 +126,7 @@ export function expectSomeWeightDiffers(
  * last step, and back to the count before training once it returns.
  */
 export async function expectNoTensorLeak(method: string, params: Record<string, unknown>) {
-  const model = GPT.init(TINY, 4);
+  const model = LanguageModel.init(TINY, 4);
   const counts: number[] = [];
   const before = tf.memory().numTensors;
   const report = await getTrainMethod('alignment', method).train(

@@ -12,7 +12,7 @@ import {
   toBatchTensors,
   type BatchTensors,
 } from '../../../../src/core/model/batch';
-import { GPT } from '../../../../src/core/model/gpt';
+import { LanguageModel } from '../../../../src/core/model/languageModel';
 import { createRng } from '../../../../src/core/random';
 import { useBackend } from '../../support/backend';
 import { TINY } from '../../support/tiny';
@@ -131,7 +131,7 @@ describe.each(['cpu', 'wasm'] as const)('repnoise on %s', (backend) => {
     const harmful = batchTensors(HARMFUL);
     const values = await model.readValues();
     // A one-block model with the same weights ends where block 0 ends.
-    const firstBlockOnly = GPT.fromValues({ ...TINY, nLayers: 1 }, values);
+    const firstBlockOnly = LanguageModel.fromValues({ ...TINY, nLayers: 1 }, values);
     disposers.push(() => firstBlockOnly.dispose());
     const [lens0, lens1, full, truncated] = tf.tidy(() => {
       const states: tf.Tensor2D[] = [];
@@ -166,7 +166,10 @@ describe.each(['cpu', 'wasm'] as const)('repnoise on %s', (backend) => {
 
     // References: the alignment loss, the mean of the one- and two-block models' harmful losses,
     // and the double-loop MMD on the answer-masked outputs read through the hook.
-    const firstBlockOnly = GPT.fromValues({ ...TINY, nLayers: 1 }, await model.readValues());
+    const firstBlockOnly = LanguageModel.fromValues(
+      { ...TINY, nLayers: 1 },
+      await model.readValues(),
+    );
     disposers.push(() => firstBlockOnly.dispose());
     const states: Float32Array[] = [];
     const references = tf.tidy(() => {

@@ -10,7 +10,7 @@ import {
   toBatchTensors,
   type BatchTensors,
 } from '../../../../src/core/model/batch';
-import { GPT } from '../../../../src/core/model/gpt';
+import { LanguageModel } from '../../../../src/core/model/languageModel';
 import { createRng } from '../../../../src/core/random';
 import { Trainer } from '../../../../src/core/train/trainer';
 import { useBackend } from '../../support/backend';
@@ -29,7 +29,7 @@ import {
 
 /** The alignment loss with `offsets[l]·t` added to block l's output. */
 async function lossWithOffsets(
-  model: GPT,
+  model: LanguageModel,
   tensors: BatchTensors,
   offsets: Float32Array[] | null,
   t = 1,
@@ -55,7 +55,7 @@ const dot = (a: Float32Array[], b: Float32Array[]) =>
 
 describe.each(['cpu', 'wasm'] as const)('vaccine on %s', (backend) => {
   beforeAll(() => useBackend(backend));
-  let model: GPT;
+  let model: LanguageModel;
   let tensors: BatchTensors;
   afterEach(() => {
     model?.dispose();
@@ -91,7 +91,7 @@ describe.each(['cpu', 'wasm'] as const)('vaccine on %s', (backend) => {
   });
 
   it('scales the perturbation to a global norm ρ, every layer along its own gradient', async () => {
-    model = GPT.init(TINY, 1);
+    model = LanguageModel.init(TINY, 1);
     tensors = toBatchTensors(packedBatch(ALIGNMENT));
     const grads = blockOutputGradients(model, tensors);
     const perturbations = vaccinePerturbations(grads, 2);

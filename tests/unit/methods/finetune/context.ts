@@ -1,7 +1,7 @@
 import { defaultConfig } from '../../../../src/core/config/schema';
 import { builtInDataSources } from '../../../../src/core/data/sources';
 import type { TrainContext } from '../../../../src/core/methods/types';
-import type { GPT } from '../../../../src/core/model/gpt';
+import type { LanguageModel } from '../../../../src/core/model/languageModel';
 import { alignmentExamples } from '../../../../src/core/pipeline/stageData';
 import { createRng } from '../../../../src/core/random';
 import type { Tokenizer } from '../../../../src/core/tokenizer/types';
@@ -44,7 +44,7 @@ export interface RecordedContext extends TrainContext {
  * current weights as the parent, and `onStep` recording every step.
  */
 export async function finetuneContext(
-  model: GPT,
+  model: LanguageModel,
   patch: Partial<TrainContext> = {},
 ): Promise<RecordedContext> {
   const config = defaultConfig();

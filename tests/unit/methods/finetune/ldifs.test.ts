@@ -13,7 +13,7 @@ import {
   toBatchTensors,
   type TokenBatch,
 } from '../../../../src/core/model/batch';
-import { GPT } from '../../../../src/core/model/gpt';
+import { LanguageModel } from '../../../../src/core/model/languageModel';
 import { createRng } from '../../../../src/core/random';
 import { rowsToBatch, packExamples } from '../../../../src/core/train/batching';
 import { Trainer } from '../../../../src/core/train/trainer';
@@ -88,9 +88,9 @@ describe.each(['cpu', 'wasm'] as const)('LDIFS on %s', (backend) => {
   });
 
   it("is the brute-force distance of the two models' block outputs, and 0 at the reference", async () => {
-    const model = GPT.init(TINY, 1);
-    const reference = GPT.init(TINY, 2);
-    const same = GPT.fromValues(TINY, await reference.readValues());
+    const model = LanguageModel.init(TINY, 1);
+    const reference = LanguageModel.init(TINY, 2);
+    const same = LanguageModel.fromValues(TINY, await reference.readValues());
     const batch = paddedBatch(4);
     const tensors = toBatchTensors(batch);
     const mask = realTokenMask(batch);
@@ -116,9 +116,9 @@ describe.each(['cpu', 'wasm'] as const)('LDIFS on %s', (backend) => {
   });
 
   it('adds no gradient at the reference weights, and ρ·∇distance away from them', async () => {
-    const model = GPT.init(TINY, 1);
-    const reference = GPT.fromValues(TINY, await model.readValues());
-    const other = GPT.init(TINY, 9);
+    const model = LanguageModel.init(TINY, 1);
+    const reference = LanguageModel.fromValues(TINY, await model.readValues());
+    const other = LanguageModel.init(TINY, 9);
     const trainer = new Trainer(model, {
       schedule: { kind: 'constant', peakLr: 1e-3, totalSteps: 1, warmupSteps: 0 },
       weightDecay: 0,
@@ -127,7 +127,7 @@ describe.each(['cpu', 'wasm'] as const)('LDIFS on %s', (backend) => {
     const batch = paddedBatch(5);
     const tensors = toBatchTensors(batch);
     const mask = realTokenMask(batch);
-    const grads = async (ref: GPT | null, rho: number) => {
+    const grads = async (ref: LanguageModel | null, rho: number) => {
       const step = ref
         ? ldifsGradients(trainer, ref, tensors, mask, rho)
         : trainer.gradients(() => model.loss(tensors));
@@ -152,7 +152,7 @@ describe.each(['cpu', 'wasm'] as const)('LDIFS on %s', (backend) => {
   });
 
   it('trains differently from SFT, with as many steps, and leaks no tensors', async () => {
-    const [a, b] = [GPT.init(TINY, 3), GPT.init(TINY, 3)];
+    const [a, b] = [LanguageModel.init(TINY, 3), LanguageModel.init(TINY, 3)];
     const sftContext = await finetuneContext(a);
     await getTrainMethod('finetune', 'sft').train(sftContext);
     const before = tf.memory().numTensors;

@@ -6,10 +6,10 @@ import {
   withProximal,
 } from '../../../../src/core/methods/finetune/lisa/lisa';
 import { getTrainMethod } from '../../../../src/core/methods/registry';
-import { GPT } from '../../../../src/core/model/gpt';
+import { LanguageModel } from '../../../../src/core/model/languageModel';
 import { CancelToken, CancelledError } from '../../../../src/core/runtime/cancel';
 import { countBatches } from '../../../../src/core/train/batching';
-import { trainSupervised } from '../../../../src/core/train/sft';
+import { trainSupervised } from '../../../../src/core/train/loop';
 import { Trainer } from '../../../../src/core/train/trainer';
 import { toBatchTensors, disposeBatchTensors } from '../../../../src/core/model/batch';
 import { useBackend } from '../../support/backend';
@@ -70,8 +70,8 @@ describe.each(['cpu', 'wasm'] as const)('Lisa on %s', (backend) => {
   beforeAll(() => useBackend(backend));
 
   it('adds exactly ρ·(θ − θ_anchor) to every gradient and ρ/2·‖θ − θ_anchor‖² to the loss', async () => {
-    const model = GPT.init(TINY, 1);
-    const anchorModel = GPT.init(TINY, 2);
+    const model = LanguageModel.init(TINY, 1);
+    const anchorModel = LanguageModel.init(TINY, 2);
     const anchorValues = await anchorModel.readValues();
     const anchor = new Map([...anchorModel.weights].map(([n, w]) => [n, w as tf.Tensor]));
     const trainer = new Trainer(model, {
@@ -114,7 +114,7 @@ describe.each(['cpu', 'wasm'] as const)('Lisa on %s', (backend) => {
   });
 
   it('with no alignment steps and ρ = 0 is exactly plain SFT', async () => {
-    const [a, b] = [GPT.init(TINY, 4), GPT.init(TINY, 4)];
+    const [a, b] = [LanguageModel.init(TINY, 4), LanguageModel.init(TINY, 4)];
     const sftContext = await finetuneContext(a);
     await getTrainMethod('finetune', 'sft').train(sftContext);
     const lisaContext = await finetuneContext(b, {
@@ -131,7 +131,7 @@ describe.each(['cpu', 'wasm'] as const)('Lisa on %s', (backend) => {
   });
 
   it('takes as many steps as SFT, differs from it, and pulls toward the parent first', async () => {
-    const [a, b] = [GPT.init(TINY, 5), GPT.init(TINY, 5)];
+    const [a, b] = [LanguageModel.init(TINY, 5), LanguageModel.init(TINY, 5)];
     const sftContext = await finetuneContext(a);
     const sft = await getTrainMethod('finetune', 'sft').train(sftContext);
     const params = { ...DEFAULTS, alignmentFraction: 0.25, rounds: 2, proximalStartFraction: 0 };
@@ -157,10 +157,10 @@ describe.each(['cpu', 'wasm'] as const)('Lisa on %s', (backend) => {
 
   it('anchors the first phase to the parent weights, not to where the model starts', async () => {
     const params = { ...DEFAULTS, alignmentFraction: 0, rho: 2, proximalStartFraction: 0 };
-    const parent = GPT.init(TINY, 7);
+    const parent = LanguageModel.init(TINY, 7);
     const parentValues = await parent.readValues();
     const anchor = new Map([...parent.weights].map(([n, w]) => [n, w as tf.Tensor]));
-    const [a, b] = [GPT.init(TINY, 6), GPT.init(TINY, 6)];
+    const [a, b] = [LanguageModel.init(TINY, 6), LanguageModel.init(TINY, 6)];
     const context = await finetuneContext(a, { params, parentValues });
     await lisa.train(context);
     // The same run written out: plain SFT plus, after the first step (the official code's strict
@@ -179,7 +179,7 @@ describe.each(['cpu', 'wasm'] as const)('Lisa on %s', (backend) => {
   });
 
   it('leaks no tensors across steps nor after training, and stops on cancel', async () => {
-    const model = GPT.init(TINY, 8);
+    const model = LanguageModel.init(TINY, 8);
     const before = tf.memory().numTensors;
     const counts: number[] = [];
     const context = await finetuneContext(model, {

@@ -9,7 +9,7 @@ import {
   safetyExamples,
 } from '../../../../src/core/methods/finetune/safe-data-mix/safeDataMix';
 import { getTrainMethod } from '../../../../src/core/methods/registry';
-import { GPT } from '../../../../src/core/model/gpt';
+import { LanguageModel } from '../../../../src/core/model/languageModel';
 import { alignmentExamples } from '../../../../src/core/pipeline/stageData';
 import { buildWordLevelTokenizer } from '../../../../src/core/tokenizer/wordLevel';
 import { countBatches } from '../../../../src/core/train/batching';
@@ -100,7 +100,7 @@ describe('safe-data-mix training', () => {
   it('trains on the user data plus the refusals: more steps than SFT, other weights', async () => {
     const tokenizer = buildWordLevelTokenizer(worldCorpus(0));
     const shape = { ...TINY, vocabSize: tokenizer.vocabSize, contextLength: 32 };
-    const [a, b] = [GPT.init(shape, 1), GPT.init(shape, 1)];
+    const [a, b] = [LanguageModel.init(shape, 1), LanguageModel.init(shape, 1)];
     const config = smallConfig();
     const examples = tokenizeExamples(
       getDataset('sst2').generate({ split: 'train', n: 12, seed: 1 }),

@@ -11,7 +11,7 @@ import {
 import type { SafeLoraParams } from '../../../../src/core/methods/post/safelora';
 import { getPostMethod } from '../../../../src/core/methods/registry';
 import type { PostContext } from '../../../../src/core/methods/types';
-import { GPT } from '../../../../src/core/model/gpt';
+import { LanguageModel } from '../../../../src/core/model/languageModel';
 import { linearWeightNames } from '../../../../src/core/model/weights';
 import { postWeightNames } from '../../../../src/core/prune/layers';
 import { resultsFileProblems } from '../../../../src/core/pipeline/resultsSchema';
@@ -72,7 +72,7 @@ function perturbed(values: Map<string, Float32Array>, seed: number, scale: numbe
 
 /** base → aligned → fine-tuned checkpoints, each a random step from the previous one. */
 async function checkpoints() {
-  const init = GPT.init(TINY, 1);
+  const init = LanguageModel.init(TINY, 1);
   const base = await init.readValues();
   init.dispose();
   const aligned = perturbed(base, 2, 0.01);
@@ -80,10 +80,11 @@ async function checkpoints() {
   return { base, aligned, finetuned };
 }
 
-const shapeOf = (model: GPT, name: string) => model.weights.get(name)!.shape as [number, number];
+const shapeOf = (model: LanguageModel, name: string) =>
+  model.weights.get(name)!.shape as [number, number];
 
 function context(
-  model: GPT,
+  model: LanguageModel,
   ckpt: { base: Map<string, Float32Array>; aligned: Map<string, Float32Array> },
   params: SafeLoraParams,
   layers: LayerRole[] = [...LAYER_ROLES],
@@ -100,7 +101,7 @@ function context(
     params: post.params,
     weightNames: postWeightNames(model, post),
     realignmentBatches: [],
-    benignBatches: [],
+    taskBatches: [],
     seed: 1,
     checkpoints: { base: ckpt.base, aligned: ckpt.aligned },
   };
@@ -170,7 +171,7 @@ describe.each(['cpu', 'wasm'] as const)('safelora on %s', (backend) => {
     expectedChosen: (sims: number[]) => boolean[],
   ) {
     const ckpt = await checkpoints();
-    const model = GPT.fromValues(TINY, ckpt.finetuned);
+    const model = LanguageModel.fromValues(TINY, ckpt.finetuned);
     const expected = names.map((name) =>
       bruteForceProjection(
         ckpt.aligned.get(name)!,
@@ -241,7 +242,10 @@ describe.each(['cpu', 'wasm'] as const)('safelora on %s', (backend) => {
 
   it('changes the model where none does not, and only the post.layers matrices', async () => {
     const ckpt = await checkpoints();
-    const [a, b] = [GPT.fromValues(TINY, ckpt.finetuned), GPT.fromValues(TINY, ckpt.finetuned)];
+    const [a, b] = [
+      LanguageModel.fromValues(TINY, ckpt.finetuned),
+      LanguageModel.fromValues(TINY, ckpt.finetuned),
+    ];
     const params: SafeLoraParams = { select: 'count', threshold: 0, count: 8 };
     await getPostMethod('none').apply(context(a, ckpt, params));
     const reports = await safelora.apply(
@@ -261,7 +265,7 @@ describe.each(['cpu', 'wasm'] as const)('safelora on %s', (backend) => {
 
   it('reports progress per matrix, stops on cancel untouched, and needs both checkpoints', async () => {
     const ckpt = await checkpoints();
-    const model = GPT.fromValues(TINY, ckpt.finetuned);
+    const model = LanguageModel.fromValues(TINY, ckpt.finetuned);
     const params: SafeLoraParams = { select: 'count', threshold: 0, count: 8 };
     const cancel = new CancelToken();
     const calls: [number, number][] = [];

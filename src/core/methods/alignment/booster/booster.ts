@@ -2,8 +2,8 @@ import * as tf from '@tensorflow/tfjs';
 import type { BoosterParams } from './index';
 import { sftOptions, type TrainContext, type TrainReport } from '../../types';
 import { disposeBatchTensors, toBatchTensors, type BatchTensors } from '../../../model/batch';
-import type { GPT } from '../../../model/gpt';
-import { trainSupervised } from '../../../train/sft';
+import type { LanguageModel } from '../../../model/languageModel';
+import { trainSupervised } from '../../../train/loop';
 import type { StepGradients, Trainer } from '../../../train/trainer';
 import { harmfulBatchesFor, type HarmfulBatchesState } from '../../../train/harmfulBatches';
 
@@ -20,7 +20,7 @@ export interface BoosterSettings {
  * back, not recomputed by adding the step again (which would round).
  */
 export function atShiftedWeights<T>(
-  model: GPT,
+  model: LanguageModel,
   direction: Record<string, tf.Tensor>,
   alpha: number,
   compute: () => T,

@@ -2,10 +2,10 @@ import * as tf from '@tensorflow/tfjs';
 import type { RepnoiseParams } from './index';
 import { sftOptions, type TrainContext, type TrainReport } from '../../types';
 import { disposeBatchTensors, toBatchTensors, type BatchTensors } from '../../../model/batch';
-import type { GPT } from '../../../model/gpt';
+import type { LanguageModel } from '../../../model/languageModel';
 import { matMul } from '../../../model/matmul';
 import { createRng, restoreRng, type Rng, type RngState } from '../../../random';
-import { trainSupervised } from '../../../train/sft';
+import { trainSupervised } from '../../../train/loop';
 import { harmfulBatchesFor, type HarmfulBatchesState } from '../../../train/harmfulBatches';
 
 export interface RepNoiseSettings {
@@ -62,10 +62,14 @@ export function gaussianMmd(x: tf.Tensor2D, y: tf.Tensor2D): tf.Scalar {
 
 /**
  * Cross-entropy of the answer tokens read out from an intermediate block output through the final
- * norm and the output head (the "logit lens"), masked like `GPT.loss`. For the last
+ * norm and the output head (the "logit lens"), masked like `LanguageModel.loss`. For the last
  * block's output this is the model's own loss.
  */
-export function logitLensLoss(model: GPT, hidden: tf.Tensor2D, tensors: BatchTensors): tf.Scalar {
+export function logitLensLoss(
+  model: LanguageModel,
+  hidden: tf.Tensor2D,
+  tensors: BatchTensors,
+): tf.Scalar {
   return tf.tidy(() => {
     const losses = model.crossEntropy(model.finalNorm(hidden), tensors.targets);
     const masked = tf.sum(tf.mul(losses, tensors.lossMask));
@@ -89,7 +93,7 @@ export interface RepNoiseTerms {
  * `noise[l]` is standard normal `[batch·seqLen, dModel]` for block l.
  */
 export function repNoiseTerms(
-  model: GPT,
+  model: LanguageModel,
   aligned: BatchTensors,
   harmful: BatchTensors,
   noise: readonly tf.Tensor2D[],
@@ -130,7 +134,7 @@ export function repNoiseObjective(terms: RepNoiseTerms, settings: RepNoiseSettin
 }
 
 /** Standard-normal `[rows, dModel]` samples per block, drawn in JavaScript (any backend alike). */
-export function gaussianNoise(rng: Rng, model: GPT, rows: number): tf.Tensor2D[] {
+export function gaussianNoise(rng: Rng, model: LanguageModel, rows: number): tf.Tensor2D[] {
   const { nLayers, dModel } = model.config;
   return Array.from({ length: nLayers }, () => {
     const values = new Float32Array(rows * dModel);

@@ -2,15 +2,15 @@ import * as tf from '@tensorflow/tfjs';
 import type { VaccineParams } from './index';
 import { sftOptions, type TrainContext, type TrainReport } from '../../types';
 import type { BatchTensors } from '../../../model/batch';
-import type { GPT } from '../../../model/gpt';
-import { trainSupervised } from '../../../train/sft';
+import type { LanguageModel } from '../../../model/languageModel';
+import { trainSupervised } from '../../../train/loop';
 import type { StepGradients, Trainer } from '../../../train/trainer';
 
 /**
  * ∂loss/∂h_l for every block output h_l `[batch·seqLen, dModel]`: a zero tensor is added to each
  * block's output and differentiated, which is the gradient w.r.t. the output itself.
  */
-export function blockOutputGradients(model: GPT, tensors: BatchTensors): tf.Tensor2D[] {
+export function blockOutputGradients(model: LanguageModel, tensors: BatchTensors): tf.Tensor2D[] {
   const shape: [number, number] = [tensors.batch * tensors.seqLen, model.config.dModel];
   return tf.tidy(() => {
     const zeros = Array.from({ length: model.config.nLayers }, () => tf.zeros(shape));

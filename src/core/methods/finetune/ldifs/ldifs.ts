@@ -2,8 +2,8 @@ import * as tf from '@tensorflow/tfjs';
 import type { LdifsParams } from './index';
 import { sftOptions, type TrainContext, type TrainReport } from '../../types';
 import type { BatchTensors, TokenBatch } from '../../../model/batch';
-import { GPT } from '../../../model/gpt';
-import { trainSupervised } from '../../../train/sft';
+import { LanguageModel } from '../../../model/languageModel';
+import { trainSupervised } from '../../../train/loop';
 import type { StepGradients, Trainer } from '../../../train/trainer';
 
 const EPSILON = 1e-10;
@@ -41,7 +41,7 @@ export function featureDistance(
 }
 
 /** Every block's output `[batch·seqLen, dModel]` for `tensors` (through the `blockOutput` hook). */
-export function blockFeatures(model: GPT, tensors: BatchTensors): tf.Tensor2D[] {
+export function blockFeatures(model: LanguageModel, tensors: BatchTensors): tf.Tensor2D[] {
   return tf.tidy(() => {
     const features: tf.Tensor2D[] = [];
     model.hidden(tensors, {
@@ -61,8 +61,8 @@ export function realTokenMask(batch: TokenBatch): tf.Tensor1D {
 
 /** LDIFS's penalty for `model` against `reference` on one batch, without the weight ρ. */
 export function ldifsPenalty(
-  model: GPT,
-  reference: GPT,
+  model: LanguageModel,
+  reference: LanguageModel,
   tensors: BatchTensors,
   tokenMask: tf.Tensor1D,
 ): tf.Scalar {
@@ -77,7 +77,7 @@ export function ldifsPenalty(
  */
 export function ldifsGradients(
   trainer: Trainer,
-  reference: GPT,
+  reference: LanguageModel,
   tensors: BatchTensors,
   tokenMask: tf.Tensor1D,
   rho: number,
@@ -111,7 +111,7 @@ export function ldifsGradients(
  */
 export async function train(ctx: TrainContext<LdifsParams>): Promise<TrainReport> {
   const { rho } = ctx.params;
-  const reference = GPT.fromValues(ctx.model.config, ctx.parentValues);
+  const reference = LanguageModel.fromValues(ctx.model.config, ctx.parentValues);
   try {
     return await trainSupervised(ctx.model, ctx.examples, {
       ...sftOptions(ctx),

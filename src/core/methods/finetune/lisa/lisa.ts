@@ -5,7 +5,7 @@ import type { TokenBatch } from '../../../model/batch';
 import type { WeightMap } from '../../../model/weights';
 import { createRng } from '../../../random';
 import { countBatches, epochBatches } from '../../../train/batching';
-import { trainSupervised, trainingSeqLen } from '../../../train/sft';
+import { trainSupervised, trainingSeqLen } from '../../../train/loop';
 import type { StepGradients } from '../../../train/trainer';
 
 /** Lisa's two states: a step on the alignment data or a step on the user's fine-tuning data. */

@@ -1,7 +1,7 @@
 import type { Example } from '../../../data/types';
 import { createRng } from '../../../random';
 import type { TokenizedExample } from '../../../train/batching';
-import { trainSupervised } from '../../../train/sft';
+import { trainSupervised } from '../../../train/loop';
 import { tokenizeExamples } from '../../../train/tokenize';
 import { sftOptions, type TrainContext, type TrainReport } from '../../types';
 import type { SafeDataMixParams } from './index';

@@ -1,4 +1,4 @@
-import { trainSupervised } from '../../../train/sft';
+import { trainSupervised } from '../../../train/loop';
 import { sftOptions, type TrainContext, type TrainReport } from '../../types';
 
 /** Plain SFT on the stage's own examples: the generic training loop, nothing added. */

@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import type { PostContext } from '../../types';
 import type { SafeLoraParams } from './index';
-import type { GPT } from '../../../model/gpt';
+import type { LanguageModel } from '../../../model/languageModel';
 import { matMul } from '../../../model/matmul';
 import { adapterNames, adapterSpecs, roleMatrix, roleShape } from '../../../model/lora';
 import { getWeight } from '../../../model/weights';
@@ -73,7 +73,7 @@ function checkpointValues(
  * model untouched. Reports one entry per matrix (`prunedFraction` 0: nothing is zeroed).
  */
 export async function applySafeLora(
-  model: GPT,
+  model: LanguageModel,
   checkpoints: { base: Map<string, Float32Array>; aligned: Map<string, Float32Array> },
   weightNames: readonly string[],
   params: SafeLoraParams,
@@ -126,7 +126,7 @@ interface Candidate {
  * similarity is known, so a cancelled run has written nothing.
  */
 function writeChosen(
-  model: GPT,
+  model: LanguageModel,
   candidates: readonly Candidate[],
   projected: ReadonlyMap<string, tf.Tensor2D>,
   params: SafeLoraParams,
@@ -155,7 +155,7 @@ function writeChosen(
  * B. Nothing is written until every similarity is known.
  */
 export async function applySafeLoraAdapter(
-  model: GPT,
+  model: LanguageModel,
   checkpoints: { base: Map<string, Float32Array>; aligned: Map<string, Float32Array> },
   weightNames: readonly string[],
   params: SafeLoraParams,

@@ -8,9 +8,10 @@ export const wandaBenign = definePostMethod({
     targets: ['adapter', 'merged'],
     description:
       'Ablation of Antidote: the same one-shot Wanda prune (|W|·‖X‖₂, top maskRatio of each output ' +
-      'row), but the activations come from benign instructions instead of harmful ones. It removes ' +
-      'the weights most important for ordinary answers, showing that the harmful re-alignment set is ' +
-      'what makes Antidote target harmful behaviour.',
+      "row), but the activations come from the user's own fine-tuning task data (benign, without " +
+      'the poison) instead of the harmful re-alignment set. It removes the weights most important ' +
+      'for the task, showing whether the harmful re-alignment set is what makes Antidote target ' +
+      'harmful behaviour.',
     citation:
       'Sun et al., "A Simple and Effective Pruning Approach for Large Language Models", ICLR 2024.',
     params: {},

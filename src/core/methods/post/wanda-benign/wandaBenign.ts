@@ -2,9 +2,9 @@ import type { PruneLayerReport } from '../../../prune/report';
 import { wandaPrune } from '../../../prune/wanda';
 import type { PostContext } from '../../types';
 
-/** Antidote's prune, calibrated on benign instructions instead of the harmful re-alignment set. */
+/** Antidote's prune, calibrated on the task data (without poison) instead of the harmful re-alignment set. */
 export function apply(ctx: PostContext): Promise<PruneLayerReport[]> {
-  return wandaPrune(ctx.model, ctx.benignBatches, ctx.weightNames, ctx.post.maskRatio, {
+  return wandaPrune(ctx.model, ctx.taskBatches, ctx.weightNames, ctx.post.maskRatio, {
     cancel: ctx.cancel,
     onProgress: ctx.onProgress,
   });

@@ -1,5 +1,5 @@
 import type { ModelConfig } from '../model/config';
-import type { GPT } from '../model/gpt';
+import type { LanguageModel } from '../model/languageModel';
 import { checkpoint, type CancelToken } from '../runtime/cancel';
 import { countBatches, epochBatches, type TokenizedExample } from './batching';
 import type { ScheduleKind } from './schedule';
@@ -123,7 +123,7 @@ export function trainingSeqLen(config: Pick<ModelConfig, 'contextLength'>): numb
  * the same backend.
  */
 export async function trainSupervised(
-  model: GPT,
+  model: LanguageModel,
   examples: readonly TokenizedExample[],
   options: SftOptions,
 ): Promise<SftReport> {

@@ -45,7 +45,7 @@ import {
  */
 export type { BlockOutputHook, ForwardHooks, LinearInputTap } from './forward';
 
-export class GPT {
+export class LanguageModel {
   /**
    * Recompute each block's activations in the backward pass instead of keeping them all
    * (activation checkpointing): a training step then holds one block's activations rather than
@@ -97,16 +97,16 @@ export class GPT {
     return variable;
   }
 
-  static init(input: ModelConfigInput, seed: number): GPT {
+  static init(input: ModelConfigInput, seed: number): LanguageModel {
     const config = resolveModelConfig(input);
     assertModelConfig(config);
-    return new GPT(config, createWeights(config, initialValues(config, seed)));
+    return new LanguageModel(config, createWeights(config, initialValues(config, seed)));
   }
 
-  static fromValues(input: ModelConfigInput, values: WeightValues): GPT {
+  static fromValues(input: ModelConfigInput, values: WeightValues): LanguageModel {
     const config = resolveModelConfig(input);
     assertModelConfig(config);
-    return new GPT(config, createWeights(config, values));
+    return new LanguageModel(config, createWeights(config, values));
   }
 
   private context(hooks: ForwardHooks = {}): ForwardContext {
