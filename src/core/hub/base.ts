@@ -22,15 +22,24 @@ export async function hubModelIdentity(files: HubModelFiles): Promise<string> {
 
 /** A Hub repo as the pipeline's base model (`model.base: owner/name[@revision]`). */
 export async function loadHubBaseModel(spec: string, options: HubLoadOptions): Promise<BaseModel> {
-  const ref = parseRepoSpec(spec);
-  const files = await loadHubModelFiles(ref, options);
+  return baseModelFromHubFiles(await loadHubModelFiles(parseRepoSpec(spec), options));
+}
+
+/**
+ * Downloaded Hub files as the pipeline's base model. Throws one-line errors naming what is wrong:
+ * an unsupported `model_type` or setting (`config.json: …`), a missing, misshapen or unexpected
+ * tensor (`checkpoint: …`), before any weight is decoded. Each weight is decoded once and its file
+ * tensor let go (`files` holds no weights afterwards: build once per download).
+ */
+export async function baseModelFromHubFiles(files: HubModelFiles): Promise<BaseModel> {
+  const name = formatRepoSpec({ repo: files.repo, revision: files.revision });
   const config = modelConfigFromHub(files.configJson);
   const eosIds = eosIdsOf(files.configJson, files.generationConfig);
   if (files.tokenizerJson === null || typeof files.tokenizerJson !== 'object') {
-    throw new Error(`${formatRepoSpec(ref)}: tokenizer.json is not a JSON object`);
+    throw new Error(`${name}: tokenizer.json is not a JSON object`);
   }
   return {
-    name: formatRepoSpec(ref),
+    name,
     config,
     values: valuesFromHubTensors(config, files.tensors, { consume: true }),
     tokenizerJson: files.tokenizerJson,

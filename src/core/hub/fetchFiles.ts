@@ -90,8 +90,8 @@ export interface HubModelFiles {
   generationConfig: Record<string, unknown> | null;
   /**
    * The weights, each decoded from its file's bytes when its `data` is read (anew on every read).
-   * A file's bytes stay alive while any of its tensors is here: `modelFromHubFiles` and
-   * `loadHubBaseModel` take the tensors out as they convert them.
+   * A file's bytes stay alive while any of its tensors is here: `baseModelFromHubFiles` takes the
+   * tensors out as it converts them.
    */
   tensors: Map<string, NamedTensor>;
   /** Every file the load used, in load order, with its SHA-256 (for results files and audits). */

@@ -21,7 +21,6 @@ export {
   parseRepoSpec,
 } from './repo';
 export type { RepoRef } from './repo';
-export { eosIdsOf, modelFromHubFiles } from './model';
-export type { LoadedHubModel } from './model';
-export { hubModelIdentity, loadHubBaseModel } from './base';
+export { eosIdsOf } from './model';
+export { baseModelFromHubFiles, hubModelIdentity, loadHubBaseModel } from './base';
 export { checkModelFits } from './guard';

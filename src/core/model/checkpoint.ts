@@ -6,7 +6,7 @@ import { hubConfigRangeProblem, modelConfigProblems, type ModelConfig } from './
 import { LanguageModel } from './languageModel';
 import { adapterSpecs } from './lora';
 import { readSafetensors, writeSafetensors, type NamedTensor } from './safetensors';
-import { weightSpecs, type WeightValues } from './weights';
+import { weightSpecs } from './weights';
 
 /**
  * A `config.json` from outside → the lab's model config: `modelConfigFromHub` after every number
@@ -145,30 +145,6 @@ export function valuesFromHubTensors(
   }
   if (options.consume) (tensors as Map<string, NamedTensor>).clear();
   return values;
-}
-
-/**
- * The lab's weight values from a checkpoint's tensors, each made only when `createWeights` asks
- * for it (with lazy tensors from `indexSafetensors`: decoded then), so one weight's floats exist
- * at a time. The checks of `matchHubTensors` run here, before anything is decoded. Each tensor is
- * taken out of `tensors` as it is read, and the rest (buffers, a tied head's duplicate) once the
- * last weight is: the map then no longer keeps the file's bytes alive.
- */
-export function hubWeightSource(
-  config: ModelConfig,
-  tensors: Map<string, NamedTensor>,
-): WeightValues {
-  const matched = matchHubTensors(config, tensors);
-  return {
-    get(name) {
-      const match = matched.get(name);
-      if (!match) return undefined;
-      matched.delete(name);
-      tensors.delete(match.fileName);
-      if (matched.size === 0) tensors.clear();
-      return labValues(match);
-    },
-  };
 }
 
 function unexpectedTensors(

@@ -31,9 +31,8 @@ export function initialValues(config: ModelConfigInput, seed: number): Map<strin
 }
 
 /**
- * Where `createWeights` gets each weight's floats: a map of them, or a source that makes each one
- * when asked (`hubWeightSource`: a file's tensor decoded and transposed), so that only one
- * weight's floats need exist at a time. Each weight is asked for once, in `weightSpecs` order.
+ * Where `createWeights` gets each weight's floats: a map of them, or any source that makes each one
+ * when asked. Each weight is asked for once, in `weightSpecs` order.
  */
 export interface WeightValues {
   get(name: string): Float32Array | undefined;

@@ -1,6 +1,5 @@
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_VALIDATION_CONTEXT } from '../../../src/core/lab';
-import { methodsByStage, postTargetsByMethod } from '../../../src/core/methods/registry';
 import { BASE_MODELS } from '../../../src/core/model/bases';
 import {
   DATASET_NAMES,
@@ -60,9 +59,20 @@ describe('dataset registry', () => {
         .map((d) => d.name),
     );
     expect(DEFAULT_VALIDATION_CONTEXT.tasks).toContain('alpaca');
+    expect(DEFAULT_VALIDATION_CONTEXT.tasks).toEqual(['sst2', 'agnews', 'gsm8k', 'alpaca']);
     expect(DEFAULT_VALIDATION_CONTEXT.models).toEqual(Object.keys(BASE_MODELS));
-    expect(DEFAULT_VALIDATION_CONTEXT.methods).toEqual(methodsByStage());
-    expect(DEFAULT_VALIDATION_CONTEXT.postTargets).toEqual(postTargetsByMethod());
+    expect(DEFAULT_VALIDATION_CONTEXT.models).toEqual(['safetune-base']);
+    // Every post method, in registry order, with what it can act on (the methods' own table is
+    // tests/unit/methods/registry.test.ts's).
+    const both = ['adapter', 'merged'];
+    expect(DEFAULT_VALIDATION_CONTEXT.postTargets).toEqual({
+      none: both,
+      antidote: both,
+      'random-prune': both,
+      'magnitude-prune': both,
+      'wanda-benign': both,
+      safelora: both,
+    });
   });
 
   it('offers every task the config accepts', () => {

@@ -2,13 +2,17 @@
  * The lab's forward pass and greedy generation, on tiny random checkpoints of every family in the
  * Hub's layout (`tests/fixtures/hub`, served over HTTP like the Hub), against golden numbers from
  * an independent PyTorch implementation of the `transformers` modeling code
- * (`scripts/reference/hf_reference.py`; regenerate both with `npm run golden:hub`).
+ * (`scripts/reference/hf_reference.py`; regenerate both with `npm run golden:hub`). The models
+ * are loaded as a run loads its base model: `loadHubBaseModel`, then the weights into a model.
  */
 import * as tf from '@tensorflow/tfjs';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadHubModelFiles, modelFromHubFiles, type LoadedHubModel } from '../../../src/core/hub';
+import { baseModelFromHubFiles, loadHubBaseModel, loadHubModelFiles } from '../../../src/core/hub';
+import type { BaseModel } from '../../../src/core/model/base';
+import type { ModelConfig } from '../../../src/core/model/config';
+import { LanguageModel } from '../../../src/core/model/languageModel';
 import {
   batchFromSequences,
   disposeBatchTensors,
@@ -40,8 +44,20 @@ beforeAll(async () => {
 });
 afterAll(() => server.close());
 
+interface LoadedHubModel {
+  model: LanguageModel;
+  config: ModelConfig;
+  eosIds: number[];
+}
+
+/** A base model as the pipeline builds its first model from it. */
+function fromBase(base: BaseModel): LoadedHubModel {
+  const model = LanguageModel.fromValues(base.config, base.values);
+  return { model, config: base.config, eosIds: base.eosIds ?? [] };
+}
+
 async function load(repo: string): Promise<LoadedHubModel> {
-  return modelFromHubFiles(await loadHubModelFiles(repo, { endpoint: server.endpoint }));
+  return fromBase(await loadHubBaseModel(repo, { endpoint: server.endpoint }));
 }
 
 async function promptLogits(loaded: LoadedHubModel, prompt: number[]): Promise<Float32Array> {
@@ -98,10 +114,12 @@ describe('a wrong detail moves the logits far beyond the tolerance', () => {
   it('llama with the rotary base off by 1 % fails the golden comparison', async () => {
     const expected = golden('llama');
     const files = await loadHubModelFiles(expected.repo, { endpoint: server.endpoint });
-    const loaded = modelFromHubFiles({
-      ...files,
-      configJson: { ...files.configJson, rope_theta: 10100 },
-    });
+    const loaded = fromBase(
+      await baseModelFromHubFiles({
+        ...files,
+        configJson: { ...files.configJson, rope_theta: 10100 },
+      }),
+    );
     try {
       expect(
         maxDifference(await promptLogits(loaded, expected.promptIds), expected.logits),

@@ -4,7 +4,7 @@
  */
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadHubBaseModel, loadHubModelFiles, modelFromHubFiles } from '../../../src/core/hub';
+import { baseModelFromHubFiles, loadHubBaseModel, loadHubModelFiles } from '../../../src/core/hub';
 import { runnableFromBase } from '../../../src/core/generation/fromBase';
 import { startHubServer, type HubServer } from '../../support/hubServer';
 
@@ -21,9 +21,12 @@ const files = (repo: string) => loadHubModelFiles(repo, { endpoint: server.endpo
 describe('what the lab refuses, in one line', () => {
   it('an unsupported model_type names the ones it runs', async () => {
     const llama = await files('tiny/llama');
-    expect(() =>
-      modelFromHubFiles({ ...llama, configJson: { ...llama.configJson, model_type: 'mistral' } }),
-    ).toThrow(
+    await expect(
+      baseModelFromHubFiles({
+        ...llama,
+        configJson: { ...llama.configJson, model_type: 'mistral' },
+      }),
+    ).rejects.toThrow(
       'config.json: model_type "mistral" is not supported (the lab runs gpt2, llama, qwen2, qwen3, gpt_neox)',
     );
   });
@@ -51,31 +54,31 @@ describe('what the lab refuses, in one line', () => {
     ],
   ])('%s', async (_, patch, message) => {
     const llama = await files('tiny/llama');
-    expect(() =>
-      modelFromHubFiles({ ...llama, configJson: { ...llama.configJson, ...patch } }),
-    ).toThrow(message);
+    await expect(
+      baseModelFromHubFiles({ ...llama, configJson: { ...llama.configJson, ...patch } }),
+    ).rejects.toThrow(message);
   });
 
   it('a GPT-2 setting that changes the math', async () => {
     const gpt2 = await files('tiny/gpt2');
-    expect(() =>
-      modelFromHubFiles({
+    await expect(
+      baseModelFromHubFiles({
         ...gpt2,
         configJson: { ...gpt2.configJson, scale_attn_by_inverse_layer_idx: true },
       }),
-    ).toThrow(/scale_attn_by_inverse_layer_idx true is not supported/);
+    ).rejects.toThrow(/scale_attn_by_inverse_layer_idx true is not supported/);
   });
 
   it('a tensor the family does not have, and a missing one, are named', async () => {
     const qwen = await files('tiny/qwen2');
     const extra = new Map(qwen.tensors);
     extra.set('model.layers.0.self_attn.extra.weight', { shape: [1], data: new Float32Array(1) });
-    expect(() => modelFromHubFiles({ ...qwen, tensors: extra })).toThrow(
+    await expect(baseModelFromHubFiles({ ...qwen, tensors: extra })).rejects.toThrow(
       'checkpoint: 1 tensor(s) a qwen2 model does not have: "model.layers.0.self_attn.extra.weight"',
     );
     const missing = new Map(qwen.tensors);
     missing.delete('lm_head.weight');
-    expect(() => modelFromHubFiles({ ...qwen, tensors: missing })).toThrow(
+    await expect(baseModelFromHubFiles({ ...qwen, tensors: missing })).rejects.toThrow(
       'checkpoint: missing weight "lm_head.weight"',
     );
   });

@@ -1,14 +1,18 @@
 /**
- * Loading a BF16 or F16 Hub model never holds the file bytes, every weight's decoded floats and the
- * model's tensors at once: the download only indexes the weight files, and `modelFromHubFiles`
- * decodes each weight straight into its tf tensor, then lets the files go. The tiny models are the
- * golden tests' fixtures (`golden.test.ts` checks their logits against PyTorch).
+ * Loading a BF16 or F16 Hub model as a run's base model: the download only indexes the weight
+ * files, and `baseModelFromHubFiles` (what `loadHubBaseModel` runs) decodes each weight once, then
+ * lets the file tensors go, so the bytes and the floats are not both held for the whole run. The
+ * tiny models are the golden tests' fixtures (`golden.test.ts` checks their logits against PyTorch).
  */
 import * as tf from '@tensorflow/tfjs';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadHubModelFiles, modelFromHubFiles, type HubModelFiles } from '../../../src/core/hub';
+import {
+  baseModelFromHubFiles,
+  loadHubModelFiles,
+  type HubModelFiles,
+} from '../../../src/core/hub';
 import { modelConfigFromHub, valuesFromHubTensors } from '../../../src/core/model/checkpoint';
 import { readSafetensors, type NamedTensor } from '../../../src/core/model/safetensors';
 import { startHubServer, type HubServer } from '../../support/hubServer';
@@ -27,40 +31,22 @@ afterAll(() => server.close());
 
 const load = (repo: string) => loadHubModelFiles(repo, { endpoint: server.endpoint });
 
-interface DecodeRecord {
-  decodes: number;
-  /** The most bytes of decoded floats that had not yet become a tf tensor, at any decode. */
-  highWaterBytes: number;
-  largestBytes: number;
-}
-
-/**
- * Wraps every tensor of `files` so that each decode is counted and measured against the bytes the
- * tfjs engine holds: on the cpu backend a weight's tensor is its floats (or their transpose), so
- * what was decoded beyond what became tensors is what is held in decoded floats alone.
- */
-function instrument(files: HubModelFiles): DecodeRecord {
-  const record: DecodeRecord = { decodes: 0, highWaterBytes: 0, largestBytes: 0 };
-  const engineBytesBefore = tf.memory().numBytes;
-  let decodedBytes = 0;
+/** Counts every decode of `files`' tensors. */
+function instrument(files: HubModelFiles): { decodes: number } {
+  const record = { decodes: 0 };
   for (const [name, tensor] of files.tensors) {
     files.tensors.set(name, {
       shape: tensor.shape,
       get data() {
-        const data = tensor.data;
         record.decodes++;
-        decodedBytes += data.byteLength;
-        record.largestBytes = Math.max(record.largestBytes, data.byteLength);
-        const inTensors = tf.memory().numBytes - engineBytesBefore;
-        record.highWaterBytes = Math.max(record.highWaterBytes, decodedBytes - inTensors);
-        return data;
+        return tensor.data;
       },
     });
   }
   return record;
 }
 
-describe('streamed loading of half-precision Hub models', () => {
+describe('loading half-precision Hub models as a base model', () => {
   it.each(HALF_MODELS)(
     '%s: the download indexes the weights; each read of a tensor decodes it anew',
     async (repo) => {
@@ -75,26 +61,16 @@ describe('streamed loading of half-precision Hub models', () => {
     },
   );
 
-  it.each(HALF_MODELS)(
-    '%s: the model is built with one weight decoded at a time, and the files let go',
-    async (repo) => {
-      const files = await load(repo);
-      const record = instrument(files);
-      const loaded = modelFromHubFiles(files);
-      try {
-        expect(record.decodes).toBe(loaded.model.weights.size);
-        // The floats decoded and not yet a tensor never exceed the one weight being made (the
-        // eager path held every weight's: the sum of them all).
-        expect(record.highWaterBytes).toBe(record.largestBytes);
-        expect(files.tensors.size).toBe(0);
-      } finally {
-        loaded.model.dispose();
-      }
-    },
-  );
+  it.each(HALF_MODELS)('%s: each weight is decoded once, and the files let go', async (repo) => {
+    const files = await load(repo);
+    const record = instrument(files);
+    const base = await baseModelFromHubFiles(files);
+    expect(record.decodes).toBe(base.values.size);
+    expect(files.tensors.size).toBe(0);
+  });
 
   it.each(HALF_MODELS)(
-    '%s: the streamed weights are bit for bit those of the eagerly decoded files',
+    '%s: the loaded weights are bit for bit those of the eagerly decoded files',
     async (repo) => {
       const files = await load(repo);
       const config = modelConfigFromHub(files.configJson);
@@ -104,17 +80,12 @@ describe('streamed loading of half-precision Hub models', () => {
         for (const [name, tensor] of readSafetensors(bytes).tensors) eager.set(name, tensor);
       }
       const expected = valuesFromHubTensors(config, eager);
-      const loaded = modelFromHubFiles(files);
-      try {
-        const actual = await loaded.model.readValues();
-        expect([...actual.keys()].sort()).toEqual([...expected.keys()].sort());
-        for (const [name, values] of expected) {
-          expect(new Uint32Array(actual.get(name)!.buffer), name).toEqual(
-            new Uint32Array(values.buffer),
-          );
-        }
-      } finally {
-        loaded.model.dispose();
+      const actual = (await baseModelFromHubFiles(files)).values;
+      expect([...actual.keys()].sort()).toEqual([...expected.keys()].sort());
+      for (const [name, values] of expected) {
+        expect(new Uint32Array(actual.get(name)!.buffer), name).toEqual(
+          new Uint32Array(values.buffer),
+        );
       }
     },
   );
@@ -126,7 +97,7 @@ describe('streamed loading of half-precision Hub models', () => {
     const record = instrument(files);
     const tensorsBefore = tf.memory().numTensors;
     const size = files.tensors.size;
-    expect(() => modelFromHubFiles(files)).toThrow(
+    await expect(baseModelFromHubFiles(files)).rejects.toThrow(
       `checkpoint: "model.norm.weight" has shape [${norm.shape[0] - 1}], expected [${norm.shape[0]}]`,
     );
     expect(record.decodes).toBe(0);

@@ -5,11 +5,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { describe, expect, it } from 'vitest';
-import {
-  checkpointFiles,
-  hubWeightSource,
-  valuesFromHubTensors,
-} from '../../../src/core/model/checkpoint';
+import { checkpointFiles, valuesFromHubTensors } from '../../../src/core/model/checkpoint';
 import {
   readSafetensors,
   writeSafetensors,
@@ -48,8 +44,6 @@ describe('non-finite weights', () => {
         `^checkpoint: "${POISONED.replace(/\./g, '\\.')}" holds (NaN|-?Infinity) at index 5; a weight must be a finite number$`,
       );
       expect(() => valuesFromHubTensors(TINY, readSafetensors(bytes).tensors)).toThrow(message);
-      const source = hubWeightSource(TINY, readSafetensors(bytes).tensors);
-      expect(() => source.get(POISONED)).toThrow(message);
     },
   );
 
@@ -64,9 +58,16 @@ describe('non-finite weights', () => {
 });
 
 describe('a model refused half-way through its weights', () => {
-  it('keeps none of the tensors it had made (the NaN is in block 1, after block 0 was built)', () => {
+  it('keeps none of the tensors it had made (the failing weight is in block 1, after block 0 was built)', () => {
     const before = tf.memory().numTensors;
-    const source = hubWeightSource(TINY, readSafetensors(checkpointWith(NaN)).tensors);
+    const values = initialValues(TINY, 3);
+    // A source that fails on one weight, as a decode that meets a NaN does.
+    const source = {
+      get(name: string) {
+        if (name === POISONED) throw new Error(`checkpoint: "${name}" holds NaN at index 5`);
+        return values.get(name);
+      },
+    };
     expect(() => LanguageModel.fromValues(TINY, source)).toThrow(/holds NaN at index 5/);
     expect(tf.memory().numTensors).toBe(before);
   });
