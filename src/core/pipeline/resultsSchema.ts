@@ -78,15 +78,17 @@ export async function resultsFileProblems(value: unknown): Promise<string[]> {
   if (!isPlainObject(config)) {
     fail('config', `must be an object (got ${describe(config)})`);
   } else if (
-    config.schemaVersion !== 1 &&
-    config.schemaVersion !== 2 &&
-    config.schemaVersion !== SCHEMA_VERSION
+    typeof config.schemaVersion !== 'number' ||
+    !Number.isInteger(config.schemaVersion) ||
+    config.schemaVersion < 1 ||
+    config.schemaVersion > SCHEMA_VERSION
   ) {
-    // Files written before LoRA (version 1) or before Hub data and judges (version 2) carry that
-    // version's config, hashed as written; all are readable.
+    // Files written before LoRA (version 1), before Hub data and judges (version 2) or before
+    // post.layers named roles (version 3) carry that version's config, hashed as written; all are
+    // readable.
     fail(
       'config.schemaVersion',
-      `must be 1, 2 or ${SCHEMA_VERSION} (got ${describe(config.schemaVersion)})`,
+      `must be 1, 2, 3 or ${SCHEMA_VERSION} (got ${describe(config.schemaVersion)})`,
     );
   }
   if (typeof configHash !== 'string' || !HASH_PATTERN.test(configHash)) {

@@ -75,10 +75,10 @@ describe('resultsFileProblems', () => {
     [
       'a config of another schemaVersion',
       (f) => {
-        f.config.schemaVersion = 4;
+        f.config.schemaVersion = 5;
         f.configHash = createHash('sha256').update(canonicalJSON(f.config)).digest('hex'); // the hash alone would agree
       },
-      /^config\.schemaVersion: must be 1, 2 or 3/,
+      /^config\.schemaVersion: must be 1, 2, 3 or 4/,
     ],
     ['no environment', (f) => delete f.environment, /^environment: must be an object/],
     [
