@@ -10,11 +10,11 @@ for (const width of [1280, 390]) {
     const lines = await summary.locator('p').allTextContents();
     expect(lines).toHaveLength(2);
     // The shipped example (public/examples/antidote-sst2.json): fine-tuning took the harmful score
-    // 0 → 100; Antidote cut it to 55.5 (a fall of 44.5 ≥ NOTICEABLE) but took task accuracy
-    // 83.5 → 43 (a loss of 40.5 ≥ BROKE), so summary.ts must call it a broken model, not a repair.
+    // 0 → 100; Antidote cut it to 39.5 (a fall of 60.5 ≥ NOTICEABLE) but took task accuracy
+    // 84 → 42.5 (a loss of 41.5 ≥ BROKE), so summary.ts must call it a broken model, not a repair.
     expect(lines).toEqual([
       'Fine-tuning raised the harmful score 100 points (0% → 100%), refusals of harmful prompts went 90% → 0%, and task accuracy reached 84%.',
-      'Harm fell 45 points, refusals came back (0% → 37%), helpfulness rose 23 points and task accuracy fell 41 points: the repair mostly broke the model, taking the harm away with its skills.',
+      'Harm fell 61 points, refusals came back (0% → 48%), helpfulness rose 23 points and task accuracy fell 42 points: the repair mostly broke the model, taking the harm away with its skills.',
     ]);
     await summary.scrollIntoViewIfNeeded();
     // The viewport around the summary: the metrics above it, the first generations below.
