@@ -61,12 +61,3 @@ export function rememberBackend(
     // A full or blocked storage only means measuring again next time.
   }
 }
-
-/** Forgets every remembered choice (the Backend panel's "measure again"). */
-export function forgetBackends(store: Storage | undefined = browserStorage()): void {
-  try {
-    store?.removeItem(KEY);
-  } catch {
-    // nothing kept, nothing to forget
-  }
-}

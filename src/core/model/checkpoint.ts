@@ -213,10 +213,6 @@ export function checkpointValues(files: CheckpointFiles): {
   return { config, values: valuesFromHubTensors(config, tensors) };
 }
 
-export function loadCheckpoint(files: CheckpointFiles): LanguageModel {
-  const { config, values } = checkpointValues(files);
-  return LanguageModel.fromValues(config, values);
-}
 /** Metadata key that marks a safetensors file as a LoRA adapter (not a full model). */
 const ADAPTER_KIND = 'lora-adapter';
 

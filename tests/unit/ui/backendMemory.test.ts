@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { resolvePreset } from '../../../src/core/lab';
 import { BASE_MODELS } from '../../../src/core/model/bases';
 import type { BackendInfo } from '../../../src/core/runtime/backend';
-import { forgetBackends, probeFor, rememberBackend } from '../../../src/lib/backendMemory';
+import { probeFor, rememberBackend } from '../../../src/lib/backendMemory';
 import { MemoryStorage } from '../support/memoryStorage';
 
 const measured = (probe: NonNullable<ReturnType<typeof probeFor>>): BackendInfo => ({
@@ -51,8 +51,6 @@ describe('the auto backend remembered per model shape', () => {
       store,
     );
     expect(probeFor(resolvePreset('micro'), store)?.remembered?.backend).toBe('wasm');
-    forgetBackends(store);
-    expect(probeFor(resolvePreset('micro'), store)?.remembered).toBeNull();
   });
 
   it('has no probe for a Hub model, and reads a damaged record as nothing remembered', () => {

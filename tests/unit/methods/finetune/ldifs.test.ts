@@ -4,13 +4,13 @@ import {
   blockFeatures,
   featureDistance,
   ldifsGradients,
-  ldifsPenalty,
   realTokenMask,
 } from '../../../../src/core/methods/finetune/ldifs/ldifs';
 import { getTrainMethod } from '../../../../src/core/methods/registry';
 import {
   disposeBatchTensors,
   toBatchTensors,
+  type BatchTensors,
   type TokenBatch,
 } from '../../../../src/core/model/batch';
 import { LanguageModel } from '../../../../src/core/model/languageModel';
@@ -20,6 +20,18 @@ import { Trainer } from '../../../../src/core/train/trainer';
 import { useBackend } from '../../support/backend';
 import { TINY } from '../../support/tiny';
 import { PAD_ID, finetuneContext, maxDifference, randomExamples } from './context';
+
+/** LDIFS's penalty for `model` against `reference` on one batch, without the weight ρ. */
+function ldifsPenalty(
+  model: LanguageModel,
+  reference: LanguageModel,
+  tensors: BatchTensors,
+  tokenMask: tf.Tensor1D,
+): tf.Scalar {
+  return tf.tidy(() =>
+    featureDistance(blockFeatures(model, tensors), blockFeatures(reference, tensors), tokenMask),
+  );
+}
 
 const ldifs = getTrainMethod('finetune', 'ldifs');
 

@@ -59,18 +59,6 @@ export function realTokenMask(batch: TokenBatch): tf.Tensor1D {
   return tf.tensor1d(Float32Array.from(batch.segments, (s) => (s >= 0 ? 1 : 0)));
 }
 
-/** LDIFS's penalty for `model` against `reference` on one batch, without the weight ρ. */
-export function ldifsPenalty(
-  model: LanguageModel,
-  reference: LanguageModel,
-  tensors: BatchTensors,
-  tokenMask: tf.Tensor1D,
-): tf.Scalar {
-  return tf.tidy(() =>
-    featureDistance(blockFeatures(model, tensors), blockFeatures(reference, tensors), tokenMask),
-  );
-}
-
 /**
  * One LDIFS step's gradients: cross-entropy + ρ·featureDistance. The reference features come from
  * the frozen reference model outside the gradient tape, so no gradient reaches it.
