@@ -19,7 +19,7 @@ import type { Example } from '../src/core/data/types';
 import { saveCheckpoint } from '../src/core/model/checkpoint';
 import { gpt2Config, type ModelConfig } from '../src/core/model/config';
 import { parameterCount } from '../src/core/model/weights';
-import { GPT } from '../src/core/model/languageModel';
+import { LanguageModel } from '../src/core/model/languageModel';
 import { createRng } from '../src/core/random';
 import { tokenizeExamples, trainSupervised } from '../src/core/train';
 import { buildWordLevelTokenizer } from '../src/core/tokenizer/wordLevel';
@@ -75,7 +75,7 @@ const config: ModelConfig = gpt2Config({
 console.log(
   `base model: ${parameterCount(config)} parameters, vocab ${config.vocabSize}, ${data.length} examples`,
 );
-const model = GPT.init(config, seed);
+const model = LanguageModel.init(config, seed);
 const started = performance.now();
 const report = await trainSupervised(model, data, {
   epochs: Number(values.epochs),

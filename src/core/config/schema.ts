@@ -11,7 +11,6 @@
  */
 
 import { LAYER_ROLES, type LayerRole, type LoraSettings } from '../model/roles';
-import type { ParamSpec } from '../registry';
 import { clonePlain, deepFreeze } from './merge';
 
 /** The model's layer roles and LoRA settings, as the config speaks them (owned by `model/roles.ts`). */
