@@ -268,7 +268,10 @@ test("the builder's base model: built-in, or a Hub repo id with inline problems"
   await page.getByTestId('hub-panel').screenshot({ path: `${SHOTS}/hub-ui-endpoint-1280.png` });
 });
 
-for (const repo of ['tiny/llama', 'tiny/gpt2']) {
+// tiny/llama only (grouped-query attention, rotary positions, its own tokenizer): a Hub GPT-2's run
+// is the built-in family's, covered in the page by every built-in run and from the Hub by the unit
+// tests' golden numbers and pipeline; it cost 38 s of CI here.
+for (const repo of ['tiny/llama']) {
   test(`a run on ${repo} from the Hub shows its download in the run monitor, and its checkpoints can be tried after`, async ({
     page,
   }) => {
