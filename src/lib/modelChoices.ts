@@ -6,6 +6,7 @@
  */
 import type { CuratedModel } from '../core/hub/curated';
 import { BASE_MODELS, type BaseModelName } from '../core/model/bases';
+import type { ModelConfig } from '../core/model/config';
 
 export interface ModelOption {
   /** The value of `model.base`: a built-in name or `owner/name[@revision]`. */
@@ -18,6 +19,8 @@ export interface ModelOption {
   downloadBytes?: number;
   /** Whether an instruction is rendered with the model's own chat template. */
   chatTemplate?: boolean;
+  /** A curated Hub model's shape, read from its published config.json (for the memory estimate). */
+  config?: ModelConfig;
 }
 
 export const BUILT_IN_OPTIONS: readonly ModelOption[] = (
@@ -44,6 +47,7 @@ export function curatedOptions(models: readonly CuratedModel[]): ModelOption[] {
     parameters: m.parameters,
     downloadBytes: m.downloadBytes,
     chatTemplate: m.chatTemplate,
+    config: m.config,
   }));
 }
 

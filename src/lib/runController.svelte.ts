@@ -10,11 +10,13 @@ import {
   builtInParameters,
   canonicalJSON,
   configHash,
+  DEFAULT_CONFIG,
+  describeCost,
   needsConfirmation,
   runCost,
   validateConfig,
 } from '../core/config';
-import type { ExperimentConfig, RunCost } from '../core/config';
+import type { ExperimentConfig } from '../core/config';
 import { DEFAULT_HUB_ENDPOINT, isRepoSpec } from '../core/hub/repo';
 import { CLASSIFIER_JUDGE } from '../core/metrics/judgeNames';
 import type { PipelineEvent, ResultsFile } from '../core/pipeline/types';
@@ -22,6 +24,13 @@ import type { BackendName } from '../core/runtime/backend';
 import type { CheckpointSummary } from '../core/store';
 import type { RunStatus } from '../components/RunMonitor.svelte';
 import { probeFor } from './backendMemory';
+import {
+  describeHubRun,
+  hubFailureAdvice,
+  hubRunFacts,
+  type HubFailureAdvice,
+  type HubRunFacts,
+} from './hubRun';
 import type { ConfigDraft } from './configDraft.svelte';
 import type { HubSetting } from './hubSetting.svelte';
 import {
@@ -71,8 +80,13 @@ export class RunController {
   /** The clock the monitor reads (ETA, elapsed), ticking while a run is in progress. */
   now = $state(performance.now());
   wakeNote = $state<string | null>(null);
-  /** A run from outside waiting for the user to accept its estimated cost. */
-  costCheck = $state.raw<{ config: ExperimentConfig; cost: RunCost } | null>(null);
+  /**
+   * A run waiting for the user to accept its estimated cost: a large config from outside, or a Hub
+   * model on a backend without a GPU (`HubRunFacts.slow`).
+   */
+  costCheck = $state.raw<{ config: ExperimentConfig; title: string; lines: string[] } | null>(null);
+  /** What to do next after the last run failed to download from the Hub, or null. */
+  advice = $state<HubFailureAdvice | null>(null);
   /** A run the previous page left unfinished (a reload, a closed tab), offered for Resume. */
   interrupted = $state<{ run: ActiveRun; checkpoint: CheckpointSummary | undefined } | null>(null);
   /** Set once a config from the URL (if any) is in place, so the first worker uses its backend. */
@@ -96,6 +110,11 @@ export class RunController {
       return `Fix the Hub endpoint first: ${hub.problem}.`;
     }
     return null;
+  });
+  /** What the builder's run on a Hub base model needs, before it starts; null for a built-in base. */
+  readonly hubFacts = $derived.by(() => {
+    const config = this.#parts.draft.config;
+    return config === null ? null : this.#hubFactsOf(config);
   });
   /** A run, a sweep or a search is training: the builder and imported configs wait. */
   readonly training = $derived.by(() => {
@@ -168,12 +187,23 @@ export class RunController {
    * shown with the estimate first (`costCheck`), and runs once accepted.
    */
   request(toRun: ExperimentConfig): void {
+    let title: string | null = null;
+    const lines: string[] = [];
     if (this.#parts.draft.fromOutside) {
       const cost = runCost(toRun, this.#parametersOf(toRun.model.base));
-      if (needsConfirmation(cost) && canonicalJSON(toRun) !== this.#acceptedCost) {
-        this.costCheck = { config: toRun, cost };
-        return;
+      if (needsConfirmation(cost)) {
+        title = 'A large config from a link or a file:';
+        lines.push(describeCost(cost));
       }
+    }
+    const facts = this.#hubFactsOf(toRun);
+    if (facts?.slow) {
+      title = `A Hub model on ${facts.backend} (no GPU) trains slowly:`;
+      lines.push(...describeHubRun(facts));
+    }
+    if (title !== null && canonicalJSON(toRun) !== this.#acceptedCost) {
+      this.costCheck = { config: toRun, title, lines };
+      return;
     }
     void this.#start(toRun);
   }
@@ -197,6 +227,11 @@ export class RunController {
 
   cancel(): void {
     this.#parts.session.cancel();
+  }
+
+  /** The failed run's way back: the builder's base model becomes the built-in one (no download). */
+  useBuiltInModel(): void {
+    this.#parts.draft.value.model.base = DEFAULT_CONFIG.model.base;
   }
 
   /** The run the last page left unfinished, with its newest checkpoint (if one was written). */
@@ -236,6 +271,14 @@ export class RunController {
     forgetActiveRun();
   }
 
+  #hubFactsOf(toRun: ExperimentConfig): HubRunFacts | null {
+    const repo = toRun.model.base.split('@')[0].toLowerCase();
+    const option = this.#parts.models().find((o) => o.spec.toLowerCase() === repo);
+    const chosen = toRun.runtime.backend;
+    const backend = chosen === 'auto' ? (this.#parts.session.info?.backend ?? null) : chosen;
+    return hubRunFacts(toRun, option, backend);
+  }
+
   /** The base model's parameters, when the page knows them before downloading anything. */
   #parametersOf(base: string): number | null {
     const repo = base.split('@')[0];
@@ -261,6 +304,7 @@ export class RunController {
       });
       this.status = 'running';
       this.error = null;
+      this.advice = null;
       const run = new RunProgress(performance.now());
       this.progress = run;
       this.now = performance.now();
@@ -280,6 +324,8 @@ export class RunController {
         const text = errorText(error);
         this.status = /cancelled/i.test(text) ? 'cancelled' : 'failed';
         this.error = this.status === 'cancelled' ? null : text;
+        this.advice = hubFailureAdvice(this.error, toRun.model.base);
+        run.halt(performance.now());
       } finally {
         forgetActiveRun();
         clearInterval(tick);

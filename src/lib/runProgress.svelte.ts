@@ -14,7 +14,8 @@ import { describeMicroBatch } from '../core/train/microBatch';
 import { recordDownload, type DownloadState } from './downloadProgress';
 
 export type StageName = StageRecord['name'];
-export type StageStatus = 'pending' | 'running' | 'cached' | 'done';
+/** `stopped`: the run failed or was cancelled while the stage was in progress. */
+export type StageStatus = 'pending' | 'running' | 'cached' | 'done' | 'stopped';
 
 export interface StageProgress {
   name: StageName;
@@ -171,6 +172,19 @@ export class RunProgress {
         const unhandled: never = event;
         void unhandled;
       }
+    }
+  }
+
+  /**
+   * The run ended without finishing (failed, cancelled): the stage in progress stops where it was,
+   * so it no longer says it is preparing or running, and a download in flight is over.
+   */
+  halt(now: number): void {
+    this.downloading = false;
+    for (const stage of this.stages) {
+      if (stage.status !== 'running') continue;
+      stage.status = 'stopped';
+      stage.endedAt = now;
     }
   }
 

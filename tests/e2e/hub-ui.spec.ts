@@ -95,6 +95,53 @@ async function startSlowProxy(
   };
 }
 
+/** An endpoint where nothing listens: a fetch from it fails as an offline one does. */
+async function deadEndpoint(): Promise<string> {
+  const probe = createServer();
+  await new Promise<void>((done) => probe.listen(0, '127.0.0.1', () => done()));
+  const { port } = probe.address() as AddressInfo;
+  await new Promise<void>((done) => probe.close(() => done()));
+  return `http://127.0.0.1:${port}`;
+}
+
+/**
+ * Runs the builder's Hub base model (on wasm: the page asks first) from an endpoint that cannot be
+ * reached: the run fails, says what to do next, and no stage still says it is preparing; the next
+ * steps lead to the endpoint setting and back to the built-in model.
+ */
+async function failedFetchGuides(page: Page, shot: string): Promise<void> {
+  await page.locator('#hub-endpoint').fill(await deadEndpoint());
+  await page.getByTestId('run-button').click();
+  const check = page.getByTestId('cost-check');
+  await expect(check).toContainText('A Hub model on wasm (no GPU) trains slowly');
+  await expect(check.getByTestId('cost-estimate')).toContainText(
+    'its size is known once its config.json downloads',
+  );
+  await expect(check).toBeInViewport();
+  await page.screenshot({ path: `${SHOTS}/${shot.replace('fetch-failed', 'slow-check')}` });
+  await check.getByTestId('cost-accept').click();
+
+  const monitor = page.getByTestId('run-monitor');
+  await expect(monitor).toHaveAttribute('data-status', 'failed', { timeout: 60_000 });
+  await expect(page.getByTestId('run-error')).toContainText('could not fetch config.json of');
+  const steps = page.getByTestId('run-next-steps');
+  await expect(steps).toContainText("Check this computer's connection to the Hub endpoint");
+  await expect(page.getByTestId('stage-alignment-detail')).toHaveText('stopped');
+  await expect(monitor).not.toContainText('preparing');
+  await expect(monitor).not.toContainText('waiting for the base model');
+  expect(await pageScrollsSideways(page)).toBe(false);
+  await monitor.scrollIntoViewIfNeeded();
+  await page.screenshot({ path: `${SHOTS}/${shot}` });
+
+  await steps.getByTestId('set-mirror').click();
+  await expect(page.locator('#hub-endpoint')).toBeFocused();
+  await expect(page.locator('#hub-endpoint')).toBeInViewport();
+  await steps.getByTestId('use-built-in').click();
+  await expect(page.locator('#field-model-base')).toHaveValue('safetune-base');
+  await expect(steps.getByTestId('built-in-chosen')).toBeVisible();
+  await expect(page.getByTestId('hub-run-facts')).toHaveCount(0);
+}
+
 async function pageScrollsSideways(page: Page): Promise<boolean> {
   return page.evaluate(() => {
     const root = document.scrollingElement ?? document.documentElement;
@@ -215,8 +262,15 @@ test("the builder's base model: built-in, or a Hub repo id with inline problems"
   await expect(about).toContainText(`about ${formatBytes(curated.downloadBytes)} to download`);
   await expect(about).toContainText('needs a download; best trained on a WebGPU GPU');
   await expect(page.locator('#field-model-base-error')).toHaveText('');
+  // Before it runs, beside Run: the download, the memory on this backend and a time on wasm.
+  const facts = page.getByTestId('hub-run-facts');
+  await expect(facts).toContainText(`${curated.repo}: about ${formatBytes(curated.downloadBytes)}`);
+  await expect(facts).toContainText("at its peak, within wasm's budget");
+  await expect(facts).toContainText('Training alone on wasm: roughly');
   await page.locator('#field-model-base').scrollIntoViewIfNeeded();
   await page.screenshot({ path: `${SHOTS}/hub-ui-builder-curated-1280.png` });
+  await facts.scrollIntoViewIfNeeded();
+  await page.screenshot({ path: `${SHOTS}/hub-ui-run-facts-1280.png` });
   await picker.selectOption({ label: 'Another Hub repo (owner/name[@revision])…' });
   const repo = page.locator('#field-model-base-repo');
   await repo.fill('tiny/llama@');
@@ -241,6 +295,7 @@ test("the builder's base model: built-in, or a Hub repo id with inline problems"
   await page.locator('#field-model-base').scrollIntoViewIfNeeded();
   expect(await pageScrollsSideways(page)).toBe(false);
   await page.screenshot({ path: `${SHOTS}/hub-ui-builder-1280.png` });
+  await failedFetchGuides(page, 'hub-ui-fetch-failed-1280.png');
 
   // A preset puts the built-in model back; the field shows it, not the repo text box.
   await page.getByLabel('Preset').selectOption('micro');
@@ -285,6 +340,8 @@ for (const repo of ['tiny/llama']) {
       .selectOption({ label: 'Another Hub repo (owner/name[@revision])…' });
     await page.locator('#field-model-base-repo').fill(repo);
     await page.getByTestId('run-button').click();
+    // A Hub model on wasm asks first (its size is unknown until its config.json downloads).
+    await page.getByTestId('cost-accept').click();
 
     const bar = page.getByTestId('run-download');
     await expect(bar).toBeVisible({ timeout: 60_000 });
@@ -353,6 +410,13 @@ test('a slow download shows its bytes, percentage and ETA while it runs (phone w
     await expect(box.getByTestId('try-prompt-text')).toBeVisible();
     expect(await pageScrollsSideways(page)).toBe(false);
     await box.screenshot({ path: `${SHOTS}/hub-ui-try-done-390.png` });
+
+    // The builder's run on a Hub model whose files cannot be fetched, at phone width.
+    await page
+      .locator('#field-model-base')
+      .selectOption({ label: 'Another Hub repo (owner/name[@revision])…' });
+    await page.locator('#field-model-base-repo').fill('tiny/gpt2');
+    await failedFetchGuides(page, 'hub-ui-fetch-failed-390.png');
   } finally {
     await proxy.close();
   }

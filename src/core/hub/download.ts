@@ -8,7 +8,7 @@
 import { formatBytes } from '../model/memory';
 import type { HubFileCache } from './cache';
 import { errorText } from '../errors';
-import { HubError } from './errors';
+import { HubError, NETWORK_FAILURE_WORDS } from './errors';
 import { fileUrl, formatRepoSpec, normalizeEndpoint, type RepoRef } from './repo';
 import { sha256FromEtag, sha256Hex } from './sha256';
 
@@ -152,8 +152,7 @@ export async function downloadHubFile(
     throw new HubError(
       'network',
       `could not fetch ${file} of ${label(session)} from ${normalizeEndpoint(session.endpoint)}: ` +
-        `the network is down, or the server does not allow cross-origin requests (CORS) ` +
-        `(${errorText(error)})`,
+        `${NETWORK_FAILURE_WORDS} (${errorText(error)})`,
       where,
       error,
     );

@@ -25,6 +25,13 @@ export type HubErrorKind =
   /** The file cache could not be read or written (for example the storage quota is full). */
   | 'cache';
 
+/**
+ * The words every `network` failure's message carries. A message that crossed the worker keeps
+ * only its text (not its `kind`), so the page recognises the failure by them.
+ */
+export const NETWORK_FAILURE_WORDS =
+  'the network is down, or the server does not allow cross-origin requests (CORS)';
+
 export class HubError extends Error {
   override readonly name = 'HubError';
   readonly kind: HubErrorKind;
