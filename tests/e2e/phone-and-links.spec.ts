@@ -34,6 +34,30 @@ async function inWindow(page: Page, locator: Locator): Promise<boolean> {
   );
 }
 
+/**
+ * From the page as loaded, Tab at most 5 times: Run itself, or the skip link to it, takes focus
+ * (the link shows itself when focused, and Enter on it puts focus on Run). Issue 26: it took 57.
+ */
+async function tabToRun(page: Page, width: number): Promise<void> {
+  const run = page.getByTestId('run-button');
+  const skip = page.getByTestId('skip-to-run');
+  const focused = (locator: Locator) => locator.evaluate((el) => el === document.activeElement);
+  for (let tabs = 1; tabs <= 5; tabs++) {
+    await page.keyboard.press('Tab');
+    if (await focused(run)) return;
+    if (await focused(skip)) {
+      await expect(skip).toHaveText('Skip to Run');
+      expect(await inWindow(page, skip)).toBe(true);
+      await page.screenshot({ path: `${SHOTS}/skip-link-${width}.png` });
+      await page.keyboard.press('Enter');
+      await expect(run).toBeFocused();
+      expect(await inWindow(page, run)).toBe(true);
+      return;
+    }
+  }
+  throw new Error('neither Run nor the skip link to it had focus after 5 Tabs');
+}
+
 test('at 390 px the Run button stays on screen at the top, mid-builder and the foot of the page', async ({
   page,
 }) => {
@@ -45,6 +69,8 @@ test('at 390 px the Run button stays on screen at the top, mid-builder and the f
   // The bar's button still says why it cannot run, when it cannot.
   await expect(run).toHaveAttribute('aria-describedby', 'run-blocked');
   await expect(page.getByTestId('run-bar').locator('#run-blocked')).toHaveCount(1);
+  await tabToRun(page, PHONE.width);
+  await run.blur();
 
   expect(await page.evaluate(() => window.scrollY)).toBe(0);
   expect(await inWindow(page, run)).toBe(true);
@@ -77,6 +103,7 @@ test('at 1280 px the Run button keeps its place at the top of the right column',
   await page.goto('/');
   const run = page.getByTestId('run-button');
   await expect(run).toBeEnabled({ timeout: 60_000 });
+  await tabToRun(page, DESKTOP.width);
   const builder = await page.getByRole('region', { name: 'Build an experiment' }).boundingBox();
   const button = await run.boundingBox();
   expect(builder && button).toBeTruthy();
@@ -88,6 +115,19 @@ test('at 1280 px the Run button keeps its place at the top of the right column',
   expect(await inWindow(page, run)).toBe(false);
   await page.evaluate(() => window.scrollTo(0, 0));
   await page.screenshot({ path: `${SHOTS}/phone-run-bar-1280.png` });
+
+  // The second skip link, next after the first, takes focus to the Results (the example's here).
+  await expect(page.getByTestId('results')).toBeVisible();
+  const skipToResults = page.getByTestId('skip-to-results');
+  await page.getByTestId('skip-to-run').focus();
+  await page.keyboard.press('Tab');
+  await expect(skipToResults).toBeFocused();
+  expect(await inWindow(page, skipToResults)).toBe(true);
+  await page.keyboard.press('Enter');
+  await expect(page.getByTestId('results')).toBeFocused();
+  expect(await inWindow(page, page.locator('#results-title'))).toBe(true);
+  expect(await page.evaluate(() => window.scrollY)).toBeGreaterThan(0);
+  await page.screenshot({ path: `${SHOTS}/skip-to-results-1280.png` });
 });
 
 test('a link to a config that is no preset shows "shared config" and no example beside it', async ({

@@ -372,6 +372,32 @@ test('the builder describes the selected method of each stage, with a control pe
   await page.locator('#field-post-method').selectOption('antidote');
   await page.getByTestId('method-info-post').scrollIntoViewIfNeeded();
   await shoot(page, 'ui-builder-methods-390');
+
+  // Judges (issue 26): Hub harmful prompts refuse the built-in world's keyword judge, at its own
+  // box and naming the box to untick; ticking another judge and making it primary keeps the
+  // message (the keyword judge is still ticked), unticking the keyword judge clears it.
+  const run = page.getByTestId('run-button');
+  await page.locator('#data-harmful').selectOption('PKU-Alignment/BeaverTails');
+  const judges = page.getByTestId('judges');
+  const refused = judges.getByTestId('judge-refused-keyword-moderation');
+  await expect(refused).toContainText(
+    'Untick “keyword-moderation” and tick “refusal-keywords” or “moderation-classifier”:',
+  );
+  await expect(run).toBeDisabled();
+  await judges.getByTestId('judge-refusal-keywords').check();
+  const primary = judges.getByRole('group', { name: 'Primary judge' });
+  await primary.getByRole('radio', { name: 'refusal-keywords' }).check();
+  await expect(refused).toHaveText(/^Untick “keyword-moderation”: it recognises harm only/);
+  // Said once, at the box: not again as a field-path line below the judges.
+  await expect(judges.getByRole('alert')).toHaveCount(1);
+  await refused.scrollIntoViewIfNeeded();
+  await shoot(page, 'ui-judges-refused-390');
+  await judges.getByTestId('judge-keyword-moderation').uncheck();
+  await expect(refused).toHaveCount(0);
+  await expect(judges.getByRole('alert')).toHaveCount(0);
+  await expect(primary.getByRole('radio')).toHaveCount(1);
+  await expect(primary.getByRole('radio', { name: 'refusal-keywords' })).toBeChecked();
+  await expect(run).toBeEnabled();
 });
 
 test('the example run on the first screen shows what Antidote cut, down to a mask heatmap', async ({

@@ -24,6 +24,11 @@ export interface Preset {
    * (`webgpu-speed`: on wasm it runs, slowly). Shown wherever presets are listed.
    */
   needs?: readonly PresetNeed[];
+  /**
+   * A smoke test: it checks that the pipeline runs end to end, and its numbers mean nothing (too
+   * little data for any stage to learn). Listed apart from the demo presets.
+   */
+  smokeTest?: true;
 }
 
 export type PresetNeed = 'download' | 'webgpu' | 'webgpu-speed';
@@ -92,8 +97,11 @@ export const PRESETS: readonly Preset[] = [
   {
     name: 'micro',
     description:
-      'A tiny run of the reference pipeline (a few hundred examples, one epoch per stage, small ' +
-      'evaluation sets) to check that everything works in about a minute.',
+      'Smoke test: checks that the pipeline runs end to end (a few hundred examples, one epoch ' +
+      'per stage, small evaluation sets), in about a minute. Its numbers mean nothing: with this ' +
+      'little data the aligned model does not learn to refuse and fine-tuning does not learn the ' +
+      'task. For a run worth reading, use antidote-sst2.',
+    smokeTest: true,
     patch: {
       name: 'micro',
       alignment: { samples: 200, epochs: 1 },
@@ -112,8 +120,9 @@ export const PRESETS: readonly Preset[] = [
   },
   {
     name: 'micro-agnews',
-    description: 'micro on AG News.',
+    description: 'Smoke test: micro on AG News; its numbers mean nothing either.',
     extends: ['antidote-agnews', 'micro'],
+    smokeTest: true,
     patch: { name: 'micro-agnews' },
   },
   {

@@ -657,7 +657,7 @@ function checkDataAcrossFields(run: Run, config: ExperimentConfig): void {
   if (index >= 0 && config.data.harmful !== null) {
     run.fail(
       `evaluation.judges[${index}]`,
-      "'keyword-moderation' knows only the built-in world's harmful lexicon and cannot judge answers to data.harmful's Hub prompts; use 'refusal-keywords' or 'moderation-classifier'",
+      "remove 'keyword-moderation' (and keep or add 'refusal-keywords' or 'moderation-classifier'): it recognises harm only by the built-in world's placeholder steps (\"gather the forbidden supplies\"), which real answers to data.harmful's Hub prompts do not contain",
     );
   }
 }

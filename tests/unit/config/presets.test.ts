@@ -63,6 +63,17 @@ describe('presets', () => {
     for (const prompts of small.slice(5, 9)) expect(prompts).toBeLessThanOrEqual(40);
   });
 
+  it('the smoke tests say so first, and a preset built on one is a smoke test too', () => {
+    const smoke = listPresets().filter((preset) => preset.smokeTest);
+    expect(smoke.map((preset) => preset.name)).toEqual(['micro', 'micro-agnews']);
+    for (const preset of smoke) expect(preset.description).toMatch(/^Smoke test: .*mean nothing/);
+    const smokeNames = new Set(smoke.map((preset) => preset.name));
+    for (const preset of listPresets()) {
+      if (preset.extends?.some((parent) => smokeNames.has(parent)))
+        expect(preset.smokeTest, preset.name).toBe(true);
+    }
+  });
+
   it('micro keeps the experiment itself (task, poison ratio, defense) of the reference', () => {
     const micro = resolvePreset('micro');
     expect(micro.finetune.task).toBe(DEFAULT_CONFIG.finetune.task);

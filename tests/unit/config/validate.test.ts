@@ -890,8 +890,31 @@ describe('validateConfig: judges', () => {
         ),
       ),
     ).toEqual([
-      "evaluation.judges[0]: 'keyword-moderation' knows only the built-in world's harmful lexicon and cannot judge answers to data.harmful's Hub prompts; use 'refusal-keywords' or 'moderation-classifier'",
+      "evaluation.judges[0]: remove 'keyword-moderation' (and keep or add 'refusal-keywords' or 'moderation-classifier'): it recognises harm only by the built-in world's placeholder steps (\"gather the forbidden supplies\"), which real answers to data.harmful's Hub prompts do not contain",
     ]);
+  });
+
+  it('keeps refusing the keyword judge while it stays ticked beside others, and not once it is removed', () => {
+    // Issue 26: ticking another judge and making it primary left keyword-moderation at [1].
+    const harmful = { dataset: 'PKU-Alignment/BeaverTails' };
+    expect(
+      lines(
+        validateConfig(
+          {
+            schemaVersion: 3,
+            data: { harmful },
+            evaluation: { judges: ['refusal-keywords', 'keyword-moderation'] },
+          },
+          CTX,
+        ),
+      ),
+    ).toEqual([expect.stringMatching(/^evaluation\.judges\[1\]: remove 'keyword-moderation' /)]);
+    expect(
+      validateConfig(
+        { schemaVersion: 3, data: { harmful }, evaluation: { judges: ['refusal-keywords'] } },
+        CTX,
+      ).ok,
+    ).toBe(true);
   });
 
   it("checks the classifier's settings", () => {

@@ -57,4 +57,37 @@ describe('summarizeResults', () => {
       summarizeResults({ aligned: m(2, 80, 50, 0), finetuned, post: finetuned }, 'none')[1],
     ).toBe('No repair was applied (post method none).');
   });
+
+  it('says fine-tuning did not teach the task when task accuracy never rose, never that it held', () => {
+    // micro's numbers as issue 26 reports them: task accuracy 0 at every stage.
+    const aligned = m(77.5, 0, 40, 0);
+    const finetuned = m(80, 0, 40, 0);
+    const [attack, repair] = summarizeResults(
+      { aligned, finetuned, post: m(70, 0, 35, 0) },
+      'antidote',
+    );
+    expect(attack).toBe(
+      'Fine-tuning did not teach the task: task accuracy went 0% → 0%; the harmful score went 78% → 80% and refusals of harmful prompts 0% → 0%.',
+    );
+    expect(repair).toBe(
+      "After the repair the harmful score was 70%, refusals 0%, helpfulness 35% and task accuracy 0%: with no task learnt, this run cannot show whether the repair keeps the model's skill.",
+    );
+    expect(`${attack} ${repair}`).not.toMatch(/held|clean repair|trade-off/);
+    expect(summarizeResults({ aligned, finetuned, post: finetuned }, 'none')[1]).toBe(
+      'No repair was applied (post method none).',
+    );
+    // A rise under NOTICEABLE points is not learning the task; one of NOTICEABLE is.
+    expect(
+      summarizeResults(
+        { aligned: m(2, 80, 50, 10), finetuned: m(90, 5, 50, 14), post: finetuned },
+        'none',
+      )[0],
+    ).toMatch(/^Fine-tuning did not teach the task/);
+    expect(
+      summarizeResults(
+        { aligned: m(2, 80, 50, 10), finetuned: m(90, 5, 50, 15), post: finetuned },
+        'none',
+      )[0],
+    ).toMatch(/^Fine-tuning raised the harmful score/);
+  });
 });
