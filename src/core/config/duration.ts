@@ -6,7 +6,7 @@
  * passes, …) take longer than estimated. The page keeps the last speed per model and backend; until
  * there is one, the shipped example's (a 2-core laptop on wasm) stands in, and says so.
  */
-import { runCost } from './cost';
+import { runCost, stageSteps } from './cost';
 import type { ExperimentConfig } from './schema';
 
 /** A run's timings as its results file records them (the parts a speed is read from). */
@@ -62,12 +62,25 @@ export function speedOf(run: TimedRun): RunSpeed | null {
   };
 }
 
+/** The estimated seconds of each stage of `config` at `speed` (computed, not from the cache). */
+export function estimateStageSeconds(
+  config: ExperimentConfig,
+  speed: RunSpeed,
+): Record<'alignment' | 'finetune' | 'post' | 'evaluation', number> {
+  const rows = (stage: 'alignment' | 'finetune') =>
+    stageSteps(config[stage]) * config[stage].batchSize;
+  return {
+    alignment: rows('alignment') * speed.trainSecondsPerRow,
+    finetune: rows('finetune') * speed.trainSecondsPerRow,
+    post: config.post.method === 'none' ? 0 : speed.postSeconds,
+    evaluation: evaluationGenerations(config) * speed.evalSecondsPerGeneration,
+  };
+}
+
 /** The estimated seconds of `config` at `speed` (every stage computed, none from the cache). */
 export function estimateSeconds(config: ExperimentConfig, speed: RunSpeed): number {
-  const training = runCost(config, null).rows * speed.trainSecondsPerRow;
-  const evaluation = evaluationGenerations(config) * speed.evalSecondsPerGeneration;
-  const post = config.post.method === 'none' ? 0 : speed.postSeconds;
-  return training + post + evaluation;
+  const stages = estimateStageSeconds(config, speed);
+  return stages.alignment + stages.finetune + stages.post + stages.evaluation;
 }
 
 /** `about 2 min`, `about 45 s`, `about 1 h 10 min`: an estimate, rounded as one. */

@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import {
   estimateSeconds,
+  estimateStageSeconds,
   evaluationGenerations,
   formatDuration,
   speedOf,
@@ -47,6 +48,19 @@ describe('run duration estimates', () => {
     const noPost = structuredClone(config);
     noPost.post.method = 'none';
     expect(estimateSeconds(noPost, speed)).toBeCloseTo(100 + 30, 6);
+  });
+
+  it('stage by stage, the parts add up to the whole', () => {
+    const speed = speedOf(timed([40, 60, 5, 30]))!;
+    const config = resolvePreset('antidote-sst2');
+    const stages = estimateStageSeconds(config, speed);
+    expect(stages.alignment + stages.finetune).toBeCloseTo(100, 6);
+    expect(stages.post).toBe(5);
+    expect(stages.evaluation).toBeCloseTo(30, 6);
+    expect(stages.alignment + stages.finetune + stages.post + stages.evaluation).toBeCloseTo(
+      estimateSeconds(config, speed),
+      9,
+    );
   });
 
   it('the micro preset is estimated far below the default', () => {
