@@ -47,6 +47,9 @@ import type { SavedRuns } from './savedRuns.svelte';
 import type { ShownResults } from './shownResults.svelte';
 import { holdScreenAwake } from './wakeLock';
 import { errorText } from '../core/errors';
+import { estimateStageSeconds } from '../core/config/duration';
+import { runSpeeds } from './runSpeeds.svelte';
+import type { StageName } from './runProgress.svelte';
 
 /** Why Run waits, by what holds the worker. */
 const BUSY_REASONS: Record<WorkerUse, string> = {
@@ -75,6 +78,8 @@ export class RunController {
 
   /** The monitor's state of the last run started, or null before the first. */
   progress = $state<RunProgress | null>(null);
+  /** The last run's estimated seconds per stage (the monitor's overall ETA), when known. */
+  stageEstimate = $state.raw<Record<StageName, number> | null>(null);
   status = $state<RunStatus>('running');
   error = $state<string | null>(null);
   /** The clock the monitor reads (ETA, elapsed), ticking while a run is in progress. */
@@ -295,6 +300,8 @@ export class RunController {
     return session.hold('run', async () => {
       prepare?.();
       this.#lastRun = toRun;
+      const speed = runSpeeds.speedFor(toRun, session.info?.backend);
+      this.stageEstimate = speed ? estimateStageSeconds(toRun, speed) : null;
       // Remembered until the run ends, so that a reload can offer to resume it.
       this.interrupted = null;
       rememberActiveRun({

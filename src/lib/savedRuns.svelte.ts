@@ -10,6 +10,7 @@ import type { RunRow } from '../components/RunsTable.svelte';
 
 import type { ShownResults } from './shownResults.svelte';
 import { errorText } from '../core/errors';
+import { runSpeeds } from './runSpeeds.svelte';
 
 export class SavedRuns {
   runs = $state<RunRow[]>([]);
@@ -45,6 +46,7 @@ export class SavedRuns {
 
   /** Saves a finished run and shows it as the open one. */
   async save(finished: ResultsFile): Promise<void> {
+    runSpeeds.remember(finished);
     const id = crypto.randomUUID();
     try {
       await (

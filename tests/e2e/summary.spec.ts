@@ -16,6 +16,12 @@ for (const width of [1280, 390]) {
       'Fine-tuning raised the harmful score 100 points (0% → 100%), refusals of harmful prompts went 90% → 0%, and task accuracy reached 84%.',
       'Harm fell 61 points, refusals came back (0% → 48%), helpfulness rose 23 points and task accuracy fell 42 points: the repair mostly broke the model, taking the harm away with its skills.',
     ]);
+    // Before anything runs, the preset and the Run bar say how long a run takes (issue 26, point
+    // 4): at the example run's speed until this browser has finished one.
+    await expect(page.getByTestId('preset-duration')).toContainText(
+      /^Takes about \d+ (s|min) on a 2-core laptop on wasm \(the example run's speed/,
+    );
+    await expect(page.getByTestId('run-duration')).toContainText(/^Estimated: about \d+ (s|min) /);
     await summary.scrollIntoViewIfNeeded();
     // The viewport around the summary: the metrics above it, the first generations below.
     await page.screenshot({ path: `test-results/results-summary-${width}.png` });

@@ -1,0 +1,133 @@
+/**
+ * How fast runs go in this browser, per base model and backend: learnt from every finished run
+ * (the speed per training row and per evaluation generation, `core/config/duration.ts`) and kept
+ * in localStorage, so every preset, sweep and search can say how long it will take before it runs.
+ * Until this browser has finished a run of that model, the shipped example's speed (a 2-core laptop
+ * on wasm) stands in for the built-in model, and the estimate says so.
+ */
+import {
+  estimateSeconds,
+  formatDuration,
+  speedOf,
+  type RunSpeed,
+  type TimedRun,
+} from '../core/config/duration';
+import type { ExperimentConfig } from '../core/config';
+import { browserStorage } from './browserStorage';
+
+const KEY = 'safetune-lab.run-speed';
+
+export interface DurationEstimate {
+  seconds: number;
+  /** `about 2 min on this machine (from your last safetune-base run on wasm)`. */
+  text: string;
+  /** The speed's origin, in words: `on this machine (from your last safetune-base run on wasm)`. */
+  where: string;
+  /** Where the speed came from: this browser's runs, or the shipped example's. */
+  source: 'this-machine' | 'example';
+}
+
+function isSpeed(value: unknown): value is RunSpeed {
+  if (!value || typeof value !== 'object') return false;
+  const speed = value as Record<string, unknown>;
+  return ['trainSecondsPerRow', 'evalSecondsPerGeneration', 'postSeconds'].every(
+    (key) => typeof speed[key] === 'number' && Number.isFinite(speed[key]) && speed[key] >= 0,
+  );
+}
+
+export class RunSpeeds {
+  /** Bumped whenever a speed is learnt, so estimates shown on the page follow. */
+  version = $state(0);
+  #reference = $state.raw<{ base: string; backend: string; speed: RunSpeed } | null>(null);
+  readonly #store: () => Storage | undefined;
+
+  constructor(store: () => Storage | undefined = browserStorage) {
+    this.#store = store;
+  }
+
+  #readAll(): Record<string, unknown> {
+    try {
+      const parsed = JSON.parse(this.#store()?.getItem(KEY) ?? '{}') as unknown;
+      return parsed && typeof parsed === 'object' ? (parsed as Record<string, unknown>) : {};
+    } catch {
+      return {};
+    }
+  }
+
+  /** Learns the speed of a finished run (nothing when it cannot tell: cached stages). */
+  remember(run: TimedRun & { environment: { backend: string } }): void {
+    const speed = speedOf(run);
+    if (!speed) return;
+    const all = this.#readAll();
+    all[`${run.config.model.base}|${run.environment.backend}`] = speed;
+    try {
+      this.#store()?.setItem(KEY, JSON.stringify(all));
+    } catch {
+      // A full or blocked storage only means estimating from the example meanwhile.
+    }
+    this.version += 1;
+  }
+
+  /** The shipped example: the stand-in speed for its model until this browser has its own. */
+  useReference(run: (TimedRun & { environment: { backend: string } }) | null): void {
+    const speed = run ? speedOf(run) : null;
+    this.#reference = speed
+      ? { base: run!.config.model.base, backend: run!.environment.backend, speed }
+      : null;
+  }
+
+  /** The speed `config`'s model has shown on `backend` here, else the example's for its model. */
+  speedFor(config: ExperimentConfig, backend?: string): RunSpeed | null {
+    void this.version;
+    const own = this.#readAll()[`${config.model.base}|${backend ?? config.runtime.backend}`];
+    if (isSpeed(own)) return own;
+    const reference = this.#reference;
+    return reference && reference.base === config.model.base ? reference.speed : null;
+  }
+
+  /**
+   * How long `config` will take on `backend` (the worker's, else the config's own), or null when
+   * nothing here has run that model.
+   */
+  estimate(config: ExperimentConfig, backend?: string): DurationEstimate | null {
+    void this.version;
+    const base = config.model.base;
+    const on = backend ?? config.runtime.backend;
+    const all = this.#readAll();
+    const own = all[`${base}|${on}`];
+    if (isSpeed(own)) {
+      const where = `on this machine (from your last ${base} run on ${on})`;
+      const seconds = estimateSeconds(config, own);
+      return {
+        seconds,
+        text: `${formatDuration(seconds)} ${where}`,
+        where,
+        source: 'this-machine',
+      };
+    }
+    const reference = this.#reference;
+    if (reference && reference.base === base) {
+      const where = `on a 2-core laptop on ${reference.backend} (the example run's speed; yours is measured by your first run)`;
+      const seconds = estimateSeconds(config, reference.speed);
+      return { seconds, text: `${formatDuration(seconds)} ${where}`, where, source: 'example' };
+    }
+    return null;
+  }
+
+  /**
+   * Many runs one after another: the sum of their estimates, an upper bound (stages they share
+   * are trained once). Null when any of them has no estimate.
+   */
+  estimateAll(configs: readonly ExperimentConfig[], backend?: string): DurationEstimate | null {
+    const each = configs.map((config) => this.estimate(config, backend));
+    if (each.length === 0 || each.some((one) => one === null)) return null;
+    const known = each as DurationEstimate[];
+    const seconds = known.reduce((sum, one) => sum + one.seconds, 0);
+    const example = known.find((one) => one.source === 'example');
+    const { where, source } = example ?? known[0];
+    return { seconds, text: `at most ${formatDuration(seconds)} ${where}`, where, source };
+  }
+}
+
+/** The page's one record of run speeds. */
+export const runSpeeds = new RunSpeeds();
