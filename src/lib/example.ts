@@ -22,12 +22,15 @@ export async function loadExample(): Promise<ResultsFile | null> {
   }
 }
 
-/** Whether `example` ran `shared` (backend aside), read as today's schema reads its config. */
-export function exampleRan(
-  example: ResultsFile,
-  shared: ExperimentConfig,
+/**
+ * Whether `results` (the example, a saved run) ran `config` (backend aside), read as today's
+ * schema reads its config.
+ */
+export function ranConfig(
+  results: ResultsFile,
+  config: ExperimentConfig,
   ctx: ValidationContext,
 ): boolean {
-  const ran = validateConfig(example.config, ctx);
-  return ran.ok && experimentKey(ran.config) === experimentKey(shared);
+  const ran = validateConfig(results.config, ctx);
+  return ran.ok && experimentKey(ran.config) === experimentKey(config);
 }

@@ -326,6 +326,8 @@ export class RunController {
         );
         this.status = 'done';
         shown.show(finished, 'This run');
+        // The results panel may be screens away from Run (a phone's bar, a long page).
+        shown.reveal();
         await saved.save(finished);
       } catch (error) {
         const text = errorText(error);

@@ -2,12 +2,13 @@
  * The runs saved in this browser (IndexedDB): the list the runs table shows, the one open in the
  * results panel, the ones ticked for comparison, and the store connection behind them.
  */
-import { canonicalJSON, type ExperimentConfig } from '../core/config';
+import { canonicalJSON, type ExperimentConfig, type ValidationContext } from '../core/config';
 import { resultsFileProblems } from '../core/pipeline/resultsSchema';
 import type { ResultsFile } from '../core/pipeline/types';
 import { openLabStore, type LabStore } from '../core/store';
 import type { RunRow } from '../components/RunsTable.svelte';
 
+import { ranConfig } from './example';
 import type { ShownResults } from './shownResults.svelte';
 import { errorText } from '../core/errors';
 import { runSpeeds } from './runSpeeds.svelte';
@@ -103,16 +104,35 @@ export class SavedRuns {
       ?.results;
   };
 
-  /** Shows the saved run `id` in the results panel. */
+  /** Shows the saved run `id` in the results panel, and brings the panel (and focus) there. */
   open = (id: string): void => {
     const row = this.runs.find((r) => r.id === id);
     if (!row?.results) return;
+    this.#display(row, row.results);
+    this.#shown.reveal(true);
+  };
+
+  /**
+   * At page start, once the list is loaded: the newest saved run (of the shared link's config,
+   * when a link opened one) takes the place of the example or of the link's note, so a reload
+   * shows the latest run. Results shown meanwhile (a run, a "Show") stay.
+   */
+  showNewest(shared: ExperimentConfig | null, ctx: ValidationContext): void {
+    if (!this.#shown.replaceable) return;
+    // `runs` is newest first (the store's order).
+    const newest = this.runs.find(
+      (row) => row.results && (shared === null || ranConfig(row.results, shared, ctx)),
+    );
+    if (newest?.results) this.#display(newest, newest.results);
+  }
+
+  #display(row: RunRow, results: ResultsFile): void {
     // A date only formatted here, never kept: nothing to make reactive.
     // eslint-disable-next-line svelte/prefer-svelte-reactivity
     const created = new Date(row.createdAt).toLocaleString();
-    this.#shown.show(row.results, `Saved run of ${created}`);
-    this.shownId = id;
-  };
+    this.#shown.show(results, `Saved run of ${created}`);
+    this.shownId = row.id;
+  }
 
   /** Shows the saved run of `configHash` (an attacker search's worst case), if there is one. */
   openByHash = (configHash: string): void => {

@@ -16,6 +16,10 @@ test('the first screen already shows a finished example run', async ({ page }) =
   await page.goto('/');
   const results = page.getByTestId('results');
   await expect(results).toContainText('Example run (precomputed', { timeout: 10_000 });
+  await expect(page.getByTestId('example-badge')).toHaveText('Example run (precomputed)');
+  // Beside the builder, at the top of the right column: on the first screen at 1280 px.
+  await page.setViewportSize({ width: 1280, height: 800 });
+  await expect(page.getByRole('heading', { name: /^Results/ })).toBeInViewport();
   const table = page.getByTestId('metrics-table');
   await expect(table.locator('tbody tr')).toHaveCount(5);
   await expect(table.getByRole('row', { name: /Harmful score/ })).toContainText(/\d+\.\d/);

@@ -227,9 +227,13 @@ test('once a shared config has run, its own results replace the note', async ({ 
   await page.screenshot({ path: `${SHOTS}/phone-run-bar-running-390.png` });
   await page.getByRole('button', { name: 'Show progress' }).click();
   await expect(page.getByTestId('run-monitor')).toBeInViewport();
+  // Back to the top of the builder, screens above the results: the finished run scrolls there.
+  await page.evaluate(() => window.scrollTo(0, 0));
   await expect(page.getByTestId('run-monitor')).toHaveAttribute('data-status', 'done', {
     timeout: 540_000,
   });
+  await expect(page.getByRole('heading', { name: 'Results', exact: true })).toBeInViewport();
+  await page.screenshot({ path: `${SHOTS}/phone-run-finished-390.png` });
   await expect(page.getByTestId('results')).toContainText('This run');
   await expect(page.getByTestId('shared-config-note')).toHaveCount(0);
   await expect(page.getByRole('button', { name: 'Show progress' })).toHaveCount(0);

@@ -86,8 +86,12 @@ test('build a micro run on wasm, watch it, read the results, find it again after
   await monitor.evaluate((el) => el.scrollIntoView({ block: 'start' }));
   await shoot(page, 'ui-running-390');
   await page.setViewportSize(DESKTOP);
+  // The student reads further down meanwhile: the finished run brings its results into view.
+  await page.evaluate(() => window.scrollTo(0, document.documentElement.scrollHeight));
 
   await expect(monitor).toHaveAttribute('data-status', 'done', { timeout: 600_000 });
+  await expect(page.getByRole('heading', { name: 'Results', exact: true })).toBeInViewport();
+  await expect(page.getByTestId('example-badge')).toHaveCount(0);
   for (const stage of ['alignment', 'finetune', 'post', 'evaluation']) {
     await expect(page.getByTestId(`stage-${stage}`)).toHaveAttribute('data-status', 'done');
   }
@@ -148,14 +152,23 @@ test('build a micro run on wasm, watch it, read the results, find it again after
   await expect(page.getByTestId('storage-estimate')).toContainText(/3 cached stages, [\d.]+ kB/);
   await expect(page.getByTestId('cache-row').first()).toContainText('LoRA r=8');
 
-  // The run was saved as it finished: a reload lists it.
+  // The run was saved as it finished: a reload lists it, and shows it, not the example.
   await expect(page.getByTestId('run-row')).toHaveCount(1);
   await page.reload();
   const row = page.getByTestId('run-row');
   await expect(row).toHaveCount(1);
   await expect(row).toContainText('micro');
   await expect(row).toContainText('wasm');
+  const results = page.getByTestId('results');
+  await expect(results).toContainText('Saved run of');
+  await expect(results).toContainText('micro');
+  await expect(page.getByTestId('example-badge')).toHaveCount(0);
+  // "Show", screens below the results, brings them (and focus) back into view.
+  await row.evaluate((el) => el.scrollIntoView({ block: 'center' }));
   await row.getByRole('button', { name: 'Show' }).click();
+  const heading = page.getByRole('heading', { name: 'Results', exact: true });
+  await expect(heading).toBeFocused();
+  await expect(heading).toBeInViewport();
   await expect(page.getByTestId('metrics-table')).toBeVisible();
   await page
     .getByRole('heading', { name: 'Saved runs' })
@@ -252,6 +265,14 @@ test('an exported config imported in a fresh browser context is the same config'
   const original = await configText(page);
   expect(original).toContain('"seed": 7');
   const hash = await page.getByTestId('config-hash').textContent();
+
+  // This config has not run: the results button exports the example beside it, and says so.
+  await expect(page.getByTestId('export-results-note')).toContainText(
+    "The results shown are the precomputed example (antidote-sst2), not a run of the builder's config",
+  );
+  const exportingResults = page.waitForEvent('download');
+  await page.getByRole('button', { name: 'Export the results shown' }).click();
+  expect((await exportingResults).suggestedFilename()).toBe('antidote-sst2.example.results.json');
 
   const downloading = page.waitForEvent('download');
   await page.getByRole('button', { name: 'Export config', exact: true }).click();
