@@ -23,6 +23,8 @@ export interface DurationEstimate {
   text: string;
   /** The speed's origin, in words: `on this machine (from your last safetune-base run on wasm)`. */
   where: string;
+  /** For a narrow place (the phone's Run bar): `about 2 min (your last run here)`. */
+  short: string;
   /** Where the speed came from: this browser's runs, or the shipped example's. */
   source: 'this-machine' | 'example';
 }
@@ -98,18 +100,17 @@ export class RunSpeeds {
     if (isSpeed(own)) {
       const where = `on this machine (from your last ${base} run on ${on})`;
       const seconds = estimateSeconds(config, own);
-      return {
-        seconds,
-        text: `${formatDuration(seconds)} ${where}`,
-        where,
-        source: 'this-machine',
-      };
+      const text = `${formatDuration(seconds)} ${where}`;
+      const short = `${formatDuration(seconds)} (your last run here)`;
+      return { seconds, text, where, short, source: 'this-machine' };
     }
     const reference = this.#reference;
     if (reference && reference.base === base) {
       const where = `on a 2-core laptop on ${reference.backend} (the example run's speed; yours is measured by your first run)`;
       const seconds = estimateSeconds(config, reference.speed);
-      return { seconds, text: `${formatDuration(seconds)} ${where}`, where, source: 'example' };
+      const text = `${formatDuration(seconds)} ${where}`;
+      const short = `${formatDuration(seconds)} (the example run's speed)`;
+      return { seconds, text, where, short, source: 'example' };
     }
     return null;
   }
@@ -125,7 +126,8 @@ export class RunSpeeds {
     const seconds = known.reduce((sum, one) => sum + one.seconds, 0);
     const example = known.find((one) => one.source === 'example');
     const { where, source } = example ?? known[0];
-    return { seconds, text: `at most ${formatDuration(seconds)} ${where}`, where, source };
+    const text = `at most ${formatDuration(seconds)} ${where}`;
+    return { seconds, text, where, short: `at most ${formatDuration(seconds)}`, source };
   }
 }
 
