@@ -57,7 +57,7 @@ function baseConfig(spec: SweepSpec): ExperimentConfig | undefined {
     const stack: DeepPartial<ExperimentConfig>[] =
       spec.base.preset === undefined ? [] : [...presetStack(spec.base.preset)];
     if (spec.base.patch) stack.push(spec.base.patch);
-    return applyPatches(DEFAULT_CONFIG as ExperimentConfig, stack);
+    return applyPatches<ExperimentConfig>(DEFAULT_CONFIG as ExperimentConfig, stack);
   } catch {
     return undefined;
   }
