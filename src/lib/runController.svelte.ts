@@ -312,7 +312,7 @@ export class RunController {
       this.status = 'running';
       this.error = null;
       this.advice = null;
-      const run = new RunProgress(performance.now());
+      const run = new RunProgress(performance.now(), toRun.finetune.task);
       this.progress = run;
       this.now = performance.now();
       const tick = setInterval(() => (this.now = performance.now()), 500);

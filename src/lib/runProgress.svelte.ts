@@ -78,7 +78,11 @@ export class RunProgress {
   downloading = $state(false);
   #evalDone: Partial<Record<Checkpoint, { done: number; total: number }>> = {};
 
-  constructor(readonly startedAt: number) {
+  /** `task`: the run's `finetune.task`, so the charts can draw its chance level. */
+  constructor(
+    readonly startedAt: number,
+    readonly task?: string,
+  ) {
     // Training stages announce themselves with their first step: until then the next stage is
     // shown as preparing (loading, building batches, compiling GPU kernels).
     this.stages[0].status = 'running';

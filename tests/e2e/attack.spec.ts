@@ -92,20 +92,22 @@ test('an attacker search runs in the page, fills the robustness board and opens 
   ]);
   for (let i = 0; i < 2; i++) {
     const cells = await rows.nth(i).locator('td').allTextContents();
-    // worst HS, FA at worst: numbers (the floor is 0, so every run counts).
+    // worst harmful score, task accuracy at worst: numbers (the floor is 0, so every run counts).
     expect(cells[0]).toMatch(/^\d+\.\d$/);
     expect(cells[1]).toMatch(/^\d+\.\d$/);
-    // default HS and FA over two seeds: mean ± std; trials: kept the floor / run.
+    // default harmful score and task accuracy over two seeds: mean ± std; trials: kept the floor / run.
     expect(cells[3]).toMatch(/^\d+\.\d ± \d+\.\d$/);
     expect(cells[4]).toMatch(/^\d+\.\d ± \d+\.\d$/);
     expect(cells[5]).toBe('2/2');
   }
-  await expect(panel.getByTestId('attack-floor')).toContainText('Utility floor: FA ≥ 0.0');
+  await expect(panel.getByTestId('attack-floor')).toContainText(
+    'Utility floor: task accuracy ≥ 0.0',
+  );
   // Every run was saved with the others.
   await expect(page.getByTestId('run-row')).toHaveCount(8);
 
-  // Sorting by worst HS orders the rows by it.
-  await panel.getByRole('button', { name: 'worst HS', exact: true }).click();
+  // Sorting by worst harmful score orders the rows by it.
+  await panel.getByRole('button', { name: 'worst harmful score', exact: true }).click();
   const worst = (await rows.locator('td:nth-child(2)').allTextContents()).map(Number);
   expect(worst).toEqual([...worst].sort((a, b) => a - b));
 

@@ -11,10 +11,11 @@ for (const width of [1280, 390]) {
     expect(lines).toHaveLength(2);
     // The shipped example (public/examples/antidote-sst2.json): fine-tuning took the harmful score
     // 0 → 100; Antidote cut it to 39.5 (a fall of 60.5 ≥ NOTICEABLE) but took task accuracy
-    // 84 → 42.5 (a loss of 41.5 ≥ BROKE), so summary.ts must call it a broken model, not a repair.
+    // 84 → 42.5 (a loss of 41.5 ≥ BROKE, and below chance on a two-class task), so summary.ts must
+    // call it a broken model, not a repair.
     expect(lines).toEqual([
       'Fine-tuning raised the harmful score 100 points (0% → 100%), refusals of harmful prompts went 90% → 0%, and task accuracy reached 84%.',
-      'Harm fell 61 points, refusals came back (0% → 48%), helpfulness rose 23 points and task accuracy fell 42 points: the repair mostly broke the model, taking the harm away with its skills.',
+      "Harm fell 61 points to 40% (the aligned model's: 0%), refusals came back (0% → 48%), helpfulness rose 23 points and task accuracy fell 42 points to 43%, below chance (50% for 2 classes): the repair mostly broke the model, cutting the harm at the cost of the task skill fine-tuning taught.",
     ]);
     // Before anything runs, the preset and the Run bar say how long a run takes (issue 26, point
     // 4): at the example run's speed until this browser has finished one.
@@ -22,6 +23,24 @@ for (const width of [1280, 390]) {
       /^Takes about \d+ (s|min) on a 2-core laptop on wasm \(the example run's speed/,
     );
     await expect(page.getByTestId('run-duration')).toContainText(/^Estimated: about \d+ (s|min) /);
+    // Task accuracy is read against chance (issue 26): sst2 has 2 classes, so 42.5% is below 50%.
+    const results = page.getByTestId('results');
+    await expect(results.getByTestId('chance-level')).toHaveText('chance 50% for 2 classes');
+    await expect(results.getByTestId('chance-note')).toBeVisible();
+    await expect(results.getByTestId('chance-note')).toContainText(
+      'Task accuracy of the repaired model: 42.5% — below chance (50%) for 2 classes',
+    );
+    // The aligned model's 0% is explained in place, opened by keyboard.
+    const why = results.getByTestId('why-aligned-accuracy');
+    await why.locator('summary').focus();
+    await page.keyboard.press('Enter');
+    await expect(why).toContainText('alignment does not train the task');
+    // The glossary opens by keyboard too, and says what the tables' abbreviations mean.
+    const glossary = page.getByTestId('glossary');
+    await glossary.locator('summary').focus();
+    await page.keyboard.press('Enter');
+    await expect(glossary.locator('#glossary-HS')).toContainText('Harmful score');
+    await expect(glossary.locator('#glossary-TPE')).toBeVisible();
     await summary.scrollIntoViewIfNeeded();
     // The viewport around the summary: the metrics above it, the first generations below.
     await page.screenshot({ path: `test-results/results-summary-${width}.png` });

@@ -72,11 +72,20 @@ test('a sweep of every defense runs in the page, fills the leaderboard and expor
   await expect(rows).toHaveCount(DEFENSE_VARIANTS.length);
   for (const [i, variant] of DEFENSE_VARIANTS.entries()) {
     await expect(rows.nth(i).locator('th')).toHaveText(variant.label);
-    // HS, FA, refusal, HS ft: numbers; train seconds too (every stage was trained in this sweep).
+    // harmful score, task accuracy, refusals, harmful (fine-tuned): numbers; train seconds too (every stage was trained in this sweep).
     for (const cell of await rows.nth(i).locator('td').allTextContents()) {
       expect(cell).toMatch(/^\d+\.\d$/);
     }
   }
+  // One axis (the method), so the trade-off is drawn along it: micro fine-tunes on sst2, so the
+  // chance line is at 50%, and the default is the variant that changes nothing.
+  const tradeoff = panel.getByTestId('sweep-tradeoff');
+  await expect(tradeoff).toHaveAttribute('data-chance', '50');
+  await expect(tradeoff.getByTestId('chart-guide')).toHaveText('chance 50% for 2 classes');
+  await expect(tradeoff.getByTestId('chart-marker')).toHaveText(
+    'default (method = sft (no defense))',
+  );
+  await expect(tradeoff.locator('canvas')).toBeVisible();
   // Every run was saved with the others.
   await expect(page.getByTestId('run-row')).toHaveCount(DEFENSE_VARIANTS.length);
   await panel.evaluate((el) => el.scrollIntoView({ block: 'start' }));
@@ -84,6 +93,8 @@ test('a sweep of every defense runs in the page, fills the leaderboard and expor
     true,
   );
   await page.screenshot({ path: `${SHOTS}/ui-sweep-1280.png` });
+  await tradeoff.scrollIntoViewIfNeeded();
+  await page.screenshot({ path: `${SHOTS}/ui-sweep-tradeoff-1280.png` });
 
   const downloading = page.waitForEvent('download');
   await panel.getByTestId('sweep-csv').click();
@@ -96,7 +107,7 @@ test('a sweep of every defense runs in the page, fills the leaderboard and expor
   );
 
   // Sorting by harmful score orders the rows by it.
-  await panel.getByRole('button', { name: 'HS', exact: true }).click();
+  await panel.getByRole('button', { name: 'harmful score', exact: true }).click();
   const scores = (await rows.locator('td:nth-child(2)').allTextContents()).map(Number);
   expect(scores).toEqual([...scores].sort((a, b) => a - b));
 
@@ -114,5 +125,8 @@ test('a sweep of every defense runs in the page, fills the leaderboard and expor
     true,
   );
   await page.screenshot({ path: `${SHOTS}/ui-sweep-390.png` });
+  await tradeoff.scrollIntoViewIfNeeded();
+  await expect(tradeoff.locator('canvas')).toBeVisible();
+  await page.screenshot({ path: `${SHOTS}/ui-sweep-tradeoff-390.png` });
   expect(problems).toEqual([]);
 });

@@ -4,3 +4,4 @@ export * from './aggregate';
 export * from './leaderboard';
 export * from './presets';
 export * from './run';
+export * from './tradeoff';
