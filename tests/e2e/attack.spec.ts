@@ -75,6 +75,7 @@ test('an attacker search runs in the page, fills the robustness board and opens 
   await expect(plan).toContainText('finetune.lr: 0.005 … 0.02 (log)');
   await expect(plan).toContainText('finetune.epochs: 1 | 2');
   await expect(plan).toContainText('2 defenses × (2 default seeds + 2 trials) = 8 runs on wasm');
+  await expect(panel.getByTestId('attack-duration')).toContainText(/^, about \d+ (s|min|h)/);
 
   await panel.getByTestId('attack-run').click();
   await expect(page.getByTestId('run-blocked')).toContainText('An attacker search is in progress');

@@ -57,6 +57,8 @@ test('a sweep of every defense runs in the page, fills the leaderboard and expor
   await expect(panel.getByTestId('sweep-count')).toHaveText(
     `${DEFENSE_VARIANTS.length} runs on wasm`,
   );
+  // Before it runs, the sweep says how long it may take (issue 26, point 4).
+  await expect(panel.getByTestId('sweep-duration')).toContainText(/^, at most about \d+ (s|min)/);
   await panel.getByTestId('sweep-run').click();
   await expect(page.getByTestId('run-button')).toBeDisabled();
   await expect(page.getByTestId('run-blocked')).toContainText('A sweep is in progress');

@@ -219,7 +219,11 @@ test('two saved runs selected for comparison show a scatter plot and a compariso
   await expect(table.locator('tbody tr')).toHaveCount(2);
   await expect(table.locator('tbody')).toContainText('0.1');
   await expect(table.locator('tbody')).toContainText('0.3');
-  await expect(comparison.locator('.legend li')).toHaveCount(2);
+  // One legend entry per run, and the task's chance level (issue 26) on the task-accuracy axis.
+  await expect(comparison.locator('.legend li:not([data-testid="comparison-chance"])')).toHaveCount(
+    2,
+  );
+  await expect(comparison.getByTestId('comparison-chance')).toContainText('chance 50%');
   // Only the mask ratio differs, so it is the one settings column; the rest is said once.
   await expect(table.locator('thead th.differs')).toHaveText(['post.maskRatio']);
   await expect(comparison.getByTestId('comparison-shared')).toContainText('finetune.task sst2');
