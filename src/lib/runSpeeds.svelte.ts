@@ -38,21 +38,18 @@ function isSpeed(value: unknown): value is RunSpeed {
 }
 
 export class RunSpeeds {
-  /** Bumped whenever a speed is learnt, so estimates shown on the page follow. */
-  version = $state(0);
+  /** The speeds kept in storage, read once (estimates run in every render of a sweep's grid). */
+  #speeds = $state.raw<Record<string, unknown>>({});
   #reference = $state.raw<{ base: string; backend: string; speed: RunSpeed } | null>(null);
   readonly #store: () => Storage | undefined;
 
   constructor(store: () => Storage | undefined = browserStorage) {
     this.#store = store;
-  }
-
-  #readAll(): Record<string, unknown> {
     try {
-      const parsed = JSON.parse(this.#store()?.getItem(KEY) ?? '{}') as unknown;
-      return parsed && typeof parsed === 'object' ? (parsed as Record<string, unknown>) : {};
+      const parsed = JSON.parse(store()?.getItem(KEY) ?? '{}') as unknown;
+      if (parsed && typeof parsed === 'object') this.#speeds = parsed as Record<string, unknown>;
     } catch {
-      return {};
+      // A damaged record is read as no speeds kept.
     }
   }
 
@@ -60,14 +57,13 @@ export class RunSpeeds {
   remember(run: TimedRun & { environment: { backend: string } }): void {
     const speed = speedOf(run);
     if (!speed) return;
-    const all = this.#readAll();
-    all[`${run.config.model.base}|${run.environment.backend}`] = speed;
+    const all = { ...this.#speeds, [`${run.config.model.base}|${run.environment.backend}`]: speed };
+    this.#speeds = all;
     try {
       this.#store()?.setItem(KEY, JSON.stringify(all));
     } catch {
       // A full or blocked storage only means estimating from the example meanwhile.
     }
-    this.version += 1;
   }
 
   /** The shipped example: the stand-in speed for its model until this browser has its own. */
@@ -80,8 +76,7 @@ export class RunSpeeds {
 
   /** The speed `config`'s model has shown on `backend` here, else the example's for its model. */
   speedFor(config: ExperimentConfig, backend?: string): RunSpeed | null {
-    void this.version;
-    const own = this.#readAll()[`${config.model.base}|${backend ?? config.runtime.backend}`];
+    const own = this.#speeds[`${config.model.base}|${backend ?? config.runtime.backend}`];
     if (isSpeed(own)) return own;
     const reference = this.#reference;
     return reference && reference.base === config.model.base ? reference.speed : null;
@@ -92,10 +87,9 @@ export class RunSpeeds {
    * nothing here has run that model.
    */
   estimate(config: ExperimentConfig, backend?: string): DurationEstimate | null {
-    void this.version;
     const base = config.model.base;
     const on = backend ?? config.runtime.backend;
-    const all = this.#readAll();
+    const all = this.#speeds;
     const own = all[`${base}|${on}`];
     if (isSpeed(own)) {
       const where = `on this machine (from your last ${base} run on ${on})`;
