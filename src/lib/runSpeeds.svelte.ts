@@ -76,10 +76,25 @@ export class RunSpeeds {
 
   /** The speed `config`'s model has shown on `backend` here, else the example's for its model. */
   speedFor(config: ExperimentConfig, backend?: string): RunSpeed | null {
-    const own = this.#speeds[`${config.model.base}|${backend ?? config.runtime.backend}`];
-    if (isSpeed(own)) return own;
+    return this.#found(config, backend)?.speed ?? null;
+  }
+
+  /** Where the speed for `config` on `backend` comes from, in words, with the speed. */
+  #found(
+    config: ExperimentConfig,
+    backend?: string,
+  ): { speed: RunSpeed; where: string; short: string; source: DurationEstimate['source'] } | null {
+    const base = config.model.base;
+    const on = backend ?? config.runtime.backend;
+    const own = this.#speeds[`${base}|${on}`];
+    if (isSpeed(own)) {
+      const where = `on this machine (from your last ${base} run on ${on})`;
+      return { speed: own, where, short: '(your last run here)', source: 'this-machine' };
+    }
     const reference = this.#reference;
-    return reference && reference.base === config.model.base ? reference.speed : null;
+    if (!reference || reference.base !== base) return null;
+    const where = `on a 2-core laptop on ${reference.backend} (the example run's speed; yours is measured by your first run)`;
+    return { speed: reference.speed, where, short: "(the example run's speed)", source: 'example' };
   }
 
   /**
@@ -87,26 +102,17 @@ export class RunSpeeds {
    * nothing here has run that model.
    */
   estimate(config: ExperimentConfig, backend?: string): DurationEstimate | null {
-    const base = config.model.base;
-    const on = backend ?? config.runtime.backend;
-    const all = this.#speeds;
-    const own = all[`${base}|${on}`];
-    if (isSpeed(own)) {
-      const where = `on this machine (from your last ${base} run on ${on})`;
-      const seconds = estimateSeconds(config, own);
-      const text = `${formatDuration(seconds)} ${where}`;
-      const short = `${formatDuration(seconds)} (your last run here)`;
-      return { seconds, text, where, short, source: 'this-machine' };
-    }
-    const reference = this.#reference;
-    if (reference && reference.base === base) {
-      const where = `on a 2-core laptop on ${reference.backend} (the example run's speed; yours is measured by your first run)`;
-      const seconds = estimateSeconds(config, reference.speed);
-      const text = `${formatDuration(seconds)} ${where}`;
-      const short = `${formatDuration(seconds)} (the example run's speed)`;
-      return { seconds, text, where, short, source: 'example' };
-    }
-    return null;
+    const found = this.#found(config, backend);
+    if (!found) return null;
+    const seconds = estimateSeconds(config, found.speed);
+    const about = formatDuration(seconds);
+    return {
+      seconds,
+      text: `${about} ${found.where}`,
+      where: found.where,
+      short: `${about} ${found.short}`,
+      source: found.source,
+    };
   }
 
   /**
