@@ -108,9 +108,12 @@ test('build a micro run on wasm, watch it, read the results, find it again after
   await page.getByTestId('results').evaluate((el) => el.scrollIntoView({ block: 'start' }));
   await shoot(page, 'ui-results-1280');
 
-  // The Antidote view: the fraction pruned per matrix, a score histogram with the cut, and a
-  // heatmap of the chosen matrix's mask.
+  // The Antidote view: the fraction pruned per matrix as a block × matrix summary, a score
+  // histogram with the cut, and a heatmap of the chosen matrix's mask, zoomable.
   const antidote = page.getByTestId('antidote-view');
+  const tiles = antidote.getByTestId('prune-summary').getByRole('button');
+  expect(await tiles.count()).toBeGreaterThan(1);
+  await expect(tiles.first()).toHaveText(/^\d+(\.\d)?$/);
   await expect(antidote.getByTestId('prune-table').locator('tbody tr').first()).toContainText(
     /\d+\.\d%/,
   );
@@ -118,7 +121,11 @@ test('build a micro run on wasm, watch it, read the results, find it again after
   const matrices = antidote.getByTestId('prune-matrix').locator('option');
   expect(await matrices.count()).toBeGreaterThan(1);
   const second = (await matrices.nth(1).getAttribute('value')) ?? '';
-  await antidote.getByTestId('prune-matrix').selectOption(second);
+  // A tile chooses its matrix (and the arrow keys move along the row).
+  await tiles.first().click();
+  await tiles.first().press('ArrowRight');
+  await expect(antidote.getByTestId('prune-matrix')).toHaveValue(second);
+  await expect(tiles.nth(1)).toBeFocused();
   await expect(
     antidote.getByRole('heading', { name: `${second}: where the mask fell` }),
   ).toBeVisible();
@@ -133,6 +140,21 @@ test('build a micro run on wasm, watch it, read the results, find it again after
     return count;
   });
   expect(coloured).toBeGreaterThan(0);
+  // At fit the map stays within its box (no 3,000 px column); 4× magnifies it and the box scrolls.
+  const box = heatmap.getByTestId('mask-box');
+  expect((await box.boundingBox())?.height ?? 0).toBeLessThan(260);
+  const fitWidth = (await heatmap.locator('canvas').boundingBox())?.width ?? 0;
+  await heatmap.getByTestId('mask-zoom-4').click();
+  await expect
+    .poll(async () => (await heatmap.locator('canvas').boundingBox())?.width ?? 0)
+    .toBeCloseTo(fitWidth * 4, 0);
+  expect((await box.boundingBox())?.height ?? 0).toBeLessThan(260);
+  const canvasBox = await heatmap.locator('canvas').boundingBox();
+  if (canvasBox) await page.mouse.move(canvasBox.x + 5, canvasBox.y + 5);
+  await expect(heatmap.getByTestId('mask-readout')).toHaveText(
+    /^inputs 0(–\d+)? × outputs 0(–\d+)?: \d+% pruned$/,
+  );
+  await heatmap.getByTestId('mask-zoom-1').click();
   // The matrix picker, its histogram and its heatmap in one view.
   await antidote
     .getByTestId('prune-matrix')
