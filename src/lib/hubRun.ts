@@ -3,7 +3,7 @@
  * a rough training time on wasm, and whether to ask first) and after it failed to download (what
  * to do next).
  */
-import { runCost, type ExperimentConfig } from '../core/config';
+import type { ExperimentConfig } from '../core/config';
 import { isRepoSpec } from '../core/hub/repo';
 import { NETWORK_FAILURE_WORDS } from '../core/hub/errors';
 import { guardLimits } from '../core/hub/guard';
@@ -11,18 +11,9 @@ import { deviceFit, estimateMemory, formatBytes } from '../core/model/memory';
 import { pipelineMemoryRun } from '../core/pipeline/microBatch';
 import type { BackendName } from '../core/runtime/backend';
 import type { ModelOption } from './modelChoices';
-import { formatSeconds } from './runProgress.svelte';
+import type { DurationEstimate } from './runSpeeds.svelte';
 
-/**
- * Training throughput on wasm, in parameters × tokens per second: the whole micro experiment on a
- * SmolLM2-135M-shaped checkpoint (`npm run real-size`, README) trained at 11–12 tokens/s on a
- * 2-core machine, one wasm thread. A step's compute grows with the parameters (about 6 per token,
- * Kaplan et al. 2020), so other sizes are scaled from it.
- */
-export const WASM_PARAMETER_TOKENS_PER_SECOND = 12 * 135e6;
-/** Tokens per training row in that run (6,440 in 32 alignment rows, 2,819 in 16 fine-tuning rows). */
-export const TOKENS_PER_ROW = 190;
-/** A Hub run on a backend without a GPU that trains longer than this (or of unknown size) asks first. */
+/** A Hub run on a backend without a GPU that takes longer than this (or of unknown size) asks first. */
 export const SLOW_SECONDS = 10 * 60;
 
 export interface HubRunFacts {
@@ -33,8 +24,11 @@ export interface HubRunFacts {
   downloadBytes: number | null;
   /** The estimated peak of the run on `backend`, and whether it fits that backend's budget. */
   memory: { bytes: number; fits: boolean; problems: string[] } | null;
-  /** Training alone on wasm at the measured rate; null when the size is unknown. */
-  wasmTrainingSeconds: number | null;
+  /**
+   * How long the whole run will take (`runSpeeds`: this browser's own runs of the model, else on
+   * wasm the real-size run's speed scaled to its size); null when nothing says.
+   */
+  duration: DurationEstimate | null;
   /** Ask before it runs: no GPU, and long or of unknown size. */
   slow: boolean;
 }
@@ -42,12 +36,14 @@ export interface HubRunFacts {
 /**
  * What the page can say of a run of `config` before it starts, or null when its base model is
  * built in. `option` is the model's entry in the page's list (a curated one carries its shape),
- * `backend` the one the run will use (null while `auto` is still choosing).
+ * `backend` the one the run will use (null while `auto` is still choosing), `duration` the page's
+ * one estimate of the run's time (the Run card's).
  */
 export function hubRunFacts(
   config: ExperimentConfig,
   option: ModelOption | undefined,
   backend: BackendName | null,
+  duration: DurationEstimate | null,
 ): HubRunFacts | null {
   const repo = config.model.base;
   if (!isRepoSpec(repo)) return null;
@@ -58,20 +54,14 @@ export function hubRunFacts(
     const fit = deviceFit(estimate, guardLimits(backend));
     memory = { bytes: estimate.total, fits: fit.fits, problems: fit.problems };
   }
-  const parameters = option?.parameters;
-  const wasmTrainingSeconds =
-    parameters === undefined
-      ? null
-      : (runCost(config, parameters).rows * TOKENS_PER_ROW * parameters) /
-        WASM_PARAMETER_TOKENS_PER_SECOND;
   const withoutGpu = backend !== null && backend !== 'webgpu';
   return {
     repo,
     backend,
     downloadBytes: option?.downloadBytes ?? null,
     memory,
-    wasmTrainingSeconds,
-    slow: withoutGpu && (wasmTrainingSeconds === null || wasmTrainingSeconds > SLOW_SECONDS),
+    duration,
+    slow: withoutGpu && (duration === null || duration.seconds > SLOW_SECONDS),
   };
 }
 
@@ -91,18 +81,18 @@ export function describeHubRun(facts: HubRunFacts): string[] {
         : `Memory: about ${formatBytes(facts.memory.bytes)} at its peak; will not fit ${on}: ${facts.memory.problems.join('; ')}.`,
     );
   }
-  if (facts.wasmTrainingSeconds !== null) {
+  if (facts.duration !== null) {
     const gpu =
-      facts.backend === 'webgpu'
-        ? ' On WebGPU it depends on the GPU (not measured here).'
+      facts.backend === null || facts.backend === 'webgpu'
+        ? ''
         : ' A WebGPU GPU is what these models are meant for.';
-    lines.push(
-      `Training alone on wasm: roughly ${formatSeconds(facts.wasmTrainingSeconds)} (scaled from the 12 tokens/s measured for a 135M model on a 2-core machine).${gpu}`,
-    );
+    lines.push(`Time: ${facts.duration.text}.${gpu}`);
   } else if (facts.backend !== null && facts.backend !== 'webgpu') {
     lines.push(
-      `On ${facts.backend} (no GPU) a Hub model trains slowly: a 135M one at about 12 tokens/s on a 2-core machine, hours for a preset.`,
+      `On ${facts.backend} (no GPU) a Hub model runs slowly: the micro preset on a 135M model took 17 min on one wasm thread of a 2-core machine; a full preset takes hours.`,
     );
+  } else if (facts.backend === 'webgpu') {
+    lines.push('Time: its first steps measure it (nothing has run it on this GPU yet).');
   }
   return lines;
 }

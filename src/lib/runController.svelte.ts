@@ -42,7 +42,7 @@ import {
 } from './interruptedRun';
 import { type LabSession, type WorkerUse } from './labSession.svelte';
 import type { ModelOption } from './modelChoices';
-import { RunProgress } from './runProgress.svelte';
+import { RunProgress, stageElapsed } from './runProgress.svelte';
 import type { SavedRuns } from './savedRuns.svelte';
 import type { ShownResults } from './shownResults.svelte';
 import { holdScreenAwake } from './wakeLock';
@@ -78,8 +78,32 @@ export class RunController {
 
   /** The monitor's state of the last run started, or null before the first. */
   progress = $state<RunProgress | null>(null);
-  /** The last run's estimated seconds per stage (the monitor's overall ETA), when known. */
+  /** The last run's estimated seconds per stage before it ran (`runSpeeds`), when known. */
   stageEstimate = $state.raw<Record<StageName, number> | null>(null);
+  /**
+   * The monitor's per-stage estimate for the overall ETA: the one from before the run, else, once
+   * the run's first training steps are done, one from their pace (a first-step measurement).
+   */
+  readonly etaEstimate = $derived.by((): Record<StageName, number> | null => {
+    if (this.stageEstimate) return this.stageEstimate;
+    const run = this.progress;
+    const config = this.#lastRun;
+    if (!run || !config) return null;
+    const stage = run.stages.find(
+      (s): s is typeof s & { name: 'alignment' | 'finetune' } =>
+        (s.name === 'alignment' || s.name === 'finetune') &&
+        (s.status === 'running' || s.status === 'done') &&
+        s.done - (s.resumedAt ?? 0) > 0,
+    );
+    if (!stage) return null;
+    const steps = stage.done - (stage.resumedAt ?? 0);
+    const speed = runSpeeds.fromFirstSteps(
+      config,
+      steps * config[stage.name].batchSize,
+      stageElapsed(stage, this.now),
+    );
+    return speed ? estimateStageSeconds(config, speed) : null;
+  });
   status = $state<RunStatus>('running');
   error = $state<string | null>(null);
   /** The clock the monitor reads (ETA, elapsed), ticking while a run is in progress. */
@@ -281,7 +305,7 @@ export class RunController {
     const option = this.#parts.models().find((o) => o.spec.toLowerCase() === repo);
     const chosen = toRun.runtime.backend;
     const backend = chosen === 'auto' ? (this.#parts.session.info?.backend ?? null) : chosen;
-    return hubRunFacts(toRun, option, backend);
+    return hubRunFacts(toRun, option, backend, runSpeeds.estimate(toRun, backend ?? undefined));
   }
 
   /** The base model's parameters, when the page knows them before downloading anything. */

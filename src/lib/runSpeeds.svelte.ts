@@ -8,12 +8,16 @@
 import {
   estimateSeconds,
   formatDuration,
+  REAL_SIZE_WASM_RUN,
+  scaledWasmSpeed,
+  speedFromFirstSteps,
   speedOf,
   type RunSpeed,
   type TimedRun,
 } from '../core/config/duration';
 import type { ExperimentConfig } from '../core/config';
 import { browserStorage } from './browserStorage';
+import type { ModelOption } from './modelChoices';
 
 const KEY = 'safetune-lab.run-speed';
 
@@ -25,8 +29,11 @@ export interface DurationEstimate {
   where: string;
   /** For a narrow place (the phone's Run bar): `about 2 min (your last run here)`. */
   short: string;
-  /** Where the speed came from: this browser's runs, or the shipped example's. */
-  source: 'this-machine' | 'example';
+  /**
+   * Where the speed came from: this browser's runs, the shipped example's, or (a Hub model on
+   * wasm) the real-size run's scaled by the model's parameters.
+   */
+  source: 'this-machine' | 'example' | 'scaled';
 }
 
 function isSpeed(value: unknown): value is RunSpeed {
@@ -41,6 +48,8 @@ export class RunSpeeds {
   /** The speeds kept in storage, read once (estimates run in every render of a sweep's grid). */
   #speeds = $state.raw<Record<string, unknown>>({});
   #reference = $state.raw<{ base: string; backend: string; speed: RunSpeed } | null>(null);
+  /** Parameters of the models the page lists (a Hub model's scaled speed needs its size). */
+  #parameters = $state.raw<ReadonlyMap<string, number>>(new Map());
   readonly #store: () => Storage | undefined;
 
   constructor(store: () => Storage | undefined = browserStorage) {
@@ -74,6 +83,15 @@ export class RunSpeeds {
       : null;
   }
 
+  /** The page's model list, once loaded: the sizes a Hub model's scaled speed is read from. */
+  knowModels(options: readonly ModelOption[]): void {
+    this.#parameters = new Map(
+      options.flatMap((o) =>
+        o.parameters === undefined ? [] : [[o.spec.toLowerCase(), o.parameters] as const],
+      ),
+    );
+  }
+
   /** The speed `config`'s model has shown on `backend` here, else the example's for its model. */
   speedFor(config: ExperimentConfig, backend?: string): RunSpeed | null {
     return this.#found(config, backend)?.speed ?? null;
@@ -92,9 +110,46 @@ export class RunSpeeds {
       return { speed: own, where, short: '(your last run here)', source: 'this-machine' };
     }
     const reference = this.#reference;
-    if (!reference || reference.base !== base) return null;
-    const where = `on a 2-core laptop on ${reference.backend} (the example run's speed; yours is measured by your first run)`;
-    return { speed: reference.speed, where, short: "(the example run's speed)", source: 'example' };
+    if (reference && reference.base === base) {
+      const where = `on a 2-core laptop on ${reference.backend} (the example run's speed; yours is measured by your first run)`;
+      return {
+        speed: reference.speed,
+        where,
+        short: "(the example run's speed)",
+        source: 'example',
+      };
+    }
+    // A Hub model of known size on wasm: the real-size run's speed, scaled. On a GPU nothing
+    // measured here says how fast; the run's first steps do. Before `auto` has chosen, the
+    // estimate is wasm's, said as such.
+    const parameters = this.#parameters.get(base.split('@')[0].toLowerCase());
+    if (parameters === undefined || (on !== 'wasm' && on !== 'auto')) return null;
+    const measured = "a 135M model's measured run, scaled to this size";
+    const where =
+      on === 'wasm'
+        ? `on one wasm thread of a 2-core laptop (${measured}; yours is measured by your first run)`
+        : `if it runs on wasm, one thread of a 2-core laptop (${measured}); a WebGPU GPU is faster`;
+    return {
+      speed: scaledWasmSpeed(parameters),
+      where,
+      short: on === 'wasm' ? '(scaled from a 135M run)' : '(on wasm, scaled from a 135M run)',
+      source: 'scaled',
+    };
+  }
+
+  /**
+   * A run's speed from its first `steps` training steps of `rows` rows each, taken in `seconds`:
+   * for a run nothing measured before. Evaluation and post keep the proportions of the example
+   * run (the built-in model) or of the real-size run (a Hub model).
+   */
+  fromFirstSteps(config: ExperimentConfig, rows: number, seconds: number): RunSpeed | null {
+    if (!(rows > 0) || !(seconds > 0)) return null;
+    const reference = this.#reference;
+    const like =
+      reference && reference.base === config.model.base
+        ? reference.speed
+        : REAL_SIZE_WASM_RUN.speed;
+    return speedFromFirstSteps(seconds / rows, like);
   }
 
   /**

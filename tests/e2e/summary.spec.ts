@@ -23,6 +23,23 @@ for (const width of [1280, 390]) {
       /^Takes about \d+ (s|min) on a 2-core laptop on wasm \(the example run's speed/,
     );
     await expect(page.getByTestId('run-duration')).toContainText(/^Estimated: about \d+ (s|min) /);
+    if (width === 1280) {
+      // Every preset says how long it takes: the built-in model's at the example's speed, a Hub
+      // model's scaled from the real-size run on wasm, or, where nothing measured it, that its
+      // first steps will.
+      const select = page.locator('#preset-select');
+      const names = await select
+        .locator('option')
+        .evaluateAll((options) => options.map((o) => (o as HTMLOptionElement).value));
+      expect(names.length).toBeGreaterThan(5);
+      for (const name of names) {
+        await select.selectOption(name);
+        await expect(page.getByTestId('preset-duration'), name).toHaveText(
+          /^(Takes about \d+ (s|min|h)( \d+ min)? on |Time: nothing here has run its model)/,
+        );
+      }
+      await select.selectOption('antidote-sst2');
+    }
     // Task accuracy is read against chance (issue 26): sst2 has 2 classes, so 42.5% is below 50%.
     const results = page.getByTestId('results');
     await expect(results.getByTestId('chance-level')).toHaveText('chance 50% for 2 classes');

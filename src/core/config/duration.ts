@@ -93,3 +93,48 @@ export function formatDuration(seconds: number): string {
   const rest = minutes % 60;
   return `about ${hours} h${rest > 0 ? ` ${rest} min` : ''}`;
 }
+
+/**
+ * The one whole run of a real-size model measured here (`npm run real-size`, README): the micro
+ * preset on a SmolLM2-135M-shaped checkpoint through `lab run` on wasm, one thread of a 2-core
+ * machine. Alignment 517 s and fine-tuning 253 s for 48 rows (2 + 1 steps of 16), Antidote 72 s,
+ * evaluation 204 s for 360 answers of 24 tokens.
+ */
+export const REAL_SIZE_WASM_RUN = {
+  parameters: 135e6,
+  speed: {
+    trainSecondsPerRow: (517 + 253) / 48,
+    evalSecondsPerGeneration: 204 / 360,
+    postSeconds: 72,
+  },
+} as const satisfies { parameters: number; speed: RunSpeed };
+
+/**
+ * A Hub model's speed on wasm before this browser has run it: the real-size run's, scaled by the
+ * parameter count (a step's work grows with it: about 6 operations per parameter per token,
+ * Kaplan et al. 2020). Rough: a model's shape (vocabulary, depth) moves it either way.
+ */
+export function scaledWasmSpeed(parameters: number): RunSpeed {
+  const scale = parameters / REAL_SIZE_WASM_RUN.parameters;
+  const { speed } = REAL_SIZE_WASM_RUN;
+  return {
+    trainSecondsPerRow: speed.trainSecondsPerRow * scale,
+    evalSecondsPerGeneration: speed.evalSecondsPerGeneration * scale,
+    postSeconds: speed.postSeconds * scale,
+  };
+}
+
+/**
+ * A run's speed read from its own first training steps, when nothing measured it before: seconds
+ * per training row from those steps, and evaluation and post in the proportion `like` shows (a
+ * run of the same model, or the real-size run for a Hub model). The first steps carry kernel
+ * compilation and warm-up, so the estimate starts high and settles as steps go by.
+ */
+export function speedFromFirstSteps(secondsPerRow: number, like: RunSpeed): RunSpeed {
+  const scale = secondsPerRow / like.trainSecondsPerRow;
+  return {
+    trainSecondsPerRow: secondsPerRow,
+    evalSecondsPerGeneration: like.evalSecondsPerGeneration * scale,
+    postSeconds: like.postSeconds * scale,
+  };
+}

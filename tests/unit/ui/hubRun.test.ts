@@ -12,10 +12,27 @@ import {
 } from '../../../src/lib/hubRun';
 import { curatedOptions } from '../../../src/lib/modelChoices';
 import { RunProgress } from '../../../src/lib/runProgress.svelte';
+import { RunSpeeds } from '../../../src/lib/runSpeeds.svelte';
 
 const SMOLLM = 'HuggingFaceTB/SmolLM2-135M-Instruct';
 const option = (repo: string) =>
   curatedOptions(CURATED_MODELS).find((o) => o.spec === curatedModel(repo)?.repo);
+
+/** The page's one estimate, from a browser that has run nothing yet but knows the curated sizes. */
+const speeds = new RunSpeeds(() => undefined);
+speeds.knowModels(curatedOptions(CURATED_MODELS));
+function facts(
+  config: ExperimentConfig,
+  repo: string | undefined,
+  backend: 'wasm' | 'webgpu' | null,
+) {
+  return hubRunFacts(
+    config,
+    repo === undefined ? undefined : option(repo),
+    backend,
+    speeds.estimate(config, backend ?? undefined),
+  );
+}
 
 function withBase(base: string): ExperimentConfig {
   const config = structuredClone(DEFAULT_CONFIG);
@@ -25,42 +42,62 @@ function withBase(base: string): ExperimentConfig {
 
 describe('hubRunFacts: a Hub run before it starts', () => {
   it('is null for the built-in base model', () => {
-    expect(hubRunFacts(DEFAULT_CONFIG, undefined, 'wasm')).toBeNull();
+    expect(facts(DEFAULT_CONFIG, undefined, 'wasm')).toBeNull();
   });
 
   it("states a curated model's download, memory, fit and a wasm time, and asks on wasm", () => {
     const config = resolvePreset('smollm2-135m-sst2');
-    const facts = hubRunFacts(config, option(SMOLLM), 'wasm');
-    expect(facts).not.toBeNull();
-    expect(facts!.downloadBytes).toBe(curatedModel(SMOLLM)!.downloadBytes);
-    expect(facts!.memory!.bytes).toBeGreaterThan(curatedModel(SMOLLM)!.parameters * 4);
-    expect(facts!.memory!.fits).toBe(true);
-    // Hours: the README's real-size run trained this shape at about 12 tokens/s.
-    expect(facts!.wasmTrainingSeconds!).toBeGreaterThan(3600);
-    expect(facts!.slow).toBe(true);
-    const lines = describeHubRun(facts!);
+    const found = facts(config, SMOLLM, 'wasm');
+    expect(found).not.toBeNull();
+    expect(found!.downloadBytes).toBe(curatedModel(SMOLLM)!.downloadBytes);
+    expect(found!.memory!.bytes).toBeGreaterThan(curatedModel(SMOLLM)!.parameters * 4);
+    expect(found!.memory!.fits).toBe(true);
+    // Hours: the README's real-size run took 17 min for the micro preset's 48 rows.
+    expect(found!.duration!.seconds).toBeGreaterThan(3600);
+    expect(found!.duration!.source).toBe('scaled');
+    expect(found!.slow).toBe(true);
+    const lines = describeHubRun(found!);
     expect(lines[0]).toMatch(/^HuggingFaceTB\/SmolLM2-135M-Instruct: about \d+ MB to download/);
     expect(lines[1]).toMatch(/^Memory: about [\d.]+ [MG]B at its peak, within wasm's budget\.$/);
-    expect(lines[2]).toMatch(/^Training alone on wasm: roughly \d+ h \d+ min/);
+    expect(lines[2]).toMatch(
+      /^Time: about \d+ h( \d+ min)? on one wasm thread .*scaled to this size/,
+    );
+  });
+
+  it("is the Run card's estimate: the real-size run's own config takes the measured time", () => {
+    // The README's real-size run, re-estimated: 2 + 1 steps of 16 rows, 3 × 120 answers, Antidote:
+    // 517 + 253 + 72 + 204 s = 17.4 min of stages, scaled from 135M to the curated size.
+    const micro = resolvePreset('micro');
+    micro.model.base = SMOLLM;
+    Object.assign(micro.alignment, { samples: 32, epochs: 1, batchSize: 16 });
+    Object.assign(micro.finetune, { samples: 16, epochs: 1, batchSize: 16 });
+    const found = facts(micro, SMOLLM, 'wasm')!;
+    const parameters = curatedModel(SMOLLM)!.parameters;
+    expect(found.duration!.seconds).toBeCloseTo(((517 + 253 + 72 + 204) * parameters) / 135e6, 0);
   });
 
   it('does not ask on WebGPU, and says a model that does not fit will not', () => {
     const config = resolvePreset('smollm2-135m-sst2');
-    expect(hubRunFacts(config, option(SMOLLM), 'webgpu')!.slow).toBe(false);
+    const onGpu = facts(config, SMOLLM, 'webgpu')!;
+    expect(onGpu.slow).toBe(false);
+    // Nothing measured here says how fast a GPU is: the run's first steps do.
+    expect(onGpu.duration).toBeNull();
+    expect(describeHubRun(onGpu)[2]).toMatch(/^Time: its first steps measure it/);
     const qwen = withBase('Qwen/Qwen3-0.6B');
     qwen.finetune.lora = null;
-    const facts = hubRunFacts(qwen, option('Qwen/Qwen3-0.6B'), 'wasm')!;
-    expect(facts.memory!.fits).toBe(false);
-    expect(describeHubRun(facts)[1]).toContain('will not fit wasm');
+    const found = facts(qwen, 'Qwen/Qwen3-0.6B', 'wasm')!;
+    expect(found.memory!.fits).toBe(false);
+    expect(describeHubRun(found)[1]).toContain('will not fit wasm');
   });
 
   it('asks on wasm for a repo of unknown size, and not while the backend is unknown', () => {
-    const facts = hubRunFacts(withBase('tiny/llama'), undefined, 'wasm')!;
-    expect(facts.downloadBytes).toBeNull();
-    expect(facts.memory).toBeNull();
-    expect(facts.slow).toBe(true);
-    expect(describeHubRun(facts).join(' ')).toContain('known once its config.json downloads');
-    expect(hubRunFacts(withBase('tiny/llama'), undefined, null)!.slow).toBe(false);
+    const found = facts(withBase('tiny/llama'), undefined, 'wasm')!;
+    expect(found.downloadBytes).toBeNull();
+    expect(found.memory).toBeNull();
+    expect(found.duration).toBeNull();
+    expect(found.slow).toBe(true);
+    expect(describeHubRun(found).join(' ')).toContain('known once its config.json downloads');
+    expect(facts(withBase('tiny/llama'), undefined, null)!.slow).toBe(false);
   });
 
   it('does not ask for a small curated run that trains in minutes on wasm', () => {
@@ -68,9 +105,15 @@ describe('hubRunFacts: a Hub run before it starts', () => {
     for (const stage of [config.alignment, config.finetune]) {
       Object.assign(stage, { samples: 16, epochs: 1, batchSize: 16 });
     }
-    const facts = hubRunFacts(config, option('EleutherAI/pythia-70m'), 'wasm')!;
-    expect(facts.wasmTrainingSeconds!).toBeLessThan(SLOW_SECONDS);
-    expect(facts.slow).toBe(false);
+    Object.assign(config.evaluation, {
+      harmfulPrompts: 8,
+      benignPrompts: 8,
+      helpfulnessPrompts: 8,
+      taskPrompts: 8,
+    });
+    const found = facts(config, 'EleutherAI/pythia-70m', 'wasm')!;
+    expect(found.duration!.seconds).toBeLessThan(SLOW_SECONDS);
+    expect(found.slow).toBe(false);
   });
 });
 

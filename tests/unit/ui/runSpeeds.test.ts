@@ -1,5 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
+import { runCost } from '../../../src/core/config';
+import { evaluationGenerations } from '../../../src/core/config/duration';
 import { resolvePreset } from '../../../src/core/lab';
 import type { ResultsFile } from '../../../src/core/pipeline/types';
 import { RunSpeeds } from '../../../src/lib/runSpeeds.svelte';
@@ -55,5 +57,58 @@ describe('run speeds: the estimate before a run', () => {
     store.setItem('safetune-lab.run-speed', '{"safetune-base|wasm":{"trainSecondsPerRow":"x"}}');
     const speeds = new RunSpeeds(() => store as unknown as Storage);
     expect(speeds.estimate(example.config, 'wasm')).toBeNull();
+  });
+
+  it("scales the real-size run's speed for a Hub model of known size on wasm, and only there", () => {
+    const store = new MemoryStorage() as unknown as Storage;
+    const speeds = new RunSpeeds(() => store);
+    const config = resolvePreset('micro');
+    config.model.base = 'Owner/Model-270M@main';
+    // Unknown size: nothing to scale.
+    expect(speeds.estimate(config, 'wasm')).toBeNull();
+    speeds.knowModels([
+      { spec: 'owner/model-270m', source: 'hub', description: '', parameters: 270e6 },
+    ]);
+    const scaled = speeds.estimate(config, 'wasm')!;
+    expect(scaled.source).toBe('scaled');
+    // Twice the 135M model's work per row: 2 × (517 + 253) / 48 s per training row, and so on.
+    const rows = runCost(config, null).rows;
+    const generations = evaluationGenerations(config);
+    expect(scaled.seconds).toBeCloseTo(
+      2 * ((rows * (517 + 253)) / 48 + (generations * 204) / 360 + 72),
+      6,
+    );
+    // A GPU's speed is not guessed; this machine's own run of the model replaces the scaled one.
+    expect(speeds.estimate(config, 'webgpu')).toBeNull();
+    const own = {
+      ...structuredClone(example),
+      config,
+      environment: { ...example.environment, backend: 'wasm' },
+    };
+    speeds.remember(own);
+    expect(speeds.estimate(config, 'wasm')!.source).toBe('this-machine');
+  });
+
+  it("measures a run nothing measured before from its first steps, in the example's proportions", () => {
+    const speeds = new RunSpeeds(() => new MemoryStorage() as unknown as Storage);
+    speeds.useReference(example);
+    const reference = speeds.speedFor(example.config)!;
+    // 2 steps of 16 rows in 8 s: 0.25 s per row; evaluation and post in the example's proportion.
+    const speed = speeds.fromFirstSteps(example.config, 32, 8)!;
+    expect(speed.trainSecondsPerRow).toBe(0.25);
+    expect(speed.evalSecondsPerGeneration / speed.trainSecondsPerRow).toBeCloseTo(
+      reference.evalSecondsPerGeneration / reference.trainSecondsPerRow,
+      9,
+    );
+    expect(speed.postSeconds / speed.trainSecondsPerRow).toBeCloseTo(
+      reference.postSeconds / reference.trainSecondsPerRow,
+      9,
+    );
+    // A Hub model takes the real-size run's proportions: 204 s / 360 answers per 770 s / 48 rows.
+    const hub = structuredClone(example.config);
+    hub.model.base = 'owner/model';
+    const fromHub = speeds.fromFirstSteps(hub, 16, 32)!;
+    expect(fromHub.evalSecondsPerGeneration).toBeCloseTo((2 * (204 / 360)) / (770 / 48), 9);
+    expect(speeds.fromFirstSteps(hub, 0, 32)).toBeNull();
   });
 });
