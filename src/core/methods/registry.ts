@@ -20,10 +20,14 @@ import { lisa } from './finetune/lisa';
 import { safeDataMix } from './finetune/safe-data-mix';
 import { finetuneSft } from './finetune/sft';
 import { antidote } from './post/antidote';
+import { antidoteTaskAware } from './post/antidote-task-aware';
 import { magnitudePrune } from './post/magnitude-prune';
 import { none } from './post/none';
 import { randomPrune } from './post/random-prune';
 import { safelora } from './post/safelora';
+import { safemerge } from './post/safemerge';
+import { safetyArithmetic } from './post/safety-arithmetic';
+import { safetyPatch } from './post/safety-patch';
 import { wandaBenign } from './post/wanda-benign';
 import type {
   MethodInfo,
@@ -57,6 +61,10 @@ export const POST_METHODS = defineRegistry<PostMethodEntry>('post-fine-tuning me
   'magnitude-prune': magnitudePrune,
   'wanda-benign': wandaBenign,
   safelora,
+  'safety-arithmetic': safetyArithmetic,
+  safemerge,
+  'safety-patch': safetyPatch,
+  'antidote-task-aware': antidoteTaskAware,
 });
 
 /** What every entry of a stage's registry must also say: its stage; a post method its reads and targets. */

@@ -51,8 +51,26 @@ export interface PostContext<P = Record<string, unknown>> {
   seed: number;
   /** Weights of the earlier checkpoints (SafeLoRA projects onto `aligned − base`). */
   checkpoints: { base: Map<string, Float32Array>; aligned: Map<string, Float32Array> };
+  /**
+   * Tokenized examples for the post methods that train (`safety-patch`, `safety-arithmetic`).
+   * The pipeline always gives it; a method that needs it says so when it is absent.
+   */
+  training?: PostTrainingData;
   cancel?: CancelToken;
   onProgress?: (done: number, total: number) => void;
+}
+
+/** Tokenized examples (loss on the answer) a post method may train on; built on demand. */
+export interface PostTrainingData {
+  /**
+   * `n` harmful prompt → refusal pairs from the alignment stage's refusal data (its train split,
+   * drawn with the run's seed as alignment draws its own), at most the pool's size.
+   */
+  refusals(n: number): TokenizedExample[];
+  /** The re-alignment set (harmful prompt → harmful answer) the calibration batches hold. */
+  realignment(): TokenizedExample[];
+  /** The tokenizer's padding id, for packing. */
+  padId: number;
 }
 
 /**

@@ -16,7 +16,8 @@ const CALIBRATION_BATCH = 16;
 /**
  * The post-fine-tuning stage's work: the registered post method on `model` (as `postPlan` built
  * it), with Antidote's re-alignment set and `wanda-benign`'s calibration set (the user's own
- * fine-tuning task data, without poison) as batches. Returns what it pruned, if it reports it.
+ * fine-tuning task data, without poison) as batches, and, for the methods that train, refusals
+ * and the re-alignment set as examples. Returns what it pruned, if it reports it.
  */
 export async function applyPostMethod(
   run: RunContext,
@@ -35,6 +36,20 @@ export async function applyPostMethod(
     taskBatches: calibrationBatches(taskCalibrationExamples(config, data), tokenizer, seqLen),
     seed: config.seed,
     checkpoints,
+    training: {
+      refusals: (n) =>
+        tokenizeExamples(
+          data.refusal.generate({
+            split: 'train',
+            n: Math.min(n, data.refusal.poolSize('train')),
+            seed: config.seed,
+          }),
+          tokenizer,
+          'response',
+        ),
+      realignment: () => tokenizeExamples(realignmentExamples(config, data), tokenizer, 'response'),
+      padId: tokenizer.padId,
+    },
     cancel: run.cancel,
     onProgress: (done, total) => events.postProgress(done, total),
   });

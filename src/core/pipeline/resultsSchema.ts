@@ -5,8 +5,9 @@
  *
  * Readers are forward-compatible: fields the contract does not name (e.g. `prune`, a sample's
  * `set`) are not problems; missing or ill-typed contract fields are. The optional extras that are
- * checked are a prune report's `maskGrid`, because the page decodes it into a heatmap, and its
- * `projection` (SafeLoRA), because the page charts it.
+ * checked are a prune report's `maskGrid`, because the page decodes it into a heatmap, its
+ * `projection` (SafeLoRA, SafeMERGE), because the page charts it, and its `maskOverlap`, because
+ * the page shows it.
  */
 import {
   MAX_MESSAGE_CHARS,
@@ -225,6 +226,10 @@ export async function resultsFileProblems(value: unknown): Promise<string[]> {
         const problem = projectionProblem(report.projection);
         if (problem) fail(`${at}.projection`, problem);
       }
+      if (report.maskOverlap !== undefined) {
+        const problem = maskOverlapProblem(report.maskOverlap);
+        if (problem) fail(`${at}.maskOverlap`, problem);
+      }
       if (report.maskGrid === undefined) return;
       const shape = report.shape;
       if (!Array.isArray(shape) || shape.length !== 2 || !shape.every(isPositiveInteger)) {
@@ -300,6 +305,22 @@ function projectionProblem(projection: unknown): string | undefined {
   }
   if (typeof projected !== 'boolean') {
     return `projected must be a boolean (got ${describe(projected)})`;
+  }
+  return undefined;
+}
+
+/** A Wanda prune's `maskOverlap`: a Jaccard index in [0, 1] and a correlation in [−1, 1] or null. */
+function maskOverlapProblem(overlap: unknown): string | undefined {
+  if (!isPlainObject(overlap)) return `must be an object (got ${describe(overlap)})`;
+  const { jaccard, normCorrelation } = overlap;
+  if (!isFiniteNumber(jaccard) || jaccard < 0 || jaccard > 1) {
+    return `jaccard must be a number between 0 and 1 (got ${describe(jaccard)})`;
+  }
+  if (
+    normCorrelation !== null &&
+    (!isFiniteNumber(normCorrelation) || normCorrelation < -1 || normCorrelation > 1)
+  ) {
+    return `normCorrelation must be a number between -1 and 1, or null (got ${describe(normCorrelation)})`;
   }
   return undefined;
 }

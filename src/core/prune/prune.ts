@@ -4,11 +4,16 @@ import { checkpoint, type CancelToken } from '../runtime/cancel';
 import { scoreHistogram } from './histogram';
 import { applyMask, countMasked } from './mask';
 import { encodeMaskGrid } from './maskGrid';
+import type { MaskOverlap } from './overlap';
 
-/** A method's decision for one weight matrix: the mask (1 = prune) and, if it scored, the scores. */
+/**
+ * A method's decision for one weight matrix: the mask (1 = prune), and, if it scored, the scores
+ * and, if it compared two calibrations, their overlap.
+ */
 export interface MaskChoice {
   mask: Uint8Array;
   scores?: Float32Array;
+  maskOverlap?: MaskOverlap;
 }
 
 export type MaskChooser = (
@@ -36,7 +41,7 @@ export async function pruneWeights(
     const [rows, cols] = variable.shape as number[];
     const shape: [number, number] = [rows, cols];
     const values = (await variable.data()) as Float32Array;
-    const { mask, scores } = choose(name, values, shape);
+    const { mask, scores, maskOverlap } = choose(name, values, shape);
     applyMask(variable, mask);
     reports.push({
       weight: name,
@@ -44,6 +49,7 @@ export async function pruneWeights(
       prunedFraction: countMasked(mask) / mask.length,
       ...(scores ? { scoreHistogram: scoreHistogram(scores, shape, mask) } : {}),
       maskGrid: encodeMaskGrid(mask, shape),
+      ...(maskOverlap ? { maskOverlap } : {}),
     });
     options.onPruned?.(index + 1, weightNames.length);
   }

@@ -31,3 +31,31 @@ export function wandaScores(
 export function magnitudeScores(weight: Float32Array): Float32Array {
   return weight.map(Math.abs);
 }
+
+/**
+ * `antidote-task-aware`'s score: the harmful-calibrated Wanda score minus λ times the
+ * task-calibrated one, each normalised by its mean over the matrix,
+ * S = H/mean(H) − λ·T/mean(T). Multiplied by mean(H) > 0, which ranks the same, this is
+ * S' = H − λ·(mean(H)/mean(T))·T, computed here: at λ = 0 it is H itself, bit for bit, so the
+ * mask is Antidote's. A matrix whose task scores are all zero has no task term.
+ */
+export function taskAwareScores(
+  harmful: Float32Array,
+  task: Float32Array,
+  lambda: number,
+): Float32Array {
+  if (harmful.length !== task.length) {
+    throw new Error(`score arrays differ in size (${harmful.length} and ${task.length})`);
+  }
+  if (lambda === 0) return harmful.slice();
+  let harmfulSum = 0;
+  let taskSum = 0;
+  for (let i = 0; i < harmful.length; i++) {
+    harmfulSum += harmful[i];
+    taskSum += task[i];
+  }
+  const weight = taskSum > 0 ? (lambda * harmfulSum) / taskSum : 0;
+  const scores = new Float32Array(harmful.length);
+  for (let i = 0; i < harmful.length; i++) scores[i] = harmful[i] - weight * task[i];
+  return scores;
+}

@@ -41,6 +41,28 @@ describe('resultsFileProblems', () => {
     ]);
   });
 
+  it('accepts a prune report with a mask-overlap diagnostic, and names one out of range', async () => {
+    const report = { weight: 'h.0.mlp.fc', shape: [4, 4], prunedFraction: 0.25 };
+    for (const maskOverlap of [
+      { jaccard: 0.8, normCorrelation: 0.95 },
+      { jaccard: 0, normCorrelation: null },
+    ]) {
+      const good = await mutated((file) => (file.prune = [{ ...report, maskOverlap }]));
+      expect(await resultsFileProblems(good)).toEqual([]);
+    }
+    const bad = await mutated(
+      (file) =>
+        (file.prune = [
+          { ...report, maskOverlap: { jaccard: 1.5, normCorrelation: 0 } },
+          { ...report, maskOverlap: { jaccard: 0.5, normCorrelation: 'high' } },
+        ]),
+    );
+    expect(await resultsFileProblems(bad)).toEqual([
+      'prune[0].maskOverlap: jaccard must be a number between 0 and 1 (got number 1.5)',
+      'prune[1].maskOverlap: normCorrelation must be a number between -1 and 1, or null (got string "high")',
+    ]);
+  });
+
   it('survives a JSON round trip (what a reader of the file sees)', async () => {
     const file = JSON.parse(JSON.stringify(await validResultsFile())) as unknown;
     expect(await resultsFileProblems(file)).toEqual([]);

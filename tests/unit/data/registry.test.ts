@@ -72,6 +72,10 @@ describe('dataset registry', () => {
       'magnitude-prune': both,
       'wanda-benign': both,
       safelora: both,
+      'safety-arithmetic': both,
+      safemerge: both,
+      'safety-patch': both,
+      'antidote-task-aware': both,
     });
   });
 

@@ -28,6 +28,10 @@ const POST_NAMES = [
   'magnitude-prune',
   'wanda-benign',
   'safelora',
+  'safety-arithmetic',
+  'safemerge',
+  'safety-patch',
+  'antidote-task-aware',
 ];
 
 /** Every method the lab ships, per stage in registry order, with its parameters' defaults. */
@@ -51,6 +55,10 @@ const EXPECTED_DEFAULTS = {
     'magnitude-prune': {},
     'wanda-benign': {},
     safelora: { select: 'threshold', threshold: 0.5, count: 2 },
+    'safety-arithmetic': { lambda: 1, keep: 0.2, samples: 16, steps: 5, lr: 1e-3 },
+    safemerge: { threshold: 0.5, alpha: 0.5 },
+    'safety-patch': { samples: 8, steps: 5, lr: 1e-3 },
+    'antidote-task-aware': { lambda: 1 },
   },
 };
 
@@ -76,7 +84,7 @@ describe('method registry', () => {
 
   it('names the valid methods when asked for an unknown one', () => {
     expect(() => getPostMethod('antidot')).toThrow(
-      /unknown post-fine-tuning method "antidot" \(valid: none, antidote, random-prune, magnitude-prune, wanda-benign, safelora\)/,
+      /unknown post-fine-tuning method "antidot" \(valid: none, antidote, random-prune, magnitude-prune, wanda-benign, safelora, safety-arithmetic, safemerge, safety-patch, antidote-task-aware\)/,
     );
     expect(() => getPostMethod('toString')).toThrow(/unknown/);
   });
@@ -96,6 +104,10 @@ describe('method registry', () => {
     );
     expect(getTrainMethod('finetune', 'ldifs').stepMemory).toEqual({ weightCopies: 1 });
     expect(getPostMethod('safelora').reads).toEqual(['layers']);
+    expect(getPostMethod('safemerge').reads).toEqual(['layers']);
+    expect(getPostMethod('safety-patch').reads).toEqual(['layers']);
+    expect(getPostMethod('safety-arithmetic').reads).toEqual(['layers', 'realignmentSamples']);
+    expect(getPostMethod('antidote-task-aware').reads).toEqual(getPostMethod('antidote').reads);
   });
 
   it('passes its own start-up check, and the check catches broken entries', () => {
@@ -219,7 +231,7 @@ describe('method meta', () => {
     visit(join(CORE, 'methods/registry.ts'));
     // The walk did reach every method's index.ts (and nothing beside them in their folders).
     const indexes = [...seen].filter((f) => /methods\/(alignment|finetune|post)\//.test(f));
-    expect(indexes.length).toBe(14);
+    expect(indexes.length).toBe(18);
     expect(indexes.every((f) => f.endsWith('/index.ts'))).toBe(true);
     expect(reachesTfjs).toEqual([]);
   });

@@ -123,7 +123,8 @@ describe('pipeline events', () => {
       'stage-end alignment',
     ];
     const cachedStage = (stage: string) => [`stage-start ${stage}`, `stage-end ${stage}`];
-    const post = ['stage-start post', 'post-progress ×7', 'stage-end post'];
+    // Antidote: one re-alignment and one task batch (the mask-overlap diagnostic), six matrices.
+    const post = ['stage-start post', 'post-progress ×8', 'stage-end post'];
     const evaluation = [
       'stage-start evaluation',
       'eval-progress aligned',

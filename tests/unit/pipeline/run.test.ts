@@ -56,8 +56,9 @@ describe('runExperiment', () => {
     expect(postEvents.at(-1)).toMatchObject({ type: 'stage-end', stage: 'post' });
     const progress = postEvents.filter((e) => e.type === 'post-progress');
     expect(progress.length).toBeGreaterThan(1);
-    // One calibration batch (16 re-alignment examples), then A and B of q, k, v in the one block.
-    expect(progress.at(-1)).toEqual({ type: 'post-progress', done: 7, total: 7 });
+    // One calibration batch (16 re-alignment examples), one of task data (the mask-overlap
+    // diagnostic), then A and B of q, k, v in the one block.
+    expect(progress.at(-1)).toEqual({ type: 'post-progress', done: 8, total: 8 });
 
     const again = await run(tinyConfig(), cache);
     expect(again.cached).toEqual(['alignment', 'finetune', 'post']);
