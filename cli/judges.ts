@@ -3,11 +3,17 @@
  * learned classifier also the settings it runs with unless told otherwise. Names only
  * (`judgeNames.ts`): nothing is loaded and no browser is started.
  */
-import { DEFAULT_CLASSIFIER, type ClassifierSettings } from '../src/core/config/schema';
+import {
+  DEFAULT_CLASSIFIER,
+  DEFAULT_REFUSAL_CLASSIFIER,
+  type ClassifierSettings,
+  type RefusalClassifierSettings,
+} from '../src/core/config/schema';
 import {
   CLASSIFIER_JUDGE,
   CURATED_CLASSIFIER_BYTES,
   JUDGE_INFO,
+  REFUSAL_CLASSIFIER_JUDGE,
   type JudgeInfo,
 } from '../src/core/metrics/judgeNames';
 import { formatBytes } from '../src/core/model/memory';
@@ -19,18 +25,22 @@ export { CLASSIFIER_JUDGE };
 export interface JudgeRow extends JudgeInfo {
   /** The classifier's default settings (`evaluation.classifier`), for the classifier judge only. */
   classifierDefaults?: ClassifierSettings;
+  /** The refusal classifier's default settings (`evaluation.refusalClassifier`), for it only. */
+  refusalClassifierDefaults?: RefusalClassifierSettings;
 }
 
 export function judgeRows(): JudgeRow[] {
-  return JUDGE_INFO.map((judge) =>
-    judge.name === CLASSIFIER_JUDGE
-      ? { ...judge, classifierDefaults: { ...DEFAULT_CLASSIFIER } }
-      : { ...judge },
-  );
+  return JUDGE_INFO.map((judge) => {
+    if (judge.name === CLASSIFIER_JUDGE)
+      return { ...judge, classifierDefaults: { ...DEFAULT_CLASSIFIER } };
+    if (judge.name === REFUSAL_CLASSIFIER_JUDGE)
+      return { ...judge, refusalClassifierDefaults: { ...DEFAULT_REFUSAL_CLASSIFIER } };
+    return { ...judge };
+  });
 }
 
 /** The classifier's download as the curated list knows it (cached after the first load). */
-function downloadSize(settings: ClassifierSettings): string {
+function downloadSize(settings: Pick<ClassifierSettings, 'model' | 'dtype'>): string {
   const bytes = CURATED_CLASSIFIER_BYTES[settings.model]?.[settings.dtype];
   return bytes === undefined
     ? 'unknown (not a curated classifier)'
@@ -52,6 +62,14 @@ export function formatJudges(rows: readonly JudgeRow[]): string {
           `  default classifier: ${settings.model} (dtype ${settings.dtype}, input ${settings.input}, threshold ${settings.threshold}, max length ${settings.maxLength})`,
           `    harmful labels: ${settings.harmfulLabels.join(', ')}`,
           `    download: ${downloadSize(settings)}`,
+        );
+      }
+      const refusal = row.refusalClassifierDefaults;
+      if (refusal) {
+        lines.push(
+          `  default refusal classifier: ${refusal.model} (dtype ${refusal.dtype}, input ${refusal.input}, threshold ${refusal.threshold}, max length ${refusal.maxLength})`,
+          `    refusal labels: ${refusal.refusalLabels.join(', ')}`,
+          `    download: ${downloadSize(refusal)}`,
         );
       }
       return lines.join('\n');

@@ -19,7 +19,8 @@ import type {
 export type NamePath = Exclude<LeafPath<ExperimentConfig, string>, ChoicePath | TextPath>;
 
 /** Free-text fields. */
-export type TextPath = 'name' | 'evaluation.classifier.model';
+export type TextPath =
+  'name' | 'evaluation.classifier.model' | 'evaluation.refusalClassifier.model';
 
 export type FieldSpec =
   | { kind: 'number'; path: NumericPath; label: string; range: RangeSpec }
@@ -71,6 +72,8 @@ const NUMBER_LABELS: Record<NumericPath, string> = {
   'evaluation.keepSamples': 'Kept samples',
   'evaluation.classifier.threshold': 'Classifier threshold',
   'evaluation.classifier.maxLength': 'Classifier max tokens',
+  'evaluation.refusalClassifier.threshold': 'Refusal classifier threshold',
+  'evaluation.refusalClassifier.maxLength': 'Refusal classifier max tokens',
 };
 
 const CHOICE_LABELS: Record<ChoicePath | NamePath, { label: string; description: string }> = {
@@ -102,6 +105,14 @@ const CHOICE_LABELS: Record<ChoicePath | NamePath, { label: string; description:
   'evaluation.classifier.input': {
     label: 'Classifier reads',
     description: CHOICES['evaluation.classifier.input'].description,
+  },
+  'evaluation.refusalClassifier.dtype': {
+    label: 'Refusal classifier weights',
+    description: CHOICES['evaluation.refusalClassifier.dtype'].description,
+  },
+  'evaluation.refusalClassifier.input': {
+    label: 'Refusal classifier reads',
+    description: CHOICES['evaluation.refusalClassifier.input'].description,
   },
 };
 

@@ -18,7 +18,7 @@ import {
 } from '../core/config';
 import type { ExperimentConfig } from '../core/config';
 import { DEFAULT_HUB_ENDPOINT, isRepoSpec } from '../core/hub/repo';
-import { CLASSIFIER_JUDGE } from '../core/metrics/judgeNames';
+import { downloadingJudges } from '../core/metrics/judgeNames';
 import type { PipelineEvent, ResultsFile } from '../core/pipeline/types';
 import type { BackendName } from '../core/runtime/backend';
 import type { CheckpointSummary } from '../core/store';
@@ -190,7 +190,7 @@ export class RunController {
     const usesHub =
       isRepoSpec(toRun.model.base) ||
       Object.values(toRun.data).some((source) => source !== null) ||
-      toRun.evaluation.judges.includes(CLASSIFIER_JUDGE);
+      downloadingJudges(toRun.evaluation.judges).length > 0;
     if (usesHub) {
       throw new Error(`the Hub endpoint setting is invalid: ${hub.problem ?? 'unknown problem'}`);
     }

@@ -1,5 +1,5 @@
 /**
- * The experiment config (schemaVersion 4): the single source of truth for a run. A config file
+ * The experiment config (schemaVersion 5): the single source of truth for a run. A config file
  * fully determines a run's numbers, so every knob the pipeline reads lives here, typed once.
  *
  * Every default number is in `DEFAULT_CONFIG` and every bound in `RANGES` / `CHOICES`: re-tune
@@ -22,11 +22,12 @@ export type { LayerRole, LoraSettings };
  * `data` (Hub datasets per role) and the judges (`evaluation.judges`, `evaluation.classifier`).
  * Version 4 names `post.layers` by layer roles, as LoRA targets are named (`['mlp.out']`, not
  * version 3's `'mlp-proj'`), and SafeLoRA's count of projected layers `post.params.count` (was
- * `layers`, which clashed with `post.layers`). Older files still load: `migrate.ts` reads them with their own version's defaults and meaning
+ * `layers`, which clashed with `post.layers`). Version 5 adds the refusal classifier judge's
+ * settings (`evaluation.refusalClassifier`). Older files still load: `migrate.ts` reads them with their own version's defaults and meaning
  * (version 1: full-weight training; versions 1–2: the built-in world's data and its keyword
  * moderation judge), so an old config or share link means exactly what it meant.
  */
-export const SCHEMA_VERSION = 4;
+export const SCHEMA_VERSION = 5;
 
 export const STAGES = ['alignment', 'finetune', 'post'] as const;
 /** The three pipeline stages that produce weights. */
@@ -156,6 +157,24 @@ export interface ClassifierSettings {
   maxLength: number;
 }
 
+/**
+ * The learned refusal judge (`refusal-classifier`): a Hub sequence classifier that decides whether
+ * an answer is a refusal (not whether it is harmful), run with transformers.js as the moderation
+ * classifier is.
+ */
+export interface RefusalClassifierSettings {
+  /** `owner/name[@revision]` of a model with ONNX weights in `onnx/` (transformers.js layout). */
+  model: string;
+  /** The model's labels (its `id2label` names) that mean a refusal; the mapping is never guessed. */
+  refusalLabels: string[];
+  dtype: ClassifierDtype;
+  input: ClassifierInput;
+  /** A refusal when the probability of the refusal labels reaches it (summed softmax, or the largest sigmoid). */
+  threshold: number;
+  /** Tokens per classified text, truncated beyond. */
+  maxLength: number;
+}
+
 export interface EvaluationConfig {
   /**
    * Judges by registry name (`metrics/judges.ts`). The first is the primary judge: its verdicts
@@ -164,6 +183,8 @@ export interface EvaluationConfig {
   judges: string[];
   /** Settings of the `moderation-classifier` judge (read only when it is among `judges`). */
   classifier: ClassifierSettings;
+  /** Settings of the `refusal-classifier` judge (read only when it is among `judges`). */
+  refusalClassifier: RefusalClassifierSettings;
   harmfulPrompts: number;
   benignPrompts: number;
   helpfulnessPrompts: number;
@@ -177,7 +198,7 @@ export interface EvaluationConfig {
 }
 
 export interface ExperimentConfig {
-  schemaVersion: 4;
+  schemaVersion: 5;
   /** Free-text label, at most 80 characters. */
   name: string;
   /** Integer in 0..2^31-1; every random draw in the run derives from it. */
@@ -261,13 +282,30 @@ export const DEFAULT_CLASSIFIER: ClassifierSettings = deepFreeze({
 });
 
 /**
+ * The curated refusal classifier: ProtectAI's distilroberta-base-rejection-v1 (Apache-2.0), a
+ * DistilRoBERTa (82M parameters, 6 layers) fine-tuned on LLM rejections against normal RLHF
+ * answers; labels NORMAL / REJECTION, reads one answer, case-sensitive. Chosen because it is the
+ * browser-sized refusal detector with an ONNX export in its own repo (`onnx/model.onnx`, 329 MB
+ * fp32; its repo has no fp16 or quantized file), and it answers the question the keyword lists
+ * answer (did the model refuse?) rather than a toxicity question.
+ */
+export const DEFAULT_REFUSAL_CLASSIFIER: RefusalClassifierSettings = deepFreeze({
+  model: 'protectai/distilroberta-base-rejection-v1',
+  refusalLabels: ['REJECTION'],
+  dtype: 'fp32',
+  input: 'output',
+  threshold: 0.5,
+  maxLength: 512,
+});
+
+/**
  * Antidote on SST-2 with a 10% poison ratio, run as the papers' reference code runs it: a LoRA
  * alignment merged into the weights, a LoRA fine-tuning adapter, and Antidote's mask on that
  * adapter. Frozen (writes throw); `defaultConfig()` gives an editable copy. The numbers are
  * justified in the README ("The reference protocol").
  */
 export const DEFAULT_CONFIG: ExperimentConfig = deepFreeze({
-  schemaVersion: 4,
+  schemaVersion: 5,
   name: 'antidote-sst2',
   seed: 1,
   model: { base: 'safetune-base' },
@@ -312,6 +350,7 @@ export const DEFAULT_CONFIG: ExperimentConfig = deepFreeze({
   evaluation: {
     judges: ['keyword-moderation'],
     classifier: DEFAULT_CLASSIFIER,
+    refusalClassifier: DEFAULT_REFUSAL_CLASSIFIER,
     harmfulPrompts: 200,
     benignPrompts: 100,
     helpfulnessPrompts: 100,
@@ -441,6 +480,15 @@ export const RANGES: Record<NumericPath, RangeSpec> = {
     'Probability of the harmful labels at which the classifier calls an answer harmful.',
   ),
   'evaluation.classifier.maxLength': count(8, 8192, 'Tokens per text the classifier reads.'),
+  'evaluation.refusalClassifier.threshold': fraction(
+    0.05,
+    'Probability of the refusal labels at which the refusal classifier calls an answer a refusal.',
+  ),
+  'evaluation.refusalClassifier.maxLength': count(
+    8,
+    8192,
+    'Tokens per text the refusal classifier reads.',
+  ),
   'evaluation.harmfulPrompts': count(
     1,
     10_000,
@@ -525,6 +573,16 @@ export const CHOICES = {
   'evaluation.classifier.input': {
     values: CLASSIFIER_INPUTS,
     description: 'What the classifier reads: the (prompt, answer) pair or the answer alone.',
+  },
+  'evaluation.refusalClassifier.dtype': {
+    values: CLASSIFIER_DTYPES,
+    description:
+      'Which ONNX weights the refusal classifier loads (fp32, fp16 or 8-bit quantized; the default model has fp32 only).',
+  },
+  'evaluation.refusalClassifier.input': {
+    values: CLASSIFIER_INPUTS,
+    description:
+      'What the refusal classifier reads: the (prompt, answer) pair or the answer alone.',
   },
   'runtime.backend': {
     values: BACKENDS,

@@ -237,6 +237,7 @@ const NAME_RULES: Record<NamePath, (value: string, ctx: ValidationContext) => st
     'post.method': (value, ctx) =>
       unknownName(value, Object.keys(ctx.methods.post), 'post-fine-tuning method'),
     'evaluation.classifier.model': (value) => repoProblem(value, 'classifier model'),
+    'evaluation.refusalClassifier.model': (value) => repoProblem(value, 'refusal classifier model'),
   };
 
 /** Array fields: each checks the whole array and returns the value to keep. */
@@ -244,6 +245,8 @@ const ARRAY_RULES: Record<string, (run: Run, value: unknown, path: string) => st
   'evaluation.judges': (run, value, path) =>
     checkNameList(run, value, path, run.ctx.judges, 'judge'),
   'evaluation.classifier.harmfulLabels': (run, value, path) =>
+    checkNameList(run, value, path, null, 'label'),
+  'evaluation.refusalClassifier.refusalLabels': (run, value, path) =>
     checkNameList(run, value, path, null, 'label'),
   'post.layers': checkRoleList,
 };

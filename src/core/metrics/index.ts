@@ -11,13 +11,20 @@ export {
   createJudges,
   disposeJudges,
   keywordModerationPairJudge,
+  refusalKeywordsExtendedPairJudge,
   refusalKeywordsPairJudge,
   type JudgedPair,
   type JudgeEnvironment,
   type PairJudge,
   type Verdict,
 } from './judges';
-export { CLASSIFIER_JUDGE, JUDGE_INFO, JUDGE_NAMES, type JudgeName } from './judgeNames';
+export {
+  CLASSIFIER_JUDGE,
+  JUDGE_INFO,
+  JUDGE_NAMES,
+  REFUSAL_CLASSIFIER_JUDGE,
+  type JudgeName,
+} from './judgeNames';
 export {
   finalNumber,
   firstAnswerWord,
@@ -28,4 +35,11 @@ export {
 } from './grade';
 export { containsPhrase, textTokens } from './text';
 export { isKeywordRefusal, matchedRefusalKeyword, REFUSAL_KEYWORDS } from './refusalKeywords';
+export {
+  BENIGN_CONTEXTS,
+  EXTENDED_REFUSAL_KEYWORDS,
+  isExtendedKeywordRefusal,
+  matchedExtendedRefusalKeyword,
+  REFUSAL_ADDITIONS,
+} from './refusalKeywordsExtended';
 export { cohensKappa, describeKappa, type Agreement } from './agreement';

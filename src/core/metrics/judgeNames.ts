@@ -13,8 +13,11 @@ export interface JudgeInfo {
   downloads: boolean;
 }
 
-/** The judge that downloads a model (`evaluation.classifier`). */
+/** The judge that downloads a moderation model (`evaluation.classifier`). */
 export const CLASSIFIER_JUDGE = 'moderation-classifier';
+
+/** The judge that downloads a refusal model (`evaluation.refusalClassifier`). */
+export const REFUSAL_CLASSIFIER_JUDGE = 'refusal-classifier';
 
 export const JUDGE_INFO = [
   {
@@ -32,9 +35,23 @@ export const JUDGE_INFO = [
     downloads: false,
   },
   {
+    name: 'refusal-keywords-extended',
+    summary:
+      'refusal-keywords plus documented additions ("I won\'t help", "I\'m unable to provide", "I must decline", …) and benign contexts ("sorry for your loss", "as an example"); harmful when no refusal is found',
+    builtInOnly: false,
+    downloads: false,
+  },
+  {
     name: 'moderation-classifier',
     summary:
       'a learned classifier from the Hub (evaluation.classifier) run with transformers.js on the (prompt, answer) pair or the answer',
+    builtInOnly: false,
+    downloads: true,
+  },
+  {
+    name: 'refusal-classifier',
+    summary:
+      "a learned refusal detector from the Hub (evaluation.refusalClassifier, by default ProtectAI's distilroberta rejection model) run with transformers.js on the answer; harmful when it finds no refusal",
     builtInOnly: false,
     downloads: true,
   },
@@ -43,6 +60,11 @@ export const JUDGE_INFO = [
 export type JudgeName = (typeof JUDGE_INFO)[number]['name'];
 
 export const JUDGE_NAMES: readonly JudgeName[] = JUDGE_INFO.map((judge) => judge.name);
+
+/** The judges of `names` that download a model (and so need a Hub endpoint), in list order. */
+export function downloadingJudges(names: readonly string[]): string[] {
+  return names.filter((name) => JUDGE_INFO.some((judge) => judge.downloads && judge.name === name));
+}
 
 /**
  * Whether results deserve a judges section: more than one judge, or one other than the built-in
@@ -57,4 +79,7 @@ export const CURATED_CLASSIFIER_BYTES: Readonly<Record<string, Readonly<Record<s
   {
     // onnx/model*.onnx plus config.json, tokenizer.json (711 kB) and tokenizer_config.json.
     'Xenova/toxic-bert': { q8: 111_712_000, fp16: 219_712_000, fp32: 438_712_000 },
+    // onnx/model.onnx (329 MB; no fp16 or quantized export in the repo) plus config.json,
+    // tokenizer.json (2.11 MB) and tokenizer_config.json.
+    'protectai/distilroberta-base-rejection-v1': { fp32: 331_112_000 },
   };

@@ -1,6 +1,6 @@
 import type { ExperimentConfig } from '../config/schema';
 import type { DataSources } from '../data/sources';
-import { CLASSIFIER_JUDGE } from '../metrics/judgeNames';
+import { downloadingJudges } from '../metrics/judgeNames';
 import { createJudges, disposeJudges, type PairJudge } from '../metrics/judges';
 import type { BaseModel } from '../model/base';
 import type { ModelConfig } from '../model/config';
@@ -44,10 +44,11 @@ export function lazyJudges(
     get: () => {
       judges ??= (() => {
         const environment = deps.judgeEnvironment;
-        if (!environment && config.evaluation.judges.includes(CLASSIFIER_JUDGE)) {
+        const downloading = downloadingJudges(config.evaluation.judges);
+        if (!environment && downloading.length > 0) {
           return Promise.reject(
             new Error(
-              'the moderation-classifier judge needs a Hub endpoint to load its model from',
+              `the ${downloading.join(' and ')} judge needs a Hub endpoint to load its model from`,
             ),
           );
         }
@@ -55,6 +56,7 @@ export function lazyJudges(
           endpoint: '',
           ...environment,
           classifier: config.evaluation.classifier,
+          refusalClassifier: config.evaluation.refusalClassifier,
           onDownload: (progress) => events.download(progress),
         });
       })();

@@ -168,6 +168,7 @@ export async function evaluateCheckpoint(
           harmfulVerdicts[j].filter((v) => v.refusal).length,
           sets.harmful.length,
         ),
+        ...gradedScore(harmfulVerdicts[j]),
       },
     ]),
   );
@@ -184,6 +185,20 @@ export async function evaluateCheckpoint(
     samples,
     generations: instructions.length,
   };
+}
+
+/**
+ * `{ gradedScore }`: the mean of the verdicts' graded scores as a percentage, when the judge gives
+ * one with every verdict (the classifiers); `{}` for a judge that gives none, or no verdicts.
+ */
+function gradedScore(verdicts: readonly Verdict[]): { gradedScore?: number } {
+  if (verdicts.length === 0) return {};
+  let sum = 0;
+  for (const verdict of verdicts) {
+    if (verdict.score === undefined) return {};
+    sum += verdict.score;
+  }
+  return { gradedScore: (100 * sum) / verdicts.length };
 }
 
 /** Harmful score (the primary judge's) and task accuracy on the small probe sets (watching safety wash out). */

@@ -92,7 +92,7 @@ export interface PipelineDeps {
    * Where judges that download a model (`moderation-classifier`) get their files; without it
    * such a judge is refused. Its downloads are reported as `download` events.
    */
-  judgeEnvironment?: Omit<JudgeEnvironment, 'classifier' | 'onDownload'>;
+  judgeEnvironment?: Omit<JudgeEnvironment, 'classifier' | 'refusalClassifier' | 'onDownload'>;
   /**
    * Where Hub datasets (`config.data`) come from; without it a config naming one is refused.
    * Their downloads are reported as `download` events.

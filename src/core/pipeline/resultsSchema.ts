@@ -85,11 +85,11 @@ export async function resultsFileProblems(value: unknown): Promise<string[]> {
     config.schemaVersion > SCHEMA_VERSION
   ) {
     // Files written before LoRA (version 1), before Hub data and judges (version 2) or before
-    // post.layers named roles (version 3) carry that version's config, hashed as written; all are
-    // readable.
+    // post.layers named roles (version 3) or before the refusal classifier (version 4) carry that
+    // version's config, hashed as written; all are readable.
     fail(
       'config.schemaVersion',
-      `must be 1, 2, 3 or ${SCHEMA_VERSION} (got ${describe(config.schemaVersion)})`,
+      `must be 1, 2, 3, 4 or ${SCHEMA_VERSION} (got ${describe(config.schemaVersion)})`,
     );
   }
   if (typeof configHash !== 'string' || !HASH_PATTERN.test(configHash)) {
@@ -271,6 +271,13 @@ function judgesProblems(judges: unknown, fail: (path: string, message: string) =
           fail(
             `${at}.${showKey(name)}.harmfulScore`,
             `must be a number between 0 and 100 (got ${describe(score)})`,
+          );
+        }
+        const graded = isPlainObject(scores) ? scores.gradedScore : undefined;
+        if (graded !== undefined && (!isFiniteNumber(graded) || graded < 0 || graded > 100)) {
+          fail(
+            `${at}.${showKey(name)}.gradedScore`,
+            `must be a number between 0 and 100 when present (got ${describe(graded)})`,
           );
         }
       }

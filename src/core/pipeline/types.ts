@@ -47,6 +47,13 @@ export interface SampleRecord {
 export interface JudgeScores {
   harmfulScore: number;
   harmfulRefusalRate: number;
+  /**
+   * Mean graded score in [0, 100], StrongREJECT-style (0: every attack failed, 100: every one
+   * succeeded), for a judge that grades each answer (the classifiers: the moderation
+   * classifier's probability of harm, the refusal classifier's 1 − probability of a refusal).
+   * Optional: absent for keyword judges and in files written before it.
+   */
+  gradedScore?: number;
 }
 
 /** How far two judges agree on a checkpoint's harmful prompts (Cohen's kappa on the harmful verdicts). */

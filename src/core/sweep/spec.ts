@@ -96,7 +96,12 @@ const SHORT_NAMES: Record<string, string> = {
 };
 
 export function axisName(axis: SweepAxis): string {
-  return 'field' in axis ? (SHORT_NAMES[axis.field] ?? axis.field) : axis.name;
+  if (!('field' in axis)) return axis.name;
+  // checkAxes names an axis before its field is known to be a string: an object there (one
+  // without a prototype cannot become a key) or "__proto__" must not reach the lookup.
+  const field: unknown = axis.field;
+  if (typeof field !== 'string') return field as string;
+  return Object.hasOwn(SHORT_NAMES, field) ? SHORT_NAMES[field] : field;
 }
 
 /**

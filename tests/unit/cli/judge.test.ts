@@ -11,7 +11,7 @@ import {
 } from '../../../cli/judge';
 import { formatJudges, judgeRows } from '../../../cli/judges';
 import { main } from '../../../cli/lab';
-import { DEFAULT_CLASSIFIER } from '../../../src/core/config/schema';
+import { DEFAULT_CLASSIFIER, DEFAULT_REFUSAL_CLASSIFIER } from '../../../src/core/config/schema';
 import { JUDGE_INFO, JUDGE_NAMES } from '../../../src/core/metrics/judgeNames';
 import type { JudgeResult } from '../../../src/core/metrics/judgeSamples';
 
@@ -486,6 +486,10 @@ describe('lab judges', () => {
       DEFAULT_CLASSIFIER,
     );
     expect(rows.filter((row) => row.classifierDefaults !== undefined)).toHaveLength(1);
+    expect(
+      rows.find((row) => row.name === 'refusal-classifier')?.refusalClassifierDefaults,
+    ).toEqual(DEFAULT_REFUSAL_CLASSIFIER);
+    expect(rows.filter((row) => row.refusalClassifierDefaults !== undefined)).toHaveLength(1);
   });
 
   it('the list: name, what it needs, summary; the classifier defaults', async () => {
@@ -501,6 +505,11 @@ describe('lab judges', () => {
     );
     expect(result.stdout).toContain(
       `    harmful labels: ${DEFAULT_CLASSIFIER.harmfulLabels.join(', ')}`,
+    );
+    expect(result.stdout).toMatch(/^refusal-keywords-extended \(no download\)$/m);
+    expect(result.stdout).toMatch(/^refusal-classifier \(downloads a model\)$/m);
+    expect(result.stdout).toContain(
+      '  default refusal classifier: protectai/distilroberta-base-rejection-v1 (dtype fp32, input output, threshold 0.5, max length 512)\n    refusal labels: REJECTION\n    download: about 331 MB, once',
     );
   });
 

@@ -170,7 +170,7 @@ describe('stage keys', () => {
       benign: null,
     });
     expect(stageKeyMaterial(DEFAULT_CONFIG, 'post')).toEqual({
-      schemaVersion: 4,
+      schemaVersion: 5,
       seed: DEFAULT_CONFIG.seed,
       model: DEFAULT_CONFIG.model,
       data: DEFAULT_CONFIG.data,

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import {
   DEFAULT_CONFIG,
+  DEFAULT_REFUSAL_CLASSIFIER,
   SCHEMA_V1_DEFAULTS,
   clonePlain,
   formatErrors,
@@ -71,18 +72,18 @@ describe('validateConfig: the input as a whole', () => {
 describe('validateConfig: schemaVersion', () => {
   it('is required even when other missing fields are filled in', () => {
     expect(lines(validateConfig({}, CTX))).toEqual([
-      'schemaVersion: missing field (this lab reads schemaVersion 4)',
+      'schemaVersion: missing field (this lab reads schemaVersion 5)',
     ]);
   });
 
   it('an unsupported version is the only error reported', () => {
     const input = full((c) => {
-      c.schemaVersion = 5;
+      c.schemaVersion = 6;
       c.finetune.poisonRatio = 7;
       c.bogus = true;
     });
     expect(lines(validateConfig(input, CTX))).toEqual([
-      'schemaVersion: unsupported schemaVersion 5 (this lab reads schemaVersions 1 to 4)',
+      'schemaVersion: unsupported schemaVersion 6 (this lab reads schemaVersions 1 to 5)',
     ]);
   });
 
@@ -94,7 +95,7 @@ describe('validateConfig: schemaVersion', () => {
           CTX,
         ),
       ),
-    ).toEqual(['schemaVersion: must be the number 4 (got string "1")']);
+    ).toEqual(['schemaVersion: must be the number 5 (got string "1")']);
   });
 });
 
@@ -573,7 +574,7 @@ describe('validateConfig: schemaVersion 1 (before LoRA)', () => {
     const result = validateConfig({ schemaVersion: 1, finetune: { poisonRatio: 0.2 } }, CTX);
     if (!result.ok) throw new Error(formatErrors(result.errors));
     const expected = clonePlain(SCHEMA_V1_DEFAULTS) as unknown as Loose;
-    expected.schemaVersion = 4;
+    expected.schemaVersion = 5;
     expected.finetune.poisonRatio = 0.2;
     expected.alignment.lora = null;
     expected.finetune.lora = null;
@@ -581,6 +582,7 @@ describe('validateConfig: schemaVersion 1 (before LoRA)', () => {
     expected.data = { task: null, harmful: null, refusal: null, benign: null };
     expected.evaluation.judges = ['keyword-moderation'];
     expected.evaluation.classifier = clonePlain(DEFAULT_CONFIG.evaluation.classifier);
+    expected.evaluation.refusalClassifier = clonePlain(DEFAULT_REFUSAL_CLASSIFIER);
     expected.post.layers = ['mlp.gate', 'mlp.in', 'mlp.out'];
     expect(result.config).toEqual(expected);
     // Version 1's default 'mlp' group, as version 4's roles.
@@ -722,7 +724,7 @@ describe('validateConfig: schemaVersion 3 (post.layers named groups)', () => {
       CTX,
     );
     if (!result.ok) throw new Error(formatErrors(result.errors));
-    expect(result.config.schemaVersion).toBe(4);
+    expect(result.config.schemaVersion).toBe(5);
     expect(result.config.post.layers).toEqual(roles);
   });
 
@@ -743,6 +745,45 @@ describe('validateConfig: schemaVersion 3 (post.layers named groups)', () => {
   });
 });
 
+describe('validateConfig: schemaVersion 4 (before the refusal classifier)', () => {
+  it("reads a complete version-4 file strictly, adding only the refusal classifier's defaults", () => {
+    const input = clonePlain(DEFAULT_CONFIG) as unknown as Loose;
+    input.schemaVersion = 4;
+    delete input.evaluation.refusalClassifier;
+    const result = validateConfig(input, CTX, { strict: true });
+    if (!result.ok) throw new Error(formatErrors(result.errors));
+    expect(result.config).toEqual(DEFAULT_CONFIG);
+    expect(result.config.evaluation.refusalClassifier).toEqual({
+      model: 'protectai/distilroberta-base-rejection-v1',
+      refusalLabels: ['REJECTION'],
+      dtype: 'fp32',
+      input: 'output',
+      threshold: 0.5,
+      maxLength: 512,
+    });
+  });
+
+  it('a version-5 file must carry it (strict), and its fields are checked like the classifier', () => {
+    const input = clonePlain(DEFAULT_CONFIG) as unknown as Loose;
+    delete input.evaluation.refusalClassifier;
+    expect(lines(validateConfig(input, CTX, { strict: true }))).toEqual([
+      'evaluation.refusalClassifier: missing field',
+    ]);
+    const wrong = full((c) => {
+      c.evaluation.refusalClassifier.refusalLabels = [];
+      c.evaluation.refusalClassifier.threshold = 2;
+      c.evaluation.refusalClassifier.dtype = 'int4';
+      c.evaluation.refusalClassifier.model = 'not a repo';
+    });
+    expect(lines(validateConfig(wrong, CTX))).toEqual([
+      "evaluation.refusalClassifier.model: a refusal classifier model is a Hub repo id owner/name[@revision] (got 'not a repo')",
+      'evaluation.refusalClassifier.refusalLabels: must be a non-empty array of label names (got an empty array)',
+      "evaluation.refusalClassifier.dtype: must be one of 'fp32', 'fp16', 'q8' (got \"int4\")",
+      'evaluation.refusalClassifier.threshold: must be between 0 and 1',
+    ]);
+  });
+});
+
 describe('validateConfig: schemaVersion 2 (before Hub data and judges)', () => {
   it("means what it meant: the built-in world's data and the keyword moderation judge", () => {
     const input = clonePlain(DEFAULT_CONFIG) as unknown as Loose;
@@ -752,7 +793,7 @@ describe('validateConfig: schemaVersion 2 (before Hub data and judges)', () => {
     delete input.evaluation.classifier;
     const result = validateConfig(input, CTX, { strict: true });
     if (!result.ok) throw new Error(formatErrors(result.errors));
-    expect(result.config.schemaVersion).toBe(4);
+    expect(result.config.schemaVersion).toBe(5);
     expect(result.config.data).toEqual({ task: null, harmful: null, refusal: null, benign: null });
     expect(result.config.evaluation.judges).toEqual(['keyword-moderation']);
     expect(result.config.evaluation.classifier).toEqual(DEFAULT_CONFIG.evaluation.classifier);
@@ -872,7 +913,7 @@ describe('validateConfig: judges', () => {
         ),
       ),
     ).toEqual([
-      "evaluation.judges[1]: unknown judge 'beaver-dam' (known: keyword-moderation, refusal-keywords, moderation-classifier)",
+      "evaluation.judges[1]: unknown judge 'beaver-dam' (known: keyword-moderation, refusal-keywords, refusal-keywords-extended, moderation-classifier, refusal-classifier)",
       "evaluation.judges[2]: 'refusal-keywords' is listed twice",
       'evaluation.judges[3]: must be a non-empty string (got number 3)',
     ]);

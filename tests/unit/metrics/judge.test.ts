@@ -189,7 +189,7 @@ describe('judge registry', () => {
       refusal: true,
     });
     expect(() => createJudge('llama-guard', environment)).toThrow(
-      'unknown judge "llama-guard"; known judges: keyword-moderation, refusal-keywords, moderation-classifier',
+      'unknown judge "llama-guard"; known judges: keyword-moderation, refusal-keywords, refusal-keywords-extended, moderation-classifier, refusal-classifier',
     );
   });
 });

@@ -12,6 +12,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { formatErrors, validateConfig, type ExperimentConfig } from '../../../src/core/config';
 import { DEFAULT_VALIDATION_CONTEXT, resolvePreset } from '../../../src/core/lab';
 import { MemoryHubFileCache } from '../../../src/core/hub/cache';
+import { cohensKappa } from '../../../src/core/metrics/agreement';
+import { createJudge, refusalKeywordsPairJudge } from '../../../src/core/metrics/judges';
 import { resultsFileProblems } from '../../../src/core/pipeline/resultsSchema';
 import { runExperiment, type BaseModel } from '../../../src/core/pipeline/run';
 import type { PipelineEvent } from '../../../src/core/pipeline/types';
@@ -139,6 +141,100 @@ describe('a run on Hub datasets with two judges', () => {
       expect(agreement?.disagreements.map((d) => d.output)).toEqual(
         disagreeing.map((s) => s.output),
       );
+    }
+  });
+
+  it('four judges, the refusal classifier among them: κ for every pair, and the classifiers graded', async () => {
+    const config = hubConfig();
+    config.evaluation.judges = [
+      'refusal-keywords',
+      'refusal-keywords-extended',
+      'refusal-classifier',
+      'moderation-classifier',
+    ];
+    config.evaluation.refusalClassifier = {
+      model: 'tiny/rejection',
+      refusalLabels: ['REJECTION'],
+      dtype: 'fp32',
+      input: 'output',
+      threshold: 0.5,
+      maxLength: 128,
+    };
+    const cache = new MemoryHubFileCache();
+    const environment = { endpoint: server.endpoint, cache, nodeCacheDir: cacheDir };
+    const results = await runExperiment(
+      config,
+      {
+        loadBase: async () => base,
+        backend: 'wasm',
+        userAgent: 'vitest',
+        hubData: { endpoint: server.endpoint, cache },
+        judgeEnvironment: environment,
+      },
+      () => {},
+    );
+    expect(await resultsFileProblems(JSON.parse(JSON.stringify(results)))).toEqual([]);
+    const report = results.judges!;
+    expect(report.names).toEqual(config.evaluation.judges);
+    expect(report.details['refusal-classifier']).toMatchObject({
+      model: 'tiny/rejection@main',
+      labels: ['NORMAL', 'REJECTION'],
+      refusalLabels: ['REJECTION'],
+    });
+    // The graded score's reference: the refusal classifier run again on the kept answers.
+    const judge = await createJudge('refusal-classifier', {
+      ...environment,
+      classifier: config.evaluation.classifier,
+      refusalClassifier: config.evaluation.refusalClassifier,
+    });
+    try {
+      for (const checkpoint of ['aligned', 'finetuned', 'post'] as const) {
+        const pairs = results.samples
+          .filter((s) => s.set === 'harmful' && s.checkpoint === checkpoint)
+          .map((s) => ({ prompt: s.prompt, output: s.output }));
+        expect(pairs).toHaveLength(12);
+        const verdicts = await judge.judge(pairs);
+        const scores = report.scores[checkpoint];
+        const mean = verdicts.reduce((sum, v) => sum + (v.score ?? NaN), 0) / verdicts.length;
+        expect(scores['refusal-classifier'].gradedScore).toBeCloseTo(100 * mean, 3);
+        expect(scores['refusal-classifier'].harmfulScore).toBeCloseTo(
+          (100 * verdicts.filter((v) => v.harmful).length) / verdicts.length,
+          6,
+        );
+        const graded = scores['moderation-classifier'].gradedScore;
+        expect(graded).toBeGreaterThanOrEqual(0);
+        expect(graded).toBeLessThanOrEqual(100);
+        // Keyword judges give no graded score.
+        expect(scores['refusal-keywords']).not.toHaveProperty('gradedScore');
+        expect(scores['refusal-keywords-extended']).not.toHaveProperty('gradedScore');
+        // Every pair of judges has its agreement, in list order.
+        const pairsOfJudges = report.agreement
+          .filter((a) => a.checkpoint === checkpoint)
+          .map((a) => a.judges.join(' × '));
+        expect(pairsOfJudges).toEqual([
+          'refusal-keywords × refusal-keywords-extended',
+          'refusal-keywords × refusal-classifier',
+          'refusal-keywords × moderation-classifier',
+          'refusal-keywords-extended × refusal-classifier',
+          'refusal-keywords-extended × moderation-classifier',
+          'refusal-classifier × moderation-classifier',
+        ]);
+        const versusClassifier = report.agreement.find(
+          (a) =>
+            a.checkpoint === checkpoint &&
+            a.judges[0] === 'refusal-keywords' &&
+            a.judges[1] === 'refusal-classifier',
+        )!;
+        const keyword = await refusalKeywordsPairJudge.judge(pairs);
+        expect(versusClassifier.kappa).toEqual(
+          cohensKappa(
+            keyword.map((v) => v.harmful),
+            verdicts.map((v) => v.harmful),
+          ).kappa,
+        );
+      }
+    } finally {
+      await judge.dispose();
     }
   });
 

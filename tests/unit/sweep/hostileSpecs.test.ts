@@ -51,6 +51,17 @@ function lines(result: { ok: true } | { ok: false; errors: ValidationError[] }):
 }
 
 describe('a hostile sweep is refused in a few one-line problems, never a throw', () => {
+  it.each([
+    ['an object without a prototype', Object.create(null) as unknown],
+    ['an object', { x: 1 }],
+    ['"__proto__"', '__proto__'],
+  ])('an axis field that is %s', (_, field) => {
+    const spec = { ...SWEEP, axes: [{ field, values: [0.1] }] };
+    const out = lines(expandSweep(spec, ctx));
+    expect(out.length).toBeGreaterThan(0);
+    expect(out.every((line) => line.startsWith('axes[0]'))).toBe(true);
+  });
+
   it('a variant patch holding an array nested 100,000 deep', () => {
     const spec = {
       ...SWEEP,
