@@ -130,5 +130,25 @@ test('a sweep of every defense runs in the page, fills the leaderboard and expor
   await tradeoff.scrollIntoViewIfNeeded();
   await expect(tradeoff.locator('canvas')).toBeVisible();
   await page.screenshot({ path: `${SHOTS}/ui-sweep-tradeoff-390.png` });
+
+  // A mask-ratio sweep (issue 26): harm and task accuracy against maskRatio, with the chance line
+  // and the default (0.1) marked. Alignment and fine-tuning come from the stage cache.
+  await importSweep(page, 'mask-ratio.json', {
+    schemaVersion: 1,
+    name: 'mask-ratio-micro',
+    base: { preset: 'micro' },
+    axes: [{ field: 'post.maskRatio', values: [0.05, 0.1, 0.3] }],
+  });
+  await expect(panel.getByTestId('sweep-count')).toHaveText('3 runs on wasm');
+  await panel.getByTestId('sweep-run').click();
+  await expect(panel.getByTestId('sweep-status')).toHaveText('Finished: 3 of 3 runs.', {
+    timeout: 300_000,
+  });
+  const ratio = panel.getByTestId('sweep-tradeoff');
+  await expect(ratio.getByTestId('chart-guide')).toHaveText('chance 50% for 2 classes');
+  await expect(ratio.getByTestId('chart-marker')).toHaveText('default (maskRatio = 0.1)');
+  await expect(ratio.locator('canvas')).toBeVisible();
+  await ratio.scrollIntoViewIfNeeded();
+  await page.screenshot({ path: `${SHOTS}/ui-sweep-mask-ratio-390.png` });
   expect(problems).toEqual([]);
 });
