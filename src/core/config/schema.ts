@@ -22,11 +22,13 @@ export type { LayerRole, LoraSettings };
  * `data` (Hub datasets per role) and the judges (`evaluation.judges`, `evaluation.classifier`).
  * Version 4 names `post.layers` by layer roles, as LoRA targets are named (`['mlp.out']`, not
  * version 3's `'mlp-proj'`), and SafeLoRA's count of projected layers `post.params.count` (was
- * `layers`, which clashed with `post.layers`). Older files still load: `migrate.ts` reads them with their own version's defaults and meaning
+ * `layers`, which clashed with `post.layers`). Version 5 added the over-refusal evaluation:
+ * `data.overRefusal` (XSTest-style safe prompts that look unsafe) and
+ * `evaluation.overRefusalPrompts`. Older files still load: `migrate.ts` reads them with their own version's defaults and meaning
  * (version 1: full-weight training; versions 1–2: the built-in world's data and its keyword
  * moderation judge), so an old config or share link means exactly what it meant.
  */
-export const SCHEMA_VERSION = 4;
+export const SCHEMA_VERSION = 5;
 
 export const STAGES = ['alignment', 'finetune', 'post'] as const;
 /** The three pipeline stages that produce weights. */
@@ -99,10 +101,11 @@ export interface PostConfig {
  * The roles data plays in a run: `task` (fine-tuning task: training set and task accuracy),
  * `harmful` (harmful prompt → harmful answer: the poison, Antidote's re-alignment set, harmful
  * training data of RepNoise/Booster/Lisa, and the evaluation's harmful prompts), `refusal`
- * (harmful prompt → safe answer: safety alignment) and `benign` (general instructions:
- * alignment's benign share, helpfulness, over-refusal).
+ * (harmful prompt → safe answer: safety alignment), `benign` (general instructions:
+ * alignment's benign share, helpfulness, refusals of benign prompts) and `overRefusal` (safe
+ * prompts that look unsafe, XSTest-style: only evaluated, for `overRefusalRate`; never trained on).
  */
-export const DATA_ROLES = ['task', 'harmful', 'refusal', 'benign'] as const;
+export const DATA_ROLES = ['task', 'harmful', 'refusal', 'benign', 'overRefusal'] as const;
 export type DataRole = (typeof DATA_ROLES)[number];
 
 /**
@@ -166,6 +169,11 @@ export interface EvaluationConfig {
   classifier: ClassifierSettings;
   harmfulPrompts: number;
   benignPrompts: number;
+  /**
+   * Held-out safe prompts that look unsafe (`data.overRefusal`), for `overRefusalRate`; 0 skips
+   * the over-refusal evaluation (version-4 configs read as 0: what they measured).
+   */
+  overRefusalPrompts: number;
   helpfulnessPrompts: number;
   taskPrompts: number;
   maxNewTokens: number;
@@ -177,7 +185,7 @@ export interface EvaluationConfig {
 }
 
 export interface ExperimentConfig {
-  schemaVersion: 4;
+  schemaVersion: 5;
   /** Free-text label, at most 80 characters. */
   name: string;
   /** Integer in 0..2^31-1; every random draw in the run derives from it. */
@@ -267,11 +275,11 @@ export const DEFAULT_CLASSIFIER: ClassifierSettings = deepFreeze({
  * justified in the README ("The reference protocol").
  */
 export const DEFAULT_CONFIG: ExperimentConfig = deepFreeze({
-  schemaVersion: 4,
+  schemaVersion: 5,
   name: 'antidote-sst2',
   seed: 1,
   model: { base: 'safetune-base' },
-  data: { task: null, harmful: null, refusal: null, benign: null },
+  data: { task: null, harmful: null, refusal: null, benign: null, overRefusal: null },
   alignment: {
     method: 'sft',
     lora: { rank: 8, alpha: 16, targets: [...LAYER_ROLES] },
@@ -314,6 +322,8 @@ export const DEFAULT_CONFIG: ExperimentConfig = deepFreeze({
     classifier: DEFAULT_CLASSIFIER,
     harmfulPrompts: 200,
     benignPrompts: 100,
+    // Every prompt of the built-in over-refusal set's eval split (`xstest-world`) once.
+    overRefusalPrompts: 35,
     helpfulnessPrompts: 100,
     taskPrompts: 200,
     maxNewTokens: 40,
@@ -446,7 +456,16 @@ export const RANGES: Record<NumericPath, RangeSpec> = {
     10_000,
     'Held-out harmful prompts (harmful score, refusal).',
   ),
-  'evaluation.benignPrompts': count(1, 10_000, 'Held-out benign prompts (over-refusal).'),
+  'evaluation.benignPrompts': count(
+    1,
+    10_000,
+    'Held-out benign prompts (refusals of benign prompts).',
+  ),
+  'evaluation.overRefusalPrompts': count(
+    0,
+    10_000,
+    'Held-out safe prompts that look unsafe (over-refusal, XSTest-style); 0 skips them.',
+  ),
   'evaluation.helpfulnessPrompts': count(1, 10_000, 'Held-out general instructions (helpfulness).'),
   'evaluation.taskPrompts': count(
     1,
