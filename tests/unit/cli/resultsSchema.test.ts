@@ -41,6 +41,26 @@ describe('resultsFileProblems', () => {
     ]);
   });
 
+  it('reads overRefusalRate as an optional score, and a file from before it (config version 4)', async () => {
+    const withRate = await mutated((file) => {
+      file.metrics.aligned.overRefusalRate = 40;
+      file.metrics.finetuned.overRefusalRate = 0;
+      file.metrics.post.overRefusalRate = 100;
+    });
+    expect(await resultsFileProblems(withRate)).toEqual([]);
+    const bad = await mutated((file) => (file.metrics.post.overRefusalRate = 120));
+    expect(await resultsFileProblems(bad)).toEqual([
+      'metrics.post.overRefusalRate: must be a number between 0 and 100 when present (got number 120)',
+    ]);
+    const version4 = await mutated((file) => {
+      file.config.schemaVersion = 4;
+      delete file.config.data.overRefusal;
+      delete file.config.evaluation.overRefusalPrompts;
+      file.configHash = createHash('sha256').update(canonicalJSON(file.config)).digest('hex');
+    });
+    expect(await resultsFileProblems(version4)).toEqual([]);
+  });
+
   it('survives a JSON round trip (what a reader of the file sees)', async () => {
     const file = JSON.parse(JSON.stringify(await validResultsFile())) as unknown;
     expect(await resultsFileProblems(file)).toEqual([]);
@@ -75,10 +95,10 @@ describe('resultsFileProblems', () => {
     [
       'a config of another schemaVersion',
       (f) => {
-        f.config.schemaVersion = 5;
+        f.config.schemaVersion = 6;
         f.configHash = createHash('sha256').update(canonicalJSON(f.config)).digest('hex'); // the hash alone would agree
       },
-      /^config\.schemaVersion: must be 1, 2, 3 or 4/,
+      /^config\.schemaVersion: must be 1, 2, 3, 4 or 5/,
     ],
     ['no environment', (f) => delete f.environment, /^environment: must be an object/],
     [
