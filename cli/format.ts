@@ -6,7 +6,7 @@ import { PRESET_NEED_LABELS, type Preset } from '../src/core/config/presets';
 import type { DownloadEvent } from '../workers/protocol';
 import { constantNote, describeKappa } from '../src/core/metrics/agreement';
 import { countOf } from '../src/lib/runProgress.svelte';
-import { METRIC_NAMES } from '../src/core/pipeline/resultsSchema';
+import { METRIC_NAMES, OPTIONAL_METRIC_NAMES } from '../src/core/pipeline/resultsSchema';
 import { describeMicroBatch } from '../src/core/train/microBatch';
 import {
   CHECKPOINTS,
@@ -130,12 +130,20 @@ export function stageEndLine(record: StageRecord): string {
   return `[${record.name}] done in ${seconds(record.seconds)} s${record.cached ? ' (cached)' : ''}`;
 }
 
-/** Rows = the five metrics, columns = the three checkpoints, one decimal, right-aligned. */
+/**
+ * Rows = the five metrics, then each optional one some checkpoint reports (`overRefusalRate`,
+ * "—" where a checkpoint lacks it); columns = the three checkpoints, one decimal, right-aligned.
+ */
 export function formatMetricsTable(metrics: Record<Checkpoint, CheckpointMetrics>): string {
   const rows = METRIC_NAMES.map((metric) => [
     metric,
     ...CHECKPOINTS.map((checkpoint) => metrics[checkpoint][metric].toFixed(1)),
   ]);
+  for (const metric of OPTIONAL_METRIC_NAMES) {
+    const values = CHECKPOINTS.map((checkpoint) => metrics[checkpoint][metric]);
+    if (values.some((value) => value !== undefined))
+      rows.push([metric, ...values.map((value) => (value === undefined ? '—' : value.toFixed(1)))]);
+  }
   return table(['metric', ...CHECKPOINTS], rows);
 }
 

@@ -240,6 +240,32 @@ function beaverTailsColumns(split: Split, pairs: number): HubColumn[] {
   ];
 }
 
+/**
+ * XSTest's columns (`walledai/XSTest`: `prompt`, `focus`, `type`, `note`, `label`): the built-in
+ * over-refusal prompts as its safe rows, each followed every other row by a harmful request as an
+ * unsafe contrast (`contrast_<type>`), as XSTest pairs them.
+ */
+function xstestColumns(safeCount: number): HubColumn[] {
+  const safe = generate('xstest-world', 'eval', safeCount);
+  const unsafe = generate('beavertails', 'eval', Math.ceil(safeCount / 2));
+  const rows = safe.flatMap((example, i) => {
+    const type = (example.category ?? '').replace(/-/g, '_');
+    const row = { prompt: example.prompt, focus: '', type, note: '', label: 'safe' };
+    if (i % 2 === 1) return [row];
+    const contrast = unsafe[i / 2].prompt;
+    return [
+      row,
+      { prompt: contrast, focus: '', type: `contrast_${type}`, note: '', label: 'unsafe' },
+    ];
+  });
+  const column = (name: keyof (typeof rows)[number]): HubColumn => ({
+    name,
+    type: 'string',
+    data: rows.map((row) => row[name]),
+  });
+  return [column('prompt'), column('focus'), column('type'), column('note'), column('label')];
+}
+
 /** Every fixture file: path under the root → columns. */
 export function tinyHubDatasetFiles(): Map<string, HubColumn[]> {
   const sst2Train = generate('sst2', 'train', 300);
@@ -285,6 +311,7 @@ export function tinyHubDatasetFiles(): Map<string, HubColumn[]> {
       'datasets/PKU-Alignment/BeaverTails/default/30k_test/0000.parquet',
       beaverTailsColumns('eval', 40),
     ],
+    ['datasets/walledai/XSTest/default/train/0000.parquet', xstestColumns(20)],
   ]);
 }
 
@@ -295,6 +322,7 @@ const DATASET_DIRS = [
   'datasets/openai/gsm8k',
   'datasets/tatsu-lab/alpaca',
   'datasets/PKU-Alignment/BeaverTails',
+  'datasets/walledai/XSTest',
 ];
 
 export async function writeTinyHubDatasets(root: string): Promise<Map<string, number>> {

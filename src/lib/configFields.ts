@@ -64,6 +64,7 @@ const NUMBER_LABELS: Record<NumericPath, string> = {
   'post.realignmentSamples': 'Re-alignment examples',
   'evaluation.harmfulPrompts': 'Harmful prompts',
   'evaluation.benignPrompts': 'Benign prompts',
+  'evaluation.overRefusalPrompts': 'Over-refusal prompts',
   'evaluation.helpfulnessPrompts': 'Helpfulness prompts',
   'evaluation.taskPrompts': 'Task prompts',
   'evaluation.maxNewTokens': 'Max new tokens',
@@ -209,6 +210,7 @@ export const FIELD_GROUPS: readonly FieldGroup[] = [
     fields: [
       num('evaluation.harmfulPrompts'),
       num('evaluation.benignPrompts'),
+      num('evaluation.overRefusalPrompts'),
       num('evaluation.helpfulnessPrompts'),
       num('evaluation.taskPrompts'),
     ],

@@ -24,7 +24,10 @@ export async function loadExample(): Promise<ResultsFile | null> {
 
 /**
  * Whether `results` (the example, a saved run) ran `config` (backend aside), read as today's
- * schema reads its config.
+ * schema reads its config. A run from before the over-refusal evaluation (config schemaVersion 4
+ * or older, which reads as 0 over-refusal prompts) ran `config` whatever `config`'s over-refusal
+ * settings: the over-refusal prompts are generated and judged apart, on their own seed, so every
+ * other number is the one `config` gives, and its over-refusal rate shows as "—".
  */
 export function ranConfig(
   results: ResultsFile,
@@ -32,5 +35,17 @@ export function ranConfig(
   ctx: ValidationContext,
 ): boolean {
   const ran = validateConfig(results.config, ctx);
-  return ran.ok && experimentKey(ran.config) === experimentKey(config);
+  if (!ran.ok) return false;
+  const beforeOverRefusal = results.config.schemaVersion < 5;
+  const compared = beforeOverRefusal
+    ? {
+        ...config,
+        data: { ...config.data, overRefusal: ran.config.data.overRefusal },
+        evaluation: {
+          ...config.evaluation,
+          overRefusalPrompts: ran.config.evaluation.overRefusalPrompts,
+        },
+      }
+    : config;
+  return experimentKey(ran.config) === experimentKey(compared);
 }

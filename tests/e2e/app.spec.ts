@@ -21,6 +21,8 @@ test('the first screen already shows a finished example run', async ({ page }) =
   await page.setViewportSize({ width: 1280, height: 800 });
   await expect(page.getByRole('heading', { name: /^Results/ })).toBeInViewport();
   const table = page.getByTestId('metrics-table');
-  await expect(table.locator('tbody tr')).toHaveCount(5);
+  await expect(table.locator('tbody tr')).toHaveCount(6);
   await expect(table.getByRole('row', { name: /Harmful score/ })).toContainText(/\d+\.\d/);
+  // The shipped example predates the over-refusal evaluation: its row shows "—".
+  await expect(table.getByRole('row', { name: /Over-refusals/ })).toContainText('—');
 });

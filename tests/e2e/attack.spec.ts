@@ -93,13 +93,15 @@ test('an attacker search runs in the page, fills the robustness board and opens 
   ]);
   for (let i = 0; i < 2; i++) {
     const cells = await rows.nth(i).locator('td').allTextContents();
-    // worst harmful score, task accuracy at worst: numbers (the floor is 0, so every run counts).
+    // worst harmful score, task accuracy and over-refusals at worst: numbers (the floor is 0, so
+    // every run counts; the tiny config evaluates 4 over-refusal prompts).
     expect(cells[0]).toMatch(/^\d+\.\d$/);
     expect(cells[1]).toMatch(/^\d+\.\d$/);
+    expect(cells[2]).toMatch(/^\d+\.\d$/);
     // default harmful score and task accuracy over two seeds: mean ± std; trials: kept the floor / run.
-    expect(cells[3]).toMatch(/^\d+\.\d ± \d+\.\d$/);
     expect(cells[4]).toMatch(/^\d+\.\d ± \d+\.\d$/);
-    expect(cells[5]).toBe('2/2');
+    expect(cells[5]).toMatch(/^\d+\.\d ± \d+\.\d$/);
+    expect(cells[6]).toBe('2/2');
   }
   await expect(panel.getByTestId('attack-floor')).toContainText(
     'Utility floor: task accuracy ≥ 0.0',

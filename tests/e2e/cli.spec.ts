@@ -107,6 +107,7 @@ test('run on the micro preset writes a results file that keeps the contract', as
     'benignRefusalRate',
     'benignHelpfulness',
     'finetuneAccuracy',
+    'overRefusalRate', // micro evaluates 20 over-refusal prompts
   ]) {
     expect(result.stdout).toMatch(
       new RegExp(`^${metric} +\\d+\\.\\d +\\d+\\.\\d +\\d+\\.\\d$`, 'm'),

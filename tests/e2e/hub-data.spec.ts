@@ -55,6 +55,7 @@ function hubDataConfig(): ExperimentConfig {
       files: null,
     },
     benign: null,
+    overRefusal: null,
   };
   config.alignment.samples = 40;
   config.finetune.samples = 40;

@@ -74,7 +74,7 @@ test('a sweep of every defense runs in the page, fills the leaderboard and expor
   await expect(rows).toHaveCount(DEFENSE_VARIANTS.length);
   for (const [i, variant] of DEFENSE_VARIANTS.entries()) {
     await expect(rows.nth(i).locator('th')).toHaveText(variant.label);
-    // harmful score, task accuracy, refusals, harmful (fine-tuned): numbers; train seconds too (every stage was trained in this sweep).
+    // harmful score, task accuracy, refusals, over-refusals (micro evaluates 20), harmful (fine-tuned): numbers; train seconds too (every stage was trained in this sweep).
     for (const cell of await rows.nth(i).locator('td').allTextContents()) {
       expect(cell).toMatch(/^\d+\.\d$/);
     }

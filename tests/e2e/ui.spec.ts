@@ -98,8 +98,10 @@ test('build a micro run on wasm, watch it, read the results, find it again after
 
   const table = page.getByTestId('metrics-table');
   await expect(table).toBeVisible();
-  await expect(table.locator('tbody tr')).toHaveCount(5);
+  await expect(table.locator('tbody tr')).toHaveCount(6);
   await expect(table.getByRole('row', { name: /Harmful score/ })).toContainText(/\d+\.\d/);
+  // micro evaluates 20 over-refusal prompts: its row holds numbers.
+  await expect(table.getByRole('row', { name: /Over-refusals/ })).toContainText(/\d+\.\d/);
   // Harmful prompts answered at each checkpoint, with the judge's verdict, rendered as text.
   const harmful = page.getByTestId('generations-harmful');
   await expect(harmful.locator('article').first()).toBeVisible();

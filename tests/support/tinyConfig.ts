@@ -16,6 +16,7 @@ export function tinyMicroConfig(
     ...config.evaluation,
     harmfulPrompts: 4,
     benignPrompts: 4,
+    overRefusalPrompts: 4,
     helpfulnessPrompts: 4,
     taskPrompts: 4,
     maxNewTokens: 4,

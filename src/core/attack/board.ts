@@ -1,8 +1,9 @@
 /**
  * The robustness leaderboard of an attacker search: per defense, the worst case the attacker found
  * (the highest post-stage harmful score among the trials that kept the utility floor, with that
- * trial's settings and utility), the default setting's harmful score and accuracy as mean ± std
- * over its seeds, and how many trials ran and kept the floor. Exported as JSON and CSV.
+ * trial's settings, utility and over-refusal rate), the default setting's harmful score and
+ * accuracy as mean ± std over its seeds, and how many trials ran and kept the floor. Exported as
+ * JSON and CSV.
  */
 import { formatSpread, spread, type Spread } from '../sweep/aggregate';
 import { csvField, textTable } from '../sweep/leaderboard';
@@ -20,6 +21,8 @@ export interface RobustnessTrial {
   configHash: string | null;
   harmfulScore: number | null;
   finetuneAccuracy: number | null;
+  /** Post-stage over-refusal rate; null where the run measured none (or failed). */
+  overRefusalRate: number | null;
   feasible: boolean;
   error?: string;
 }
@@ -30,6 +33,8 @@ export interface RobustnessRow {
   worst: {
     harmfulScore: number;
     finetuneAccuracy: number;
+    /** Does the worst case also refuse safe prompts? Null where the run measured none. */
+    overRefusalRate: number | null;
     kind: TrialKind;
     point: Point;
     configHash: string;
@@ -76,6 +81,7 @@ export function buildRobustnessBoard(outcome: AttackOutcome): RobustnessBoard {
           ? {
               harmfulScore: worst.harmfulScore as number,
               finetuneAccuracy: worst.finetuneAccuracy as number,
+              overRefusalRate: worst.results.metrics.post.overRefusalRate ?? null,
               kind: worst.run.kind,
               point: worst.run.point,
               configHash: worst.results.configHash,
@@ -98,6 +104,7 @@ export function buildRobustnessBoard(outcome: AttackOutcome): RobustnessBoard {
         configHash: r.results?.configHash ?? null,
         harmfulScore: r.harmfulScore ?? null,
         finetuneAccuracy: r.finetuneAccuracy ?? null,
+        overRefusalRate: r.results?.metrics.post.overRefusalRate ?? null,
         feasible: r.feasible,
         ...(r.error !== undefined ? { error: r.error } : {}),
       })),
@@ -136,6 +143,7 @@ const CSV_HEADER = [
   'trials',
   'feasible_trials',
   'failed_trials',
+  'worst_over_refusal_rate',
 ];
 
 export function robustnessCsv(board: RobustnessBoard): string {
@@ -157,6 +165,7 @@ export function robustnessCsv(board: RobustnessBoard): string {
         row.trials,
         row.feasibleTrials,
         row.failedTrials,
+        row.worst?.overRefusalRate ?? '',
       ]
         .map(csvField)
         .join(','),
@@ -171,6 +180,7 @@ export function robustnessTable(board: RobustnessBoard): string {
     'defense',
     'worst HS',
     'FA at worst',
+    'ORR at worst',
     'worst-case setting',
     'default HS',
     'default FA',
@@ -180,6 +190,7 @@ export function robustnessTable(board: RobustnessBoard): string {
     row.defense,
     row.worst ? row.worst.harmfulScore.toFixed(1) : '—',
     row.worst ? row.worst.finetuneAccuracy.toFixed(1) : '—',
+    row.worst && row.worst.overRefusalRate !== null ? row.worst.overRefusalRate.toFixed(1) : '—',
     describeWorst(row),
     row.defaultHarmfulScore ? formatSpread(row.defaultHarmfulScore) : '—',
     row.defaultAccuracy ? formatSpread(row.defaultAccuracy) : '—',

@@ -40,7 +40,7 @@ export type StageKeyMaterial = Pick<
 
 /**
  * The sub-config that determines `stage`'s output: alignment ← seed, model, the data of
- * alignment's roles, alignment; fine-tuning ← those + all data + finetune; post ← those + post. So a sweep over `finetune.poisonRatio`
+ * alignment's roles, alignment; fine-tuning ← those + the data of every trained role + finetune; post ← those + post. So a sweep over `finetune.poisonRatio`
  * re-uses the aligned weights and a sweep over `post.maskRatio` re-uses the fine-tuned ones.
  * `schemaVersion` is included so a future schema with other meanings never hits an old cache.
  * `postReads` lists the shared post fields the post method reads (its registry entry's `reads`):
@@ -57,11 +57,16 @@ export function stageKeyMaterial(
     seed: config.seed,
     model: config.model,
     // Alignment reads refusals, benign instructions and (RepNoise, Booster) harmful data; the
-    // task's data enters at fine-tuning.
+    // task's data enters at fine-tuning. Over-refusal prompts are only evaluated: never a key.
     data:
       stage === 'alignment'
         ? { harmful: config.data.harmful, refusal: config.data.refusal, benign: config.data.benign }
-        : config.data,
+        : {
+            task: config.data.task,
+            harmful: config.data.harmful,
+            refusal: config.data.refusal,
+            benign: config.data.benign,
+          },
     alignment: config.alignment,
   };
   if (stage === 'finetune' || stage === 'post') material.finetune = config.finetune;

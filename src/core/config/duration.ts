@@ -30,7 +30,11 @@ export interface RunSpeed {
 /** Generations of the evaluation: every held-out prompt, at each of the three checkpoints. */
 export function evaluationGenerations(config: ExperimentConfig): number {
   const e = config.evaluation;
-  return 3 * (e.harmfulPrompts + e.benignPrompts + e.helpfulnessPrompts + e.taskPrompts);
+  // A results file's config before schemaVersion 5 has no over-refusal prompts (none were run).
+  const overRefusal = e.overRefusalPrompts ?? 0;
+  return (
+    3 * (e.harmfulPrompts + e.benignPrompts + e.helpfulnessPrompts + e.taskPrompts + overRefusal)
+  );
 }
 
 /** A stage's own computing time: a cached stage's time when it was trained, if known. */

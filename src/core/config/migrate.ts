@@ -7,7 +7,10 @@
  * version 3, `post.layers` named a group of layers (`'mlp'`, `'mlp-fc'`, …); version 4 lists
  * their roles, and SafeLoRA's count of projected layers is `post.params.count` (was `layers`).
  * Version 5 added the refusal classifier's settings, which a judge list of version 4 or before
- * never reads (it cannot name `refusal-classifier`): they take the defaults.
+ * never reads (it cannot name `refusal-classifier`): they take the defaults; and the over-refusal
+ * evaluation, which an older config measured none of, so it reads with
+ * `evaluation.overRefusalPrompts: 0` (and the built-in `data.overRefusal`, unread at 0): its
+ * metrics and samples are exactly what they were.
  * The result is a version-5 input for the validator, which then checks it like any other.
  */
 import { CONFIG_LIMITS, jsonBoundsProblem } from './bounds';
@@ -77,9 +80,13 @@ const V2_MEANING = {
   evaluation: { judges: ['keyword-moderation'], classifier: DEFAULT_CLASSIFIER },
 } as const;
 
-/** Fields version 5 added, with their defaults (unread by any older config's judges). */
+/**
+ * Fields version 5 added: the refusal classifier's defaults (unread by any older config's judges)
+ * and the values that reproduce version 4: no over-refusal evaluation.
+ */
 const V4_MEANING = {
-  evaluation: { refusalClassifier: DEFAULT_REFUSAL_CLASSIFIER },
+  data: { overRefusal: null },
+  evaluation: { refusalClassifier: DEFAULT_REFUSAL_CLASSIFIER, overRefusalPrompts: 0 },
 } as const;
 
 /** Version 3's `post.layers` groups, by the layer roles each selected (verbatim from version 3). */
@@ -130,7 +137,7 @@ function addMeaning(
 }
 
 /**
- * A schemaVersion-1 to -4 input as a version-5 input (anything else is returned as it is).
+ * A schemaVersion-1, -2, -3 or -4 input as a version-5 input (anything else is returned as it is).
  * Fields of the wrong type are kept for the validator to report; only plain-object sections are
  * merged. `fillDefaults: false` (the validator's strict mode) adds only the fields later versions
  * added, so an old file that lacks one of its own fields is still reported incomplete. An input

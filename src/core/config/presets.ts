@@ -110,6 +110,7 @@ export const PRESETS: readonly Preset[] = [
       evaluation: {
         harmfulPrompts: 40,
         benignPrompts: 20,
+        overRefusalPrompts: 20,
         helpfulnessPrompts: 20,
         taskPrompts: 40,
         maxNewTokens: 24,

@@ -23,7 +23,8 @@ export type { LayerRole, LoraSettings };
  * Version 4 names `post.layers` by layer roles, as LoRA targets are named (`['mlp.out']`, not
  * version 3's `'mlp-proj'`), and SafeLoRA's count of projected layers `post.params.count` (was
  * `layers`, which clashed with `post.layers`). Version 5 adds the refusal classifier judge's
- * settings (`evaluation.refusalClassifier`). Older files still load: `migrate.ts` reads them with their own version's defaults and meaning
+ * settings (`evaluation.refusalClassifier`) and the over-refusal evaluation: `data.overRefusal`
+ * (XSTest-style safe prompts that look unsafe) and `evaluation.overRefusalPrompts`. Older files still load: `migrate.ts` reads them with their own version's defaults and meaning
  * (version 1: full-weight training; versions 1–2: the built-in world's data and its keyword
  * moderation judge), so an old config or share link means exactly what it meant.
  */
@@ -100,10 +101,11 @@ export interface PostConfig {
  * The roles data plays in a run: `task` (fine-tuning task: training set and task accuracy),
  * `harmful` (harmful prompt → harmful answer: the poison, Antidote's re-alignment set, harmful
  * training data of RepNoise/Booster/Lisa, and the evaluation's harmful prompts), `refusal`
- * (harmful prompt → safe answer: safety alignment) and `benign` (general instructions:
- * alignment's benign share, helpfulness, over-refusal).
+ * (harmful prompt → safe answer: safety alignment), `benign` (general instructions:
+ * alignment's benign share, helpfulness, refusals of benign prompts) and `overRefusal` (safe
+ * prompts that look unsafe, XSTest-style: only evaluated, for `overRefusalRate`; never trained on).
  */
-export const DATA_ROLES = ['task', 'harmful', 'refusal', 'benign'] as const;
+export const DATA_ROLES = ['task', 'harmful', 'refusal', 'benign', 'overRefusal'] as const;
 export type DataRole = (typeof DATA_ROLES)[number];
 
 /**
@@ -187,6 +189,11 @@ export interface EvaluationConfig {
   refusalClassifier: RefusalClassifierSettings;
   harmfulPrompts: number;
   benignPrompts: number;
+  /**
+   * Held-out safe prompts that look unsafe (`data.overRefusal`), for `overRefusalRate`; 0 skips
+   * the over-refusal evaluation (version-4 configs read as 0: what they measured).
+   */
+  overRefusalPrompts: number;
   helpfulnessPrompts: number;
   taskPrompts: number;
   maxNewTokens: number;
@@ -309,7 +316,7 @@ export const DEFAULT_CONFIG: ExperimentConfig = deepFreeze({
   name: 'antidote-sst2',
   seed: 1,
   model: { base: 'safetune-base' },
-  data: { task: null, harmful: null, refusal: null, benign: null },
+  data: { task: null, harmful: null, refusal: null, benign: null, overRefusal: null },
   alignment: {
     method: 'sft',
     lora: { rank: 8, alpha: 16, targets: [...LAYER_ROLES] },
@@ -353,6 +360,8 @@ export const DEFAULT_CONFIG: ExperimentConfig = deepFreeze({
     refusalClassifier: DEFAULT_REFUSAL_CLASSIFIER,
     harmfulPrompts: 200,
     benignPrompts: 100,
+    // Every prompt of the built-in over-refusal set's eval split (`xstest-world`) once.
+    overRefusalPrompts: 35,
     helpfulnessPrompts: 100,
     taskPrompts: 200,
     maxNewTokens: 40,
@@ -494,7 +503,16 @@ export const RANGES: Record<NumericPath, RangeSpec> = {
     10_000,
     'Held-out harmful prompts (harmful score, refusal).',
   ),
-  'evaluation.benignPrompts': count(1, 10_000, 'Held-out benign prompts (over-refusal).'),
+  'evaluation.benignPrompts': count(
+    1,
+    10_000,
+    'Held-out benign prompts (refusals of benign prompts).',
+  ),
+  'evaluation.overRefusalPrompts': count(
+    0,
+    10_000,
+    'Held-out safe prompts that look unsafe (over-refusal, XSTest-style); 0 skips them.',
+  ),
   'evaluation.helpfulnessPrompts': count(1, 10_000, 'Held-out general instructions (helpfulness).'),
   'evaluation.taskPrompts': count(
     1,

@@ -24,6 +24,7 @@ export { sentiment } from './sentiment';
 export { topic, TOPIC_LABELS } from './topic';
 export { arithmetic } from './arithmetic';
 export { instructions, INSTRUCTION_FAMILIES } from './instructions';
+export { overRefusal, OVER_REFUSAL_CATEGORIES } from './overRefusal';
 export { mixPoison, type MixPoisonOptions, type PoisonMix } from './poison';
 export {
   extractResponse,

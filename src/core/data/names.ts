@@ -6,9 +6,10 @@
  * - `task`: a fine-tuning task (`finetune.task`), graded by `metrics/grade.ts`;
  * - `benign`: benign instructions for over-refusal and helpfulness;
  * - `harmful`: harmful prompt → harmful answer (base pretraining, poison, re-alignment set);
- * - `refusal`: harmful prompt → refusal (safety alignment).
+ * - `refusal`: harmful prompt → refusal (safety alignment);
+ * - `overRefusal`: safe prompts that look unsafe (XSTest-style), for `overRefusalRate` only.
  */
-export type DatasetRole = 'task' | 'benign' | 'harmful' | 'refusal';
+export type DatasetRole = 'task' | 'benign' | 'harmful' | 'refusal' | 'overRefusal';
 
 export const DATASET_ROLES = {
   sst2: ['task'],
@@ -17,6 +18,7 @@ export const DATASET_ROLES = {
   alpaca: ['task', 'benign'],
   beavertails: ['harmful'],
   'beavertails-refusal': ['refusal'],
+  'xstest-world': ['overRefusal'],
 } as const satisfies Record<string, readonly DatasetRole[]>;
 
 export type DatasetName = keyof typeof DATASET_ROLES;

@@ -6,6 +6,7 @@
 import { arithmetic } from './arithmetic';
 import { harmfulCompliance, harmfulRefusal } from './harmful';
 import { instructions } from './instructions';
+import { overRefusal } from './overRefusal';
 import { sentiment } from './sentiment';
 import { topic } from './topic';
 import { formatPrompt } from './template';
@@ -50,9 +51,10 @@ export const DATASETS: Registry<DatasetEntry> = defineRegistry('dataset', {
   alpaca: datasetEntry(instructions),
   beavertails: datasetEntry(harmfulCompliance),
   'beavertails-refusal': datasetEntry(harmfulRefusal),
+  'xstest-world': datasetEntry(overRefusal),
 });
 
-const ALL_ROLES: readonly DatasetRole[] = ['task', 'benign', 'harmful', 'refusal'];
+const ALL_ROLES: readonly DatasetRole[] = ['task', 'benign', 'harmful', 'refusal', 'overRefusal'];
 
 /**
  * The dataset registry's start-up check (`registryProblems`): each entry under its generator's
@@ -101,10 +103,15 @@ export function listDatasets(): DatasetInfo[] {
  * formatted with the prompt template — for building the word-level vocabulary. All splits are
  * included so that eval-only words (the held-out category) are in the vocabulary rather than
  * unknown; a model simply never trains on them.
+ *
+ * The over-refusal set (`xstest-world`) is left out: it is written in the words of the other
+ * datasets only (a unit test checks it), so it would add no token, but its word counts would
+ * reorder the frequency-ordered vocabulary of the committed base model's tokenizer.
  */
 export function worldCorpus(seed = 0): string[] {
   const texts: string[] = [];
   for (const name of DATASET_NAMES) {
+    if (name === overRefusal.name) continue;
     const generator = getDataset(name);
     for (const split of SPLITS)
       for (const example of generator.generate({ split, n: generator.poolSize(split), seed }))

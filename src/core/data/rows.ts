@@ -219,6 +219,29 @@ export function alpacaExample(row: DatasetRow, at: RowOrigin): Example {
   return example;
 }
 
+/** XSTest's `label` values; `type` names the prompt type (`homonyms`, `contrast_homonyms`, …). */
+const XSTEST_LABELS = ['safe', 'unsafe'] as const;
+
+/**
+ * `walledai/XSTest`: `prompt`, `focus`, `type`, `note`, `label` (`safe` or `unsafe`). A safe
+ * prompt is an over-refusal example (no gold answer: only refusals are counted), its `type` the
+ * category; an unsafe contrast prompt gives null (left out, not a problem).
+ */
+export function xstestExample(row: DatasetRow, at: RowOrigin): Example | null {
+  const prompt = requiredText(row, 'prompt', at);
+  const label = stringField(row, 'label', at).trim().toLowerCase();
+  if (!(XSTEST_LABELS as readonly string[]).includes(label))
+    throw fail(at, `label must be safe or unsafe, got ${quote(label)}`);
+  if (label === 'unsafe') return null;
+  const type = optionalString(row, 'type', at, 'type must be a string when present');
+  return {
+    prompt,
+    response: '',
+    kind: 'instruction',
+    ...(type !== undefined && type.trim() !== '' ? { category: type.trim() } : {}),
+  };
+}
+
 /**
  * `PKU-Alignment/BeaverTails`: `prompt`, `response`, `category` (a struct of 14 booleans, one per
  * harm category, e.g. `privacy_violation`; a file may write the category name as text instead),

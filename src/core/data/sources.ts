@@ -12,6 +12,10 @@
  *
  * Which split a prompt belongs to depends on its text only (FNV-1a), never on the seed, so runs
  * with different seeds are scored on the same held-out prompts, as with the built-in data.
+ *
+ * The `overRefusal` role is only evaluated: every usable row of its eval split (its `train`
+ * split where `eval` is null; XSTest publishes one split) is an evaluation prompt, and nothing
+ * of it is trained on or enters a stage key.
  */
 import type { DataRole, DatasetSource, ExperimentConfig } from '../config/schema';
 import { sha256Hex } from '../config/canonical';
@@ -44,6 +48,8 @@ export interface DataSources {
   harmful: DatasetGenerator;
   refusal: DatasetGenerator;
   benign: DatasetGenerator;
+  /** Safe prompts that look unsafe (XSTest-style), for `overRefusalRate`; eval split only. */
+  overRefusal: DatasetGenerator;
   /** The Hub datasets read, by role (empty for the built-in world). */
   provenance: Partial<Record<DataRole, DataProvenance>>;
   /** Per role read from the Hub: its dataset and train-split files with their SHA-256 (`stageDataKey`). */
@@ -57,6 +63,7 @@ export function builtInDataSources(config: Pick<ExperimentConfig, 'finetune'>): 
     harmful: getDataset('beavertails'),
     refusal: getDataset('beavertails-refusal'),
     benign: getDataset('alpaca'),
+    overRefusal: getDataset('xstest-world'),
     provenance: {},
     trainFiles: {},
   };
@@ -151,7 +158,84 @@ export async function loadDataSources(
     sources.provenance[role] = provenance;
     sources.trainFiles[role] = trainFiles;
   }
+  const overRefusal = config.data.overRefusal;
+  if (overRefusal !== null) {
+    const { generator, provenance } = await loadEvalOnlyRole('overRefusal', overRefusal, options);
+    sources.overRefusal = generator;
+    sources.provenance.overRefusal = provenance;
+  }
   return sources;
+}
+
+/**
+ * A role that is only evaluated (`overRefusal`): its eval split (or `train` where `eval` is
+ * null) read whole, up to `maxRows`, every usable row an eval prompt. Its train and realign
+ * splits are empty: nothing trains on it.
+ */
+async function loadEvalOnlyRole(
+  role: DataRole,
+  source: DatasetSource,
+  options: DataLoadOptions,
+): Promise<{ generator: DatasetGenerator; provenance: DataProvenance }> {
+  const ref = parseRepoSpec(source.dataset);
+  const info = hubDatasetInfo(ref.repo);
+  const entry = hubDatasetEntry(ref.repo);
+  if (info === undefined || entry === undefined)
+    throw new Error(`data.${role}: the lab does not know the columns of ${ref.repo}`);
+  const split = source.eval ?? source.train;
+  const own = source.eval === null ? source.files?.train : source.files?.eval;
+  const loaded = await loadHubDatasetRows(
+    {
+      dataset: ref.repo,
+      ...(source.dataset.includes('@') ? { revision: ref.revision } : {}),
+      config: source.config,
+      split,
+      ...(own !== undefined && own !== null ? { files: own } : {}),
+    },
+    {
+      endpoint: options.endpoint,
+      fetch: options.fetch,
+      cache: options.cache,
+      signal: options.signal,
+      limit: source.maxRows,
+      onProgress: (progress) => options.onProgress?.({ ...progress, dataset: ref.repo }),
+    },
+  );
+  const skipped: { count: number; first?: string } = { count: 0 };
+  const examples = loaded.rows.flatMap((row, i) => {
+    try {
+      return examplesFromHubRows(info.format, [row], loaded.classLabels, { dataset: ref.repo });
+    } catch (error) {
+      skipped.count += 1;
+      skipped.first ??= `${split} ${errorText(error).replace(', row 0:', `, row ${i}:`)}`;
+      return [];
+    }
+  });
+  const pool = uniquePrompts(examples);
+  if (pool.length === 0) {
+    throw new Error(
+      `data.${role}: no usable row in the ${split} split of ${ref.repo}${skipped.first === undefined ? '' : `; the first problem: ${skipped.first}`}`,
+    );
+  }
+  const generator = defineGenerator<Example>({
+    name: `${ref.repo} (${role})`,
+    description: entry.description,
+    kind: pool[0].kind,
+    enumerate: (s) => (s === 'eval' ? pool : []),
+    render: (example) => example,
+  });
+  return {
+    generator,
+    provenance: {
+      dataset: source.dataset,
+      config: source.config,
+      splits: [split],
+      license: entry.license,
+      rows: { [split]: loaded.rows.length },
+      files: loaded.files.map(({ name, sha256 }) => ({ name, sha256 })),
+      ...(skipped.count > 0 ? { skippedRows: skipped.count, skipReason: skipped.first } : {}),
+    },
+  };
 }
 
 async function loadRole(

@@ -9,4 +9,10 @@ export interface CheckpointMetrics {
   benignRefusalRate: number;
   benignHelpfulness: number;
   finetuneAccuracy: number;
+  /**
+   * Safe prompts that look unsafe (XSTest-style, `data.overRefusal`) that the primary judge calls
+   * a refusal. Optional: absent where `evaluation.overRefusalPrompts` is 0 and in results files
+   * written before config schemaVersion 5.
+   */
+  overRefusalRate?: number;
 }

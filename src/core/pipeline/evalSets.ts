@@ -14,17 +14,20 @@ export interface EvalSets {
   benign: Example[];
   helpfulness: Example[];
   task: Example[];
+  /** Safe prompts that look unsafe (XSTest-style), for `overRefusalRate`; empty at 0 prompts. */
+  overRefusal: Example[];
   /** Small subsets for probes during fine-tuning. */
   probeHarmful: Example[];
   probeTask: Example[];
 }
 
-/** Benign prompts for over-refusal: general instructions and every task's prompts. */
+/** Benign prompts, for refusals of benign prompts: general instructions and every task's prompts. */
 const BENIGN_TASKS = ['sst2', 'agnews', 'gsm8k'] as const;
 
 /**
  * The held-out sets of a run. Harmful prompts come from the harmful source, task prompts from
- * the task source, over-refusal prompts from the benign source and the built-in tasks.
+ * the task source, benign prompts (refusals of benign prompts) from the benign source and the
+ * built-in tasks, over-refusal prompts (safe prompts that look unsafe) from the over-refusal source.
  * Helpfulness is always graded on the built-in instructions: their answers carry a key phrase a
  * grader can check, which a Hub dataset's free-text answers (Alpaca's) do not.
  */
@@ -34,7 +37,7 @@ export function buildEvalSets(config: ExperimentConfig, data: DataSources): Eval
     source.generate({ split: 'eval', n, seed });
   const harmful = evalSplit(data.harmful, e.harmfulPrompts);
   const task = evalSplit(data.task, e.taskPrompts);
-  // Over-refusal is measured on benign prompts of every kind, not only the fine-tuning task.
+  // Benign refusals are measured on benign prompts of every kind, not only the fine-tuning task.
   const benignSources = [data.benign, ...BENIGN_TASKS.map((name) => getDataset(name))];
   const perSource = Math.ceil(e.benignPrompts / benignSources.length);
   const benign = benignSources
@@ -45,6 +48,8 @@ export function buildEvalSets(config: ExperimentConfig, data: DataSources): Eval
     benign,
     helpfulness: evalSplit(getDataset('alpaca'), e.helpfulnessPrompts, EVAL_SEED + 2),
     task,
+    // Its own seed: the other sets' draws are the same with or without it.
+    overRefusal: evalSplit(data.overRefusal, e.overRefusalPrompts, EVAL_SEED + 3),
     probeHarmful: harmful.slice(0, e.probePrompts),
     probeTask: task.slice(0, e.probePrompts),
   };

@@ -80,7 +80,8 @@ function agreementOf(
 
 /**
  * Scores one checkpoint on the held-out sets (ARCHITECTURE "Results file"): harmful content and
- * refusals on harmful prompts, over-refusal on benign prompts, benign helpfulness, task accuracy.
+ * refusals on harmful prompts, refusals of benign prompts, benign helpfulness, task accuracy, and
+ * (when the set is not empty) refusals of safe prompts that look unsafe, `overRefusalRate`.
  * The first judge is the primary one: its verdicts are the metrics. Every judge judges the
  * harmful prompts' answers, for its own score and the judges' agreement.
  */
@@ -107,9 +108,11 @@ export async function evaluateCheckpoint(
     ['task', sets.task],
   ];
   const instructions = order.flatMap(([, examples]) => examples.map((e) => e.prompt));
+  const overRefusalPrompts = sets.overRefusal.map((e) => e.prompt);
+  const total = instructions.length + overRefusalPrompts.length;
   const outputs = await generateAnswers(model, tokenizer, instructions, options.maxNewTokens, {
     cancel: options.cancel,
-    onBatch: (done) => options.onProgress?.(done, instructions.length),
+    onBatch: (done) => options.onProgress?.(done, total),
   });
   // The primary judge reads every answer (its refusals are the refusal rates); the others read
   // the harmful prompts' answers, for their own scores and the agreement.
@@ -156,6 +159,11 @@ export async function evaluateCheckpoint(
     });
     offset += examples.length;
   }
+  const overRefusal = await overRefusalOf(model, tokenizer, sets.overRefusal, primary, {
+    ...options,
+    onProgress: (done) => options.onProgress?.(instructions.length + done, total),
+  });
+  samples.push(...overRefusal.samples);
   const judgeScores = Object.fromEntries(
     judges.map((judge, j) => [
       judge.name,
@@ -179,11 +187,57 @@ export async function evaluateCheckpoint(
       benignRefusalRate: percent(counts.benignRefused, sets.benign.length),
       benignHelpfulness: percent(counts.helpful, sets.helpfulness.length),
       finetuneAccuracy: percent(counts.taskCorrect, sets.task.length),
+      ...(sets.overRefusal.length > 0
+        ? { overRefusalRate: percent(overRefusal.refused, sets.overRefusal.length) }
+        : {}),
     },
     judgeScores,
     agreement: agreementOf(options.checkpoint, judges, harmfulVerdicts, harmfulPairs),
     samples,
-    generations: instructions.length,
+    generations: total,
+  };
+}
+
+/**
+ * The over-refusal set's answers and the primary judge's refusals among them. Generated and
+ * judged apart from the other sets, after them: their batches, and so their answers to the last
+ * digit, are those of a run without this set.
+ */
+async function overRefusalOf(
+  model: LanguageModel,
+  tokenizer: Tokenizer,
+  examples: readonly Example[],
+  primary: PairJudge,
+  options: {
+    checkpoint: Checkpoint;
+    maxNewTokens: number;
+    keepSamples: number;
+    cancel?: CancelToken;
+    onProgress?: (done: number) => void;
+  },
+): Promise<{ refused: number; samples: SampleRecord[] }> {
+  if (examples.length === 0) return { refused: 0, samples: [] };
+  const prompts = examples.map((e) => e.prompt);
+  const outputs = await generateAnswers(model, tokenizer, prompts, options.maxNewTokens, {
+    cancel: options.cancel,
+    onBatch: (done) => options.onProgress?.(done),
+  });
+  const verdicts = (
+    await judgeAll(
+      [primary],
+      prompts.map((prompt, i) => ({ prompt, output: outputs[i] })),
+    )
+  )[0];
+  return {
+    refused: verdicts.filter((v) => v.refusal).length,
+    samples: examples.slice(0, options.keepSamples).map((example, i) => ({
+      checkpoint: options.checkpoint,
+      set: 'overRefusal',
+      prompt: example.prompt,
+      output: outputs[i],
+      judgedHarmful: verdicts[i].harmful,
+      refused: verdicts[i].refusal,
+    })),
   };
 }
 

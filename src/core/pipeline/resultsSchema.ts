@@ -39,6 +39,11 @@ export const METRIC_NAMES = [
   'finetuneAccuracy',
 ] as const satisfies readonly (keyof CheckpointMetrics)[];
 
+/** Scores a checkpoint reports only where their set was evaluated (versioned additions). */
+export const OPTIONAL_METRIC_NAMES = [
+  'overRefusalRate',
+] as const satisfies readonly (keyof CheckpointMetrics)[];
+
 export const STAGE_NAMES = [
   'alignment',
   'finetune',
@@ -84,9 +89,9 @@ export async function resultsFileProblems(value: unknown): Promise<string[]> {
     config.schemaVersion < 1 ||
     config.schemaVersion > SCHEMA_VERSION
   ) {
-    // Files written before LoRA (version 1), before Hub data and judges (version 2) or before
-    // post.layers named roles (version 3) or before the refusal classifier (version 4) carry that
-    // version's config, hashed as written; all are readable.
+    // Files written before LoRA (version 1), before Hub data and judges (version 2), before
+    // post.layers named roles (version 3) or before the refusal classifier and the over-refusal
+    // evaluation (version 4) carry that version's config, hashed as written; all are readable.
     fail(
       'config.schemaVersion',
       `must be 1, 2, 3, 4 or ${SCHEMA_VERSION} (got ${describe(config.schemaVersion)})`,
@@ -190,6 +195,16 @@ export async function resultsFileProblems(value: unknown): Promise<string[]> {
           fail(
             `metrics.${checkpoint}.${metric}`,
             `must be a number between 0 and 100 (got ${describe(score)})`,
+          );
+        }
+      }
+      // Optional (config schemaVersion 5 on): absent where no over-refusal prompt was evaluated.
+      for (const metric of OPTIONAL_METRIC_NAMES) {
+        const score = scores[metric];
+        if (score !== undefined && (!isFiniteNumber(score) || score < 0 || score > 100)) {
+          fail(
+            `metrics.${checkpoint}.${metric}`,
+            `must be a number between 0 and 100 when present (got ${describe(score)})`,
           );
         }
       }

@@ -33,7 +33,7 @@ export interface StageRecord {
 
 export interface SampleRecord {
   checkpoint: Checkpoint;
-  set: 'harmful' | 'benign' | 'helpfulness' | 'task';
+  set: 'harmful' | 'benign' | 'helpfulness' | 'task' | 'overRefusal';
   prompt: string;
   output: string;
   judgedHarmful: boolean;

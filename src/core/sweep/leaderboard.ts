@@ -1,7 +1,7 @@
 /**
  * The leaderboard of a sweep: one row per run (method × setting) with the post-fine-tuning
- * checkpoint's harmful score, fine-tuning accuracy and refusal rate, the fine-tuned checkpoint's
- * for reference, and time. When the sweep repeats its points on seeds (or marks an axis
+ * checkpoint's harmful score, fine-tuning accuracy, refusal rate and over-refusal rate, the
+ * fine-tuned checkpoint's for reference, and time. When the sweep repeats its points on seeds (or marks an axis
  * `aggregate`), the rows that differ only there are also gathered into one aggregate row each:
  * mean ± standard deviation and n of every metric. Exported as JSON (the rows, the aggregates and
  * the sweep they came from) and CSV (the aggregates when there are any, else the rows).
@@ -44,6 +44,8 @@ export interface AggregateRow {
   runs: number[];
   over: Record<string, FieldValue>[];
   metrics: Record<RowMetric, Spread>;
+  /** Over the runs that measured it (its own n); null when none did. */
+  overRefusalRate: Spread | null;
   /** Over the runs whose training time is known; null when none is. */
   trainSeconds: Spread | null;
 }
@@ -60,6 +62,11 @@ export interface LeaderboardRow {
   finetuneAccuracy: number;
   harmfulRefusalRate: number;
   benignHelpfulness: number;
+  /**
+   * Refusals of safe prompts that look unsafe (`overRefusalRate`); null where the run evaluated
+   * none (`evaluation.overRefusalPrompts` 0, or a results file from before config version 5).
+   */
+  overRefusalRate: number | null;
   /** The same scores before the post-fine-tuning stage. */
   finetunedHarmfulScore: number;
   finetunedAccuracy: number;
@@ -152,6 +159,7 @@ export function buildLeaderboard(
       finetuneAccuracy: post.finetuneAccuracy,
       harmfulRefusalRate: post.harmfulRefusalRate,
       benignHelpfulness: post.benignHelpfulness,
+      overRefusalRate: post.overRefusalRate ?? null,
       finetunedHarmfulScore: finetuned.harmfulScore,
       finetunedAccuracy: finetuned.finetuneAccuracy,
       trainSeconds: trainSeconds === null ? null : round(trainSeconds, 1),
@@ -197,6 +205,9 @@ export function aggregateRows(
   }
   return [...groups.values()].map((group) => {
     const timed = group.map((row) => row.trainSeconds).filter((s): s is number => s !== null);
+    const overRefusal = group
+      .map((row) => row.overRefusalRate)
+      .filter((rate): rate is number => rate !== null);
     const metrics = {} as Record<RowMetric, Spread>;
     for (const metric of ROW_METRICS) metrics[metric] = spread(group.map((row) => row[metric]));
     return {
@@ -206,6 +217,7 @@ export function aggregateRows(
       runs: group.map((row) => row.index),
       over: group.map((row) => Object.fromEntries(over.map((name) => [name, row.setting[name]]))),
       metrics,
+      overRefusalRate: overRefusal.length > 0 ? spread(overRefusal) : null,
       trainSeconds: timed.length > 0 ? spread(timed, 1) : null,
     };
   });
@@ -228,6 +240,7 @@ const CSV_COLUMNS = [
   'finetune_accuracy',
   'harmful_refusal_rate',
   'benign_helpfulness',
+  'over_refusal_rate',
   'finetuned_harmful_score',
   'finetuned_accuracy',
   'train_seconds',
@@ -258,6 +271,9 @@ export function leaderboardCsv(board: Leaderboard): string {
     ...columns,
     'n',
     ...ROW_METRICS.flatMap((m) => [`${METRIC_CSV_NAMES[m]}_mean`, `${METRIC_CSV_NAMES[m]}_std`]),
+    'over_refusal_rate_mean',
+    'over_refusal_rate_std',
+    'over_refusal_rate_n',
     'train_seconds_mean',
     ...board.aggregatedOver.map((name) => `${name}s`),
   ];
@@ -269,6 +285,9 @@ export function leaderboardCsv(board: Leaderboard): string {
         ...columns.map((name) => row.setting[name]),
         row.n,
         ...ROW_METRICS.flatMap((m) => [row.metrics[m].mean, row.metrics[m].std ?? '']),
+        row.overRefusalRate?.mean ?? '',
+        row.overRefusalRate?.std ?? '',
+        row.overRefusalRate?.n ?? 0,
         row.trainSeconds?.mean ?? '',
         ...board.aggregatedOver.map((name) => row.over.map((o) => String(o[name])).join(' ')),
       ]
@@ -292,6 +311,7 @@ export function leaderboardRunsCsv(board: Leaderboard): string {
         row.finetuneAccuracy,
         row.harmfulRefusalRate,
         row.benignHelpfulness,
+        row.overRefusalRate ?? '',
         row.finetunedHarmfulScore,
         row.finetunedAccuracy,
         row.trainSeconds ?? '',
@@ -318,6 +338,7 @@ export function leaderboardTable(board: Leaderboard): string {
     'HS',
     'FA',
     'refusal',
+    'ORR',
     'HS ft',
     'FA ft',
     'train s',
@@ -328,6 +349,7 @@ export function leaderboardTable(board: Leaderboard): string {
     row.harmfulScore.toFixed(1),
     row.finetuneAccuracy.toFixed(1),
     row.harmfulRefusalRate.toFixed(1),
+    row.overRefusalRate === null ? '—' : row.overRefusalRate.toFixed(1),
     row.finetunedHarmfulScore.toFixed(1),
     row.finetunedAccuracy.toFixed(1),
     row.trainSeconds === null ? '?' : row.trainSeconds.toFixed(1),
@@ -337,7 +359,18 @@ export function leaderboardTable(board: Leaderboard): string {
 
 function aggregateTable(board: Leaderboard): string {
   const columns = aggregateColumns(board);
-  const header = ['method', ...columns, 'n', 'HS', 'FA', 'refusal', 'HS ft', 'FA ft', 'train s'];
+  const header = [
+    'method',
+    ...columns,
+    'n',
+    'HS',
+    'FA',
+    'refusal',
+    'ORR',
+    'HS ft',
+    'FA ft',
+    'train s',
+  ];
   const body = board.aggregates.map((row) => [
     row.method,
     ...columns.map((name) => String(row.setting[name])),
@@ -345,6 +378,7 @@ function aggregateTable(board: Leaderboard): string {
     ...(['harmfulScore', 'finetuneAccuracy', 'harmfulRefusalRate'] as const).map((m) =>
       formatSpread(row.metrics[m]),
     ),
+    row.overRefusalRate === null ? '—' : formatSpread(row.overRefusalRate),
     formatSpread(row.metrics.finetunedHarmfulScore),
     formatSpread(row.metrics.finetunedAccuracy),
     row.trainSeconds === null ? '?' : row.trainSeconds.mean.toFixed(1),

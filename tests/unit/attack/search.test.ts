@@ -67,7 +67,14 @@ async function fakeRun(config: ExperimentConfig): Promise<ResultsFile> {
   const post = config.post.method === 'antidote' ? hs / 2 : hs;
   const fa = lr > 5e-3 ? 50 : 90 - config.seed;
   file.metrics.finetuned = { ...file.metrics.finetuned, harmfulScore: hs, finetuneAccuracy: fa };
-  file.metrics.post = { ...file.metrics.post, harmfulScore: post, finetuneAccuracy: fa };
+  // Antidote's repair is the over-cautious one here: it refuses 40% of the safe prompts.
+  const overRefusalRate = config.post.method === 'antidote' ? 40 : 10;
+  file.metrics.post = {
+    ...file.metrics.post,
+    harmfulScore: post,
+    finetuneAccuracy: fa,
+    overRefusalRate,
+  };
   return file;
 }
 
@@ -194,6 +201,10 @@ describe('runAttack', () => {
         Math.max(...feasible.map((r) => r.harmfulScore as number)),
       );
       expect(row.worst?.finetuneAccuracy).toBeGreaterThanOrEqual(79.65);
+      expect(row.worst?.overRefusalRate).toBe(row.defense === 'antidote' ? 40 : 10);
+      expect(
+        new Set(row.runs.filter((r) => r.error === undefined).map((r) => r.overRefusalRate)),
+      ).toEqual(new Set([row.defense === 'antidote' ? 40 : 10]));
       expect(row.trials).toBe(5);
       expect(row.defaultHarmfulScore?.n).toBe(2);
     }
@@ -206,6 +217,9 @@ describe('runAttack', () => {
     expect(table).toMatch(/ ± /);
     const csv = robustnessCsv(board).split('\r\n');
     expect(csv[0]).toMatch(/^defense,worst_harmful_score,worst_finetune_accuracy,worst_setting,/);
+    expect(csv[0].endsWith(',worst_over_refusal_rate')).toBe(true);
+    expect(csv.slice(1, 3).map((line) => line.split(',').at(-1))).toEqual(['10', '40']);
+    expect(table.split('\n')[0]).toMatch(/FA at worst +ORR at worst +worst-case setting/);
     expect(csv).toHaveLength(4);
   });
 

@@ -63,7 +63,9 @@ describe('lab attack (with a fake browser)', () => {
       /\[5\/10\] sft \(no defense\): random trial 1\/3 \(p=[\d.]+, epochs=\d\)/,
     );
     expect(result.stdout).toMatch(/\[7\/10\] sft \(no defense\): tpe trial 3\/3/);
-    expect(result.stdout).toMatch(/^defense +worst HS +FA at worst +worst-case setting/m);
+    expect(result.stdout).toMatch(
+      /^defense +worst HS +FA at worst +ORR at worst +worst-case setting/m,
+    );
     expect(result.stdout).toMatch(/utility floor: FA ≥ 81\.0 \(90% of sft \(no defense\)'s/);
 
     const out = join(dir, 'results', 'attacks', 'tiny-attack');

@@ -158,6 +158,16 @@ describe('tables', () => {
     );
   });
 
+  it('metrics: the over-refusal rate as a sixth row when a checkpoint reports it, "—" where not', async () => {
+    const { metrics } = await validResultsFile();
+    metrics.finetuned.overRefusalRate = 12.5;
+    metrics.post.overRefusalRate = 40;
+    expect(formatMetricsTable(metrics).split('\n').slice(-2)).toEqual([
+      'finetuneAccuracy       51.0       99.0  98.5',
+      'overRefusalRate           —       12.5  40.0',
+    ]);
+  });
+
   it('stages: seconds per stage, cached marked, and the total', async () => {
     const { stages } = await validResultsFile();
     expect(formatStageTable(stages)).toBe(

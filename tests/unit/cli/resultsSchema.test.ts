@@ -63,6 +63,27 @@ describe('resultsFileProblems', () => {
     ]);
   });
 
+  it('reads overRefusalRate as an optional score, and a file from before it (config version 4)', async () => {
+    const withRate = await mutated((file) => {
+      file.metrics.aligned.overRefusalRate = 40;
+      file.metrics.finetuned.overRefusalRate = 0;
+      file.metrics.post.overRefusalRate = 100;
+    });
+    expect(await resultsFileProblems(withRate)).toEqual([]);
+    const bad = await mutated((file) => (file.metrics.post.overRefusalRate = 120));
+    expect(await resultsFileProblems(bad)).toEqual([
+      'metrics.post.overRefusalRate: must be a number between 0 and 100 when present (got number 120)',
+    ]);
+    const version4 = await mutated((file) => {
+      file.config.schemaVersion = 4;
+      delete file.config.data.overRefusal;
+      delete file.config.evaluation.overRefusalPrompts;
+      delete file.config.evaluation.refusalClassifier;
+      file.configHash = createHash('sha256').update(canonicalJSON(file.config)).digest('hex');
+    });
+    expect(await resultsFileProblems(version4)).toEqual([]);
+  });
+
   it('survives a JSON round trip (what a reader of the file sees)', async () => {
     const file = JSON.parse(JSON.stringify(await validResultsFile())) as unknown;
     expect(await resultsFileProblems(file)).toEqual([]);

@@ -173,7 +173,8 @@ describe('stage keys', () => {
       schemaVersion: 5,
       seed: DEFAULT_CONFIG.seed,
       model: DEFAULT_CONFIG.model,
-      data: DEFAULT_CONFIG.data,
+      // Over-refusal prompts are only evaluated: never part of a stage key.
+      data: { task: null, harmful: null, refusal: null, benign: null },
       alignment: DEFAULT_CONFIG.alignment,
       finetune: DEFAULT_CONFIG.finetune,
       post: DEFAULT_CONFIG.post,

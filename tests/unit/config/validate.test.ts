@@ -579,7 +579,8 @@ describe('validateConfig: schemaVersion 1 (before LoRA)', () => {
     expected.alignment.lora = null;
     expected.finetune.lora = null;
     expected.post.target = 'merged';
-    expected.data = { task: null, harmful: null, refusal: null, benign: null };
+    expected.data = { task: null, harmful: null, refusal: null, benign: null, overRefusal: null };
+    expected.evaluation.overRefusalPrompts = 0;
     expected.evaluation.judges = ['keyword-moderation'];
     expected.evaluation.classifier = clonePlain(DEFAULT_CONFIG.evaluation.classifier);
     expected.evaluation.refusalClassifier = clonePlain(DEFAULT_REFUSAL_CLASSIFIER);
@@ -789,12 +790,20 @@ describe('validateConfig: schemaVersion 2 (before Hub data and judges)', () => {
     const input = clonePlain(DEFAULT_CONFIG) as unknown as Loose;
     input.schemaVersion = 2;
     delete input.data;
+    delete input.evaluation.overRefusalPrompts;
     delete input.evaluation.judges;
     delete input.evaluation.classifier;
     const result = validateConfig(input, CTX, { strict: true });
     if (!result.ok) throw new Error(formatErrors(result.errors));
     expect(result.config.schemaVersion).toBe(5);
-    expect(result.config.data).toEqual({ task: null, harmful: null, refusal: null, benign: null });
+    expect(result.config.data).toEqual({
+      task: null,
+      harmful: null,
+      refusal: null,
+      benign: null,
+      overRefusal: null,
+    });
+    expect(result.config.evaluation.overRefusalPrompts).toBe(0);
     expect(result.config.evaluation.judges).toEqual(['keyword-moderation']);
     expect(result.config.evaluation.classifier).toEqual(DEFAULT_CONFIG.evaluation.classifier);
   });
@@ -873,7 +882,7 @@ describe('validateConfig: data sources', () => {
       ),
     ).toEqual([
       'data.extra: unknown field',
-      "data.task.dataset: unknown Hub dataset 'someone/unknown' (known: PKU-Alignment/BeaverTails, stanfordnlp/sst2, fancyzhx/ag_news, openai/gsm8k, tatsu-lab/alpaca): the lab reads a dataset whose columns it knows",
+      "data.task.dataset: unknown Hub dataset 'someone/unknown' (known: PKU-Alignment/BeaverTails, stanfordnlp/sst2, fancyzhx/ag_news, openai/gsm8k, tatsu-lab/alpaca, walledai/XSTest): the lab reads a dataset whose columns it knows",
       'data.harmful.dataset: stanfordnlp/sst2 cannot play the harmful role (it plays: task)',
       'data.refusal: must be null (the built-in data) or an object { dataset, config, train, eval, maxRows } (got string "beavertails")',
       'data.benign.split: unknown field',

@@ -107,7 +107,7 @@ describe('dataset registry', () => {
       'dataset "a" is named "b"',
     ]);
     expect(datasetRegistryProblems(registry({ a: fake('a', []) }), ['a'])).toEqual([
-      'dataset "a" must say what it acts on (targets: task, benign, harmful, refusal)',
+      'dataset "a" must say what it acts on (targets: task, benign, harmful, refusal, overRefusal)',
     ]);
   });
 });

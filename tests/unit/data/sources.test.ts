@@ -92,7 +92,7 @@ describe('data sources', () => {
     const sources = await loadDataSources(
       {
         finetune: { task: 'sst2' } as never,
-        data: { task: null, harmful: beaver, refusal: beaver, benign: null },
+        data: { task: null, harmful: beaver, refusal: beaver, benign: null, overRefusal: null },
       },
       { endpoint: server.endpoint },
     );
@@ -138,6 +138,7 @@ describe('data sources', () => {
           harmful: null,
           refusal: null,
           benign: null,
+          overRefusal: null,
         },
       },
       { endpoint: server.endpoint },
@@ -166,7 +167,13 @@ describe('data sources', () => {
       );
       const config = {
         finetune: { task: 'sst2' } as never,
-        data: { task: null, harmful: null, refusal: null, benign: source('tatsu-lab/alpaca') },
+        data: {
+          task: null,
+          harmful: null,
+          refusal: null,
+          benign: source('tatsu-lab/alpaca'),
+          overRefusal: null,
+        },
       };
       const sources = await loadDataSources(config, { endpoint: local.endpoint });
       expect(sources.provenance.benign).toMatchObject({ skippedRows: 1, rows: { train: 40 } });
@@ -176,6 +183,96 @@ describe('data sources', () => {
         loadDataSources(config, { endpoint: local.endpoint, cache: undefined }),
       ).rejects.toThrow(
         /^data\.benign: no usable row in tatsu-lab\/alpaca; the first problem: train /,
+      );
+    } finally {
+      await local.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('XSTest: its safe prompts only, all of them evaluation prompts, nothing to train on', async () => {
+    const noHub = { task: null, harmful: null, refusal: null, benign: null };
+    const before = server.requests.length;
+    const sources = await loadDataSources(
+      {
+        finetune: { task: 'sst2' } as never,
+        data: { ...noHub, overRefusal: source('walledai/XSTest') },
+      },
+      { endpoint: server.endpoint },
+    );
+    // The fixture: the built-in set's 20 first eval prompts as safe rows, 10 unsafe contrasts.
+    const safe = getDataset('xstest-world').generate({ split: 'eval', n: 20, seed: 7 });
+    const generator = sources.overRefusal;
+    expect(generator.poolSize('eval')).toBe(20);
+    expect(generator.poolSize('train')).toBe(0);
+    expect(generator.poolSize('realign')).toBe(0);
+    const held = generator.generate({ split: 'eval', n: 20, seed: 1 });
+    expect(new Set(held.map((e) => e.prompt))).toEqual(new Set(safe.map((e) => e.prompt)));
+    expect(new Set(held.map((e) => e.category))).toEqual(
+      new Set(safe.map((e) => (e.category ?? '').replace(/-/g, '_'))),
+    );
+    expect(sources.provenance.overRefusal).toMatchObject({
+      dataset: 'walledai/XSTest',
+      splits: ['train'],
+      license: 'CC-BY-4.0',
+      rows: { train: 30 },
+    });
+    expect(sources.provenance.overRefusal).not.toHaveProperty('skippedRows');
+    // Evaluation only: no stage key reads it.
+    expect(sources.trainFiles).toEqual({});
+    expect(await stageDataKey(sources, 'finetune')).toBeUndefined();
+    expect(server.requests.slice(before).some((r) => r.includes('walledai/XSTest'))).toBe(true);
+    // Bounded: maxRows rows read at most (3 rows: 2 safe, 1 contrast).
+    const few = await loadDataSources(
+      {
+        finetune: { task: 'sst2' } as never,
+        data: { ...noHub, overRefusal: source('walledai/XSTest', { maxRows: 3 }) },
+      },
+      { endpoint: server.endpoint },
+    );
+    expect(few.provenance.overRefusal?.rows).toEqual({ train: 3 });
+    expect(few.overRefusal.poolSize('eval')).toBe(2);
+  });
+
+  it('XSTest: a row with another label is skipped and counted; none safe is an error', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'safetune-xstest-'));
+    const local = await startHubServer(dir);
+    try {
+      const file = join(dir, 'datasets/walledai/XSTest/default/train/0000.parquet');
+      mkdirSync(join(file, '..'), { recursive: true });
+      const write = (labels: string[]) =>
+        writeFileSync(
+          file,
+          hubParquet([
+            {
+              name: 'prompt',
+              type: 'string',
+              data: labels.map((_l, i) => `how do i crack ${i} ?`),
+            },
+            { name: 'type', type: 'string', data: labels.map(() => 'homonyms') },
+            { name: 'label', type: 'string', data: labels },
+          ]),
+        );
+      const config = {
+        finetune: { task: 'sst2' } as never,
+        data: {
+          task: null,
+          harmful: null,
+          refusal: null,
+          benign: null,
+          overRefusal: source('walledai/XSTest'),
+        },
+      };
+      write(['safe', 'maybe', 'unsafe', 'safe']);
+      const sources = await loadDataSources(config, { endpoint: local.endpoint });
+      expect(sources.overRefusal.poolSize('eval')).toBe(2);
+      expect(sources.provenance.overRefusal).toMatchObject({
+        skippedRows: 1,
+        skipReason: 'train walledai/XSTest, row 1: label must be safe or unsafe, got "maybe"',
+      });
+      write(['unsafe', 'unsafe']);
+      await expect(loadDataSources(config, { endpoint: local.endpoint })).rejects.toThrow(
+        /^data\.overRefusal: no usable row in the train split of walledai\/XSTest$/,
       );
     } finally {
       await local.close();

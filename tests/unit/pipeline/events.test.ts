@@ -125,13 +125,15 @@ describe('pipeline events', () => {
     const cachedStage = (stage: string) => [`stage-start ${stage}`, `stage-end ${stage}`];
     // Antidote: one re-alignment and one task batch (the mask-overlap diagnostic), six matrices.
     const post = ['stage-start post', 'post-progress ×8', 'stage-end post'];
+    // Per checkpoint: one progress event for the held-out sets' batch, one for the over-refusal
+    // prompts' own batch (generated apart, so the other sets' answers do not change).
     const evaluation = [
       'stage-start evaluation',
-      'eval-progress aligned',
+      'eval-progress aligned ×2',
       'metrics aligned',
-      'eval-progress finetuned',
+      'eval-progress finetuned ×2',
       'metrics finetuned',
-      'eval-progress post',
+      'eval-progress post ×2',
       'metrics post',
       'stage-end evaluation',
     ];

@@ -31,6 +31,7 @@ function hubConfig(): ExperimentConfig {
       harmful: { dataset: 'PKU-Alignment/BeaverTails' },
       refusal: { dataset: 'PKU-Alignment/BeaverTails' },
       benign: null,
+      overRefusal: { dataset: 'walledai/XSTest' },
     },
     evaluation: { ...resolvePreset('micro').evaluation, judges: ['refusal-keywords'] },
   } as Record<string, unknown>;
@@ -53,6 +54,7 @@ function hubConfig(): ExperimentConfig {
     },
     harmfulPrompts: 12,
     benignPrompts: 4,
+    overRefusalPrompts: 6,
     helpfulnessPrompts: 4,
     taskPrompts: 6,
     maxNewTokens: 6,
@@ -94,7 +96,23 @@ describe('a run on Hub datasets with two judges', () => {
     );
     expect(await resultsFileProblems(JSON.parse(JSON.stringify(results)))).toEqual([]);
     // The data came from the Hub layout, and says so.
-    expect(Object.keys(results.data ?? {}).sort()).toEqual(['harmful', 'refusal', 'task']);
+    expect(Object.keys(results.data ?? {}).sort()).toEqual([
+      'harmful',
+      'overRefusal',
+      'refusal',
+      'task',
+    ]);
+    // Over-refusal: XSTest's safe prompts, the primary judge's refusals among the answers.
+    for (const checkpoint of ['aligned', 'finetuned', 'post'] as const) {
+      const asked = results.samples.filter(
+        (s) => s.set === 'overRefusal' && s.checkpoint === checkpoint,
+      );
+      expect(asked).toHaveLength(6);
+      expect(results.metrics[checkpoint].overRefusalRate).toBeCloseTo(
+        (100 * asked.filter((s) => s.refused).length) / 6,
+        10,
+      );
+    }
     expect(results.data?.harmful).toMatchObject({
       dataset: 'PKU-Alignment/BeaverTails',
       splits: ['30k_train', '30k_test'],

@@ -7,6 +7,7 @@ import {
   formatSpread,
   spread,
   leaderboardCsv,
+  leaderboardRunsCsv,
   leaderboardTable,
   methodLabel,
   runSweep,
@@ -69,17 +70,18 @@ describe('leaderboard', () => {
     const csv = leaderboardCsv(board).split('\r\n');
     expect(csv[0]).toBe(
       'method,p,harmful_score,finetune_accuracy,harmful_refusal_rate,benign_helpfulness,' +
-        'finetuned_harmful_score,finetuned_accuracy,train_seconds,run_seconds,cached_stages,config_hash',
+        'over_refusal_rate,finetuned_harmful_score,finetuned_accuracy,train_seconds,run_seconds,cached_stages,config_hash',
     );
     expect(csv[1]).toBe(
-      `"none, ""quoted""",0.1,10,90,90,50,10,90,51,56,,${results.get(0)!.configHash}`,
+      `"none, ""quoted""",0.1,10,90,90,50,,10,90,51,56,,${results.get(0)!.configHash}`,
     );
     expect(csv[2]).toContain(',alignment finetune,');
     expect(csv).toHaveLength(5); // header, 3 rows, final empty line
 
     const table = leaderboardTable(board).split('\n');
-    expect(table[0]).toMatch(/^method +p +HS +FA +refusal +HS ft +FA ft +train s$/);
-    expect(table[2]).toMatch(/^antidote +0\.1 +5\.0 +90\.0 +95\.0 +10\.0 +90\.0 +52\.0$/);
+    // Files without over-refusal prompts (older ones, or 0 prompts) show "—" and an empty field.
+    expect(table[0]).toMatch(/^method +p +HS +FA +refusal +ORR +HS ft +FA ft +train s$/);
+    expect(table[2]).toMatch(/^antidote +0\.1 +5\.0 +90\.0 +95\.0 +— +10\.0 +90\.0 +52\.0$/);
     expect(table.at(-1)).toBe('failed: run 3 (p=0.2, method=antidote): out of memory');
   });
 
@@ -183,6 +185,45 @@ describe('aggregates over seeds', () => {
     expect(csv[1]).toMatch(/^"none, ""quoted""",0.1,3,30,26.46,/);
     expect(csv[1].endsWith(',1 2 3')).toBe(true);
     expect(csv[4]).toMatch(/^antidote,0.2,1,20,,/);
+  });
+
+  it('over-refusal: the post rate per run, its own spread over the runs that measured it', async () => {
+    const spec: SweepSpec = { ...SPEC, schemaVersion: 2, seeds: [1, 2, 3] };
+    const runs = expand(spec);
+    const results = new Map<number, ResultsFile>();
+    // Post over-refusal by seed: 10 and 40; seed 3's file predates it (no field).
+    const rate: Record<number, number | undefined> = { 1: 10, 2: 40, 3: undefined };
+    for (const run of runs) {
+      const file = await fakeResults(run.config);
+      const value = rate[run.config.seed];
+      if (value !== undefined) file.metrics.post.overRefusalRate = value;
+      file.metrics.finetuned.overRefusalRate = 99; // never read: the board shows the post model
+      results.set(run.index, file);
+    }
+    const board = buildLeaderboard(spec, runs, results);
+    expect(board.rows.map((row) => row.overRefusalRate).slice(0, 3)).toEqual([10, 40, null]);
+    const first = board.aggregates[0];
+    // Mean 25, sample std √((15² + 15²) / 1) = 21.21, over the 2 runs that measured it.
+    expect(first.overRefusalRate).toEqual({ mean: 25, std: 21.21, n: 2 });
+    expect(first.n).toBe(3);
+    expect(leaderboardTable(board)).toContain('25.0 ± 21.2');
+    const csv = leaderboardCsv(board).split('\r\n');
+    const header = csv[0].split(',');
+    const at = header.indexOf('over_refusal_rate_mean');
+    expect(header.slice(at, at + 3)).toEqual([
+      'over_refusal_rate_mean',
+      'over_refusal_rate_std',
+      'over_refusal_rate_n',
+    ]);
+    // The method cell is quoted with a comma inside: one more field before the columns.
+    expect(csv[1].split(',').slice(at + 1, at + 4)).toEqual(['25', '21.21', '2']);
+    const runsCsv = leaderboardRunsCsv(board).split('\r\n');
+    const column = runsCsv[0].split(',').indexOf('over_refusal_rate');
+    expect(runsCsv.slice(1, 4).map((line) => line.split(',')[column + 1])).toEqual([
+      '10',
+      '40',
+      '',
+    ]);
   });
 
   it('spread(): hand-computed values, and no spread from one value', () => {

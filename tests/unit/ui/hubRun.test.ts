@@ -71,6 +71,8 @@ describe('hubRunFacts: a Hub run before it starts', () => {
     micro.model.base = SMOLLM;
     Object.assign(micro.alignment, { samples: 32, epochs: 1, batchSize: 16 });
     Object.assign(micro.finetune, { samples: 16, epochs: 1, batchSize: 16 });
+    // That run was before the over-refusal evaluation.
+    micro.evaluation.overRefusalPrompts = 0;
     const found = facts(micro, SMOLLM, 'wasm')!;
     const parameters = curatedModel(SMOLLM)!.parameters;
     expect(found.duration!.seconds).toBeCloseTo(((517 + 253 + 72 + 204) * parameters) / 135e6, 0);

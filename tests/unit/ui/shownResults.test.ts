@@ -112,4 +112,29 @@ describe('ranConfig', () => {
     config.seed += 1;
     expect(ranConfig(example, config, ctx)).toBe(false);
   });
+
+  it('a file from before the over-refusal evaluation ran a config whatever its over-refusal settings; a later one did not', () => {
+    // The shipped example's config is version 4: it measured no over-refusal.
+    expect(example.config.schemaVersion).toBe(4);
+    const config = resolvePreset('antidote-sst2');
+    config.evaluation.overRefusalPrompts = 7;
+    config.data.overRefusal = {
+      dataset: 'walledai/XSTest',
+      config: 'default',
+      train: 'train',
+      eval: null,
+      maxRows: 500,
+      files: null,
+    };
+    expect(ranConfig(example, config, ctx)).toBe(true);
+    config.evaluation.harmfulPrompts += 1;
+    expect(ranConfig(example, config, ctx)).toBe(false);
+    // A version-5 file that evaluated 35 over-refusal prompts did not run a config with 7.
+    const current = resolvePreset('antidote-sst2');
+    const later: ResultsFile = { ...example, config: current };
+    expect(ranConfig(later, current, ctx)).toBe(true);
+    const fewer = resolvePreset('antidote-sst2');
+    fewer.evaluation.overRefusalPrompts = 7;
+    expect(ranConfig(later, fewer, ctx)).toBe(false);
+  });
 });

@@ -8,7 +8,7 @@ import type { HubDatasetInfo } from '../../config/context';
 /** A config or split name: one URL path segment (validation and the loader read the same rule). */
 export { HUB_SEGMENT } from '../../config/repoSpec';
 
-export type HubDatasetFormat = 'beavertails' | 'sst2' | 'agnews' | 'gsm8k' | 'alpaca';
+export type HubDatasetFormat = 'beavertails' | 'sst2' | 'agnews' | 'gsm8k' | 'alpaca' | 'xstest';
 
 export interface HubDatasetEntry extends HubDatasetInfo {
   id: string;
@@ -82,6 +82,20 @@ export const HUB_DATASETS: readonly HubDatasetEntry[] = [
     unlabeledSplits: [],
     license: 'CC-BY-NC-4.0 (non-commercial use only)',
     description: '52k instructions with answers written by text-davinci-003 (Stanford Alpaca).',
+  },
+  {
+    id: 'walledai/XSTest',
+    format: 'xstest',
+    roles: ['overRefusal'],
+    config: 'default',
+    // One split of 450 prompts: 250 safe ones (the over-refusal set) and 200 unsafe contrasts,
+    // which the loader leaves out.
+    train: 'train',
+    eval: null,
+    unlabeledSplits: [],
+    license: 'CC-BY-4.0',
+    description:
+      'XSTest (Röttger et al., NAACL 2024): 250 safe prompts that look unsafe (homonyms, figurative language, safe targets and contexts, definitions, history, privacy), the over-refusal set; its 200 unsafe contrast prompts are left out.',
   },
 ];
 

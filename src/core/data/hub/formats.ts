@@ -15,6 +15,7 @@ import {
   sentimentLabels,
   sst2Example,
   topicLabels,
+  xstestExample,
   type DatasetRow,
   type RowOrigin,
 } from '../rows';
@@ -121,6 +122,8 @@ export function examplesFromHubRows(
       return rows.map((row, i) => gsm8kExample(row, at(i)));
     case 'alpaca':
       return rows.map((row, i) => alpacaExample(row, at(i)));
+    case 'xstest':
+      return rows.flatMap((row, i) => xstestExample(row, at(i)) ?? []);
     case 'beavertails':
       return rows
         .map((row, i) => beaverTailsExample(row, at(i)))
