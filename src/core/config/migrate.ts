@@ -6,7 +6,9 @@
  * the built-in world's data and the keyword moderation judge, the only ones version 2 had. Up to
  * version 3, `post.layers` named a group of layers (`'mlp'`, `'mlp-fc'`, …); version 4 lists
  * their roles, and SafeLoRA's count of projected layers is `post.params.count` (was `layers`).
- * The result is a version-4 input for the validator, which then checks it like any other.
+ * Up to version 4 the only attack was harmful pairs mixed into the fine-tuning set at
+ * `finetune.poisonRatio`: version 5 names it, `attack: { method: 'harmful-mix', params: {} }`.
+ * The result is a version-5 input for the validator, which then checks it like any other.
  */
 import { CONFIG_LIMITS, jsonBoundsProblem } from './bounds';
 import { clonePlain, deepFreeze, deepMerge, isPlainObject } from './merge';
@@ -75,6 +77,9 @@ const V2_MEANING = {
   evaluation: { judges: ['keyword-moderation'], classifier: DEFAULT_CLASSIFIER },
 } as const;
 
+/** The section version 5 added, with the value that reproduces version 4: p-mixing, the only attack. */
+const V4_MEANING = { attack: { method: 'harmful-mix', params: {} } } as const;
+
 /** Version 3's `post.layers` groups, by the layer roles each selected (verbatim from version 3). */
 export const V3_POST_LAYER_GROUPS: Readonly<Record<string, readonly string[]>> = deepFreeze({
   mlp: ['mlp.gate', 'mlp.in', 'mlp.out'],
@@ -123,7 +128,7 @@ function addMeaning(
 }
 
 /**
- * A schemaVersion-1, -2 or -3 input as a version-4 input (anything else is returned as it is).
+ * A schemaVersion-1, -2, -3 or -4 input as a version-5 input (anything else is returned as it is).
  * Fields of the wrong type are kept for the validator to report; only plain-object sections are
  * merged. `fillDefaults: false` (the validator's strict mode) adds only the fields later versions
  * added, so an old file that lacks one of its own fields is still reported incomplete. An input
@@ -134,7 +139,7 @@ export function migrateConfigInput(
   { fillDefaults = true }: { fillDefaults?: boolean } = {},
 ): Record<string, unknown> {
   const version = input.schemaVersion;
-  if (version !== 1 && version !== 2 && version !== 3) return input;
+  if (version !== 1 && version !== 2 && version !== 3 && version !== 4) return input;
   // Migration merges and clones recursively: an input out of bounds (an array nested 100,000
   // deep overflowed the stack here) is left as it is, for the validator to refuse in one line.
   if (jsonBoundsProblem(input, CONFIG_LIMITS) !== undefined) return input;
@@ -150,11 +155,13 @@ export function migrateConfigInput(
   } else {
     filled = clonePlain(input);
   }
-  if (version !== 3) {
+  if (version === 1 || version === 2) {
     // `data` is a whole new section: an old file never has it, so it is created even in strict mode.
     addMeaning(filled, { data: V2_MEANING.data }, { createSections: true });
     addMeaning(filled, { evaluation: V2_MEANING.evaluation }, { createSections: false });
   }
-  renameV3Post(filled);
-  return { ...filled, schemaVersion: 4 };
+  if (version !== 4) renameV3Post(filled);
+  // `attack` is a whole new section: an old file never has it, so it is created even in strict mode.
+  if (!Object.hasOwn(filled, 'attack')) filled.attack = clonePlain(V4_MEANING.attack);
+  return { ...filled, schemaVersion: 5 };
 }

@@ -1,5 +1,5 @@
 /**
- * The experiment config (schemaVersion 4): the single source of truth for a run. A config file
+ * The experiment config (schemaVersion 5): the single source of truth for a run. A config file
  * fully determines a run's numbers, so every knob the pipeline reads lives here, typed once.
  *
  * Every default number is in `DEFAULT_CONFIG` and every bound in `RANGES` / `CHOICES`: re-tune
@@ -25,8 +25,10 @@ export type { LayerRole, LoraSettings };
  * `layers`, which clashed with `post.layers`). Older files still load: `migrate.ts` reads them with their own version's defaults and meaning
  * (version 1: full-weight training; versions 1–2: the built-in world's data and its keyword
  * moderation judge), so an old config or share link means exactly what it meant.
+ * Version 5 added `attack` (the attack registry, `methods/attack/`); a version-4 file gets
+ * `harmful-mix`, the only attack version 4 had.
  */
-export const SCHEMA_VERSION = 4;
+export const SCHEMA_VERSION = 5;
 
 export const STAGES = ['alignment', 'finetune', 'post'] as const;
 /** The three pipeline stages that produce weights. */
@@ -72,6 +74,16 @@ export interface FinetuneConfig extends StageTraining {
   samples: number;
   /** The attack's `p`: fraction of the fine-tuning set that is harmful prompt → harmful answer. */
   poisonRatio: number;
+  params: Record<string, unknown>;
+}
+
+/**
+ * The attack (`methods/attack/`): `harmful-mix` mixes harmful pairs into the fine-tuning set at
+ * `finetune.poisonRatio` (the only attack before schemaVersion 5); others change the fine-tuning
+ * set, the fine-tuned weights or how the harmful prompts are put at evaluation.
+ */
+export interface AttackConfig {
+  method: string;
   params: Record<string, unknown>;
 }
 
@@ -177,7 +189,7 @@ export interface EvaluationConfig {
 }
 
 export interface ExperimentConfig {
-  schemaVersion: 4;
+  schemaVersion: 5;
   /** Free-text label, at most 80 characters. */
   name: string;
   /** Integer in 0..2^31-1; every random draw in the run derives from it. */
@@ -186,6 +198,7 @@ export interface ExperimentConfig {
   data: DataConfig;
   alignment: AlignmentConfig;
   finetune: FinetuneConfig;
+  attack: AttackConfig;
   post: PostConfig;
   evaluation: EvaluationConfig;
   runtime: RuntimeConfig;
@@ -267,7 +280,7 @@ export const DEFAULT_CLASSIFIER: ClassifierSettings = deepFreeze({
  * justified in the README ("The reference protocol").
  */
 export const DEFAULT_CONFIG: ExperimentConfig = deepFreeze({
-  schemaVersion: 4,
+  schemaVersion: 5,
   name: 'antidote-sst2',
   seed: 1,
   model: { base: 'safetune-base' },
@@ -301,6 +314,7 @@ export const DEFAULT_CONFIG: ExperimentConfig = deepFreeze({
     maxGradNorm: 1,
     params: {},
   },
+  attack: { method: 'harmful-mix', params: {} },
   post: {
     method: 'antidote',
     target: 'adapter',

@@ -158,6 +158,7 @@ describe('stage keys', () => {
     ]);
     expect(Object.keys(stageKeyMaterial(DEFAULT_CONFIG, 'finetune')).sort()).toEqual([
       'alignment',
+      'attack',
       'data',
       'finetune',
       'model',
@@ -170,12 +171,13 @@ describe('stage keys', () => {
       benign: null,
     });
     expect(stageKeyMaterial(DEFAULT_CONFIG, 'post')).toEqual({
-      schemaVersion: 4,
+      schemaVersion: 5,
       seed: DEFAULT_CONFIG.seed,
       model: DEFAULT_CONFIG.model,
       data: DEFAULT_CONFIG.data,
       alignment: DEFAULT_CONFIG.alignment,
       finetune: DEFAULT_CONFIG.finetune,
+      attack: DEFAULT_CONFIG.attack,
       post: DEFAULT_CONFIG.post,
     });
   });

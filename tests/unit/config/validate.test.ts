@@ -71,18 +71,18 @@ describe('validateConfig: the input as a whole', () => {
 describe('validateConfig: schemaVersion', () => {
   it('is required even when other missing fields are filled in', () => {
     expect(lines(validateConfig({}, CTX))).toEqual([
-      'schemaVersion: missing field (this lab reads schemaVersion 4)',
+      'schemaVersion: missing field (this lab reads schemaVersion 5)',
     ]);
   });
 
   it('an unsupported version is the only error reported', () => {
     const input = full((c) => {
-      c.schemaVersion = 5;
+      c.schemaVersion = 6;
       c.finetune.poisonRatio = 7;
       c.bogus = true;
     });
     expect(lines(validateConfig(input, CTX))).toEqual([
-      'schemaVersion: unsupported schemaVersion 5 (this lab reads schemaVersions 1 to 4)',
+      'schemaVersion: unsupported schemaVersion 6 (this lab reads schemaVersions 1 to 5)',
     ]);
   });
 
@@ -94,7 +94,7 @@ describe('validateConfig: schemaVersion', () => {
           CTX,
         ),
       ),
-    ).toEqual(['schemaVersion: must be the number 4 (got string "1")']);
+    ).toEqual(['schemaVersion: must be the number 5 (got string "1")']);
   });
 });
 
@@ -573,7 +573,8 @@ describe('validateConfig: schemaVersion 1 (before LoRA)', () => {
     const result = validateConfig({ schemaVersion: 1, finetune: { poisonRatio: 0.2 } }, CTX);
     if (!result.ok) throw new Error(formatErrors(result.errors));
     const expected = clonePlain(SCHEMA_V1_DEFAULTS) as unknown as Loose;
-    expected.schemaVersion = 4;
+    expected.schemaVersion = 5;
+    expected.attack = { method: 'harmful-mix', params: {} };
     expected.finetune.poisonRatio = 0.2;
     expected.alignment.lora = null;
     expected.finetune.lora = null;
@@ -722,7 +723,7 @@ describe('validateConfig: schemaVersion 3 (post.layers named groups)', () => {
       CTX,
     );
     if (!result.ok) throw new Error(formatErrors(result.errors));
-    expect(result.config.schemaVersion).toBe(4);
+    expect(result.config.schemaVersion).toBe(5);
     expect(result.config.post.layers).toEqual(roles);
   });
 
@@ -752,7 +753,7 @@ describe('validateConfig: schemaVersion 2 (before Hub data and judges)', () => {
     delete input.evaluation.classifier;
     const result = validateConfig(input, CTX, { strict: true });
     if (!result.ok) throw new Error(formatErrors(result.errors));
-    expect(result.config.schemaVersion).toBe(4);
+    expect(result.config.schemaVersion).toBe(5);
     expect(result.config.data).toEqual({ task: null, harmful: null, refusal: null, benign: null });
     expect(result.config.evaluation.judges).toEqual(['keyword-moderation']);
     expect(result.config.evaluation.classifier).toEqual(DEFAULT_CONFIG.evaluation.classifier);
