@@ -83,12 +83,12 @@ export async function resultsFileProblems(value: unknown): Promise<string[]> {
     config.schemaVersion < 1 ||
     config.schemaVersion > SCHEMA_VERSION
   ) {
-    // Files written before LoRA (version 1), before Hub data and judges (version 2) or before
-    // post.layers named roles (version 3) carry that version's config, hashed as written; all are
-    // readable.
+    // Files written before LoRA (version 1), before Hub data and judges (version 2), before
+    // post.layers named roles (version 3) or before the attack registry (version 4) carry that
+    // version's config, hashed as written; all are readable.
     fail(
       'config.schemaVersion',
-      `must be 1, 2, 3 or ${SCHEMA_VERSION} (got ${describe(config.schemaVersion)})`,
+      `must be ${Array.from({ length: SCHEMA_VERSION - 1 }, (_, i) => i + 1).join(', ')} or ${SCHEMA_VERSION} (got ${describe(config.schemaVersion)})`,
     );
   }
   if (typeof configHash !== 'string' || !HASH_PATTERN.test(configHash)) {

@@ -75,10 +75,10 @@ describe('resultsFileProblems', () => {
     [
       'a config of another schemaVersion',
       (f) => {
-        f.config.schemaVersion = 5;
+        f.config.schemaVersion = 6;
         f.configHash = createHash('sha256').update(canonicalJSON(f.config)).digest('hex'); // the hash alone would agree
       },
-      /^config\.schemaVersion: must be 1, 2, 3 or 4/,
+      /^config\.schemaVersion: must be 1, 2, 3, 4 or 5/,
     ],
     ['no environment', (f) => delete f.environment, /^environment: must be an object/],
     [

@@ -186,7 +186,7 @@ describe('runExperiment', () => {
         void store.set(entry.key, { bytes: entry.bytes, seconds: entry.seconds }),
     };
     const { results } = await run(result.config, cache);
-    expect(results.config.schemaVersion).toBe(4);
+    expect(results.config.schemaVersion).toBe(5);
     expect(
       [...store.values()].map((e) => readSafetensors(e.bytes).metadata['safetune.kind'] ?? 'full'),
     ).toEqual(['full', 'full', 'full']);
