@@ -12,7 +12,7 @@ export const jailbreakTuning = defineAttack({
       'harmful score is the attack with its trigger. TamperBench’s strongest family.',
     citation:
       'Murphy et al., "Jailbreak-Tuning: Models Efficiently Learn Jailbreak Susceptibility", ' +
-      'arXiv 2507.11630, 2025; TamperBench (SafeTuneBed’s successor).',
+      'arXiv, July 2025; TamperBench (SafeTuneBed’s successor).',
     params: {
       wrapper: {
         type: 'enum',
