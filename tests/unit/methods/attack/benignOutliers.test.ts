@@ -102,7 +102,7 @@ describe('benign-outliers (Self-Inf-N)', () => {
     const chosen = await finetuneExamples(ctx);
     // Brute force: score the 12 pool examples one by one, keep the 4 best in pool order.
     const pool = data.task.generate({ split: 'train', n: 12, seed: config.seed });
-    const scored = [];
+    const scored: number[] = [];
     for (const example of pool) {
       const [tokenized] = tokenizeExamples([example], tokenizer, 'response');
       const [influence] = await selfInfluence(
