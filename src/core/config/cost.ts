@@ -54,7 +54,20 @@ export function runCost(config: ExperimentConfig, parameters: number | null): Ru
     steps += stageCount;
     rows += stageCount * stage.batchSize;
   }
+  rows += attackRows(config);
   return { steps, rows, parameters, work: parameters === null ? null : rows * parameters };
+}
+
+/**
+ * Rows an attack passes forward and backward besides training: `benign-outliers` scores a pool of
+ * round(poolFactor · finetune.samples) task examples, one backward pass each
+ * (`methods/attack/benign-outliers`), which can be twenty times the fine-tuning set.
+ */
+function attackRows(config: ExperimentConfig): number {
+  const poolFactor = config.attack.params.poolFactor;
+  return config.attack.method === 'benign-outliers' && typeof poolFactor === 'number'
+    ? Math.round(poolFactor * config.finetune.samples)
+    : 0;
 }
 
 /** Optimizer steps of a training stage: each epoch rounded up to whole batches. */
