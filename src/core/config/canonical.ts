@@ -90,7 +90,8 @@ export function stageKeyMaterial(
   };
   if (stage === 'finetune' || stage === 'post') {
     const key = attack ?? { attack: config.attack, readsPoisonRatio: true, trains: true };
-    material.attack = key.attack;
+    // A results file's config of schemaVersion 4 or older has no attack (and never had it in a key).
+    if ((key.attack as AttackConfig | undefined) !== undefined) material.attack = key.attack;
     if (key.trains) {
       const { poisonRatio, ...unmixed } = config.finetune;
       material.finetune = key.readsPoisonRatio ? { ...unmixed, poisonRatio } : unmixed;

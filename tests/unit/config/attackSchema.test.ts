@@ -160,6 +160,15 @@ describe('stage keys under an attack', () => {
     expect((await at(0.1, 'harmful-mix'))[1]).not.toBe((await at(0.3, 'harmful-mix'))[1]);
   });
 
+  it('a version-4 config as a results file carries it (no attack) still has stage material', () => {
+    const v4 = clonePlain(DEFAULT_CONFIG) as unknown as Loose;
+    v4.schemaVersion = 4;
+    delete v4.attack;
+    const material = stageKeyMaterial(v4 as unknown as ExperimentConfig, 'post');
+    expect(material.attack).toBeUndefined();
+    expect(material.finetune).toEqual(DEFAULT_CONFIG.finetune);
+  });
+
   it('refusal-ablation: no fine-tuning field enters its key, its parameters do', async () => {
     const ablation = (edit: (c: ExperimentConfig) => void) =>
       edited((c) => {
