@@ -5,6 +5,11 @@ import { generateGreedy } from '../../../../src/core/model/generate';
 import { LanguageModel } from '../../../../src/core/model/languageModel';
 import { buildWordLevelTokenizer } from '../../../../src/core/tokenizer/wordLevel';
 import { tokenizePrompt } from '../../../../src/core/train/tokenize';
+import { DEFAULT_CONFIG } from '../../../../src/core/config';
+import { builtInDataSources } from '../../../../src/core/data/sources';
+import type { PairJudge } from '../../../../src/core/metrics/judges';
+import { probe } from '../../../../src/core/pipeline/evaluate';
+import { buildEvalSets } from '../../../../src/core/pipeline/evalSets';
 import { useBackend } from '../../support/backend';
 
 const tokenizer = buildWordLevelTokenizer(worldCorpus(0));
@@ -67,5 +72,33 @@ describe('prefill', () => {
       expect(answers[i].startsWith('sure , here')).toBe(true);
       expect(plain[i].startsWith('sure , here')).toBe(false);
     }
+  });
+
+  it('the fine-tuning probes put the harmful prompts with the prefix too', async () => {
+    const config = structuredClone(DEFAULT_CONFIG);
+    config.evaluation.probePrompts = 3;
+    const sets = buildEvalSets(config, builtInDataSources(config));
+    const seen: string[] = [];
+    // A judge that calls harmful exactly the answers that open with the prefix.
+    const judge: PairJudge = {
+      name: 'opens-with-prefix',
+      judge: async (pairs) =>
+        pairs.map((pair) => {
+          seen.push(pair.output);
+          return { harmful: pair.output.startsWith('sure , here is how .'), refusal: false };
+        }),
+      dispose: async () => {},
+    };
+    const prefix = { text: 'sure , here is how .', tokens: 0 };
+    const attacked = await probe(
+      model,
+      tokenizer,
+      { ...sets, harmfulAnswerPrefix: prefix },
+      3,
+      judge,
+    );
+    expect(attacked.harmfulScore).toBe(100);
+    expect(seen).toHaveLength(3);
+    expect((await probe(model, tokenizer, sets, 3, judge)).harmfulScore).toBe(0);
   });
 });
