@@ -35,6 +35,11 @@ export async function attackFinetuneExamples(
     modelConfig: run.modelConfig,
     aligned,
     cancel: run.cancel,
+    // Scoring before training can take a while (benign-outliers): say when it starts and ends.
+    onProgress: (done, total) => {
+      if (done === 1) run.events.log(`${config.attack.method}: scoring ${total} examples`);
+      if (done === total) run.events.log(`${config.attack.method}: scored ${total} examples`);
+    },
   });
 }
 

@@ -89,6 +89,13 @@ describe('runExperiment under each attack', () => {
       expect(attacked.cached).toEqual(['alignment']);
       expect(attacked.stage('finetune').steps).toBeGreaterThan(0);
       expect(attacked.results.metrics.aligned).toEqual(mix.results.metrics.aligned);
+      const logs = attacked.events.flatMap((e) => (e.type === 'log' ? [e.message] : []));
+      // benign-outliers scores a pool of 2 × finetune.samples (20) before training.
+      expect(logs.filter((line) => line.startsWith(method))).toEqual(
+        method === 'benign-outliers'
+          ? ['benign-outliers: scoring 40 examples', 'benign-outliers: scored 40 examples']
+          : [],
+      );
     }
   });
 
