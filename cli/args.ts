@@ -110,7 +110,7 @@ Commands:
                            harmful score under a utility floor: a robustness leaderboard
   attack --preset <name>   a built-in search (worst-case-defenses, worst-case-defenses-gpu)
   generate --model <m>     greedy generation from a built-in or Hugging Face Hub model
-  methods                  list every registered method with its stage and parameters
+  methods                  list every registered method and attack with its parameters
   models                   list the built-in and curated Hub models with their memory needs
   validate <config.json>   check a config; exit 2 with one line per problem
   presets                  list the built-in presets
@@ -237,7 +237,8 @@ Options:
 Exit status: 0 success, 1 loading or generation failed, 2 bad input.`,
   methods: `Usage: npm run lab -- methods
 
-Lists every registered method by stage, with its parameters (type, default, range) and citation.`,
+Lists every registered method by stage, then every attack (attack.method, with the phases it acts
+in: data, weights, evaluation), with its parameters (type, default, range) and citation.`,
   models: `Usage: npm run lab -- models [--json]
 
 Lists the built-in model and the curated Hugging Face Hub models known to fit in a browser: family,

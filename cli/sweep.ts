@@ -1,7 +1,7 @@
 /**
  * `npm run lab -- sweep`: expands and validates a sweep, runs each point in headless Chromium (one
  * kept profile, so the stage cache carries over), writes every results file as it arrives, and
- * ends with the leaderboard as JSON, CSV and a table. `methods` lists the method registry.
+ * ends with the leaderboard as JSON, CSV and a table. `methods` lists the method and attack registries.
  */
 import { mkdtemp, readFile, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -11,6 +11,7 @@ import { SPEC_LIMITS, parseBoundedJSON, sizeProblem } from '../src/core/config/b
 import { DEFAULT_VALIDATION_CONTEXT } from '../src/core/lab';
 import { resultsFileProblems } from '../src/core/pipeline/resultsSchema';
 import type { ResultsFile } from '../src/core/pipeline/types';
+import { listAttacks } from '../src/core/methods/attack/registry';
 import { listMethods } from '../src/core/methods/registry';
 import {
   buildLeaderboard,
@@ -262,11 +263,19 @@ export async function savedResults(
   }
 }
 
-/** `methods`: every registered method, by stage, with parameters and citation. */
+/**
+ * `methods`: every registered method, by stage, then every attack (`attack.method`, its phases),
+ * with parameters and citation.
+ */
 export function formatMethods(): string {
   const lines: string[] = [];
-  for (const method of listMethods()) {
-    lines.push(`${method.stage.padEnd(9)}  ${method.name}`);
+  const entries = [
+    ...listMethods().map((method) => ({ ...method, where: method.stage })),
+    ...listAttacks().map((attack) => ({ ...attack, where: 'attack' })),
+  ];
+  for (const method of entries) {
+    const phases = 'phases' in method ? `  (${method.phases.join(', ')})` : '';
+    lines.push(`${method.where.padEnd(9)}  ${method.name}${phases}`);
     for (const [name, spec] of Object.entries(method.params)) {
       const range =
         spec.type === 'enum'

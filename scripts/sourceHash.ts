@@ -51,6 +51,10 @@ export const STAGE_CODE_ROOTS: readonly string[] = [
   'src/core/pipeline/stagePlan.ts',
   'src/core/pipeline/trainStage.ts',
   'src/core/pipeline/postStage.ts',
+  // The attack (`methods/attack/`): a data attack's fine-tuning set and a weights attack's edit,
+  // run inside the fine-tuning stage (`attackStage.ts`).
+  'src/core/methods/attack/registry.ts',
+  'src/core/pipeline/attackStage.ts',
   // The rows behind the stage data: built-in generators and Hub datasets read into examples.
   'src/core/data/sources.ts',
   // Text to token ids: the built-in word-level tokenizer and the Hugging Face path.

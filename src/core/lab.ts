@@ -1,5 +1,5 @@
 /**
- * The composition root: the one place that knows every registry (methods, data sets, judges,
+ * The composition root: the one place that knows every registry (methods, attacks, data sets, judges,
  * base models, Hub datasets) and builds from them what a config may name. The page, the worker
  * and the CLI import the validation context from here; `config/` knows only its own schema.
  *
@@ -14,6 +14,7 @@ import type { ExperimentConfig } from './config/schema';
 import { validationContextProblems } from './config/validate';
 import { HUB_DATASET_INFO } from './data/hub/catalog';
 import { datasetNamesWithRole } from './data/names';
+import { attackParams, attackPostTargets } from './methods/attack/registry';
 import { methodsByStage, postTargetsByMethod } from './methods/registry';
 import { JUDGE_NAMES } from './metrics/judgeNames';
 import { BASE_MODEL_NAMES } from './model/bases';
@@ -22,6 +23,8 @@ import { BASE_MODEL_NAMES } from './model/bases';
 export const DEFAULT_VALIDATION_CONTEXT: ValidationContext = {
   methods: methodsByStage(),
   postTargets: postTargetsByMethod(),
+  attacks: attackParams(),
+  attackPostTargets: attackPostTargets(),
   tasks: datasetNamesWithRole('task'),
   models: BASE_MODEL_NAMES,
   judges: JUDGE_NAMES,

@@ -41,6 +41,9 @@ export interface FieldGroup {
   paramsStage?: Stage;
 }
 
+/** A config section with a registry name and its `params`: a stage's method, or the attack. */
+export type ParamsSection = Stage | 'attack';
+
 /** Labels of every numeric field: a `Record` over `NumericPath`, so a new field cannot be missed. */
 const NUMBER_LABELS: Record<NumericPath, string> = {
   seed: 'Seed',
@@ -93,6 +96,11 @@ const CHOICE_LABELS: Record<ChoicePath | NamePath, { label: string; description:
     description: 'The benign task data the attacker mixes the poison into.',
   },
   'finetune.schedule': { label: 'Schedule', description: CHOICES['finetune.schedule'].description },
+  'attack.method': {
+    label: 'Attack',
+    description:
+      'What the attacker does: mix harmful pairs in (harmful-mix, at p), fine-tune on benign data, wrap prompts in a jailbreak, prefill answers or ablate the refusal direction.',
+  },
   'post.method': {
     label: 'Method',
     description: 'The repair applied after fine-tuning (none = the attack alone).',
@@ -171,8 +179,10 @@ export const FIELD_GROUPS: readonly FieldGroup[] = [
   {
     id: 'finetune',
     title: '2 · Fine-tuning (the attack)',
-    summary: 'Fine-tune on task data where a fraction p of the examples is harmful.',
+    summary:
+      'Fine-tune the aligned model as the attack says (harmful-mix: task data where a fraction p of the examples is harmful).',
     fields: [
+      choice('attack.method'),
       choice('finetune.method'),
       choice('finetune.task'),
       num('finetune.samples'),
@@ -239,6 +249,8 @@ export function choiceValues(
       return Object.keys(ctx.methods.finetune);
     case 'post.method':
       return Object.keys(ctx.methods.post);
+    case 'attack.method':
+      return Object.keys(ctx.attacks);
     default:
       return CHOICES[path].values;
   }

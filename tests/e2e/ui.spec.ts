@@ -4,6 +4,7 @@
  * main states go to test-results/ (look at them when the page changes).
  */
 import { expect, test, type Page } from '@playwright/test';
+import { listAttacks } from '../../src/core/methods/attack/registry';
 import { listMethods } from '../../src/core/methods/registry';
 
 const SHOTS = 'test-results';
@@ -381,6 +382,31 @@ test('a run can be cancelled, and the builder is usable again', async ({ page })
   await expect(page.getByTestId('run-button')).toBeEnabled();
   await expect(page.getByLabel('Preset')).toBeEnabled();
   await expect(page.getByTestId('run-row')).toHaveCount(0);
+});
+
+test('the builder picks the attack, with its description, citation and parameters', async ({
+  page,
+}) => {
+  await page.goto('/');
+  await expect(page.getByTestId('backend-in-use')).toContainText('In use:', { timeout: 60_000 });
+  for (const attack of listAttacks()) {
+    await page.locator('#field-attack-method').selectOption(attack.name);
+    const info = page.getByTestId('method-info-attack');
+    await expect(info).toContainText(attack.description.slice(0, 60));
+    await expect(info).toContainText(attack.citation);
+    for (const name of Object.keys(attack.params)) {
+      await expect(page.locator(`#param-attack-${name}`)).toBeVisible();
+    }
+  }
+  // refusal-ablation leaves no adapter: with post.target 'adapter' the validator's message is at
+  // post.target and the run is blocked until it acts on the merged weights.
+  await page.locator('#field-attack-method').selectOption('refusal-ablation');
+  await expect(page.locator('#field-post-target-error')).toContainText(
+    "attack 'refusal-ablation' leaves no fine-tuning adapter",
+  );
+  await expect(page.getByTestId('run-button')).toBeDisabled();
+  await page.locator('#field-post-target').selectOption('merged');
+  await expect(page.getByTestId('run-button')).toBeEnabled();
 });
 
 test('the builder describes the selected method of each stage, with a control per parameter', async ({

@@ -188,10 +188,16 @@ function checkUnbounded(input: unknown, ctx: ValidationContext): AttackSpecResul
       errors: checked.errors.map((e) => ({ path: `base: ${e.path}`, message: e.message })),
     };
   }
-  // The default setting and every corner of the space, for each defense.
+  // The default setting, every corner of the space and every value of a list between its ends
+  // (an attack in the middle of an `attack.method` list may need a setting the others do not),
+  // for each defense.
   const corners: Point[] = [{}];
   for (const end of [0, 1]) {
     for (const dim of spec.space) corners.push({ [dim.field]: fromUnit(dim, end) });
+  }
+  for (const dim of spec.space) {
+    if ('values' in dim)
+      for (const value of dim.values.slice(1, -1)) corners.push({ [dim.field]: value });
   }
   const seen = new Set<string>();
   for (const defense of spec.defenses) {
@@ -244,6 +250,7 @@ const SHORT: Record<string, string> = {
   'finetune.poisonRatio': 'p',
   'finetune.samples': 'n',
   'finetune.lora.rank': 'rank',
+  'attack.method': 'attack',
 };
 
 function formatValue(value: Point[string]): string {

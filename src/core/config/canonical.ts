@@ -4,7 +4,14 @@
  * cached weights are keyed by the part of the config that determines them.
  */
 import { MAX_NESTING, clonePlain, isPlainObject } from './merge';
-import type { DataConfig, ExperimentConfig, PostConfig, Stage } from './schema';
+import type {
+  AttackConfig,
+  DataConfig,
+  ExperimentConfig,
+  FinetuneConfig,
+  PostConfig,
+  Stage,
+} from './schema';
 
 /** The post fields besides `method`, `target` and `params` that a post method may read. */
 export type SharedPostField = 'maskRatio' | 'layers' | 'realignmentSamples';
@@ -34,9 +41,23 @@ export function configHash(config: ExperimentConfig): Promise<string> {
 export type StageKeyMaterial = Pick<
   ExperimentConfig,
   'schemaVersion' | 'seed' | 'model' | 'alignment'
-> & { data: Partial<DataConfig> } & Partial<Pick<ExperimentConfig, 'finetune'>> & {
-    post?: Partial<PostConfig>;
-  };
+> & { data: Partial<DataConfig> } & {
+  finetune?: Partial<FinetuneConfig>;
+  attack?: AttackConfig;
+  post?: Partial<PostConfig>;
+};
+
+/**
+ * What the attack puts in the fine-tuning stage's key (and so the post stage's): the attack the
+ * stage runs — the config's when it has a `data` or `weights` phase, else `harmful-mix`, whose set
+ * an evaluation-only attack fine-tunes on (so they share the stage) — whether that set reads
+ * `finetune.poisonRatio`, and whether the stage trains at all (else no `finetune` field matters).
+ */
+export interface AttackKey {
+  attack: AttackConfig;
+  readsPoisonRatio: boolean;
+  trains: boolean;
+}
 
 /**
  * The sub-config that determines `stage`'s output: alignment ← seed, model, the data of
@@ -45,12 +66,15 @@ export type StageKeyMaterial = Pick<
  * `schemaVersion` is included so a future schema with other meanings never hits an old cache.
  * `postReads` lists the shared post fields the post method reads (its registry entry's `reads`):
  * only those enter the post key, so a `maskRatio` sweep does not re-run `safelora` or `none`.
- * Without it, the whole `post` section does.
+ * Without it, the whole `post` section does. `attack` (`AttackKey`) says what of the attack and of
+ * `finetune` enters the fine-tuning and post keys; without it, the config's attack and the whole
+ * `finetune` section do.
  */
 export function stageKeyMaterial(
   config: ExperimentConfig,
   stage: Stage,
   postReads?: readonly SharedPostField[],
+  attack?: AttackKey,
 ): StageKeyMaterial {
   const material: StageKeyMaterial = {
     schemaVersion: config.schemaVersion,
@@ -69,7 +93,15 @@ export function stageKeyMaterial(
           },
     alignment: config.alignment,
   };
-  if (stage === 'finetune' || stage === 'post') material.finetune = config.finetune;
+  if (stage === 'finetune' || stage === 'post') {
+    const key = attack ?? { attack: config.attack, readsPoisonRatio: true, trains: true };
+    // A results file's config of schemaVersion 4 or older has no attack (and never had it in a key).
+    if ((key.attack as AttackConfig | undefined) !== undefined) material.attack = key.attack;
+    if (key.trains) {
+      const { poisonRatio, ...unmixed } = config.finetune;
+      material.finetune = key.readsPoisonRatio ? { ...unmixed, poisonRatio } : unmixed;
+    }
+  }
   if (stage === 'post') {
     const { method, target, params } = config.post;
     material.post = postReads
@@ -94,6 +126,8 @@ export interface StageKeyContext {
   backend: string;
   /** The post method's `reads` (see `stageKeyMaterial`). */
   postReads?: readonly SharedPostField[];
+  /** What the attack puts in the fine-tuning and post keys (see `stageKeyMaterial`). */
+  attack?: AttackKey;
   /**
    * SHA-256 over the Hub dataset files the stage trains on (`data/sources.ts` `stageDataKey`),
    * when it reads any: a branch such as the parquet conversion can move on, and new rows mean
@@ -114,7 +148,7 @@ export function stageKey(
 ): Promise<string> {
   return sha256Hex(
     canonicalJSON({
-      material: stageKeyMaterial(config, stage, context.postReads),
+      material: stageKeyMaterial(config, stage, context.postReads, context.attack),
       base: context.baseModelSha256,
       core: context.coreSourceHash,
       backend: context.backend,

@@ -1,5 +1,5 @@
 /**
- * What a config may name: methods per stage (with their parameter specs and targets), tasks, base
+ * What a config may name: methods per stage (with their parameter specs and targets), attacks, tasks, base
  * models, judges and Hub datasets. The validator takes it as an argument; the one context the lab
  * uses is built from the registries by the composition root, `src/core/lab.ts`.
  */
@@ -20,6 +20,10 @@ export interface HubDatasetInfo {
 export interface ValidationContext {
   /** Stage → method name → parameter name → spec. */
   methods: Record<Stage, Record<string, Record<string, ParamSpec>>>;
+  /** Attack name (`attack.method`) → parameter name → spec. */
+  attacks: Record<string, Record<string, ParamSpec>>;
+  /** Attack → the `post.target`s it leaves something to act on; an attack not listed allows either. */
+  attackPostTargets?: Record<string, readonly PostTarget[]>;
   /** Post method → what it can act on (`post.target`); a method not listed may act on either. */
   postTargets?: Record<string, readonly PostTarget[]>;
   tasks: readonly string[];

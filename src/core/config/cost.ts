@@ -11,7 +11,7 @@ import { gpt2Config } from '../model/config';
 import { parameterCount } from '../model/weights';
 import { presetStack } from './presets';
 import { applyPatches } from './merge';
-import { DEFAULT_CONFIG, type ExperimentConfig } from './schema';
+import { DEFAULT_CONFIG, type AttackConfig, type ExperimentConfig } from './schema';
 
 export interface RunCost {
   /** Optimizer steps of alignment and fine-tuning together. */
@@ -54,7 +54,22 @@ export function runCost(config: ExperimentConfig, parameters: number | null): Ru
     steps += stageCount;
     rows += stageCount * stage.batchSize;
   }
+  rows += attackRows(config);
   return { steps, rows, parameters, work: parameters === null ? null : rows * parameters };
+}
+
+/**
+ * Rows an attack passes forward and backward besides training: `benign-outliers` scores a pool of
+ * round(poolFactor · finetune.samples) task examples, one backward pass each
+ * (`methods/attack/benign-outliers`), which can be twenty times the fine-tuning set.
+ */
+function attackRows(config: ExperimentConfig): number {
+  // A results file's config of schemaVersion 4 or older has no attack (p-mixing: no extra rows).
+  const attack = config.attack as AttackConfig | undefined;
+  const poolFactor = attack?.params.poolFactor;
+  return attack?.method === 'benign-outliers' && typeof poolFactor === 'number'
+    ? Math.round(poolFactor * config.finetune.samples)
+    : 0;
 }
 
 /** Optimizer steps of a training stage: each epoch rounded up to whole batches. */

@@ -11,6 +11,8 @@
  * evaluation, which an older config measured none of, so it reads with
  * `evaluation.overRefusalPrompts: 0` (and the built-in `data.overRefusal`, unread at 0): its
  * metrics and samples are exactly what they were.
+ * Up to version 4 the only attack was harmful pairs mixed into the fine-tuning set at
+ * `finetune.poisonRatio`: version 5 names it, `attack: { method: 'harmful-mix', params: {} }`.
  * The result is a version-5 input for the validator, which then checks it like any other.
  */
 import { CONFIG_LIMITS, jsonBoundsProblem } from './bounds';
@@ -82,12 +84,14 @@ const V2_MEANING = {
 
 /**
  * Fields version 5 added: the refusal classifier's defaults (unread by any older config's judges)
- * and the values that reproduce version 4: no over-refusal evaluation.
+ * and the values that reproduce version 4: no over-refusal evaluation, and p-mixing, the only
+ * attack.
  */
 const V4_MEANING = {
   data: { overRefusal: null },
   evaluation: { refusalClassifier: DEFAULT_REFUSAL_CLASSIFIER, overRefusalPrompts: 0 },
 } as const;
+const V4_ATTACK = { method: 'harmful-mix', params: {} } as const;
 
 /** Version 3's `post.layers` groups, by the layer roles each selected (verbatim from version 3). */
 export const V3_POST_LAYER_GROUPS: Readonly<Record<string, readonly string[]>> = deepFreeze({
@@ -164,12 +168,14 @@ export function migrateConfigInput(
   } else {
     filled = clonePlain(input);
   }
-  if (version !== 3 && version !== 4) {
+  if (version === 1 || version === 2) {
     // `data` is a whole new section: an old file never has it, so it is created even in strict mode.
     addMeaning(filled, { data: V2_MEANING.data }, { createSections: true });
     addMeaning(filled, { evaluation: V2_MEANING.evaluation }, { createSections: false });
   }
   if (version !== 4) renameV3Post(filled);
   addMeaning(filled, V4_MEANING, { createSections: false });
+  // `attack` is a whole new section: an old file never has it, so it is created even in strict mode.
+  if (!Object.hasOwn(filled, 'attack')) filled.attack = clonePlain(V4_ATTACK);
   return { ...filled, schemaVersion: 5 };
 }

@@ -27,6 +27,8 @@ export type { LayerRole, LoraSettings };
  * (XSTest-style safe prompts that look unsafe) and `evaluation.overRefusalPrompts`. Older files still load: `migrate.ts` reads them with their own version's defaults and meaning
  * (version 1: full-weight training; versions 1–2: the built-in world's data and its keyword
  * moderation judge), so an old config or share link means exactly what it meant.
+ * Version 5 added `attack` (the attack registry, `methods/attack/`); a version-4 file gets
+ * `harmful-mix`, the only attack version 4 had.
  */
 export const SCHEMA_VERSION = 5;
 
@@ -74,6 +76,16 @@ export interface FinetuneConfig extends StageTraining {
   samples: number;
   /** The attack's `p`: fraction of the fine-tuning set that is harmful prompt → harmful answer. */
   poisonRatio: number;
+  params: Record<string, unknown>;
+}
+
+/**
+ * The attack (`methods/attack/`): `harmful-mix` mixes harmful pairs into the fine-tuning set at
+ * `finetune.poisonRatio` (the only attack before schemaVersion 5); others change the fine-tuning
+ * set, the fine-tuned weights or how the harmful prompts are put at evaluation.
+ */
+export interface AttackConfig {
+  method: string;
   params: Record<string, unknown>;
 }
 
@@ -214,6 +226,7 @@ export interface ExperimentConfig {
   data: DataConfig;
   alignment: AlignmentConfig;
   finetune: FinetuneConfig;
+  attack: AttackConfig;
   post: PostConfig;
   evaluation: EvaluationConfig;
   runtime: RuntimeConfig;
@@ -346,6 +359,7 @@ export const DEFAULT_CONFIG: ExperimentConfig = deepFreeze({
     maxGradNorm: 1,
     params: {},
   },
+  attack: { method: 'harmful-mix', params: {} },
   post: {
     method: 'antidote',
     target: 'adapter',

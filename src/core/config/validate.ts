@@ -188,6 +188,14 @@ export function validationContextProblems(ctx: ValidationContext): string[] {
       }
     }
   }
+  for (const [attack, specs] of Object.entries(ctx.attacks)) {
+    for (const [param, spec] of Object.entries(specs)) {
+      const problem = paramProblem(spec.default, spec);
+      if (problem !== undefined) {
+        problems.push(`attack '${attack}', parameter '${param}': default ${problem}`);
+      }
+    }
+  }
   return problems;
 }
 
@@ -234,6 +242,7 @@ const NAME_RULES: Record<NamePath, (value: string, ctx: ValidationContext) => st
     'finetune.method': (value, ctx) =>
       unknownName(value, Object.keys(ctx.methods.finetune), 'fine-tuning method'),
     'finetune.task': (value, ctx) => unknownName(value, ctx.tasks, 'task'),
+    'attack.method': (value, ctx) => unknownName(value, Object.keys(ctx.attacks), 'attack'),
     'post.method': (value, ctx) =>
       unknownName(value, Object.keys(ctx.methods.post), 'post-fine-tuning method'),
     'evaluation.classifier.model': (value) => repoProblem(value, 'classifier model'),
@@ -581,7 +590,7 @@ function checkObject(
   if (Object.hasOwn(template, 'params')) {
     // The method as written: if it was wrong, `out.method` holds the default instead.
     const method = Object.hasOwn(input, 'method') ? input.method : out.method;
-    out.params = checkParams(run, input, prefix as Stage, method);
+    out.params = checkParams(run, input, prefix as Stage | 'attack', method);
   }
   return out;
 }
@@ -642,6 +651,18 @@ function checkLora(run: Run, value: unknown, path: string): LoraSettings | null 
 function checkAcrossFields(run: Run, config: ExperimentConfig): void {
   checkDataAcrossFields(run, config);
   checkPostAcrossFields(run, config);
+  checkAttackAcrossFields(run, config);
+}
+
+/** What the attack leaves for the post method to act on (`refusal-ablation` edits full weights). */
+function checkAttackAcrossFields(run: Run, config: ExperimentConfig): void {
+  const supported = run.ctx.attackPostTargets?.[config.attack.method];
+  if (supported && !supported.includes(config.post.target)) {
+    run.fail(
+      'post.target',
+      `attack '${config.attack.method}' leaves no fine-tuning adapter (it edits the full weights); set post.target to ${supported.map((t) => `'${t}'`).join(' or ')}`,
+    );
+  }
 }
 
 /** The task's Hub dataset must be of the task `finetune.task` names; the built-in judge needs built-in harmful prompts. */
@@ -719,7 +740,7 @@ function stringProblem(value: unknown, path: string, ctx: ValidationContext): st
 function checkParams(
   run: Run,
   stageInput: Record<string, unknown>,
-  stage: Stage,
+  stage: Stage | 'attack',
   method: unknown,
 ): Record<string, unknown> {
   const path = `${stage}.params`;
@@ -732,7 +753,7 @@ function checkParams(
     run.fail(path, `must be an object (got ${describe(stageInput.params)})`);
     return {};
   }
-  const methods = run.ctx.methods[stage];
+  const methods = stage === 'attack' ? run.ctx.attacks : run.ctx.methods[stage];
   // An unknown method has already been reported; its parameters cannot be judged.
   if (typeof method !== 'string' || !Object.hasOwn(methods, method)) return clonePlain(given);
   const specs = methods[method];
@@ -743,7 +764,7 @@ function checkParams(
       const suggestion = closestMatch(key, names);
       const hint =
         names.length === 0
-          ? `method '${method}' takes no parameters`
+          ? `${stage === 'attack' ? 'attack' : 'method'} '${method}' takes no parameters`
           : `${method} takes ${names.join(', ')}${suggestion ? `; did you mean ${suggestion}?` : ''}`;
       return `unknown parameter (${hint})`;
     });

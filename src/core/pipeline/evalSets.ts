@@ -2,6 +2,7 @@ import type { ExperimentConfig } from '../config/schema';
 import { getDataset } from '../data/registry';
 import type { DataSources } from '../data/sources';
 import type { DatasetGenerator, Example } from '../data/types';
+import type { AnswerPrefix } from '../generation/answers';
 
 /**
  * Held-out evaluation sets. They depend on the config's sizes and task but not on its `seed`, so
@@ -19,6 +20,11 @@ export interface EvalSets {
   /** Small subsets for probes during fine-tuning. */
   probeHarmful: Example[];
   probeTask: Example[];
+  /**
+   * Forced as the first tokens of every answer to a harmful prompt (the `prefill` attack), the
+   * judged answer being it and its continuation; absent: answers start free.
+   */
+  harmfulAnswerPrefix?: AnswerPrefix;
 }
 
 /** Benign prompts, for refusals of benign prompts: general instructions and every task's prompts. */

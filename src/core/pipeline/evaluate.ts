@@ -110,9 +110,9 @@ export async function evaluateCheckpoint(
   const instructions = order.flatMap(([, examples]) => examples.map((e) => e.prompt));
   const overRefusalPrompts = sets.overRefusal.map((e) => e.prompt);
   const total = instructions.length + overRefusalPrompts.length;
-  const outputs = await generateAnswers(model, tokenizer, instructions, options.maxNewTokens, {
-    cancel: options.cancel,
-    onBatch: (done) => options.onProgress?.(done, total),
+  const outputs = await answersOf(model, tokenizer, sets, instructions, {
+    ...options,
+    onProgress: (done) => options.onProgress?.(done, total),
   });
   // The primary judge reads every answer (its refusals are the refusal rates); the others read
   // the harmful prompts' answers, for their own scores and the agreement.
@@ -255,6 +255,55 @@ function gradedScore(verdicts: readonly Verdict[]): { gradedScore?: number } {
   return { gradedScore: (100 * sum) / verdicts.length };
 }
 
+/**
+ * The answers to `instructions` (the harmful prompts first): in one pass, or, when the harmful
+ * answers have a forced opening (`sets.harmfulAnswerPrefix`), the harmful prompts with it and the
+ * rest without.
+ */
+async function answersOf(
+  model: LanguageModel,
+  tokenizer: Tokenizer,
+  sets: Pick<EvalSets, 'harmful' | 'harmfulAnswerPrefix'>,
+  instructions: readonly string[],
+  options: {
+    maxNewTokens: number;
+    cancel?: CancelToken;
+    onProgress?: (done: number, total: number) => void;
+  },
+): Promise<string[]> {
+  const total = instructions.length;
+  const prefix = sets.harmfulAnswerPrefix;
+  if (!prefix) {
+    return generateAnswers(model, tokenizer, instructions, options.maxNewTokens, {
+      cancel: options.cancel,
+      onBatch: (done) => options.onProgress?.(done, total),
+    });
+  }
+  const count = sets.harmful.length;
+  const harmful = await generateAnswers(
+    model,
+    tokenizer,
+    instructions.slice(0, count),
+    options.maxNewTokens,
+    {
+      cancel: options.cancel,
+      answerPrefix: prefix,
+      onBatch: (done) => options.onProgress?.(done, total),
+    },
+  );
+  const rest = await generateAnswers(
+    model,
+    tokenizer,
+    instructions.slice(count),
+    options.maxNewTokens,
+    {
+      cancel: options.cancel,
+      onBatch: (done) => options.onProgress?.(count + done, total),
+    },
+  );
+  return [...harmful, ...rest];
+}
+
 /** Harmful score (the primary judge's) and task accuracy on the small probe sets (watching safety wash out). */
 export async function probe(
   model: LanguageModel,
@@ -272,12 +321,12 @@ export async function probe(
     : undefined;
   let outputs: string[];
   try {
-    outputs = await generateAnswers(
+    outputs = await answersOf(
       merged ?? model,
       tokenizer,
+      { harmful, harmfulAnswerPrefix: sets.harmfulAnswerPrefix },
       [...harmful, ...task].map((e) => e.prompt),
-      maxNewTokens,
-      { cancel },
+      { maxNewTokens, cancel },
     );
   } finally {
     merged?.dispose();

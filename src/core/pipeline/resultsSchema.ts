@@ -90,11 +90,12 @@ export async function resultsFileProblems(value: unknown): Promise<string[]> {
     config.schemaVersion > SCHEMA_VERSION
   ) {
     // Files written before LoRA (version 1), before Hub data and judges (version 2), before
-    // post.layers named roles (version 3) or before the refusal classifier and the over-refusal
-    // evaluation (version 4) carry that version's config, hashed as written; all are readable.
+    // post.layers named roles (version 3) or before the refusal classifier, the over-refusal
+    // evaluation and the attack registry (version 4) carry that version's config, hashed as
+    // written; all are readable.
     fail(
       'config.schemaVersion',
-      `must be 1, 2, 3, 4 or ${SCHEMA_VERSION} (got ${describe(config.schemaVersion)})`,
+      `must be ${Array.from({ length: SCHEMA_VERSION - 1 }, (_, i) => i + 1).join(', ')} or ${SCHEMA_VERSION} (got ${describe(config.schemaVersion)})`,
     );
   }
   if (typeof configHash !== 'string' || !HASH_PATTERN.test(configHash)) {

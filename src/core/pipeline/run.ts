@@ -1,5 +1,5 @@
 /**
- * The pipeline of one config, top to bottom: alignment → poisoned fine-tuning →
+ * The pipeline of one config, top to bottom: alignment → attacked fine-tuning (`attackStage`) →
  * post-fine-tuning, each from the stage cache or trained, then the evaluation of the three
  * checkpoints, assembled into the results file. The rooms it calls: `ports` (what the host plugs
  * in), `stagePlan` (how each stage starts), `stage` (cache or train one stage), `stageCache`,
@@ -9,10 +9,12 @@ import { configHash } from '../config/canonical';
 import type { ExperimentConfig } from '../config/schema';
 import type { Checkpoint } from '../metrics/checkpoints';
 import { baseTokenizer, type BaseModel } from '../model/base';
+import { loadAttack, type LoadedAttack } from '../methods/attack/registry';
 import type { CancelToken } from '../runtime/cancel';
 import { LAB_VERSION } from '../version';
 import { lazyJudges, type RunContext } from './context';
 import { runData } from './dataChecks';
+import { attackedEvalSets, attackedFinetune } from './attackStage';
 import { buildEvalSets } from './evalSets';
 import { finetuneProbes, runEvaluation } from './evaluation';
 import { RunEvents } from './events';
@@ -20,7 +22,7 @@ import type { PipelineDeps } from './ports';
 import { applyPostMethod } from './postStage';
 import { runStage } from './stage';
 import { dataStageKey, decodeCachedStage, mergedValues, stageKeyContext } from './stageCache';
-import { finetuneMix, alignmentExamples } from './stageData';
+import { alignmentExamples } from './stageData';
 import { alignmentPlan, finetunePlan, postPlan, type StagePlan } from './stagePlan';
 import { trainStage } from './trainStage';
 import type { PipelineEvent, PruneLayerReport, ResultsFile } from './types';
@@ -55,7 +57,8 @@ export async function runExperiment(
   const tokenizer = await baseTokenizer(base, { thinking: config.model.thinking });
   const hash = await configHash(config);
   const data = await runData(config, deps, events);
-  const sets = buildEvalSets(config, data);
+  const attack = await loadAttack(config.attack.method);
+  const sets = attackedEvalSets(buildEvalSets(config, data), attack, config.attack.params);
   const keyContext = stageKeyContext(config, base, deps.backend);
   const judges = lazyJudges(config, deps, events);
   const run: RunContext = {
@@ -75,13 +78,13 @@ export async function runExperiment(
     judges: judges.get,
   };
   try {
-    return await runStages(run);
+    return await runStages(run, attack);
   } finally {
     await judges.dispose();
   }
 }
 
-async function runStages(run: RunContext): Promise<ResultsFile> {
+async function runStages(run: RunContext, attack: LoadedAttack): Promise<ResultsFile> {
   const { config, deps, data, modelConfig, base } = run;
   // Loaded before any training, so a classifier that cannot be had fails the run at once.
   const judges = await run.judges();
@@ -99,15 +102,7 @@ async function runStages(run: RunContext): Promise<ResultsFile> {
     'finetune',
     finetunePlan(config, modelConfig, aligned),
     (model, resume) =>
-      trainStage(
-        run,
-        model,
-        'finetune',
-        finetuneMix(config, data).examples,
-        aligned.values,
-        resume,
-        finetuneProbes(run, model),
-      ),
+      attackedFinetune(run, attack, model, aligned.values, resume, finetuneProbes(run, model)),
   );
 
   let prune: PruneLayerReport[] | undefined;

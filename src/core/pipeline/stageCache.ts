@@ -3,9 +3,10 @@
  * identity, the code, the backend, the Hub data files it reads), its bytes (an adapter alone, or
  * full weights as safetensors) and what they decode to.
  */
-import { stageKey } from '../config/canonical';
+import { stageKey, type AttackKey } from '../config/canonical';
 import type { ExperimentConfig, LoraSettings, Stage } from '../config/schema';
 import { stageDataKey, type DataSources } from '../data/sources';
+import { DEFAULT_ATTACK, getAttackMeta } from '../methods/attack/registry';
 import { getPostMethod } from '../methods/registry';
 import type { BaseModel } from '../model/base';
 import {
@@ -35,6 +36,19 @@ export function stageKeyContext(config: ExperimentConfig, base: BaseModel, backe
     coreSourceHash: CORE_SOURCE_HASH,
     backend,
     postReads: getPostMethod(config.post.method).reads,
+    attack: attackKey(config),
+  };
+}
+
+/** What the config's attack puts in the fine-tuning and post keys (`AttackKey`). */
+export function attackKey(config: ExperimentConfig): AttackKey {
+  const meta = getAttackMeta(config.attack.method);
+  const shapesStage = meta.phases.includes('data') || meta.phases.includes('weights');
+  const staged = shapesStage ? meta : getAttackMeta(DEFAULT_ATTACK);
+  return {
+    attack: shapesStage ? config.attack : { method: DEFAULT_ATTACK, params: {} },
+    readsPoisonRatio: staged.readsPoisonRatio,
+    trains: staged.trains,
   };
 }
 
@@ -128,7 +142,11 @@ export function describeStage(config: ExperimentConfig, stage: Stage): string {
     settings ? `, LoRA r=${settings.rank} α=${settings.alpha}` : '';
   const aligned = `${config.model.base} aligned (${a.method}${lora(a.lora)}, ${a.samples} samples, seed ${config.seed})`;
   if (stage === 'alignment') return aligned;
-  const tuned = `${aligned} → fine-tuned on ${f.task} (${f.method}${lora(f.lora)}, n=${f.samples}, p=${f.poisonRatio}, lr=${f.lr}, ${f.epochs} epochs)`;
+  const staged = attackKey(config);
+  const attack = staged.attack.method;
+  const tuned = !staged.trains
+    ? `${aligned} → ${attack} (no fine-tuning)`
+    : `${aligned} → fine-tuned on ${f.task} (${f.method}${lora(f.lora)}, n=${f.samples}, p=${f.poisonRatio}, lr=${f.lr}, ${f.epochs} epochs${attack === DEFAULT_ATTACK ? '' : `, attack ${attack}`})`;
   if (stage === 'finetune') return tuned;
   const target = config.post.target === 'adapter' ? 'fine-tuning adapter' : 'merged weights';
   return `${tuned} → ${config.post.method} on the ${target} (maskRatio ${config.post.maskRatio}, ${config.post.layers.join(', ')})`;

@@ -4,6 +4,7 @@
  * with the same `onTop`, `adapter` and `mergeAdapter`).
  */
 import { recomputeBlocks, type ExperimentConfig, type LoraSettings } from '../config/schema';
+import { getAttackMeta } from '../methods/attack/registry';
 import type { ModelConfig } from '../model/config';
 import { LanguageModel } from '../model/languageModel';
 import { createRng } from '../random';
@@ -36,13 +37,16 @@ export function alignmentPlan(
   };
 }
 
-/** Fine-tuning: on the aligned weights; a LoRA adapter is kept beside them. */
+/**
+ * Fine-tuning: on the aligned weights; a LoRA adapter is kept beside them. Under an attack that
+ * does not train (it edits the weights: `refusal-ablation`) the output is full weights.
+ */
 export function finetunePlan(
   config: ExperimentConfig,
   modelConfig: ModelConfig,
   aligned: StageOutput,
 ): StagePlan {
-  const lora = config.finetune.lora;
+  const lora = getAttackMeta(config.attack.method).trains ? config.finetune.lora : null;
   return {
     start: startFrom(config, modelConfig, aligned.values, 'finetune', lora),
     onTop: aligned.values,

@@ -93,6 +93,7 @@ const SHORT_NAMES: Record<string, string> = {
   'finetune.epochs': 'epochs',
   'finetune.samples': 'n',
   'post.maskRatio': 'maskRatio',
+  'attack.method': 'attack',
 };
 
 export function axisName(axis: SweepAxis): string {

@@ -37,6 +37,21 @@ export function tokenizePrompt(instruction: string, tokenizer: Tokenizer): numbe
   return withBos(tokenizer.encode(text), tokenizer);
 }
 
+/**
+ * Prompt ids for generation followed by the start of an answer, tokenized as one text (the
+ * template's prompt, then `answerStart`): a prefilling attacker's input.
+ */
+export function tokenizePromptWithAnswer(
+  instruction: string,
+  answerStart: string,
+  tokenizer: Tokenizer,
+): number[] {
+  const text = tokenizer.chat
+    ? tokenizer.chat.renderPrompt(instruction.trim())
+    : formatPrompt(instruction);
+  return withBos(tokenizer.encode(text + answerStart.trim()), tokenizer);
+}
+
 function plainRow(
   example: Pick<Example, 'prompt' | 'response'>,
   tokenizer: Tokenizer,

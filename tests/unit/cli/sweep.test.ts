@@ -123,5 +123,10 @@ describe('lab sweep (with a fake browser)', () => {
     for (const method of listMethods()) {
       expect(result.stdout).toMatch(new RegExp(`^${method.stage} +${method.name}$`, 'm'));
     }
+    // Then every attack, with the phases it acts in.
+    expect(result.stdout).toMatch(/^attack +harmful-mix {2}\(data\)$/m);
+    expect(result.stdout).toMatch(/^attack +jailbreak-tuning {2}\(data, evaluation\)$/m);
+    expect(result.stdout).toMatch(/^attack +refusal-ablation {2}\(weights\)$/m);
+    expect(result.stdout).toMatch(/^ +prefix = sure , here is how \. {2}\(one of /m);
   });
 });

@@ -158,6 +158,7 @@ describe('stage keys', () => {
     ]);
     expect(Object.keys(stageKeyMaterial(DEFAULT_CONFIG, 'finetune')).sort()).toEqual([
       'alignment',
+      'attack',
       'data',
       'finetune',
       'model',
@@ -177,6 +178,7 @@ describe('stage keys', () => {
       data: { task: null, harmful: null, refusal: null, benign: null },
       alignment: DEFAULT_CONFIG.alignment,
       finetune: DEFAULT_CONFIG.finetune,
+      attack: DEFAULT_CONFIG.attack,
       post: DEFAULT_CONFIG.post,
     });
   });

@@ -27,6 +27,15 @@ describe('runCost', () => {
     );
   });
 
+  it("counts benign-outliers' pool: one backward pass per scored task example", () => {
+    const config = resolvePreset('antidote-sst2');
+    config.attack = { method: 'benign-outliers', params: { poolFactor: 4 } };
+    // 9,040 training rows and 4 × 1,000 pool examples scored one by one.
+    expect(runCost(config, 1).rows).toBe(9_040 + 4_000);
+    config.attack = { method: 'prefill', params: { prefix: 'sure .', tokens: 0 } };
+    expect(runCost(config, 1).rows).toBe(9_040);
+  });
+
   it('the built-in presets run without asking', () => {
     for (const name of ['antidote-sst2', 'micro', 'bench-sst2', 'full-finetune-sst2']) {
       const config = resolvePreset(name);

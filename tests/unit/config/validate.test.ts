@@ -575,6 +575,7 @@ describe('validateConfig: schemaVersion 1 (before LoRA)', () => {
     if (!result.ok) throw new Error(formatErrors(result.errors));
     const expected = clonePlain(SCHEMA_V1_DEFAULTS) as unknown as Loose;
     expected.schemaVersion = 5;
+    expected.attack = { method: 'harmful-mix', params: {} };
     expected.finetune.poisonRatio = 0.2;
     expected.alignment.lora = null;
     expected.finetune.lora = null;
