@@ -35,6 +35,34 @@ export const PROTOCOL_VARIANTS: readonly Variant[] = [
   }),
 ];
 
+/**
+ * Every attack (issue 27), each on its own: prefill is scored on a model fine-tuned without poison
+ * (p = 0), so it measures the shallow alignment it exploits, not the poison; refusal-ablation
+ * leaves no adapter, so its repairs act on the merged weights.
+ */
+export const ATTACK_VARIANTS: readonly Variant[] = [
+  variant('harmful-mix', {}),
+  variant('benign-only', { attack: { method: 'benign-only' } }),
+  variant('benign-outliers', { attack: { method: 'benign-outliers' } }),
+  variant('jailbreak-tuning', { attack: { method: 'jailbreak-tuning' } }),
+  variant('prefill', { attack: { method: 'prefill' }, finetune: { poisonRatio: 0 } }),
+  variant('refusal-ablation', {
+    attack: { method: 'refusal-ablation' },
+    post: { target: 'merged' },
+  }),
+];
+
+/** Every post-fine-tuning repair, and none: what each does after each attack. */
+export const REPAIR_METHODS: readonly string[] = [
+  'none',
+  'antidote',
+  'antidote-task-aware',
+  'safety-arithmetic',
+  'safemerge',
+  'safety-patch',
+  'safelora',
+];
+
 const pick = (...labels: string[]) =>
   labels.map((label) => DEFENSE_VARIANTS.find((v) => v.label === label) as Variant);
 
@@ -115,6 +143,21 @@ export const SWEEP_PRESETS: readonly SweepSpec[] = [
         values: ['antidote', 'random-prune', 'magnitude-prune', 'wanda-benign', 'safelora', 'none'],
       },
     ],
+  },
+  {
+    schemaVersion: 2,
+    name: 'repairs-vs-attacks',
+    description:
+      'Every post-fine-tuning repair after every attack (harmful mixing, benign-only, benign ' +
+      'outliers, jailbreak-tuning, prefill, refusal ablation), seeds 1–3 (126 runs; each attack ' +
+      'fine-tunes once per seed and every repair re-uses it): which repair cuts harm without ' +
+      'costing the task, against which attack.',
+    base: { preset: 'bench-sst2' },
+    axes: [
+      { name: 'attack', variants: [...ATTACK_VARIANTS] },
+      { field: 'post.method', values: [...REPAIR_METHODS] },
+    ],
+    seeds: [1, 2, 3],
   },
 ];
 
