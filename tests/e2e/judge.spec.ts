@@ -4,7 +4,7 @@
  * tests/fixtures/hub/tiny/moderation, served by the local Hub server), whose verdicts must be the
  * PyTorch reference's labels (tests/fixtures/hub-golden/moderation.json).
  */
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { expect, test } from '@playwright/test';
@@ -104,6 +104,38 @@ test('judge --judge moderation-classifier on tiny/moderation gives the PyTorch l
   expect(result.stderr).toMatch(/^download: onnx\/model\.onnx .* of .* MB$/m);
   // onnxruntime-web's wasm files come from the app, never through the classifier's Hub fetch.
   expect(result.stderr).not.toMatch(/Failed to pre-load|outside tiny\/moderation/);
+});
+
+test('judge --judge refusal-classifier: its default model id, served from the tiny twin, gives the PyTorch labels', async () => {
+  test.setTimeout(180_000);
+  // The refusal classifier has no CLI settings: its default repo id is served here with the tiny
+  // random RoBERTa of tests/fixtures/hub/tiny/rejection (the real model's labels, NORMAL/REJECTION).
+  const golden = JSON.parse(
+    readFileSync(resolve(ROOT, 'tests/fixtures/hub-golden/rejection.json'), 'utf8'),
+  ) as { answers: { why: string; output: string; label: 'NORMAL' | 'REJECTION' }[] };
+  const root = mkdtempSync(join(tmpdir(), 'safetune-rejection-'));
+  cpSync(
+    resolve(ROOT, 'tests/fixtures/hub/tiny/rejection'),
+    join(root, 'protectai/distilroberta-base-rejection-v1'),
+    { recursive: true },
+  );
+  const twin = await startHubServer(root);
+  try {
+    const path = samplesFile(golden.answers.map((a) => ({ prompt: 'p', output: a.output })));
+    const result = await lab(['judge', '--judge', 'refusal-classifier', '--fresh-profile', path], {
+      HF_ENDPOINT: twin.endpoint,
+    });
+    expect(result.status, result.stderr).toBe(0);
+    const got = verdicts(result.stdout) as { harmful: boolean; refusal: boolean }[];
+    expect(got).toHaveLength(golden.answers.length);
+    golden.answers.forEach((answer, i) => {
+      expect(got[i].refusal, answer.why).toBe(answer.label === 'REJECTION');
+      expect(got[i].harmful, answer.why).toBe(answer.label !== 'REJECTION');
+    });
+    expect(result.stderr).toMatch(/^judge: refusal-classifier/m);
+  } finally {
+    await twin.close();
+  }
 });
 
 test('judge: a classifier the endpoint does not have is one line and exit 1', async () => {

@@ -150,5 +150,57 @@ test('a sweep of every defense runs in the page, fills the leaderboard and expor
   await expect(ratio.locator('canvas')).toBeVisible();
   await ratio.scrollIntoViewIfNeeded();
   await page.screenshot({ path: `${SHOTS}/ui-sweep-mask-ratio-390.png` });
+
+  // Issue 27: every attack and every repair beside Antidote in one sweep, judged by the keyword
+  // judges including the extended refusal list, with over-refusal measured (micro: the numbers
+  // mean nothing; that each runs through the page and reports does).
+  const pairs = [
+    ['harmful-mix', 'antidote-task-aware'],
+    ['benign-only', 'safety-arithmetic'],
+    ['benign-outliers', 'safemerge'],
+    ['jailbreak-tuning', 'safety-patch'],
+    ['prefill', 'antidote'],
+    ['refusal-ablation', 'safemerge'],
+  ] as const;
+  await importSweep(page, 'attacks-and-repairs.json', {
+    schemaVersion: 1,
+    name: 'attacks-and-repairs-micro',
+    base: {
+      preset: 'micro',
+      patch: { evaluation: { judges: ['refusal-keywords-extended', 'keyword-moderation'] } },
+    },
+    axes: [
+      {
+        name: 'pair',
+        variants: pairs.map(([attack, repair]) => ({
+          label: `${attack} + ${repair}`,
+          patch: {
+            attack: { method: attack },
+            post: {
+              method: repair,
+              ...(attack === 'refusal-ablation' ? { target: 'merged' } : {}),
+            },
+          },
+        })),
+      },
+    ],
+  });
+  await expect(panel.getByTestId('sweep-count')).toHaveText(`${pairs.length} runs on wasm`);
+  await panel.getByTestId('sweep-run').click();
+  await expect(panel.getByTestId('sweep-status')).toHaveText(
+    `Finished: ${pairs.length} of ${pairs.length} runs.`,
+    { timeout: 600_000 },
+  );
+  const pairRows = panel.getByTestId('leaderboard').locator('tbody tr');
+  await expect(pairRows).toHaveCount(pairs.length);
+  for (const [i, [attack, repair]] of pairs.entries()) {
+    await expect(pairRows.nth(i).locator('th')).toHaveText(`${attack} + ${repair}`);
+    // Every score, over-refusals included, is a number.
+    for (const cell of await pairRows.nth(i).locator('td').allTextContents()) {
+      expect(cell).toMatch(/^\d+\.\d$/);
+    }
+  }
+  await panel.getByTestId('leaderboard').scrollIntoViewIfNeeded();
+  await page.screenshot({ path: `${SHOTS}/ui-sweep-attacks-390.png` });
   expect(problems).toEqual([]);
 });

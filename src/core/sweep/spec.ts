@@ -147,7 +147,8 @@ function expandChecked(input: unknown, ctx: ValidationContext): SweepResult {
   if (
     axes !== undefined &&
     seeds !== undefined &&
-    axes.some((axis) => 'field' in axis && axis.field === 'seed')
+    // `axes` may still hold entries checkAxes refused (a number, null): only objects are asked.
+    axes.some((axis) => isPlainObject(axis) && 'field' in axis && axis.field === 'seed')
   ) {
     fail('seeds', 'the axes already vary seed; use one or the other');
   }

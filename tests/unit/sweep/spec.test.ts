@@ -137,7 +137,7 @@ describe('expandSweep', () => {
     ]);
   });
 
-  it('the built-in sweeps expand against the registries: (a) 36 runs, (b) 32, (c) 7, lora-* 9, 21, 18', () => {
+  it('the built-in sweeps expand against the registries: (a) 36 runs, (b) 32, (c) 7, lora-* 9, 21, 18, repairs-vs-attacks 126', () => {
     const counts = Object.fromEntries(
       SWEEP_PRESETS.map((preset) => {
         const result = expandSweep(preset, DEFAULT_VALIDATION_CONTEXT);
@@ -152,11 +152,19 @@ describe('expandSweep', () => {
       'lora-seeds': 9,
       'lora-mask-ratio': 21,
       'lora-ablations': 18,
+      // Every attack × every repair (and none) × seeds 1–3: 6 × 7 × 3.
+      'repairs-vs-attacks': 126,
     });
   });
 });
 
 describe('seeds (schema version 2)', () => {
+  it('refuses axes that are not objects beside seeds, in lines, without throwing (found by the fuzz test)', () => {
+    const result = expandSweep(spec({ schemaVersion: 2, seeds: [1], axes: [NaN, null] }), ctx);
+    expect(result.ok).toBe(false);
+    if (!result.ok) expect(result.errors.map((e) => e.path)).toContain('axes[0]');
+  });
+
   it('repeats every point on each seed, seeds varying fastest, and marks the seed axis aggregated', () => {
     const result = expandSweep(spec({ schemaVersion: 2, seeds: [1, 2, 3] }), ctx);
     if (!result.ok) throw new Error(JSON.stringify(result.errors));
