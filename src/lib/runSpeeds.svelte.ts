@@ -49,7 +49,7 @@ export class RunSpeeds {
   #speeds = $state.raw<Record<string, unknown>>({});
   #reference = $state.raw<{ base: string; backend: string; speed: RunSpeed } | null>(null);
   /** Parameters of the models the page lists (a Hub model's scaled speed needs its size). */
-  #parameters = $state.raw<ReadonlyMap<string, number>>(new Map());
+  #parameters = $state.raw<Readonly<Record<string, number>>>({});
   readonly #store: () => Storage | undefined;
 
   constructor(store: () => Storage | undefined = browserStorage) {
@@ -85,7 +85,7 @@ export class RunSpeeds {
 
   /** The page's model list, once loaded: the sizes a Hub model's scaled speed is read from. */
   knowModels(options: readonly ModelOption[]): void {
-    this.#parameters = new Map(
+    this.#parameters = Object.fromEntries(
       options.flatMap((o) =>
         o.parameters === undefined ? [] : [[o.spec.toLowerCase(), o.parameters] as const],
       ),
@@ -122,7 +122,8 @@ export class RunSpeeds {
     // A Hub model of known size on wasm: the real-size run's speed, scaled. On a GPU nothing
     // measured here says how fast; the run's first steps do. Before `auto` has chosen, the
     // estimate is wasm's, said as such.
-    const parameters = this.#parameters.get(base.split('@')[0].toLowerCase());
+    const repo = base.split('@')[0].toLowerCase();
+    const parameters = Object.hasOwn(this.#parameters, repo) ? this.#parameters[repo] : undefined;
     if (parameters === undefined || (on !== 'wasm' && on !== 'auto')) return null;
     const measured = "a 135M model's measured run, scaled to this size";
     const where =

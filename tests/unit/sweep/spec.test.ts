@@ -160,7 +160,10 @@ describe('expandSweep', () => {
 
 describe('seeds (schema version 2)', () => {
   it('refuses axes that are not objects beside seeds, in lines, without throwing (found by the fuzz test)', () => {
-    const result = expandSweep(spec({ schemaVersion: 2, seeds: [1], axes: [NaN, null] }), ctx);
+    const result = expandSweep(
+      { ...spec({ schemaVersion: 2, seeds: [1] }), axes: [NaN, null] },
+      ctx,
+    );
     expect(result.ok).toBe(false);
     if (!result.ok) expect(result.errors.map((e) => e.path)).toContain('axes[0]');
   });
