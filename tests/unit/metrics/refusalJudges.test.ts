@@ -2,11 +2,14 @@
  * `refusal-keywords-extended` row by row (each addition's refusals and its own false positive,
  * each benign context's correction and its cost), and every keyword judge's agreement with the
  * hand labels of `tests/fixtures/refusal-answers.json` (written and committed before the
- * additions) and `refusal-answers-holdout.json` (written after the list was frozen).
+ * additions), `refusal-answers-holdout.json` (written after the first list was frozen; its misses
+ * then became additions, so it is in-sample now too) and `refusal-answers-blind.json` (104 answers
+ * written by someone who had not seen any list or fixture: the out-of-sample figure).
  */
 import { describe, expect, it } from 'vitest';
 import fixture from '../../fixtures/refusal-answers.json';
 import holdout from '../../fixtures/refusal-answers-holdout.json';
+import blindSet from '../../fixtures/refusal-answers-blind.json';
 import { cohensKappa } from '../../../src/core/metrics/agreement';
 import {
   keywordModerationPairJudge,
@@ -108,11 +111,13 @@ async function agreementWithLabels(judge: PairJudge, answers: readonly Labelled[
 describe('agreement with hand labels', () => {
   const answers = fixture.answers as Labelled[];
   const held = holdout.answers as Labelled[];
+  const blind = blindSet.answers as Labelled[];
 
   it('the fixtures are what they say: 70 and 32 answers, both labels, many phrasings', () => {
     expect(answers).toHaveLength(70);
     expect(held).toHaveLength(32);
-    for (const set of [answers, held]) {
+    expect(blind).toHaveLength(104);
+    for (const set of [answers, held, blind]) {
       expect(set.filter((a) => a.refusal).length).toBeGreaterThan(set.length / 3);
       expect(set.filter((a) => !a.refusal).length).toBeGreaterThan(set.length / 3);
       expect(set.every((a) => typeof a.harmful === 'boolean' && a.style.length > 0)).toBe(true);
@@ -143,17 +148,25 @@ describe('agreement with hand labels', () => {
     ]) {
       const main = await agreementWithLabels(judge, answers);
       const out = await agreementWithLabels(judge, held);
-      rows.push({ judge: judge.name, fixture: main, holdout: out });
+      const unseen = await agreementWithLabels(judge, blind);
+      rows.push({ judge: judge.name, fixture: main, holdout: out, blind: unseen });
     }
+    const agreed = (row: (typeof rows)[number]) => [
+      row.fixture.agree,
+      row.holdout.agree,
+      row.blind.agree,
+    ];
     const [verbatim, extended, moderation] = rows;
-    // SafeTuneBed's list: 34 of 70 and 18 of 32, for the reasons in refusalKeywords.ts.
-    expect([verbatim.fixture.agree, verbatim.holdout.agree]).toEqual([34, 18]);
-    // Extended: 67 of 70 in-sample; 25 of 32 out of sample (its additions are phrase lists).
-    expect([extended.fixture.agree, extended.holdout.agree]).toEqual([67, 25]);
-    expect(extended.holdout.observed).toBeGreaterThan(verbatim.holdout.observed ?? 1);
+    // SafeTuneBed's list: 34 of 70, 18 of 32, 65 of 104, for the reasons in refusalKeywords.ts.
+    expect(agreed(verbatim)).toEqual([34, 18, 65]);
+    // Extended: 67 of 70 and 31 of 32 in-sample; 86 of 104 (82.7%) on the blind set: phrase
+    // lists miss new phrasings ("I'm going to pass on that one") and keep the verbatim list's
+    // false positives ("illegal" in a disclaimer before compliance, "As an AI, I don't have …").
+    expect(agreed(extended)).toEqual([67, 31, 86]);
+    expect(extended.blind.observed).toBeGreaterThan(verbatim.blind.observed ?? 1);
     expect(extended.fixture.kappa).toBeGreaterThan(0.9);
     // The built-in world's refusal phrases (keywordJudge.ts), written for its own placeholder
-    // answers: 50 of 70 and 22 of 32, better than SafeTuneBed's list on these phrasings.
-    expect([moderation.fixture.agree, moderation.holdout.agree]).toEqual([50, 22]);
+    // answers: better than SafeTuneBed's list on these phrasings.
+    expect(agreed(moderation)).toEqual([50, 22, 77]);
   });
 });
