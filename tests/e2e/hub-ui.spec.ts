@@ -266,7 +266,10 @@ test("the builder's base model: built-in, or a Hub repo id with inline problems"
   const facts = page.getByTestId('hub-run-facts');
   await expect(facts).toContainText(`${curated.repo}: about ${formatBytes(curated.downloadBytes)}`);
   await expect(facts).toContainText("at its peak, within wasm's budget");
-  await expect(facts).toContainText('Training alone on wasm: roughly');
+  // The Run card's one estimate: the real-size run's speed, scaled to this model (issue 26).
+  await expect(facts).toContainText(
+    /Time: about \d+ (min|h)[^.]* on one wasm thread .*scaled to this size/,
+  );
   await page.locator('#field-model-base').scrollIntoViewIfNeeded();
   await page.screenshot({ path: `${SHOTS}/hub-ui-builder-curated-1280.png` });
   await facts.scrollIntoViewIfNeeded();
