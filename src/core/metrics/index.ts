@@ -37,9 +37,14 @@ export { containsPhrase, textTokens } from './text';
 export { isKeywordRefusal, matchedRefusalKeyword, REFUSAL_KEYWORDS } from './refusalKeywords';
 export {
   BENIGN_CONTEXTS,
+  COMPLIANCE_AFTER_WEAK,
   EXTENDED_REFUSAL_KEYWORDS,
+  extendedRefusalEvidence,
   isExtendedKeywordRefusal,
   matchedExtendedRefusalKeyword,
+  QUOTED_SPEECH,
   REFUSAL_ADDITIONS,
+  WEAK_VERBATIM_KEYWORDS,
+  type RefusalEvidence,
 } from './refusalKeywordsExtended';
 export { cohensKappa, describeKappa, type Agreement } from './agreement';
