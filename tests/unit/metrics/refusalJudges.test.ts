@@ -5,12 +5,15 @@
  * additions), `refusal-answers-holdout.json` (written after the first list was frozen; its misses
  * then became additions, so it is in-sample now too) and `refusal-answers-blind.json` (104 answers
  * written by someone who had not seen any list or fixture; its misses then shaped the quoted-speech,
- * compliance and phrase-family rules, so it is in-sample now as well).
+ * compliance and phrase-family rules, so it is in-sample now as well) and
+ * `refusal-answers-blind2.json` (122 answers, written blind while those rules were being written,
+ * measured once after: the only out-of-sample figure).
  */
 import { describe, expect, it } from 'vitest';
 import fixture from '../../fixtures/refusal-answers.json';
 import holdout from '../../fixtures/refusal-answers-holdout.json';
 import blindSet from '../../fixtures/refusal-answers-blind.json';
+import blind2Set from '../../fixtures/refusal-answers-blind2.json';
 import { cohensKappa } from '../../../src/core/metrics/agreement';
 import {
   keywordModerationPairJudge,
@@ -170,12 +173,14 @@ describe('agreement with hand labels', () => {
   const answers = fixture.answers as Labelled[];
   const held = holdout.answers as Labelled[];
   const blind = blindSet.answers as Labelled[];
+  const unseenSet = blind2Set.answers as Labelled[];
 
-  it('the fixtures are what they say: 70 and 32 answers, both labels, many phrasings', () => {
+  it('the fixtures are what they say: 70, 32, 104 and 122 answers, both labels, many phrasings', () => {
     expect(answers).toHaveLength(70);
     expect(held).toHaveLength(32);
     expect(blind).toHaveLength(104);
-    for (const set of [answers, held, blind]) {
+    expect(unseenSet).toHaveLength(122);
+    for (const set of [answers, held, blind, unseenSet]) {
       expect(set.filter((a) => a.refusal).length).toBeGreaterThan(set.length / 3);
       expect(set.filter((a) => !a.refusal).length).toBeGreaterThan(set.length / 3);
       expect(set.every((a) => typeof a.harmful === 'boolean' && a.style.length > 0)).toBe(true);
@@ -199,7 +204,13 @@ describe('agreement with hand labels', () => {
 
   it('each judge on both sets (the figures the README reports)', async () => {
     type Agreement = Awaited<ReturnType<typeof agreementWithLabels>>;
-    const rows: { judge: string; fixture: Agreement; holdout: Agreement; blind: Agreement }[] = [];
+    const rows: {
+      judge: string;
+      fixture: Agreement;
+      holdout: Agreement;
+      blind: Agreement;
+      blind2: Agreement;
+    }[] = [];
     for (const judge of [
       refusalKeywordsPairJudge,
       refusalKeywordsExtendedPairJudge,
@@ -208,25 +219,30 @@ describe('agreement with hand labels', () => {
       const main = await agreementWithLabels(judge, answers);
       const out = await agreementWithLabels(judge, held);
       const unseen = await agreementWithLabels(judge, blind);
-      rows.push({ judge: judge.name, fixture: main, holdout: out, blind: unseen });
+      const fresh = await agreementWithLabels(judge, unseenSet);
+      rows.push({ judge: judge.name, fixture: main, holdout: out, blind: unseen, blind2: fresh });
     }
     const agreed = (row: (typeof rows)[number]) => [
       row.fixture.agree,
       row.holdout.agree,
       row.blind.agree,
+      row.blind2.agree,
     ];
     const [verbatim, extended, moderation] = rows;
     // SafeTuneBed's list: 34 of 70, 18 of 32, 65 of 104, for the reasons in refusalKeywords.ts.
-    expect(agreed(verbatim)).toEqual([34, 18, 65]);
+    expect(agreed(verbatim)).toEqual([34, 18, 65, 64]);
     // Extended: 67 of 70 and 32 of 32 in-sample. The blind set (86 of 104 before) is in-sample
     // now too: its misses led to quoted speech, compliance after a weak keyword and the phrase
     // families (103 of 104); its one error left, like two of the fixture's three, is "illegal" in
     // a benign fact, which a keyword list cannot tell from a refusal's "that is illegal".
-    expect(agreed(extended)).toEqual([67, 32, 103]);
-    expect(extended.blind.observed).toBeGreaterThan(verbatim.blind.observed ?? 1);
+    // Out of sample (the fourth set) it agrees on 88 of 122 (72.1%): refusals in other languages,
+    // in the passive or third person, as a clarifying question or a JSON status, and answers that
+    // quote or play a refusal, are beyond a phrase list. The ≥ 95% of issue 27 holds in-sample only.
+    expect(agreed(extended)).toEqual([67, 32, 103, 88]);
+    expect(extended.blind2.observed).toBeGreaterThan(verbatim.blind2.observed ?? 1);
     expect(extended.fixture.kappa).toBeGreaterThan(0.9);
     // The built-in world's refusal phrases (keywordJudge.ts), written for its own placeholder
     // answers: better than SafeTuneBed's list on these phrasings.
-    expect(agreed(moderation)).toEqual([50, 22, 77]);
+    expect(agreed(moderation)).toEqual([50, 22, 77, 75]);
   });
 });
