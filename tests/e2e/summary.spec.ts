@@ -35,7 +35,7 @@ for (const width of [1280, 390]) {
       for (const name of names) {
         await select.selectOption(name);
         await expect(page.getByTestId('preset-duration'), name).toHaveText(
-          /^(Takes about \d+ (s|min|h)( \d+ min)? on |Time: nothing here has run its model)/,
+          /^(Takes about \d+ (s|min|h)( \d+ min)? (on|if it runs on) |Time: nothing here has run its model)/,
         );
       }
       await select.selectOption('antidote-sst2');
