@@ -171,7 +171,7 @@ test('a sweep of every defense runs in the page, fills the leaderboard and expor
     },
     axes: [
       {
-        name: 'pair',
+        name: 'method',
         variants: pairs.map(([attack, repair]) => ({
           label: `${attack} + ${repair}`,
           patch: {

@@ -456,7 +456,7 @@ test('the builder describes the selected method of each stage, with a control pe
   const judges = page.getByTestId('judges');
   const refused = judges.getByTestId('judge-refused-keyword-moderation');
   await expect(refused).toContainText(
-    'Untick “keyword-moderation” and tick “refusal-keywords” or “moderation-classifier”:',
+    'Untick “keyword-moderation” and tick “refusal-keywords” or “refusal-keywords-extended” or “moderation-classifier” or “refusal-classifier”:',
   );
   await expect(run).toBeDisabled();
   await judges.getByTestId('judge-refusal-keywords').check();
