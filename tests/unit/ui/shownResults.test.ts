@@ -114,8 +114,17 @@ describe('ranConfig', () => {
   });
 
   it('a file from before the over-refusal evaluation ran a config whatever its over-refusal settings; a later one did not', () => {
-    // The shipped example's config is version 4: it measured no over-refusal.
-    expect(example.config.schemaVersion).toBe(4);
+    // A version-4 file (the shipped example before it was regenerated) measured no over-refusal.
+    const v4 = structuredClone(example.config) as unknown as Record<string, unknown> & {
+      data: Record<string, unknown>;
+      evaluation: Record<string, unknown>;
+    };
+    v4.schemaVersion = 4;
+    delete v4.attack;
+    delete v4.data.overRefusal;
+    delete v4.evaluation.overRefusalPrompts;
+    delete v4.evaluation.refusalClassifier;
+    const before = { ...example, config: v4 } as unknown as ResultsFile;
     const config = resolvePreset('antidote-sst2');
     config.evaluation.overRefusalPrompts = 7;
     config.data.overRefusal = {
@@ -126,9 +135,9 @@ describe('ranConfig', () => {
       maxRows: 500,
       files: null,
     };
-    expect(ranConfig(example, config, ctx)).toBe(true);
+    expect(ranConfig(before, config, ctx)).toBe(true);
     config.evaluation.harmfulPrompts += 1;
-    expect(ranConfig(example, config, ctx)).toBe(false);
+    expect(ranConfig(before, config, ctx)).toBe(false);
     // A version-5 file that evaluated 35 over-refusal prompts did not run a config with 7.
     const current = resolvePreset('antidote-sst2');
     const later: ResultsFile = { ...example, config: current };
