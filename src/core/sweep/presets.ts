@@ -159,6 +159,36 @@ export const SWEEP_PRESETS: readonly SweepSpec[] = [
     ],
     seeds: [1, 2, 3],
   },
+  {
+    schemaVersion: 2,
+    name: 'repair-strength',
+    description:
+      'Follow-up to repairs-vs-attacks (p-mixing): safety-patch and safety-arithmetic at 20 steps ' +
+      'and lr 5e-3 (they did nothing at their defaults), antidote-task-aware at λ 0.25 and 0.5, and ' +
+      'Antidote at maskRatio 0.05; seeds 1–3 (15 runs).',
+    base: { preset: 'bench-sst2' },
+    axes: [
+      {
+        name: 'repair',
+        variants: [
+          variant('safety-patch 20 steps lr 5e-3, 32 samples', {
+            post: { method: 'safety-patch', params: { steps: 20, lr: 0.005, samples: 32 } },
+          }),
+          variant('safety-arithmetic 20 steps lr 5e-3', {
+            post: { method: 'safety-arithmetic', params: { steps: 20, lr: 0.005 } },
+          }),
+          variant('antidote-task-aware lambda 0.25', {
+            post: { method: 'antidote-task-aware', params: { lambda: 0.25 } },
+          }),
+          variant('antidote-task-aware lambda 0.5', {
+            post: { method: 'antidote-task-aware', params: { lambda: 0.5 } },
+          }),
+          variant('antidote maskRatio 0.05', { post: { method: 'antidote', maskRatio: 0.05 } }),
+        ],
+      },
+    ],
+    seeds: [1, 2, 3],
+  },
 ];
 
 export function getSweepPreset(name: string): SweepSpec {

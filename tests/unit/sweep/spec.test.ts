@@ -137,7 +137,7 @@ describe('expandSweep', () => {
     ]);
   });
 
-  it('the built-in sweeps expand against the registries: (a) 36 runs, (b) 32, (c) 7, lora-* 9, 21, 18, repairs-vs-attacks 126', () => {
+  it('the built-in sweeps expand against the registries: (a) 36 runs, (b) 32, (c) 7, lora-* 9, 21, 18, repairs-vs-attacks 126, repair-strength 15', () => {
     const counts = Object.fromEntries(
       SWEEP_PRESETS.map((preset) => {
         const result = expandSweep(preset, DEFAULT_VALIDATION_CONTEXT);
@@ -154,6 +154,7 @@ describe('expandSweep', () => {
       'lora-ablations': 18,
       // Every attack × every repair (and none) × seeds 1–3: 6 × 7 × 3.
       'repairs-vs-attacks': 126,
+      'repair-strength': 15,
     });
   });
 });
