@@ -130,19 +130,9 @@ test('run on the micro preset writes a results file that keeps the contract', as
   expect(cachedStages).toEqual(['alignment', 'finetune', 'post']);
   expect(warmFile.metrics).toEqual(cold.metrics);
 
-  // And from an empty cache again: training is deterministic, the metrics are identical.
-  const againOut = join(dir, 'again.json');
-  const again = lab(
-    ['run', '--preset', 'micro', '--backend', 'wasm', '--fresh-profile', '--out', againOut],
-    570_000,
-  );
-  expect(again.status, again.stderr).toBe(0);
-  const againFile = JSON.parse(readFileSync(againOut, 'utf8')) as ResultsFile;
-  expect(againFile.stages.filter((s) => s.cached)).toEqual([]);
-  expect(againFile.metrics).toEqual(cold.metrics);
-
   // A run killed (with its browser) during fine-tuning, once a checkpoint is written: the same
-  // command in the same profile resumes from the checkpoint and ends with the same metrics.
+  // command in the same profile resumes from the checkpoint and ends with the same metrics. (It
+  // is also this test's second cold run: its alignment was trained anew in another profile.)
   const killedProfile = join(dir, 'killed-profile');
   const runArgs = ['run', '--preset', 'micro', '--backend', 'wasm'];
   const killed = await labUntil(
@@ -171,7 +161,7 @@ test('run on the micro preset writes a results file that keeps the contract', as
 
   console.log(
     `[e2e] killed at ${killed.match![0]}, ${resumedLine![0]}, metrics identical; micro via the CLI: cold ${cold.stages.map((s) => `${s.name} ${s.seconds.toFixed(1)} s`).join(', ')}; ` +
-      `warm run cached ${cachedStages.join(', ')}; metrics identical across two cold runs`,
+      `warm run cached ${cachedStages.join(', ')}`,
   );
 });
 

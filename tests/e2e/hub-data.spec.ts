@@ -90,9 +90,12 @@ test('CLI: run on Hub BeaverTails + SST-2 with two judges prints both scores and
   const configPath = join(dir, 'config.json');
   const out = join(dir, 'results.json');
   writeFileSync(configPath, JSON.stringify(hubDataConfig()));
-  const result = await lab(['run', configPath, '--out', out, '--fresh-profile'], {
-    HF_ENDPOINT: server.endpoint,
-  });
+  const result = await lab(
+    ['run', configPath, '--backend', 'wasm', '--out', out, '--fresh-profile'],
+    {
+      HF_ENDPOINT: server.endpoint,
+    },
+  );
   expect(result.status, `${result.stdout}\n${result.stderr}`).toBe(0);
   expect(result.stdout).toMatch(/^\[download\] datasets\/PKU-Alignment\/BeaverTails /m);
   expect(result.stdout).toMatch(/^\[download\] datasets\/stanfordnlp\/sst2 /m);

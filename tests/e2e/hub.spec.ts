@@ -136,8 +136,19 @@ test('generate --show-prompt shows the ChatML prompt on stderr, or as promptText
 });
 
 test('generate explains a missing repo, a gated one and an unreachable endpoint in one line', async () => {
+  // --backend wasm: the failures come before any computation, and auto's timing of the candidates
+  // (about 15 s in a fresh profile) is tested in backends.spec.ts.
   const missing = await lab(
-    ['generate', '--model', 'tiny/absent', '--prompt-ids', '1', '--fresh-profile'],
+    [
+      'generate',
+      '--model',
+      'tiny/absent',
+      '--prompt-ids',
+      '1',
+      '--backend',
+      'wasm',
+      '--fresh-profile',
+    ],
     {
       HF_ENDPOINT: server.endpoint,
     },
@@ -150,7 +161,16 @@ test('generate explains a missing repo, a gated one and an unreachable endpoint 
   });
   try {
     const gated = await lab(
-      ['generate', '--model', 'tiny/llama', '--prompt-ids', '1', '--fresh-profile'],
+      [
+        'generate',
+        '--model',
+        'tiny/llama',
+        '--prompt-ids',
+        '1',
+        '--backend',
+        'wasm',
+        '--fresh-profile',
+      ],
       { HF_ENDPOINT: gatedServer.endpoint },
     );
     expect(gated.status).toBe(1);
@@ -160,7 +180,16 @@ test('generate explains a missing repo, a gated one and an unreachable endpoint 
   }
 
   const down = await lab(
-    ['generate', '--model', 'tiny/llama', '--prompt-ids', '1', '--fresh-profile'],
+    [
+      'generate',
+      '--model',
+      'tiny/llama',
+      '--prompt-ids',
+      '1',
+      '--backend',
+      'wasm',
+      '--fresh-profile',
+    ],
     {
       HF_ENDPOINT: 'http://127.0.0.1:9',
     },
