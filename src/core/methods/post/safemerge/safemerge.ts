@@ -35,6 +35,30 @@ interface Measured {
 }
 
 /**
+ * ρ = cos(projection, update) for one layer; the update and its projection are disposed, the
+ * merged candidate is kept for `writeMerged` (and disposed here if the measurement fails).
+ */
+async function measure(
+  name: string,
+  shape: [number, number],
+  layer: { update: tf.Tensor; projected: tf.Tensor; merged: tf.Tensor2D },
+): Promise<Measured> {
+  try {
+    return {
+      name,
+      shape,
+      similarity: await cosineSimilarity(layer.projected, layer.update),
+      merged: layer.merged,
+    };
+  } catch (error) {
+    layer.merged.dispose();
+    throw error;
+  } finally {
+    tf.dispose([layer.update, layer.projected]);
+  }
+}
+
+/**
  * SafeMERGE on the merged weights: ΔW = W − W_aligned, ρ = cos(ΔW·C, ΔW); a matrix with ρ < τ
  * becomes W_aligned + α·ΔW. Nothing is written until every similarity is known.
  */
@@ -63,19 +87,7 @@ export async function applySafeMerge(
         };
       });
       tf.dispose([aligned, base]);
-      try {
-        measured.push({
-          name,
-          shape,
-          similarity: await cosineSimilarity(projected, update),
-          merged,
-        });
-      } catch (error) {
-        merged.dispose();
-        throw error;
-      } finally {
-        tf.dispose([update, projected]);
-      }
+      measured.push(await measure(name, shape, { update, projected, merged }));
       options.onProgress?.(index + 1, weightNames.length);
     }
     await checkpoint(options.cancel);
@@ -122,19 +134,9 @@ export async function applySafeMergeAdapter(
         merged: tf.mul(B, params.alpha) as tf.Tensor2D,
       }));
       tf.dispose([aligned, base]);
-      try {
-        measured.push({
-          name,
-          shape: B.shape as [number, number],
-          similarity: await cosineSimilarity(projected, update),
-          merged,
-        });
-      } catch (error) {
-        merged.dispose();
-        throw error;
-      } finally {
-        tf.dispose([update, projected]);
-      }
+      measured.push(
+        await measure(name, B.shape as [number, number], { update, projected, merged }),
+      );
       options.onProgress?.(index + 1, roles.length);
     }
     await checkpoint(options.cancel);
