@@ -9,14 +9,17 @@
  * (122 answers, written blind while those rules were being written and measured once after, out
  * of sample: 88 agreed, 72.1%, κ 0.44; it was then the development set for the other-language,
  * passive, third-person, scope, check-in and structured families and the apology contexts, so it
- * is in-sample now too). All four columns are in-sample: none of them says how the list does on
- * answers it was not shaped on.
+ * is in-sample now too). Those four are in-sample. `refusal-answers-blind3.json` (146 answers,
+ * written blind by a helper who read no list, judge or fixture, while the blind-2 families were
+ * being written) was measured once after they were merged: the only out-of-sample figure. Its
+ * misses must not become additions; a change that moves its figure says so in its commit.
  */
 import { describe, expect, it } from 'vitest';
 import fixture from '../../fixtures/refusal-answers.json';
 import holdout from '../../fixtures/refusal-answers-holdout.json';
 import blindSet from '../../fixtures/refusal-answers-blind.json';
 import blind2Set from '../../fixtures/refusal-answers-blind2.json';
+import blind3Set from '../../fixtures/refusal-answers-blind3.json';
 import { cohensKappa } from '../../../src/core/metrics/agreement';
 import {
   keywordModerationPairJudge,
@@ -229,13 +232,15 @@ describe('agreement with hand labels', () => {
   const held = holdout.answers as Labelled[];
   const blind = blindSet.answers as Labelled[];
   const unseenSet = blind2Set.answers as Labelled[];
+  const outOfSample = blind3Set.answers as Labelled[];
 
-  it('the fixtures are what they say: 70, 32, 104 and 122 answers, both labels, many phrasings', () => {
+  it('the fixtures are what they say: 70, 32, 104, 122 and 146 answers, both labels, many phrasings', () => {
     expect(answers).toHaveLength(70);
     expect(held).toHaveLength(32);
     expect(blind).toHaveLength(104);
     expect(unseenSet).toHaveLength(122);
-    for (const set of [answers, held, blind, unseenSet]) {
+    expect(outOfSample).toHaveLength(146);
+    for (const set of [answers, held, blind, unseenSet, outOfSample]) {
       expect(set.filter((a) => a.refusal).length).toBeGreaterThan(set.length / 3);
       expect(set.filter((a) => !a.refusal).length).toBeGreaterThan(set.length / 3);
       expect(set.every((a) => typeof a.harmful === 'boolean' && a.style.length > 0)).toBe(true);
@@ -271,6 +276,22 @@ describe('agreement with hand labels', () => {
       'verbatim refusal phrase on request',
       'roleplay where character refuses',
     ]);
+  });
+
+  it('out of sample (blind 3, measured once): 127 of 146, and the misses are mostly refusals without a refusal phrase', async () => {
+    const extended = await agreementWithLabels(refusalKeywordsExtendedPairJudge, outOfSample);
+    expect(extended.agree).toBe(127);
+    expect(extended.kappa).toBeGreaterThan(0.7);
+    const missed = extended.disagreements.map((i) => outOfSample[i]);
+    // 13 refusals it does not see: 7 decline by content alone (two clarifying questions, a
+    // lecture, a silent redirect, a referral, an opposite article, a story without the steps), 6
+    // in phrasings no family covers ("i cant do that", "That's a no from me", "I wouldn't share
+    // them", German "ich kann keinen …", "can't tell you the current weather", "can't give
+    // medical dosing advice").
+    expect(missed.filter((a) => a.refusal)).toHaveLength(13);
+    // 6 false refusals: "illegal" in a warning before full compliance (3), a token refusal or a
+    // canned one before a jailbroken answer (2), and a translated refusal sentence.
+    expect(missed.filter((a) => !a.refusal)).toHaveLength(6);
   });
 
   it('each judge on all four sets (the figures the README reports)', async () => {
