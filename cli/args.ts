@@ -124,8 +124,9 @@ Commands:
   attack <search.json>     per defense, search the attacker's fine-tuning settings for the worst
                            harmful score under a utility floor: a robustness leaderboard
   attack --preset <name>   a built-in search (worst-case-defenses, worst-case-defenses-gpu)
-  sweep|attack … --shard i/n   run only shard i of n (one of n machines), for merge
-  merge <folders|files>    merge shards' results into the leaderboard of the whole sweep/search
+  sweep|attack … --shard i/n
+                           run only shard i of n (one of n machines; see README, Many machines)
+  merge <folders|files>    the shards' results → the leaderboard of the whole sweep or search
   generate --model <m>     greedy generation from a built-in or Hugging Face Hub model
   methods                  list every registered method and attack with its parameters
   models                   list the built-in and curated Hub models with their memory needs

@@ -323,7 +323,11 @@ async function mergeSearch(
             runFiles.push({ fileName, file: picked.file });
             return picked.file;
           }
-          const where = shardOf(plan?.shardOfDefense.get(run.defense), report);
+          const floorRun = run.defense === spec.reference && run.kind === 'default';
+          const where =
+            floorRun && report.shards !== null
+              ? ' (every shard runs it)'
+              : shardOf(plan?.shardOfDefense.get(run.defense), report);
           if (picked) report.conflicts.push(`${what}: ${picked.conflict}`);
           else report.missing.push(`${what}${where}`);
           const why = picked
@@ -332,7 +336,7 @@ async function mergeSearch(
           unknown.set(fileName, why);
           // The floor is the reference's default runs' (all of them); a defense's trials follow
           // from its own runs before them.
-          if (run.defense === spec.reference && run.kind === 'default') {
+          if (floorRun) {
             floorUnknown = `the utility floor needs ${what}`;
           } else if (run.kind !== 'default' || run.seed === base.seed) {
             // The default run at the trials' seed starts the defense's history.

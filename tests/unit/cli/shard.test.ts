@@ -320,4 +320,46 @@ describe('lab attack --shard (with a fake browser)', () => {
     );
     expect(read('b/robustness.json')).toBe(read('first/robustness.json'));
   });
+
+  it('a merged search names a missing trial, leaves the trials after it unknown, and has no board without the floor', async () => {
+    writeFileSync(join(dir, 's.json'), JSON.stringify(SEARCH));
+    for (const k of [1, 2]) {
+      await lab(
+        ['attack', 's.json', '--shard', `${k}/2`, '--out', `shards/shard-${k}`],
+        fakeBrowser().runner,
+      );
+    }
+    const manifest = JSON.parse(read('shards/shard-2/shard.json'));
+    const defense = manifest.defenses[0] as string;
+    const slug = defense.replace(/[^\w.-]+/g, '-').replace(/^-|-$/g, '');
+    rmSync(join(dir, `shards/shard-2/runs/${slug}-trial02.json`));
+    const missing = await lab(['merge', 'shards', '--out', 'm1'], fakeBrowser().runner);
+    expect(missing.status).toBe(1);
+    expect(missing.stderr.split('\n')).toEqual(
+      expect.arrayContaining([
+        `missing: ${defense} trial 2 (shard 2/2)`,
+        `missing: ${defense}: its later trials cannot be known (they follow ${defense} trial 2, which is missing)`,
+      ]),
+    );
+    const row = JSON.parse(read('m1/robustness.json')).rows.find(
+      (r: { defense: string }) => r.defense === defense,
+    );
+    expect(row.failedTrials).toBe(SEARCH.budget - 1);
+    expect(row.runs.at(-1).error).toBe(
+      `not known: they follow ${defense} trial 2, which is missing`,
+    );
+
+    // Without the reference's default runs on any shard there is no floor, so no board.
+    for (const k of [1, 2])
+      rmSync(join(dir, `shards/shard-${k}/runs/sft-no-defense-default-seed1.json`));
+    const noFloor = await lab(['merge', 'shards', '--out', 'm2'], fakeBrowser().runner);
+    expect(noFloor.status).toBe(1);
+    expect(noFloor.stderr).toContain(
+      'missing: sft (no defense) default run, seed 1 (every shard runs it)\n',
+    );
+    expect(noFloor.stderr).toContain(
+      'missing: no board: the utility floor needs sft (no defense) default run, seed 1',
+    );
+    expect(noFloor.stdout).toContain('no leaderboard: the utility floor is not known');
+  });
 });
