@@ -362,4 +362,22 @@ describe('lab attack --shard (with a fake browser)', () => {
     );
     expect(noFloor.stdout).toContain('no leaderboard: the utility floor is not known');
   });
+
+  it('a shard with nothing to do (more shards than runs or defenses) says so, writes its manifest and exits 0', async () => {
+    writeFileSync(join(dir, 's.json'), JSON.stringify(SEARCH));
+    writeFileSync(join(dir, 'w.json'), JSON.stringify(SWEEP));
+    const never: LabRunner = () => {
+      throw new Error('the browser must not be started');
+    };
+    const search = await lab(['attack', 's.json', '--shard', '5/5', '--out', 'a5'], never);
+    expect(search.status).toBe(0);
+    expect(search.stdout).toContain('shard 5/5: 0 of 3 defenses, 0% of the estimated work');
+    expect(search.stdout).toContain('  this shard: none; 0 runs\n');
+    expect(JSON.parse(read('a5/shard.json')).defenses).toEqual([]);
+    expect(JSON.parse(read('a5/robustness.json')).rows).toEqual([]);
+    const sweep = await lab(['sweep', 'w.json', '--shard', '30/30', '--out', 'w30'], never);
+    expect(sweep.status).toBe(0);
+    expect(sweep.stdout).toContain('shard 30/30: 0 of 18 runs, 0% of the estimated work');
+    expect(JSON.parse(read('w30/shard.json')).runs).toEqual([]);
+  });
 });
