@@ -6,14 +6,12 @@
  * breaks every tie by id.
  *
  * The plan balances estimated cost while keeping shared stages shared. A run's cost is its own
- * (post and evaluation) plus the stages it may share with others (alignment, then fine-tuning,
- * coarse to fine); a shard pays a shared stage once, as its stage cache trains it once. Items are
- * grouped by their coarsest shared stage; a group that fits the per-shard target
- * (total ÷ n) stays whole, a larger one is split at the next finer stage (then into single runs)
- * into as few pieces as its cost needs, each piece paying the shared stage again. The pieces are
- * then assigned greedily, longest first (LPT), each to the shard where it adds least to the
- * finished load — counting only the stages that shard does not hold yet, so a piece joins its
- * siblings when that is cheapest.
+ * (post and evaluation) plus the stages it may share with others (its alignment and its
+ * fine-tuning); a shard pays a shared stage once, as its stage cache trains it once. Runs that
+ * share their fine-tuning form a group, placed whole while it fits in one shard's share
+ * (total ÷ n); a larger group is broken up, each part paying the shared stages again. Pieces are
+ * placed longest first (LPT), each preferring a shard that already holds one of its stages when it
+ * fits there, else the shard it leaves least loaded.
  */
 
 /** `shard i/n`, 1-based: `{ index: 2, count: 3 }` is the second of three. */
@@ -88,10 +86,12 @@ interface Piece {
 
 /**
  * Splits `items` into `count` shards; pure and deterministic. The pieces are the groups (a group
- * larger than one shard's share, total ÷ count, is broken into its items), longest first. A piece
- * goes to a shard that already holds one of its shared stages, if it fits there within the share
- * (the shard saving the most seconds; then the less loaded; then the lower number); otherwise to
- * the shard it leaves least loaded (LPT), counting only the stages that shard lacks.
+ * larger than one shard's share, total ÷ count, broken into single items or into as few chunks as
+ * its cost needs), longest first. A piece goes to a shard that already holds one of its shared
+ * stages, if it fits there within the share (the shard saving the most seconds; then the less
+ * loaded; then the lower number); otherwise to the shard it leaves least loaded (LPT), counting
+ * only the stages that shard lacks — and a group that would overflow that shard fills it to its
+ * share, the rest placed anew.
  */
 export function planShards(items: readonly ShardItem[], count: number): ShardPlan {
   if (!Number.isInteger(count) || count < 1 || count > MAX_SHARD_COUNT) {
