@@ -5,11 +5,14 @@
 import { parseArgs } from 'node:util';
 import { BACKENDS, type Backend } from '../src/core/config';
 import { errorText } from '../src/core/errors';
+import { MERGE_LIMITS } from '../src/core/shard/merge';
+import { MAX_SHARD_COUNT, parseShard, shardProblem, type Shard } from '../src/core/shard/plan';
 
 export const COMMAND_NAMES = [
   'run',
   'sweep',
   'attack',
+  'merge',
   'generate',
   'validate',
   'presets',
@@ -46,6 +49,8 @@ export type Command =
       freshProfile: boolean;
       /** List the plan and stop. */
       dryRun: boolean;
+      /** Search only this shard's defenses (`--shard i/n`). */
+      shard?: Shard;
     }
   | {
       name: 'sweep';
@@ -59,6 +64,16 @@ export type Command =
       freshProfile: boolean;
       /** List the runs and stop. */
       dryRun: boolean;
+      /** Run only this shard's runs (`--shard i/n`). */
+      shard?: Shard;
+    }
+  | {
+      name: 'merge';
+      /** Results files, shard folders, sweep or search folders, or folders holding them. */
+      inputs: string[];
+      out?: string;
+      /** Replace run files of other configs in <out>/runs instead of writing beside them. */
+      force: boolean;
     }
   | { name: 'preset'; preset: string }
   | {
@@ -109,6 +124,9 @@ Commands:
   attack <search.json>     per defense, search the attacker's fine-tuning settings for the worst
                            harmful score under a utility floor: a robustness leaderboard
   attack --preset <name>   a built-in search (worst-case-defenses, worst-case-defenses-gpu)
+  sweep|attack … --shard i/n
+                           run only shard i of n (one of n machines; see README, Many machines)
+  merge <folders|files>    the shards' results → the leaderboard of the whole sweep or search
   generate --model <m>     greedy generation from a built-in or Hugging Face Hub model
   methods                  list every registered method and attack with its parameters
   models                   list the built-in and curated Hub models with their memory needs
@@ -170,6 +188,11 @@ Options:
                      (000-1.json, …); the leaderboard files are rewritten
   --force            replace such files in <out>/runs/ instead
   --dry-run          list the runs (and the cost estimate, on stderr) and exit
+  --shard <i/n>      run only shard i of n (1 ≤ i ≤ n ≤ ${MAX_SHARD_COUNT}): a disjoint part of the runs, the
+                     same on every machine (placed by run hash and estimated cost, runs that share
+                     their alignment kept together where the balance allows); writes
+                     <out>/shard.json (the spec, i/n, the shard's runs) before the first run; the
+                     default --out is results/sweeps/<sweep name>/shard-<i>-of-<n>. Then: merge.
   --verbose          also print the browser's console messages (on stderr)
   --fresh-profile    start with an empty stage cache
   -h, --help         this help
@@ -204,11 +227,43 @@ Options:
                      (…-1.json); the robustness files are rewritten
   --force            replace such files in <out>/runs/ instead
   --dry-run          list the plan (defenses, space, runs; the cost estimate on stderr) and exit
+  --shard <i/n>      search only shard i of n (1 ≤ i ≤ n ≤ ${MAX_SHARD_COUNT}), sharded BY DEFENSE: TPE proposes
+                     a defense's trials from its own history, so each defense's whole search runs
+                     on one shard (placed by estimated cost). Every shard also runs the reference's
+                     default-setting runs, which set the utility floor (merge folds the copies).
+                     Writes <out>/shard.json before the first run; the default --out is
+                     results/attacks/<search name>/shard-<i>-of-<n>. Then: merge.
   --verbose          also print the browser's console messages (on stderr)
   --fresh-profile    start with an empty stage cache
   -h, --help         this help
 
 Exit status: 0 the search finished (failed trials are listed), 2 bad input.`,
+  merge: `Usage: npm run lab -- merge <folder|file>… [--out <dir>] [--force]
+
+Merges the results of a sweep's or a search's shards (--shard i/n, on one machine or many) into
+the leaderboard the whole sweep or search run in one place writes: leaderboard.json and
+leaderboard.csv (and leaderboard-runs.csv with seeds), or robustness.json and robustness.csv,
+equal to the unsharded run's but for how the runs happened (train_seconds, run_seconds,
+cached_stages); and <out>/runs/ with every merged run, so the folder resumes like a sweep's.
+Each argument is a results file, a shard's or a sweep's folder, or a folder holding such folders
+(searched 4 levels deep; links are not followed); at most ${MERGE_LIMITS.maxFiles} JSON files, each
+bounded as a results file. The spec comes from the shards' shard.json (or a leaderboard.json /
+robustness.json); runs are matched by their config (runtime settings aside). A run found twice
+with the same metrics is folded; with different metrics it is a conflict, printed with both
+values and left out of the leaderboard; a run found nowhere is missing, named with its shard.
+A search is replayed from its files (each trial proposed from the ones before it, as it was), so
+a missing trial leaves its defense's later trials unknown.
+
+Options:
+  --out <dir>   output folder (default: results/merged/<sweep or search name>), checked and made
+                first; a run file there holding another config's results is kept and the merged
+                one goes beside it, unless --force
+  --force       replace such files
+  -h, --help    this help
+
+Exit status: 0 every run found once or folded, 1 runs missing or in conflict (the leaderboard is
+still written, listing them as failures), 2 bad input (an unreadable, oversized or foreign file,
+no spec, shards of different specs or counts).`,
   generate: `Usage: npm run lab -- generate --model <repo[@revision]|built-in name> (--prompt TEXT | --prompt-ids 1,2,3) [options]
 
 Loads the model in headless Chromium (a Hub repo from $HF_ENDPOINT, default
@@ -278,11 +333,13 @@ export function parseCommand(argv: readonly string[]): Command {
       ? RUN_OPTIONS
       : command === 'sweep' || command === 'attack'
         ? SWEEP_OPTIONS
-        : command === 'generate'
-          ? GENERATE_OPTIONS
-          : command === 'models'
-            ? MODELS_OPTIONS
-            : {};
+        : command === 'merge'
+          ? MERGE_OPTIONS
+          : command === 'generate'
+            ? GENERATE_OPTIONS
+            : command === 'models'
+              ? MODELS_OPTIONS
+              : {};
   const { values, positionals } = parseOptions(command, rest, options);
   if (values.help === true) return { name: 'help', topic: command };
 
@@ -310,6 +367,8 @@ export function parseCommand(argv: readonly string[]): Command {
       return parseSweep(values, positionals);
     case 'attack':
       return parseAttack(values, positionals);
+    case 'merge':
+      return parseMerge(values, positionals);
     case 'run':
       return parseRun(values, positionals);
     case 'generate':
@@ -392,7 +451,31 @@ const RUN_OPTIONS: OptionSpecs = {
   'fresh-profile': { type: 'boolean' },
 };
 
-const SWEEP_OPTIONS: OptionSpecs = { ...RUN_OPTIONS, 'dry-run': { type: 'boolean' } };
+const SWEEP_OPTIONS: OptionSpecs = {
+  ...RUN_OPTIONS,
+  'dry-run': { type: 'boolean' },
+  shard: { type: 'string' },
+};
+
+const MERGE_OPTIONS: OptionSpecs = { out: { type: 'string' }, force: { type: 'boolean' } };
+
+function parseMerge(values: OptionValues, positionals: string[]): Command {
+  if (positionals.length === 0) {
+    throw new UsageError("merge: give the shards' folders or results files to merge");
+  }
+  const out = stringOption(values.out);
+  if (out === '') throw new UsageError('merge: --out must be a folder');
+  return { name: 'merge', inputs: positionals, out, force: values.force === true };
+}
+
+/** `--shard i/n`, checked: one line naming the bounds and what was given. */
+function shardOption(command: 'sweep' | 'attack', values: OptionValues): Shard | undefined {
+  const text = stringOption(values.shard);
+  if (text === undefined) return undefined;
+  const shard = parseShard(text);
+  if (!shard) throw new UsageError(`${command}: ${shardProblem(text)}`);
+  return shard;
+}
 
 /** A file positional or `--preset <name>`, exactly one of them. */
 function fileOrPreset(
@@ -454,6 +537,7 @@ function parseAttack(values: OptionValues, positionals: string[]): Command {
     verbose: values.verbose === true,
     freshProfile: values['fresh-profile'] === true,
     dryRun: values['dry-run'] === true,
+    shard: shardOption('attack', values),
   };
 }
 
@@ -470,6 +554,7 @@ function parseSweep(values: OptionValues, positionals: string[]): Command {
     verbose: values.verbose === true,
     freshProfile: values['fresh-profile'] === true,
     dryRun: values['dry-run'] === true,
+    shard: shardOption('sweep', values),
   };
 }
 

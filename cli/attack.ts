@@ -12,6 +12,7 @@ import { validateConfig, type ExperimentConfig } from '../src/core/config';
 import { DEFAULT_VALIDATION_CONTEXT } from '../src/core/lab';
 import {
   attackRunCount,
+  attackRunFileName,
   buildRobustnessBoard,
   checkAttackSpec,
   describePoint,
@@ -24,12 +25,23 @@ import {
   type AttackRun,
   type AttackSpec,
   type Point,
+  type RobustnessBoard,
 } from '../src/core/attack';
 import type { Command } from './args';
 import { defaultProfileDir } from './browser';
 import { EXIT_BAD_INPUT, EXIT_OK } from './exit';
 import type { CliContext } from './lab';
 import { estimateLine, formatPlanEstimate, type PlannedRun } from './estimate';
+import {
+  SHARD_MANIFEST_FILE,
+  SHARD_MANIFEST_KIND,
+  SHARD_MANIFEST_SCHEMA_VERSION,
+  defensesOfShard,
+  describeShardPlan,
+  planAttackShards,
+  type ShardManifest,
+} from '../src/core/shard';
+import { LAB_VERSION } from '../src/core/version';
 import {
   prepareOut,
   readSpecSource,
@@ -57,8 +69,22 @@ export async function attack(
     return EXIT_BAD_INPUT;
   }
   const { spec } = checked;
+  const { shard } = command;
+  // By defense: a defense's trials are proposed from its own history, so its search stays whole.
+  const plan =
+    shard && planAttackShards(spec, checked.base, DEFAULT_VALIDATION_CONTEXT, shard.count);
+  const defenses = plan && shard ? defensesOfShard(spec, plan, shard) : undefined;
   // Where the results go is checked (and made) before anything runs.
-  const dir = resolve(cli.cwd, command.out ?? join('results', 'attacks', spec.name));
+  const dir = resolve(
+    cli.cwd,
+    command.out ??
+      join(
+        'results',
+        'attacks',
+        spec.name,
+        ...(shard ? [`shard-${shard.index}-of-${shard.count}`] : []),
+      ),
+  );
   const runsDir = join(dir, 'runs');
   if (!command.dryRun && !prepareOut('attack', dir, command.out, cli.cwd, err)) {
     return EXIT_BAD_INPUT;
@@ -72,6 +98,19 @@ export async function attack(
       `seeds + ${spec.budget} trials) = ${attackRunCount(spec)} runs`,
   );
   out(`  defenses: ${spec.defenses.map((d) => d.label).join(', ')}`);
+  if (plan && shard && defenses) {
+    out(
+      `${describeShardPlan(plan, shard, defenses.length, spec.defenses.length, 'defenses')}; ` +
+        `sharded by defense (each defense's search on one shard, as TPE proposes from its own trials)`,
+    );
+    out(
+      `  this shard: ${defenses.length > 0 ? defenses.join(', ') : 'none'}` +
+        (defenses.length > 0 && !defenses.includes(spec.reference)
+          ? ` (+ ${spec.reference}'s default runs, for the utility floor)`
+          : '') +
+        `; ${attackRunCount(spec, defenses)} runs`,
+    );
+  }
   for (const dim of spec.space) {
     out(
       `  ${dim.field}: ${'values' in dim ? dim.values.join(' | ') : `${dim.min} … ${dim.max}${dim.scale === 'log' ? ' (log)' : ''}${dim.integer ? ' (whole)' : ''}`}`,
@@ -82,15 +121,28 @@ export async function attack(
   );
   err(
     estimateLine(() =>
-      formatPlanEstimate(plannedRuns(spec, base), 'trials counted at the top of the space'),
+      formatPlanEstimate(
+        plannedRuns(spec, base, defenses),
+        'trials counted at the top of the space',
+      ),
     ),
   );
   if (command.dryRun) return EXIT_OK;
-  const fileOf = (run: AttackRun) =>
-    join(
-      runsDir,
-      `${slug(run.defense)}-${run.kind === 'default' ? `default-seed${run.seed}` : `trial${String(run.index + 1).padStart(2, '0')}`}.json`,
-    );
+  if (shard && defenses) {
+    // Before the first run: a merge then knows which defenses this shard was to search.
+    const manifest: ShardManifest = {
+      schemaVersion: SHARD_MANIFEST_SCHEMA_VERSION,
+      kind: SHARD_MANIFEST_KIND,
+      command: 'attack',
+      spec: spec as unknown as Record<string, unknown>,
+      shard,
+      backend: command.backend ?? null,
+      defenses,
+      labVersion: LAB_VERSION,
+    };
+    await writeFile(join(dir, SHARD_MANIFEST_FILE), `${JSON.stringify(manifest, null, 2)}\n`);
+  }
+  const fileOf = (run: AttackRun) => join(runsDir, attackRunFileName(run));
   const started = cli.now();
   const profileDir = command.freshProfile
     ? await mkdtemp(join(tmpdir(), 'safetune-attack-'))
@@ -114,6 +166,7 @@ export async function attack(
     },
     {
       ctx: DEFAULT_VALIDATION_CONTEXT,
+      defenses,
       known: async (run) => {
         const saved = await savedResults(fileOf(run), run.config);
         if (saved) reused += 1;
@@ -139,8 +192,7 @@ export async function attack(
   if (reused > 0) out(`re-used ${reused} results files from ${relative(cli.cwd, runsDir)}`);
 
   const board = buildRobustnessBoard(outcome);
-  await writeFile(join(dir, 'robustness.json'), `${JSON.stringify(board, null, 2)}\n`);
-  await writeFile(join(dir, 'robustness.csv'), robustnessCsv(board));
+  await writeRobustnessFiles(dir, board);
   out();
   out(robustnessTable(board));
   out();
@@ -149,18 +201,33 @@ export async function attack(
   return EXIT_OK;
 }
 
+/** `robustness.json` and `robustness.csv` (attack and merge alike). */
+export async function writeRobustnessFiles(dir: string, board: RobustnessBoard): Promise<void> {
+  await writeFile(join(dir, 'robustness.json'), `${JSON.stringify(board, null, 2)}\n`);
+  await writeFile(join(dir, 'robustness.csv'), robustnessCsv(board));
+}
+
 /**
  * The runs of a search for its cost estimate: each defense's default-setting runs, and its trials
  * as if each were at the top of the space (every dimension at its highest: the most epochs and
  * samples, the largest rank), the trials' settings being known only as the search goes.
  */
-function plannedRuns(spec: AttackSpec, base: ExperimentConfig): PlannedRun[] {
+function plannedRuns(
+  spec: AttackSpec,
+  base: ExperimentConfig,
+  defenses?: readonly string[],
+): PlannedRun[] {
   const valid = (config: ExperimentConfig): ExperimentConfig | undefined => {
     const checked = validateConfig(config, DEFAULT_VALIDATION_CONTEXT);
     return checked.ok ? checked.config : undefined;
   };
   const top: Point = Object.fromEntries(spec.space.map((dim) => [dim.field, fromUnit(dim, 1)]));
+  const searched = (label: string) => defenses === undefined || defenses.includes(label);
   return spec.defenses.flatMap((defense) => {
+    // A shard makes its defenses' runs, and the reference's default runs (the floor).
+    if (!searched(defense.label) && (defense.label !== spec.reference || defenses?.length === 0)) {
+      return [];
+    }
     const defaults = spec.defaultSeeds.flatMap((seed) => {
       const config = valid(trialConfig(spec, base, defense, {}, seed));
       return config ? [{ config }] : [];
@@ -168,12 +235,8 @@ function plannedRuns(spec: AttackSpec, base: ExperimentConfig): PlannedRun[] {
     const trial =
       valid(trialConfig(spec, base, defense, top, base.seed)) ??
       valid(trialConfig(spec, base, defense, {}, base.seed));
-    return spec.budget > 0 && trial
+    return spec.budget > 0 && trial && searched(defense.label)
       ? [...defaults, { config: trial, trials: spec.budget }]
       : defaults;
   });
-}
-
-function slug(label: string): string {
-  return label.replace(/[^\w.-]+/g, '-').replace(/^-|-$/g, '') || 'defense';
 }

@@ -2,8 +2,9 @@
  * The lab's command line (`npm run lab -- <command>`; the "CLI" contract in ARCHITECTURE.md):
  *   run <config.json> | --preset <name>   [--out <file>] [--force] [--backend <name>] [--verbose]
  *   validate <config.json>
- *   sweep <sweep.json> | --preset <name>  [--out <dir>] [--force] [--backend <name>] [--dry-run]
- *   attack <search.json> | --preset <name> [--out <dir>] [--force] [--backend <name>] [--dry-run]
+ *   sweep <sweep.json> | --preset <name>  [--out <dir>] [--force] [--backend <name>] [--dry-run] [--shard i/n]
+ *   attack <search.json> | --preset <name> [--out <dir>] [--force] [--backend <name>] [--dry-run] [--shard i/n]
+ *   merge <folder|file>… [--out <dir>] [--force]
  *   presets
  *   preset <name>
  *   methods
@@ -30,6 +31,7 @@ import { estimateLine, estimateRun, formatRunEstimate } from './estimate';
 import { OutPathError, checkOutFile, displayPath, writeKeepingExisting } from './outPath';
 import { formatMethods, sweep } from './sweep';
 import { attack } from './attack';
+import { merge } from './merge';
 import { models } from './models';
 import { generate, generateInBrowser, type LabGenerator } from './generate';
 import {
@@ -131,6 +133,8 @@ export async function main(
       return sweep(command, cli, out, err);
     case 'attack':
       return attack(command, cli, out, err);
+    case 'merge':
+      return merge(command, cli, out, err);
     case 'methods':
       out(formatMethods());
       return EXIT_OK;

@@ -22,8 +22,20 @@ import {
   leaderboardRunsCsv,
   leaderboardTable,
   runSweep,
+  type Leaderboard,
   type SweepRun,
 } from '../src/core/sweep';
+import {
+  SHARD_MANIFEST_FILE,
+  SHARD_MANIFEST_KIND,
+  SHARD_MANIFEST_SCHEMA_VERSION,
+  describeShardPlan,
+  planSweepShards,
+  runsOfShard,
+  type Shard,
+  type ShardManifest,
+} from '../src/core/shard';
+import { LAB_VERSION } from '../src/core/version';
 import type { Command } from './args';
 import { defaultProfileDir } from './browser';
 import { describeRunFailure } from './browserRun';
@@ -53,7 +65,11 @@ export async function sweep(
     return EXIT_BAD_INPUT;
   }
   const { spec } = expanded;
-  const runs: SweepRun[] = expanded.runs.map((run) =>
+  // A shard's runs are chosen from the runs as the spec expands them (before --backend), so every
+  // machine places them alike.
+  const plan = command.shard && (await planSweepShards(expanded.runs, command.shard.count));
+  const mine = plan ? runsOfShard(expanded.runs, plan, command.shard as Shard) : expanded.runs;
+  const runs: SweepRun[] = mine.map((run) =>
     command.backend === undefined
       ? run
       : {
@@ -62,16 +78,46 @@ export async function sweep(
         },
   );
   // Where the results go is checked (and made) before anything runs.
-  const dir = resolve(cli.cwd, command.out ?? join('results', 'sweeps', spec.name));
+  const dir = resolve(
+    cli.cwd,
+    command.out ??
+      join(
+        'results',
+        'sweeps',
+        spec.name,
+        ...(command.shard ? [`shard-${command.shard.index}-of-${command.shard.count}`] : []),
+      ),
+  );
   const runsDir = join(dir, 'runs');
   if (!command.dryRun && !prepareOut('sweep', dir, command.out, cli.cwd, err)) {
     return EXIT_BAD_INPUT;
   }
   err(estimateLine(() => formatPlanEstimate(runs)));
-  out(`sweep: ${spec.name}, ${runs.length} runs`);
+  out(`sweep: ${spec.name}, ${expanded.runs.length} runs`);
+  if (plan && command.shard) {
+    out(describeShardPlan(plan, command.shard, runs.length, expanded.runs.length));
+  }
   if (command.dryRun) {
     for (const run of runs) out(`  ${run.index}: ${describeCoordinates(run.coordinates)}`);
     return EXIT_OK;
+  }
+  if (plan && command.shard) {
+    // Before the first run: a merge then knows what this shard was to produce, even if it dies.
+    const manifest: ShardManifest = {
+      schemaVersion: SHARD_MANIFEST_SCHEMA_VERSION,
+      kind: SHARD_MANIFEST_KIND,
+      command: 'sweep',
+      spec: spec as unknown as Record<string, unknown>,
+      shard: command.shard,
+      backend: command.backend ?? null,
+      runs: mine.map((run) => ({
+        index: run.index,
+        hash: plan.hashOfRun.get(run.index) as string,
+        coordinates: run.coordinates,
+      })),
+      labVersion: LAB_VERSION,
+    };
+    await writeFile(join(dir, SHARD_MANIFEST_FILE), `${JSON.stringify(manifest, null, 2)}\n`);
   }
 
   const fileOf = (run: SweepRun) => join(runsDir, `${String(run.index).padStart(3, '0')}.json`);
@@ -113,12 +159,7 @@ export async function sweep(
   );
 
   const board = buildLeaderboard(spec, runs, outcome.results, outcome.failures);
-  await writeFile(join(dir, 'leaderboard.json'), `${JSON.stringify(board, null, 2)}\n`);
-  await writeFile(join(dir, 'leaderboard.csv'), leaderboardCsv(board));
-  // With seeds, leaderboard.csv holds the aggregates; each run's line goes here.
-  if (board.aggregates.length > 0) {
-    await writeFile(join(dir, 'leaderboard-runs.csv'), leaderboardRunsCsv(board));
-  }
+  await writeLeaderboardFiles(dir, board);
   out();
   out(leaderboardTable(board));
   out();
@@ -132,12 +173,22 @@ export async function sweep(
   return outcome.failures.size > 0 ? EXIT_FAILED : EXIT_OK;
 }
 
+/** `leaderboard.json`, `leaderboard.csv` and, with seeds, `leaderboard-runs.csv` (sweep and merge alike). */
+export async function writeLeaderboardFiles(dir: string, board: Leaderboard): Promise<void> {
+  await writeFile(join(dir, 'leaderboard.json'), `${JSON.stringify(board, null, 2)}\n`);
+  await writeFile(join(dir, 'leaderboard.csv'), leaderboardCsv(board));
+  // With seeds, leaderboard.csv holds the aggregates; each run's line goes here.
+  if (board.aggregates.length > 0) {
+    await writeFile(join(dir, 'leaderboard-runs.csv'), leaderboardRunsCsv(board));
+  }
+}
+
 /**
  * Checks `--out` and makes it with its runs folder before the first run; false (the problem
  * printed as one line) when it cannot hold the files.
  */
 export function prepareOut(
-  command: 'sweep' | 'attack',
+  command: 'sweep' | 'attack' | 'merge',
   dir: string,
   given: string | undefined,
   cwd: string,

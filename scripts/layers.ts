@@ -25,8 +25,8 @@ export const LAYERS: readonly (readonly string[])[] = [
   ['methods'],
   // Running an experiment, and keeping its results.
   ['pipeline', 'store'],
-  // Many runs: sweeps, the attacker search, benchmarks.
-  ['sweep', 'attack', 'bench'],
+  // Many runs: sweeps, the attacker search, their shards and merges, benchmarks.
+  ['sweep', 'attack', 'shard', 'bench'],
   // The composition root: the one module that knows every registry.
   ['lab.ts'],
 ];

@@ -59,7 +59,9 @@ export interface RobustnessBoard {
 
 export function buildRobustnessBoard(outcome: AttackOutcome): RobustnessBoard {
   const { spec } = outcome;
-  const rows: RobustnessRow[] = spec.defenses.map((defense) => {
+  // A shard's board shows the defenses it searched.
+  const shown = spec.defenses.filter((d) => outcome.defenses.includes(d.label));
+  const rows: RobustnessRow[] = shown.map((defense) => {
     const mine = outcome.runs.filter((r) => r.run.defense === defense.label);
     const defaults = mine.filter((r) => r.run.kind === 'default' && r.results);
     const trials = mine.filter((r) => r.run.kind !== 'default');

@@ -57,6 +57,8 @@ export interface AttackOutcome {
   runs: TrialOutcome[];
   /** Stopped before the end (cancel). */
   stopped: boolean;
+  /** The defenses searched, in the spec's order: all of them, or a shard's (`hooks.defenses`). */
+  defenses: string[];
 }
 
 export interface AttackHooks {
@@ -69,6 +71,13 @@ export interface AttackHooks {
   onRunStart?: (run: AttackRun, position: number, total: number) => void;
   onRunEnd?: (outcome: TrialOutcome, so: AttackOutcome) => void;
   stopped?: () => boolean;
+  /**
+   * The defenses to search (a shard's, `--shard i/n`); absent: every one. A defense's whole search
+   * runs here, as its trials are proposed from its own history. The reference defense's
+   * default-setting runs run whatever the list: the utility floor every trial is judged by is
+   * theirs (so every shard runs them, and a merge folds the copies).
+   */
+  defenses?: readonly string[];
 }
 
 /** Numbers proposed in a continuous range, kept to 3 significant digits (readable configs). */
@@ -81,9 +90,36 @@ export function roundPoint(point: Point): Point {
   return out;
 }
 
-/** How many runs the search makes in all. */
-export function attackRunCount(spec: AttackSpec): number {
-  return spec.defenses.length * (spec.defaultSeeds.length + spec.budget);
+/**
+ * How many runs the search makes in all; with `defenses` (a shard's), how many that shard makes:
+ * its defenses' searches and the reference's default runs.
+ */
+export function attackRunCount(spec: AttackSpec, defenses?: readonly string[]): number {
+  if (defenses === undefined)
+    return spec.defenses.length * (spec.defaultSeeds.length + spec.budget);
+  const searched = spec.defenses.filter((d) => defenses.includes(d.label));
+  if (searched.length === 0) return 0;
+  const reference = searched.some((d) => d.label === spec.reference) ? 0 : spec.defaultSeeds.length;
+  return searched.length * (spec.defaultSeeds.length + spec.budget) + reference;
+}
+
+/**
+ * The file a run's results are kept in, inside a search's `runs/` folder:
+ * `vaccine-default-seed1.json`, `vaccine-trial03.json`. The same name on every machine, so a
+ * search resumes (and shards merge) from copied folders.
+ */
+export function attackRunFileName(
+  run: Pick<AttackRun, 'defense' | 'kind' | 'index' | 'seed'>,
+): string {
+  const what =
+    run.kind === 'default'
+      ? `default-seed${run.seed}`
+      : `trial${String(run.index + 1).padStart(2, '0')}`;
+  return `${slug(run.defense)}-${what}.json`;
+}
+
+function slug(label: string): string {
+  return label.replace(/[^\w.-]+/g, '-').replace(/^-|-$/g, '') || 'defense';
 }
 
 export async function runAttack(
@@ -92,6 +128,8 @@ export async function runAttack(
   runOne: (run: AttackRun) => Promise<ResultsFile>,
   hooks: AttackHooks,
 ): Promise<AttackOutcome> {
+  const searched = (label: string) =>
+    hooks.defenses === undefined || hooks.defenses.includes(label);
   const outcome: AttackOutcome = {
     spec,
     baseSeed: base.seed,
@@ -99,8 +137,10 @@ export async function runAttack(
     floorAccuracy: null,
     runs: [],
     stopped: false,
+    defenses: spec.defenses.map((d) => d.label).filter(searched),
   };
-  const total = attackRunCount(spec);
+  if (outcome.defenses.length === 0) return outcome;
+  const total = attackRunCount(spec, hooks.defenses);
   const { ctx } = hooks;
   const execute = async (run: AttackRun): Promise<TrialOutcome | undefined> => {
     if (hooks.stopped?.()) {
@@ -142,10 +182,11 @@ export async function runAttack(
     hooks.onRunEnd?.(done, outcome);
   };
 
-  // 1. Every defense at the default setting, on each seed; the reference first.
+  // 1. Every defense at the default setting, on each seed; the reference first (searched or not:
+  // the floor is its).
   const ordered = [
     ...spec.defenses.filter((d) => d.label === spec.reference),
-    ...spec.defenses.filter((d) => d.label !== spec.reference),
+    ...spec.defenses.filter((d) => d.label !== spec.reference && searched(d.label)),
   ];
   const defaults: TrialOutcome[] = [];
   for (const defense of ordered) {
@@ -172,7 +213,7 @@ export async function runAttack(
   }
 
   // 2. Each defense's trials, proposed from its own trials so far.
-  for (const defense of ordered) {
+  for (const defense of ordered.filter((d) => searched(d.label))) {
     // The default setting at the trials' seed is a point the attacker has already seen, when
     // it lies in the space: the proposer starts from it (it is not counted in the budget).
     const history: Observed[] = [];

@@ -135,7 +135,7 @@ describe('parseCommand', () => {
     [[], /^no command given/],
     [
       ['train'],
-      /^unknown command "train" \(commands: run, sweep, attack, generate, validate, presets, preset, methods, models\)$/,
+      /^unknown command "train" \(commands: run, sweep, attack, merge, generate, validate, presets, preset, methods, models\)$/,
     ],
     [['help', 'train'], /^unknown command "train"/],
     [['validate'], /^validate: missing config file$/],
