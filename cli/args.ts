@@ -245,9 +245,10 @@ the leaderboard the whole sweep or search run in one place writes: leaderboard.j
 leaderboard.csv (and leaderboard-runs.csv with seeds), or robustness.json and robustness.csv,
 equal to the unsharded run's but for how the runs happened (train_seconds, run_seconds,
 cached_stages); and <out>/runs/ with every merged run, so the folder resumes like a sweep's.
-Each argument is a results file, a shard's or a sweep's folder, or a folder holding such folders
-(searched 4 levels deep; links are not followed); at most ${MERGE_LIMITS.maxFiles} JSON files, each
-bounded as a results file. The spec comes from the shards' shard.json (or a leaderboard.json /
+Each argument is a results file, a results bundle (a shard the page's workshop exported), a
+shard's or a sweep's folder, or a folder holding such folders or bundles (searched 4 levels deep;
+links are not followed); at most ${MERGE_LIMITS.maxFiles} JSON files, each bounded as a results
+file. The spec comes from the shards' shard.json (or a leaderboard.json /
 robustness.json); runs are matched by their config (runtime settings aside). A run found twice
 with the same metrics is folded; with different metrics it is a conflict, printed with both
 values and left out of the leaderboard; a run found nowhere is missing, named with its shard.

@@ -1,19 +1,15 @@
 /**
  * `npm run lab -- merge <folders|files>`: reads the results of a sweep's or a search's shards
- * (bounded: how many files, how large each and in all, how deep the folders), merges them with
- * the core's `mergeDocuments` (the page merges dropped files with the same function) and writes
- * the leaderboard the whole sweep or search writes, with every merged run in <out>/runs/.
+ * (their folders, or the results bundles the page exports; bounded: how many files, how large
+ * each and in all, how deep the folders), merges them with the core's `mergeDocuments` (the page
+ * merges dropped files with the same function) and writes the leaderboard the whole sweep or
+ * search writes, with every merged run in <out>/runs/.
  */
 import { lstat, readFile, readdir, stat } from 'node:fs/promises';
 import { join, relative, resolve } from 'node:path';
 import { RESULTS_LIMITS, oneLine } from '../src/core/config/bounds';
 import { DEFAULT_VALIDATION_CONTEXT } from '../src/core/lab';
-import {
-  MERGE_LIMITS,
-  mergeDocuments,
-  readMergeDocument,
-  type MergeDocument,
-} from '../src/core/shard';
+import { MERGE_LIMITS, mergeDocuments, readMergeFile, type MergeDocument } from '../src/core/shard';
 import { leaderboardTable } from '../src/core/sweep';
 import { robustnessTable } from '../src/core/attack';
 import type { ResultsFile } from '../src/core/pipeline/types';
@@ -64,9 +60,10 @@ export async function merge(
       errors.push(`${shown}: cannot read it: ${readFailure(error)}`);
       continue;
     }
-    const document = await readMergeDocument(shown, text);
-    if (document.kind === 'error') errors.push(`${shown}: ${document.message}`);
-    else documents.push(document);
+    // A results bundle (the page's export of a shard) is its shard folder in one file.
+    const read = await readMergeFile(shown, text);
+    if (!read.ok) errors.push(`${shown}: ${read.message}`);
+    else documents.push(...read.documents);
   }
   if (errors.length > 0) {
     for (const line of errors.slice(0, MAX_ERROR_LINES)) err(`error: ${line}`);

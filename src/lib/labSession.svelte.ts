@@ -20,8 +20,11 @@ import {
   type LabWorkerHandle,
 } from './labClient';
 
-/** What holds the page's one worker: the builder's run, a sweep, an attacker search, a Try box. */
-export type WorkerUse = 'run' | 'sweep' | 'attack' | 'try';
+/**
+ * What holds the page's one worker: the builder's run, a sweep, a workshop's shard of one, an
+ * attacker search, a Try box.
+ */
+export type WorkerUse = 'run' | 'sweep' | 'shard' | 'attack' | 'try';
 
 export class LabSession {
   /** What holds the worker now (see `hold`), or null while it is free. */

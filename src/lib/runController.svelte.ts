@@ -55,6 +55,7 @@ import type { StageName } from './runProgress.svelte';
 const BUSY_REASONS: Record<WorkerUse, string> = {
   run: 'A run is in progress.',
   sweep: 'A sweep is in progress (see Sweeps and leaderboard).',
+  shard: 'A workshop shard is in progress (see Workshop).',
   attack: 'An attacker search is in progress (see Attacker search and robustness).',
   try: 'A model is being tried (see Try the model).',
 };

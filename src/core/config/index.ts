@@ -63,7 +63,14 @@ export { PRESET_NEED_LABELS } from './presets';
 export { canonicalJSON, configHash, sha256Hex, stageKey, stageKeyMaterial } from './canonical';
 export type { SharedPostField, StageKeyContext } from './canonical';
 export type { StageKeyMaterial } from './canonical';
-export { URL_PATH, decodeConfigFromUrl, encodeConfigForUrl } from './url';
+export {
+  MAX_LINK_CHARS,
+  URL_PATH,
+  decodeConfigFromUrl,
+  encodeConfigForUrl,
+  encodeJSONForUrl,
+  inflateUrlPayload,
+} from './url';
 export { applyPatches, clonePlain, deepFreeze, deepMerge, isPlainObject } from './merge';
 export { closestMatch, editDistance } from './suggest';
 export { CONFIRM_WORK, builtInParameters, describeCost, needsConfirmation, runCost } from './cost';

@@ -1,6 +1,6 @@
 /**
- * Shareable links: a config travels in a URL as base64url(deflate-raw(canonical JSON)). Decoding
- * validates like a file does (bounded: at most 32 KiB of link, 1 MiB inflated, then the config's
+ * Shareable links: a config (or a workshop's sweep, `core/workshop/link.ts`) travels in a URL as
+ * base64url(deflate-raw(canonical JSON)). Decoding validates like a file does (bounded: at most 32 KiB of link, 1 MiB inflated, then the config's
  * own limits); a damaged or hostile link gives one-line errors, never an exception.
  */
 import { oneLine } from './bounds';
@@ -18,13 +18,56 @@ export const DAMAGED = 'this link is damaged or incomplete';
 export const URL_PATH = '(url)';
 
 /** Longest link text accepted; a complete config encodes to well under 2 000 characters. */
-const MAX_LINK_CHARS = 32_768;
+export const MAX_LINK_CHARS = 32_768;
 /** Largest inflated JSON accepted, so a crafted link cannot inflate into gigabytes. */
 const MAX_JSON_BYTES = 1 << 20;
 
 export async function encodeConfigForUrl(config: ExperimentConfig): Promise<string> {
-  const json = new TextEncoder().encode(canonicalJSON(config));
+  return encodeJSONForUrl(config);
+}
+
+/**
+ * Any JSON value as a link payload: base64url(deflate-raw(canonical JSON)), the same text for
+ * the same value in any key order. Workshop links carry a sweep this way.
+ */
+export async function encodeJSONForUrl(value: unknown): Promise<string> {
+  const json = new TextEncoder().encode(canonicalJSON(value));
   return toBase64Url(await pipeThrough(json, new CompressionStream('deflate-raw'), Infinity));
+}
+
+/**
+ * The JSON text a link payload carries (not yet parsed), bounded: at most 32 KiB of link and
+ * 1 MiB inflated. `what` names the link in the one-line message (`the config link is empty`).
+ */
+export async function inflateUrlPayload(
+  text: string,
+  what: string,
+): Promise<{ ok: true; json: string } | { ok: false; message: string }> {
+  const fail = (message: string) => ({ ok: false as const, message });
+  const payload = text.trim().replace(/=+$/, '');
+  if (payload === '') return fail(`the ${what} link is empty`);
+  if (payload.length > MAX_LINK_CHARS) {
+    return fail(
+      `the ${what} link is too long (${payload.length} characters, at most ${MAX_LINK_CHARS})`,
+    );
+  }
+  const bytes = fromBase64Url(payload);
+  if (bytes === undefined) {
+    return fail(`${DAMAGED}: it holds characters a ${what} link never has`);
+  }
+  try {
+    const inflated = await pipeThrough(
+      bytes,
+      new DecompressionStream('deflate-raw'),
+      MAX_JSON_BYTES,
+    );
+    return { ok: true, json: new TextDecoder('utf-8', { fatal: true }).decode(inflated) };
+  } catch (error) {
+    if (error instanceof TooLargeError) return fail(`not a ${what} link: ${error.message}`);
+    // The browser's own reason ("Failed to execute 'close' on 'WritableStreamDefaultWriter'…")
+    // means nothing to a reader: the link was cut short or altered.
+    return fail(`${DAMAGED}: it was cut short or altered on the way`);
+  }
 }
 
 /** The config carried by `text` (the payload only, not the whole URL), validated against `ctx`. */
@@ -37,34 +80,11 @@ export async function decodeConfigFromUrl(
     ok: false,
     errors: [{ path: URL_PATH, message }],
   });
-  const payload = text.trim().replace(/=+$/, '');
-  if (payload === '') return fail('the config link is empty');
-  if (payload.length > MAX_LINK_CHARS) {
-    return fail(
-      `the config link is too long (${payload.length} characters, at most ${MAX_LINK_CHARS})`,
-    );
-  }
-  const bytes = fromBase64Url(payload);
-  if (bytes === undefined) {
-    return fail(`${DAMAGED}: it holds characters a config link never has`);
-  }
-  let json: string;
-  try {
-    const inflated = await pipeThrough(
-      bytes,
-      new DecompressionStream('deflate-raw'),
-      MAX_JSON_BYTES,
-    );
-    json = new TextDecoder('utf-8', { fatal: true }).decode(inflated);
-  } catch (error) {
-    if (error instanceof TooLargeError) return fail(`not a config link: ${error.message}`);
-    // The browser's own reason ("Failed to execute 'close' on 'WritableStreamDefaultWriter'…")
-    // means nothing to a reader: the link was cut short or altered.
-    return fail(`${DAMAGED}: it was cut short or altered on the way`);
-  }
+  const inflated = await inflateUrlPayload(text, 'config');
+  if (!inflated.ok) return fail(inflated.message);
   let input: unknown;
   try {
-    input = JSON.parse(json);
+    input = JSON.parse(inflated.json);
   } catch (error) {
     return fail(`${DAMAGED}: what it carries is not a config (${oneLine(reason(error), 200)})`);
   }

@@ -5,3 +5,5 @@ export * from './sweep';
 export * from './attack';
 export * from './manifest';
 export * from './merge';
+export * from './bundle';
+export * from './workshop';
