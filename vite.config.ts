@@ -1,6 +1,7 @@
 import { svelte } from '@sveltejs/vite-plugin-svelte';
 import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vitest/config';
+import { CROSS_ORIGIN_ISOLATION_HEADERS } from './scripts/crossOriginIsolation';
 import { stageCodeHash } from './scripts/sourceHash';
 
 // The tfjs wasm binaries are imported with `?url` in workers/backends.ts, so Vite copies them
@@ -16,8 +17,9 @@ export default defineConfig({
   },
   worker: { format: 'es' },
   build: { target: 'es2022', chunkSizeWarningLimit: 4000 },
-  server: { port: 5173 },
-  preview: { port: 4173 },
+  // Cross-origin isolation (threaded wasm) wherever Vite serves the lab: dev, preview, the CLI.
+  server: { port: 5173, headers: CROSS_ORIGIN_ISOLATION_HEADERS },
+  preview: { port: 4173, headers: CROSS_ORIGIN_ISOLATION_HEADERS },
   test: {
     include: ['tests/unit/**/*.test.ts'],
     environment: 'node',
