@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-webgpu';
-import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
+import { getThreadsCount, setThreadsCount, setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 import wasmPlainUrl from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm.wasm?url';
 import wasmSimdUrl from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-simd.wasm?url';
 import wasmThreadedSimdUrl from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-threaded-simd.wasm?url';
@@ -16,6 +16,7 @@ import type { DeviceLimits } from '../src/core/model/memory';
 import type { Gpt2Shape } from '../src/core/model/config';
 import { leaveDevice, watchDevice } from './deviceWatch';
 import { mendWebgpuKernels } from '../src/core/runtime/webgpuKernels';
+import { wasmThreadsProblem } from '../src/core/runtime/threads';
 
 // The wasm binaries are bundled by Vite and served with the app: no CDN at run time.
 setWasmPaths({
@@ -26,14 +27,64 @@ setWasmPaths({
 
 /** Training numerics need float32 everywhere; never let WebGL fall back to half floats. */
 tf.env().set('WEBGL_FORCE_F16_TEXTURES', false);
-/**
- * The single-thread SIMD wasm build: the threaded one needs cross-origin isolation, caps itself
- * at hardwareConcurrency/2 threads, was no faster on 2 cores, and hangs once its minified
- * factory is re-serialised into a pthread blob. (Never use dataSync() either: on WebGPU in
- * headless Chromium it silently returns zeros; the lab only awaits data().)
- */
-tf.env().set('WASM_HAS_MULTITHREAD_SUPPORT', false);
+// Never use dataSync() either: on WebGPU in headless Chromium it silently returns zeros; the lab
+// only awaits data().
 mendWebgpuKernels();
+
+/** The worker's own view: a cross-origin-isolated page's workers have SharedArrayBuffer. */
+function isolated(): boolean {
+  return (globalThis as { crossOriginIsolated?: boolean }).crossOriginIsolated === true;
+}
+
+/** Whether tfjs has started its wasm backend in this worker (its build and threads are fixed then). */
+let wasmStarted = false;
+/** The XNNPACK threads asked for the threaded build (undefined: tfjs's default or one thread). */
+let threadedCount: number | undefined;
+
+/**
+ * Picks the wasm build before tfjs first starts it: the threaded SIMD build with `threads` XNNPACK
+ * threads when the worker is cross-origin isolated and more than one is asked for (unset: tfjs's
+ * own default, half the worker's cores), else the single-thread SIMD build. One thread takes the
+ * single-thread build even when isolated: the threaded one would start its 8 pthreads (a wasm
+ * instance each) for nothing. The threaded build is bundled by scripts/tfjsWasmThreads.ts, which
+ * keeps its pthreads' script intact. tfjs reads both settings once: a later call changes nothing.
+ */
+function chooseWasmBuild(threads: number | undefined): void {
+  if (wasmStarted) return;
+  const threaded = isolated() && (threads === undefined || threads > 1);
+  // Left unset when threaded: tfjs's own check (shared memory and wasm atomics) decides.
+  if (!threaded) tf.env().set('WASM_HAS_MULTITHREAD_SUPPORT', false);
+  if (threads !== undefined) setThreadsCount(threads);
+  threadedCount = threaded ? threads : undefined;
+}
+
+/**
+ * Runs the wasm backend's first start with the worker's `navigator.hardwareConcurrency` reading at
+ * least 2 × `threads`. tfjs-backend-wasm 4.22 caps XNNPACK's pool at half that value, read once as
+ * its module starts (backend.cc: `num_cores = emscripten_num_logical_cores() / 2`), whatever
+ * `setThreadsCount` asks: the page's choice (from its own core count, which a test can emulate
+ * where a worker's cannot) would be cut to the worker's. The value is the worker's own again as
+ * soon as the backend has started.
+ */
+async function withCoresForThreads<T>(
+  threads: number | undefined,
+  start: () => Promise<T>,
+): Promise<T> {
+  const cores = 2 * (threads ?? 0);
+  if (navigator.hardwareConcurrency >= cores) return start();
+  Object.defineProperty(navigator, 'hardwareConcurrency', { value: cores, configurable: true });
+  try {
+    return await start();
+  } finally {
+    // The own property goes; WorkerNavigator's getter shows through again.
+    delete (navigator as { hardwareConcurrency?: number }).hardwareConcurrency;
+  }
+}
+
+/** XNNPACK's threads on the active wasm backend (undefined on any other backend). */
+function wasmThreads(): number | undefined {
+  return tf.getBackend() === 'wasm' ? getThreadsCount() : undefined;
+}
 
 export async function webgpuAdapter(): Promise<AdapterInfo | null> {
   const gpu = (navigator as Navigator & { gpu?: GPU }).gpu;
@@ -63,7 +114,10 @@ export async function webgpuAdapter(): Promise<AdapterInfo | null> {
 async function activate(name: BackendName): Promise<void> {
   let ok: boolean;
   try {
-    ok = await tf.setBackend(name);
+    ok =
+      name === 'wasm' && !wasmStarted
+        ? await withCoresForThreads(threadedCount, () => tf.setBackend(name))
+        : await tf.setBackend(name);
   } catch (error) {
     throw new Error(`backend ${name} failed to start: ${(error as Error).message}`, {
       cause: error,
@@ -71,6 +125,7 @@ async function activate(name: BackendName): Promise<void> {
   }
   if (!ok) throw new Error(`backend ${name} is not available in this browser`);
   await tf.ready();
+  if (name === 'wasm') wasmStarted = true;
   if (name === 'webgpu') {
     // A lost device or an out-of-memory must end the run, not hang it (see deviceWatch.ts).
     const device = webgpuDevice();
@@ -137,14 +192,33 @@ function describeTimings(measured: Partial<Record<BackendName, number>>): string
   return timings.join(', ') || 'none measured';
 }
 
+/** What `initBackend` may be told besides the backend. */
+export interface InitBackendOptions {
+  /** `auto` times the candidates on this model shape (or takes the choice remembered for it). */
+  probe?: BackendProbe;
+  /** wasm's XNNPACK threads, when the worker is cross-origin isolated (see `chooseWasmBuild`). */
+  threads?: number;
+}
+
 /**
  * Starts the requested backend. `auto`: a hardware WebGPU adapter → webgpu; otherwise the faster
- * of wasm and webgl measured here and now (a software WebGPU adapter is correct but slow).
+ * of wasm and webgl measured here and now (a software WebGPU adapter is correct but slow). The
+ * answer says whether the worker is cross-origin isolated and, on wasm, how many threads run.
  */
 export async function initBackend(
   requested: BackendChoice,
-  probe?: BackendProbe,
+  options: InitBackendOptions = {},
 ): Promise<BackendInfo> {
+  if (options.threads !== undefined) {
+    const problem = wasmThreadsProblem(options.threads);
+    if (problem) throw new Error(problem);
+  }
+  chooseWasmBuild(options.threads);
+  const info = await startBackend(requested, options.probe);
+  return { ...info, threads: wasmThreads(), crossOriginIsolated: isolated() };
+}
+
+async function startBackend(requested: BackendChoice, probe?: BackendProbe): Promise<BackendInfo> {
   const adapter = await webgpuAdapter();
   if (requested !== 'auto') {
     if (requested === 'webgpu' && !adapter)

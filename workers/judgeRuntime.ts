@@ -12,7 +12,8 @@ import { hubFileCache } from './baseModels';
 const onnx = env.backends.onnx as { wasm?: { wasmPaths?: unknown; numThreads?: number } };
 if (onnx.wasm) {
   onnx.wasm.wasmPaths = { mjs: ortMjsUrl, wasm: ortWasmUrl };
-  // The threaded build needs cross-origin isolation, which the lab's pages do not have.
+  // One thread even in a cross-origin-isolated page (where tfjs's wasm runs several): more would
+  // start onnxruntime's own pthread pool beside tfjs's, and that path is untested here.
   onnx.wasm.numThreads = 1;
 }
 // transformers.js would pre-load those files through `env.fetch`, which the classifier points at

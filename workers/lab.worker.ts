@@ -81,8 +81,8 @@ async function checkpointModel(
 }
 
 const api: LabWorkerApi = {
-  async init(backend, probe) {
-    const started = initBackend(backend, probe);
+  async init(backend, options) {
+    const started = initBackend(backend, options);
     ready = started;
     return started;
   },

@@ -50,13 +50,21 @@ export interface LabMessage<E extends LabEvent = LabEvent> {
 /** Where a long call's events go (proxied with `LabWorkerHandle.progress`). */
 export type LabListener<E extends LabEvent = LabEvent> = (message: LabMessage<E>) => void;
 
+/** What `init` may be told besides the backend. */
+export interface LabInitOptions {
+  probe?: BackendProbe;
+  threads?: number;
+}
+
 /** What the worker exposes through comlink (see workers/lab.worker.ts). */
 export interface LabWorkerApi {
   /**
    * Starts `backend`; `auto` with a `probe` times the candidates on that model shape (or takes
    * the choice the page remembered for it), without one it uses the quick small-model check.
+   * `threads`: wasm's XNNPACK threads when the worker is cross-origin isolated (1 to 8; the page's
+   * `createLabWorker` passes a default from its own core count, `defaultWasmThreads`).
    */
-  init(backend: BackendChoice, probe?: BackendProbe): Promise<BackendInfo>;
+  init(backend: BackendChoice, options?: LabInitOptions): Promise<BackendInfo>;
   trainSynthetic(
     runId: string,
     options: SyntheticTrainingOptions,

@@ -1,0 +1,20 @@
+/**
+ * The response headers that make the lab's pages cross-origin isolated, so its worker gets
+ * `SharedArrayBuffer` and tfjs-backend-wasm loads its threaded build (workers/backends.ts).
+ *
+ * Sent by every server the lab is served from here: `vite` (dev) and `vite preview`, which the
+ * CLI (cli/session.ts) and the e2e tests (playwright.config.ts) use, through vite.config.ts.
+ *
+ * `credentialless` rather than `require-corp`: a cross-origin resource loaded without CORS (an
+ * image, say) is fetched without cookies instead of needing a `Cross-Origin-Resource-Policy`
+ * header that most hosts never send. Chromium (96+) and Firefox (119+) isolate with it; a browser
+ * that does not know the value ignores it and the page is not isolated — it then registers the
+ * same-origin service worker (public/coi-sw.js), which serves the lab with `require-corp`, the
+ * value every browser with cross-origin isolation supports. `require-corp` costs the lab nothing:
+ * its only cross-origin requests are Hub downloads, which are CORS fetches, and `require-corp`
+ * asks a CORP header only of no-cors ones.
+ */
+export const CROSS_ORIGIN_ISOLATION_HEADERS = {
+  'Cross-Origin-Opener-Policy': 'same-origin',
+  'Cross-Origin-Embedder-Policy': 'credentialless',
+} as const;
