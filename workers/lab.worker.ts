@@ -2,6 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import * as Comlink from 'comlink';
 import { runSyntheticTraining } from '../src/core/bench/syntheticTraining';
 import { runModelBench } from '../src/core/bench/modelBench';
+import { measureProductPeak } from '../src/core/bench/productPeak';
 import { CancelToken } from '../src/core/runtime/cancel';
 import { DEFAULT_CONFIG, formatErrors, validateConfig } from '../src/core/config';
 import { DEFAULT_VALIDATION_CONTEXT } from '../src/core/lab';
@@ -81,10 +82,16 @@ async function checkpointModel(
 }
 
 const api: LabWorkerApi = {
-  async init(backend, probe) {
-    const started = initBackend(backend, probe);
+  async init(backend, options) {
+    // `options.threads` is for the threaded wasm build, which this worker does not load yet: the
+    // answer's `threads` says what runs.
+    const started = initBackend(backend, options?.probe);
     ready = started;
     return started;
+  },
+  async productPeak(options) {
+    await requireBackend();
+    return measureProductPeak(options);
   },
   async trainSynthetic(runId, options, onMessage) {
     await requireBackend();
@@ -204,6 +211,7 @@ const api: LabWorkerApi = {
 Comlink.expose(
   guardDeviceCalls(api, [
     'init',
+    'productPeak',
     'trainSynthetic',
     'benchModel',
     'runExperiment',

@@ -19,6 +19,7 @@ import type {
   SyntheticTrainingReport,
 } from '../src/core/bench/syntheticTraining';
 import type { ModelBenchOptions, ModelBenchReport } from '../src/core/bench/modelBench';
+import type { ProductPeak, ProductPeakOptions } from '../src/core/bench/productPeak';
 import type { GenerateRequest, GenerateResult } from '../src/core/generation/tryModel';
 import type { PipelineEvent, ResultsFile } from '../src/core/pipeline/types';
 import type { JudgeRequest, JudgeResult } from '../src/core/metrics/judgeSamples';
@@ -50,18 +51,30 @@ export interface LabMessage<E extends LabEvent = LabEvent> {
 /** Where a long call's events go (proxied with `LabWorkerHandle.progress`). */
 export type LabListener<E extends LabEvent = LabEvent> = (message: LabMessage<E>) => void;
 
+/** What `init` may be told besides the backend. */
+export interface LabInitOptions {
+  probe?: BackendProbe;
+  threads?: number;
+}
+
 /** What the worker exposes through comlink (see workers/lab.worker.ts). */
 export interface LabWorkerApi {
   /**
    * Starts `backend`; `auto` with a `probe` times the candidates on that model shape (or takes
    * the choice the page remembered for it), without one it uses the quick small-model check.
+   * `threads`: wasm's XNNPACK threads (not yet acted on: the single-thread build runs).
    */
-  init(backend: BackendChoice, probe?: BackendProbe): Promise<BackendInfo>;
+  init(backend: BackendChoice, options?: LabInitOptions): Promise<BackendInfo>;
   trainSynthetic(
     runId: string,
     options: SyntheticTrainingOptions,
     onMessage?: LabListener<BenchStepEvent>,
   ): Promise<SyntheticTrainingReport>;
+  /**
+   * The best rate of one large plain product on the started backend (`npm run bench`'s
+   * `peakGflopsPerSecond`, the denominator of `fractionOfPeak`).
+   */
+  productPeak(options?: ProductPeakOptions): Promise<ProductPeak>;
   /** The real-size benchmark (`npm run bench -- --real-size`): one LoRA step and greedy decoding on a random model. */
   benchModel(
     runId: string,

@@ -70,7 +70,7 @@ export class LabSession {
     this.error = null;
     this.starting = choice;
     const ready = handle.api
-      .init(choice, choice === 'auto' ? (probe ?? undefined) : undefined)
+      .init(choice, { probe: choice === 'auto' ? (probe ?? undefined) : undefined })
       .then(
         (info) => {
           rememberBackend(info);

@@ -162,7 +162,7 @@ test('auto times the candidates on the run’s model and keeps the fastest; a re
     const start = async (p: typeof probe & { remembered?: unknown }) => {
       const lab = window.safetuneLab.createLabWorker();
       try {
-        return await lab.api.init('auto', p as never);
+        return await lab.api.init('auto', { probe: p as never });
       } finally {
         lab.terminate();
       }

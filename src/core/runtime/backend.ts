@@ -27,4 +27,11 @@ export interface BackendInfo {
   measuredMsPerStep?: Partial<Record<BackendName, number>>;
   /** `auto` chose for this model shape: measured now, or remembered from an earlier visit. */
   probe?: { key: string; label: string; remembered: boolean };
+  /** XNNPACK's threads on the wasm backend (`getThreadsCount()` once it started); absent elsewhere. */
+  threads?: number;
+  /**
+   * Whether the worker is cross-origin isolated: only then can wasm run its threaded build
+   * (COOP/COEP headers, or the service worker on a static host — README, "Hosting").
+   */
+  crossOriginIsolated?: boolean;
 }

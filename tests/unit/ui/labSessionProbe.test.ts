@@ -9,8 +9,8 @@ vi.mock('../../../src/lib/labClient', () => ({
     const id = ++workers;
     return {
       api: {
-        init: async (backend: string, probe?: { key: string }) => {
-          inits.push({ id, backend, probe: probe?.key ?? null });
+        init: async (backend: string, options?: { probe?: { key: string } }) => {
+          inits.push({ id, backend, probe: options?.probe?.key ?? null });
           return { requested: backend, backend: 'wasm', reason: 'test', adapter: null };
         },
         runExperiment: async () => ({}),
