@@ -12,6 +12,20 @@
  * WebGPU with tfjs's plain ops as well as with the lab's fused training kernels (before and after),
  * each line with its dispatches per step by program.
  *
+ * The platform's peak: each wasm line also carries `threads` (XNNPACK's, as the worker reports
+ * them), `peakGflopsPerSecond` (the best of one 1024 × 1024 · 1024 × 1024 plain product, 8 timed
+ * in the same worker before it trains and 8 after: `src/core/bench/productPeak.ts`) and
+ * `fractionOfPeak` (the step's GFLOP/s over that peak), at the reference size and at real size
+ * (there from `loraTrainingStepFlops`).
+ *   npm run bench -- --backend wasm --threads 2
+ * asks the worker's init for N threads (`{ threads: N }`) and, with --vs-pytorch, PyTorch for N.
+ *   npm run bench -- --backend wasm --profile [--profile-steps 4]
+ * then times every kernel over a few more steps (`src/core/bench/kernelProfile.ts`; wasm and cpu):
+ * a JSON line `{"kernelProfile": …}` and a table — ms per step by kernel, and the products split
+ * between XNNPACK's path (2-D or batch 1, untransposed) and tfjs-wasm's scalar loop (any
+ * transpose, or a batch), with every product shape still on the scalar path. Profiled steps stay
+ * out of `msPerStep`.
+ *
  * Real-size models with random weights (`src/core/bench/modelBench.ts`):
  *   npm run bench -- --real-size                          every real-size model, webgpu and wasm
  *   npm run bench -- --model smollm2-135m --backend wasm --batch 4 --seq 256 --vs-pytorch
@@ -23,7 +37,7 @@
  * --vs-pytorch the same step runs in PyTorch first (`scripts/reference/bench_torch_real.py`),
  * storing every activation and with per-block checkpointing: two more lines, `peakBytes` and
  * `weightBytes` there being the process's resident memory. WebGPU is skipped without a hardware
- * adapter unless --backend names it.
+ * adapter unless --backend names it. --profile profiles one more step (--profile-steps N).
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
@@ -41,7 +55,9 @@ import type { SyntheticTrainingReport } from '../src/core/bench/syntheticTrainin
 import { BACKENDS, type BackendInfo, type BackendName } from '../src/core/runtime/backend';
 import { openLabPage } from '../cli/session';
 import { spawnSync } from 'node:child_process';
-import { trainingStepFlops } from '../src/core/bench/flops';
+import { loraTrainingStepFlops, trainingStepFlops } from '../src/core/bench/flops';
+import type { KernelProfile } from '../src/core/bench/kernelProfile';
+import type { ProductPeak } from '../src/core/bench/productPeak';
 import type { LogEvent } from '../workers/protocol';
 import { DEFAULT_CONFIG } from '../src/core/config/schema';
 
@@ -60,7 +76,12 @@ const { values } = parseArgs({
         'webgpu: also run with tfjs plain ops instead of the fused kernels (before/after)',
     },
     programs: { type: 'boolean', default: false, description: 'webgpu: dispatches by program' },
-    threads: { type: 'string', description: 'PyTorch threads for --vs-pytorch (default: its own)' },
+    threads: {
+      type: 'string',
+      description: "wasm's threads (init's { threads }) and PyTorch's for --vs-pytorch",
+    },
+    profile: { type: 'boolean', default: false, description: 'wasm, cpu: time every kernel' },
+    'profile-steps': { type: 'string', description: 'steps profiled (default 4; real-size 1)' },
     model: { type: 'string', description: `real-size models: ${REAL_SIZE_MODEL_NAMES.join(',')}` },
     'micro-batch': { type: 'string', description: 'rows per pass (default: 1 on wasm, else 4)' },
     out: { type: 'string', default: 'results/bench-real-size.json' },
@@ -97,6 +118,9 @@ if (values.help) {
     '                 [--unfused] [--programs]   webgpu: plain ops too; dispatches by program',
   );
   console.log(
+    '                 [--threads N] [--profile] [--profile-steps 4]   wasm: threads; kernel profile',
+  );
+  console.log(
     'npm run bench -- --vs-pytorch [--backend wasm] [--threads N] [shape options as above]',
   );
   console.log(
@@ -106,7 +130,7 @@ if (values.help) {
     '                 [--batch 4] [--seq 256] [--no-recompute] [--micro-batch N] [--vs-pytorch]',
   );
   console.log(
-    '                 [--steps 3] [--warmup 1] [--threads N] [--out results/bench-real-size.json]',
+    '                 [--steps 3] [--warmup 1] [--threads N] [--profile] [--out results/bench-real-size.json]',
   );
   process.exit(0);
 }
@@ -138,6 +162,100 @@ function backendList(text: string): BackendName[] {
     }
   }
   return list;
+}
+
+/** `--threads N`: the worker's init is asked for N (undefined: the backend's own choice). */
+const threads = values.threads === undefined ? undefined : positive('threads', values.threads);
+
+/** Profiled steps with --profile (on backends that compute synchronously: wasm, cpu). */
+function profileSteps(backends: readonly string[], byDefault: number): number {
+  if (!values.profile) {
+    if (values['profile-steps'] !== undefined) {
+      console.error('--profile-steps: give --profile too');
+      process.exit(2);
+    }
+    return 0;
+  }
+  const timedBackends = backends.filter((b) => b !== 'wasm' && b !== 'cpu');
+  if (timedBackends.length > 0) {
+    console.error(
+      `--profile: times kernels that compute synchronously (wasm, cpu), not ${timedBackends.join(', ')}`,
+    );
+    process.exit(2);
+  }
+  return positive('profile-steps', values['profile-steps'] ?? String(byDefault));
+}
+
+/** The fastest of a worker's peak measurements (each itself the best of its trials). */
+function bestPeak(peaks: readonly (ProductPeak | undefined)[]): ProductPeak | undefined {
+  return peaks.reduce<ProductPeak | undefined>(
+    (best, peak) => (peak && (!best || peak.gflopsPerSecond > best.gflopsPerSecond) ? peak : best),
+    undefined,
+  );
+}
+
+/** The fields of a wasm line: its threads, the peak measured in its worker, the step's share of it. */
+function peakFields(
+  info: BackendInfo,
+  peak: ProductPeak | undefined,
+  stepGflopsPerSecond: number,
+): Record<string, number> {
+  if (info.backend !== 'wasm' || !peak) return {};
+  return {
+    threads: info.threads ?? 1,
+    peakGflopsPerSecond: Number(peak.gflopsPerSecond.toFixed(2)),
+    fractionOfPeak: Number((stepGflopsPerSecond / peak.gflopsPerSecond).toFixed(3)),
+  };
+}
+
+/** A profile as one JSON line and a table: products by path, the scalar path's shapes, top kernels. */
+function printProfile(label: string, profile: KernelProfile & { medianMsPerStep: number }): void {
+  const ms = (value: number) => Number(value.toFixed(2));
+  const { xnnpack, scalar } = profile.products;
+  console.log(
+    JSON.stringify({
+      kernelProfile: label,
+      steps: profile.steps,
+      msPerStep: ms(profile.medianMsPerStep),
+      kernelMsPerStep: ms(profile.kernelMsPerStep),
+      typicalKernelMsPerStep: ms(profile.typicalKernelMsPerStep),
+      products: {
+        xnnpack: { ...xnnpack, msPerStep: ms(xnnpack.msPerStep) },
+        scalar: { ...scalar, msPerStep: ms(scalar.msPerStep) },
+      },
+      scalarProducts: profile.productShapes
+        .filter((p) => p.path === 'scalar')
+        .map((p) => ({
+          kernel: p.kernel,
+          shape: p.shape,
+          calls: p.calls,
+          msPerStep: ms(p.msPerStep),
+        })),
+      kernels: profile.kernels.map((k) => ({
+        ...k,
+        msPerStep: ms(k.msPerStep),
+        typicalMsPerStep: ms(k.typicalMsPerStep),
+      })),
+    }),
+  );
+  const rows = [
+    `kernel profile, ${label}: ${profile.steps} steps of ${profile.medianMsPerStep.toFixed(1)} ms, ${profile.kernelMsPerStep.toFixed(1)} ms in kernels (${profile.typicalKernelMsPerStep.toFixed(1)} from each call shape's median)`,
+    `  products on XNNPACK's path: ${xnnpack.msPerStep.toFixed(1)} ms/step, ${xnnpack.calls} calls, ${xnnpack.gflopsPerSecond.toFixed(1)} GFLOP/s`,
+    `  products on the scalar path: ${scalar.msPerStep.toFixed(1)} ms/step, ${scalar.calls} calls${scalar.calls > 0 ? `, ${scalar.gflopsPerSecond.toFixed(1)} GFLOP/s` : ''}`,
+    ...profile.productShapes
+      .filter((p) => p.path === 'scalar')
+      .map(
+        (p) => `    ${p.kernel} ${p.shape}: ${p.calls} calls, ${p.msPerStep.toFixed(2)} ms/step`,
+      ),
+    '  top kernels (ms/step, own time; calls/step):',
+    ...profile.kernels
+      .slice(0, 12)
+      .map(
+        (k) =>
+          `    ${k.kernel.padEnd(18)} ${k.msPerStep.toFixed(2).padStart(8)}  ${String(Math.round(k.calls)).padStart(5)}`,
+      ),
+  ];
+  console.log(rows.join('\n'));
 }
 
 function realSizeModels(): RealSizeModelName[] | null {
@@ -181,6 +299,7 @@ const warmup = warmupFor('pytorch');
 const steps = timedSteps + warmup;
 
 const stepFlops = trainingStepFlops(model, batch);
+const profiled = profileSteps(backends, 4);
 // PyTorch first, before Chromium starts: neither measurement shares the CPU with the other.
 const pytorch = vsPytorch ? benchPytorch() : null;
 const labRows: { backend: string; tokensPerSecond: number }[] = [];
@@ -197,11 +316,14 @@ try {
   for (const { backend, fusedKernels } of runs) {
     const warmup = warmupFor(backend);
     const steps = timedSteps + warmup;
-    const { info, report } = (await lab.page.evaluate(
-      async ({ backend, model, batch, steps, warmup, fusedKernels }) => {
+    const { info, peaks, report } = (await lab.page.evaluate(
+      async ({ backend, model, batch, steps, warmup, fusedKernels, threads, profiled }) => {
         const handle = window.safetuneLab.createLabWorker();
         try {
-          const info = await handle.api.init(backend);
+          const info = await handle.api.init(backend, threads === undefined ? {} : { threads });
+          // The peak in this worker, before and after it trains (the best of both counts).
+          const wasm = info.backend === 'wasm';
+          const before = wasm ? await handle.api.productPeak() : undefined;
           const report = await handle.api.trainSynthetic(`bench ${backend}`, {
             model,
             batch,
@@ -209,14 +331,22 @@ try {
             warmupSteps: warmup,
             seed: 1,
             fusedKernels,
+            profileSteps: profiled,
           });
-          return { info, report };
+          const after = wasm ? await handle.api.productPeak() : undefined;
+          return { info, peaks: [before, after], report };
         } finally {
           handle.terminate();
         }
       },
-      { backend, model, batch, steps, warmup, fusedKernels },
-    )) as { info: BackendInfo; report: SyntheticTrainingReport };
+      { backend, model, batch, steps, warmup, fusedKernels, threads, profiled },
+    )) as {
+      info: BackendInfo;
+      peaks: (ProductPeak | undefined)[];
+      report: SyntheticTrainingReport;
+    };
+    const peak = bestPeak(peaks);
+    const gflopsPerSecond = stepFlops / report.medianMsPerStep / 1e6;
     console.log(
       JSON.stringify({
         backend: info.backend,
@@ -227,7 +357,8 @@ try {
         batch,
         msPerStep: Number(report.medianMsPerStep.toFixed(1)),
         tokensPerSecond: Math.round(report.tokensPerSecond),
-        gflopsPerSecond: Number((stepFlops / report.medianMsPerStep / 1e6).toFixed(2)),
+        gflopsPerSecond: Number(gflopsPerSecond.toFixed(2)),
+        ...peakFields(info, peak, gflopsPerSecond),
         ...(report.dispatchesPerStep !== undefined
           ? { dispatchesPerStep: report.dispatchesPerStep }
           : {}),
@@ -238,6 +369,7 @@ try {
         adapter: info.adapter ? `${info.adapter.vendor} ${info.adapter.architecture}`.trim() : null,
       }),
     );
+    if (report.kernelProfile) printProfile(info.backend, report.kernelProfile);
     if (fusedKernels) {
       labRows.push({ backend: info.backend, tokensPerSecond: report.tokensPerSecond });
     }
@@ -280,9 +412,8 @@ function ensurePytorch(): void {
 
 /** PyTorch's threads: --threads N also caps OpenBLAS, which otherwise runs one per core. */
 function pytorchEnv(): NodeJS.ProcessEnv {
-  const threads = values.threads ? String(positive('threads', values.threads)) : undefined;
   return threads
-    ? { ...process.env, OPENBLAS_NUM_THREADS: threads, OMP_NUM_THREADS: threads }
+    ? { ...process.env, OPENBLAS_NUM_THREADS: String(threads), OMP_NUM_THREADS: String(threads) }
     : process.env;
 }
 
@@ -301,7 +432,7 @@ function benchPytorch(): { tokensPerSecond: number } & Record<string, unknown> {
     String(steps - warmup),
     '--warmup',
     String(warmup),
-    ...(values.threads ? ['--threads', values.threads] : []),
+    ...(threads ? ['--threads', String(threads)] : []),
   ];
   const result = runPytorch(args) as { tokensPerSecond: number; stepFlops: number };
   if (result.stepFlops !== stepFlops) {
@@ -325,6 +456,7 @@ async function benchRealSize(names: RealSizeModelName[]): Promise<void> {
   const batch = positive('batch', values.batch ?? '4');
   const seqLen = positive('seq', values.seq ?? '256');
   const recompute = !values['no-recompute'];
+  const profiled = profileSteps(backends, 1);
   // PyTorch first, before Chromium starts: neither measurement shares the CPU with the other.
   const pytorchLines = values['vs-pytorch']
     ? names.flatMap((name) =>
@@ -333,7 +465,7 @@ async function benchRealSize(names: RealSizeModelName[]): Promise<void> {
         ),
       )
     : [];
-  const rows: ModelBenchRow[] = [];
+  const rows: RealSizeRow[] = [];
   const lab = await openLabPage({
     onConsole: (line) => {
       if (line.includes('[bench] ')) process.stderr.write(`${line.split('[bench] ')[1]}\n`);
@@ -359,19 +491,24 @@ async function benchRealSize(names: RealSizeModelName[]): Promise<void> {
           newTokens: 16,
           warmupGenerations: warmupSteps > 0 ? 1 : 0,
           seed: 1,
+          profileSteps: profiled,
         };
         process.stderr.write(`${backend} ${name}: starting\n`);
         const row = (await lab.page.evaluate(
-          async ({ backend, options, explicit }) => {
+          async ({ backend, options, explicit, threads }) => {
             const handle = window.safetuneLab.createLabWorker();
             const base = { backend, model: options.label, adapter: null as string | null };
             try {
               let info;
               try {
-                info = await handle.api.init(backend);
+                info = await handle.api.init(backend, threads === undefined ? {} : { threads });
               } catch (error) {
                 return { ...base, skipped: (error as Error).message };
               }
+              // The peak first, in a fresh heap, and again after training unless the step ended
+              // the module (at the heap's ceiling): the best of both counts.
+              const wasm = info.backend === 'wasm';
+              const before = wasm ? await handle.api.productPeak() : undefined;
               const adapter = info.adapter
                 ? `${info.adapter.vendor} ${info.adapter.architecture}`.trim()
                 : null;
@@ -393,7 +530,10 @@ async function benchRealSize(names: RealSizeModelName[]): Promise<void> {
               });
               try {
                 const report = await handle.api.benchModel(runId, options, progress);
-                return { ...base, adapter, report };
+                const after = wasm
+                  ? await handle.api.productPeak().catch(() => undefined)
+                  : undefined;
+                return { ...base, adapter, report, info, peaks: [before, after] };
               } catch (error) {
                 return { ...base, adapter, skipped: `failed: ${(error as Error).message}` };
               }
@@ -401,8 +541,8 @@ async function benchRealSize(names: RealSizeModelName[]): Promise<void> {
               handle.terminate();
             }
           },
-          { backend, options, explicit },
-        )) as ModelBenchRow;
+          { backend, options, explicit, threads },
+        )) as RealSizeRow;
         rows.push(row);
       }
     }
@@ -411,6 +551,10 @@ async function benchRealSize(names: RealSizeModelName[]): Promise<void> {
   }
   const lines = [...rows.map(benchLine), ...pytorchLines];
   for (const line of lines) console.log(JSON.stringify(line));
+  for (const row of rows) {
+    const profile = row.report?.train.kernelProfile;
+    if (profile) printProfile(`${row.backend} ${row.model}`, profile);
+  }
   console.log(formatModelBenchTable(rows));
   mkdirSync(dirname(values.out), { recursive: true });
   writeFileSync(
@@ -420,11 +564,25 @@ async function benchRealSize(names: RealSizeModelName[]): Promise<void> {
   console.log(`figures: ${values.out}`);
 }
 
+/** A real-size row with what its worker said at init and the peaks it measured (wasm). */
+type RealSizeRow = ModelBenchRow & { info?: BackendInfo; peaks?: (ProductPeak | undefined)[] };
+
 /** One JSON line of a real-size row: the step's figures (`benchLine`'s fields are the contract). */
-function benchLine(row: ModelBenchRow): Record<string, unknown> {
+function benchLine(row: RealSizeRow): Record<string, unknown> {
   const base = { backend: row.backend, model: row.model };
   if (!row.report) return { ...base, skipped: row.skipped };
   const { train, memory } = row.report;
+  const lora = DEFAULT_CONFIG.finetune.lora;
+  const flops =
+    lora && isRealSizeModelName(row.model)
+      ? loraTrainingStepFlops(realSizeModelConfig(row.model), {
+          batch: train.batch,
+          seqLen: train.seqLen,
+          lora,
+          recompute: train.recompute,
+        })
+      : null;
+  const gflopsPerSecond = flops === null ? null : flops / train.medianMsPerStep / 1e6;
   return {
     ...base,
     batch: train.batch,
@@ -437,6 +595,12 @@ function benchLine(row: ModelBenchRow): Record<string, unknown> {
     estimateOverPeak: Number((train.estimatedPeakBytes / train.peakTensorBytes).toFixed(3)),
     msPerStep: Number(train.medianMsPerStep.toFixed(0)),
     tokensPerSecond: Number(train.tokensPerSecond.toFixed(2)),
+    ...(gflopsPerSecond === null
+      ? {}
+      : {
+          gflopsPerSecond: Number(gflopsPerSecond.toFixed(2)),
+          ...(row.info ? peakFields(row.info, bestPeak(row.peaks ?? []), gflopsPerSecond) : {}),
+        }),
     ...(memory.wasmHeapBytes === null ? {} : { wasmHeapBytes: memory.wasmHeapBytes }),
     ...(train.error ? { error: train.error } : {}),
   };
@@ -481,7 +645,7 @@ function benchPytorchRealSize(
     String(run.trainSteps),
     '--warmup',
     String(run.warmupSteps),
-    ...(values.threads ? ['--threads', values.threads] : []),
+    ...(threads ? ['--threads', String(threads)] : []),
   ];
   process.stderr.write(`pytorch ${name} checkpoint ${run.checkpoint}: starting\n`);
   // The contract names PyTorch's lines by where they ran.

@@ -2,6 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import * as Comlink from 'comlink';
 import { runSyntheticTraining } from '../src/core/bench/syntheticTraining';
 import { runModelBench } from '../src/core/bench/modelBench';
+import { measureProductPeak } from '../src/core/bench/productPeak';
 import { CancelToken } from '../src/core/runtime/cancel';
 import { DEFAULT_CONFIG, formatErrors, validateConfig } from '../src/core/config';
 import { DEFAULT_VALIDATION_CONTEXT } from '../src/core/lab';
@@ -85,6 +86,10 @@ const api: LabWorkerApi = {
     const started = initBackend(backend, options);
     ready = started;
     return started;
+  },
+  async productPeak(options) {
+    await requireBackend();
+    return measureProductPeak(options);
   },
   async trainSynthetic(runId, options, onMessage) {
     await requireBackend();
@@ -204,6 +209,7 @@ const api: LabWorkerApi = {
 Comlink.expose(
   guardDeviceCalls(api, [
     'init',
+    'productPeak',
     'trainSynthetic',
     'benchModel',
     'runExperiment',

@@ -19,6 +19,7 @@ import type {
   SyntheticTrainingReport,
 } from '../src/core/bench/syntheticTraining';
 import type { ModelBenchOptions, ModelBenchReport } from '../src/core/bench/modelBench';
+import type { ProductPeak, ProductPeakOptions } from '../src/core/bench/productPeak';
 import type { GenerateRequest, GenerateResult } from '../src/core/generation/tryModel';
 import type { PipelineEvent, ResultsFile } from '../src/core/pipeline/types';
 import type { JudgeRequest, JudgeResult } from '../src/core/metrics/judgeSamples';
@@ -70,6 +71,11 @@ export interface LabWorkerApi {
     options: SyntheticTrainingOptions,
     onMessage?: LabListener<BenchStepEvent>,
   ): Promise<SyntheticTrainingReport>;
+  /**
+   * The best rate of one large plain product on the started backend (`npm run bench`'s
+   * `peakGflopsPerSecond`, the denominator of `fractionOfPeak`).
+   */
+  productPeak(options?: ProductPeakOptions): Promise<ProductPeak>;
   /** The real-size benchmark (`npm run bench -- --real-size`): one LoRA step and greedy decoding on a random model. */
   benchModel(
     runId: string,

@@ -1,4 +1,7 @@
-import type { Gpt2Shape } from '../model/config';
+import { modelRoles } from '../model/architecture';
+import type { Gpt2Shape, ModelConfig } from '../model/config';
+import { adaptedRoles, roleShape } from '../model/lora';
+import type { LoraSettings } from '../model/roles';
 
 /**
  * Floating-point operations of one training step of the lab's GPT-2-shaped model on `batch`
@@ -15,4 +18,44 @@ export function trainingStepFlops(model: Gpt2Shape, batch: number): number {
   const perLayer = 2 * tokens * (3 * d * d + d * d + 2 * d * ffn) + 2 * 2 * batch * t * t * d;
   const head = 2 * tokens * d * vocabSize;
   return 3 * (nLayers * perLayer + head);
+}
+
+/** What a LoRA fine-tuning step computes, besides the model: its rows, their length, the adapter. */
+export interface LoraStep {
+  batch: number;
+  seqLen: number;
+  lora: LoraSettings;
+  /** Block activations recomputed in the backward pass (`LanguageModel.recompute`): one more forward. */
+  recompute: boolean;
+}
+
+/**
+ * Floating-point operations of one LoRA fine-tuning step of `config` as the lab computes it
+ * (`npm run bench -- --model …`), two per multiply-add, products only:
+ * - each block's forward: every linear layer (`roleShape`), attention's `Q·Kᵀ` and `P·V` over
+ *   whole `[seqLen, seqLen]` score matrices (as computed, causal mask and all), each adapter's
+ *   `x·A·B`; once more with `recompute`;
+ * - its backward: the input gradient of every linear layer (the frozen weights get none), twice
+ *   attention's products, each adapter's input gradient and its two matrices' gradients;
+ * - the frozen head's loss: the logits and `softmax · head` (`frozenHeadCrossEntropy`), nothing
+ *   in the backward pass.
+ * The embedding lookup, norms, activations and the optimizer are left out, as in
+ * `trainingStepFlops`.
+ */
+export function loraTrainingStepFlops(config: ModelConfig, step: LoraStep): number {
+  const tokens = step.batch * step.seqLen;
+  const linear = modelRoles(config).reduce((sum, role) => {
+    const [inFeatures, outFeatures] = roleShape(config, role);
+    return sum + inFeatures * outFeatures;
+  }, 0);
+  const adapters = adaptedRoles(config, step.lora).reduce((sum, role) => {
+    const [inFeatures, outFeatures] = roleShape(config, role);
+    return sum + step.lora.rank * (inFeatures + outFeatures);
+  }, 0);
+  const attention = 2 * 2 * step.batch * config.nHeads * step.seqLen ** 2 * config.headDim;
+  const forward = 2 * tokens * (linear + adapters) + attention;
+  const backward = 2 * tokens * (linear + 2 * adapters) + 2 * attention;
+  const block = (step.recompute ? 2 : 1) * forward + backward;
+  const head = 2 * 2 * tokens * config.dModel * config.vocabSize;
+  return config.nLayers * block + head;
 }

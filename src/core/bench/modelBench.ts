@@ -10,6 +10,7 @@ import { checkpoint, type CancelToken } from '../runtime/cancel';
 import { stepMemory } from '../train/microBatch';
 import { Trainer } from '../train/trainer';
 import { fastRandomWeights } from './fastRandomWeights';
+import { checkProfilable, profileKernels, type KernelProfile } from './kernelProfile';
 import {
   gpuAllocatedBytes,
   jsHeap,
@@ -61,6 +62,11 @@ export interface ModelBenchOptions {
   lora?: LoraSettings;
   /** Recompute block activations in the backward pass (`LanguageModel.recompute`, on for Hub runs). */
   recompute?: boolean;
+  /**
+   * Training steps after the timed ones with every kernel timed (`kernelProfile.ts`; wasm and cpu
+   * only), kept out of `msPerStep`.
+   */
+  profileSteps?: number;
 }
 
 export interface GenerationMeasurement {
@@ -103,6 +109,8 @@ export interface TrainingMeasurement {
   peakTensorBytes: number;
   /** Why training stopped early (e.g. the wasm heap ran out); the other figures are up to there. */
   error?: string;
+  /** With `profileSteps`: the kernels' time over those steps, and those steps' median. */
+  kernelProfile?: KernelProfile & { medianMsPerStep: number };
 }
 
 export interface ModelBenchReport {
@@ -285,17 +293,23 @@ async function measureTraining(
   const losses: number[] = [];
   const numTensorsPerStep: number[] = [];
   const liveBytesBefore = tf.memory().numBytes;
+  const profileSteps = options.profileSteps ?? 0;
+  if (profileSteps > 0) checkProfilable();
+  const randomRows = () =>
+    batchFromSequences(
+      Array.from({ length: batch }, () =>
+        Array.from({ length: seqLen }, () => rng.int(model.config.vocabSize)),
+      ),
+      seqLen,
+      0,
+    );
   let error: string | undefined;
+  let kernelProfile: TrainingMeasurement['kernelProfile'];
+  let stopProfile = () => {};
   try {
     for (let step = 0; step < steps; step++) {
       await checkpoint(cancel);
-      const rows = batchFromSequences(
-        Array.from({ length: batch }, () =>
-          Array.from({ length: seqLen }, () => rng.int(model.config.vocabSize)),
-        ),
-        seqLen,
-        0,
-      );
+      const rows = randomRows();
       const start = now();
       const { loss } = await trainer.step(rows);
       const ms = now() - start;
@@ -305,11 +319,29 @@ async function measureTraining(
       sampleHeap();
       log(`training step ${step + 1}/${steps} ${ms.toFixed(0)} ms`);
     }
+    if (profileSteps > 0) {
+      // Wrapped now, not before: the kernels the steps registered on first use are timed too.
+      const profiler = profileKernels();
+      stopProfile = () => profiler.stop();
+      profiler.begin();
+      const profiledMs: number[] = [];
+      for (let step = 0; step < profileSteps; step++) {
+        await checkpoint(cancel);
+        const rows = randomRows();
+        const start = now();
+        await trainer.step(rows);
+        profiledMs.push(now() - start);
+        profiler.step();
+        log(`profiled step ${step + 1}/${profileSteps} ${profiledMs[step].toFixed(0)} ms`);
+      }
+      kernelProfile = { ...profiler.report(), medianMsPerStep: median(profiledMs) };
+    }
   } catch (caught) {
     if ((caught as Error).name === 'CancelledError') throw caught;
     error = `step ${msPerStep.length + 1}: ${describeFailure(caught as Error)}`;
     log(`training failed at ${error}`);
   } finally {
+    stopProfile();
     release(() => trainer.dispose(), error !== undefined);
   }
   const medianMsPerStep = median(msPerStep.slice(options.warmupSteps));
@@ -337,6 +369,7 @@ async function measureTraining(
     numTensorsPerStep,
     peakTensorBytes: peak.peak,
     ...(error === undefined ? {} : { error }),
+    ...(kernelProfile ? { kernelProfile } : {}),
   };
 }
 

@@ -7,6 +7,7 @@ import { checkpoint, type CancelToken } from '../runtime/cancel';
 import { webgpuDispatches, webgpuDispatchesByProgram } from '../runtime/dispatchCount';
 import { setFusedKernels } from '../runtime/webgpuFused';
 import { Trainer } from '../train/trainer';
+import { checkProfilable, profileKernels, type KernelProfile } from './kernelProfile';
 
 /**
  * Training on a learnable synthetic language (each row counts up by a row-specific stride, mod
@@ -24,6 +25,11 @@ export interface SyntheticTrainingOptions {
   warmupSteps?: number;
   /** WebGPU: the fused training kernels (default on); off measures the plain tfjs ops. */
   fusedKernels?: boolean;
+  /**
+   * Steps after the timed ones with every kernel timed (`kernelProfile.ts`; wasm and cpu only):
+   * kept out of `msPerStep`, as the timers cost a little of each step.
+   */
+  profileSteps?: number;
 }
 
 export interface SyntheticTrainingReport {
@@ -42,6 +48,8 @@ export interface SyntheticTrainingReport {
   dispatchesPerStep?: number;
   /** WebGPU only: the last step's dispatches by program (its shader key's kind or the lab kernel). */
   dispatchesByProgram?: Record<string, number>;
+  /** With `profileSteps`: the kernels' time over those steps, and those steps' median. */
+  kernelProfile?: KernelProfile & { medianMsPerStep: number };
 }
 
 export function syntheticRows(config: ModelConfigInput, batch: number, seed: number): number[][] {
@@ -70,6 +78,9 @@ export async function runSyntheticTraining(
   now: () => number = () => performance.now(),
 ): Promise<SyntheticTrainingReport> {
   const { model: config, batch, steps, seed } = options;
+  const profileSteps = options.profileSteps ?? 0;
+  // Refused before anything trains: the profile times only kernels that compute synchronously.
+  if (profileSteps > 0) checkProfilable();
   const numTensorsBefore = tf.memory().numTensors;
   const model = LanguageModel.init(config, seed);
   const trainer = new Trainer(model, {
@@ -83,6 +94,8 @@ export async function runSyntheticTraining(
   const dispatches: number[] = [];
   let byProgram: Record<string, number> | undefined;
   setFusedKernels(options.fusedKernels ?? true);
+  let kernelProfile: SyntheticTrainingReport['kernelProfile'];
+  let stopProfile = () => {};
   try {
     for (let step = 0; step < steps; step++) {
       await checkpoint(cancel);
@@ -115,7 +128,28 @@ export async function runSyntheticTraining(
       numTensorsPerStep.push(tf.memory().numTensors);
       onStep?.(step, loss, ms);
     }
+    if (profileSteps > 0) {
+      // Wrapped now, not before: the kernels the steps registered on first use are timed too.
+      const profiler = profileKernels();
+      stopProfile = () => profiler.stop();
+      profiler.begin();
+      const profiledMs: number[] = [];
+      for (let step = steps; step < steps + profileSteps; step++) {
+        await checkpoint(cancel);
+        const rows = batchFromSequences(
+          syntheticRows(config, batch, seed * 7919 + (step % 8)),
+          config.contextLength,
+          0,
+        );
+        const start = now();
+        await trainer.step(rows);
+        profiledMs.push(now() - start);
+        profiler.step();
+      }
+      kernelProfile = { ...profiler.report(), medianMsPerStep: median(profiledMs) };
+    }
   } finally {
+    stopProfile();
     setFusedKernels(true);
     trainer.dispose();
     model.dispose();
@@ -131,6 +165,7 @@ export async function runSyntheticTraining(
     numTensorsPerStep,
     numTensorsBefore,
     numTensorsAfter: tf.memory().numTensors,
+    ...(kernelProfile ? { kernelProfile } : {}),
     ...(dispatches.length > 0
       ? {
           dispatchesPerStepAll: dispatches,

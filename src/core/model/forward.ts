@@ -6,14 +6,16 @@ import { embeddingLookup } from './embedding';
 import { loraDelta, plusDelta, type LoraAdapter } from './lora';
 import {
   addLastAxis,
+  affine,
   headLogits,
   matMul,
   mulLastAxis,
-  prefersPlainProducts,
   productWithHead,
 } from './matmul';
+import { explicitNorm } from './norm';
 import { getWeight, type WeightMap } from './weights';
 import { fusedGeluNew, fusedKernelsAvailable, fusedNorm } from '../runtime/webgpuFused';
+import { runsOnWasm } from '../runtime/wasmKernels';
 
 /**
  * The one forward pass of every family (`ModelConfig` says which variant): training, evaluation,
@@ -293,10 +295,22 @@ export function tokenCrossEntropy(
  * `log Σ exp` over each row of `x`, with its gradient written out: `dy · softmax(x)`. tfjs's own
  * `logSumExp` subtracts the row maximum and differentiates through it too, a mask of `equal(x,
  * max)` over the whole `[tokens, vocab]` logits that cancels out (and is slow on wasm).
+ * On wasm from the softmax, kept for the gradient: `max(x) − log(max(softmax(x)))`, as the
+ * softmax's largest value is `1 / Σ exp(x − max)`, never under 1/vocab. tfjs-backend-wasm's Softmax
+ * is XNNPACK's vector kernel (0.12 ms for `[512, 256]`) and its Exp a scalar loop (0.67 ms), which
+ * `logSumExp` and the gradient each ran once.
  */
 export function rowLogSumExp(x: tf.Tensor2D): tf.Tensor1D {
   const lse = tf.customGrad((...inputs: (tf.Tensor | tf.GradSaveFunc)[]) => {
     const [logits, save] = inputs as [tf.Tensor2D, tf.GradSaveFunc];
+    if (runsOnWasm()) {
+      const probabilities = tf.softmax(logits);
+      save([probabilities]);
+      return {
+        value: tf.sub(tf.max(logits, -1), tf.log(tf.max(probabilities, -1))) as tf.Tensor1D,
+        gradFunc: (dy: tf.Tensor, [saved]: tf.Tensor[]) => tf.mul(tf.expandDims(dy, -1), saved),
+      };
+    }
     const value = tf.logSumExp(logits, -1) as tf.Tensor1D;
     save([logits, value]);
     return {
@@ -362,10 +376,22 @@ export function frozenHeadCrossEntropy(
         // disposes): a tidy keeps every intermediate until it ends, and at a real vocabulary the
         // logsumexp's and the softmax's intermediates were most of a step's peak.
         const logits = headLogits(x, head);
-        const total = tf.tidy(() => tf.logSumExp(logits, -1));
+        let probabilities: tf.Tensor2D | undefined;
+        let total: tf.Tensor1D;
+        if (runsOnWasm()) {
+          // From the softmax, as `rowLogSumExp` on wasm: XNNPACK's Softmax instead of tfjs-wasm's
+          // scalar Exp, twice over `[chunk, vocab]` (SmolLM2's 128 × 49152: 75 ms a time).
+          const top = tf.max(logits, -1);
+          probabilities = tf.softmax(logits) as tf.Tensor2D;
+          logits.dispose();
+          const given = probabilities;
+          total = tf.tidy(() => tf.sub(top, tf.log(tf.max(given, -1))) as tf.Tensor1D);
+        } else {
+          total = tf.tidy(() => tf.logSumExp(logits, -1) as tf.Tensor1D);
+        }
         const value = tf.sub(total, tf.sum(tf.mul(x, targetRows), -1)) as tf.Tensor1D;
         if (!differentiated) return [value];
-        const probabilities = tf.tidy(
+        probabilities ??= tf.tidy(
           () => tf.exp(tf.sub(logits, tf.expandDims(total, -1))) as tf.Tensor2D,
         );
         logits.dispose();
@@ -402,6 +428,10 @@ function norm<T extends tf.Tensor>(config: ModelConfig, weights: WeightMap, path
     const bias = config.norm === 'rmsnorm' ? null : getWeight(weights, `${path}.bias`);
     const trainGain = gain.trainable || (bias?.trainable ?? false);
     return fusedNorm(x, gain, bias, config.normEps, trainGain) as T;
+  }
+  if (runsOnWasm()) {
+    const bias = config.norm === 'rmsnorm' ? null : getWeight(weights, `${path}.bias`);
+    return explicitNorm(config.norm, x, gain, bias, config.normEps) as T;
   }
   if (config.norm === 'rmsnorm') {
     // Llama's RMSNorm: x · rsqrt(mean(x²) + ε) · γ.
@@ -447,8 +477,9 @@ function projection(
 ): tf.Tensor2D {
   const weight = `${path}.weight`;
   ctx.hooks?.linearInput?.(weight, x);
-  const y = matMul(x, getWeight(ctx.weights, weight)) as tf.Tensor2D;
-  return hasBias ? (addLastAxis(y, getWeight(ctx.weights, `${path}.bias`)) as tf.Tensor2D) : y;
+  const w = getWeight(ctx.weights, weight);
+  if (hasBias) return affine(x, w, getWeight(ctx.weights, `${path}.bias`));
+  return matMul(x, w) as tf.Tensor2D;
 }
 
 function withDelta(
@@ -585,15 +616,11 @@ function attention(
  */
 export const ATTENTION_CHUNK_BYTES = 64 * 2 ** 20;
 
-/** Multiply-adds of one slice's product from which wasm runs attention slice by slice. */
-const PLAIN_PRODUCT_MIN = 2 ** 20;
-
 /**
  * `softmax(q·kᵀ/√D + bias)·v` over `[B·K, G·T, D]` queries and `[B·K, S, D]` keys and values:
  * `[B·K, G·T, D]`. In chunks of whole `(row, key/value head)` slices whose scores stay under
- * `ATTENTION_CHUNK_BYTES`; on wasm each slice of a multi-token pass with large products alone,
- * as 2-D products, the only ones tfjs-backend-wasm sends to XNNPACK (`prefersPlainProducts`). One
- * chunk is the plain batched form.
+ * `ATTENTION_CHUNK_BYTES`; one chunk is the plain batched form. (On wasm the batched products run
+ * slice by slice through XNNPACK inside one kernel, `matMul`.)
  */
 export function attend(
   queries: tf.Tensor3D,
@@ -606,12 +633,7 @@ export function attend(
   const S = keys.shape[1];
   const slices = B * K;
   const sliceBytes = G * T * S * 4;
-  // 2-D products pay on wasm when a slice's product is large (SmolLM2's: 12.6M multiply-adds);
-  // for small ones (the built-in model's 131k, a decoding step's one query per head) the ops per
-  // slice cost more than the batched loop they replace (a tiny Llama's evaluation, 128 slices per
-  // block and token, ran minutes instead of seconds).
-  const plain = prefersPlainProducts() && T > 1 && G * T * S * D >= PLAIN_PRODUCT_MIN;
-  const perChunk = plain ? 1 : Math.max(1, Math.min(slices, Math.floor(chunkBytes / sliceBytes)));
+  const perChunk = Math.max(1, Math.min(slices, Math.floor(chunkBytes / sliceBytes)));
   const scale = 1 / Math.sqrt(D);
   if (perChunk >= slices) {
     const scores = tf.mul(matMul(queries, keys, false, true), scale);
@@ -633,7 +655,6 @@ export function attend(
               tf.slice(bias, [Math.floor((start + i) / K), 0, 0, 0], [1, 1, T, S]),
             ),
           );
-    // One slice is a batch of 1, which tfjs-backend-wasm runs through XNNPACK like a 2-D product.
     const scores = tf.mul(matMul(range(queries), range(keys), false, true), scale);
     const biased = tf.add(tf.reshape(scores, [n, G, T, S]), chunkBias);
     const probabilities = tf.reshape(tf.softmax(biased), [n, G * T, S]) as tf.Tensor3D;

@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
+import { SLICED_MATMUL, runsOnWasm } from '../runtime/wasmKernels';
 
 /**
  * Matrix product with optional transposes whose forward *and* backward passes only ever call
@@ -22,18 +23,52 @@ export function matMul(
     save([x, y]);
     const operand = (t: tf.Tensor, transposed: boolean) => (transposed ? swapLast(t) : t);
     return {
-      value: tf.matMul(operand(x, transposeA), operand(y, transposeB)),
+      value: plainProduct(operand(x, transposeA), operand(y, transposeB)),
       gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
         const left = operand(saved[0], transposeA);
         const right = operand(saved[1], transposeB);
         // C = L·R  ⇒  dL = dC·Rᵀ, dR = Lᵀ·dC; then undo the input transposes.
-        const dLeft = tf.matMul(dy, swapLast(right));
-        const dRight = tf.matMul(swapLast(left), dy);
+        const dLeft = plainProduct(dy, swapLast(right));
+        const dRight = plainProduct(swapLast(left), dy);
         return [operand(dLeft, transposeA), operand(dRight, transposeB)];
       },
     };
   });
   return product(a, b);
+}
+
+/**
+ * A linear layer `x · W + b` (`x: [tokens, in]`). On wasm with `W` and `b` both trained, their
+ * gradients come from one product: `[xᵀ; 1] · dy` is `[dW; db]`, the bias's gradient the last row
+ * of the weight's. Summing `dy` over the tokens for the bias took a transpose and a sum of its own
+ * (0.1–0.4 ms each for the reference model's four layers per block); one more row of the product
+ * costs next to nothing, and the weight's rows are XNNPACK's result without it, bit for bit.
+ * Frozen weights (LoRA) and other backends: `matMul` and `addLastAxis`.
+ */
+export function affine(x: tf.Tensor2D, w: tf.Variable, b: tf.Variable): tf.Tensor2D {
+  if (!explicitTransposes() || !w.trainable || !b.trainable) {
+    return addLastAxis(matMul(x, w), b) as tf.Tensor2D;
+  }
+  const layer = tf.customGrad((...inputs: (tf.Tensor | tf.GradSaveFunc)[]) => {
+    const [input, weight, bias, save] = inputs as [tf.Tensor, tf.Tensor, tf.Tensor, tf.GradSaveFunc];
+    save([input, weight]);
+    return {
+      value: tf.add(plainProduct(input, weight), bias),
+      gradFunc: (dy: tf.Tensor, [savedInput, savedWeight]: tf.Tensor[]) => {
+        const [tokens] = savedInput.shape;
+        const [inFeatures, outFeatures] = savedWeight.shape;
+        const dx = plainProduct(dy, swapLast(savedWeight));
+        const augmented = tf.concat([swapLast(savedInput), tf.ones([1, tokens])], 0);
+        const both = plainProduct(augmented, dy);
+        return [
+          dx,
+          tf.slice(both, [0, 0], [inFeatures, outFeatures]),
+          tf.reshape(tf.slice(both, [inFeatures, 0], [1, outFeatures]), [outFeatures]),
+        ];
+      },
+    };
+  });
+  return layer(x, w, b) as tf.Tensor2D;
 }
 
 /**
@@ -45,9 +80,9 @@ function frozenRight(a: tf.Tensor, b: tf.Tensor, transposeB: boolean): tf.Tensor
   const product = tf.customGrad((...inputs: (tf.Tensor | tf.GradSaveFunc)[]) => {
     const [x] = inputs as [tf.Tensor, tf.GradSaveFunc];
     return {
-      value: tf.tidy(() => tf.matMul(x, transposeB ? swapLast(b) : b)),
+      value: tf.tidy(() => plainProduct(x, transposeB ? swapLast(b) : b)),
       // dX = dY · Bᵀ (or dY · B when the product used Bᵀ).
-      gradFunc: (dy: tf.Tensor) => tf.tidy(() => tf.matMul(dy, transposeB ? b : swapLast(b))),
+      gradFunc: (dy: tf.Tensor) => tf.tidy(() => plainProduct(dy, transposeB ? b : swapLast(b))),
     };
   });
   return product(a);
@@ -66,15 +101,18 @@ export function headLogits(x: tf.Tensor2D, head: tf.Tensor2D): tf.Tensor2D {
 /** Most bytes of the head's rows one product of `productWithHead` takes on wasm. */
 const HEAD_BLOCK_BYTES = 64 * 2 ** 20;
 
-/** A head up to this size goes through in one product (SmolLM2's 113 MB: blocks cost it 10 %). */
-const HEAD_WHOLE_BYTES = 128 * 2 ** 20;
+/** Most rows of the head one product of `productWithHead` takes on wasm. */
+const HEAD_BLOCK_ROWS = 4096;
 
 /**
  * `p · head` for `p: [rows, vocab]` and the head `[vocab, dModel]`, outside any gradient (the
- * frozen-head loss's `softmax · head`). On wasm as a sum over blocks of the head's rows: XNNPACK
- * packs a copy of a product's right-hand operand for the call, which for a whole real-vocabulary
- * head (Qwen2.5's 545 MB) came on top of everything else at the step's peak; a block's copy is at
- * most `HEAD_BLOCK_BYTES`. A head under `HEAD_WHOLE_BYTES` goes through whole.
+ * frozen-head loss's `softmax · head`). On wasm as a sum over blocks of at most `HEAD_BLOCK_ROWS`
+ * of the head's rows. XNNPACK runs a product's whole inner dimension through each tile of its
+ * output, and a vocabulary of 49k–152k rows as that dimension falls out of the caches: SmolLM2's
+ * `[256, 49152]·[49152, 576]` ran at 9 GFLOP/s whole and at 15 in blocks of 2048–4096 rows (a
+ * shared machine; 1024³ ran at 28 there). XNNPACK also packs a copy of a product's right-hand
+ * operand for the call, which for a whole real-vocabulary head (Qwen2.5's 545 MB) came on top of
+ * everything else at the step's peak; a block's copy is at most `blockBytes`.
  */
 export function productWithHead(
   p: tf.Tensor2D,
@@ -82,9 +120,8 @@ export function productWithHead(
   blockBytes = HEAD_BLOCK_BYTES,
 ): tf.Tensor2D {
   const [vocab, width] = head.shape;
-  const blockRows = Math.max(1, Math.floor(blockBytes / (4 * width)));
-  const whole = blockBytes === HEAD_BLOCK_BYTES && 4 * vocab * width <= HEAD_WHOLE_BYTES;
-  if (!explicitTransposes() || whole || blockRows >= vocab) return tf.matMul(p, head);
+  const blockRows = Math.max(1, Math.min(HEAD_BLOCK_ROWS, Math.floor(blockBytes / (4 * width))));
+  if (!explicitTransposes() || blockRows >= vocab) return tf.matMul(p, head);
   // Each block in a tidy of its own: its slices and product go before the next block's come.
   let sum: tf.Tensor2D | undefined;
   for (let start = 0; start < vocab; start += blockRows) {
@@ -105,8 +142,11 @@ export function productWithHead(
 /**
  * `x + v` and `x · v` for a vector `v` over the last axis of `x` (a bias, a norm's gain). Their
  * gradient for `v` sums `dy` over every other axis; tfjs-backend-wasm 4.22 sums along an outer
- * axis by transposing first and then summing in a scalar loop (340 µs for `[512, 128]`, 1 ms for
- * `[512, 384]`), while `ones · dy` is one XNNPACK product (30–50 µs). Other backends: plain ops.
+ * axis by transposing first, with its slow 2-D transpose (0.38 ms for `[512, 128]`), and then
+ * summing in a scalar loop. On wasm the lab transposes (`runtime/wasmKernels.ts`'s blocked
+ * transpose) and sums along the last axis: 0.13 ms for `[512, 128]`, 0.41 ms for `[512, 512]`, where
+ * `ones · dy` took 0.27 and 0.72 (XNNPACK packs its right-hand operand, `dy`, at every call: about
+ * 2.5–5 ns a value). Other backends: plain ops.
  */
 export function addLastAxis(x: tf.Tensor, v: tf.Tensor): tf.Tensor {
   // A frozen vector (LoRA training) gets no gradient: tfjs then never sums for it at all.
@@ -141,8 +181,8 @@ function frozen(v: tf.Tensor): boolean {
   return v instanceof tf.Variable && !v.trainable;
 }
 
-/** `dy` summed over all but its last axis, as `ones · dy`, in the shape of the vector. */
-function sumToLastAxis(dy: tf.Tensor, shape: readonly number[]): tf.Tensor {
+/** `dy` summed over all but its last axis, as the row sums of `dyᵀ`, in the shape of the vector. */
+export function sumToLastAxis(dy: tf.Tensor, shape: readonly number[]): tf.Tensor {
   const width = dy.shape[dy.rank - 1];
   if (shape.length !== 1 || shape[0] !== width) {
     throw new Error(
@@ -150,7 +190,7 @@ function sumToLastAxis(dy: tf.Tensor, shape: readonly number[]): tf.Tensor {
     );
   }
   const rows = dy.size / width;
-  return tf.reshape(tf.matMul(tf.ones([1, rows]), tf.reshape(dy, [rows, width])), [width]);
+  return tf.sum(tf.transpose(tf.reshape(dy, [rows, width])), 1);
 }
 
 function swapLast(x: tf.Tensor): tf.Tensor {
@@ -158,14 +198,33 @@ function swapLast(x: tf.Tensor): tf.Tensor {
 }
 
 /**
- * Whether batched products should be split into 2-D ones: tfjs-backend-wasm 4.22 runs a product
- * through XNNPACK only at batch 1, and a batched one through a scalar loop (attention's
- * `[kvHeads, group·seqLen, headDim]` products ran at 2.6 GFLOP/s there, 2-D ones at 30).
+ * Fewest rows per slice from which a batched product runs slice by slice on wasm: below, the
+ * scalar loop costs less than packing each slice's right-hand operand for XNNPACK (a decoding
+ * step's one query row per head).
  */
-export function prefersPlainProducts(): boolean {
-  return explicitTransposes();
+const SLICED_ROWS_MIN = 8;
+
+/**
+ * `x · y` of untransposed operands, 2-D or 3-D (`y`'s batch equal to `x`'s, or 1). On wasm only
+ * products XNNPACK runs: tfjs-backend-wasm 4.22 takes a product to XNNPACK only at batch 1 and
+ * runs a batch through a scalar loop (attention's `[32, 64, 64]·[32, 64, 32]` at 1.5–2.6 GFLOP/s,
+ * 2-D products at 15–30), so a batch goes through the lab's `SlicedMatMul` kernel (one XNNPACK
+ * product per slice, `runtime/wasmKernels.ts`), and a shared right-hand matrix multiplies every
+ * row of the batch at once.
+ */
+function plainProduct(x: tf.Tensor, y: tf.Tensor): tf.Tensor {
+  if (x.rank !== 3 || !explicitTransposes()) return tf.matMul(x, y);
+  const [n, m, k] = x.shape;
+  const p = y.shape[y.rank - 1];
+  if (y.rank === 2 || y.shape[0] === 1) {
+    const rows = tf.matMul(tf.reshape(x, [n * m, k]), tf.reshape(y, [k, p]));
+    return tf.reshape(rows, [n, m, p]);
+  }
+  if (n === 1 || m < SLICED_ROWS_MIN) return tf.matMul(x, y);
+  return tf.engine().runKernel(SLICED_MATMUL, { a: x, b: y }) as tf.Tensor;
 }
 
+/** On wasm (whose kernels `plainProduct` needs installed), products are plain and 2-D or sliced. */
 function explicitTransposes(): boolean {
-  return tf.getBackend() === 'wasm';
+  return runsOnWasm();
 }

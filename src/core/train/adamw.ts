@@ -1,5 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { fusedAdamW, fusedKernelsAvailable, sumOfSquares } from '../runtime/webgpuFused';
+import { wasmAdamW, wasmAdamWEnabled } from '../runtime/wasmAdamW';
+import { runsOnWasm } from '../runtime/wasmKernels';
 
 export interface AdamWOptions {
   beta1?: number;
@@ -18,13 +20,21 @@ export interface AdamWState {
 }
 
 /**
+ * Most values of a parameter updated by the wasm kernel (`wasmAdamW`): it costs about 16 ns a value
+ * in JavaScript, tfjs's ops about 60 µs a parameter plus 4.5 ns a value (measured on the reference
+ * model's shapes), so the kernel pays up to about 5,000 values — adapters, biases, norm gains.
+ */
+const WASM_ADAMW_MOST = 4096;
+
+/**
  * AdamW (Loshchilov & Hutter, 2019) with decoupled weight decay, written out as PyTorch's
  * `torch.optim.AdamW` computes it:
  *   θ ← θ·(1 − lr·λ);  m ← β₁m + (1−β₁)g;  v ← β₂v + (1−β₂)g²;
  *   θ ← θ − (lr / (1−β₁ᵗ)) · m / (√v / √(1−β₂ᵗ) + ε).
  * Gradients are first clipped to a global L2 norm. On WebGPU the same arithmetic runs as fused
  * kernels (`runtime/webgpuFused.ts`): ⌈n/6⌉ dispatches for the norm and one per parameter, instead
- * of about 17 per parameter.
+ * of about 17 per parameter; on wasm a small parameter's update is one JavaScript kernel over the
+ * heap (`runtime/wasmAdamW.ts`), bit for bit the ops' results.
  */
 export class AdamW {
   private readonly m = new Map<string, tf.Variable>();
@@ -128,22 +138,52 @@ export class AdamW {
           : tf.scalar(1);
       return { norm, scale: scale as tf.Scalar };
     });
+    // On wasm a small parameter's update is one kernel (`wasmAdamW`): its 17 ops cost about 60 µs
+    // of set-up, more than their arithmetic below a few thousand values.
+    const kernels = wasmAdamWEnabled() && runsOnWasm();
+    // A read of the wasm heap, not a wait: the kernels take the clip factor as a number.
+    const scaleValue = kernels ? scale.dataSync()[0] : 1;
+    // The step's constants as float32 scalars made once, not once per parameter and use (a number
+    // given to an op becomes a tensor each time: about 13 µs each on wasm). The same values.
+    const constant = tf.tidy(() => ({
+      beta1: tf.scalar(beta1),
+      keep1: tf.scalar(1 - beta1),
+      beta2: tf.scalar(beta2),
+      keep2: tf.scalar(1 - beta2),
+      decay: tf.scalar(1 - lr * this.options.weightDecay),
+      rootBias2: tf.scalar(rootBias2),
+      epsilon: tf.scalar(epsilon),
+      stepSize: tf.scalar(stepSize),
+    }));
     for (const name of names) {
       tf.tidy(() => {
         const p = this.params.get(name) as tf.Variable;
         const m = this.m.get(name) as tf.Variable;
         const v = this.v.get(name) as tf.Variable;
+        if (kernels && p.size <= WASM_ADAMW_MOST) {
+          const next = wasmAdamW(p, grads[name], m, v, {
+            scale: scaleValue,
+            beta1,
+            beta2,
+            decay: this.options.decays(name, p.shape) ? 1 - lr * this.options.weightDecay : 1,
+            stepSize,
+            rootBias2,
+            epsilon,
+          });
+          m.assign(next.m);
+          v.assign(next.v);
+          p.assign(next.p);
+          return;
+        }
         const g = tf.mul(grads[name], scale);
-        m.assign(tf.add(tf.mul(m, beta1), tf.mul(g, 1 - beta1)));
-        v.assign(tf.add(tf.mul(v, beta2), tf.mul(tf.square(g), 1 - beta2)));
-        const decayed = this.options.decays(name, p.shape)
-          ? tf.mul(p, 1 - lr * this.options.weightDecay)
-          : p;
-        const denominator = tf.add(tf.div(tf.sqrt(v), rootBias2), epsilon);
-        p.assign(tf.sub(decayed, tf.mul(tf.div(m, denominator), stepSize)));
+        m.assign(tf.add(tf.mul(m, constant.beta1), tf.mul(g, constant.keep1)));
+        v.assign(tf.add(tf.mul(v, constant.beta2), tf.mul(tf.square(g), constant.keep2)));
+        const decayed = this.options.decays(name, p.shape) ? tf.mul(p, constant.decay) : p;
+        const denominator = tf.add(tf.div(tf.sqrt(v), constant.rootBias2), constant.epsilon);
+        p.assign(tf.sub(decayed, tf.mul(tf.div(m, denominator), constant.stepSize)));
       });
     }
-    scale.dispose();
+    tf.dispose([scale, ...Object.values(constant)]);
     return norm;
   }
 

@@ -6,10 +6,10 @@ import { useBackend } from '../support/backend';
 
 /**
  * Attention in chunks of (row, key/value head) slices gives the batched form's values and
- * gradients: on cpu with chunk budgets of one, two and every slice, and on wasm, where each slice
- * of a multi-token pass is its own pair of 2-D products (XNNPACK's only case).
+ * gradients: on cpu with chunk budgets of one, two and every slice, and on wasm, where the batched
+ * products run slice by slice through XNNPACK (`SlicedMatMul`, XNNPACK's only case).
  */
-// Each slice's product is 2 · 128 · 128 · 32 = 1M multiply-adds: large enough for wasm to split.
+// Each slice's product is 2 · 128 · 128 · 32 = 1M multiply-adds.
 const [B, K, G, T, D] = [2, 2, 2, 128, 32];
 const shape = { B, K, G, T, D };
 

@@ -1,11 +1,12 @@
 /**
  * The wasm path's bias add and gain multiply (`addLastAxis`, `mulLastAxis`): their gradients,
- * summed as `ones · dy` instead of tfjs's transpose-and-sum, equal the plain ops' on every shape
- * the model uses (2-D activations, 3-D per-head tensors under Qwen3's q/k norm).
+ * summed as the row sums of a blocked transpose instead of tfjs's own transpose-and-sum, equal the
+ * plain ops' on every shape the model uses (2-D activations, 3-D per-head tensors under Qwen3's
+ * q/k norm); a trained linear layer's (`affine`) weight and bias gradients from one product.
  */
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { addLastAxis, mulLastAxis, productWithHead } from '../../../src/core/model/matmul';
+import { addLastAxis, affine, mulLastAxis, productWithHead } from '../../../src/core/model/matmul';
 import { createRng } from '../../../src/core/random';
 import { useBackend } from '../support/backend';
 
@@ -67,5 +68,34 @@ describe('productWithHead on wasm', () => {
       blocked.dispose();
       values.forEach((v, i) => expect(v).toBeCloseTo(whole[i], 5));
     }
+  });
+});
+
+describe('affine on wasm', () => {
+  beforeAll(() => useBackend('wasm'));
+
+  it("gives x·W + b, W's gradient bit for bit the plain product's, b's the sum of dy over the tokens", async () => {
+    const x = random([40, 24], 6) as tf.Tensor2D;
+    const w = tf.variable(random([24, 12], 7));
+    const b = tf.variable(random([12], 8));
+    const weights = random([40, 12], 9);
+    const ours = tf.variableGrads(
+      () => tf.sum(tf.mul(affine(x, w as tf.Variable, b as tf.Variable), weights)) as tf.Scalar,
+      [w, b],
+    );
+    const theirs = tf.variableGrads(
+      () => tf.sum(tf.mul(tf.add(tf.matMul(x, w), b), weights)) as tf.Scalar,
+      [w, b],
+    );
+    expect(await ours.value.data()).toEqual(await theirs.value.data());
+    // dW = xᵀ·dy with dy = weights: the product of the plain path, untouched by the extra row.
+    expect(await ours.grads[w.name].data()).toEqual(
+      await tf.matMul(tf.transpose(x), weights).data(),
+    );
+    const db = await ours.grads[b.name].data();
+    const expected = await tf.sum(weights, 0).data();
+    db.forEach((v, i) => expect(v).toBeCloseTo(expected[i], 4));
+    tf.dispose([x, w, b, weights, ours.value, theirs.value]);
+    tf.dispose([...Object.values(ours.grads), ...Object.values(theirs.grads)]);
   });
 });

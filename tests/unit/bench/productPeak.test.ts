@@ -1,0 +1,32 @@
+import { beforeAll, describe, expect, it } from 'vitest';
+import { measureProductPeak } from '../../../src/core/bench/productPeak';
+import { useBackend } from '../support/backend';
+
+describe('measureProductPeak', () => {
+  beforeAll(() => useBackend('cpu'));
+
+  it('times each product after the warm-up and reports the best as GFLOP/s', async () => {
+    // A fake clock: the n-th product (warm-up included) takes n ms.
+    const stamps = [0, 1, 1, 3, 3, 6, 6, 10, 10, 15];
+    let reading = 0;
+    const peak = await measureProductPeak(
+      { size: 16, trials: 3, warmup: 2 },
+      () => stamps[reading++],
+    );
+    expect(peak.ms).toEqual([3, 4, 5]);
+    expect(peak.bestMs).toBe(3);
+    expect(peak.gflopsPerSecond).toBeCloseTo((2 * 16 ** 3) / 3 / 1e6, 12);
+  });
+
+  it('refuses a size, trial or warm-up count that is not a whole number', async () => {
+    await expect(measureProductPeak({ size: 0 })).rejects.toThrow(
+      'productPeak: size must be an integer ≥ 1 (got 0)',
+    );
+    await expect(measureProductPeak({ trials: 1.5 })).rejects.toThrow(
+      'productPeak: trials must be an integer ≥ 1 (got 1.5)',
+    );
+    await expect(measureProductPeak({ warmup: -1 })).rejects.toThrow(
+      'productPeak: warmup must be an integer ≥ 0 (got -1)',
+    );
+  });
+});
