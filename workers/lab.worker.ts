@@ -143,6 +143,8 @@ const api: LabWorkerApi = {
         deviceLimits: limits,
         userAgent: navigator.userAgent,
         adapter,
+        threads: info.threads,
+        crossOriginIsolated: info.crossOriginIsolated,
       },
       onEvent,
       token,

@@ -114,5 +114,8 @@ export interface PipelineDeps {
   deviceLimits?: DeviceLimits | null;
   userAgent: string;
   adapter?: string | null;
+  /** wasm's XNNPACK threads and the worker's isolation, for the results file's `environment`. */
+  threads?: number;
+  crossOriginIsolated?: boolean;
   now?: () => number;
 }

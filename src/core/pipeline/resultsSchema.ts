@@ -130,6 +130,14 @@ export async function resultsFileProblems(value: unknown): Promise<string[]> {
     if (adapter !== undefined && adapter !== null && typeof adapter !== 'string') {
       fail('environment.adapter', `must be a string or null (got ${describe(adapter)})`);
     }
+    const threads = environment.threads;
+    if (threads !== undefined && !(Number.isInteger(threads) && (threads as number) >= 1)) {
+      fail('environment.threads', `must be a positive integer (got ${describe(threads)})`);
+    }
+    const isolated = environment.crossOriginIsolated;
+    if (isolated !== undefined && typeof isolated !== 'boolean') {
+      fail('environment.crossOriginIsolated', `must be a boolean (got ${describe(isolated)})`);
+    }
   }
 
   if (!Array.isArray(value.stages)) {

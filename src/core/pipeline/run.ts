@@ -127,6 +127,10 @@ async function runStages(run: RunContext, attack: LoadedAttack): Promise<Results
       userAgent: deps.userAgent,
       labVersion: LAB_VERSION,
       adapter: deps.adapter ?? null,
+      ...(deps.threads !== undefined ? { threads: deps.threads } : {}),
+      ...(deps.crossOriginIsolated !== undefined
+        ? { crossOriginIsolated: deps.crossOriginIsolated }
+        : {}),
     },
     stages: run.stages,
     metrics: evaluation.metrics,

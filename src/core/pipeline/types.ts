@@ -95,6 +95,10 @@ export interface ResultsFile {
     userAgent: string;
     labVersion: string;
     adapter?: string | null;
+    /** wasm's XNNPACK threads (optional, absent from earlier files and other backends). */
+    threads?: number;
+    /** Whether the worker was cross-origin isolated (optional, absent from earlier files). */
+    crossOriginIsolated?: boolean;
   };
   stages: StageRecord[];
   metrics: Record<Checkpoint, CheckpointMetrics>;

@@ -21,6 +21,8 @@ describe('resultsFileProblems', () => {
     expect(await resultsFileProblems(await validResultsFile())).toEqual([]);
     const extras = await mutated((file) => {
       file.environment.adapter = null;
+      file.environment.threads = 2;
+      file.environment.crossOriginIsolated = true;
       file.prune = [{ weight: 'h.0.mlp.fc', shape: [4, 4], prunedFraction: 0.1 }];
       file.samples = [];
     });
@@ -143,6 +145,16 @@ describe('resultsFileProblems', () => {
       'a numeric adapter',
       (f) => (f.environment.adapter = 3),
       /^environment\.adapter: must be a string or null/,
+    ],
+    [
+      'a fractional thread count',
+      (f) => (f.environment.threads = 1.5),
+      /^environment\.threads: must be a positive integer \(got number 1\.5\)/,
+    ],
+    [
+      'isolation as a string',
+      (f) => (f.environment.crossOriginIsolated = 'yes'),
+      /^environment\.crossOriginIsolated: must be a boolean \(got string "yes"\)/,
     ],
     ['stages not an array', (f) => (f.stages = {}), /^stages: must be an array \(got an object\)/],
     [
