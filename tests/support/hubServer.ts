@@ -61,6 +61,10 @@ export async function startHubServer(
       send(response, 500, `hub server error: ${(error as Error).message}\n`);
     }
   });
+  // Node closes an idle keep-alive socket after 5 s; on a loaded machine a client (undici, in the
+  // same process) could pick that socket up just as it closed and fail with ECONNRESET (seen in
+  // the real-tokenizer unit tests under a load of 11). Idle sockets stay open for a minute here.
+  server.keepAliveTimeout = 60_000;
   await new Promise<void>((done, fail) => {
     server.once('error', fail);
     server.listen(options.port ?? 0, '127.0.0.1', () => done());
