@@ -87,7 +87,9 @@ export interface KernelTime {
   /**
    * The same from each call shape's median call (× its calls): what the kernel takes when the
    * thread is not preempted mid-call. On a machine shared with other work the total above also
-   * holds the time other processes ran; this one mostly does not.
+   * holds the time other processes ran; this one mostly does not. With a coarse clock (a page that
+   * is not cross-origin isolated: 100 µs steps) a kernel shorter than a step has a median of 0, so
+   * there it undercounts short kernels; the total does not (the clock's jitter averages out).
    */
   typicalMsPerStep: number;
 }
