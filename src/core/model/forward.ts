@@ -4,14 +4,7 @@ import { architectureOf, type ArchitectureNames } from './architecture';
 import { attentionWidths, type Activation, type ModelConfig } from './config';
 import { embeddingLookup } from './embedding';
 import { loraDelta, plusDelta, type LoraAdapter } from './lora';
-import {
-  addLastAxis,
-  affine,
-  headLogits,
-  matMul,
-  mulLastAxis,
-  productWithHead,
-} from './matmul';
+import { addLastAxis, affine, headLogits, matMul, mulLastAxis, productWithHead } from './matmul';
 import { explicitNorm } from './norm';
 import { getWeight, type WeightMap } from './weights';
 import { fusedGeluNew, fusedKernelsAvailable, fusedNorm } from '../runtime/webgpuFused';

@@ -50,7 +50,12 @@ export function affine(x: tf.Tensor2D, w: tf.Variable, b: tf.Variable): tf.Tenso
     return addLastAxis(matMul(x, w), b) as tf.Tensor2D;
   }
   const layer = tf.customGrad((...inputs: (tf.Tensor | tf.GradSaveFunc)[]) => {
-    const [input, weight, bias, save] = inputs as [tf.Tensor, tf.Tensor, tf.Tensor, tf.GradSaveFunc];
+    const [input, weight, bias, save] = inputs as [
+      tf.Tensor,
+      tf.Tensor,
+      tf.Tensor,
+      tf.GradSaveFunc,
+    ];
     save([input, weight]);
     return {
       value: tf.add(plainProduct(input, weight), bias),

@@ -76,9 +76,7 @@ describe('training on wasm', () => {
     const model = LanguageModel.fromValues(TINY, roughValues(TINY));
     const batch = toBatchTensors(tinyBatch(4, 2));
     const { grads } = tf.variableGrads(() => model.loss(batch), [...model.weights.values()]);
-    const gradOf = new Map(
-      [...model.weights].map(([name, v]) => [name, grads[v.name].dataSync()]),
-    );
+    const gradOf = new Map([...model.weights].map(([name, v]) => [name, grads[v.name].dataSync()]));
     const lossAt = () => tf.tidy(() => model.loss(batch)).dataSync()[0];
     expectFiniteDifferences(model.weights, gradOf, lossAt);
     expect([...gradOf.keys()]).toContain('transformer.h.1.ln_2.weight');
