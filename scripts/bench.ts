@@ -236,6 +236,19 @@ function printProfile(label: string, profile: KernelProfile & { medianMsPerStep:
         msPerStep: ms(k.msPerStep),
         typicalMsPerStep: ms(k.typicalMsPerStep),
       })),
+      topProducts: profile.productShapes.slice(0, 16).map((p) => ({
+        kernel: p.kernel,
+        shape: p.shape,
+        calls: p.calls,
+        msPerStep: ms(p.msPerStep),
+        typicalMsPerStep: ms(p.typicalMsPerStep),
+        gflopsPerSecond: ms(p.gflopsPerSecond),
+      })),
+      topCalls: profile.callShapes.slice(0, 24).map((c) => ({
+        ...c,
+        msPerStep: ms(c.msPerStep),
+        typicalMsPerStep: ms(c.typicalMsPerStep),
+      })),
     }),
   );
   const rows = [
@@ -246,6 +259,13 @@ function printProfile(label: string, profile: KernelProfile & { medianMsPerStep:
       .filter((p) => p.path === 'scalar')
       .map(
         (p) => `    ${p.kernel} ${p.shape}: ${p.calls} calls, ${p.msPerStep.toFixed(2)} ms/step`,
+      ),
+    '  top products (ms/step; calls/step; GFLOP/s):',
+    ...profile.productShapes
+      .slice(0, 8)
+      .map(
+        (p) =>
+          `    ${`${p.kernel} ${p.shape}`.padEnd(44)} ${p.msPerStep.toFixed(2).padStart(8)}  ${String(Math.round(p.calls)).padStart(5)}  ${p.gflopsPerSecond.toFixed(1)}`,
       ),
     '  top kernels (ms/step, own time; calls/step):',
     ...profile.kernels
