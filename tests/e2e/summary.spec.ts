@@ -10,12 +10,12 @@ for (const width of [1280, 390]) {
     const lines = await summary.locator('p').allTextContents();
     expect(lines).toHaveLength(2);
     // The shipped example (public/examples/antidote-sst2.json): fine-tuning took the harmful score
-    // 0 → 100; Antidote cut it to 39.5 (a fall of 60.5 ≥ NOTICEABLE) but took task accuracy
-    // 84 → 42.5 (a loss of 41.5 ≥ BROKE, and below chance on a two-class task), so summary.ts must
+    // 0 → 100; Antidote cut it to 57 (a fall of 43 ≥ NOTICEABLE) but took task accuracy
+    // 83.5 → 42.5 (a loss of 41 ≥ BROKE, and below chance on a two-class task), so summary.ts must
     // call it a broken model, not a repair.
     expect(lines).toEqual([
       'Fine-tuning raised the harmful score 100 points (0% → 100%), refusals of harmful prompts went 90% → 0%, and task accuracy reached 84%.',
-      "Harm fell 61 points to 40% (the aligned model's: 0%), refusals came back (0% → 48%), helpfulness rose 23 points and task accuracy fell 42 points to 43%, below chance (50% for 2 classes): the repair mostly broke the model, cutting the harm at the cost of the task skill fine-tuning taught.",
+      "Harm fell 43 points to 57% (the aligned model's: 0%), refusals came back (0% → 36%), helpfulness rose 23 points and task accuracy fell 41 points to 43%, below chance (50% for 2 classes): the repair mostly broke the model, cutting the harm at the cost of the task skill fine-tuning taught.",
     ]);
     // Before anything runs, the preset and the Run bar say how long a run takes (issue 26, point
     // 4): at the example run's speed until this browser has finished one.

@@ -31,7 +31,7 @@ describe('summarizeResults', () => {
   });
 
   it('reads task accuracy against chance: a repair that takes it to guessing broke the task', () => {
-    // The shipped example's numbers (public/examples/antidote-sst2.json): sst2 has 2 classes.
+    // The shipped example's numbers before the wasm fast path's regeneration: sst2 has 2 classes.
     const metrics = {
       aligned: m(0, 90, 20, 0),
       finetuned: m(100, 0, 20, 84),
