@@ -7,6 +7,7 @@ import { BACKENDS, type Backend } from '../src/core/config';
 import { errorText } from '../src/core/errors';
 import { MERGE_LIMITS } from '../src/core/shard/merge';
 import { MAX_SHARD_COUNT, parseShard, shardProblem, type Shard } from '../src/core/shard/plan';
+import { MAX_WASM_THREADS, wasmThreadsProblem } from '../src/core/runtime/threads';
 
 export const COMMAND_NAMES = [
   'run',
@@ -47,6 +48,8 @@ export type Command =
       backend?: Backend;
       verbose: boolean;
       freshProfile: boolean;
+      /** wasm's XNNPACK threads (`--threads n`); absent: the page's default. */
+      threads?: number;
       /** List the plan and stop. */
       dryRun: boolean;
       /** Search only this shard's defenses (`--shard i/n`). */
@@ -62,6 +65,8 @@ export type Command =
       backend?: Backend;
       verbose: boolean;
       freshProfile: boolean;
+      /** wasm's XNNPACK threads (`--threads n`); absent: the page's default. */
+      threads?: number;
       /** List the runs and stop. */
       dryRun: boolean;
       /** Run only this shard's runs (`--shard i/n`). */
@@ -101,6 +106,8 @@ export type Command =
       verbose: boolean;
       /** Start from an empty browser profile, i.e. an empty stage cache (a cold run). */
       freshProfile: boolean;
+      /** wasm's XNNPACK threads (`--threads n`); absent: the page's default. */
+      threads?: number;
     };
 
 /** Bad command-line input; its message is one line, and the CLI exits 2. */
@@ -149,6 +156,8 @@ metrics table, and writes the results file. Needs the built app: npm run build.
 Options:
   --preset <name>    run a built-in preset instead of a config file (see: presets)
   --backend <name>   ${BACKENDS.join('|')}; overrides runtime.backend of the config
+  --threads <n>      wasm: XNNPACK threads for the run's worker (1 to ${MAX_WASM_THREADS}; default: half the
+                     cores, 1 on 2; a Hub model trains faster on more: README, Hosting)
   --out <file>       results file (default: results/<configHash>.json); an existing file is kept:
                      the results go to the first free name beside it (<file>-1.json, …), said on
                      stderr; a directory, or a path under /proc, /sys or /dev, is refused (exit 2)
@@ -182,6 +191,8 @@ file is already there is not run again (so an interrupted sweep resumes). Then
 Options:
   --preset <name>    a built-in sweep instead of a file
   --backend <name>   ${BACKENDS.join('|')}; overrides runtime.backend of every run
+  --threads <n>      wasm: XNNPACK threads for the run's worker (1 to ${MAX_WASM_THREADS}; default: half the
+                     cores, 1 on 2; a Hub model trains faster on more: README, Hosting)
   --out <dir>        output folder (default: results/sweeps/<sweep name>), checked and made before
                      the first run (a file, or a path under /proc, /sys or /dev: exit 2); a file in
                      <out>/runs/ holding another config's results is kept, the run's goes beside it
@@ -221,6 +232,8 @@ and the table.
 Options:
   --preset <name>    a built-in search instead of a file
   --backend <name>   ${BACKENDS.join('|')}; overrides runtime.backend of every run
+  --threads <n>      wasm: XNNPACK threads for the run's worker (1 to ${MAX_WASM_THREADS}; default: half the
+                     cores, 1 on 2; a Hub model trains faster on more: README, Hosting)
   --out <dir>        output folder (default: results/attacks/<search name>), checked and made before
                      the first run (a file, or a path under /proc, /sys or /dev: exit 2); a file in
                      <out>/runs/ holding another config's results is kept, the run's goes beside it
@@ -446,6 +459,7 @@ export type OptionValues = Record<string, string | boolean | undefined>;
 const RUN_OPTIONS: OptionSpecs = {
   preset: { type: 'string' },
   backend: { type: 'string' },
+  threads: { type: 'string' },
   out: { type: 'string' },
   force: { type: 'boolean' },
   verbose: { type: 'boolean' },
@@ -510,6 +524,19 @@ function backendOption(
   return backend;
 }
 
+/** `--threads n`: wasm's XNNPACK threads for the run's worker (1 to `MAX_WASM_THREADS`). */
+function threadsOption(
+  command: 'run' | 'sweep' | 'attack',
+  values: OptionValues,
+): number | undefined {
+  const text = stringOption(values.threads);
+  if (text === undefined) return undefined;
+  const threads = /^\d+$/.test(text) ? Number(text) : text;
+  const problem = wasmThreadsProblem(threads);
+  if (problem !== null) throw new UsageError(`${command}: --${problem}`);
+  return threads as number;
+}
+
 function parseRun(values: OptionValues, positionals: string[]): Command {
   const source = fileOrPreset('run', values, positionals, 'config file');
   const out = stringOption(values.out);
@@ -522,6 +549,7 @@ function parseRun(values: OptionValues, positionals: string[]): Command {
     backend: backendOption('run', values),
     verbose: values.verbose === true,
     freshProfile: values['fresh-profile'] === true,
+    threads: threadsOption('run', values),
   };
 }
 
@@ -537,6 +565,7 @@ function parseAttack(values: OptionValues, positionals: string[]): Command {
     backend: backendOption('attack', values),
     verbose: values.verbose === true,
     freshProfile: values['fresh-profile'] === true,
+    threads: threadsOption('attack', values),
     dryRun: values['dry-run'] === true,
     shard: shardOption('attack', values),
   };
@@ -554,6 +583,7 @@ function parseSweep(values: OptionValues, positionals: string[]): Command {
     backend: backendOption('sweep', values),
     verbose: values.verbose === true,
     freshProfile: values['fresh-profile'] === true,
+    threads: threadsOption('sweep', values),
     dryRun: values['dry-run'] === true,
     shard: shardOption('sweep', values),
   };

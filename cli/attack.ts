@@ -160,6 +160,7 @@ export async function attack(
         profileDir,
         out,
         err,
+        command.threads,
       );
       await writeRunFile(fileOf(run), results, command.force, cli.cwd, err);
       return results;

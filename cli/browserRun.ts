@@ -21,6 +21,8 @@ export interface LabRunRequest {
   profileDir?: string;
   /** Where a Hub `model.base` comes from; default `$HF_ENDPOINT`, else https://huggingface.co. */
   endpoint?: string;
+  /** wasm's XNNPACK threads for the worker; absent: the page's default (`defaultWasmThreads`). */
+  threads?: number;
 }
 
 /** Resolves to what the worker returned: a results file, to be checked by the caller. */
@@ -89,10 +91,13 @@ export const runInBrowser: LabRunner = (request) =>
     },
     (page, runId) =>
       page.evaluate(
-        async ({ config, endpoint, runId }): Promise<unknown> => {
+        async ({ config, endpoint, runId, threads }): Promise<unknown> => {
           const lab = window.safetuneLab.createLabWorker();
           try {
-            const info = await lab.api.init(config.runtime.backend);
+            const info = await lab.api.init(
+              config.runtime.backend,
+              threads === undefined ? undefined : { threads },
+            );
             void window.__labBackend(info);
             const forward = lab.progress<PipelineEvent>((message) => {
               void window.__labEvent(message);
@@ -102,7 +107,12 @@ export const runInBrowser: LabRunner = (request) =>
             lab.terminate();
           }
         },
-        { config: request.config, endpoint: request.endpoint ?? hubEndpoint(), runId },
+        {
+          config: request.config,
+          endpoint: request.endpoint ?? hubEndpoint(),
+          runId,
+          threads: request.threads,
+        },
       ),
   );
 

@@ -192,6 +192,7 @@ async function run(
       onEvent: (event) => progress.handle(event),
       onConsole: command.verbose ? err : undefined,
       profileDir: command.freshProfile ? undefined : defaultProfileDir(),
+      threads: command.threads,
     });
   } catch (error) {
     const failure = describeRunFailure(error);

@@ -137,6 +137,7 @@ export async function sweep(
         profileDir,
         out,
         err,
+        command.threads,
       );
       await writeRunFile(fileOf(run), results, command.force, cli.cwd, err);
       return results;
@@ -274,6 +275,7 @@ export async function runConfigInBrowser(
   profileDir: string,
   out: (line?: string) => void,
   err: (line: string) => void,
+  threads?: number,
 ): Promise<ResultsFile> {
   const progress = new ProgressPrinter((line) => out(`    ${line}`), {
     now: cli.now,
@@ -287,6 +289,7 @@ export async function runConfigInBrowser(
       onEvent: (event) => progress.handle(event),
       onConsole: verbose ? err : undefined,
       profileDir,
+      threads,
     });
   } catch (error) {
     const failure = describeRunFailure(error);

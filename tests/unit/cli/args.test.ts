@@ -127,8 +127,22 @@ describe('parseCommand', () => {
     expect(parseCommand(['help', 'run'])).toEqual({ name: 'help', topic: 'run' });
     expect(parseCommand(['validate', '--help'])).toEqual({ name: 'help', topic: 'validate' });
     expect(parseCommand(['run', '-h'])).toEqual({ name: 'help', topic: 'run' });
-    for (const flag of ['--preset', '--backend', '--out', '--verbose'])
+    for (const flag of ['--preset', '--backend', '--threads', '--out', '--verbose'])
       expect(HELP.run).toContain(flag);
+    expect(HELP.sweep).toContain('--threads');
+    expect(HELP.attack).toContain('--threads');
+  });
+
+  it('reads --threads for run, sweep and attack: wasm XNNPACK threads, 1 to 8', () => {
+    expect(parseCommand(['run', 'a.json', '--threads', '2'])).toMatchObject({ threads: 2 });
+    expect(parseCommand(['sweep', '--preset', 'mask-ratio', '--threads', '8'])).toMatchObject({
+      threads: 8,
+    });
+    expect(parseCommand(['attack', 's.json', '--threads', '1'])).toMatchObject({ threads: 1 });
+    expect(parseCommand(['run', 'a.json'])).not.toHaveProperty('threads', expect.anything());
+    expect(() =>
+      parseCommand(['generate', '--model', 'm', '--prompt', 'x', '--threads', '2']),
+    ).toThrow(/^generate: Unknown option '--threads'/);
   });
 
   it.each([
@@ -154,6 +168,12 @@ describe('parseCommand', () => {
     ],
     [['run', 'a.json', '--backend'], /^run: Option '--backend <value>' argument missing$/],
     [['run', 'a.json', '--out='], /^run: --out must be a file path$/],
+    [['run', 'a.json', '--threads', '0'], /^run: --threads must be a positive integer \(got 0\)$/],
+    [['sweep', 's.json', '--threads', '1.5'], /^sweep: --threads must be a positive integer/],
+    [
+      ['attack', 's.json', '--threads', '9'],
+      /^attack: --threads must be at most 8, the wasm backend's pthread pool \(got 9\)$/,
+    ],
     [
       ['generate', '--prompt', 'hi'],
       /^generate: --model <repo\[@revision\]\|built-in name> is required$/,

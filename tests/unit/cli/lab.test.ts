@@ -159,6 +159,16 @@ describe('lab run (with a fake browser)', () => {
     return { runner, requests };
   }
 
+  it("--threads reaches the run's worker", async () => {
+    const { runner, requests } = fakeRunner();
+    const run = await lab(
+      ['run', '--preset', 'micro', '--threads', '2', '--out', 'r.json'],
+      runner,
+    );
+    expect(run.status).toBe(0);
+    expect(requests.map((r) => r.threads)).toEqual([2]);
+  });
+
   it('prints progress, the metrics and stage tables, writes the results file, exit 0', async () => {
     const fixture = await validResultsFile();
     const { runner, requests } = fakeRunner(fixture, [
@@ -176,6 +186,8 @@ describe('lab run (with a fake browser)', () => {
     expect(result.status).toBe(0);
     expect(requests[0].config).toEqual({ ...resolvePreset('micro'), runtime: { backend: 'wasm' } });
     expect(requests[0].onConsole).toBeUndefined();
+    // No --threads: the worker takes the page's default.
+    expect(requests[0].threads).toBeUndefined();
     const text = result.stdout;
     expect(text).toContain(`config: micro (configHash ${await configHash(requests[0].config)})\n`);
     expect(text).toContain('backend: wasm (requested)\n');

@@ -47,6 +47,18 @@ function fakeBrowser() {
 }
 
 describe('lab sweep (with a fake browser)', () => {
+  it('--threads reaches the worker of every run', async () => {
+    writeFileSync(join(dir, 's.json'), JSON.stringify(SWEEP));
+    const threads: (number | undefined)[] = [];
+    const runner: LabRunner = async (request) => {
+      threads.push(request.threads);
+      return fakeResults(request.config, []);
+    };
+    const result = await lab(['sweep', 's.json', '--threads', '3'], runner);
+    expect(result.status).toBe(0);
+    expect(threads).toEqual([3, 3, 3, 3]);
+  });
+
   it('runs every point, writes each results file and the leaderboard; a failed run is retried on the next call', async () => {
     writeFileSync(join(dir, 's.json'), JSON.stringify(SWEEP));
     const browser = fakeBrowser();
