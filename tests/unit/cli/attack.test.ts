@@ -46,6 +46,18 @@ function fakeBrowser(limit = Infinity) {
 }
 
 describe('lab attack (with a fake browser)', () => {
+  it('--threads reaches the worker of every run', async () => {
+    writeFileSync(join(dir, 's.json'), JSON.stringify(SEARCH));
+    const threads = new Set<number | undefined>();
+    const runner: LabRunner = async (request) => {
+      threads.add(request.threads);
+      return fakeResults(request.config);
+    };
+    const result = await lab(['attack', 's.json', '--threads', '2'], runner);
+    expect(result.status).toBe(0);
+    expect([...threads]).toEqual([2]);
+  });
+
   it('runs the plan, writes each results file and the robustness leaderboard', async () => {
     writeFileSync(join(dir, 's.json'), JSON.stringify(SEARCH));
     const browser = fakeBrowser();
