@@ -20,8 +20,11 @@ describe("the Backend panel's threads", () => {
 
   it('says why one thread: no isolation, or few cores', () => {
     expect(oneThreadReason(wasm(1, false), 8)).toMatch(/not cross-origin isolated/);
+    expect(oneThreadReason(wasm(1, true), 1)).toBe(
+      'One thread: this device reports one logical core.',
+    );
     expect(oneThreadReason(wasm(1, true), 2)).toBe(
-      'One thread: the lab uses half of this device’s 2 logical cores.',
+      'One thread, as asked (the lab’s default on this device’s 2 logical cores is 2).',
     );
     expect(oneThreadReason(wasm(2, true), 4)).toBeNull();
     expect(oneThreadReason({ ...wasm(1, false), backend: 'cpu' }, 4)).toBeNull();
