@@ -157,7 +157,7 @@ Options:
   --preset <name>    run a built-in preset instead of a config file (see: presets)
   --backend <name>   ${BACKENDS.join('|')}; overrides runtime.backend of the config
   --threads <n>      wasm: XNNPACK threads for the run's worker (1 to ${MAX_WASM_THREADS}; default: half the
-                     cores, at least 2 where there are 2; README, Hosting)
+                     cores, 1 on 2; a Hub model trains faster on more: README, Hosting)
   --out <file>       results file (default: results/<configHash>.json); an existing file is kept:
                      the results go to the first free name beside it (<file>-1.json, …), said on
                      stderr; a directory, or a path under /proc, /sys or /dev, is refused (exit 2)
@@ -192,7 +192,7 @@ Options:
   --preset <name>    a built-in sweep instead of a file
   --backend <name>   ${BACKENDS.join('|')}; overrides runtime.backend of every run
   --threads <n>      wasm: XNNPACK threads for the run's worker (1 to ${MAX_WASM_THREADS}; default: half the
-                     cores, at least 2 where there are 2; README, Hosting)
+                     cores, 1 on 2; a Hub model trains faster on more: README, Hosting)
   --out <dir>        output folder (default: results/sweeps/<sweep name>), checked and made before
                      the first run (a file, or a path under /proc, /sys or /dev: exit 2); a file in
                      <out>/runs/ holding another config's results is kept, the run's goes beside it
@@ -233,7 +233,7 @@ Options:
   --preset <name>    a built-in search instead of a file
   --backend <name>   ${BACKENDS.join('|')}; overrides runtime.backend of every run
   --threads <n>      wasm: XNNPACK threads for the run's worker (1 to ${MAX_WASM_THREADS}; default: half the
-                     cores, at least 2 where there are 2; README, Hosting)
+                     cores, 1 on 2; a Hub model trains faster on more: README, Hosting)
   --out <dir>        output folder (default: results/attacks/<search name>), checked and made before
                      the first run (a file, or a path under /proc, /sys or /dev: exit 2); a file in
                      <out>/runs/ holding another config's results is kept, the run's goes beside it

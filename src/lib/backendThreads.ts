@@ -1,6 +1,5 @@
 /** What the Backend panel says about wasm's threads (workers/backends.ts reports them). */
 import type { BackendInfo } from '../core/runtime/backend';
-import { defaultWasmThreads } from '../core/runtime/threads';
 
 /** "2 threads" on wasm; null on another backend, or from a worker that did not report them. */
 export function threadsText(info: BackendInfo): string | null {
@@ -10,13 +9,12 @@ export function threadsText(info: BackendInfo): string | null {
 
 /**
  * Why wasm runs on one thread, or null when it runs on more (or on another backend).
- * `logicalCores`: the page's `navigator.hardwareConcurrency`, which the default count follows.
+ * `logicalCores`: the page's `navigator.hardwareConcurrency`, which the default count is half of.
  */
 export function oneThreadReason(info: BackendInfo, logicalCores: number): string | null {
   if (info.backend !== 'wasm' || info.threads !== 1) return null;
   if (info.crossOriginIsolated === false) {
-    return 'One thread: this page is not cross-origin isolated, so wasm runs its single-thread build. A server that sends COOP/COEP headers, or the lab’s service worker over https, lets it use more.';
+    return 'One thread: this page is not cross-origin isolated, so wasm runs its single-thread build. A server that sends COOP/COEP headers, or the lab’s service worker over https, lets it use half the cores.';
   }
-  if (!(logicalCores >= 2)) return 'One thread: this device reports one logical core.';
-  return `One thread, as asked (the lab’s default on this device’s ${logicalCores} logical cores is ${defaultWasmThreads(logicalCores)}).`;
+  return `One thread: the lab uses half of this device’s ${logicalCores} logical ${logicalCores === 1 ? 'core' : 'cores'}.`;
 }

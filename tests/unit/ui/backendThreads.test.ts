@@ -20,11 +20,8 @@ describe("the Backend panel's threads", () => {
 
   it('says why one thread: no isolation, or few cores', () => {
     expect(oneThreadReason(wasm(1, false), 8)).toMatch(/not cross-origin isolated/);
-    expect(oneThreadReason(wasm(1, true), 1)).toBe(
-      'One thread: this device reports one logical core.',
-    );
     expect(oneThreadReason(wasm(1, true), 2)).toBe(
-      'One thread, as asked (the lab’s default on this device’s 2 logical cores is 2).',
+      'One thread: the lab uses half of this device’s 2 logical cores.',
     );
     expect(oneThreadReason(wasm(2, true), 4)).toBeNull();
     expect(oneThreadReason({ ...wasm(1, false), backend: 'cpu' }, 4)).toBeNull();
