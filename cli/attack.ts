@@ -153,15 +153,7 @@ export async function attack(
     spec,
     base,
     async (run) => {
-      const results = await runConfigInBrowser(
-        run.config,
-        cli,
-        command.verbose,
-        profileDir,
-        out,
-        err,
-        command.threads,
-      );
+      const results = await runConfigInBrowser(run.config, cli, command, profileDir, out, err);
       await writeRunFile(fileOf(run), results, command.force, cli.cwd, err);
       return results;
     },

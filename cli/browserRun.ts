@@ -94,10 +94,8 @@ export const runInBrowser: LabRunner = (request) =>
         async ({ config, endpoint, runId, threads }): Promise<unknown> => {
           const lab = window.safetuneLab.createLabWorker();
           try {
-            const info = await lab.api.init(
-              config.runtime.backend,
-              threads === undefined ? undefined : { threads },
-            );
+            // Without `threads` the page's default (`createLabWorker` fills it in).
+            const info = await lab.api.init(config.runtime.backend, { threads });
             void window.__labBackend(info);
             const forward = lab.progress<PipelineEvent>((message) => {
               void window.__labEvent(message);

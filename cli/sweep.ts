@@ -130,15 +130,7 @@ export async function sweep(
   const outcome = await runSweep(
     runs,
     async (run) => {
-      const results = await runConfigInBrowser(
-        run.config,
-        cli,
-        command.verbose,
-        profileDir,
-        out,
-        err,
-        command.threads,
-      );
+      const results = await runConfigInBrowser(run.config, cli, command, profileDir, out, err);
       await writeRunFile(fileOf(run), results, command.force, cli.cwd, err);
       return results;
     },
@@ -271,11 +263,10 @@ export async function readSpecSource(
 export async function runConfigInBrowser(
   config: ExperimentConfig,
   cli: CliContext,
-  verbose: boolean,
+  command: { verbose: boolean; threads?: number },
   profileDir: string,
   out: (line?: string) => void,
   err: (line: string) => void,
-  threads?: number,
 ): Promise<ResultsFile> {
   const progress = new ProgressPrinter((line) => out(`    ${line}`), {
     now: cli.now,
@@ -287,9 +278,9 @@ export async function runConfigInBrowser(
       config,
       onBackend: () => {},
       onEvent: (event) => progress.handle(event),
-      onConsole: verbose ? err : undefined,
+      onConsole: command.verbose ? err : undefined,
       profileDir,
-      threads,
+      threads: command.threads,
     });
   } catch (error) {
     const failure = describeRunFailure(error);
