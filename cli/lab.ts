@@ -22,7 +22,8 @@ import { configHash, listPresets, type ExperimentConfig } from '../src/core/conf
 import { resolvePreset } from '../src/core/lab';
 import { resultsFileProblems } from '../src/core/pipeline/resultsSchema';
 import type { ResultsFile } from '../src/core/pipeline/types';
-import { HELP, UsageError, parseCommand, type Command } from './args';
+import { UsageError, parseCommand, type Command } from './args';
+import { HELP } from './help';
 import { EXIT_BAD_INPUT, EXIT_FAILED, EXIT_OK } from './exit';
 import { defaultProfileDir } from './browser';
 import { describeRunFailure, runInBrowser, type LabRunner } from './browserRun';

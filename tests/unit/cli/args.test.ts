@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { HELP, UsageError, parseCommand } from '../../../cli/args';
+import { UsageError, parseCommand } from '../../../cli/args';
+import { HELP } from '../../../cli/help';
 
 describe('parseCommand', () => {
   it('reads each command and its arguments', () => {

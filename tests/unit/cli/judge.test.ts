@@ -2,7 +2,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { HELP } from '../../../cli/args';
+import { HELP } from '../../../cli/help';
 import {
   parseJudgeCommand,
   parseSamples,

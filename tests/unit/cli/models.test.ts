@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { HELP, parseCommand } from '../../../cli/args';
+import { parseCommand } from '../../../cli/args';
+import { HELP } from '../../../cli/help';
 import { main } from '../../../cli/lab';
 import { MODELS_RUN, formatModelsTable, modelRows, type ModelRow } from '../../../cli/models';
 import { DEFAULT_CONFIG } from '../../../src/core/config/schema';
