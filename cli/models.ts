@@ -3,7 +3,7 @@
  * fine-tune each the lab's default way. Everything comes from configs (the built-in model's
  * `models/<name>/config.json`, the curated `config.json`s); nothing is downloaded.
  */
-import { recomputeBlocks } from '../src/core/config/schema';
+import { recomputePolicy } from '../src/core/config/schema';
 import { readFileSync } from 'node:fs';
 import { DEFAULT_CONFIG } from '../src/core/config/schema';
 import { CURATED_MODELS } from '../src/core/hub/curated';
@@ -48,6 +48,9 @@ export type LimitsVerdict = 'default' | 'raised' | 'too-big';
 export interface WasmPass {
   /** Rows per pass (`chooseMicroBatch` against wasm's budget); the step accumulates the passes. */
   rows: number;
+  /** Blocks whose activations a pass keeps (the rest are recomputed backward), of `blocks`. */
+  storedBlocks: number;
+  blocks: number;
   /** Estimated peak of a step at `rows`. */
   stepBytes: number;
   /**
@@ -119,17 +122,22 @@ function row(entry: {
   chatTemplate: boolean;
   run: MemoryRun;
 }): ModelRow {
-  // As a run of this model would: Hub models recompute block activations backward by default.
-  const recompute =
-    entry.run.recompute ??
-    recomputeBlocks({ model: { base: entry.model }, runtime: { backend: 'auto' } });
+  // As a run of this model would: Hub models recompute block activations backward by default
+  // (the estimate's train step: every block; wasm's passes: the blocks that do not fit).
+  const policy = recomputePolicy({ model: { base: entry.model }, runtime: { backend: 'auto' } });
+  const recompute = entry.run.recompute ?? policy !== 'none';
   const run = { ...entry.run, recompute };
   const memory = estimateMemory(entry.config, run);
   const atDefault = deviceFit(memory, WEBGPU_DEFAULT_LIMITS);
   const atDesktop = deviceFit(memory, WEBGPU_DESKTOP_LIMITS);
   const micro = chooseMicroBatch(
     entry.config,
-    { batchSize: run.batchSize, seqLen: run.seqLen, lora: run.lora, recompute: run.recompute },
+    {
+      batchSize: run.batchSize,
+      seqLen: run.seqLen,
+      lora: run.lora,
+      recompute: entry.run.recompute ?? (policy === 'fit' ? 'fit' : recompute),
+    },
     trainingLimits('wasm'),
   );
   return {
@@ -147,6 +155,8 @@ function row(entry: {
     desktopLimitProblems: atDesktop.problems,
     wasm: {
       rows: micro.rows,
+      storedBlocks: micro.storedBlocks,
+      blocks: micro.blocks,
       stepBytes: micro.stepBytes,
       verdict: micro.fits ? 'fits' : micro.stepBytes <= WASM_HEAP_BYTES ? 'tight' : 'no',
     },
@@ -213,7 +223,7 @@ export function formatModelsTable(rows: readonly ModelRow[], run: MemoryRun = MO
     LIMITS_SHOWN[r.limits],
     r.wasm.verdict === 'no'
       ? 'no'
-      : `${r.wasm.rows} of ${run.batchSize}${r.wasm.verdict === 'tight' ? ' (tight)' : ''}`,
+      : `${r.wasm.rows} of ${run.batchSize}${storedText(r.wasm)}${r.wasm.verdict === 'tight' ? ' (tight)' : ''}`,
   ]);
   const capped = rows.filter((r) => r.memory.run.seqLen < run.seqLen);
   const notes = [
@@ -235,7 +245,8 @@ export function formatModelsTable(rows: readonly ModelRow[], run: MemoryRun = MO
     `wasm rows: rows per forward/backward pass on wasm (a step accumulates the gradients of its micro-batches: the same step, ` +
       `slower) whose step, with ${WASM_WEIGHT_OVERHEAD} byte per byte of weights for what the estimate leaves out (measured), ` +
       `fits ${mib(TRAINING_MEMORY_BUDGET.wasm)} of the ${mib(WASM_HEAP_BYTES)} heap; "tight" = one row is over that ` +
-      `but within the heap; "no" = one row is over the heap (train on WebGPU, or with shorter rows).`,
+      `but within the heap; "no" = one row is over the heap (train on WebGPU, or with shorter rows). ` +
+      `"k/n stored": the first k of n blocks keep their activations and the rest are recomputed backward (Hub models: as many as fit).`,
   ];
   return [table(columns, cells), '', ...notes].join('\n');
 }
@@ -275,6 +286,12 @@ const mib = (bytes: number) =>
   bytes % 2 ** 30 === 0 ? `${bytes / 2 ** 30} GiB` : `${bytes / 2 ** 20} MiB`;
 
 /** Columns padded to their widest cell (numbers right-aligned), no trailing spaces. */
+/** ", 12/30 stored" when some but not all blocks keep their activations on wasm; else "". */
+function storedText(pass: { storedBlocks: number; blocks: number }): string {
+  if (pass.storedBlocks === 0 || pass.storedBlocks === pass.blocks) return '';
+  return `, ${pass.storedBlocks}/${pass.blocks} stored`;
+}
+
 function table(columns: [string, boolean][], rows: string[][]): string {
   const all = [columns.map(([heading]) => heading), ...rows];
   const widths = columns.map((_, column) => Math.max(...all.map((cells) => cells[column].length)));

@@ -60,6 +60,7 @@ import type { KernelProfile } from '../src/core/bench/kernelProfile';
 import type { ProductPeak } from '../src/core/bench/productPeak';
 import type { LogEvent } from '../workers/protocol';
 import { DEFAULT_CONFIG } from '../src/core/config/schema';
+import { chooseMicroBatch, trainingLimits } from '../src/core/train/microBatch';
 
 /** Debian's Python, which has python3-torch (`ensurePytorch`). */
 const PYTHON = '/usr/bin/python3';
@@ -96,7 +97,12 @@ const { values } = parseArgs({
     'no-recompute': {
       type: 'boolean',
       default: false,
-      description: 'real-size: keep every block activation (default: recomputed, as Hub runs)',
+      description: 'real-size: keep every block activation (default: every block recomputed)',
+    },
+    'stored-blocks': {
+      type: 'string',
+      description:
+        'real-size: the first N blocks keep their activations, the rest are recomputed; "fit": as many as a Hub run stores on the backend, at the rows it chooses',
     },
     steps: { type: 'string', description: 'timed steps (default 8; real-size 3)' },
     warmup: {
@@ -127,7 +133,7 @@ if (values.help) {
     `npm run bench -- --real-size | --model ${REAL_SIZE_MODEL_NAMES.join(',')} [--backend webgpu,wasm]`,
   );
   console.log(
-    '                 [--batch 4] [--seq 256] [--no-recompute] [--micro-batch N] [--vs-pytorch]',
+    '                 [--batch 4] [--seq 256] [--no-recompute | --stored-blocks N|fit] [--micro-batch N] [--vs-pytorch]',
   );
   console.log(
     '                 [--steps 3] [--warmup 1] [--threads N] [--profile] [--out results/bench-real-size.json]',
@@ -465,6 +471,36 @@ function benchPytorch(): { tokensPerSecond: number } & Record<string, unknown> {
 }
 
 /**
+ * Rows per pass and stored blocks of a real-size step: `--micro-batch` (default 1 on wasm, else
+ * 4) and `--stored-blocks N` as given; `--stored-blocks fit` as a Hub run chooses them on
+ * `backend` (`chooseMicroBatch`, `recompute: 'fit'`), `--micro-batch` then fixing the rows.
+ */
+function realSizePasses(
+  name: RealSizeModelName,
+  backend: BackendName,
+  batch: number,
+  seqLen: number,
+  recompute: boolean,
+): { rows: number; storedBlocks: number } {
+  const given = values['micro-batch'] ? positive('micro-batch', values['micro-batch']) : undefined;
+  const stored = values['stored-blocks'];
+  if (stored === 'fit' && recompute) {
+    const lora = DEFAULT_CONFIG.finetune.lora;
+    const choice = chooseMicroBatch(
+      realSizeModelConfig(name),
+      { batchSize: batch, seqLen, lora, recompute: 'fit' },
+      trainingLimits(backend),
+      given,
+    );
+    return { rows: choice.rows, storedBlocks: choice.storedBlocks };
+  }
+  return {
+    rows: given ?? (backend === 'wasm' ? 1 : 4),
+    storedBlocks: stored === undefined || !recompute ? 0 : whole('stored-blocks', stored),
+  };
+}
+
+/**
  * Each backend × model in a worker of its own: a fresh wasm heap per model (its size only grows,
  * and it is what the figures report), and an aborted wasm module takes nothing else with it.
  */
@@ -494,17 +530,15 @@ async function benchRealSize(names: RealSizeModelName[]): Promise<void> {
   try {
     for (const backend of backends) {
       for (const name of names) {
+        const passes = realSizePasses(name, backend, batch, seqLen, recompute);
         const options: ModelBenchOptions = {
           label: name,
           model: realSizeModelConfig(name),
           batch,
           seqLen,
           recompute,
-          microBatch: values['micro-batch']
-            ? positive('micro-batch', values['micro-batch'])
-            : backend === 'wasm'
-              ? 1
-              : 4,
+          storedBlocks: passes.storedBlocks,
+          microBatch: passes.rows,
           trainSteps,
           warmupSteps,
           promptTokens: 8,
@@ -600,6 +634,7 @@ function benchLine(row: RealSizeRow): Record<string, unknown> {
           seqLen: train.seqLen,
           lora,
           recompute: train.recompute,
+          storedBlocks: train.storedBlocks,
         })
       : null;
   const gflopsPerSecond = flops === null ? null : flops / train.medianMsPerStep / 1e6;
@@ -609,6 +644,7 @@ function benchLine(row: RealSizeRow): Record<string, unknown> {
     seqLen: train.seqLen,
     microBatch: train.microBatch,
     recompute: train.recompute,
+    ...(train.recompute ? { storedBlocks: train.storedBlocks } : {}),
     peakBytes: train.peakTensorBytes,
     weightBytes: train.liveBytesBefore,
     estimatedPeakBytes: train.estimatedPeakBytes,

@@ -27,6 +27,8 @@ export interface LoraStep {
   lora: LoraSettings;
   /** Block activations recomputed in the backward pass (`LanguageModel.recompute`): one more forward. */
   recompute: boolean;
+  /** With `recompute`, the first blocks that keep their activations (no second forward); default 0. */
+  storedBlocks?: number;
 }
 
 /**
@@ -34,7 +36,7 @@ export interface LoraStep {
  * (`npm run bench -- --model …`), two per multiply-add, products only:
  * - each block's forward: every linear layer (`roleShape`), attention's `Q·Kᵀ` and `P·V` over
  *   whole `[seqLen, seqLen]` score matrices (as computed, causal mask and all), each adapter's
- *   `x·A·B`; once more with `recompute`;
+ *   `x·A·B`; once more with `recompute` (for each block that does not keep its activations);
  * - its backward: the input gradient of every linear layer (the frozen weights get none), twice
  *   attention's products, each adapter's input gradient and its two matrices' gradients;
  * - the frozen head's loss: the logits and `softmax · head` (`frozenHeadCrossEntropy`), nothing
@@ -55,7 +57,9 @@ export function loraTrainingStepFlops(config: ModelConfig, step: LoraStep): numb
   const attention = 2 * 2 * step.batch * config.nHeads * step.seqLen ** 2 * config.headDim;
   const forward = 2 * tokens * (linear + adapters) + attention;
   const backward = 2 * tokens * (linear + 2 * adapters) + 2 * attention;
-  const block = (step.recompute ? 2 : 1) * forward + backward;
+  const stored = step.recompute
+    ? Math.min(config.nLayers, Math.max(0, step.storedBlocks ?? 0))
+    : config.nLayers;
   const head = 2 * 2 * tokens * config.dModel * config.vocabSize;
-  return config.nLayers * block + head;
+  return config.nLayers * (forward + backward) + (config.nLayers - stored) * forward + head;
 }

@@ -62,6 +62,8 @@ export interface ModelBenchOptions {
   lora?: LoraSettings;
   /** Recompute block activations in the backward pass (`LanguageModel.recompute`, on for Hub runs). */
   recompute?: boolean;
+  /** With `recompute`, the first blocks that keep their activations (`LanguageModel.storedBlocks`). */
+  storedBlocks?: number;
   /**
    * Training steps after the timed ones with every kernel timed (`kernelProfile.ts`; wasm and cpu
    * only), kept out of `msPerStep`.
@@ -90,6 +92,8 @@ export interface TrainingMeasurement {
   seqLen: number;
   microBatch: number;
   recompute: boolean;
+  /** With `recompute`, the first blocks that kept their activations. */
+  storedBlocks: number;
   /** `tf.memory().numBytes` before the first step: the weights, the adapter, the rotary table. */
   liveBytesBefore: number;
   /**
@@ -172,6 +176,7 @@ export async function runModelBench(
     model = LanguageModel.fromValues(config, fastRandomWeights(config, seed));
     model.attachAdapter(lora, { seed });
     model.recompute = options.recompute ?? false;
+    model.storedBlocks = options.storedBlocks ?? 0;
     const createMs = now() - start;
     log(`random weights made and uploaded in ${createMs.toFixed(0)} ms`);
     sampleHeap();
@@ -350,6 +355,7 @@ async function measureTraining(
     seqLen,
     microBatch,
     recompute: model.recompute,
+    storedBlocks: model.storedBlocks,
     liveBytesBefore,
     estimatedPeakBytes: stepMemory(
       model.config,
@@ -358,6 +364,7 @@ async function measureTraining(
         seqLen,
         lora: options.lora ?? DEFAULT_CONFIG.finetune.lora,
         recompute: model.recompute,
+        storedBlocks: model.storedBlocks,
       },
       microBatch,
       { maxBufferSize: Infinity, maxStorageBufferBindingSize: Infinity },

@@ -193,9 +193,10 @@ export const PRESETS: readonly Preset[] = [
     'webgpu-speed',
     'The reference experiment on a real instruct model, SmolLM2-135M-Instruct (a Llama, 135M ' +
       'parameters, ~270 MB download), with its chat template: LoRA alignment, LoRA fine-tuning on ' +
-      'SST-2 with 10% harmful examples, Antidote on the adapter. With block activations recomputed ' +
-      'backward, a step of its 4 rows is about 1.3 GB (alignment) and 1.2 GB (fine-tuning) by the ' +
-      'estimate.',
+      'SST-2 with 10% harmful examples, Antidote on the adapter. On wasm it trains one row per pass ' +
+      'and keeps the activations of every block (fine-tuning) or of the first 26 of 30 ' +
+      '(alignment), recomputing the rest backward; on WebGPU it recomputes every block, and a step ' +
+      'of its 4 rows is about 1.3 GB (alignment) and 1.2 GB (fine-tuning) by the estimate.',
   ),
   hubPreset(
     'qwen2.5-0.5b-sst2',

@@ -265,15 +265,32 @@ export interface RuntimeConfig {
   /**
    * Recompute each block's activations in the backward pass instead of keeping them all
    * (activation checkpointing, `model/forward.ts` `recomputedBlock`): a step then holds one
-   * block's activations, for about a third more compute; the numbers are the same. Optional and
-   * absent by default: on for Hub models (`recomputeBlocks`), off for the built-in one.
+   * block's activations, for about a third more compute; the numbers are the same. `true`: every
+   * block recomputed; `false`: none. Optional and absent by default: then a Hub model recomputes
+   * only the blocks whose activations do not fit the backend's memory (`recomputePolicy`), and
+   * the built-in model none.
    */
   recompute?: boolean;
 }
 
-/** Whether a run recomputes block activations: `runtime.recompute`, else on for every Hub model. */
+/**
+ * How a run's training steps keep block activations: `all` recomputed in the backward pass,
+ * `none`, or `fit`: the most blocks whose activations fit the memory budget keep them and the
+ * rest are recomputed (`chooseMicroBatch`). `runtime.recompute` true or false says all or none;
+ * absent, Hub models fit and the built-in model (small enough to store every block) keeps all.
+ */
+export type RecomputePolicy = 'all' | 'fit' | 'none';
+
+export function recomputePolicy(
+  config: Pick<ExperimentConfig, 'model' | 'runtime'>,
+): RecomputePolicy {
+  if (config.runtime.recompute !== undefined) return config.runtime.recompute ? 'all' : 'none';
+  return config.model.base.includes('/') ? 'fit' : 'none';
+}
+
+/** Whether a run may recompute block activations (`recomputePolicy` other than `none`). */
 export function recomputeBlocks(config: Pick<ExperimentConfig, 'model' | 'runtime'>): boolean {
-  return config.runtime.recompute ?? config.model.base.includes('/');
+  return recomputePolicy(config) !== 'none';
 }
 
 /** A method's parameter, as its registry entry declares it (owned by `src/core/registry.ts`). */

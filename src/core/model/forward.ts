@@ -71,6 +71,8 @@ export interface ForwardContext {
   rotary?: RotaryTable;
   /** Recompute each block's activations in the backward pass instead of keeping them (`recomputedBlock`). */
   recompute?: boolean;
+  /** With `recompute`, how many of the first blocks keep their activations all the same (default 0). */
+  storedBlocks?: number;
 }
 
 /** The rotary table's rows at each token's position, `[tokens, 1, rotaryDim]` each (`rotaryRows`). */
@@ -137,7 +139,7 @@ export function forwardHidden(
   // keeps a tensor must `tf.keep` it.
   const untaped = tf.engine().state.gradientDepth === 0;
   for (let layer = 0; layer < config.nLayers; layer++) {
-    if (recompute) {
+    if (recompute && layer >= (ctx.storedBlocks ?? 0)) {
       x = recomputedBlock(ctx, layer, x, input, rotary);
     } else {
       const slot = cache && {

@@ -52,6 +52,11 @@ export class LanguageModel {
    * every block's, for about a third more compute. Only while a gradient is being taken.
    */
   recompute = false;
+  /**
+   * With `recompute`, how many of the first blocks keep their activations all the same (the
+   * pipeline stores as many as the memory budget allows, `chooseMicroBatch`); 0: none.
+   */
+  storedBlocks = 0;
   private lora: LoraAdapter | undefined;
   private readonly rotary: RotaryTable | undefined;
 
@@ -119,6 +124,7 @@ export class LanguageModel {
       // The engine records a tape only inside a gradient (`variableGrads`): evaluation, generation
       // and Wanda's taps run the plain blocks.
       recompute: this.recompute && tf.engine().state.gradientDepth > 0,
+      storedBlocks: this.storedBlocks,
     };
   }
 

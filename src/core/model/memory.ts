@@ -65,6 +65,11 @@ export interface MemoryRun {
    * block's input and the gradient that reaches it, and one block's activations at a time.
    */
   recompute?: boolean;
+  /**
+   * With `recompute`, how many blocks (the first ones) keep their activations all the same
+   * (`LanguageModel.storedBlocks`); default 0, every block recomputed.
+   */
+  storedBlocks?: number;
 }
 
 /** One tensor's size, for the per-buffer limits of WebGPU. */
@@ -185,10 +190,15 @@ export function estimateMemory(config: ModelConfig, run: MemoryRun): MemoryEstim
   const embeddingGradient = frozenHead ? 0 : 3 * config.vocabSize * C + 4 * N * config.vocabSize;
   const pass = { mode: 'train', B, T, S: T, adapted, rank, frozenHead } as const;
   // Recomputed blocks: what lies outside the blocks (embedding, final norm, loss) as stored and
-  // one block's outputs, recomputed, twice; and each block's output, the copy of its input the
-  // gradient saves (a real copy on wasm, shared on cpu) and the gradient arriving at it.
-  const forward = forwardOutputs(run.recompute ? { ...config, nLayers: 1 } : config, pass);
-  const blockInputs = run.recompute ? 3 * config.nLayers * N * C : 0;
+  // one block's outputs, recomputed, twice; and each recomputed block's output, the copy of its
+  // input the gradient saves (a real copy on wasm, shared on cpu) and the gradient arriving at it.
+  // With some blocks stored, those blocks' outputs as a stored pass's, besides.
+  const stored = run.recompute
+    ? Math.min(config.nLayers, Math.max(0, Math.floor(run.storedBlocks ?? 0)))
+    : config.nLayers;
+  const recomputed = config.nLayers - stored;
+  const forward = forwardOutputs({ ...config, nLayers: stored + (recomputed > 0 ? 1 : 0) }, pass);
+  const blockInputs = 3 * recomputed * N * C;
   const activationValues =
     batchInputs +
     2 * forward +
@@ -197,7 +207,7 @@ export function estimateMemory(config: ModelConfig, run: MemoryRun): MemoryEstim
     // Temporaries of a gradient function (softmax, logsumexp, a loss chunk's logits): three of the
     // largest activation; two with recomputed blocks, where three overshot the measured peak by
     // more than 1.35× (cpu, every family; see the tests).
-    Math.max((run.recompute ? 2 : 3) * largestActivation, frozenHead ? 3 * lossChunk : 0) +
+    Math.max((stored === 0 ? 2 : 3) * largestActivation, frozenHead ? 3 * lossChunk : 0) +
     embeddingGradient;
 
   const { nKvHeads: K, headDim: D } = config;
@@ -414,6 +424,13 @@ export interface DeviceLimits {
    * against `deviceMemoryBytes` (wasm: see `TRAINING_MEMORY_BUDGET`); absent: none.
    */
   weightOverhead?: number;
+  /**
+   * Whether a step's time follows its arithmetic (the CPU backends, wasm and cpu): recomputing a
+   * block then costs its forward pass again, so `recompute: 'fit'` keeps as many blocks'
+   * activations as fit, at fewer rows per pass. Absent (the GPU backends, where a pass of few rows
+   * leaves the device idle between dispatches): every block is recomputed, at more rows.
+   */
+  storesBlocksFirst?: boolean;
 }
 
 /** The WebGPU spec's defaults: what a device has unless higher limits are requested. */

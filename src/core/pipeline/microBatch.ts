@@ -1,4 +1,4 @@
-import { recomputeBlocks, type ExperimentConfig } from '../config/schema';
+import { recomputePolicy, type ExperimentConfig } from '../config/schema';
 import { getTrainMethod } from '../methods/registry';
 import type { ModelConfig } from '../model/config';
 import { GENERATION_BATCH } from '../generation/answers';
@@ -27,7 +27,7 @@ export function stageMicroBatch(
       seqLen: trainingSeqLen(model),
       lora: settings.lora,
       memory: getTrainMethod(stage, settings.method).stepMemory,
-      recompute: recomputeBlocks(config),
+      recompute: recomputeOption(config),
     },
     limits,
     config.runtime.microBatch,
@@ -46,14 +46,24 @@ export function pipelineMemoryRun(
   device?: DeviceLimits | null,
 ): MemoryRun {
   const limits = trainingLimits(backend, device);
-  const runs = (['alignment', 'finetune'] as const).map((stage): MemoryRun => ({
-    batchSize: stageMicroBatch(config, stage, model, limits).rows,
-    seqLen: trainingSeqLen(model),
-    lora: config[stage].lora,
-    generationBatch: GENERATION_BATCH,
-    maxNewTokens: config.evaluation.maxNewTokens,
-    recompute: recomputeBlocks(config),
-  }));
+  const runs = (['alignment', 'finetune'] as const).map((stage): MemoryRun => {
+    const micro = stageMicroBatch(config, stage, model, limits);
+    return {
+      batchSize: micro.rows,
+      seqLen: trainingSeqLen(model),
+      lora: config[stage].lora,
+      generationBatch: GENERATION_BATCH,
+      maxNewTokens: config.evaluation.maxNewTokens,
+      recompute: micro.storedBlocks < micro.blocks,
+      storedBlocks: micro.storedBlocks,
+    };
+  });
   const [alignment, finetune] = runs.map((run) => estimateMemory(model, run).total);
   return alignment > finetune ? runs[0] : runs[1];
+}
+
+/** `StepRun.recompute` for a run of `config` (`recomputePolicy`). */
+function recomputeOption(config: ExperimentConfig): boolean | 'fit' {
+  const policy = recomputePolicy(config);
+  return policy === 'fit' ? 'fit' : policy === 'all';
 }

@@ -185,6 +185,15 @@ export async function resultsFileProblems(value: unknown): Promise<string[]> {
           `must be an integer ≥ 1 when present (got ${describe(stage.microBatch)})`,
         );
       }
+      if (
+        stage.storedBlocks !== undefined &&
+        (!Number.isInteger(stage.storedBlocks) || (stage.storedBlocks as number) < 0)
+      ) {
+        fail(
+          `${at}.storedBlocks`,
+          `must be an integer ≥ 0 when present (got ${describe(stage.storedBlocks)})`,
+        );
+      }
     });
   }
 

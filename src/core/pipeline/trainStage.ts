@@ -45,9 +45,13 @@ export async function trainStage(
     run.modelConfig,
     trainingLimits(deps.backend, deps.deviceLimits),
   );
+  // The blocks whose activations fit are kept; the rest recomputed (a model that recomputes).
+  model.storedBlocks = micro.storedBlocks;
+  const partial = model.recompute && micro.storedBlocks < micro.blocks;
   events.microBatch({
     stage,
     rows: micro.rows,
+    ...(partial ? { storedBlocks: micro.storedBlocks, blocks: micro.blocks } : {}),
     batchSize: micro.batchSize,
     chosen: micro.chosen,
     backend: deps.backend,
@@ -117,5 +121,6 @@ export async function trainStage(
     tokens: report.tokens,
     ...(resumedAt !== undefined ? { resumedAtStep: resumedAt } : {}),
     ...(micro.rows < micro.batchSize ? { microBatch: micro.rows } : {}),
+    ...(partial ? { storedBlocks: micro.storedBlocks } : {}),
   };
 }

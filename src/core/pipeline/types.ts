@@ -29,6 +29,11 @@ export interface StageRecord {
    * forward/backward pass (absent: the whole batch in one pass).
    */
   microBatch?: number;
+  /**
+   * A training stage that recomputed block activations in the backward pass: how many of the
+   * first blocks kept theirs (absent: every block did, or the run recomputed none).
+   */
+  storedBlocks?: number;
 }
 
 export interface SampleRecord {
@@ -160,6 +165,9 @@ export type PipelineEvent =
       type: 'micro-batch';
       stage: TrainingStage;
       rows: number;
+      /** Blocks that keep their activations, of `blocks`, when the others are recomputed. */
+      storedBlocks?: number;
+      blocks?: number;
       batchSize: number;
       chosen: 'auto' | 'config';
       backend: BackendName;

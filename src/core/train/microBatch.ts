@@ -64,10 +64,16 @@ export function trainingLimits(backend: BackendName, device?: DeviceLimits | nul
       maxStorageBufferBindingSize: WASM_HEAP_BYTES,
       deviceMemoryBytes: budget,
       weightOverhead: WASM_WEIGHT_OVERHEAD,
+      storesBlocksFirst: true,
     };
   }
   const buffer = Number.POSITIVE_INFINITY;
-  return { maxBufferSize: buffer, maxStorageBufferBindingSize: buffer, deviceMemoryBytes: budget };
+  return {
+    maxBufferSize: buffer,
+    maxStorageBufferBindingSize: buffer,
+    deviceMemoryBytes: budget,
+    ...(backend === 'cpu' ? { storesBlocksFirst: true } : {}),
+  };
 }
 
 /**
@@ -96,13 +102,25 @@ export interface StepRun {
   seqLen: number;
   lora: LoraSettings | null;
   memory?: StepMemory;
-  /** Block activations recomputed in the backward pass (`runtime.recompute`). */
-  recompute?: boolean;
+  /**
+   * Block activations recomputed in the backward pass (`runtime.recompute`): `true` every block,
+   * `fit` only those whose activations do not fit the budget (`recomputePolicy`).
+   */
+  recompute?: boolean | 'fit';
+  /** With `recompute: true`, how many of the first blocks keep their activations (default 0). */
+  storedBlocks?: number;
 }
 
 export interface MicroBatchChoice {
   /** Rows per forward/backward pass; `batchSize` means one pass, no accumulation. */
   rows: number;
+  /**
+   * Blocks whose activations a pass keeps (the first ones; `LanguageModel.storedBlocks`); the
+   * others are recomputed in the backward pass. The model's block count when none is.
+   */
+  storedBlocks: number;
+  /** The model's blocks. */
+  blocks: number;
   batchSize: number;
   /** From the memory estimate, or `runtime.microBatch`. */
   chosen: 'auto' | 'config';
@@ -130,11 +148,13 @@ export function stepMemory(
   rows: number,
   limits: DeviceLimits,
 ): { bytes: number; problems: string[]; rowProblems: number } {
+  if (run.recompute === 'fit') throw new Error('stepMemory: choose the stored blocks first');
   const estimate = estimateMemory(model, {
     batchSize: rows,
     seqLen: run.seqLen,
     lora: run.lora,
     recompute: run.recompute,
+    storedBlocks: run.storedBlocks,
   });
   const extra = run.memory ?? {};
   // With micro-batches the running sums of the gradients stay alive beside a pass's own.
@@ -182,6 +202,7 @@ export function chooseMicroBatch(
   limits: DeviceLimits,
   override?: number,
 ): MicroBatchChoice {
+  if (run.recompute === 'fit') return chooseStoredBlocks(model, run, limits, override);
   const B = run.batchSize;
   const at = (rows: number) => stepMemory(model, run, rows, limits);
   let rows: number;
@@ -202,8 +223,11 @@ export function chooseMicroBatch(
     rows = low;
   }
   const { bytes, problems } = at(rows);
+  const blocks = model.nLayers;
   return {
     rows,
+    storedBlocks: run.recompute ? Math.min(blocks, Math.max(0, run.storedBlocks ?? 0)) : blocks,
+    blocks,
     batchSize: B,
     chosen: override !== undefined ? 'config' : 'auto',
     stepBytes: bytes,
@@ -211,6 +235,49 @@ export function chooseMicroBatch(
     fits: problems.length === 0,
     problems,
   };
+}
+
+/**
+ * `chooseMicroBatch` for `recompute: 'fit'`. On a backend whose time follows the arithmetic
+ * (`limits.storesBlocksFirst`: wasm, cpu) recomputing a block costs its forward pass again (a
+ * SmolLM2-135M-shape step on wasm: 34.4 s every block recomputed, 22.7 s none), more than fewer
+ * rows per pass do, so blocks are stored before rows are added:
+ * - every block stored when a step fits so at some rows (then the most rows that fit);
+ * - else the most blocks that fit at one row per pass (or `override`'s rows);
+ * - else every block recomputed, at the most rows that fit (the choice without stored blocks).
+ * Elsewhere (the GPU backends) every block is recomputed, at the most rows that fit.
+ */
+function chooseStoredBlocks(
+  model: ModelConfig,
+  run: StepRun,
+  limits: DeviceLimits,
+  override?: number,
+): MicroBatchChoice {
+  const blocks = model.nLayers;
+  if (!limits.storesBlocksFirst) {
+    return chooseMicroBatch(model, { ...run, recompute: true, storedBlocks: 0 }, limits, override);
+  }
+  const stored = chooseMicroBatch(model, { ...run, recompute: false }, limits, override);
+  if (stored.fits) return stored;
+  const rows = override !== undefined ? Math.min(override, run.batchSize) : 1;
+  const fits = (storedBlocks: number) =>
+    stepMemory(model, { ...run, recompute: true, storedBlocks }, rows, limits).problems.length ===
+    0;
+  if (blocks > 1 && fits(1)) {
+    // The estimate grows with the stored blocks: the most that fit, by bisection. Invariant:
+    // `low` fits, `high` does not (every block stored did not fit above).
+    let low = 1;
+    let high = blocks;
+    while (high - low > 1) {
+      const mid = Math.floor((low + high) / 2);
+      if (fits(mid)) low = mid;
+      else high = mid;
+    }
+    const partial = { ...run, recompute: true, storedBlocks: low };
+    const choice = chooseMicroBatch(model, partial, limits, rows);
+    return { ...choice, chosen: override !== undefined ? 'config' : 'auto' };
+  }
+  return chooseMicroBatch(model, { ...run, recompute: true, storedBlocks: 0 }, limits, override);
 }
 
 /**
@@ -223,13 +290,21 @@ export function describeMicroBatch(choice: {
   chosen: 'auto' | 'config';
   stepBytes: number;
   backend: BackendName;
+  /** Blocks that keep their activations, of `blocks`, when the others are recomputed. */
+  storedBlocks?: number;
+  blocks?: number;
   /** Why the step does not fit, when it does not. */
   problem?: string;
 }): string {
-  const what =
+  const rows =
     choice.rows >= choice.batchSize
       ? `the whole batch of ${choice.batchSize} row${choice.batchSize === 1 ? '' : 's'} in one pass`
       : `micro-batch ${choice.rows} of ${choice.batchSize} rows`;
+  const { storedBlocks, blocks } = choice;
+  const what =
+    storedBlocks === undefined || blocks === undefined || storedBlocks >= blocks
+      ? rows
+      : `${rows}, ${storedBlocks === 0 ? 'every block' : `blocks ${storedBlocks + 1}–${blocks} of ${blocks}`} recomputed backward`;
   const source = choice.chosen === 'config' ? ', set by runtime.microBatch' : '';
   const over = choice.problem === undefined ? '' : `; it may not fit: ${choice.problem}`;
   return `${what} (estimated ${formatBytes(choice.stepBytes)} per step on ${choice.backend}${source})${over}`;

@@ -59,5 +59,13 @@ describe('loraTrainingStepFlops', () => {
     expect(loraTrainingStepFlops(config, { batch: 2, seqLen: 8, lora, recompute: true })).toBe(
       2 * (2 * forward + backward) + head,
     );
+    // The first block kept, the second recomputed: one forward pass more.
+    const step = { batch: 2, seqLen: 8, lora, recompute: true };
+    expect(loraTrainingStepFlops(config, { ...step, storedBlocks: 1 })).toBe(
+      2 * (forward + backward) + forward + head,
+    );
+    expect(loraTrainingStepFlops(config, { ...step, storedBlocks: 2 })).toBe(
+      2 * (forward + backward) + head,
+    );
   });
 });

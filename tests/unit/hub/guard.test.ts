@@ -44,10 +44,15 @@ describe('the memory check before a Hub model downloads', () => {
   });
 
   it("takes the SmolLM2 preset on wasm's 4 GiB heap in micro-batches, refuses Qwen2.5-0.5B's with the figures, and accepts the built-in world's scale", () => {
-    const recomputed = resolvePreset('smollm2-135m-sst2');
+    const smolDefault = resolvePreset('smollm2-135m-sst2');
     const smol = curatedModel('HuggingFaceTB/SmolLM2-135M-Instruct');
     expect(smol).toBeDefined();
-    // Blocks recomputed (a Hub model's default): one pass of the whole batch (4 rows) fits.
+    // A Hub model's default keeps what fits: one row per pass, and for alignment (the larger
+    // step) the first 26 of 30 blocks' activations.
+    const fitted = pipelineMemoryRun(smolDefault, smol!.config, 'wasm', WASM_HEAP);
+    expect([fitted.batchSize, fitted.recompute, fitted.storedBlocks]).toEqual([1, true, 26]);
+    // Every block recomputed: one pass of the whole batch (4 rows) fits.
+    const recomputed = { ...smolDefault, runtime: { ...smolDefault.runtime, recompute: true } };
     expect(pipelineMemoryRun(recomputed, smol!.config, 'wasm', WASM_HEAP).batchSize).toBe(4);
     // Activations stored: one pass of 2 rows × 256 tokens is over the heap; one row per pass fits.
     const preset = { ...recomputed, runtime: { ...recomputed.runtime, recompute: false } };

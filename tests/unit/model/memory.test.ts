@@ -85,6 +85,21 @@ describe('estimateMemory: exact parts', () => {
     }
   });
 
+  it('stored blocks: between every block recomputed and none, one block’s activations each', () => {
+    const lora: LoraSettings = { rank: 8, alpha: 16, targets: ['attn.q', 'attn.k', 'attn.v'] };
+    const run = { batchSize: 2, seqLen: 256, lora };
+    const at = (storedBlocks: number) =>
+      estimateMemory(GPT2_SMALL, { ...run, recompute: true, storedBlocks }).activations;
+    const none = estimateMemory(GPT2_SMALL, { ...run, recompute: false }).activations;
+    expect(at(0)).toBe(estimateMemory(GPT2_SMALL, { ...run, recompute: true }).activations);
+    expect(at(GPT2_SMALL.nLayers)).toBe(none);
+    const steps = [1, 2, 3].map((k) => at(k) - at(k - 1));
+    expect(steps[0]).toBeGreaterThan(0);
+    // Each further block kept adds the same: its activations, less its recomputed input's copies.
+    expect(steps[2]).toBe(steps[1]);
+    expect(at(6)).toBeLessThan(none);
+  });
+
   it('caps seqLen at the context length, as the trainer does', () => {
     const capped = estimateMemory(TINY, { batchSize: 2, seqLen: 500, lora: QKV });
     expect(capped.run.seqLen).toBe(TINY.contextLength);

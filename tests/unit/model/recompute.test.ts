@@ -135,6 +135,47 @@ describe('recomputed blocks in training', () => {
     model.dispose();
   });
 
+  it('partly recomputed (the first blocks stored): the stored losses, gradients and a peak in between', async () => {
+    for (const backend of ['cpu', 'wasm'] as const) {
+      await useBackend(backend);
+      const base = TINY_MODELS.find((m) => m.repo === 'tiny/llama')!.config;
+      const config = { ...base, nLayers: 6 };
+      const model = modelOf(config, true);
+      const batch = toBatchTensors(batchOf(config));
+      const run = async (recompute: boolean, storedBlocks: number) => {
+        model.recompute = recompute;
+        model.storedBlocks = storedBlocks;
+        let result: ReturnType<typeof lossAndGrads> | undefined;
+        const info = await tf.profile(() => {
+          result = lossAndGrads(model, batch, recompute);
+        });
+        return { ...result!, peak: info.peakBytes };
+      };
+      const stored = await run(false, 0);
+      const none = await run(true, 0);
+      const half = await run(true, 3);
+      const all = await run(true, 6);
+      for (const other of [none, half, all]) {
+        expect(other.loss).toBeCloseTo(stored.loss, 6);
+        for (const [name, grad] of Object.entries(stored.grads)) {
+          const scale = Math.max(1e-6, ...Array.from(grad, Math.abs));
+          const worst = Math.max(
+            ...Array.from(grad, (g, i) => Math.abs(g - other.grads[name][i]) / scale),
+          );
+          expect(worst, `${backend} ${name}`).toBeLessThan(1e-6);
+        }
+      }
+      // Three blocks' activations kept: more than none, less than six; six kept is the stored pass.
+      expect(half.peak, backend).toBeGreaterThan(none.peak);
+      expect(half.peak, backend).toBeLessThan(stored.peak);
+      expect(all.peak, backend).toBe(stored.peak);
+      model.storedBlocks = 0;
+      disposeBatchTensors(batch);
+      model.dispose();
+    }
+    await useBackend('cpu');
+  });
+
   it('changes nothing without a gradient: logits and Wanda-style input taps are the plain pass', async () => {
     await useBackend('cpu');
     const config = TINY_MODELS.find((m) => m.repo === 'tiny/qwen3')!.config;

@@ -25,11 +25,15 @@ describe('the pipeline’s micro-batches', () => {
     base = await tinyWorldBase();
   });
 
-  const run = async (config: ExperimentConfig, deviceLimits?: DeviceLimits) => {
+  const run = async (
+    config: ExperimentConfig,
+    deviceLimits?: DeviceLimits,
+    model: BaseModel = base,
+  ) => {
     const events: PipelineEvent[] = [];
     const results = await runExperiment(
       config,
-      { loadBase: async () => base, backend: 'wasm', deviceLimits, userAgent: 'vitest' },
+      { loadBase: async () => model, backend: 'wasm', deviceLimits, userAgent: 'vitest' },
       (e) => events.push(e),
     );
     expect(await resultsFileProblems(results)).toEqual([]);
@@ -99,5 +103,52 @@ describe('the pipeline’s micro-batches', () => {
       expect(clamped.micro(stage)).toMatchObject([{ rows: 16, chosen: 'config' }]);
       expect(clamped.losses(stage)).toEqual(reference.losses(stage));
     }
+  });
+
+  it('keep the blocks whose activations fit and recompute the rest (a Hub model’s default), with the stored losses', async () => {
+    // The built-in world on three blocks stands in for a Hub model (`fit` is the Hub default,
+    // from the base's repo id); a device with room for one block's activations at one row.
+    const deep = await tinyWorldBase('tiny-test-base-3', 3);
+    const hubLike = (c: ExperimentConfig): ExperimentConfig => ({
+      ...c,
+      model: { ...c.model, base: 'tiny/world' },
+    });
+    const config = hubLike(tinyMicroConfig());
+    const unbounded = { maxBufferSize: Infinity, maxStorageBufferBindingSize: Infinity };
+    const finetuneRun = {
+      batchSize: 16,
+      seqLen: trainingSeqLen(deep.config),
+      lora: config.finetune.lora,
+      recompute: true,
+    };
+    const oneRow = (storedBlocks: number) =>
+      stepMemory(deep.config, { ...finetuneRun, storedBlocks }, 1, {
+        ...unbounded,
+        weightOverhead: WASM_WEIGHT_OVERHEAD,
+      }).bytes;
+    const partial: DeviceLimits = { ...unbounded, deviceMemoryBytes: (oneRow(1) + oneRow(2)) / 2 };
+    const chosen = stageMicroBatch(
+      config,
+      'finetune',
+      deep.config,
+      trainingLimits('wasm', partial),
+    );
+    expect([chosen.rows, chosen.storedBlocks, chosen.blocks]).toEqual([1, 1, 3]);
+    const partly = await run(config, partial, deep);
+    expect(partly.micro('finetune')).toMatchObject([{ rows: 1, storedBlocks: 1, blocks: 3 }]);
+    expect(partly.record('finetune')).toMatchObject({ microBatch: 1, storedBlocks: 1 });
+    // Every block stored, the whole batch in one pass (no budget): the same losses.
+    const stored = await run(
+      hubLike(tinyMicroConfig((c) => (c.runtime.recompute = false))),
+      undefined,
+      deep,
+    );
+    expect(stored.micro('finetune')).toMatchObject([{ rows: 16 }]);
+    expect(stored.micro('finetune')[0].storedBlocks).toBeUndefined();
+    expect(stored.record('finetune').storedBlocks).toBeUndefined();
+    const [got, want] = [partly.losses('finetune'), stored.losses('finetune')];
+    expect(want.length).toBeGreaterThan(0);
+    expect(got.length).toBe(want.length);
+    got.forEach((loss, i) => expect(Math.abs(loss - want[i]) / want[i]).toBeLessThan(1e-4));
   });
 });

@@ -4,13 +4,13 @@ import { LanguageModel } from '../../../src/core/model/languageModel';
 import type { BaseModel } from '../../../src/core/pipeline/run';
 import { buildWordLevelTokenizer } from '../../../src/core/tokenizer/wordLevel';
 
-export async function tinyWorldBase(sha256 = 'tiny-test-base'): Promise<BaseModel> {
+export async function tinyWorldBase(sha256 = 'tiny-test-base', nLayers = 1): Promise<BaseModel> {
   const tokenizer = buildWordLevelTokenizer(worldCorpus(0));
   const model = LanguageModel.init(
     {
       vocabSize: tokenizer.vocabSize,
       dModel: 16,
-      nLayers: 1,
+      nLayers,
       nHeads: 2,
       contextLength: 64,
       mlpRatio: 2,

@@ -47,17 +47,24 @@ describe('the automatic micro-batch', () => {
     const limits = trainingLimits('wasm');
     expect(limits.deviceMemoryBytes).toBe(3.5 * GiB);
     expect(trainingSeqLen(SMOL)).toBe(256);
-    // The built-in world's config on a Hub model's shape, with a big batch: blocks recomputed (a
-    // Hub model's default).
+    // The built-in world's config on a Hub model's shape, with a big batch, every block
+    // recomputed (`runtime.recompute: true`; the default for a Hub model stores what fits, below).
     const hub = {
       ...DEFAULT_CONFIG,
       model: { base: 'HuggingFaceTB/SmolLM2-135M-Instruct' },
+      runtime: { ...DEFAULT_CONFIG.runtime, recompute: true },
       alignment: { ...DEFAULT_CONFIG.alignment, batchSize: 64 },
       finetune: { ...DEFAULT_CONFIG.finetune, batchSize: 64 },
     };
     for (const stage of ['finetune', 'alignment'] as const) {
       const choice = stageMicroBatch(hub, stage, SMOL, limits);
-      expect(choice, stage).toMatchObject({ batchSize: 64, chosen: 'auto', fits: true });
+      expect(choice, stage).toMatchObject({
+        batchSize: 64,
+        chosen: 'auto',
+        fits: true,
+        storedBlocks: 0,
+        blocks: 30,
+      });
       expect(choice.rows, stage).toBeLessThan(64);
       expect(choice.stepBytes, stage).toBeLessThanOrEqual(3.5 * GiB);
       // The largest: one more row is over the budget.
@@ -81,6 +88,43 @@ describe('the automatic micro-batch', () => {
     const gpu = stageMicroBatch(stored, 'finetune', SMOL, trainingLimits('webgpu'));
     expect(gpu.rows).toBeLessThan(64);
     expect(gpu.stepBytes).toBeLessThanOrEqual(TRAINING_MEMORY_BUDGET.webgpu);
+  });
+
+  it('keeps as many blocks’ activations as fit on the CPU backends (a Hub model’s default), and recomputes every block on the GPU ones', () => {
+    const hub = {
+      ...DEFAULT_CONFIG,
+      model: { base: 'HuggingFaceTB/SmolLM2-135M-Instruct' },
+      alignment: { ...DEFAULT_CONFIG.alignment, batchSize: 64 },
+      finetune: { ...DEFAULT_CONFIG.finetune, batchSize: 64 },
+    };
+    expect(hub.runtime.recompute).toBeUndefined();
+    const limits = trainingLimits('wasm');
+    for (const stage of STAGES) {
+      const choice = stageMicroBatch(hub, stage, SMOL, limits);
+      expect(choice, stage).toMatchObject({ rows: 1, blocks: 30, chosen: 'auto', fits: true });
+      const run = { batchSize: 64, seqLen: 256, lora: DEFAULT_CONFIG[stage].lora, recompute: true };
+      const at = (storedBlocks: number) =>
+        stepMemory(SMOL, { ...run, storedBlocks }, 1, limits).problems.length;
+      // The most that fit: one more block kept would be over the budget.
+      expect(at(choice.storedBlocks), stage).toBe(0);
+      if (choice.storedBlocks < 30) expect(at(choice.storedBlocks + 1), stage).toBeGreaterThan(0);
+      expect(choice.storedBlocks, stage).toBeGreaterThan(0);
+    }
+    // runtime.microBatch fixes the rows; the blocks that fit at those rows are kept.
+    const two = stageMicroBatch(
+      { ...hub, runtime: { ...hub.runtime, microBatch: 2 } },
+      'finetune',
+      SMOL,
+      limits,
+    );
+    const one = stageMicroBatch(hub, 'finetune', SMOL, limits);
+    expect(two).toMatchObject({ rows: 2, chosen: 'config', fits: true });
+    expect(two.storedBlocks).toBeLessThan(one.storedBlocks);
+    // cpu's time follows the arithmetic too; WebGPU's does not: every block recomputed, more rows.
+    expect(stageMicroBatch(hub, 'finetune', SMOL, trainingLimits('cpu')).storedBlocks).toBe(30);
+    const gpu = stageMicroBatch(hub, 'finetune', SMOL, trainingLimits('webgpu'));
+    expect(gpu.storedBlocks).toBe(0);
+    expect(gpu.rows).toBeGreaterThan(1);
   });
 
   it('takes the largest count, divisor or not, and counts the gradient sums and a method’s extra', () => {
@@ -157,22 +201,43 @@ describe('the automatic micro-batch', () => {
     expect(smol).toMatchObject({ rows: 8, chosen: 'config', fits: false });
   });
 
-  it('bears out the Hub presets’ labels: SmolLM2 trains its batch of 4 in one pass on wasm, Qwen2.5 needs WebGPU', () => {
+  it('bears out the Hub presets’ labels: SmolLM2 keeps what fits on wasm, its 4 rows in one pass on WebGPU; Qwen2.5 needs WebGPU', () => {
     const smolPreset = resolvePreset('smollm2-135m-sst2');
+    const expected = {
+      // Fine-tuning's adapter (q, k, v) leaves room for every block's activations at one row a
+      // pass; alignment's (every linear layer) for the first 26 of 30 blocks.
+      wasm: { alignment: [1, 26], finetune: [1, 30] },
+      webgpu: { alignment: [4, 0], finetune: [4, 0] },
+    };
+    for (const backend of ['wasm', 'webgpu'] as const) {
+      for (const stage of STAGES) {
+        expect(smolPreset[stage].batchSize, stage).toBe(4);
+        const choice = stageMicroBatch(smolPreset, stage, SMOL, trainingLimits(backend));
+        expect([choice.rows, choice.storedBlocks], `${backend} ${stage}`).toEqual(
+          expected[backend][stage],
+        );
+        expect(choice.fits, stage).toBe(true);
+      }
+    }
     for (const stage of STAGES) {
-      expect(smolPreset[stage].batchSize, stage).toBe(4);
-      const choice = stageMicroBatch(smolPreset, stage, SMOL, trainingLimits('wasm'));
-      expect(choice.rows, stage).toBe(4);
-      expect(choice.fits, stage).toBe(true);
-      // Without recomputation one row was over the budget.
+      // Every block recomputed, the whole batch fits in one pass; every block stored, one row
+      // was over the budget for alignment.
+      const recomputed = stageMicroBatch(
+        { ...smolPreset, runtime: { ...smolPreset.runtime, recompute: true } },
+        stage,
+        SMOL,
+        trainingLimits('wasm'),
+      );
+      expect([recomputed.rows, recomputed.storedBlocks], stage).toEqual([4, 0]);
       const stored = stageMicroBatch(
         { ...smolPreset, runtime: { ...smolPreset.runtime, recompute: false } },
         stage,
         SMOL,
         trainingLimits('wasm'),
       );
-      expect(stored.rows, stage).toBe(1);
-      expect(stored.stepBytes, stage).toBeGreaterThan(choice.stepBytes * 1.5);
+      expect([stored.rows, stored.storedBlocks], stage).toEqual([1, 30]);
+      expect(stored.fits, stage).toBe(stage === 'finetune');
+      expect(stored.stepBytes, stage).toBeGreaterThan(recomputed.stepBytes * 1.5);
     }
     // Qwen2.5's 2 GB of float32 weights: one row per pass is over the training budget (with the
     // heap's overhead per byte of weights) but within the heap — it trained on wasm at 1 row per
@@ -194,6 +259,7 @@ describe('the automatic micro-batch', () => {
       maxStorageBufferBindingSize: 4 * GiB,
       deviceMemoryBytes: 3.5 * GiB,
       weightOverhead: 0.8,
+      storesBlocksFirst: true,
     });
     expect(trainingLimits('webgpu')).toEqual({
       ...WEBGPU_DEFAULT_LIMITS,
@@ -213,6 +279,9 @@ describe('the automatic micro-batch', () => {
     ).toBe(GiB);
     expect(trainingLimits('cpu').deviceMemoryBytes).toBe(4 * GiB);
     expect(trainingLimits('webgl').deviceMemoryBytes).toBe(2 * GiB);
+    expect(trainingLimits('cpu').storesBlocksFirst).toBe(true);
+    expect(trainingLimits('webgl').storesBlocksFirst).toBeUndefined();
+    expect(trainingLimits('webgpu').storesBlocksFirst).toBeUndefined();
   });
 
   it('is described in one line', () => {
@@ -225,6 +294,16 @@ describe('the automatic micro-batch', () => {
     );
     expect(describeMicroBatch({ ...base, rows: 4, chosen: 'config', problem: 'too much' })).toBe(
       'micro-batch 4 of 16 rows (estimated 1.9 GB per step on wasm, set by runtime.microBatch); it may not fit: too much',
+    );
+    const hub = { ...base, rows: 1, chosen: 'auto' as const, blocks: 30 };
+    expect(describeMicroBatch({ ...hub, storedBlocks: 26 })).toBe(
+      'micro-batch 1 of 16 rows, blocks 27–30 of 30 recomputed backward (estimated 1.9 GB per step on wasm)',
+    );
+    expect(describeMicroBatch({ ...hub, storedBlocks: 0 })).toBe(
+      'micro-batch 1 of 16 rows, every block recomputed backward (estimated 1.9 GB per step on wasm)',
+    );
+    expect(describeMicroBatch({ ...hub, storedBlocks: 30 })).toBe(
+      'micro-batch 1 of 16 rows (estimated 1.9 GB per step on wasm)',
     );
   });
 });
