@@ -6,7 +6,8 @@
  * - `SlicedMatMul` (a kernel of the lab's own): a batched product as one XNNPACK product per
  *   slice. tfjs-backend-wasm sends a product to XNNPACK only at batch 1; a batch runs a scalar loop
  *   (attention's `[32, 64, 64]·[32, 64, 32]` at 1.5–2.6 GFLOP/s, XNNPACK's 2-D products at 15–30).
- *   The slices go through the registry's `BatchMatMul`, so the kernel profile sees each of them.
+ *   Each slice's product reads its operands and writes its result in place, through wasm's own
+ *   `BatchMatMul` entry point; the kernel profile sees the whole kernel, not its slices.
  * - `Transpose` of the last two axes: tfjs's 2-D loop writes with a stride of a whole row, a
  *   power of two here, and thrashes the cache (`[512, 384]` 1.03 ms); as two passes over blocks of
  *   8 (runs of 8 copied, then `[rows, 8]` transposes) the same transpose takes 0.21 ms.
@@ -32,11 +33,20 @@ import * as tf from '@tensorflow/tfjs';
 
 /** What the kernels use of tfjs-backend-wasm 4.22's `BackendWasm`. */
 interface WasmBackend {
-  makeOutput(shape: number[], dtype: tf.DataType): tf.TensorInfo;
+  /** With `memoryOffset`: a tensor over memory that is already there (nothing allocated). */
+  makeOutput(shape: number[], dtype: tf.DataType, memoryOffset?: number): tf.TensorInfo;
   typedArrayFromHeap(info: tf.TensorInfo): Float32Array | Int32Array | Uint8Array;
   readSync(dataId: tf.DataId): ArrayLike<number>;
   disposeData(dataId: tf.DataId): boolean;
   incRef(dataId: tf.DataId): void;
+  dataIdMap: {
+    get(dataId: tf.DataId): { id: number; memoryOffset: number };
+    delete(dataId: tf.DataId): boolean;
+  };
+  wasm: {
+    cwrap(name: string, returns: null, args: string[]): (...args: unknown[]) => void;
+    tfjs: { disposeData(id: number): void };
+  };
 }
 
 type KernelArgs = Parameters<tf.KernelFunc>[0];
@@ -263,9 +273,39 @@ function rowGather(args: KernelArgs): tf.TensorInfo | null {
   return out;
 }
 
+/** tfjs-backend-wasm's own `BatchMatMul` entry point (as `kernels/BatchMatMul.js` wraps it), by tensor ids. */
+type WasmProduct = (
+  aId: number,
+  aShape: Uint8Array,
+  aRank: number,
+  bId: number,
+  bShape: Uint8Array,
+  bRank: number,
+  transposeA: boolean,
+  transposeB: boolean,
+  outId: number,
+) => void;
+
+/** The entry point per wasm module (a backend made again gets a module of its own). */
+const wasmProducts = new WeakMap<object, WasmProduct>();
+
+function productOf(backend: WasmBackend): WasmProduct {
+  let product = wasmProducts.get(backend.wasm);
+  if (!product) {
+    const args = ['number', 'array', 'number', 'number', 'array', 'number', 'number', 'number'];
+    product = backend.wasm.cwrap('BatchMatMul', null, [...args, 'number']) as WasmProduct;
+    wasmProducts.set(backend.wasm, product);
+  }
+  return product;
+}
+
 /**
  * `a: [n, m, k]` times `b: [n, k, p]` (or `[1, k, p]`, shared) as n products `[1, m, k]·[1, k, p]`,
- * XNNPACK's case, each slice copied out and its product copied into the output.
+ * XNNPACK's case, each straight from its slices of `a` and `b` into its slice of the output: the
+ * slices are tensors registered over the operands' own memory (`makeOutput` with an offset), so
+ * nothing is copied. They are let go without `disposeData`, which would free memory they do not
+ * own: the wasm side forgets each id (and the XNNPACK operator packed for it) and the JavaScript
+ * side its entry. A shared `b` is passed as itself, so its operator is packed once.
  */
 function slicedMatMul({ inputs, backend: kernelBackend }: KernelArgs): tf.TensorInfo {
   const { a, b } = inputs as { a: tf.TensorInfo; b: tf.TensorInfo };
@@ -280,32 +320,36 @@ function slicedMatMul({ inputs, backend: kernelBackend }: KernelArgs): tf.Tensor
   if (a.dtype !== 'float32' || b.dtype !== 'float32') {
     throw new Error(`${SLICED_MATMUL}: float32 only, got ${a.dtype} · ${b.dtype}`);
   }
+  const wasmProduct = productOf(backend);
   const out = backend.makeOutput([n, m, p], 'float32');
-  const attrs = { transposeA: false, transposeB: false };
-  const slice = (source: tf.TensorInfo, i: number, shape: number[]) => {
-    const part = backend.makeOutput(shape, 'float32');
-    const size = shape[1] * shape[2];
-    (backend.typedArrayFromHeap(part) as Float32Array).set(
-      (backend.typedArrayFromHeap(source) as Float32Array).subarray(i * size, (i + 1) * size),
-    );
-    return part;
+  const at = (info: tf.TensorInfo) => backend.dataIdMap.get(info.dataId).memoryOffset;
+  const [aStart, bStart, outStart] = [at(a), at(b), at(out)];
+  const views: tf.TensorInfo[] = [];
+  const view = (offset: number, shape: number[]) => {
+    const info = backend.makeOutput(shape, 'float32', offset);
+    views.push(info);
+    return backend.dataIdMap.get(info.dataId).id;
   };
-  const shared = nb === 1 ? b : null;
-  for (let i = 0; i < n; i++) {
-    const left = slice(a, i, [1, m, k]);
-    const right = shared ?? slice(b, i, [1, k, p]);
-    const product = callKernel('BatchMatMul', {
-      inputs: { a: left, b: right },
-      backend: kernelBackend,
-      attrs,
-    });
-    (backend.typedArrayFromHeap(out) as Float32Array).set(
-      backend.typedArrayFromHeap(product) as Float32Array,
-      i * m * p,
-    );
-    backend.disposeData(left.dataId);
-    if (right !== shared) backend.disposeData(right.dataId);
-    backend.disposeData(product.dataId);
+  const aShape = new Uint8Array(new Int32Array([1, m, k]).buffer);
+  const bShape = new Uint8Array(new Int32Array([1, k, p]).buffer);
+  const sharedId = nb === 1 ? backend.dataIdMap.get(b.dataId).id : null;
+  try {
+    for (let i = 0; i < n; i++) {
+      const left = view(aStart + 4 * i * m * k, [1, m, k]);
+      const right = sharedId ?? view(bStart + 4 * i * k * p, [1, k, p]);
+      const product = view(outStart + 4 * i * m * p, [1, m, p]);
+      wasmProduct(left, aShape, 3, right, bShape, 3, false, false, product);
+      // Each slice's ids go at once: the operator packed for `right` with them.
+      for (const info of views.splice(0)) release(backend, info);
+    }
+  } finally {
+    for (const info of views) release(backend, info);
   }
   return out;
+}
+
+/** Lets go of a tensor registered over memory it does not own (see `slicedMatMul`). */
+function release(backend: WasmBackend, info: tf.TensorInfo): void {
+  backend.wasm.tfjs.disposeData(backend.dataIdMap.get(info.dataId).id);
+  backend.dataIdMap.delete(info.dataId);
 }
