@@ -2,8 +2,9 @@
  * The response headers that make the lab's pages cross-origin isolated, so its worker gets
  * `SharedArrayBuffer` and tfjs-backend-wasm loads its threaded build (workers/backends.ts).
  *
- * Sent by every server the lab is served from here: `vite` (dev) and `vite preview`, which the
- * CLI (cli/session.ts) and the e2e tests (playwright.config.ts) use, through vite.config.ts.
+ * Sent by every server the lab is served from here: `vite` (dev) and `vite preview` through
+ * vite.config.ts (the e2e tests' server, playwright.config.ts), and the CLI's own `preview`
+ * (cli/session.ts), which passes them without loading the config.
  *
  * `credentialless` rather than `require-corp`: a cross-origin resource loaded without CORS (an
  * image, say) is fetched without cookies instead of needing a `Cross-Origin-Resource-Policy`
