@@ -167,32 +167,16 @@ export async function resultsFileProblems(value: unknown): Promise<string[]> {
           `must be a number ≥ 0 when present (got ${describe(stage.trainedSeconds)})`,
         );
       }
-      if (
-        stage.resumedAtStep !== undefined &&
-        (!Number.isInteger(stage.resumedAtStep) || (stage.resumedAtStep as number) < 1)
-      ) {
-        fail(
-          `${at}.resumedAtStep`,
-          `must be an integer ≥ 1 when present (got ${describe(stage.resumedAtStep)})`,
-        );
-      }
-      if (
-        stage.microBatch !== undefined &&
-        (!Number.isInteger(stage.microBatch) || (stage.microBatch as number) < 1)
-      ) {
-        fail(
-          `${at}.microBatch`,
-          `must be an integer ≥ 1 when present (got ${describe(stage.microBatch)})`,
-        );
-      }
-      if (
-        stage.storedBlocks !== undefined &&
-        (!Number.isInteger(stage.storedBlocks) || (stage.storedBlocks as number) < 0)
-      ) {
-        fail(
-          `${at}.storedBlocks`,
-          `must be an integer ≥ 0 when present (got ${describe(stage.storedBlocks)})`,
-        );
+      // Optional whole numbers: the step a stage resumed at, the rows per pass, the stored blocks.
+      for (const [field, least] of [
+        ['resumedAtStep', 1],
+        ['microBatch', 1],
+        ['storedBlocks', 0],
+      ] as const) {
+        const n = stage[field];
+        if (n !== undefined && (!Number.isInteger(n) || (n as number) < least)) {
+          fail(`${at}.${field}`, `must be an integer ≥ ${least} when present (got ${describe(n)})`);
+        }
       }
     });
   }

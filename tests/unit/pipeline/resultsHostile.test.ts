@@ -48,6 +48,24 @@ describe('a hostile results file is refused in a few one-line problems', () => {
     expect(problems[20]).toBe('(more): … and 99980 more problems');
   });
 
+  it("a stage's optional counts are whole numbers: resumedAtStep and microBatch ≥ 1, storedBlocks ≥ 0", async () => {
+    const base = await validResultsFile();
+    const withStage = (fields: Record<string, unknown>) => ({
+      ...base,
+      stages: base.stages.map((stage, i) => (i === 0 ? { ...stage, ...fields } : stage)),
+    });
+    expect(
+      await resultsFileProblems(withStage({ resumedAtStep: 3, microBatch: 1, storedBlocks: 0 })),
+    ).toEqual([]);
+    expect(
+      await resultsFileProblems(withStage({ resumedAtStep: 0, microBatch: 1.5, storedBlocks: -1 })),
+    ).toEqual([
+      'stages[0].resumedAtStep: must be an integer ≥ 1 when present (got number 0)',
+      'stages[0].microBatch: must be an integer ≥ 1 when present (got number 1.5)',
+      'stages[0].storedBlocks: must be an integer ≥ 0 when present (got number -1)',
+    ]);
+  });
+
   it("a judge's name with a line break stays on one line", async () => {
     const file = {
       ...(await validResultsFile()),
