@@ -5,6 +5,10 @@ import { MERGE_LIMITS } from '../src/core/shard/merge';
 import { MAX_SHARD_COUNT } from '../src/core/shard/plan';
 import { DEFAULT_MAX_NEW_TOKENS, type CommandName } from './args';
 
+/** `run`, `sweep` and `attack` take the same `--threads`. */
+const THREADS_OPTION = `  --threads <n>      wasm: XNNPACK threads for the run's worker (1 to ${MAX_WASM_THREADS}; default: half the
+                     cores, 1 on 2; a Hub model trains faster on more: README, Hosting)`;
+
 const USAGE = `SafeTune Lab on the command line: the real app bundle, in headless Chromium.
 
 Usage: npm run lab -- <command> [options]
@@ -43,8 +47,7 @@ metrics table, and writes the results file. Needs the built app: npm run build.
 Options:
   --preset <name>    run a built-in preset instead of a config file (see: presets)
   --backend <name>   ${BACKENDS.join('|')}; overrides runtime.backend of the config
-  --threads <n>      wasm: XNNPACK threads for the run's worker (1 to ${MAX_WASM_THREADS}; default: half the
-                     cores, 1 on 2; a Hub model trains faster on more: README, Hosting)
+${THREADS_OPTION}
   --out <file>       results file (default: results/<configHash>.json); an existing file is kept:
                      the results go to the first free name beside it (<file>-1.json, …), said on
                      stderr; a directory, or a path under /proc, /sys or /dev, is refused (exit 2)
@@ -78,8 +81,7 @@ file is already there is not run again (so an interrupted sweep resumes). Then
 Options:
   --preset <name>    a built-in sweep instead of a file
   --backend <name>   ${BACKENDS.join('|')}; overrides runtime.backend of every run
-  --threads <n>      wasm: XNNPACK threads for the run's worker (1 to ${MAX_WASM_THREADS}; default: half the
-                     cores, 1 on 2; a Hub model trains faster on more: README, Hosting)
+${THREADS_OPTION}
   --out <dir>        output folder (default: results/sweeps/<sweep name>), checked and made before
                      the first run (a file, or a path under /proc, /sys or /dev: exit 2); a file in
                      <out>/runs/ holding another config's results is kept, the run's goes beside it
@@ -119,8 +121,7 @@ and the table.
 Options:
   --preset <name>    a built-in search instead of a file
   --backend <name>   ${BACKENDS.join('|')}; overrides runtime.backend of every run
-  --threads <n>      wasm: XNNPACK threads for the run's worker (1 to ${MAX_WASM_THREADS}; default: half the
-                     cores, 1 on 2; a Hub model trains faster on more: README, Hosting)
+${THREADS_OPTION}
   --out <dir>        output folder (default: results/attacks/<search name>), checked and made before
                      the first run (a file, or a path under /proc, /sys or /dev: exit 2); a file in
                      <out>/runs/ holding another config's results is kept, the run's goes beside it

@@ -3,7 +3,8 @@
  * fine-tune each the lab's default way. Everything comes from configs (the built-in model's
  * `models/<name>/config.json`, the curated `config.json`s); nothing is downloaded.
  */
-import { recomputePolicy } from '../src/core/config/schema';
+import { recomputeBlocks } from '../src/core/config/schema';
+import { recomputeOption } from '../src/core/pipeline/microBatch';
 import { readFileSync } from 'node:fs';
 import { DEFAULT_CONFIG } from '../src/core/config/schema';
 import { CURATED_MODELS } from '../src/core/hub/curated';
@@ -124,8 +125,8 @@ function row(entry: {
 }): ModelRow {
   // As a run of this model would: Hub models recompute block activations backward by default
   // (the estimate's train step: every block; wasm's passes: the blocks that do not fit).
-  const policy = recomputePolicy({ model: { base: entry.model }, runtime: { backend: 'auto' } });
-  const recompute = entry.run.recompute ?? policy !== 'none';
+  const asRun = { model: { base: entry.model }, runtime: { backend: 'auto' as const } };
+  const recompute = entry.run.recompute ?? recomputeBlocks(asRun);
   const run = { ...entry.run, recompute };
   const memory = estimateMemory(entry.config, run);
   const atDefault = deviceFit(memory, WEBGPU_DEFAULT_LIMITS);
@@ -136,7 +137,7 @@ function row(entry: {
       batchSize: run.batchSize,
       seqLen: run.seqLen,
       lora: run.lora,
-      recompute: entry.run.recompute ?? (policy === 'fit' ? 'fit' : recompute),
+      recompute: entry.run.recompute ?? recomputeOption(asRun),
     },
     trainingLimits('wasm'),
   );

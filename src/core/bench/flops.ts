@@ -1,6 +1,7 @@
 import { modelRoles } from '../model/architecture';
 import type { Gpt2Shape, ModelConfig } from '../model/config';
 import { adaptedRoles, roleShape } from '../model/lora';
+import { keptBlocks } from '../model/memory';
 import type { LoraSettings } from '../model/roles';
 
 /**
@@ -57,9 +58,7 @@ export function loraTrainingStepFlops(config: ModelConfig, step: LoraStep): numb
   const attention = 2 * 2 * step.batch * config.nHeads * step.seqLen ** 2 * config.headDim;
   const forward = 2 * tokens * (linear + adapters) + attention;
   const backward = 2 * tokens * (linear + 2 * adapters) + 2 * attention;
-  const stored = step.recompute
-    ? Math.min(config.nLayers, Math.max(0, step.storedBlocks ?? 0))
-    : config.nLayers;
+  const stored = keptBlocks(config.nLayers, step);
   const head = 2 * 2 * tokens * config.dModel * config.vocabSize;
   return config.nLayers * (forward + backward) + (config.nLayers - stored) * forward + head;
 }

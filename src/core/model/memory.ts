@@ -72,6 +72,18 @@ export interface MemoryRun {
   storedBlocks?: number;
 }
 
+/**
+ * Blocks of `nLayers` that keep their activations for the backward pass: every one without
+ * `recompute`, else the first `storedBlocks` (default 0, clamped to the model's blocks).
+ */
+export function keptBlocks(
+  nLayers: number,
+  run: { recompute?: boolean; storedBlocks?: number },
+): number {
+  if (!run.recompute) return nLayers;
+  return Math.min(nLayers, Math.max(0, Math.floor(run.storedBlocks ?? 0)));
+}
+
 /** One tensor's size, for the per-buffer limits of WebGPU. */
 export interface TensorSize {
   name: string;
@@ -193,9 +205,7 @@ export function estimateMemory(config: ModelConfig, run: MemoryRun): MemoryEstim
   // one block's outputs, recomputed, twice; and each recomputed block's output, the copy of its
   // input the gradient saves (a real copy on wasm, shared on cpu) and the gradient arriving at it.
   // With some blocks stored, those blocks' outputs as a stored pass's, besides.
-  const stored = run.recompute
-    ? Math.min(config.nLayers, Math.max(0, Math.floor(run.storedBlocks ?? 0)))
-    : config.nLayers;
+  const stored = keptBlocks(config.nLayers, run);
   const recomputed = config.nLayers - stored;
   const forward = forwardOutputs({ ...config, nLayers: stored + (recomputed > 0 ? 1 : 0) }, pass);
   const blockInputs = 3 * recomputed * N * C;

@@ -63,7 +63,9 @@ export function pipelineMemoryRun(
 }
 
 /** `StepRun.recompute` for a run of `config` (`recomputePolicy`). */
-function recomputeOption(config: ExperimentConfig): boolean | 'fit' {
+export function recomputeOption(
+  config: Pick<ExperimentConfig, 'model' | 'runtime'>,
+): boolean | 'fit' {
   const policy = recomputePolicy(config);
   return policy === 'fit' ? 'fit' : policy === 'all';
 }

@@ -4,6 +4,7 @@ import {
   WEBGPU_DEFAULT_LIMITS,
   deviceFit,
   estimateMemory,
+  keptBlocks,
   formatBytes,
   type DeviceLimits,
 } from '../model/memory';
@@ -226,7 +227,7 @@ export function chooseMicroBatch(
   const blocks = model.nLayers;
   return {
     rows,
-    storedBlocks: run.recompute ? Math.min(blocks, Math.max(0, run.storedBlocks ?? 0)) : blocks,
+    storedBlocks: keptBlocks(blocks, { recompute: run.recompute, storedBlocks: run.storedBlocks }),
     blocks,
     batchSize: B,
     chosen: override !== undefined ? 'config' : 'auto',
@@ -254,9 +255,9 @@ function chooseStoredBlocks(
   override?: number,
 ): MicroBatchChoice {
   const blocks = model.nLayers;
-  if (!limits.storesBlocksFirst) {
-    return chooseMicroBatch(model, { ...run, recompute: true, storedBlocks: 0 }, limits, override);
-  }
+  const everyBlockRecomputed = () =>
+    chooseMicroBatch(model, { ...run, recompute: true, storedBlocks: 0 }, limits, override);
+  if (!limits.storesBlocksFirst) return everyBlockRecomputed();
   const stored = chooseMicroBatch(model, { ...run, recompute: false }, limits, override);
   if (stored.fits) return stored;
   const rows = override !== undefined ? Math.min(override, run.batchSize) : 1;
@@ -277,7 +278,7 @@ function chooseStoredBlocks(
     const choice = chooseMicroBatch(model, partial, limits, rows);
     return { ...choice, chosen: override !== undefined ? 'config' : 'auto' };
   }
-  return chooseMicroBatch(model, { ...run, recompute: true, storedBlocks: 0 }, limits, override);
+  return everyBlockRecomputed();
 }
 
 /**
