@@ -33,6 +33,11 @@ export class LabSession {
   /** The backend asked for, while its worker starts. */
   starting = $state<BackendChoice | null>(null);
   error = $state<string | null>(null);
+  /**
+   * A script drives the lab with a worker of its own (see `standDown`): the page starts none of
+   * its own until the next use (a run here) asks for one.
+   */
+  stoodDown = $state(false);
 
   #handle: LabWorkerHandle | null = null;
   /**
@@ -65,6 +70,7 @@ export class LabSession {
       choice !== 'auto' || probe === undefined || (probe?.key ?? null) === this.#probeKey;
     if (this.#ready && this.#choice === choice && sameProbe) return this.#ready;
     this.#handle?.terminate();
+    this.stoodDown = false;
     const handle = createLabWorker();
     this.#handle = handle;
     this.#choice = choice;
@@ -189,6 +195,22 @@ export class LabSession {
   cancel(): void {
     this.#cancels++;
     void this.#handle?.api.cancel();
+  }
+
+  /**
+   * Stops the page's worker while nothing holds it, because a script (the CLI, a benchmark, a
+   * test) drives the lab through a worker of its own (`window.safetuneLab`). Left running, the
+   * page's worker competes with it for the same cores: on a machine without a hardware GPU its
+   * `auto` start times wasm against WebGL, whose software rendering kept a 2-core machine's
+   * second core busy for the first 13 s of every run and benchmark. Nothing is stopped while the
+   * worker is held. The next use (a run here) starts it again.
+   */
+  standDown(): void {
+    if (this.busy !== null) return;
+    this.dispose();
+    this.info = null;
+    this.starting = null;
+    this.stoodDown = true;
   }
 
   dispose(): void {

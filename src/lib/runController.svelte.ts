@@ -158,10 +158,10 @@ export class RunController {
     const { session, draft } = parts;
 
     // Start (or switch) the worker as soon as the backend choice changes, so the page shows what
-    // the run will use before it starts.
+    // the run will use before it starts; not while a script drives the lab with its own.
     $effect(() => {
       const backend = draft.backend;
-      if (!this.ready || session.busy !== null || backend === null) return;
+      if (!this.ready || session.busy !== null || session.stoodDown || backend === null) return;
       untrack(() => {
         // A failure is shown by the backend panel (session.error); the run retries the start.
         session.use(backend, probeFor(draft.value) ?? null).catch(() => undefined);

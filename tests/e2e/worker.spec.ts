@@ -44,3 +44,20 @@ test('a cancel sent right behind a long worker call stops it at its first step, 
   // The cancelled run released its model and optimizer state.
   expect(outcome.numTensors).toBe(0);
 });
+
+test("a script's own worker stops the page's idle one (auto's WebGL probe would compete for the cores), and the Backend panel says so", async ({
+  page,
+}) => {
+  await page.goto('/');
+  // The page starts its own worker on the default backend (auto) once it is ready.
+  await expect.poll(() => page.workers().length, { timeout: 30_000 }).toBe(1);
+  const pageWorker = page.workers()[0];
+  const closed = new Promise<void>((done) => pageWorker.once('close', () => done()));
+  await page.evaluate(() => {
+    (window as unknown as { scriptLab: unknown }).scriptLab = window.safetuneLab.createLabWorker();
+  });
+  await closed;
+  await expect(page.getByTestId('backend-stood-down')).toBeVisible();
+  await expect(page.getByTestId('backend-in-use')).toHaveCount(0);
+  expect(page.workers()).toHaveLength(1);
+});
