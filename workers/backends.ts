@@ -5,11 +5,12 @@ import wasmPlainUrl from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm.w
 import wasmSimdUrl from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-simd.wasm?url';
 import wasmThreadedSimdUrl from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-threaded-simd.wasm?url';
 import { runSyntheticTraining } from '../src/core/bench/syntheticTraining';
-import type {
-  AdapterInfo,
-  BackendChoice,
-  BackendInfo,
-  BackendName,
+import {
+  isSoftwareRenderer,
+  type AdapterInfo,
+  type BackendChoice,
+  type BackendInfo,
+  type BackendName,
 } from '../src/core/runtime/backend';
 import type { BackendProbe } from '../src/core/bench/backendProbe';
 import type { DeviceLimits } from '../src/core/model/memory';
@@ -93,9 +94,7 @@ export async function webgpuAdapter(): Promise<AdapterInfo | null> {
     const adapter = await gpu.requestAdapter();
     if (!adapter) return null;
     const info = adapter.info;
-    const software = /swiftshader|llvmpipe|software/i.test(
-      `${info.architecture} ${info.description} ${info.device}`,
-    );
+    const software = isSoftwareRenderer(`${info.architecture} ${info.description} ${info.device}`);
     return {
       vendor: info.vendor,
       architecture: info.architecture,
@@ -139,6 +138,23 @@ async function activate(name: BackendName): Promise<void> {
 function webgpuDevice(): GPUDevice | null {
   if (tf.getBackend() !== 'webgpu') return null;
   return (tf.backend() as unknown as { device?: GPUDevice }).device ?? null;
+}
+
+/**
+ * This worker's WebGL renderer (unmasked where the browser allows it), or null without WebGL.
+ * The context is released at once.
+ */
+function webglRenderer(): string | null {
+  try {
+    const gl = new OffscreenCanvas(1, 1).getContext('webgl2');
+    if (!gl) return null;
+    const debug = gl.getExtension('WEBGL_debug_renderer_info');
+    const renderer = String(gl.getParameter(debug ? debug.UNMASKED_RENDERER_WEBGL : gl.RENDERER));
+    gl.getExtension('WEBGL_lose_context')?.loseContext();
+    return renderer;
+  } catch {
+    return null;
+  }
 }
 
 /** The quick check's model: small enough to time every CPU path in a second or two. */
@@ -239,10 +255,22 @@ async function startBackend(requested: BackendChoice, probe?: BackendProbe): Pro
       adapter,
     };
   }
+  const why = adapter ? 'WebGPU adapter is a software fallback' : 'no WebGPU adapter';
+  const renderer = webglRenderer();
+  if (renderer !== null && isSoftwareRenderer(renderer)) {
+    // Timing it would cost more than it tells: SwiftShader compiling and running the check's
+    // shaders kept the GPU process at 1–1.3 cores for 13 s on a 2-core machine, to lose to wasm.
+    await activate('wasm');
+    return {
+      requested,
+      backend: 'wasm',
+      reason: `${why}, and WebGL renders in software (${renderer}): wasm, the fastest CPU path`,
+      adapter,
+    };
+  }
   const measured = await timeCandidates(['wasm', 'webgl'], QUICK_PROBE_MODEL, 8, () => 2);
   const best = ranked(measured)[0]?.[0] ?? 'cpu';
   await activate(best);
-  const why = adapter ? 'WebGPU adapter is a software fallback' : 'no WebGPU adapter';
   return {
     requested,
     backend: best,
@@ -262,8 +290,8 @@ const PROBE_WARMUP: Partial<Record<BackendName, number>> = { wasm: 10 };
  * `auto` for a model shape on a machine with a hardware WebGPU adapter: WebGPU and wasm each
  * train a few steps of it and the faster is kept — a laptop's GPU can lose to wasm on a small
  * model. A choice remembered for the shape is used without measuring again. (Without a hardware
- * adapter the quick small-model check of wasm against WebGL below decides, as WebGL lost to wasm
- * on the built-in model by 638 to 142 ms/step here.)
+ * adapter, wasm when WebGL renders in software — it lost to wasm on the built-in model by 638 to
+ * 142 ms/step here — else the quick small-model check of wasm against WebGL in startBackend.)
  */
 async function fastestFor(probe: BackendProbe, adapter: AdapterInfo | null): Promise<BackendInfo> {
   const candidates: BackendName[] = probe.candidates ?? ['webgpu', 'wasm'];

@@ -3,6 +3,15 @@ export const BACKENDS = ['webgpu', 'webgl', 'wasm', 'cpu'] as const;
 export type BackendName = (typeof BACKENDS)[number];
 export type BackendChoice = BackendName | 'auto';
 
+/**
+ * Whether a GPU's description (a WebGPU adapter's fields, a WebGL renderer string) names a CPU
+ * emulation: Chromium's SwiftShader, Mesa's llvmpipe and softpipe, Windows' Basic Render Driver.
+ * Such a device is correct but slower than wasm at every size the lab trains.
+ */
+export function isSoftwareRenderer(description: string): boolean {
+  return /swiftshader|llvmpipe|softpipe|software|basic render/i.test(description);
+}
+
 export interface AdapterInfo {
   vendor: string;
   architecture: string;
