@@ -61,6 +61,7 @@ import type { ProductPeak } from '../src/core/bench/productPeak';
 import type { LogEvent } from '../workers/protocol';
 import { DEFAULT_CONFIG } from '../src/core/config/schema';
 import { chooseMicroBatch, trainingLimits } from '../src/core/train/microBatch';
+import type { LoraSettings } from '../src/core/model/roles';
 
 /** Debian's Python, which has python3-torch (`ensurePytorch`). */
 const PYTHON = '/usr/bin/python3';
@@ -99,6 +100,11 @@ const { values } = parseArgs({
       default: false,
       description: 'real-size: keep every block activation (default: every block recomputed)',
     },
+    adapter: {
+      type: 'string',
+      description:
+        "real-size: the default config's LoRA adapter the step trains, finetune (r 8 on q/k/v; the default) or alignment (r 8 on 7 roles)",
+    },
     'stored-blocks': {
       type: 'string',
       description:
@@ -136,6 +142,9 @@ if (values.help) {
     '                 [--batch 4] [--seq 256] [--no-recompute | --stored-blocks N|fit] [--micro-batch N] [--vs-pytorch]',
   );
   console.log(
+    "                 [--adapter finetune|alignment]   the default config's LoRA adapter of that stage (default finetune)",
+  );
+  console.log(
     '                 [--steps 3] [--warmup 1] [--threads N] [--profile] [--out results/bench-real-size.json]',
   );
   process.exit(0);
@@ -168,6 +177,22 @@ function backendList(text: string): BackendName[] {
     }
   }
   return list;
+}
+
+/**
+ * `--adapter`: which stage's LoRA adapter of the default config a real-size step trains, and so
+ * what its memory estimate and `--stored-blocks fit` are checked against.
+ */
+function realSizeAdapter(): { stage: 'finetune' | 'alignment'; lora: LoraSettings } {
+  const stage = values.adapter ?? 'finetune';
+  if (stage !== 'finetune' && stage !== 'alignment') {
+    console.error(`--adapter: must be finetune or alignment (got "${stage}")`);
+    process.exit(2);
+  }
+  const lora = DEFAULT_CONFIG[stage].lora;
+  if (!lora)
+    throw new Error(`the real-size benchmark measures LoRA: the default ${stage} has none`);
+  return { stage, lora };
 }
 
 /** `--threads N`: the worker's init is asked for N (undefined: the backend's own choice). */
@@ -298,8 +323,21 @@ function realSizeModels(): RealSizeModelName[] | null {
 
 const realSize = realSizeModels();
 if (realSize) {
+  const { lora } = realSizeAdapter();
+  // PyTorch's reference step (bench_torch_real.py) adapts the attention projections only.
+  const notAttention = lora.targets.filter((role) => !role.startsWith('attn.'));
+  if (values['vs-pytorch'] && notAttention.length > 0) {
+    console.error(
+      `--vs-pytorch: PyTorch's reference step adapts q, k, v and o only, not ${notAttention.join(', ')} (--adapter ${values.adapter})`,
+    );
+    process.exit(2);
+  }
   await benchRealSize(realSize);
   process.exit(0);
+}
+if (values.adapter !== undefined) {
+  console.error('--adapter: only for a real-size step (--real-size or --model)');
+  process.exit(2);
 }
 
 const vsPytorch = values['vs-pytorch'];
@@ -485,7 +523,7 @@ function realSizePasses(
   const given = values['micro-batch'] ? positive('micro-batch', values['micro-batch']) : undefined;
   const stored = values['stored-blocks'];
   if (stored === 'fit' && recompute) {
-    const lora = DEFAULT_CONFIG.finetune.lora;
+    const { lora } = realSizeAdapter();
     const choice = chooseMicroBatch(
       realSizeModelConfig(name),
       { batchSize: batch, seqLen, lora, recompute: 'fit' },
@@ -534,6 +572,7 @@ async function benchRealSize(names: RealSizeModelName[]): Promise<void> {
         const options: ModelBenchOptions = {
           label: name,
           model: realSizeModelConfig(name),
+          lora: realSizeAdapter().lora,
           batch,
           seqLen,
           recompute,
@@ -626,20 +665,20 @@ function benchLine(row: RealSizeRow): Record<string, unknown> {
   const base = { backend: row.backend, model: row.model };
   if (!row.report) return { ...base, skipped: row.skipped };
   const { train, memory } = row.report;
-  const lora = DEFAULT_CONFIG.finetune.lora;
-  const flops =
-    lora && isRealSizeModelName(row.model)
-      ? loraTrainingStepFlops(realSizeModelConfig(row.model), {
-          batch: train.batch,
-          seqLen: train.seqLen,
-          lora,
-          recompute: train.recompute,
-          storedBlocks: train.storedBlocks,
-        })
-      : null;
+  const { stage, lora } = realSizeAdapter();
+  const flops = isRealSizeModelName(row.model)
+    ? loraTrainingStepFlops(realSizeModelConfig(row.model), {
+        batch: train.batch,
+        seqLen: train.seqLen,
+        lora,
+        recompute: train.recompute,
+        storedBlocks: train.storedBlocks,
+      })
+    : null;
   const gflopsPerSecond = flops === null ? null : flops / train.medianMsPerStep / 1e6;
   return {
     ...base,
+    ...(stage === 'finetune' ? {} : { loraAdapter: stage }),
     batch: train.batch,
     seqLen: train.seqLen,
     microBatch: train.microBatch,
@@ -677,8 +716,7 @@ function benchPytorchRealSize(
   },
 ): Record<string, unknown> {
   ensurePytorch();
-  const lora = DEFAULT_CONFIG.finetune.lora;
-  if (!lora) throw new Error('the real-size benchmark measures LoRA: the default has none');
+  const { lora } = realSizeAdapter();
   const args = [
     'scripts/reference/bench_torch_real.py',
     '--label',
