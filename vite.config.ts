@@ -20,7 +20,17 @@ export default defineConfig({
   worker: { format: 'es', plugins: () => [tfjsWasmThreads()] },
   // The dev server pre-bundles tfjs-backend-wasm: the same fix applies there.
   optimizeDeps: { rolldownOptions: { plugins: [tfjsWasmThreads()] } },
-  build: { target: 'es2022', chunkSizeWarningLimit: 4000 },
+  build: {
+    target: 'es2022',
+    chunkSizeWarningLimit: 4000,
+    // driver.html: the page the CLI and the benchmarks drive (src/driverPage.ts), beside the app.
+    rollupOptions: {
+      input: {
+        main: fileURLToPath(new URL('index.html', import.meta.url)),
+        driver: fileURLToPath(new URL('driver.html', import.meta.url)),
+      },
+    },
+  },
   // Cross-origin isolation (threaded wasm) wherever Vite serves the lab: dev, preview, the CLI.
   server: { port: 5173, headers: CROSS_ORIGIN_ISOLATION_HEADERS },
   preview: { port: 4173, headers: CROSS_ORIGIN_ISOLATION_HEADERS },
