@@ -24,7 +24,7 @@ export default defineConfig({
     target: 'es2022',
     chunkSizeWarningLimit: 4000,
     // driver.html: the page the CLI and the benchmarks drive (src/driverPage.ts), beside the app.
-    rollupOptions: {
+    rolldownOptions: {
       input: {
         main: fileURLToPath(new URL('index.html', import.meta.url)),
         driver: fileURLToPath(new URL('driver.html', import.meta.url)),

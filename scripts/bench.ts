@@ -183,7 +183,7 @@ function backendList(text: string): BackendName[] {
  * `--adapter`: which stage's LoRA adapter of the default config a real-size step trains, and so
  * what its memory estimate and `--stored-blocks fit` are checked against.
  */
-function realSizeAdapter(): { stage: 'finetune' | 'alignment'; lora: LoraSettings } {
+function adapterOption(): { stage: 'finetune' | 'alignment'; lora: LoraSettings } {
   const stage = values.adapter ?? 'finetune';
   if (stage !== 'finetune' && stage !== 'alignment') {
     console.error(`--adapter: must be finetune or alignment (got "${stage}")`);
@@ -194,6 +194,9 @@ function realSizeAdapter(): { stage: 'finetune' | 'alignment'; lora: LoraSetting
     throw new Error(`the real-size benchmark measures LoRA: the default ${stage} has none`);
   return { stage, lora };
 }
+
+/** The real-size step's adapter (`--adapter`), read once. */
+const realSizeAdapter = adapterOption();
 
 /** `--threads N`: the worker's init is asked for N (undefined: the backend's own choice). */
 const threads = values.threads === undefined ? undefined : positive('threads', values.threads);
@@ -323,7 +326,7 @@ function realSizeModels(): RealSizeModelName[] | null {
 
 const realSize = realSizeModels();
 if (realSize) {
-  const { lora } = realSizeAdapter();
+  const { lora } = realSizeAdapter;
   // PyTorch's reference step (bench_torch_real.py) adapts the attention projections only.
   const notAttention = lora.targets.filter((role) => !role.startsWith('attn.'));
   if (values['vs-pytorch'] && notAttention.length > 0) {
@@ -523,7 +526,7 @@ function realSizePasses(
   const given = values['micro-batch'] ? positive('micro-batch', values['micro-batch']) : undefined;
   const stored = values['stored-blocks'];
   if (stored === 'fit' && recompute) {
-    const { lora } = realSizeAdapter();
+    const { lora } = realSizeAdapter;
     const choice = chooseMicroBatch(
       realSizeModelConfig(name),
       { batchSize: batch, seqLen, lora, recompute: 'fit' },
@@ -572,7 +575,7 @@ async function benchRealSize(names: RealSizeModelName[]): Promise<void> {
         const options: ModelBenchOptions = {
           label: name,
           model: realSizeModelConfig(name),
-          lora: realSizeAdapter().lora,
+          lora: realSizeAdapter.lora,
           batch,
           seqLen,
           recompute,
@@ -665,7 +668,7 @@ function benchLine(row: RealSizeRow): Record<string, unknown> {
   const base = { backend: row.backend, model: row.model };
   if (!row.report) return { ...base, skipped: row.skipped };
   const { train, memory } = row.report;
-  const { stage, lora } = realSizeAdapter();
+  const { stage, lora } = realSizeAdapter;
   const flops = isRealSizeModelName(row.model)
     ? loraTrainingStepFlops(realSizeModelConfig(row.model), {
         batch: train.batch,
@@ -716,7 +719,7 @@ function benchPytorchRealSize(
   },
 ): Record<string, unknown> {
   ensurePytorch();
-  const { lora } = realSizeAdapter();
+  const { lora } = realSizeAdapter;
   const args = [
     'scripts/reference/bench_torch_real.py',
     '--label',
