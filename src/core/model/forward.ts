@@ -8,7 +8,7 @@ import { addLastAxis, affine, headLogits, matMul, mulLastAxis, productWithHead }
 import { explicitNorm } from './norm';
 import { getWeight, type WeightMap } from './weights';
 import { fusedGeluNew, fusedKernelsAvailable, fusedNorm } from '../runtime/webgpuFused';
-import { runsOnWasm } from '../runtime/wasmKernels';
+import { CACHE_WRITE, runsOnWasm } from '../runtime/wasmKernels';
 
 /**
  * The one forward pass of every family (`ModelConfig` says which variant): training, evaluation,
@@ -60,6 +60,19 @@ export interface DecodeCache {
   keys: tf.Tensor3D[];
   values: tf.Tensor3D[];
   writeMask: tf.Tensor3D;
+  /**
+   * The position `writeMask` marks, where the cache still holds zeros. Given, wasm writes the new
+   * key and value there in place (`CACHE_WRITE`) instead of adding a masked copy of the whole cache.
+   */
+  slot?: number;
+}
+
+/** One block's part of a `DecodeCache`. */
+interface BlockCache {
+  keys: tf.Tensor3D;
+  values: tf.Tensor3D;
+  writeMask: tf.Tensor3D;
+  slot?: number;
 }
 
 export interface ForwardContext {
@@ -142,10 +155,11 @@ export function forwardHidden(
     if (recompute && layer >= (ctx.storedBlocks ?? 0)) {
       x = recomputedBlock(ctx, layer, x, input, rotary);
     } else {
-      const slot = cache && {
+      const slot: BlockCache | undefined = cache && {
         keys: cache.keys[layer],
         values: cache.values[layer],
         writeMask: cache.writeMask,
+        ...(cache.slot !== undefined ? { slot: cache.slot } : {}),
       };
       const run = () => block(ctx, layer, x, input, rotary, slot);
       const result = untaped ? tf.tidy(() => withoutUndefined(run())) : run();
@@ -176,7 +190,7 @@ function block(
   x: tf.Tensor2D,
   input: ForwardInput,
   rotary: RotaryRows | undefined,
-  cache?: { keys: tf.Tensor3D; values: tf.Tensor3D; writeMask: tf.Tensor3D },
+  cache?: BlockCache,
 ): { output: tf.Tensor2D; keys?: tf.Tensor3D; values?: tf.Tensor3D } {
   const { config, weights } = ctx;
   const names = architectureOf(config).names;
@@ -557,7 +571,7 @@ function attention(
   x: tf.Tensor2D,
   input: ForwardInput,
   rotary: RotaryRows | undefined,
-  cache?: { keys: tf.Tensor3D; values: tf.Tensor3D; writeMask: tf.Tensor3D },
+  cache?: BlockCache,
 ): { output: tf.Tensor2D; keys?: tf.Tensor3D; values?: tf.Tensor3D } {
   const { config, weights } = ctx;
   const names = architectureOf(config).names;
@@ -586,8 +600,8 @@ function attention(
   let keys = tf.reshape(byHead(k, K), [B * K, T, D]) as tf.Tensor3D;
   let values = tf.reshape(byHead(v, K), [B * K, T, D]) as tf.Tensor3D;
   if (cache) {
-    keys = tf.add(cache.keys, tf.mul(cache.writeMask, keys)) as tf.Tensor3D;
-    values = tf.add(cache.values, tf.mul(cache.writeMask, values)) as tf.Tensor3D;
+    keys = cacheWritten(cache, cache.keys, keys);
+    values = cacheWritten(cache, cache.values, values);
   }
   const context = attend(queries, keys, values, input.attentionBias, { B, K, G, T, D });
   const merged = tf.reshape(tf.transpose(tf.reshape(context, [B, H, T, D]), [0, 2, 1, 3]), [
@@ -602,6 +616,22 @@ function attention(
     projection(ctx, `${p}.${names.o}`, config.bias.o, merged),
   );
   return cache ? { output, keys, values } : { output };
+}
+
+/**
+ * `old` (a block's cached keys or values) with `update` (`[slices, 1, headDim]`) at the decoding
+ * step's position. On wasm with the position known, written in place (`CACHE_WRITE`): the masked
+ * sum made a `[slices, maxLen, headDim]` product and sum per cache (a quarter of a built-in model's
+ * decoding step), for values the same bit for bit, as the position holds zeros until then. The
+ * old tensor shares the written buffer: the caller disposes it, unread (`forwardHidden`).
+ */
+function cacheWritten(cache: BlockCache, old: tf.Tensor3D, update: tf.Tensor3D): tf.Tensor3D {
+  if (cache.slot !== undefined && runsOnWasm()) {
+    return tf
+      .engine()
+      .runKernel(CACHE_WRITE, { cache: old, update }, { slot: cache.slot }) as tf.Tensor3D;
+  }
+  return tf.add(old, tf.mul(cache.writeMask, update)) as tf.Tensor3D;
 }
 
 /**

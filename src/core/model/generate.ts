@@ -21,8 +21,8 @@ export interface GenerateOptions {
  * step; a row still inside its prompt is fed its next prompt token (so prompts of different
  * lengths need no padding and keep their true positions), then its own argmax. Cache tensors keep
  * a fixed shape `[batch·kvHeads, maxLen, headDim]` (WebGPU pools buffers by exact size): the new
- * key and value are written into position t with a one-hot mask, block by block in place of the
- * old cache (`DecodeCache`).
+ * key and value are written into position t with a one-hot mask (on wasm, into the cache's own
+ * buffer), block by block in place of the old cache (`DecodeCache`).
  * Returns the generated ids per row, without the prompt (and without the stop token unless `includeStop`).
  */
 export async function generateGreedy(
@@ -66,7 +66,7 @@ export async function generateGreedy(
             positions: tf.fill([B], t, 'int32') as tf.Tensor1D,
             attentionBias: tf.tensor4d(visible, [1, 1, 1, maxLen]),
           },
-          { keys, values, writeMask: tf.tensor3d(slot, [1, maxLen, 1]) },
+          { keys, values, writeMask: tf.tensor3d(slot, [1, maxLen, 1]), slot: t },
         );
         const logits = headLogits(hidden, model.head);
         options.onLogits?.(t, logits);

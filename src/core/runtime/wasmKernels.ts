@@ -23,6 +23,9 @@
  *   copies a step). Tensors are immutable in tfjs; a Variable's `assign` replaces its buffer rather
  *   than writing it, and no kernel here writes into an input.
  *
+ * - `LabCacheWrite` (the lab's own): a decoding step's key or value written into its cache in place,
+ *   where `cache + writeMask·update` made and summed a cache-sized product per block and cache.
+ *
  * Each result is bit for bit the original kernel's (copies, or XNNPACK's product of the same
  * operands); other shapes and dtypes go to the original kernels. `useWasmKernels` installs them once,
  * on first use (`runsOnWasm`, which the model and the optimizer ask before they take a wasm path);
@@ -54,6 +57,15 @@ type KernelArgs = Parameters<tf.KernelFunc>[0];
 /** The lab's batched product on wasm: `a: [n, m, k]` times `b: [n | 1, k, p]`, untransposed. */
 export const SLICED_MATMUL = 'SlicedMatMul';
 
+/**
+ * The lab's in-place write of a decoding step's key or value into its cache on wasm: `cache:
+ * [slices, maxLen, headDim]` with row `slot` of each slice replaced by `update: [slices, 1,
+ * headDim]`. The result shares the cache's buffer, which is written: the one kernel here that
+ * writes into an input, for the decoding cache, whose old tensor is disposed unread
+ * (`forward.ts`'s `cacheWritten`).
+ */
+export const CACHE_WRITE = 'LabCacheWrite';
+
 /** Block of the two-pass transpose: runs of 8 floats (32 bytes) copied at a time. */
 const TRANSPOSE_BLOCK = 8;
 
@@ -82,6 +94,7 @@ export function useWasmKernels(): boolean {
   override('Slice', (args) => heapSlice(args) ?? slice(args));
   override('SplitV', (args) => splitBySlices(args) ?? split(args));
   tf.registerKernel({ kernelName: SLICED_MATMUL, backendName: 'wasm', kernelFunc: slicedMatMul });
+  tf.registerKernel({ kernelName: CACHE_WRITE, backendName: 'wasm', kernelFunc: cacheWrite });
   return true;
 }
 
@@ -344,6 +357,38 @@ function slicedMatMul({ inputs, backend: kernelBackend }: KernelArgs): tf.Tensor
     }
   } finally {
     for (const info of views) release(backend, info);
+  }
+  return out;
+}
+
+function cacheWrite({ inputs, backend: kernelBackend, attrs }: KernelArgs): tf.TensorInfo {
+  const { cache, update } = inputs as { cache: tf.TensorInfo; update: tf.TensorInfo };
+  const { slot } = attrs as unknown as { slot: number };
+  const [slices, length, width] = cache.shape;
+  if (
+    cache.shape.length !== 3 ||
+    update.shape.length !== 3 ||
+    update.shape[0] !== slices ||
+    update.shape[1] !== 1 ||
+    update.shape[2] !== width ||
+    cache.dtype !== 'float32' ||
+    update.dtype !== 'float32'
+  ) {
+    throw new Error(
+      `${CACHE_WRITE}: expected float32 [n, length, width] and [n, 1, width], got ${cache.dtype} [${cache.shape.join(', ')}] and ${update.dtype} [${update.shape.join(', ')}]`,
+    );
+  }
+  if (!Number.isInteger(slot) || slot < 0 || slot >= length) {
+    throw new Error(`${CACHE_WRITE}: slot ${slot} is not in [0, ${length - 1}]`);
+  }
+  const backend = kernelBackend as unknown as WasmBackend;
+  const out = view(backend, cache, [...cache.shape]);
+  const target = backend.typedArrayFromHeap(cache) as Float32Array;
+  const source = backend.typedArrayFromHeap(update) as Float32Array;
+  for (let i = 0; i < slices; i++) {
+    const to = (i * length + slot) * width;
+    const from = i * width;
+    for (let j = 0; j < width; j++) target[to + j] = source[from + j];
   }
   return out;
 }
