@@ -8,6 +8,7 @@ import { addLastAxis, affine, headLogits, matMul, mulLastAxis, productWithHead }
 import { explicitNorm } from './norm';
 import { getWeight, type WeightMap } from './weights';
 import { fusedGeluNew, fusedKernelsAvailable, fusedNorm } from '../runtime/webgpuFused';
+import { simdGeluNew, simdKernelsAvailable, simdSilu } from '../runtime/simdKernels';
 import { CACHE_WRITE, runsOnWasm } from '../runtime/wasmKernels';
 
 /**
@@ -455,9 +456,18 @@ function norm<T extends tf.Tensor>(config: ModelConfig, weights: WeightMap, path
 const SQRT_2_OVER_PI = Math.sqrt(2 / Math.PI);
 
 export function activate(x: tf.Tensor, activation: Activation): tf.Tensor {
+  if (activation === 'gelu_new') {
+    if (fusedKernelsAvailable()) return fusedGeluNew(x);
+    if (simdKernelsAvailable()) return simdGeluNew(x);
+  }
+  if (activation === 'silu' && simdKernelsAvailable()) return simdSilu(x);
+  return plainActivation(x, activation);
+}
+
+/** The activation as tfjs ops, differentiated by tfjs (what the fused kernels reproduce). */
+export function plainActivation(x: tf.Tensor, activation: Activation): tf.Tensor {
   switch (activation) {
     case 'gelu_new': {
-      if (fusedKernelsAvailable()) return fusedGeluNew(x);
       // 0.5·x·(1 + tanh(u)), u = √(2/π)·(x + 0.044715·x³): GPT-2's approximation, computed as
       // x·σ(2u) (the same function: ½(1 + tanh u) = σ(2u)). On wasm, sigmoid is XNNPACK's vector
       // kernel and tanh a scalar loop; x³ is x²·x because tf.pow is a scalar loop too, and its

@@ -1,0 +1,168 @@
+/**
+ * Fused elementwise kernels for tfjs-backend-wasm in WebAssembly SIMD (`simd/kernels.wat`), run
+ * on the backend's own memory: a module of ours imports the memory tfjs's module runs on, so a
+ * kernel reads its inputs and writes its output where tfjs keeps tensors, with nothing copied.
+ *
+ * Why: tfjs runs a chain of elementwise ops as one kernel each, every one a pass over memory and a
+ * tensor made, and its backpropagation of a chain is longer still. gelu_new (GPT-2's MLP) is seven
+ * forward ops and fourteen backward ones over a `[tokens, 4·dModel]` tensor, each about 0.1 ms at
+ * `[1024, 512]` on this machine; here the forward is three kernels and the backward one.
+ *
+ * The kernels do the float32 operations of the ops they replace in the same order, so every value
+ * is tfjs's bit for bit (`tests/unit/model/simdKernels.test.ts`): a trained model is the same.
+ * Without WebAssembly SIMD, or without the memory (another tfjs build), the plain ops run.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { SHARED_MEMORY_KERNELS, UNSHARED_MEMORY_KERNELS } from './simd/kernelsBinary';
+import { runsOnWasm } from './wasmKernels';
+
+/** `simd/kernels.wat`'s exports: byte offsets into the memory, counts of float32 elements. */
+interface SimdExports {
+  geluNewInner(x: number, out: number, n: number, c1: number, k: number): void;
+  geluNewGrad(
+    x: number,
+    s: number,
+    dy: number,
+    out: number,
+    n: number,
+    c1: number,
+    k: number,
+  ): void;
+  siluGrad(x: number, s: number, dy: number, out: number, n: number): void;
+}
+
+/** What the kernels use of tfjs-backend-wasm 4.22's `BackendWasm`. */
+interface WasmBackend {
+  makeOutput(shape: number[], dtype: tf.DataType): tf.TensorInfo;
+  dataIdMap: { get(dataId: tf.DataId): { memoryOffset: number } };
+  wasm: { wasmMemory?: WebAssembly.Memory; asm?: { memory?: WebAssembly.Memory } };
+}
+
+type KernelArgs = Parameters<tf.KernelFunc>[0];
+
+const GELU_NEW_INNER = 'LabGeluNewInner';
+const GELU_NEW_GRAD = 'LabGeluNewGrad';
+const SILU_GRAD = 'LabSiluGrad';
+
+/** gelu_new's constants as forward.ts's ops give them to tfjs: float32 scalars. */
+const GELU_CUBIC = Math.fround(0.044715);
+const GELU_SCALE = Math.fround(2 * Math.sqrt(2 / Math.PI));
+
+/** The instance per wasm module (a backend made again gets a module, and a memory, of its own). */
+const instances = new WeakMap<object, SimdExports | null>();
+
+function decode(base64: string): Uint8Array<ArrayBuffer> {
+  return Uint8Array.from(atob(base64), (c) => c.charCodeAt(0));
+}
+
+/** The kernels' instance over `backend`'s memory; null without SIMD or without the memory. */
+function kernelsFor(backend: WasmBackend): SimdExports | null {
+  const cached = instances.get(backend.wasm);
+  if (cached !== undefined) return cached;
+  let exports: SimdExports | null = null;
+  const memory = backend.wasm.wasmMemory ?? backend.wasm.asm?.memory;
+  if (memory instanceof WebAssembly.Memory) {
+    const shared =
+      typeof SharedArrayBuffer !== 'undefined' && memory.buffer instanceof SharedArrayBuffer;
+    const bytes = decode(shared ? SHARED_MEMORY_KERNELS : UNSHARED_MEMORY_KERNELS);
+    if (WebAssembly.validate(bytes)) {
+      const instance = new WebAssembly.Instance(new WebAssembly.Module(bytes), {
+        env: { memory },
+      });
+      exports = instance.exports as unknown as SimdExports;
+    }
+  }
+  instances.set(backend.wasm, exports);
+  return exports;
+}
+
+let registered = false;
+
+/**
+ * Whether the fused kernels run here: tfjs on wasm (with the lab's kernels) and this module
+ * instantiated over its memory. Registers the kernels on first use.
+ */
+export function simdKernelsAvailable(): boolean {
+  if (!runsOnWasm()) return false;
+  const backend = tf.backend() as unknown as WasmBackend;
+  if (!kernelsFor(backend)) return false;
+  if (!registered) {
+    registered = true;
+    const kernel = (kernelName: string, kernelFunc: tf.KernelFunc) =>
+      tf.registerKernel({ kernelName, backendName: 'wasm', kernelFunc });
+    kernel(GELU_NEW_INNER, geluNewInnerKernel);
+    kernel(GELU_NEW_GRAD, (args) => gradKernel(args, GELU_NEW_GRAD));
+    kernel(SILU_GRAD, (args) => gradKernel(args, SILU_GRAD));
+  }
+  return true;
+}
+
+function float32(name: string, ...tensors: tf.TensorInfo[]): void {
+  const shape = tensors[0].shape;
+  for (const t of tensors) {
+    if (t.dtype !== 'float32' || t.shape.join() !== shape.join()) {
+      throw new Error(
+        `${name}: expected float32 tensors of one shape, got ${tensors.map((u) => `${u.dtype} [${u.shape.join(', ')}]`).join(', ')}`,
+      );
+    }
+  }
+}
+
+function geluNewInnerKernel({ inputs, backend: kernelBackend }: KernelArgs): tf.TensorInfo {
+  const { x } = inputs as { x: tf.TensorInfo };
+  float32(GELU_NEW_INNER, x);
+  const backend = kernelBackend as unknown as WasmBackend;
+  const kernels = kernelsFor(backend) as SimdExports;
+  const out = backend.makeOutput([...x.shape], 'float32');
+  const at = (t: tf.TensorInfo) => backend.dataIdMap.get(t.dataId).memoryOffset;
+  kernels.geluNewInner(at(x), at(out), tf.util.sizeFromShape(x.shape), GELU_CUBIC, GELU_SCALE);
+  return out;
+}
+
+function gradKernel({ inputs, backend: kernelBackend }: KernelArgs, name: string): tf.TensorInfo {
+  const { x, s, dy } = inputs as { x: tf.TensorInfo; s: tf.TensorInfo; dy: tf.TensorInfo };
+  float32(name, x, s, dy);
+  const backend = kernelBackend as unknown as WasmBackend;
+  const kernels = kernelsFor(backend) as SimdExports;
+  const out = backend.makeOutput([...x.shape], 'float32');
+  const at = (t: tf.TensorInfo) => backend.dataIdMap.get(t.dataId).memoryOffset;
+  const n = tf.util.sizeFromShape(x.shape);
+  if (name === GELU_NEW_GRAD) {
+    kernels.geluNewGrad(at(x), at(s), at(dy), at(out), n, GELU_CUBIC, GELU_SCALE);
+  } else {
+    kernels.siluGrad(at(x), at(s), at(dy), at(out), n);
+  }
+  return out;
+}
+
+/** `x·sigmoid(t(x))` and its gradient through the kernels, saving `x` and the sigmoid only. */
+function sigmoidGated(x: tf.Tensor, inner: ((x: tf.Tensor) => tf.Tensor) | null, grad: string) {
+  const op = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
+    const [input, save] = args as [tf.Tensor, tf.GradSaveFunc];
+    const s = tf.sigmoid(inner ? inner(input) : input);
+    save([input, s]);
+    return {
+      value: tf.mul(input, s),
+      gradFunc: (dy: tf.Tensor, [savedX, savedS]: tf.Tensor[]) =>
+        tf.engine().runKernel(grad, { x: savedX, s: savedS, dy }) as tf.Tensor,
+    };
+  });
+  return op(x);
+}
+
+/**
+ * gelu_new on wasm with the fused kernels: `x·σ(t)`, `t = (x + 0.044715·x³)·2√(2/π)` (forward.ts's
+ * `activate`), the same values and gradient as those ops. Call when `simdKernelsAvailable()`.
+ */
+export function simdGeluNew(x: tf.Tensor): tf.Tensor {
+  return sigmoidGated(
+    x,
+    (input) => tf.engine().runKernel(GELU_NEW_INNER, { x: input }) as tf.Tensor,
+    GELU_NEW_GRAD,
+  );
+}
+
+/** silu, `x·σ(x)`, on wasm with the fused gradient. Call when `simdKernelsAvailable()`. */
+export function simdSilu(x: tf.Tensor): tf.Tensor {
+  return sigmoidGated(x, null, SILU_GRAD);
+}

@@ -1,0 +1,114 @@
+/**
+ * The fused SIMD kernels (`runtime/simdKernels.ts`) give tfjs's values bit for bit: gelu_new's and
+ * silu's outputs and gradients on wasm equal those of the plain ops tfjs differentiates, for sizes
+ * in whole vectors of four and not; the written binary is `kernels.wat` assembled.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { readFileSync } from 'node:fs';
+import { beforeAll, describe, expect, it } from 'vitest';
+import {
+  BINARY_PATH,
+  WAT_PATH,
+  assembleSimdKernels,
+  binaryModule,
+} from '../../../scripts/simdKernels';
+import { activate, plainActivation } from '../../../src/core/model/forward';
+import { createRng } from '../../../src/core/random';
+import { simdKernelsAvailable } from '../../../src/core/runtime/simdKernels';
+import {
+  SHARED_MEMORY_KERNELS,
+  UNSHARED_MEMORY_KERNELS,
+} from '../../../src/core/runtime/simd/kernelsBinary';
+import { useBackend } from '../support/backend';
+
+function normal(shape: number[], seed: number, scale = 3): tf.Tensor {
+  const rng = createRng(seed);
+  const size = shape.reduce((a, b) => a * b, 1);
+  return tf.tensor(
+    Float32Array.from({ length: size }, () => scale * rng.normal()),
+    shape,
+  );
+}
+
+/** Output and gradient (for a random upstream gradient) of `f` at `x`, read back. */
+async function valueAndGrad(f: (x: tf.Tensor) => tf.Tensor, x: tf.Tensor, dy: tf.Tensor) {
+  const { value, grad } = tf.tidy(() => {
+    const { value: v, grads } = tf.valueAndGrads((t: tf.Tensor) => f(t))([x], dy);
+    return { value: v, grad: grads[0] };
+  });
+  const result = { value: Array.from(await value.data()), grad: Array.from(await grad.data()) };
+  tf.dispose([value, grad]);
+  return result;
+}
+
+describe('fused SIMD kernels on wasm', () => {
+  beforeAll(() => useBackend('wasm'));
+
+  it('run here', () => {
+    expect(simdKernelsAvailable()).toBe(true);
+  });
+
+  for (const activation of ['gelu_new', 'silu'] as const) {
+    for (const shape of [
+      [64, 512],
+      [3, 7],
+    ]) {
+      it(`${activation} on [${shape.join(', ')}]: the plain ops' value and gradient, bit for bit`, async () => {
+        const x = normal(shape, 1);
+        const dy = normal(shape, 2, 1);
+        const before = tf.memory().numTensors;
+        const fused = await valueAndGrad((t) => activate(t, activation), x, dy);
+        expect(tf.memory().numTensors).toBe(before);
+        const plain = await valueAndGrad((t) => plainActivation(t, activation), x, dy);
+        expect(fused.value).toEqual(plain.value);
+        expect(fused.grad).toEqual(plain.grad);
+        // Not a vacuous comparison: the gradient is neither zero nor the upstream one.
+        expect(fused.grad.some((g, i) => g !== 0 && g !== Array.from(dy.dataSync())[i])).toBe(true);
+        tf.dispose([x, dy]);
+      });
+    }
+  }
+
+  it('takes the fused kernels: one backward kernel, under half of tfjs’s', async () => {
+    const x = normal([8, 16], 3);
+    const dy = normal([8, 16], 4, 1);
+    // tf.profile hands back one object it reuses: each profile's figures are copied at once.
+    const kernels = async (f: (t: tf.Tensor) => tf.Tensor) => {
+      const profile = await tf.profile(() => tf.tidy(() => tf.valueAndGrads(f)([x], dy).grads[0]));
+      return profile.kernels.map((k) => k.name);
+    };
+    const fused = await kernels((t) => activate(t, 'gelu_new'));
+    const plain = await kernels((t) => plainActivation(t, 'gelu_new'));
+    expect(fused).toContain('LabGeluNewGrad');
+    expect(plain).not.toContain('LabGeluNewGrad');
+    expect(plain.length).toBeGreaterThan(15);
+    expect(fused.length).toBeLessThan(plain.length / 2);
+    tf.dispose([x, dy]);
+  });
+
+  it('runs over a shared memory (a cross-origin-isolated page) as over an unshared one', () => {
+    const run = (bytes: string, memory: WebAssembly.Memory) => {
+      const module = new WebAssembly.Module(Uint8Array.from(atob(bytes), (c) => c.charCodeAt(0)));
+      const kernels = new WebAssembly.Instance(module, { env: { memory } }).exports as {
+        siluGrad(x: number, s: number, dy: number, out: number, n: number): void;
+      };
+      const heap = new Float32Array(memory.buffer);
+      const rng = createRng(7);
+      for (let i = 0; i < 30; i++) heap[i] = rng.normal();
+      // x at 0, s at 40 bytes, dy at 80, out at 120: ten values each, whole vectors and a tail.
+      kernels.siluGrad(0, 40, 80, 120, 10);
+      return Array.from(heap.subarray(30, 40));
+    };
+    const unshared = run(UNSHARED_MEMORY_KERNELS, new WebAssembly.Memory({ initial: 1 }));
+    const sharedMemory = new WebAssembly.Memory({ initial: 1, maximum: 16, shared: true });
+    expect(sharedMemory.buffer).toBeInstanceOf(SharedArrayBuffer);
+    expect(run(SHARED_MEMORY_KERNELS, sharedMemory)).toEqual(unshared);
+    expect(unshared.every((v) => Number.isFinite(v) && v !== 0)).toBe(true);
+    expect(() => run(UNSHARED_MEMORY_KERNELS, sharedMemory)).toThrow();
+  });
+
+  it('loads the binary kernels.wat assembles to (npm run build:simd)', async () => {
+    const binaries = await assembleSimdKernels(readFileSync(WAT_PATH, 'utf8'));
+    expect(readFileSync(BINARY_PATH, 'utf8')).toBe(binaryModule(binaries));
+  });
+});
