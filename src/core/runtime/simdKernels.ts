@@ -17,7 +17,7 @@ import { SHARED_MEMORY_KERNELS, UNSHARED_MEMORY_KERNELS } from './simd/kernelsBi
 import { runsOnWasm } from './wasmKernels';
 
 /** `simd/kernels.wat`'s exports: byte offsets into the memory, counts of float32 elements. */
-interface SimdExports {
+export interface SimdExports {
   geluNewInner(x: number, out: number, n: number, c1: number, k: number): void;
   geluNewGrad(
     x: number,
@@ -29,10 +29,31 @@ interface SimdExports {
     k: number,
   ): void;
   siluGrad(x: number, s: number, dy: number, out: number, n: number): void;
+  /** `wasmAdamW.ts`'s update: parameter, gradient and moments in, the three updated out. */
+  adamW(
+    p: number,
+    g: number,
+    m: number,
+    v: number,
+    pOut: number,
+    mOut: number,
+    vOut: number,
+    n: number,
+    scale: number,
+    beta1: number,
+    keep1: number,
+    beta2: number,
+    keep2: number,
+    decay: number,
+    decays: number,
+    rootBias2: number,
+    epsilon: number,
+    stepSize: number,
+  ): void;
 }
 
 /** What the kernels use of tfjs-backend-wasm 4.22's `BackendWasm`. */
-interface WasmBackend {
+export interface WasmBackend {
   makeOutput(shape: number[], dtype: tf.DataType): tf.TensorInfo;
   dataIdMap: { get(dataId: tf.DataId): { memoryOffset: number } };
   wasm: { wasmMemory?: WebAssembly.Memory; asm?: { memory?: WebAssembly.Memory } };
@@ -55,8 +76,19 @@ function decode(base64: string): Uint8Array<ArrayBuffer> {
   return Uint8Array.from(atob(base64), (c) => c.charCodeAt(0));
 }
 
-/** The kernels' instance over `backend`'s memory; null without SIMD or without the memory. */
-function kernelsFor(backend: WasmBackend): SimdExports | null {
+let enabled = true;
+
+/** Turn the kernels off (tests comparing them with what runs without them). */
+export function setSimdKernels(on: boolean): void {
+  enabled = on;
+}
+
+/**
+ * The kernels' instance over the wasm backend's memory (for the lab's other wasm kernels); null
+ * without SIMD or without the memory, or when turned off.
+ */
+export function kernelsFor(backend: WasmBackend): SimdExports | null {
+  if (!enabled) return null;
   const cached = instances.get(backend.wasm);
   if (cached !== undefined) return cached;
   let exports: SimdExports | null = null;

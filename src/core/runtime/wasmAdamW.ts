@@ -8,19 +8,21 @@
  * float32 arithmetic in the same order, each operation rounded to float32 (`Math.fround`; a double
  * result of one operation on float32 operands rounds to the correctly rounded float32 one), so the
  * weights are bit for bit those of the ops (tested against them). In JavaScript a value costs about
- * 16 ns, XNNPACK's vector ops 4.5: `AdamW` uses the kernel for small parameters only. WebGPU has
- * its own fused kernels (`webgpuFused.ts`).
+ * 16 ns, XNNPACK's vector ops 4.5: without SIMD `AdamW` uses the kernel for small parameters only.
+ * With the lab's SIMD kernels (`simdKernels.ts`) the same operations run four values at a time in
+ * WebAssembly, and every parameter takes the kernel. WebGPU has its own fused kernels
+ * (`webgpuFused.ts`).
  *
  * It changes how training computes (not what), and `train/adamw.ts` imports it: part of the stage
  * cache's source hash.
  */
 import * as tf from '@tensorflow/tfjs';
+import { kernelsFor, type WasmBackend as SimdBackend } from './simdKernels';
 
 const fround = Math.fround;
 
 /** What the kernels use of tfjs-backend-wasm 4.22's `BackendWasm`. */
-interface WasmBackend {
-  makeOutput(shape: number[], dtype: tf.DataType): tf.TensorInfo;
+interface WasmBackend extends SimdBackend {
   typedArrayFromHeap(info: tf.TensorInfo): Float32Array;
 }
 
@@ -94,6 +96,33 @@ function adamW({ inputs, backend: kernelBackend, attrs }: KernelArgs): tf.Tensor
   const { p, g, m, v } = inputs as unknown as Record<'p' | 'g' | 'm' | 'v', tf.TensorInfo>;
   const step = attrs as unknown as WasmAdamWStep;
   const outputs = [p, m, v].map((t) => backend.makeOutput([...t.shape], 'float32'));
+  const simd = kernelsFor(backend);
+  if (simd) {
+    // The same operations four values at a time (`simd/kernels.wat`), on the memory itself.
+    const at = (t: tf.TensorInfo) => backend.dataIdMap.get(t.dataId).memoryOffset;
+    const [pOut, mOut, vOut] = outputs.map(at);
+    simd.adamW(
+      at(p),
+      at(g),
+      at(m),
+      at(v),
+      pOut,
+      mOut,
+      vOut,
+      tf.util.sizeFromShape(p.shape),
+      fround(step.scale),
+      fround(step.beta1),
+      fround(1 - step.beta1),
+      fround(step.beta2),
+      fround(1 - step.beta2),
+      fround(step.decay),
+      step.decay !== 1 ? 1 : 0,
+      fround(step.rootBias2),
+      fround(step.epsilon),
+      fround(step.stepSize),
+    );
+    return outputs;
+  }
   // Views after the allocations: growing the heap replaces its buffer.
   const [P, G, M, V] = [p, g, m, v].map((t) => backend.typedArrayFromHeap(t));
   const [pNext, mNext, vNext] = outputs.map((t) => backend.typedArrayFromHeap(t));

@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { fusedAdamW, fusedKernelsAvailable, sumOfSquares } from '../runtime/webgpuFused';
+import { simdKernelsAvailable } from '../runtime/simdKernels';
 import { wasmAdamW, wasmAdamWEnabled } from '../runtime/wasmAdamW';
 import { runsOnWasm } from '../runtime/wasmKernels';
 
@@ -23,6 +24,8 @@ export interface AdamWState {
  * Most values of a parameter updated by the wasm kernel (`wasmAdamW`): it costs about 16 ns a value
  * in JavaScript, tfjs's ops about 60 µs a parameter plus 4.5 ns a value (measured on the reference
  * model's shapes), so the kernel pays up to about 5,000 values — adapters, biases, norm gains.
+ * With the SIMD kernels (`runtime/simdKernels.ts`) the kernel runs in WebAssembly and takes every
+ * parameter.
  */
 const WASM_ADAMW_MOST = 4096;
 
@@ -160,7 +163,7 @@ export class AdamW {
         const p = this.params.get(name) as tf.Variable;
         const m = this.m.get(name) as tf.Variable;
         const v = this.v.get(name) as tf.Variable;
-        if (kernels && p.size <= WASM_ADAMW_MOST) {
+        if (kernels && (p.size <= WASM_ADAMW_MOST || simdKernelsAvailable())) {
           const next = wasmAdamW(p, grads[name], m, v, {
             scale: scaleValue,
             beta1,

@@ -1,17 +1,19 @@
 /**
- * AdamW on wasm, small parameters through the lab's JavaScript kernel (`runtime/wasmAdamW.ts`) and
- * a large one through tfjs's ops, gives the weights, moments and gradient norm of tfjs's ops alone
- * bit for bit, with and without clipping, decayed or not, over several steps.
+ * AdamW on wasm through the lab's kernel (`runtime/wasmAdamW.ts`) gives the weights, moments and
+ * gradient norm of tfjs's ops alone bit for bit, with and without clipping, decayed or not, over
+ * several steps: in SIMD (`simdKernels.ts`) for every parameter, and without it in JavaScript for
+ * the small ones (a large one then through tfjs's ops).
  */
 import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createRng } from '../../../src/core/random';
+import { setSimdKernels } from '../../../src/core/runtime/simdKernels';
 import { setWasmAdamW } from '../../../src/core/runtime/wasmAdamW';
 import { AdamW } from '../../../src/core/train/adamw';
 import { useBackend } from '../support/backend';
 
 const SHAPES: Record<string, number[]> = {
-  // Over the kernel's 4096 values: tfjs's ops in both runs.
+  // Over the JavaScript kernel's 4096 values: tfjs's ops there, the SIMD kernel with it.
   'h.0.mlp.weight': [80, 64],
   'h.0.attn.weight': [24, 40],
   'h.0.attn.bias': [40],
@@ -23,8 +25,9 @@ function values(size: number, rng: ReturnType<typeof createRng>, spread: number)
 }
 
 /** Four AdamW steps from the same start with the same gradients: the state after each. */
-async function train(kernels: boolean, maxGradNorm: number) {
-  setWasmAdamW(kernels);
+async function train(kernels: 'ops' | 'javascript' | 'simd', maxGradNorm: number) {
+  setWasmAdamW(kernels !== 'ops');
+  setSimdKernels(kernels === 'simd');
   const rng = createRng(7);
   const params = new Map(
     Object.entries(SHAPES).map(([name, shape]) => {
@@ -47,7 +50,14 @@ async function train(kernels: boolean, maxGradNorm: number) {
         tf.tensor(values(tf.util.sizeFromShape(shape), rng, step % 2 ? 0.01 : 3), shape),
       ]),
     );
-    const norm = optimizer.apply(grads, 1e-2 * (step + 1), maxGradNorm);
+    let norm = tf.scalar(0);
+    const profile = await tf.profile(() => {
+      norm.dispose();
+      norm = optimizer.apply(grads, 1e-2 * (step + 1), maxGradNorm);
+    });
+    // Which parameters took the kernel: every one in SIMD, the three small ones in JavaScript.
+    const updates = profile.kernels.filter((k) => k.name === 'LabAdamW').length;
+    expect(updates).toBe({ ops: 0, javascript: 3, simd: 4 }[kernels]);
     const state = await optimizer.saveState();
     steps.push({
       norm: (await norm.data())[0],
@@ -63,20 +73,23 @@ async function train(kernels: boolean, maxGradNorm: number) {
 
 describe('AdamW on wasm', () => {
   beforeAll(() => useBackend('wasm'));
-  afterAll(() => setWasmAdamW(true));
+  afterAll(() => {
+    setWasmAdamW(true);
+    setSimdKernels(true);
+  });
 
   for (const maxGradNorm of [1, 0]) {
     it(`the kernels equal tfjs's ops bit for bit (maxGradNorm ${maxGradNorm})`, async () => {
-      const ops = await train(false, maxGradNorm);
-      const kernels = await train(true, maxGradNorm);
-      expect(kernels).toEqual(ops);
+      const ops = await train('ops', maxGradNorm);
+      expect(await train('javascript', maxGradNorm)).toEqual(ops);
+      expect(await train('simd', maxGradNorm)).toEqual(ops);
       // The steps moved the weights, and clipping (when on) changed something.
       expect(ops[3].params[0]).not.toEqual(ops[0].params[0]);
     });
   }
 
-  for (const kernels of [false, true]) {
-    it(`leaves no tensor behind (kernels ${kernels})`, async () => {
+  for (const kernels of ['ops', 'javascript', 'simd'] as const) {
+    it(`leaves no tensor behind (${kernels})`, async () => {
       const before = tf.memory().numTensors;
       await train(kernels, 1);
       expect(tf.memory().numTensors).toBe(before);
