@@ -29,6 +29,33 @@ export interface SimdExports {
     k: number,
   ): void;
   siluGrad(x: number, s: number, dy: number, out: number, n: number): void;
+  normForward(
+    x: number,
+    g: number,
+    b: number,
+    y: number,
+    xhat: number,
+    scale: number,
+    rows: number,
+    width: number,
+    eps: number,
+    hasBias: number,
+    rms: number,
+  ): void;
+  normBackward(
+    dy: number,
+    xhat: number,
+    scale: number,
+    g: number,
+    dx: number,
+    dgain: number,
+    dbias: number,
+    rows: number,
+    width: number,
+    rms: number,
+    wantGain: number,
+    wantBias: number,
+  ): void;
   /** `wasmAdamW.ts`'s update: parameter, gradient and moments in, the three updated out. */
   adamW(
     p: number,
@@ -64,6 +91,8 @@ type KernelArgs = Parameters<tf.KernelFunc>[0];
 const GELU_NEW_INNER = 'LabGeluNewInner';
 const GELU_NEW_GRAD = 'LabGeluNewGrad';
 const SILU_GRAD = 'LabSiluGrad';
+const NORM_FORWARD = 'LabNormForward';
+const NORM_BACKWARD = 'LabNormBackward';
 
 /** gelu_new's constants as forward.ts's ops give them to tfjs: float32 scalars. */
 const GELU_CUBIC = Math.fround(0.044715);
@@ -125,6 +154,8 @@ export function simdKernelsAvailable(): boolean {
     kernel(GELU_NEW_INNER, geluNewInnerKernel);
     kernel(GELU_NEW_GRAD, (args) => gradKernel(args, GELU_NEW_GRAD));
     kernel(SILU_GRAD, (args) => gradKernel(args, SILU_GRAD));
+    kernel(NORM_FORWARD, normForwardKernel);
+    kernel(NORM_BACKWARD, normBackwardKernel);
   }
   return true;
 }
@@ -197,4 +228,128 @@ export function simdGeluNew(x: tf.Tensor): tf.Tensor {
 /** silu, `x·σ(x)`, on wasm with the fused gradient. Call when `simdKernelsAvailable()`. */
 export function simdSilu(x: tf.Tensor): tf.Tensor {
   return sigmoidGated(x, null, SILU_GRAD);
+}
+
+/** The norms' attributes: RMSNorm or LayerNorm, ε, which parameter gradients to sum. */
+interface NormAttrs {
+  rms: boolean;
+  epsilon: number;
+  wantGain: boolean;
+  wantBias: boolean;
+}
+
+function normForwardKernel({ inputs, backend: kernelBackend, attrs }: KernelArgs): tf.TensorInfo[] {
+  const { x, gain, bias } = inputs as Record<'x' | 'gain', tf.TensorInfo> & {
+    bias?: tf.TensorInfo;
+  };
+  const { rms, epsilon } = attrs as unknown as NormAttrs;
+  const width = x.shape[x.shape.length - 1];
+  float32(NORM_FORWARD, gain, ...(bias ? [bias] : []));
+  float32(NORM_FORWARD, x);
+  if (gain.shape.length !== 1 || gain.shape[0] !== width || width % 4 !== 0) {
+    throw new Error(
+      `${NORM_FORWARD}: expected a gain of the last axis's ${width} values (a multiple of 4), got [${gain.shape.join(', ')}]`,
+    );
+  }
+  const backend = kernelBackend as unknown as WasmBackend;
+  const kernels = kernelsFor(backend) as SimdExports;
+  const rows = tf.util.sizeFromShape(x.shape) / width;
+  const y = backend.makeOutput([...x.shape], 'float32');
+  const xhat = backend.makeOutput([...x.shape], 'float32');
+  const scale = backend.makeOutput([...x.shape.slice(0, -1), 1], 'float32');
+  const at = (t: tf.TensorInfo) => backend.dataIdMap.get(t.dataId).memoryOffset;
+  kernels.normForward(
+    at(x),
+    at(gain),
+    bias ? at(bias) : 0,
+    at(y),
+    at(xhat),
+    at(scale),
+    rows,
+    width,
+    Math.fround(epsilon),
+    bias ? 1 : 0,
+    rms ? 1 : 0,
+  );
+  return [y, xhat, scale];
+}
+
+function normBackwardKernel({
+  inputs,
+  backend: kernelBackend,
+  attrs,
+}: KernelArgs): tf.TensorInfo[] {
+  const { dy, xhat, scale, gain } = inputs as Record<
+    'dy' | 'xhat' | 'scale' | 'gain',
+    tf.TensorInfo
+  >;
+  const { rms, wantGain, wantBias } = attrs as unknown as NormAttrs;
+  float32(NORM_BACKWARD, dy, xhat);
+  const width = dy.shape[dy.shape.length - 1];
+  const rows = tf.util.sizeFromShape(dy.shape) / width;
+  if (gain.shape[0] !== width || scale.dtype !== 'float32' || scale.size !== rows) {
+    throw new Error(
+      `${NORM_BACKWARD}: expected a gain of ${width} values and ${rows} row scales, got [${gain.shape.join(', ')}] and [${scale.shape.join(', ')}]`,
+    );
+  }
+  const backend = kernelBackend as unknown as WasmBackend;
+  const kernels = kernelsFor(backend) as SimdExports;
+  const dx = backend.makeOutput([...dy.shape], 'float32');
+  const dgain = wantGain ? backend.makeOutput([width], 'float32') : null;
+  const dbias = wantBias ? backend.makeOutput([width], 'float32') : null;
+  const at = (t: tf.TensorInfo | null) => (t ? backend.dataIdMap.get(t.dataId).memoryOffset : 0);
+  kernels.normBackward(
+    at(dy),
+    at(xhat),
+    at(scale),
+    at(gain),
+    at(dx),
+    at(dgain),
+    at(dbias),
+    rows,
+    width,
+    rms ? 1 : 0,
+    wantGain ? 1 : 0,
+    wantBias ? 1 : 0,
+  );
+  return [dx, ...(dgain ? [dgain] : []), ...(dbias ? [dbias] : [])];
+}
+
+/** Whether a norm over a last axis of `width` values runs as the fused kernels (a multiple of 4). */
+export function simdNormAvailable(width: number): boolean {
+  return width % 4 === 0 && simdKernelsAvailable();
+}
+
+/**
+ * LayerNorm (RMSNorm with `rms`) over the last axis as one kernel: the output, x̂ and each row's
+ * σ (or r, `[…, 1]`), as `model/norm.ts`'s ops give them. Call when `simdNormAvailable`.
+ */
+export function simdNormForward(
+  rms: boolean,
+  x: tf.Tensor,
+  gain: tf.Tensor,
+  bias: tf.Tensor | null,
+  epsilon: number,
+): [tf.Tensor, tf.Tensor, tf.Tensor] {
+  return tf.engine().runKernel(NORM_FORWARD, bias ? { x, gain, bias } : { x, gain }, {
+    rms,
+    epsilon,
+  } as unknown as tf.NamedAttrMap) as [tf.Tensor, tf.Tensor, tf.Tensor];
+}
+
+/** The norm's dx, then dγ and dβ when asked, as `model/norm.ts`'s written-out gradient gives them. */
+export function simdNormBackward(
+  rms: boolean,
+  dy: tf.Tensor,
+  xhat: tf.Tensor,
+  scale: tf.Tensor,
+  gain: tf.Tensor,
+  wantGain: boolean,
+  wantBias: boolean,
+): tf.Tensor[] {
+  return tf.engine().runKernel(NORM_BACKWARD, { dy, xhat, scale, gain }, {
+    rms,
+    wantGain,
+    wantBias,
+  } as unknown as tf.NamedAttrMap) as tf.Tensor[];
 }

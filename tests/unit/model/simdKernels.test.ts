@@ -14,7 +14,8 @@ import {
 } from '../../../scripts/simdKernels';
 import { activate, plainActivation } from '../../../src/core/model/forward';
 import { createRng } from '../../../src/core/random';
-import { simdKernelsAvailable } from '../../../src/core/runtime/simdKernels';
+import { explicitNorm } from '../../../src/core/model/norm';
+import { setSimdKernels, simdKernelsAvailable } from '../../../src/core/runtime/simdKernels';
 import {
   SHARED_MEMORY_KERNELS,
   UNSHARED_MEMORY_KERNELS,
@@ -65,6 +66,45 @@ describe('fused SIMD kernels on wasm', () => {
         // Not a vacuous comparison: the gradient is neither zero nor the upstream one.
         expect(fused.grad.some((g, i) => g !== 0 && g !== Array.from(dy.dataSync())[i])).toBe(true);
         tf.dispose([x, dy]);
+      });
+    }
+  }
+
+  for (const kind of ['layernorm', 'rmsnorm'] as const) {
+    for (const [shape, trainable] of [
+      [[64, 128], true],
+      [[2, 5, 8], true],
+      [[32, 12], false],
+    ] as const) {
+      it(`${kind} on [${shape.join(', ')}], ${trainable ? 'trained' : 'frozen'} gain: the written-out ops' value and gradients, bit for bit`, async () => {
+        const width = shape[shape.length - 1];
+        const x = normal([...shape], 5);
+        const dy = normal([...shape], 6, 1);
+        const gain = tf.variable(normal([width], 7, 0.5), trainable);
+        const bias = kind === 'layernorm' ? tf.variable(normal([width], 8, 0.5), trainable) : null;
+        const run = async (fused: boolean) => {
+          setSimdKernels(fused);
+          const trained = [gain, ...(bias ? [bias] : [])].filter((v) => v.trainable);
+          const out = tf.tidy(() => {
+            const f = (input: tf.Tensor, ...params: tf.Tensor[]) => {
+              void params;
+              return explicitNorm(kind, input, gain, bias, 1e-5);
+            };
+            const { value, grads } = tf.valueAndGrads(f)([x, ...trained], dy);
+            return [value, ...grads];
+          });
+          const read = await Promise.all(out.map(async (t) => Array.from(await t.data())));
+          tf.dispose(out);
+          setSimdKernels(true);
+          return read;
+        };
+        const before = tf.memory().numTensors;
+        const fused = await run(true);
+        const plain = await run(false);
+        expect(tf.memory().numTensors).toBe(before);
+        expect(fused.length).toBe(trainable ? (bias ? 4 : 3) : 2);
+        fused.forEach((values, i) => expect(values).toEqual(plain[i]));
+        tf.dispose([x, dy, gain, ...(bias ? [bias] : [])]);
       });
     }
   }

@@ -226,4 +226,164 @@
       (local.set $mOut (i32.add (local.get $mOut) (i32.const 4)))
       (local.set $vOut (i32.add (local.get $vOut) (i32.const 4)))
       (br $loop))))
+
+  ;; LayerNorm (or RMSNorm, $rms 1) of `rows` rows of `width` values (a multiple of 4), as
+  ;; `model/norm.ts`'s ops compute it: row sums in order, one value at a time (tfjs's Mean: the sum,
+  ;; then divided by the width), the rest four at a time —
+  ;;   LayerNorm: μ = Σx/w; σ = √(Σ(x − μ)²/w + ε); x̂ = (x − μ)/σ; y = x̂·γ (+ β)
+  ;;   RMSNorm:   r = 1/√(Σx²/w + ε); x̂ = x·r; y = x̂·γ
+  ;; writing y, x̂ and the row's σ (or r) to $scale.
+  (func (export "normForward")
+    (param $x i32) (param $g i32) (param $b i32) (param $y i32) (param $xhat i32) (param $scale i32)
+    (param $rows i32) (param $width i32) (param $eps f32) (param $hasBias i32) (param $rms i32)
+    (local $r i32) (local $j i32) (local $rowBytes i32) (local $wf f32)
+    (local $acc f32) (local $mean f32) (local $s f32) (local $d f32)
+    (local $vmean v128) (local $vs v128) (local $vh v128)
+    (local.set $rowBytes (i32.shl (local.get $width) (i32.const 2)))
+    (local.set $wf (f32.convert_i32_u (local.get $width)))
+    (local.set $r (i32.const 0))
+    (block $rowsDone (loop $rowLoop
+      (br_if $rowsDone (i32.ge_u (local.get $r) (local.get $rows)))
+      (local.set $acc (f32.const 0))
+      (local.set $j (i32.const 0))
+      (if (local.get $rms)
+        (then
+          (block $d1 (loop $l1
+            (br_if $d1 (i32.ge_u (local.get $j) (local.get $rowBytes)))
+            (local.set $d (f32.load (i32.add (local.get $x) (local.get $j))))
+            (local.set $acc (f32.add (local.get $acc) (f32.mul (local.get $d) (local.get $d))))
+            (local.set $j (i32.add (local.get $j) (i32.const 4)))
+            (br $l1)))
+          (local.set $s
+            (f32.div (f32.const 1)
+              (f32.sqrt (f32.add (f32.div (local.get $acc) (local.get $wf)) (local.get $eps)))))
+          (local.set $mean (f32.const 0)))
+        (else
+          (block $d2 (loop $l2
+            (br_if $d2 (i32.ge_u (local.get $j) (local.get $rowBytes)))
+            (local.set $acc (f32.add (local.get $acc) (f32.load (i32.add (local.get $x) (local.get $j)))))
+            (local.set $j (i32.add (local.get $j) (i32.const 4)))
+            (br $l2)))
+          (local.set $mean (f32.div (local.get $acc) (local.get $wf)))
+          (local.set $acc (f32.const 0))
+          (local.set $j (i32.const 0))
+          (block $d3 (loop $l3
+            (br_if $d3 (i32.ge_u (local.get $j) (local.get $rowBytes)))
+            (local.set $d (f32.sub (f32.load (i32.add (local.get $x) (local.get $j))) (local.get $mean)))
+            (local.set $acc (f32.add (local.get $acc) (f32.mul (local.get $d) (local.get $d))))
+            (local.set $j (i32.add (local.get $j) (i32.const 4)))
+            (br $l3)))
+          (local.set $s
+            (f32.sqrt (f32.add (f32.div (local.get $acc) (local.get $wf)) (local.get $eps))))))
+      (f32.store (local.get $scale) (local.get $s))
+      (local.set $vmean (f32x4.splat (local.get $mean)))
+      (local.set $vs (f32x4.splat (local.get $s)))
+      (local.set $j (i32.const 0))
+      (block $d4 (loop $l4
+        (br_if $d4 (i32.ge_u (local.get $j) (local.get $rowBytes)))
+        (if (local.get $rms)
+          (then (local.set $vh (f32x4.mul (v128.load (i32.add (local.get $x) (local.get $j))) (local.get $vs))))
+          (else
+            (local.set $vh
+              (f32x4.div
+                (f32x4.sub (v128.load (i32.add (local.get $x) (local.get $j))) (local.get $vmean))
+                (local.get $vs)))))
+        (v128.store (i32.add (local.get $xhat) (local.get $j)) (local.get $vh))
+        (local.set $vh (f32x4.mul (local.get $vh) (v128.load (i32.add (local.get $g) (local.get $j)))))
+        (if (local.get $hasBias)
+          (then (local.set $vh (f32x4.add (local.get $vh) (v128.load (i32.add (local.get $b) (local.get $j)))))))
+        (v128.store (i32.add (local.get $y) (local.get $j)) (local.get $vh))
+        (local.set $j (i32.add (local.get $j) (i32.const 16)))
+        (br $l4)))
+      (local.set $x (i32.add (local.get $x) (local.get $rowBytes)))
+      (local.set $xhat (i32.add (local.get $xhat) (local.get $rowBytes)))
+      (local.set $y (i32.add (local.get $y) (local.get $rowBytes)))
+      (local.set $scale (i32.add (local.get $scale) (i32.const 4)))
+      (local.set $r (i32.add (local.get $r) (i32.const 1)))
+      (br $rowLoop))))
+
+  ;; The gradient of `normForward` as `model/norm.ts` writes it out, from dy, x̂ and each row's σ (r):
+  ;;   dx̂ = dy·γ;  LayerNorm: dx = ((dx̂ − Σdx̂/w) − x̂·(Σ(dx̂·x̂)/w)) / σ
+  ;;              RMSNorm:   dx = (dx̂ − x̂·(Σ(dx̂·x̂)/w))·r
+  ;; and, when asked, dγ = Σ dy·x̂ and dβ = Σ dy over the rows, each column summed row by row in
+  ;; order (tfjs's Sum of the transposed rows), four columns at a time.
+  (func (export "normBackward")
+    (param $dy i32) (param $xhat i32) (param $scale i32) (param $g i32) (param $dx i32)
+    (param $dgain i32) (param $dbias i32) (param $rows i32) (param $width i32) (param $rms i32)
+    (param $wantGain i32) (param $wantBias i32)
+    (local $r i32) (local $j i32) (local $t i32) (local $rowBytes i32) (local $wf f32)
+    (local $acc1 f32) (local $acc2 f32) (local $dxh f32) (local $m1 f32) (local $m2 f32) (local $s f32)
+    (local $row i32) (local $vdxh v128) (local $vproj v128) (local $vm1 v128) (local $vm2 v128)
+    (local $vs v128) (local $vacc v128) (local $vacc2 v128)
+    (local.set $rowBytes (i32.shl (local.get $width) (i32.const 2)))
+    (local.set $wf (f32.convert_i32_u (local.get $width)))
+    (local.set $r (i32.const 0))
+    (block $rowsDone (loop $rowLoop
+      (br_if $rowsDone (i32.ge_u (local.get $r) (local.get $rows)))
+      (local.set $row (i32.mul (local.get $r) (local.get $rowBytes)))
+      (local.set $acc1 (f32.const 0))
+      (local.set $acc2 (f32.const 0))
+      (local.set $j (i32.const 0))
+      (block $d1 (loop $l1
+        (br_if $d1 (i32.ge_u (local.get $j) (local.get $rowBytes)))
+        (local.set $dxh
+          (f32.mul (f32.load (i32.add (local.get $dy) (i32.add (local.get $row) (local.get $j))))
+            (f32.load (i32.add (local.get $g) (local.get $j)))))
+        (local.set $acc1 (f32.add (local.get $acc1) (local.get $dxh)))
+        (local.set $acc2
+          (f32.add (local.get $acc2)
+            (f32.mul (local.get $dxh)
+              (f32.load (i32.add (local.get $xhat) (i32.add (local.get $row) (local.get $j)))))))
+        (local.set $j (i32.add (local.get $j) (i32.const 4)))
+        (br $l1)))
+      (local.set $m1 (f32.div (local.get $acc1) (local.get $wf)))
+      (local.set $m2 (f32.div (local.get $acc2) (local.get $wf)))
+      (local.set $vm1 (f32x4.splat (local.get $m1)))
+      (local.set $vm2 (f32x4.splat (local.get $m2)))
+      (local.set $vs (f32x4.splat (f32.load (i32.add (local.get $scale) (i32.shl (local.get $r) (i32.const 2))))))
+      (local.set $j (i32.const 0))
+      (block $d2 (loop $l2
+        (br_if $d2 (i32.ge_u (local.get $j) (local.get $rowBytes)))
+        (local.set $vdxh
+          (f32x4.mul (v128.load (i32.add (local.get $dy) (i32.add (local.get $row) (local.get $j))))
+            (v128.load (i32.add (local.get $g) (local.get $j)))))
+        (local.set $vproj
+          (f32x4.mul (v128.load (i32.add (local.get $xhat) (i32.add (local.get $row) (local.get $j))))
+            (local.get $vm2)))
+        (v128.store (i32.add (local.get $dx) (i32.add (local.get $row) (local.get $j)))
+          (if (result v128) (local.get $rms)
+            (then (f32x4.mul (f32x4.sub (local.get $vdxh) (local.get $vproj)) (local.get $vs)))
+            (else
+              (f32x4.div
+                (f32x4.sub (f32x4.sub (local.get $vdxh) (local.get $vm1)) (local.get $vproj))
+                (local.get $vs)))))
+        (local.set $j (i32.add (local.get $j) (i32.const 16)))
+        (br $l2)))
+      (local.set $r (i32.add (local.get $r) (i32.const 1)))
+      (br $rowLoop)))
+    (if (i32.or (local.get $wantGain) (local.get $wantBias))
+      (then
+        (local.set $j (i32.const 0))
+        (block $cd (loop $cl
+          (br_if $cd (i32.ge_u (local.get $j) (local.get $rowBytes)))
+          (local.set $vacc (v128.const f32x4 0 0 0 0))
+          (local.set $vacc2 (v128.const f32x4 0 0 0 0))
+          (local.set $row (local.get $j))
+          (local.set $t (i32.const 0))
+          (block $td (loop $tl
+            (br_if $td (i32.ge_u (local.get $t) (local.get $rows)))
+            (local.set $vdxh (v128.load (i32.add (local.get $dy) (local.get $row))))
+            (local.set $vacc
+              (f32x4.add (local.get $vacc)
+                (f32x4.mul (local.get $vdxh) (v128.load (i32.add (local.get $xhat) (local.get $row))))))
+            (local.set $vacc2 (f32x4.add (local.get $vacc2) (local.get $vdxh)))
+            (local.set $row (i32.add (local.get $row) (local.get $rowBytes)))
+            (local.set $t (i32.add (local.get $t) (i32.const 1)))
+            (br $tl)))
+          (if (local.get $wantGain)
+            (then (v128.store (i32.add (local.get $dgain) (local.get $j)) (local.get $vacc))))
+          (if (local.get $wantBias)
+            (then (v128.store (i32.add (local.get $dbias) (local.get $j)) (local.get $vacc2))))
+          (local.set $j (i32.add (local.get $j) (i32.const 16)))
+          (br $cl))))))
 )
