@@ -287,7 +287,11 @@ function normBackwardKernel({
   float32(NORM_BACKWARD, dy, xhat);
   const width = dy.shape[dy.shape.length - 1];
   const rows = tf.util.sizeFromShape(dy.shape) / width;
-  if (gain.shape[0] !== width || scale.dtype !== 'float32' || scale.size !== rows) {
+  if (
+    gain.shape[0] !== width ||
+    scale.dtype !== 'float32' ||
+    tf.util.sizeFromShape(scale.shape) !== rows
+  ) {
     throw new Error(
       `${NORM_BACKWARD}: expected a gain of ${width} values and ${rows} row scales, got [${gain.shape.join(', ')}] and [${scale.shape.join(', ')}]`,
     );
