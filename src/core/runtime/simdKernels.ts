@@ -56,6 +56,7 @@ export interface SimdExports {
     wantGain: number,
     wantBias: number,
   ): void;
+  transpose(src: number, dst: number, count: number, rows: number, cols: number): void;
   /** `wasmAdamW.ts`'s update: parameter, gradient and moments in, the three updated out. */
   adamW(
     p: number,
@@ -356,4 +357,29 @@ export function simdNormBackward(
     wantGain,
     wantBias,
   } as unknown as tf.NamedAttrMap) as tf.Tensor[];
+}
+
+/**
+ * tfjs's `Transpose` of the last two axes of a float32 tensor whose last two sides are multiples of
+ * 4, `[…, r, c]` to `[…, c, r]`, as one SIMD kernel (4×4 blocks through registers, in 64×8 tiles);
+ * null for anything else, or without the kernels (`wasmKernels.ts` then takes it). The values are
+ * moved, not computed: the same bit for bit.
+ */
+export function simdTranspose(args: KernelArgs): tf.TensorInfo | null {
+  const x = (args.inputs as { x: tf.TensorInfo }).x;
+  const perm = (args.attrs as unknown as { perm: number[] }).perm;
+  const rank = x.shape.length;
+  if (x.dtype !== 'float32' || rank < 2) return null;
+  if (perm.some((axis, i) => axis !== (i < rank - 2 ? i : 2 * rank - 3 - i))) return null;
+  const [rows, cols] = x.shape.slice(-2);
+  if (rows % 4 !== 0 || cols % 4 !== 0) return null;
+  const backend = args.backend as unknown as WasmBackend;
+  const kernels = kernelsFor(backend);
+  if (!kernels) return null;
+  const count = tf.util.sizeFromShape(x.shape.slice(0, -2));
+  const out = backend.makeOutput([...x.shape.slice(0, -2), cols, rows], 'float32');
+  if (count * rows * cols === 0) return out;
+  const at = (t: tf.TensorInfo) => backend.dataIdMap.get(t.dataId).memoryOffset;
+  kernels.transpose(at(x), at(out), count, rows, cols);
+  return out;
 }

@@ -10,7 +10,8 @@
  *   `BatchMatMul` entry point; the kernel profile sees the whole kernel, not its slices.
  * - `Transpose` of the last two axes: tfjs's 2-D loop writes with a stride of a whole row, a
  *   power of two here, and thrashes the cache (`[512, 384]` 1.03 ms); as two passes over blocks of
- *   8 (runs of 8 copied, then `[rows, 8]` transposes) the same transpose takes 0.21 ms.
+ *   8 (runs of 8 copied, then `[rows, 8]` transposes) the same transpose takes 0.21 ms. With the
+ *   SIMD kernels (`simdKernels.ts`) and sides in multiples of 4, one pass of 4×4 blocks instead.
  * - `GatherV2` of whole rows (an embedding lookup): tfjs's kernel computes every element's offset
  *   (2 ms for 512 rows of 128); here each row is one copy (`TypedArray.set`).
  * - `Slice` and `SplitV`: tfjs's Slice first copies its whole input out of the wasm heap into a
@@ -33,6 +34,7 @@
  * cache's source hash.
  */
 import * as tf from '@tensorflow/tfjs';
+import { simdTranspose } from './simdKernels';
 
 /** What the kernels use of tfjs-backend-wasm 4.22's `BackendWasm`. */
 interface WasmBackend {
@@ -87,7 +89,7 @@ export function useWasmKernels(): boolean {
   if (!transpose || !gather || !identity || !slice || !split || !cast) return false;
   if (!original('BatchMatMul')) return false;
   installed = true;
-  override('Transpose', (args) => blockedTranspose(args) ?? transpose(args));
+  override('Transpose', (args) => simdTranspose(args) ?? blockedTranspose(args) ?? transpose(args));
   override('GatherV2', (args) => rowGather(args) ?? gather(args));
   override('Identity', (args) => sharedIdentity(args) ?? identity(args));
   override('Cast', (args) => sameTypeCast(args) ?? cast(args));

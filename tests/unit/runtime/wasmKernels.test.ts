@@ -1,12 +1,14 @@
 /**
- * The lab's wasm kernels (`runtime/wasmKernels.ts`) give what tfjs's cpu backend gives: bit for
- * bit where they only move values (transpose, gather, slice, split, clone), and to float rounding
- * for the sliced product — on the shapes that take their own path and on those left to tfjs.
+ * The lab's wasm kernels (`runtime/wasmKernels.ts`, and the SIMD transpose of `simdKernels.ts`)
+ * give what tfjs's cpu backend gives: bit for bit where they only move values (transpose, gather,
+ * slice, split, clone), and to float rounding for the sliced product — on the shapes that take
+ * their own path and on those left to tfjs.
  */
 import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { profileKernels } from '../../../src/core/bench/kernelProfile';
 import { createRng } from '../../../src/core/random';
+import { setSimdKernels } from '../../../src/core/runtime/simdKernels';
 import { SLICED_MATMUL, useWasmKernels } from '../../../src/core/runtime/wasmKernels';
 import { useBackend } from '../support/backend';
 
@@ -59,6 +61,10 @@ describe('the lab wasm kernels', () => {
       [0, 1, 3, 2],
     ], // a batch of matrices
     [
+      [3, 36, 44],
+      [0, 2, 1],
+    ], // SIMD: tiles of 32 that do not divide the sides
+    [
       [16, 9],
       [1, 0],
     ], // small: tfjs's own
@@ -68,12 +74,19 @@ describe('the lab wasm kernels', () => {
     ], // not the last two axes: tfjs's own
   ];
   for (const [shape, perm] of transposes) {
-    it(`transposes [${shape.join(', ')}] by [${perm.join(', ')}] as the cpu backend`, async () => {
-      const { expected, actual } = await onBoth(() =>
-        tf.transpose(tf.tensor(values(shape, 1), shape), perm),
-      );
-      expect(actual).toEqual(expected);
-    });
+    for (const simd of [true, false]) {
+      it(`transposes [${shape.join(', ')}] by [${perm.join(', ')}] as the cpu backend (SIMD kernels ${simd ? 'on' : 'off'})`, async () => {
+        setSimdKernels(simd);
+        try {
+          const { expected, actual } = await onBoth(() =>
+            tf.transpose(tf.tensor(values(shape, 1), shape), perm),
+          );
+          expect(actual).toEqual(expected);
+        } finally {
+          setSimdKernels(true);
+        }
+      });
+    }
   }
 
   it('gathers whole rows as the cpu backend, and refuses an index outside the table', async () => {
@@ -121,7 +134,7 @@ describe('the lab wasm kernels', () => {
     tf.dispose([cast, ints]);
   });
 
-  it('takes its own paths: two blocked passes, one Slice per part, the slices’ products inside one kernel', async () => {
+  it('takes its own paths: one SIMD pass or two blocked ones, one Slice per part, the slices’ products inside one kernel', async () => {
     await useBackend('wasm');
     useWasmKernels();
     /** Calls of each kernel while `run` runs. */
@@ -138,7 +151,14 @@ describe('the lab wasm kernels', () => {
     };
     const x = tf.zeros([512, 384]);
     const [a, b] = [tf.zeros([5, 16, 8]), tf.zeros([5, 8, 4])];
+    expect(calls(() => tf.transpose(x)).Transpose).toBe(1);
+    setSimdKernels(false);
     expect(calls(() => tf.transpose(x)).Transpose).toBe(3);
+    setSimdKernels(true);
+    // Sides not in multiples of 4: the blocked passes with the SIMD kernels too.
+    const odd = tf.zeros([256, 130]);
+    expect(calls(() => tf.transpose(odd)).Transpose).toBe(3);
+    odd.dispose();
     expect(calls(() => tf.split(x, 3, 1)).Slice).toBe(3);
     const sliced = calls(() => tf.engine().runKernel(SLICED_MATMUL, { a, b }));
     expect(sliced).toEqual({ [SLICED_MATMUL]: 1 });

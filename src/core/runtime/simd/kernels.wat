@@ -386,4 +386,76 @@
             (then (v128.store (i32.add (local.get $dbias) (local.get $j)) (local.get $vacc2))))
           (local.set $j (i32.add (local.get $j) (i32.const 16)))
           (br $cl))))))
+
+  ;; A batch of `count` float32 matrices `[rows, cols]` (both multiples of 4) transposed into
+  ;; `[cols, rows]` each: 4×4 blocks through registers (two rounds of shuffles), in tiles of 64
+  ;; source rows by 8 source columns. The destination's rows lie a power of two apart, and more than
+  ;; eight of them at once map to the same cache sets: 32×32 tiles ran [1024, 128] in 345 µs, these in
+  ;; 39–68 (tfjs's loop in two blocked passes: 349). Values are only moved.
+  (func (export "transpose")
+    (param $src i32) (param $dst i32) (param $count i32) (param $rows i32) (param $cols i32)
+    (local $k i32) (local $ti i32) (local $tj i32) (local $i i32) (local $j i32)
+    (local $iend i32) (local $jend i32) (local $srcRow i32) (local $dstRow i32) (local $matrix i32)
+    (local $s i32) (local $d i32)
+    (local $a v128) (local $b v128) (local $c v128) (local $e v128)
+    (local $t0 v128) (local $t1 v128) (local $t2 v128) (local $t3 v128)
+    (local.set $srcRow (i32.shl (local.get $cols) (i32.const 2)))
+    (local.set $dstRow (i32.shl (local.get $rows) (i32.const 2)))
+    (local.set $matrix (i32.mul (local.get $rows) (local.get $srcRow)))
+    (local.set $k (i32.const 0))
+    (block $kd (loop $kl
+      (br_if $kd (i32.ge_u (local.get $k) (local.get $count)))
+      (local.set $ti (i32.const 0))
+      (block $tid (loop $til
+        (br_if $tid (i32.ge_u (local.get $ti) (local.get $rows)))
+        (local.set $iend (i32.add (local.get $ti) (i32.const 64)))
+        (if (i32.gt_u (local.get $iend) (local.get $rows)) (then (local.set $iend (local.get $rows))))
+        (local.set $tj (i32.const 0))
+        (block $tjd (loop $tjl
+          (br_if $tjd (i32.ge_u (local.get $tj) (local.get $cols)))
+          (local.set $jend (i32.add (local.get $tj) (i32.const 8)))
+          (if (i32.gt_u (local.get $jend) (local.get $cols)) (then (local.set $jend (local.get $cols))))
+          (local.set $i (local.get $ti))
+          (block $id (loop $il
+            (br_if $id (i32.ge_u (local.get $i) (local.get $iend)))
+            (local.set $j (local.get $tj))
+            (block $jd (loop $jl
+              (br_if $jd (i32.ge_u (local.get $j) (local.get $jend)))
+              ;; rows i..i+3, columns j..j+3 of the source
+              (local.set $s
+                (i32.add (local.get $src)
+                  (i32.add (i32.mul (local.get $i) (local.get $srcRow)) (i32.shl (local.get $j) (i32.const 2)))))
+              (local.set $a (v128.load (local.get $s)))
+              (local.set $b (v128.load (i32.add (local.get $s) (local.get $srcRow))))
+              (local.set $c (v128.load (i32.add (local.get $s) (i32.shl (local.get $srcRow) (i32.const 1)))))
+              (local.set $e
+                (v128.load (i32.add (local.get $s) (i32.mul (local.get $srcRow) (i32.const 3)))))
+              (local.set $t0 (i8x16.shuffle 0 1 2 3 16 17 18 19 4 5 6 7 20 21 22 23 (local.get $a) (local.get $b)))
+              (local.set $t1 (i8x16.shuffle 8 9 10 11 24 25 26 27 12 13 14 15 28 29 30 31 (local.get $a) (local.get $b)))
+              (local.set $t2 (i8x16.shuffle 0 1 2 3 16 17 18 19 4 5 6 7 20 21 22 23 (local.get $c) (local.get $e)))
+              (local.set $t3 (i8x16.shuffle 8 9 10 11 24 25 26 27 12 13 14 15 28 29 30 31 (local.get $c) (local.get $e)))
+              ;; rows j..j+3, columns i..i+3 of the destination
+              (local.set $d
+                (i32.add (local.get $dst)
+                  (i32.add (i32.mul (local.get $j) (local.get $dstRow)) (i32.shl (local.get $i) (i32.const 2)))))
+              (v128.store (local.get $d)
+                (i8x16.shuffle 0 1 2 3 4 5 6 7 16 17 18 19 20 21 22 23 (local.get $t0) (local.get $t2)))
+              (v128.store (i32.add (local.get $d) (local.get $dstRow))
+                (i8x16.shuffle 8 9 10 11 12 13 14 15 24 25 26 27 28 29 30 31 (local.get $t0) (local.get $t2)))
+              (v128.store (i32.add (local.get $d) (i32.shl (local.get $dstRow) (i32.const 1)))
+                (i8x16.shuffle 0 1 2 3 4 5 6 7 16 17 18 19 20 21 22 23 (local.get $t1) (local.get $t3)))
+              (v128.store (i32.add (local.get $d) (i32.mul (local.get $dstRow) (i32.const 3)))
+                (i8x16.shuffle 8 9 10 11 12 13 14 15 24 25 26 27 28 29 30 31 (local.get $t1) (local.get $t3)))
+              (local.set $j (i32.add (local.get $j) (i32.const 4)))
+              (br $jl)))
+            (local.set $i (i32.add (local.get $i) (i32.const 4)))
+            (br $il)))
+          (local.set $tj (i32.add (local.get $tj) (i32.const 8)))
+          (br $tjl)))
+        (local.set $ti (i32.add (local.get $ti) (i32.const 64)))
+        (br $til)))
+      (local.set $src (i32.add (local.get $src) (local.get $matrix)))
+      (local.set $dst (i32.add (local.get $dst) (local.get $matrix)))
+      (local.set $k (i32.add (local.get $k) (i32.const 1)))
+      (br $kl))))
 )
