@@ -11,7 +11,9 @@
  * - `Transpose` of the last two axes: tfjs's 2-D loop writes with a stride of a whole row, a
  *   power of two here, and thrashes the cache (`[512, 384]` 1.03 ms); as two passes over blocks of
  *   8 (runs of 8 copied, then `[rows, 8]` transposes) the same transpose takes 0.21 ms. With the
- *   SIMD kernels (`simdKernels.ts`) and sides in multiples of 4, one pass of 4×4 blocks instead.
+ *   SIMD kernels (`simdKernels.ts`) and sides in multiples of 4, one pass of 4×4 blocks instead;
+ *   and attention's `[0, 2, 1, 3]` as bulk copies of whole runs. `Concat` as a bulk copy per part
+ *   there too.
  * - `GatherV2` of whole rows (an embedding lookup): tfjs's kernel computes every element's offset
  *   (2 ms for 512 rows of 128); here each row is one copy (`TypedArray.set`).
  * - `Slice` and `SplitV`: tfjs's Slice first copies its whole input out of the wasm heap into a
@@ -34,7 +36,7 @@
  * cache's source hash.
  */
 import * as tf from '@tensorflow/tfjs';
-import { simdTranspose } from './simdKernels';
+import { simdConcat, simdTranspose } from './simdKernels';
 
 /** What the kernels use of tfjs-backend-wasm 4.22's `BackendWasm`. */
 interface WasmBackend {
@@ -86,7 +88,8 @@ export function useWasmKernels(): boolean {
   const slice = original('Slice');
   const split = original('SplitV');
   const cast = original('Cast');
-  if (!transpose || !gather || !identity || !slice || !split || !cast) return false;
+  const concat = original('Concat');
+  if (!transpose || !gather || !identity || !slice || !split || !cast || !concat) return false;
   if (!original('BatchMatMul')) return false;
   installed = true;
   override('Transpose', (args) => simdTranspose(args) ?? blockedTranspose(args) ?? transpose(args));
@@ -95,6 +98,7 @@ export function useWasmKernels(): boolean {
   override('Cast', (args) => sameTypeCast(args) ?? cast(args));
   override('Slice', (args) => heapSlice(args) ?? slice(args));
   override('SplitV', (args) => splitBySlices(args) ?? split(args));
+  override('Concat', (args) => simdConcat(args) ?? concat(args));
   tf.registerKernel({ kernelName: SLICED_MATMUL, backendName: 'wasm', kernelFunc: slicedMatMul });
   tf.registerKernel({ kernelName: CACHE_WRITE, backendName: 'wasm', kernelFunc: cacheWrite });
   return true;

@@ -117,6 +117,25 @@ describe('the lab wasm kernels', () => {
     expect(actual).toEqual(expected);
   });
 
+  for (const simd of [true, false]) {
+    it(`concatenates as the cpu backend (SIMD kernels ${simd ? 'on' : 'off'})`, async () => {
+      setSimdKernels(simd);
+      try {
+        const x = (shape: number[], seed = 1) => tf.tensor(values(shape, seed), shape);
+        const { expected, actual } = await onBoth(() => [
+          tf.concat([x([512, 128], 1), x([512, 128], 2), x([512, 128], 3)], 1),
+          tf.concat([x([128, 512]), tf.ones([1, 512])], 0),
+          tf.concat([x([2, 3, 5]), x([2, 4, 5], 2), x([2, 0, 5])], 1),
+          tf.concat([tf.tensor1d([1, 2, 3], 'int32'), tf.tensor1d([4], 'int32')]),
+          tf.concat([x([3, 1]), x([3, 2], 2)], -1),
+        ]);
+        expect(actual).toEqual(expected);
+      } finally {
+        setSimdKernels(true);
+      }
+    });
+  }
+
   it('clones and same-type casts share the buffer and keep their own lifetime', async () => {
     await useBackend('wasm');
     useWasmKernels();

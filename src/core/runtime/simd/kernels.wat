@@ -458,4 +458,19 @@
       (local.set $dst (i32.add (local.get $dst) (local.get $matrix)))
       (local.set $k (i32.add (local.get $k) (i32.const 1)))
       (br $kl))))
+
+  ;; `runs` runs of `runBytes` bytes, the k-th from `src + k·srcStride` to `dst + k·dstStride`
+  ;; (bulk memory's copy): a concatenation's part, a run-preserving transpose's head. Only moves.
+  (func (export "copyRuns")
+    (param $src i32) (param $srcStride i32) (param $dst i32) (param $dstStride i32)
+    (param $runs i32) (param $runBytes i32)
+    (local $k i32)
+    (local.set $k (i32.const 0))
+    (block $done (loop $loop
+      (br_if $done (i32.ge_u (local.get $k) (local.get $runs)))
+      (memory.copy (local.get $dst) (local.get $src) (local.get $runBytes))
+      (local.set $src (i32.add (local.get $src) (local.get $srcStride)))
+      (local.set $dst (i32.add (local.get $dst) (local.get $dstStride)))
+      (local.set $k (i32.add (local.get $k) (i32.const 1)))
+      (br $loop))))
 )
