@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
+import { simdKernelsAvailable } from '../runtime/simdKernels';
 
 /**
  * Where the time of a training step goes on wasm, kernel by kernel (`npm run bench -- --profile`).
@@ -20,7 +21,11 @@ import * as tf from '@tensorflow/tfjs';
 /** The kernels that multiply matrices on wasm, and whose path the profile splits. */
 export const PRODUCT_KERNELS = ['BatchMatMul', '_FusedMatMul'] as const;
 
-/** XNNPACK's packed product, or the scalar loop of every other case. */
+/**
+ * The fast path — XNNPACK's packed product, or the lab's SIMD product where it runs
+ * (`runtime/simdKernels.ts`, which takes XNNPACK's cases and untransposed batches) — or the scalar
+ * loop of every other case. (The name is the JSON's, `products.xnnpack`, kept as it was.)
+ */
 export type ProductPath = 'xnnpack' | 'scalar';
 
 /** What a product kernel was called with: its operands' shapes and transpose flags. */
@@ -38,11 +43,17 @@ function batchOf(shape: readonly number[]): number {
 
 /**
  * The path tfjs-backend-wasm 4.22 takes for a product: XNNPACK for an untransposed product of
- * batch 1 on both sides (a 2-D product, or 3-D with a leading 1), the scalar loop otherwise.
+ * batch 1 on both sides (a 2-D product, or 3-D with a leading 1), the scalar loop otherwise — and
+ * with the lab's SIMD kernels (`simd`) also an untransposed batch whose B has columns in multiples
+ * of 8 and the same batch or one B for all.
  */
-export function productPath(call: ProductCall): ProductPath {
+export function productPath(call: ProductCall, simd = simdKernelsAvailable()): ProductPath {
   const plain = !call.transposeA && !call.transposeB;
-  return plain && batchOf(call.aShape) === 1 && batchOf(call.bShape) === 1 ? 'xnnpack' : 'scalar';
+  if (!plain) return 'scalar';
+  const [batchA, batchB] = [batchOf(call.aShape), batchOf(call.bShape)];
+  if (batchA === 1 && batchB === 1) return 'xnnpack';
+  const columns = call.bShape[call.bShape.length - 1];
+  return simd && columns % 8 === 0 && (batchB === 1 || batchB === batchA) ? 'xnnpack' : 'scalar';
 }
 
 /** Floating-point operations of a product (two per multiply-add), broadcast batch included. */

@@ -36,7 +36,7 @@
  * cache's source hash.
  */
 import * as tf from '@tensorflow/tfjs';
-import { simdConcat, simdTranspose } from './simdKernels';
+import { simdBatchMatMul, simdConcat, simdProducts, simdTranspose } from './simdKernels';
 
 /** What the kernels use of tfjs-backend-wasm 4.22's `BackendWasm`. */
 interface WasmBackend {
@@ -90,7 +90,8 @@ export function useWasmKernels(): boolean {
   const cast = original('Cast');
   const concat = original('Concat');
   if (!transpose || !gather || !identity || !slice || !split || !cast || !concat) return false;
-  if (!original('BatchMatMul')) return false;
+  const product = original('BatchMatMul');
+  if (!product) return false;
   installed = true;
   override('Transpose', (args) => simdTranspose(args) ?? blockedTranspose(args) ?? transpose(args));
   override('GatherV2', (args) => rowGather(args) ?? gather(args));
@@ -99,6 +100,7 @@ export function useWasmKernels(): boolean {
   override('Slice', (args) => heapSlice(args) ?? slice(args));
   override('SplitV', (args) => splitBySlices(args) ?? split(args));
   override('Concat', (args) => simdConcat(args) ?? concat(args));
+  override('BatchMatMul', (args) => simdBatchMatMul(args) ?? product(args));
   tf.registerKernel({ kernelName: SLICED_MATMUL, backendName: 'wasm', kernelFunc: slicedMatMul });
   tf.registerKernel({ kernelName: CACHE_WRITE, backendName: 'wasm', kernelFunc: cacheWrite });
   return true;
@@ -339,10 +341,13 @@ function slicedMatMul({ inputs, backend: kernelBackend }: KernelArgs): tf.Tensor
   if (a.dtype !== 'float32' || b.dtype !== 'float32') {
     throw new Error(`${SLICED_MATMUL}: float32 only, got ${a.dtype} · ${b.dtype}`);
   }
-  const wasmProduct = productOf(backend);
   const out = backend.makeOutput([n, m, p], 'float32');
   const at = (info: tf.TensorInfo) => backend.dataIdMap.get(info.dataId).memoryOffset;
   const [aStart, bStart, outStart] = [at(a), at(b), at(out)];
+  // The SIMD kernel takes every slice in one call where it runs (the same values).
+  const offsets = { a: aStart, b: bStart, out: outStart };
+  if (simdProducts(backend, offsets, n, [m, k, p], nb === 1 ? 0 : 4 * k * p)) return out;
+  const wasmProduct = productOf(backend);
   const views: tf.TensorInfo[] = [];
   const view = (offset: number, shape: number[]) => {
     const info = backend.makeOutput(shape, 'float32', offset);

@@ -1,5 +1,6 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { measureProductPeak } from '../../../src/core/bench/productPeak';
+import { simdKernelsAvailable } from '../../../src/core/runtime/simdKernels';
 import { useBackend } from '../support/backend';
 
 describe('measureProductPeak', () => {
@@ -16,6 +17,21 @@ describe('measureProductPeak', () => {
     expect(peak.ms).toEqual([3, 4, 5]);
     expect(peak.bestMs).toBe(3);
     expect(peak.gflopsPerSecond).toBeCloseTo((2 * 16 ** 3) / 3 / 1e6, 12);
+  });
+
+  it('on wasm with the SIMD kernels, also times XNNPACK’s product and keeps the better as the peak', async () => {
+    await useBackend('wasm');
+    try {
+      expect(simdKernelsAvailable()).toBe(true);
+      const peak = await measureProductPeak({ size: 64, trials: 2, warmup: 1 });
+      expect(peak.xnnpackGflopsPerSecond).toBeGreaterThan(0);
+      expect(peak.gflopsPerSecond).toBeGreaterThanOrEqual(peak.xnnpackGflopsPerSecond as number);
+      expect(peak.gflopsPerSecond).toBeGreaterThanOrEqual((2 * 64 ** 3) / peak.bestMs / 1e6);
+      // The kernels are on again afterwards.
+      expect(simdKernelsAvailable()).toBe(true);
+    } finally {
+      await useBackend('cpu');
+    }
   });
 
   it('refuses a size, trial or warm-up count that is not a whole number', async () => {

@@ -126,6 +126,54 @@ describe('fused SIMD kernels on wasm', () => {
     tf.dispose([x, dy]);
   });
 
+  it('multiplies as XNNPACK, bit for bit, faster kernel or not: 2-D, row tails, batches, a shared B', async () => {
+    const cases: [number[], number[]][] = [
+      [
+        [64, 32],
+        [32, 64],
+      ],
+      [
+        [129, 512],
+        [512, 40],
+      ], // a row tail of 1 (the bias-augmented weight gradient)
+      [
+        [7, 300],
+        [300, 16],
+      ], // fewer rows than a block
+      [
+        [3, 16, 20],
+        [3, 20, 24],
+      ], // a batch: tfjs's scalar loop without the kernel, to rounding
+      [
+        [4, 12, 8],
+        [8, 32],
+      ], // one B for every slice
+    ];
+    for (const [aShape, bShape] of cases) {
+      const a = normal(aShape, 9, 1);
+      const b = normal(bShape, 10, 1);
+      const product = async (simd: boolean) => {
+        setSimdKernels(simd);
+        const out = tf.tidy(() => tf.matMul(a, b));
+        const values = Array.from(await out.data());
+        out.dispose();
+        setSimdKernels(true);
+        return { values, shape: out.shape };
+      };
+      const fast = await product(true);
+      const plain = await product(false);
+      expect(fast.shape).toEqual(plain.shape);
+      if (aShape.length === 2 && bShape.length === 2) {
+        // XNNPACK's case: the same sums in the same order.
+        expect(fast.values).toEqual(plain.values);
+      } else {
+        const worst = Math.max(...fast.values.map((v, i) => Math.abs(v - plain.values[i])));
+        expect(worst).toBeLessThan(1e-4);
+      }
+      tf.dispose([a, b]);
+    }
+  });
+
   it('runs over a shared memory (a cross-origin-isolated page) as over an unshared one', () => {
     const run = (bytes: string, memory: WebAssembly.Memory) => {
       const module = new WebAssembly.Module(Uint8Array.from(atob(bytes), (c) => c.charCodeAt(0)));
