@@ -105,7 +105,11 @@ export interface WasmBackend {
   makeOutput(shape: number[], dtype: tf.DataType): tf.TensorInfo;
   disposeData(dataId: tf.DataId): boolean;
   dataIdMap: { get(dataId: tf.DataId): { memoryOffset: number } };
-  wasm: { wasmMemory?: WebAssembly.Memory; asm?: { memory?: WebAssembly.Memory } };
+  wasm: {
+    wasmMemory?: WebAssembly.Memory;
+    asm?: { memory?: WebAssembly.Memory };
+    tfjs?: { getThreadsCount?(): number };
+  };
 }
 
 type KernelArgs = Parameters<tf.KernelFunc>[0];
@@ -472,6 +476,17 @@ export function simdConcat(args: KernelArgs): tf.TensorInfo | null {
 const GEMM_PANEL = 64;
 
 /**
+ * Multiply-adds from which a product goes to XNNPACK when it has more than one thread: the lab's
+ * product runs on one, and XNNPACK's pool splits a large product across its threads.
+ */
+const THREADED_PRODUCT_MIN = 2 ** 20;
+
+/** XNNPACK's threads on `backend` (1 unless the page is cross-origin isolated). */
+function threadsOf(backend: WasmBackend): number {
+  return backend.wasm.tfjs?.getThreadsCount?.() ?? 1;
+}
+
+/**
  * `count` products `A·B` (A `[m, k]`, B `[k, n]`, n a multiple of 8) through the SIMD kernel, from
  * and into the backend's memory at byte offsets: each slice's A and output after the last, B
  * after the last by `bStride` bytes (0: one B for all). False without the kernels or for another
@@ -501,7 +516,8 @@ export function simdProducts(
  * tfjs's `BatchMatMul` on wasm through the SIMD kernel: untransposed float32 operands, `[…, m, k]`
  * times `[…, k, n]` with n a multiple of 8 and the same batch, or one B for all. The same values
  * as XNNPACK's products bit for bit (each output summed in k's order), 46–48 GFLOP/s where
- * XNNPACK's ran 34–36 here, and a batch without tfjs's scalar loop. Null for anything else.
+ * XNNPACK's ran 34–36 here, and a batch without tfjs's scalar loop. Null for anything else, and
+ * for one large product when XNNPACK has threads to split it over.
  */
 export function simdBatchMatMul(args: KernelArgs): tf.TensorInfo | null {
   const { a, b } = args.inputs as { a: tf.TensorInfo; b: tf.TensorInfo };
@@ -522,9 +538,11 @@ export function simdBatchMatMul(args: KernelArgs): tf.TensorInfo | null {
   if (batchB.length > batchA.length) return null;
   const backend = args.backend as unknown as WasmBackend;
   if (!kernelsFor(backend)) return null;
+  const count = tf.util.sizeFromShape(batchA);
+  // One large product over several threads: XNNPACK's (a batch is a scalar loop there, so ours).
+  if (count === 1 && m * k * n >= THREADED_PRODUCT_MIN && threadsOf(backend) > 1) return null;
   const out = backend.makeOutput([...batchA, m, n], 'float32');
   const at = (t: tf.TensorInfo) => backend.dataIdMap.get(t.dataId).memoryOffset;
-  const count = tf.util.sizeFromShape(batchA);
   if (count * m * n === 0) return out;
   simdProducts(
     backend,

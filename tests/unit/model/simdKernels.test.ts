@@ -15,7 +15,11 @@ import {
 import { activate, plainActivation } from '../../../src/core/model/forward';
 import { createRng } from '../../../src/core/random';
 import { explicitNorm } from '../../../src/core/model/norm';
-import { setSimdKernels, simdKernelsAvailable } from '../../../src/core/runtime/simdKernels';
+import {
+  setSimdKernels,
+  simdBatchMatMul,
+  simdKernelsAvailable,
+} from '../../../src/core/runtime/simdKernels';
 import {
   SHARED_MEMORY_KERNELS,
   UNSHARED_MEMORY_KERNELS,
@@ -171,6 +175,31 @@ describe('fused SIMD kernels on wasm', () => {
         expect(worst).toBeLessThan(1e-4);
       }
       tf.dispose([a, b]);
+    }
+  });
+
+  it('leaves one large product to XNNPACK when it has threads to split it over, not a batch', () => {
+    const backend = tf.backend() as unknown as { wasm: { tfjs: { getThreadsCount(): number } } };
+    const threads = backend.wasm.tfjs.getThreadsCount;
+    const run = (aShape: number[], bShape: number[]) =>
+      tf.tidy(() => {
+        const args = {
+          inputs: { a: tf.zeros(aShape), b: tf.zeros(bShape) },
+          backend: tf.backend(),
+          attrs: { transposeA: false, transposeB: false },
+        };
+        const out = simdBatchMatMul(args as never);
+        if (out) tf.backend().disposeData(out.dataId);
+        return out !== null;
+      });
+    try {
+      expect(run([256, 128], [128, 64])).toBe(true);
+      backend.wasm.tfjs.getThreadsCount = () => 2;
+      expect(run([256, 128], [128, 64])).toBe(false);
+      expect(run([4, 64, 64], [4, 64, 64])).toBe(true);
+      expect(run([16, 16], [16, 16])).toBe(true);
+    } finally {
+      backend.wasm.tfjs.getThreadsCount = threads;
     }
   });
 
