@@ -505,8 +505,8 @@ export function simdProducts(
 ): boolean {
   const backend = backendInfo as WasmBackend;
   const kernels = kernelsFor(backend);
-  if (!kernels || n % 8 !== 0 || m === 0 || k === 0 || n === 0) return false;
-  const pack = backend.makeOutput([k * GEMM_PANEL], 'float32');
+  if (!kernels || n % 8 !== 0 || m === 0 || n === 0) return false;
+  const pack = backend.makeOutput([Math.max(1, k) * GEMM_PANEL], 'float32');
   try {
     const at = backend.dataIdMap.get(pack.dataId).memoryOffset;
     kernels.gemmBatch(offsets.a, offsets.b, offsets.out, count, m, k, n, bStride, GEMM_PANEL, at);
@@ -533,6 +533,7 @@ export function simdBatchMatMul(args: KernelArgs): tf.TensorInfo | null {
   if (a.shape.length < 2 || b.shape.length < 2) return null;
   const [m, k] = a.shape.slice(-2);
   const [kb, n] = b.shape.slice(-2);
+  // An empty inner axis is summed to zeros here (tfjs's kernel left its output unwritten).
   if (k !== kb || n % 8 !== 0) return null;
   const batchA = a.shape.slice(0, -2);
   const batchB = b.shape.slice(0, -2);

@@ -198,9 +198,17 @@ describe('fused SIMD kernels on wasm', () => {
       expect(run([256, 128], [128, 64])).toBe(false);
       expect(run([4, 64, 64], [4, 64, 64])).toBe(true);
       expect(run([16, 16], [16, 16])).toBe(true);
+      // Nothing to sum: zeros, written here (tfjs's kernel left them unwritten).
+      expect(run([4, 0], [0, 8])).toBe(true);
     } finally {
       backend.wasm.tfjs.getThreadsCount = threads;
     }
+  });
+
+  it('multiplies over an empty inner axis to zeros (tfjs-wasm 4.22 left garbage)', async () => {
+    const out = tf.matMul(tf.zeros([4, 0]), tf.zeros([0, 8]));
+    expect(Array.from(await out.data())).toEqual(new Array(32).fill(0));
+    out.dispose();
   });
 
   it('runs over a shared memory (a cross-origin-isolated page) as over an unshared one', () => {
