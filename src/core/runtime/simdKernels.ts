@@ -13,7 +13,10 @@
  * Here: gelu_new and silu, LayerNorm and RMSNorm, AdamW (`wasmAdamW.ts`), matrix products,
  * transposes, concatenations. Each does the float32 operations of what it replaces in the same
  * order, so every value is tfjs's bit for bit (`tests/unit/model/simdKernels.test.ts`,
- * `tests/unit/runtime/wasmKernels.test.ts`): a trained model is the same. Without WebAssembly
+ * `tests/unit/runtime/wasmKernels.test.ts`): a trained model is the same. The exception: a batch
+ * of products over more than 48 terms that tfjs ran in its scalar loop (decoding's few query rows
+ * against many positions), which summed in blocks of 48; summed in order here, those differ in
+ * the last bits. Without WebAssembly
  * SIMD, or without the memory (another tfjs build), or turned off, tfjs's own kernels run.
  */
 import * as tf from '@tensorflow/tfjs';
@@ -520,7 +523,8 @@ export function simdProducts(
  * tfjs's `BatchMatMul` on wasm through the SIMD kernel: untransposed float32 operands, `[…, m, k]`
  * times `[…, k, n]` with n a multiple of 8 and the same batch, or one B for all. The same values
  * as XNNPACK's products bit for bit (each output summed in k's order), 46–48 GFLOP/s where
- * XNNPACK's ran 34–36 here, and a batch without tfjs's scalar loop. Null for anything else, and
+ * XNNPACK's ran 34–36 here, and a batch without tfjs's scalar loop (whose blocks of 48 terms summed
+ * apart made its values differ in the last bits beyond 48). Null for anything else, and
  * for one large product when XNNPACK has threads to split it over.
  */
 export function simdBatchMatMul(args: KernelArgs): tf.TensorInfo | null {
