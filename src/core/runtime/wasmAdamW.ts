@@ -17,7 +17,7 @@
  * cache's source hash.
  */
 import * as tf from '@tensorflow/tfjs';
-import { kernelsFor, type WasmBackend as SimdBackend } from './simdKernels';
+import { kernelsFor, offsetOf, type WasmBackend as SimdBackend } from './simdKernels';
 
 const fround = Math.fround;
 
@@ -99,7 +99,7 @@ function adamW({ inputs, backend: kernelBackend, attrs }: KernelArgs): tf.Tensor
   const simd = kernelsFor(backend);
   if (simd) {
     // The same operations four values at a time (`simd/kernels.wat`), on the memory itself.
-    const at = (t: tf.TensorInfo) => backend.dataIdMap.get(t.dataId).memoryOffset;
+    const at = (t: tf.TensorInfo) => offsetOf(backend, t);
     const [pOut, mOut, vOut] = outputs.map(at);
     simd.adamW(
       at(p),

@@ -11,7 +11,7 @@
  * - `Transpose` of the last two axes: tfjs's 2-D loop writes with a stride of a whole row, a
  *   power of two here, and thrashes the cache (`[512, 384]` 1.03 ms); as two passes over blocks of
  *   8 (runs of 8 copied, then `[rows, 8]` transposes) the same transpose takes 0.21 ms. With the
- *   SIMD kernels (`simdKernels.ts`) and sides in multiples of 4, one pass of 4×4 blocks instead;
+ *   SIMD kernels (`simdOverrides.ts`) and sides in multiples of 4, one pass of 4×4 blocks instead;
  *   and attention's `[0, 2, 1, 3]` as bulk copies of whole runs. `Concat` as a bulk copy per part
  *   there too.
  * - `GatherV2` of whole rows (an embedding lookup): tfjs's kernel computes every element's offset
@@ -36,7 +36,7 @@
  * cache's source hash.
  */
 import * as tf from '@tensorflow/tfjs';
-import { simdBatchMatMul, simdConcat, simdProducts, simdTranspose } from './simdKernels';
+import { simdBatchMatMul, simdConcat, simdProducts, simdTranspose } from './simdOverrides';
 
 /** What the kernels use of tfjs-backend-wasm 4.22's `BackendWasm`. */
 interface WasmBackend {

@@ -15,11 +15,8 @@ import {
 import { activate, plainActivation } from '../../../src/core/model/forward';
 import { createRng } from '../../../src/core/random';
 import { explicitNorm } from '../../../src/core/model/norm';
-import {
-  setSimdKernels,
-  simdBatchMatMul,
-  simdKernelsAvailable,
-} from '../../../src/core/runtime/simdKernels';
+import { setSimdKernels, simdKernelsAvailable } from '../../../src/core/runtime/simdKernels';
+import { simdBatchMatMul } from '../../../src/core/runtime/simdOverrides';
 import {
   SHARED_MEMORY_KERNELS,
   UNSHARED_MEMORY_KERNELS,
