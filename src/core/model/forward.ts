@@ -69,12 +69,10 @@ export interface DecodeCache {
 }
 
 /** One block's part of a `DecodeCache`. */
-interface BlockCache {
+type BlockCache = Omit<DecodeCache, 'keys' | 'values'> & {
   keys: tf.Tensor3D;
   values: tf.Tensor3D;
-  writeMask: tf.Tensor3D;
-  slot?: number;
-}
+};
 
 export interface ForwardContext {
   config: ModelConfig;
@@ -157,10 +155,9 @@ export function forwardHidden(
       x = recomputedBlock(ctx, layer, x, input, rotary);
     } else {
       const slot: BlockCache | undefined = cache && {
+        ...cache,
         keys: cache.keys[layer],
         values: cache.values[layer],
-        writeMask: cache.writeMask,
-        ...(cache.slot !== undefined ? { slot: cache.slot } : {}),
       };
       const run = () => block(ctx, layer, x, input, rotary, slot);
       const result = untaped ? tf.tidy(() => withoutUndefined(run())) : run();
